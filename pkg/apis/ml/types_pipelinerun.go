@@ -1,0 +1,190 @@
+package ml
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// PipelineRun is one execution of a pipeline.
+type PipelineRun struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec says which pipeline runs, with which parameters.
+	Spec PipelineRunSpec `json:"spec,omitempty"`
+	// Status is the state of the run and of each task.
+	// +optional
+	Status PipelineRunStatus `json:"status,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// PipelineRunList is a list of PipelineRuns.
+type PipelineRunList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the PipelineRuns.
+	Items []PipelineRun `json:"items"`
+}
+
+// PipelineRunSpec is the desired state of a PipelineRun. Exactly one of
+// pipelineRef and pipelineSpec is set.
+type PipelineRunSpec struct {
+	// PipelineRef names a Pipeline in the same namespace.
+	// +optional
+	PipelineRef *LocalObjectReference `json:"pipelineRef,omitempty"`
+	// PipelineSpec is an inline pipeline.
+	// +optional
+	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
+	// Params are the values of the pipeline's parameters.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Params []Param `json:"params,omitempty"`
+	// Parallelism caps the number of tasks running at once.
+	// +optional
+	Parallelism *int32 `json:"parallelism,omitempty"`
+	// ActiveDeadlineSeconds fails the run when it runs longer.
+	// +optional
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
+	// TTLSecondsAfterFinished deletes the run that long after it finished.
+	// +optional
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+	// Suspend stops new tasks from starting while true.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// Cancel stops the run: running tasks are deleted, finally tasks run, and
+	// the run ends Canceled.
+	// +optional
+	Cancel bool `json:"cancel,omitempty"`
+	// FailFast cancels running tasks at the first unrecoverable failure.
+	// +optional
+	FailFast bool `json:"failFast,omitempty"`
+	// Cache may be set false to run every task even when a cached result exists.
+	// +optional
+	Cache *bool `json:"cache,omitempty"`
+}
+
+// PipelineRunPhase is a one-word summary of a run.
+type PipelineRunPhase string
+
+// The phases of a PipelineRun.
+const (
+	PipelineRunPending   PipelineRunPhase = "Pending"
+	PipelineRunRunning   PipelineRunPhase = "Running"
+	PipelineRunSucceeded PipelineRunPhase = "Succeeded"
+	PipelineRunFailed    PipelineRunPhase = "Failed"
+	PipelineRunCanceled  PipelineRunPhase = "Canceled"
+)
+
+// TaskPhase is the state of one task of a run.
+type TaskPhase string
+
+// The phases of a task.
+const (
+	TaskPending   TaskPhase = "Pending"
+	TaskRunning   TaskPhase = "Running"
+	TaskSucceeded TaskPhase = "Succeeded"
+	TaskFailed    TaskPhase = "Failed"
+	TaskSkipped   TaskPhase = "Skipped"
+	TaskCanceled  TaskPhase = "Canceled"
+)
+
+// PipelineRunStatus is the observed state of a run.
+type PipelineRunStatus struct {
+	// Phase is Pending, Running, Succeeded, Failed or Canceled.
+	// +optional
+	Phase PipelineRunPhase `json:"phase,omitempty"`
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions of the run (Running, Succeeded, Failed).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// StartTime is when the run started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when the run ended.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// PipelineSpec is the snapshot of the pipeline this run executes.
+	// +optional
+	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
+	// Params are the effective parameters: given values and declared defaults.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Params []Param `json:"params,omitempty"`
+	// Tasks is the state of each task (and each forEach instance).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Tasks []PipelineTaskStatus `json:"tasks,omitempty"`
+}
+
+// PipelineTaskStatus is the state of one task, or of one instance of a fanned-out task.
+type PipelineTaskStatus struct {
+	// Name is the task's name, or <task>-<index> for a forEach instance.
+	Name string `json:"name"`
+	// Task is the name of the pipeline task this entry is an instance of.
+	// +optional
+	Task string `json:"task,omitempty"`
+	// Item is the forEach item of this instance.
+	// +optional
+	Item string `json:"item,omitempty"`
+	// Phase of the task.
+	// +optional
+	Phase TaskPhase `json:"phase,omitempty"`
+	// Reason is a CamelCase word saying why the task is in its phase, such as Cached.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message is a human-readable explanation.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// PodName is the pod of the latest attempt.
+	// +optional
+	PodName string `json:"podName,omitempty"`
+	// StartTime is when the first attempt started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when the task ended.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// ExitCode of the latest attempt.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	// Outputs the task wrote.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Outputs []Param `json:"outputs,omitempty"`
+	// Attempts are the attempts so far, oldest first.
+	// +optional
+	// +listType=atomic
+	Attempts []TaskAttempt `json:"attempts,omitempty"`
+	// CacheKey identifies the task's inputs for caching.
+	// +optional
+	CacheKey string `json:"cacheKey,omitempty"`
+}
+
+// TaskAttempt is one attempt of a task.
+type TaskAttempt struct {
+	// PodName of the attempt.
+	PodName string `json:"podName"`
+	// ExitCode of the attempt's container.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	// StartTime of the attempt.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime of the attempt.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Message about the attempt's end.
+	// +optional
+	Message string `json:"message,omitempty"`
+}

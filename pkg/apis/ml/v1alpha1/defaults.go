@@ -1,0 +1,98 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+)
+
+// Default values of optional fields.
+const (
+	DefaultBackoffLimit       int32 = 3
+	DefaultMasterPort         int32 = 29500
+	DefaultModelPort          int32 = 8080
+	DefaultNotebookPort       int32 = 8888
+	DefaultWorkspaceMountPath       = "/home/jovyan"
+	DefaultWorkspaceSize            = "10Gi"
+	DefaultRetryFactor        int32 = 2
+)
+
+func addDefaultingFuncs(scheme *runtime.Scheme) error {
+	return RegisterDefaults(scheme)
+}
+
+// SetDefaults_PipelineSpec defaults parameter types.
+func SetDefaults_PipelineSpec(obj *PipelineSpec) {
+	for i := range obj.Params {
+		if obj.Params[i].Type == "" {
+			obj.Params[i].Type = ParamTypeString
+		}
+	}
+}
+
+// SetDefaults_RetryPolicy defaults the backoff factor.
+func SetDefaults_RetryPolicy(obj *RetryPolicy) {
+	if obj.Backoff != nil && obj.Backoff.Factor == nil {
+		obj.Backoff.Factor = ptr.To(DefaultRetryFactor)
+	}
+}
+
+// SetDefaults_TrainingJobSpec defaults framework, replicas and failure handling.
+func SetDefaults_TrainingJobSpec(obj *TrainingJobSpec) {
+	if obj.Framework == "" {
+		obj.Framework = FrameworkGeneric
+	}
+	if obj.Replicas == nil {
+		obj.Replicas = ptr.To[int32](1)
+		if obj.Elastic != nil && obj.Elastic.MinReplicas != nil {
+			obj.Replicas = ptr.To(*obj.Elastic.MinReplicas)
+		}
+	}
+	if obj.BackoffLimit == nil {
+		obj.BackoffLimit = ptr.To(DefaultBackoffLimit)
+	}
+	if obj.MasterPort == nil {
+		obj.MasterPort = ptr.To(DefaultMasterPort)
+	}
+	if obj.CleanPodPolicy == "" {
+		obj.CleanPodPolicy = CleanPodPolicyRunning
+	}
+}
+
+// SetDefaults_MetricsSpec defaults the collector.
+func SetDefaults_MetricsSpec(obj *MetricsSpec) {
+	if obj.Collector == "" {
+		obj.Collector = MetricsCollectorStdOut
+	}
+}
+
+// SetDefaults_ModelSpec defaults replicas and the serving port.
+func SetDefaults_ModelSpec(obj *ModelSpec) {
+	if obj.Replicas == nil {
+		obj.Replicas = ptr.To[int32](1)
+	}
+	if obj.Runtime.Port == 0 {
+		obj.Runtime.Port = DefaultModelPort
+	}
+}
+
+// SetDefaults_NotebookSpec defaults replicas, port and workspace.
+func SetDefaults_NotebookSpec(obj *NotebookSpec) {
+	if obj.Replicas == nil {
+		obj.Replicas = ptr.To[int32](1)
+	}
+	if obj.Port == 0 {
+		obj.Port = DefaultNotebookPort
+	}
+}
+
+// SetDefaults_WorkspaceSpec defaults the size and mount path of a workspace.
+func SetDefaults_WorkspaceSpec(obj *WorkspaceSpec) {
+	if obj.Size == nil {
+		q := resource.MustParse(DefaultWorkspaceSize)
+		obj.Size = &q
+	}
+	if obj.MountPath == "" {
+		obj.MountPath = DefaultWorkspaceMountPath
+	}
+}

@@ -1,0 +1,185 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +genclient
+// +genclient:method=GetScale,verb=get,subresource=scale,result=k8s.io/api/autoscaling/v1.Scale
+// +genclient:method=UpdateScale,verb=update,subresource=scale,input=k8s.io/api/autoscaling/v1.Scale,result=k8s.io/api/autoscaling/v1.Scale
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// TrainingJob runs (distributed) training: one pod per replica.
+type TrainingJob struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired training run.
+	Spec TrainingJobSpec `json:"spec,omitempty"`
+	// Status is the observed state of the run.
+	// +optional
+	Status TrainingJobStatus `json:"status,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// TrainingJobList is a list of TrainingJobs.
+type TrainingJobList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the TrainingJobs.
+	Items []TrainingJob `json:"items"`
+}
+
+// Framework selects the environment injected for distributed training.
+type Framework string
+
+// The frameworks a TrainingJob knows.
+const (
+	FrameworkPyTorch    Framework = "PyTorch"
+	FrameworkTensorFlow Framework = "TensorFlow"
+	FrameworkMPI        Framework = "MPI"
+	FrameworkGeneric    Framework = "Generic"
+)
+
+// CleanPodPolicy says which pods are deleted once a job has finished.
+type CleanPodPolicy string
+
+// The clean pod policies.
+const (
+	CleanPodPolicyNone    CleanPodPolicy = "None"
+	CleanPodPolicyRunning CleanPodPolicy = "Running"
+	CleanPodPolicyAll     CleanPodPolicy = "All"
+)
+
+// MetricsCollector says how a job's metrics are collected.
+type MetricsCollector string
+
+// The metrics collectors.
+const (
+	// MetricsCollectorStdOut parses name=value pairs from the job's log lines.
+	MetricsCollectorStdOut MetricsCollector = "StdOut"
+	// MetricsCollectorPush lets the job's pods POST points to the metrics subresource.
+	MetricsCollectorPush MetricsCollector = "Push"
+	// MetricsCollectorNone collects nothing.
+	MetricsCollectorNone MetricsCollector = "None"
+)
+
+// MetricsSpec configures metrics collection.
+type MetricsSpec struct {
+	// Collector is StdOut (default), Push or None.
+	// +optional
+	Collector MetricsCollector `json:"collector,omitempty"`
+	// Format is a regular expression with two groups (name, value) that
+	// overrides the default name=value pattern of the StdOut collector.
+	// +optional
+	Format string `json:"format,omitempty"`
+}
+
+// ElasticPolicy bounds the replicas of an elastic job.
+type ElasticPolicy struct {
+	// MinReplicas is the lowest replica count the job may be scaled to.
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+	// MaxReplicas is the highest replica count the job may be scaled to.
+	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
+}
+
+// TrainingJobSpec is the desired state of a TrainingJob.
+type TrainingJobSpec struct {
+	// Framework is PyTorch, TensorFlow, MPI or Generic (default).
+	// +optional
+	Framework Framework `json:"framework,omitempty"`
+	// Replicas is the number of workers (default 1).
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Elastic allows scaling between minReplicas and maxReplicas while running.
+	// +optional
+	Elastic *ElasticPolicy `json:"elastic,omitempty"`
+
+	ContainerSpec `json:",inline"`
+	PodOptions    `json:",inline"`
+
+	// MasterPort is the rendezvous port of replica 0 (default 29500).
+	// +optional
+	MasterPort *int32 `json:"masterPort,omitempty"`
+	// BackoffLimit is the number of pod failures tolerated before the job fails (default 3).
+	// +optional
+	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
+	// ActiveDeadlineSeconds fails the job when it runs longer.
+	// +optional
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
+	// TTLSecondsAfterFinished deletes the job that long after it finished.
+	// +optional
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+	// Suspend deletes the job's pods while true; clearing it recreates them.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// CleanPodPolicy says which pods are deleted after the job ends: None,
+	// Running (default) or All.
+	// +optional
+	CleanPodPolicy CleanPodPolicy `json:"cleanPodPolicy,omitempty"`
+	// Metrics configures metrics collection.
+	// +optional
+	Metrics *MetricsSpec `json:"metrics,omitempty"`
+	// OutputURI is where the job writes its trained model; Models that
+	// reference the job load it from there.
+	// +optional
+	OutputURI string `json:"outputURI,omitempty"`
+}
+
+// TrainingJobPhase is a one-word summary of a TrainingJob.
+type TrainingJobPhase string
+
+// The phases of a TrainingJob.
+const (
+	TrainingJobPending   TrainingJobPhase = "Pending"
+	TrainingJobRunning   TrainingJobPhase = "Running"
+	TrainingJobSucceeded TrainingJobPhase = "Succeeded"
+	TrainingJobFailed    TrainingJobPhase = "Failed"
+	TrainingJobSuspended TrainingJobPhase = "Suspended"
+)
+
+// TrainingJobStatus is the observed state of a TrainingJob.
+type TrainingJobStatus struct {
+	// Phase is Pending, Running, Succeeded, Failed or Suspended.
+	// +optional
+	Phase TrainingJobPhase `json:"phase,omitempty"`
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions of the job (Running, Suspended, Complete, Failed).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// StartTime is when the job started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when the job ended.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Replicas is the number of pods that exist.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// ReadyReplicas is the number of ready pods.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// Succeeded is the number of replicas that succeeded.
+	// +optional
+	Succeeded int32 `json:"succeeded,omitempty"`
+	// Failed is the number of pod failures.
+	// +optional
+	Failed int32 `json:"failed,omitempty"`
+	// Restarts is the number of replaced pods.
+	// +optional
+	Restarts int32 `json:"restarts,omitempty"`
+	// Selector is the label selector of the job's pods, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+	// LatestMetrics are the last values of the job's metric series.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	LatestMetrics []MetricValue `json:"latestMetrics,omitempty"`
+}
