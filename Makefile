@@ -1,0 +1,74 @@
+# ml-apiserver: native Kubernetes APIs for the machine-learning lifecycle.
+# `make run` starts standalone mode; `make test` runs every test suite.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+OUTPUT      ?= _output
+BIN         := $(OUTPUT)/bin
+DATA_DIR    ?= $(OUTPUT)/standalone
+PORT        ?= 8443
+GO          ?= go
+GOTESTFLAGS ?=
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+export GOPRIVATE := ml.example.io
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build ml-apiserver into _output/bin.
+	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
+
+.PHONY: run
+run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
+	@mkdir -p $(DATA_DIR)
+	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT)
+
+.PHONY: test
+test: test-unit test-integration ## Run every test suite (what CI runs).
+
+.PHONY: test-unit
+test-unit: ## Unit tests (API, validation, registry against embedded etcd).
+	$(GO) test $(GOTESTFLAGS) -timeout 20m ./pkg/... ./cmd/...
+
+.PHONY: test-integration
+test-integration: ## In-process server on embedded etcd, clientset and the machine's kubectl.
+	$(GO) test $(GOTESTFLAGS) -timeout 30m ./test/integration/...
+
+.PHONY: bench
+bench: ## Benchmarks with their baselines, printed as ratio tables.
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
+
+.PHONY: update
+update: update-codegen ## Regenerate everything generated.
+
+.PHONY: update-codegen
+update-codegen: ## Regenerate clients, deepcopy, conversion, defaults and OpenAPI.
+	hack/update-codegen.sh
+
+.PHONY: verify
+verify: verify-gofmt verify-codegen vet lint ## gofmt, codegen up to date, vet, lint.
+
+.PHONY: verify-gofmt
+verify-gofmt:
+	hack/verify-gofmt.sh
+
+.PHONY: verify-codegen
+verify-codegen:
+	hack/verify-codegen.sh
+
+.PHONY: vet
+vet:
+	$(GO) vet ./...
+
+.PHONY: lint
+lint: ## staticcheck over the module.
+	$(GO) run $(STATICCHECK) ./...
+
+.PHONY: clean
+clean: ## Remove _output (binaries, standalone data).
+	rm -rf $(OUTPUT)

@@ -1,0 +1,206 @@
+// Package options holds every flag of ml-apiserver and turns them into a
+// server configuration: Options -> Complete -> Validate -> Config.
+package options
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	cliflag "k8s.io/component-base/cli/flag"
+	netutils "k8s.io/utils/net"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	generatedopenapi "ml.example.io/ml-apiserver/pkg/generated/openapi"
+)
+
+// EtcdPathPrefix is the etcd key prefix of every object of the group.
+const EtcdPathPrefix = "/registry/ml.example.io"
+
+// DefaultSecurePort is the HTTPS port when --secure-port is not given.
+const DefaultSecurePort = 8443
+
+// Options are the flags of the API server.
+type Options struct {
+	RecommendedOptions *genericoptions.RecommendedOptions
+
+	// Standalone runs without a Kubernetes cluster: embedded etcd, a private
+	// CA, client-certificate authentication and an admin-only authorizer.
+	Standalone bool
+	// DataDir holds the embedded etcd data, the certificates and the
+	// kubeconfig of standalone mode.
+	DataDir string
+	// KubeconfigPath is where standalone mode writes the admin kubeconfig
+	// (default DataDir/kubeconfig).
+	KubeconfigPath string
+	// EtcdQuotaBackendBytes is the space quota of the embedded etcd.
+	EtcdQuotaBackendBytes int64
+	// AlternateDNS are extra names of the self-signed serving certificate.
+	AlternateDNS []string
+	// EmbeddedEtcdUnsafeNoFsync skips fsync in the embedded etcd. Tests and
+	// benchmarks set it; there is no flag for it.
+	EmbeddedEtcdUnsafeNoFsync bool
+}
+
+// NewOptions returns options with the defaults of an aggregated server.
+func NewOptions() *Options {
+	o := &Options{
+		RecommendedOptions: genericoptions.NewRecommendedOptions(
+			EtcdPathPrefix,
+			scheme.Codecs.LegacyCodec(mlv1alpha1.SchemeGroupVersion),
+		),
+		DataDir: defaultDataDir(),
+	}
+	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
+		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
+	o.RecommendedOptions.SecureServing.BindPort = DefaultSecurePort
+	return o
+}
+
+func defaultDataDir() string {
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".ml-apiserver")
+	}
+	return ".ml-apiserver"
+}
+
+// Flags returns the flags by section, for help output.
+func (o *Options) Flags() cliflag.NamedFlagSets {
+	var fss cliflag.NamedFlagSets
+	fs := fss.FlagSet("ml-apiserver")
+	fs.BoolVar(&o.Standalone, "standalone", o.Standalone,
+		"Run on one machine without a Kubernetes cluster: embedded etcd (unless --etcd-servers is given), "+
+			"a CA and certificates generated in --data-dir, client-certificate authentication, and only the admin identity authorized.")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
+		"Directory for the embedded etcd data, and in standalone mode the certificates and the admin kubeconfig. Kept across restarts.")
+	fs.StringVar(&o.KubeconfigPath, "write-kubeconfig", o.KubeconfigPath,
+		"Standalone mode: where to write the admin kubeconfig (default <data-dir>/kubeconfig).")
+	fs.Int64Var(&o.EtcdQuotaBackendBytes, "embedded-etcd-quota-backend-bytes", o.EtcdQuotaBackendBytes,
+		"Space quota of the embedded etcd in bytes (0 means etcd's default of 2 GiB).")
+	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS,
+		"Extra DNS names for a generated serving certificate.")
+	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
+	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
+	return fss
+}
+
+// AddFlags adds every flag to fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	for _, f := range o.Flags().FlagSets {
+		fs.AddFlagSet(f)
+	}
+}
+
+// UsesEmbeddedEtcd says whether the server starts its own etcd: when no
+// --etcd-servers are given.
+func (o *Options) UsesEmbeddedEtcd() bool {
+	return len(o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList) == 0
+}
+
+// Complete fills in what follows from other options. It must run before
+// Validate and Config.
+func (o *Options) Complete() error {
+	if o.KubeconfigPath == "" {
+		o.KubeconfigPath = filepath.Join(o.DataDir, "kubeconfig")
+	}
+	if !o.Standalone {
+		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "serving-certs")
+		return nil
+	}
+	ro := o.RecommendedOptions
+	if ro.SecureServing.BindAddress == nil || ro.SecureServing.BindAddress.IsUnspecified() {
+		ro.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
+	}
+	pki := o.PKI()
+	if ro.SecureServing.ServerCert.CertKey.CertFile == "" {
+		ro.SecureServing.ServerCert.CertKey.CertFile = pki.ServingCertFile()
+		ro.SecureServing.ServerCert.CertKey.KeyFile = pki.ServingKeyFile()
+	}
+	authn := ro.Authentication
+	authn.RemoteKubeConfigFileOptional = true
+	authn.SkipInClusterLookup = true
+	if authn.ClientCert.ClientCA == "" {
+		authn.ClientCert.ClientCA = pki.CACertFile()
+	}
+	authn.Anonymous.Enabled = false
+	ro.Authorization.RemoteKubeConfigFileOptional = true
+	return nil
+}
+
+// Validate checks the completed options.
+func (o *Options) Validate() error {
+	var errs []error
+	errs = append(errs, o.RecommendedOptions.Validate()...)
+	if o.DataDir == "" && (o.Standalone || o.UsesEmbeddedEtcd()) {
+		errs = append(errs, errors.New("--data-dir is required with --standalone or without --etcd-servers"))
+	}
+	if o.EtcdQuotaBackendBytes < 0 {
+		errs = append(errs, fmt.Errorf("--embedded-etcd-quota-backend-bytes must not be negative, got %d", o.EtcdQuotaBackendBytes))
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// ServingHosts are the names and addresses of the generated serving certificate.
+func (o *Options) ServingHosts() ([]string, []net.IP) {
+	hosts := append([]string{"localhost"}, o.AlternateDNS...)
+	ips := []net.IP{netutils.ParseIPSloppy("127.0.0.1")}
+	if a := o.RecommendedOptions.SecureServing.BindAddress; a != nil && !a.IsUnspecified() && !a.IsLoopback() {
+		ips = append(ips, a)
+	}
+	return hosts, ips
+}
+
+// Config builds the server configuration. In standalone mode the PKI must
+// exist (see EnsurePKI) and features needing a core Kubernetes API are off.
+func (o *Options) Config() (*apiserver.Config, error) {
+	if !o.Standalone {
+		hosts, ips := o.ServingHosts()
+		if err := o.RecommendedOptions.SecureServing.MaybeDefaultWithSelfSignedCerts(hosts[0], hosts[1:], ips); err != nil {
+			return nil, fmt.Errorf("create self-signed certificates: %w", err)
+		}
+	}
+	serverConfig := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	namer := openapi.NewDefinitionNamer(scheme.Scheme)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig.Info.Title = "ml-apiserver"
+	serverConfig.OpenAPIConfig.Info.Version = mlv1alpha1.SchemeGroupVersion.Version
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config.Info.Title = "ml-apiserver"
+	serverConfig.OpenAPIV3Config.Info.Version = mlv1alpha1.SchemeGroupVersion.Version
+	// log?follow streams for as long as the job runs: it must not be cut
+	// at the request timeout, like watch.
+	serverConfig.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(sets.NewString("watch"), sets.NewString("log"))
+	serverConfig.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
+
+	ro := o.RecommendedOptions
+	if o.Standalone {
+		// No core Kubernetes API in this mode: priority and fairness and the
+		// admission plugins of the generic chain need one.
+		savedCore, savedAdmission, savedAPF := ro.CoreAPI, ro.Admission, ro.Features.EnablePriorityAndFairness
+		ro.CoreAPI, ro.Admission, ro.Features.EnablePriorityAndFairness = nil, nil, false
+		defer func() {
+			ro.CoreAPI, ro.Admission, ro.Features.EnablePriorityAndFairness = savedCore, savedAdmission, savedAPF
+		}()
+	}
+	if err := ro.ApplyTo(serverConfig); err != nil {
+		return nil, err
+	}
+	return &apiserver.Config{GenericConfig: serverConfig}, nil
+}

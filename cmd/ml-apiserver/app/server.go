@@ -1,0 +1,126 @@
+// Package app is the ml-apiserver command: the API server (aggregated or
+// standalone) and, later, the controller subcommand.
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	cliflag "k8s.io/component-base/cli/flag"
+	"k8s.io/component-base/cli/globalflag"
+	"k8s.io/component-base/logs"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	"k8s.io/component-base/term"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	"ml.example.io/ml-apiserver/pkg/standalone"
+)
+
+// NewServerCommand returns the ml-apiserver root command.
+func NewServerCommand(ctx context.Context) *cobra.Command {
+	o := options.NewOptions()
+	logOptions := logs.NewOptions()
+	cmd := &cobra.Command{
+		Use:   "ml-apiserver",
+		Short: "Kubernetes API server for the machine-learning lifecycle (ml.example.io)",
+		Long: `ml-apiserver serves the ml.example.io API group: Pipelines, PipelineRuns,
+TrainingJobs, Models and Notebooks. Run it behind kube-apiserver as an
+aggregated API server, or alone with --standalone.`,
+		SilenceUsage: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return logsapi.ValidateAndApply(logOptions, nil)
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return fmt.Errorf("unexpected arguments: %v", args)
+			}
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return Run(c.Context(), o, nil)
+		},
+	}
+	cmd.SetContext(ctx)
+
+	fss := o.Flags()
+	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
+	globalflag.AddGlobalFlags(fss.FlagSet("global"), cmd.Name(), logs.SkipLoggingConfigurationFlags())
+	fs := cmd.Flags()
+	for _, f := range fss.FlagSets {
+		fs.AddFlagSet(f)
+	}
+	cols, _, _ := term.TerminalSize(cmd.OutOrStdout())
+	cliflag.SetUsageAndHelpFunc(cmd, fss, cols)
+	return cmd
+}
+
+// Started is called once the server serves requests, with the kubeconfig
+// path in standalone mode (empty otherwise). Tests use it to learn when to
+// connect.
+type Started func(kubeconfig string)
+
+// Run starts the server with completed and validated options and blocks
+// until ctx is done. An embedded etcd is started first when no
+// --etcd-servers are given, and stopped after the server has shut down.
+func Run(ctx context.Context, o *options.Options, started Started) error {
+	logger := klog.FromContext(ctx)
+	if o.UsesEmbeddedEtcd() {
+		etcd, err := standalone.StartEtcd(ctx, standalone.EtcdOptions{
+			Dir:               filepath.Join(o.DataDir, "etcd"),
+			QuotaBackendBytes: o.EtcdQuotaBackendBytes,
+			UnsafeNoFsync:     o.EmbeddedEtcdUnsafeNoFsync,
+		})
+		if err != nil {
+			return err
+		}
+		defer etcd.Close()
+		o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = []string{etcd.ClientURL()}
+		defer func() { o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = nil }()
+	}
+	if o.Standalone {
+		hosts, ips := o.ServingHosts()
+		if err := o.PKI().Ensure(hosts, ips); err != nil {
+			return fmt.Errorf("standalone certificates: %w", err)
+		}
+		logger.Info("Standalone mode: no core Kubernetes API, so priority and fairness and the admission plugins NamespaceLifecycle, MutatingAdmissionPolicy, ValidatingAdmissionPolicy and the admission webhooks are off; only the admin identity is authorized",
+			"dataDir", o.DataDir)
+	}
+
+	config, err := o.Config()
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New()
+	if err != nil {
+		return err
+	}
+	kubeconfig := ""
+	if o.Standalone {
+		kubeconfig = o.KubeconfigPath
+	}
+	server.GenericAPIServer.AddPostStartHookOrDie("ml-apiserver-ready", func(hookCtx genericapiserver.PostStartHookContext) error {
+		if o.Standalone {
+			if err := o.WriteKubeconfig(); err != nil {
+				return err
+			}
+		}
+		if started != nil {
+			started(kubeconfig)
+		}
+		return nil
+	})
+	if o.Standalone {
+		fmt.Fprintf(os.Stderr, "ml-apiserver standalone: serving on https://%s\n  export KUBECONFIG=%s\n  kubectl get ml\n",
+			o.ServingAddress(), kubeconfig)
+	}
+	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}

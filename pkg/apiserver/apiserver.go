@@ -1,0 +1,118 @@
+// Package apiserver assembles the ml.example.io API server: it turns a
+// completed configuration into a generic API server with the group's
+// storage installed.
+package apiserver
+
+import (
+	"fmt"
+
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
+	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
+	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
+	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
+	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+)
+
+// ExtraConfig is the configuration specific to ml-apiserver.
+type ExtraConfig struct{}
+
+// Config is the configuration of the server, before completion.
+type Config struct {
+	GenericConfig *genericapiserver.RecommendedConfig
+	ExtraConfig   ExtraConfig
+}
+
+type completedConfig struct {
+	GenericConfig genericapiserver.CompletedConfig
+	ExtraConfig   *ExtraConfig
+}
+
+// CompletedConfig is a Config after Complete; it is the only way to build a
+// Server, so nothing runs half set up.
+type CompletedConfig struct {
+	*completedConfig
+}
+
+// Server is the running ml.example.io API server.
+type Server struct {
+	GenericAPIServer *genericapiserver.GenericAPIServer
+}
+
+// Complete fills in defaults of the configuration.
+func (c *Config) Complete() CompletedConfig {
+	return CompletedConfig{&completedConfig{
+		GenericConfig: c.GenericConfig.Complete(),
+		ExtraConfig:   &c.ExtraConfig,
+	}}
+}
+
+// New builds the server and installs the ml.example.io API group.
+func (c completedConfig) New() (*Server, error) {
+	genericServer, err := c.GenericConfig.New("ml-apiserver", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{GenericAPIServer: genericServer}
+
+	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
+	storage, err := v1alpha1Storage(c.GenericConfig.RESTOptionsGetter)
+	if err != nil {
+		return nil, err
+	}
+	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage
+	if err := s.GenericAPIServer.InstallAPIGroup(&apiGroupInfo); err != nil {
+		return nil, fmt.Errorf("install API group %s: %w", ml.GroupName, err)
+	}
+	return s, nil
+}
+
+// v1alpha1Storage builds the storage of every resource and subresource of
+// ml.example.io/v1alpha1.
+func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+	storage := map[string]rest.Storage{}
+
+	pipeline, pipelineStatus, err := pipelinestorage.NewREST(scheme.Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("pipelines storage: %w", err)
+	}
+	storage["pipelines"] = pipeline
+	storage["pipelines/status"] = pipelineStatus
+
+	run, runStatus, err := pipelinerunstorage.NewREST(scheme.Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("pipelineruns storage: %w", err)
+	}
+	storage["pipelineruns"] = run
+	storage["pipelineruns/status"] = runStatus
+
+	job, jobStatus, err := trainingjobstorage.NewREST(scheme.Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("trainingjobs storage: %w", err)
+	}
+	storage["trainingjobs"] = job
+	storage["trainingjobs/status"] = jobStatus
+
+	model, modelStatus, err := modelstorage.NewREST(scheme.Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("models storage: %w", err)
+	}
+	storage["models"] = model
+	storage["models/status"] = modelStatus
+
+	notebook, notebookStatus, err := notebookstorage.NewREST(scheme.Scheme, optsGetter)
+	if err != nil {
+		return nil, fmt.Errorf("notebooks storage: %w", err)
+	}
+	storage["notebooks"] = notebook
+	storage["notebooks/status"] = notebookStatus
+
+	return storage, nil
+}
