@@ -1,54 +1,44 @@
 // Package validation checks ml.example.io objects. Every function is pure:
 // it looks only at its arguments and returns field errors with full paths.
+//
+// The entry points are ValidateX (create), ValidateXUpdate and
+// ValidateXStatusUpdate for each kind; they expect objects that have been
+// defaulted, but treat an unset optional field as "use the default" so they
+// also work on objects built in code. The pipeline DAG helpers in dag.go and
+// the variable parser in variables.go are exported for the pipeline
+// controller, which must agree with validation on what a task depends on.
 package validation
 
 import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
+	"fmt"
 
-	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// ValidatePipeline validates a Pipeline on create.
-func ValidatePipeline(obj *ml.Pipeline) field.ErrorList { return nil }
+// MaxWorkloadNameLength is the longest name a TrainingJob, Model or Notebook
+// may have. Their names become the names of Services (DNS-1035 labels, at
+// most 63 characters) and prefix the names of the pods and other children
+// made for them: "<name>-<index>" pods, "<name>-canary", "<name>-workspace",
+// and the "<name>-<10-character hash>" controller-revision-hash label a
+// StatefulSet puts on its pods. 52 leaves room for all of these.
+const MaxWorkloadNameLength = 52
 
-// ValidatePipelineUpdate validates an update of a Pipeline.
-func ValidatePipelineUpdate(obj, old *ml.Pipeline) field.ErrorList { return nil }
+// validateWorkloadName is the name rule of kinds whose names become pod and
+// Service names: a DNS-1035 label of at most MaxWorkloadNameLength characters.
+func validateWorkloadName(name string, prefix bool) []string {
+	msgs := apivalidation.NameIsDNS1035Label(name, prefix)
+	if !prefix && len(name) > MaxWorkloadNameLength {
+		msgs = append(msgs, fmt.Sprintf("must be no more than %d characters, so that the names of the pods and Services made for it stay valid", MaxWorkloadNameLength))
+	}
+	return msgs
+}
 
-// ValidatePipelineStatusUpdate validates an update of a Pipeline's status.
-func ValidatePipelineStatusUpdate(obj, old *ml.Pipeline) field.ErrorList { return nil }
+// metadataPath is the path of every object's metadata.
+var metadataPath = field.NewPath("metadata")
 
-// ValidatePipelineRun validates a PipelineRun on create.
-func ValidatePipelineRun(obj *ml.PipelineRun) field.ErrorList { return nil }
+// specPath is the path of every object's spec.
+var specPath = field.NewPath("spec")
 
-// ValidatePipelineRunUpdate validates an update of a PipelineRun.
-func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun) field.ErrorList { return nil }
-
-// ValidatePipelineRunStatusUpdate validates an update of a PipelineRun's status.
-func ValidatePipelineRunStatusUpdate(obj, old *ml.PipelineRun) field.ErrorList { return nil }
-
-// ValidateTrainingJob validates a TrainingJob on create.
-func ValidateTrainingJob(obj *ml.TrainingJob) field.ErrorList { return nil }
-
-// ValidateTrainingJobUpdate validates an update of a TrainingJob.
-func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob) field.ErrorList { return nil }
-
-// ValidateTrainingJobStatusUpdate validates an update of a TrainingJob's status.
-func ValidateTrainingJobStatusUpdate(obj, old *ml.TrainingJob) field.ErrorList { return nil }
-
-// ValidateModel validates a Model on create.
-func ValidateModel(obj *ml.Model) field.ErrorList { return nil }
-
-// ValidateModelUpdate validates an update of a Model.
-func ValidateModelUpdate(obj, old *ml.Model) field.ErrorList { return nil }
-
-// ValidateModelStatusUpdate validates an update of a Model's status.
-func ValidateModelStatusUpdate(obj, old *ml.Model) field.ErrorList { return nil }
-
-// ValidateNotebook validates a Notebook on create.
-func ValidateNotebook(obj *ml.Notebook) field.ErrorList { return nil }
-
-// ValidateNotebookUpdate validates an update of a Notebook.
-func ValidateNotebookUpdate(obj, old *ml.Notebook) field.ErrorList { return nil }
-
-// ValidateNotebookStatusUpdate validates an update of a Notebook's status.
-func ValidateNotebookStatusUpdate(obj, old *ml.Notebook) field.ErrorList { return nil }
+// statusPath is the path of every object's status.
+var statusPath = field.NewPath("status")

@@ -1,0 +1,75 @@
+package validation
+
+import (
+	"fmt"
+
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+)
+
+var modelPhases = phaseNames(ml.ModelPending, ml.ModelLoading, ml.ModelReady, ml.ModelFailed, ml.ModelStopped)
+
+// ValidateModel validates a Model on create.
+func ValidateModel(obj *ml.Model) field.ErrorList {
+	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, validateWorkloadName, metadataPath)
+	return append(allErrs, validateModelSpec(&obj.Spec, specPath)...)
+}
+
+func validateModelSpec(spec *ml.ModelSpec, fldPath *field.Path) field.ErrorList {
+	allErrs := validateModelSource(&spec.Source, fldPath.Child("source"))
+	rtPath := fldPath.Child("runtime")
+	allErrs = append(allErrs, validateImageOrCommand(spec.Runtime.Image, spec.Runtime.Command, rtPath)...)
+	allErrs = append(allErrs, validateEnv(spec.Runtime.Env, rtPath.Child("env"))...)
+	allErrs = append(allErrs, validatePort(spec.Runtime.Port, rtPath.Child("port"))...)
+	allErrs = append(allErrs, validateMinimum(spec.Replicas, 0, fldPath.Child("replicas"))...)
+	if c := spec.Canary; c != nil {
+		cPath := fldPath.Child("canary")
+		allErrs = append(allErrs, validateModelSource(&c.Source, cPath.Child("source"))...)
+		if c.TrafficPercent < 0 || c.TrafficPercent > 100 {
+			allErrs = append(allErrs, field.Invalid(cPath.Child("trafficPercent"), c.TrafficPercent, "must be between 0 and 100, inclusive"))
+		}
+	}
+	allErrs = append(allErrs, validateResources(&spec.Resources, fldPath.Child("resources"))...)
+	allErrs = append(allErrs, validatePodOptions(&spec.PodOptions, fldPath)...)
+	return allErrs
+}
+
+// validateModelSource requires exactly one of uri and trainingJobRef.
+func validateModelSource(src *ml.ModelSource, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	uriPath, refPath := fldPath.Child("uri"), fldPath.Child("trainingJobRef")
+	switch {
+	case src.URI == "" && src.TrainingJobRef == nil:
+		allErrs = append(allErrs, field.Required(fldPath, "one of uri or trainingJobRef is required"))
+	case src.URI != "" && src.TrainingJobRef != nil:
+		allErrs = append(allErrs, field.Forbidden(refPath, fmt.Sprintf("may not be set together with %s", uriPath)))
+	}
+	if src.URI != "" {
+		allErrs = append(allErrs, validateURI(src.URI, uriPath)...)
+	}
+	if src.TrainingJobRef != nil {
+		allErrs = append(allErrs, validateLocalObjectReference(src.TrainingJobRef, refPath)...)
+	}
+	return allErrs
+}
+
+// ValidateModelUpdate validates an update of a Model. Every spec field may
+// change: the controller rolls the model's Deployment to the new spec.
+func ValidateModelUpdate(obj, old *ml.Model) field.ErrorList {
+	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
+	return append(allErrs, validateModelSpec(&obj.Spec, specPath)...)
+}
+
+// ValidateModelStatusUpdate validates an update of a Model's status.
+func ValidateModelStatusUpdate(obj, old *ml.Model) field.ErrorList {
+	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
+	s := &obj.Status
+	allErrs = append(allErrs, validateStatusCommon(s.ObservedGeneration, s.Conditions, string(s.Phase), modelPhases, statusPath)...)
+	allErrs = append(allErrs, validateCounts(statusPath, map[string]int32{
+		"replicas": s.Replicas, "readyReplicas": s.ReadyReplicas, "canaryReplicas": s.CanaryReplicas,
+	})...)
+	allErrs = append(allErrs, validateSelector(s.Selector, statusPath.Child("selector"))...)
+	return allErrs
+}
