@@ -4845,7 +4845,7 @@ func schema_pkg_apis_ml_v1alpha1_NotebookSpec(ref common.ReferenceCallback) comm
 					},
 					"replicas": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Replicas is 1 (running, default) or 0 (stopped); the scale subresource sets it.",
+							Description: "Replicas is 1 (running, default) or 0 (stopped); the scale subresource sets it. The notebook runs only when replicas is 1 and stopped is false.",
 							Type:        []string{"integer"},
 							Format:      "int32",
 						},
@@ -4866,7 +4866,7 @@ func schema_pkg_apis_ml_v1alpha1_NotebookSpec(ref common.ReferenceCallback) comm
 					},
 					"workspace": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Workspace is the persistent volume; it survives stops and is deleted with the notebook.",
+							Description: "Workspace is the persistent volume; it survives stops and is deleted with the notebook. Every notebook has one (default 10Gi at /home/jovyan).",
 							Ref:         ref(v1alpha1.WorkspaceSpec{}.OpenAPIModelName()),
 						},
 					},

@@ -76,13 +76,17 @@ func SetDefaults_ModelSpec(obj *ModelSpec) {
 	}
 }
 
-// SetDefaults_NotebookSpec defaults replicas, port and workspace.
+// SetDefaults_NotebookSpec defaults replicas, port and gives every notebook a workspace.
 func SetDefaults_NotebookSpec(obj *NotebookSpec) {
 	if obj.Replicas == nil {
 		obj.Replicas = ptr.To[int32](1)
 	}
 	if obj.Port == 0 {
 		obj.Port = DefaultNotebookPort
+	}
+	if obj.Workspace == nil {
+		// Defaulted further by SetDefaults_WorkspaceSpec.
+		obj.Workspace = &WorkspaceSpec{}
 	}
 }
 

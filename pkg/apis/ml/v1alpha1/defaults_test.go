@@ -265,9 +265,13 @@ func TestModelDefaults(t *testing.T) {
 func TestNotebookDefaults(t *testing.T) {
 	runDefaultCases(t, []defaultCase{
 		{
-			name: "replicas and port, no workspace made up",
+			name: "replicas, port and a default workspace",
 			in:   &mlv1alpha1.Notebook{},
-			want: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{Replicas: ptr.To[int32](1), Port: 8888}},
+			want: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{
+				Replicas:  ptr.To[int32](1),
+				Port:      8888,
+				Workspace: &mlv1alpha1.WorkspaceSpec{Size: quantity("10Gi"), MountPath: "/home/jovyan"},
+			}},
 		},
 		{
 			name: "empty workspace gets size and mount path",

@@ -51,7 +51,8 @@ type NotebookSpec struct {
 	ContainerSpec `json:",inline"`
 	PodOptions    `json:",inline"`
 
-	// Replicas is 1 (running, default) or 0 (stopped); the scale subresource sets it.
+	// Replicas is 1 (running, default) or 0 (stopped); the scale subresource
+	// sets it. The notebook runs only when replicas is 1 and stopped is false.
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Stopped stops the notebook while true, keeping its workspace.
@@ -60,7 +61,8 @@ type NotebookSpec struct {
 	// Port the notebook server listens on (default 8888).
 	// +optional
 	Port int32 `json:"port,omitempty"`
-	// Workspace is the persistent volume; it survives stops and is deleted with the notebook.
+	// Workspace is the persistent volume; it survives stops and is deleted
+	// with the notebook. Every notebook has one (default 10Gi at /home/jovyan).
 	// +optional
 	Workspace *WorkspaceSpec `json:"workspace,omitempty"`
 	// IdleTimeout stops the notebook after that long without kernel activity.

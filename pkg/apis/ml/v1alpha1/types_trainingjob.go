@@ -80,8 +80,10 @@ type MetricsSpec struct {
 // ElasticPolicy bounds the replicas of an elastic job.
 type ElasticPolicy struct {
 	// MinReplicas is the lowest replica count the job may be scaled to.
+	// +optional
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
 	// MaxReplicas is the highest replica count the job may be scaled to.
+	// +optional
 	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
 }
 

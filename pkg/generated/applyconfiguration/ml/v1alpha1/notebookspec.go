@@ -30,13 +30,15 @@ import (
 type NotebookSpecApplyConfiguration struct {
 	ContainerSpecApplyConfiguration `json:""`
 	PodOptionsApplyConfiguration    `json:""`
-	// Replicas is 1 (running, default) or 0 (stopped); the scale subresource sets it.
+	// Replicas is 1 (running, default) or 0 (stopped); the scale subresource
+	// sets it. The notebook runs only when replicas is 1 and stopped is false.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Stopped stops the notebook while true, keeping its workspace.
 	Stopped *bool `json:"stopped,omitempty"`
 	// Port the notebook server listens on (default 8888).
 	Port *int32 `json:"port,omitempty"`
-	// Workspace is the persistent volume; it survives stops and is deleted with the notebook.
+	// Workspace is the persistent volume; it survives stops and is deleted
+	// with the notebook. Every notebook has one (default 10Gi at /home/jovyan).
 	Workspace *WorkspaceSpecApplyConfiguration `json:"workspace,omitempty"`
 	// IdleTimeout stops the notebook after that long without kernel activity.
 	IdleTimeout *v1.Duration `json:"idleTimeout,omitempty"`
