@@ -1,0 +1,66 @@
+// Package storage holds the etcd storage of PipelineRuns and of their status
+// subresource, and how kubectl prints them.
+package storage
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/registry/pipelinerun"
+	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+)
+
+// REST is the storage of PipelineRuns.
+type REST struct {
+	*genericregistry.Store
+}
+
+var (
+	_ rest.ShortNamesProvider = &REST{}
+	_ rest.CategoriesProvider = &REST{}
+)
+
+// StatusREST is the storage of the status subresource of PipelineRuns.
+type StatusREST struct {
+	*registryutil.StatusREST
+}
+
+// NewREST returns the storage of PipelineRuns and of their status subresource.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
+	strategy := pipelinerun.NewStrategy(scheme)
+	store := &genericregistry.Store{
+		NewFunc:                   func() runtime.Object { return &ml.PipelineRun{} },
+		NewListFunc:               func() runtime.Object { return &ml.PipelineRunList{} },
+		PredicateFunc:             registryutil.PredicateFunc(pipelinerun.GetAttrs),
+		DefaultQualifiedResource:  ml.Resource("pipelineruns"),
+		SingularQualifiedResource: ml.Resource("pipelinerun"),
+
+		CreateStrategy:      strategy,
+		UpdateStrategy:      strategy,
+		DeleteStrategy:      strategy,
+		ResetFieldsStrategy: strategy,
+
+		TableConvertor: newTableConvertor(),
+	}
+	options := &generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: pipelinerun.GetAttrs}
+	if err := store.CompleteWithOptions(options); err != nil {
+		return nil, nil, fmt.Errorf("complete the storage of pipelineruns: %w", err)
+	}
+	status := registryutil.NewStatusREST(store, pipelinerun.NewStatusStrategy(scheme))
+	return &REST{store}, &StatusREST{status}, nil
+}
+
+// ShortNames lets `kubectl get plr` list PipelineRuns.
+func (r *REST) ShortNames() []string {
+	return []string{"plr"}
+}
+
+// Categories puts PipelineRuns in `kubectl get ml`.
+func (r *REST) Categories() []string {
+	return registryutil.Categories()
+}
