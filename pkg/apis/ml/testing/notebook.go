@@ -17,8 +17,9 @@ type NotebookWrapper struct {
 	PodSetters[*NotebookWrapper]
 }
 
-// MakeNotebook starts a running Notebook of DefaultImage on port 8888,
-// without a workspace.
+// MakeNotebook starts a running Notebook of DefaultImage on port 8888 with
+// the default workspace (10Gi at /home/jovyan), as the API server would
+// default it.
 func MakeNotebook(name, namespace string) *NotebookWrapper {
 	w := &NotebookWrapper{obj: ml.Notebook{
 		ObjectMeta: objectMeta(name, namespace),
@@ -26,6 +27,7 @@ func MakeNotebook(name, namespace string) *NotebookWrapper {
 			ContainerSpec: ml.ContainerSpec{Image: DefaultImage},
 			Replicas:      ptr.To[int32](1),
 			Port:          8888,
+			Workspace:     &ml.WorkspaceSpec{Size: quantity("10Gi"), MountPath: "/home/jovyan"},
 		},
 	}}
 	w.MetaSetters = MetaSetters[*NotebookWrapper]{&w.obj.ObjectMeta, w}
@@ -63,6 +65,12 @@ func (w *NotebookWrapper) Workspace(size, storageClass, mountPath string) *Noteb
 		ws.StorageClassName = ptr.To(storageClass)
 	}
 	w.obj.Spec.Workspace = ws
+	return w
+}
+
+// NoWorkspace removes the workspace.
+func (w *NotebookWrapper) NoWorkspace() *NotebookWrapper {
+	w.obj.Spec.Workspace = nil
 	return w
 }
 

@@ -15,14 +15,18 @@ type TrainingJobWrapper struct {
 	PodSetters[*TrainingJobWrapper]
 }
 
-// MakeTrainingJob starts a one-replica Generic job running DefaultImage.
+// MakeTrainingJob starts a one-replica Generic job running DefaultImage,
+// with the other defaults the API server would set.
 func MakeTrainingJob(name, namespace string) *TrainingJobWrapper {
 	w := &TrainingJobWrapper{obj: ml.TrainingJob{
 		ObjectMeta: objectMeta(name, namespace),
 		Spec: ml.TrainingJobSpec{
-			Framework:     ml.FrameworkGeneric,
-			Replicas:      ptr.To[int32](1),
-			ContainerSpec: ml.ContainerSpec{Image: DefaultImage},
+			Framework:      ml.FrameworkGeneric,
+			Replicas:       ptr.To[int32](1),
+			ContainerSpec:  ml.ContainerSpec{Image: DefaultImage},
+			MasterPort:     ptr.To[int32](29500),
+			BackoffLimit:   ptr.To[int32](3),
+			CleanPodPolicy: ml.CleanPodPolicyRunning,
 		},
 	}}
 	w.MetaSetters = MetaSetters[*TrainingJobWrapper]{&w.obj.ObjectMeta, w}
@@ -43,6 +47,12 @@ func (w *TrainingJobWrapper) Framework(f ml.Framework) *TrainingJobWrapper {
 // Replicas sets spec.replicas.
 func (w *TrainingJobWrapper) Replicas(n int32) *TrainingJobWrapper {
 	w.obj.Spec.Replicas = ptr.To(n)
+	return w
+}
+
+// ElasticPolicy sets spec.elastic as given, for unset bounds.
+func (w *TrainingJobWrapper) ElasticPolicy(e ml.ElasticPolicy) *TrainingJobWrapper {
+	w.obj.Spec.Elastic = &e
 	return w
 }
 

@@ -21,6 +21,7 @@ func TestValidateNotebook(t *testing.T) {
 		want []string
 	}{
 		{name: "valid", obj: notebook().Obj()},
+		{name: "without a workspace", obj: notebook().NoWorkspace().Obj()},
 		{name: "name not a DNS-1035 label", obj: mltesting.MakeNotebook("my_notebook", "ns").Obj(), want: []string{"metadata.name: Invalid value"}},
 		{name: "image or command required", obj: notebook().Image("").Obj(), want: []string{"spec.image: Required value"}},
 		{name: "command only", obj: notebook().Image("").Command("jupyter", "lab").Obj()},
@@ -39,6 +40,11 @@ func TestValidateNotebook(t *testing.T) {
 		{
 			name: "volume mounted over the workspace",
 			obj:  notebook().Workspace("1Gi", "", "").PVCVolume("data", "ds").VolumeMount("data", "/home/jovyan").Obj(),
+			want: []string{"spec.volumeMounts[0].mountPath: Invalid value"},
+		},
+		{
+			name: "volume mounted over the default workspace mountPath",
+			obj:  notebook().PVCVolume("data", "ds").VolumeMount("data", "/home/jovyan/").Obj(),
 			want: []string{"spec.volumeMounts[0].mountPath: Invalid value"},
 		},
 		{name: "volume mounted beside the workspace", obj: notebook().Workspace("1Gi", "", "").PVCVolume("data", "ds").VolumeMount("data", "/home/jovyan/data").Obj()},
@@ -74,8 +80,8 @@ func TestValidateNotebookUpdate(t *testing.T) {
 		{name: "size written differently", obj: base().Workspace("10240Mi", "standard", "/home/jovyan").Obj(), old: old},
 		{name: "workspace size", obj: base().Workspace("20Gi", "standard", "/home/jovyan").Obj(), old: old, want: []string{"spec.workspace.size: Invalid value"}},
 		{name: "workspace storageClassName", obj: base().Workspace("10Gi", "fast", "/home/jovyan").Obj(), old: old, want: []string{"spec.workspace.storageClassName: Invalid value"}},
-		{name: "workspace removed", obj: base().Obj(), old: old, want: []string{"spec.workspace: Forbidden"}},
-		{name: "workspace added", obj: base().Workspace("10Gi", "", "").Obj(), old: base().Obj(), want: []string{"spec.workspace: Forbidden"}},
+		{name: "workspace removed", obj: base().NoWorkspace().Obj(), old: old, want: []string{"spec.workspace: Forbidden"}},
+		{name: "workspace added", obj: base().Obj(), old: base().NoWorkspace().Obj(), want: []string{"spec.workspace: Forbidden"}},
 		{name: "new spec is validated", obj: base().Workspace("10Gi", "standard", "/home/jovyan").Replicas(3).Obj(), old: old, want: []string{"spec.replicas: Invalid value"}},
 	}
 	for _, tc := range cases {

@@ -56,24 +56,29 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, fldPath *field.Path) fiel
 }
 
 // validateElastic checks the elastic bounds and that replicas lies within
-// them; the scale subresource and HPA are held to the same bounds.
+// them; the scale subresource and HPA are held to the same bounds. An unset
+// minReplicas means 1 and an unset maxReplicas means no upper bound.
 func validateElastic(e *ml.ElasticPolicy, replicas *int32, specPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	ePath := specPath.Child("elastic")
 	minPath, maxPath := ePath.Child("minReplicas"), ePath.Child("maxReplicas")
-	if e.MinReplicas == nil {
-		allErrs = append(allErrs, field.Required(minPath, ""))
-	} else {
+	lowest, lowestText := int32(1), "1"
+	if e.MinReplicas != nil {
 		allErrs = append(allErrs, validateMinimum(e.MinReplicas, 1, minPath)...)
+		lowest, lowestText = *e.MinReplicas, fmt.Sprintf("spec.elastic.minReplicas (%d)", *e.MinReplicas)
 	}
-	if e.MaxReplicas == nil {
-		allErrs = append(allErrs, field.Required(maxPath, ""))
-	} else if e.MinReplicas != nil && *e.MaxReplicas < *e.MinReplicas {
-		allErrs = append(allErrs, field.Invalid(maxPath, *e.MaxReplicas, fmt.Sprintf("must be greater than or equal to minReplicas (%d)", *e.MinReplicas)))
+	if e.MaxReplicas != nil && *e.MaxReplicas < lowest {
+		allErrs = append(allErrs, field.Invalid(maxPath, *e.MaxReplicas, "must be greater than or equal to "+lowestText))
 	}
-	if len(allErrs) == 0 && replicas != nil && (*replicas < *e.MinReplicas || *replicas > *e.MaxReplicas) {
+	if len(allErrs) > 0 || replicas == nil {
+		return allErrs
+	}
+	switch {
+	case e.MaxReplicas == nil && *replicas < lowest:
+		allErrs = append(allErrs, field.Invalid(specPath.Child("replicas"), *replicas, "must be greater than or equal to "+lowestText))
+	case e.MaxReplicas != nil && (*replicas < lowest || *replicas > *e.MaxReplicas):
 		allErrs = append(allErrs, field.Invalid(specPath.Child("replicas"), *replicas,
-			fmt.Sprintf("must be between spec.elastic.minReplicas (%d) and spec.elastic.maxReplicas (%d)", *e.MinReplicas, *e.MaxReplicas)))
+			fmt.Sprintf("must be between %s and spec.elastic.maxReplicas (%d)", lowestText, *e.MaxReplicas)))
 	}
 	return allErrs
 }

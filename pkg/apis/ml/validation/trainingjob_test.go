@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/utils/ptr"
+
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
@@ -36,6 +38,10 @@ func TestValidateTrainingJob(t *testing.T) {
 
 		{name: "elastic", obj: job().Elastic(1, 4).Replicas(2).Obj()},
 		{name: "elastic at the bounds", obj: job().Elastic(2, 2).Replicas(2).Obj()},
+		{name: "elastic without bounds", obj: job().Replicas(7).ElasticPolicy(ml.ElasticPolicy{}).Obj()},
+		{name: "elastic without maxReplicas", obj: job().Replicas(7).ElasticPolicy(ml.ElasticPolicy{MinReplicas: ptr.To[int32](2)}).Obj()},
+		{name: "elastic without minReplicas", obj: job().Replicas(1).ElasticPolicy(ml.ElasticPolicy{MaxReplicas: ptr.To[int32](2)}).Obj()},
+		{name: "elastic maxReplicas 0 without minReplicas", obj: job().ElasticPolicy(ml.ElasticPolicy{MaxReplicas: ptr.To[int32](0)}).Obj(), want: []string{"spec.elastic.maxReplicas: Invalid value"}},
 		{name: "elastic minReplicas 0", obj: job().Elastic(0, 4).Obj(), want: []string{"spec.elastic.minReplicas: Invalid value"}},
 		{name: "elastic maxReplicas below minReplicas", obj: job().Elastic(3, 2).Replicas(3).Obj(), want: []string{"spec.elastic.maxReplicas: Invalid value"}},
 		{name: "replicas below elastic bounds", obj: job().Elastic(2, 4).Replicas(1).Obj(), want: []string{"spec.replicas: Invalid value"}},
@@ -77,9 +83,17 @@ func TestValidateTrainingJobElasticMessages(t *testing.T) {
 		"spec.replicas: Invalid value: 5: must be between spec.elastic.minReplicas (2) and spec.elastic.maxReplicas (4)",
 	}, validation.ValidateTrainingJob(job().Elastic(2, 4).Replicas(5).Obj()))
 
-	obj := job().Obj()
-	obj.Spec.Elastic = &ml.ElasticPolicy{}
-	checkErrors(t, []string{"spec.elastic.minReplicas: Required value", "spec.elastic.maxReplicas: Required value"}, validation.ValidateTrainingJob(obj))
+	onlyMax := job().Replicas(5).Obj()
+	onlyMax.Spec.Elastic = &ml.ElasticPolicy{MaxReplicas: ptr.To[int32](4)}
+	checkMessages(t, []string{
+		"spec.replicas: Invalid value: 5: must be between 1 and spec.elastic.maxReplicas (4)",
+	}, validation.ValidateTrainingJob(onlyMax))
+
+	onlyMin := job().Replicas(1).Obj()
+	onlyMin.Spec.Elastic = &ml.ElasticPolicy{MinReplicas: ptr.To[int32](2)}
+	checkMessages(t, []string{
+		"spec.replicas: Invalid value: 1: must be greater than or equal to spec.elastic.minReplicas (2)",
+	}, validation.ValidateTrainingJob(onlyMin))
 }
 
 func TestValidateTrainingJobUpdate(t *testing.T) {

@@ -1,0 +1,114 @@
+package validation_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/install"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
+)
+
+const (
+	examplesDir = "../../../../artifacts/examples"
+	apiDoc      = "../../../../docs/api.md"
+)
+
+// yamlBlock matches the ```yaml blocks of a Markdown file.
+var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// TestExamplesAreValid decodes the user-facing examples (artifacts/examples
+// and the YAML blocks of docs/api.md) as the server does: strictly, then
+// defaulted and converted to the internal version. Each must pass
+// validation, so the documentation cannot drift from the rules.
+func TestExamplesAreValid(t *testing.T) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	decoder := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Yaml: true, Strict: true})
+
+	docs := map[string][]byte{}
+	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[filepath.Base(f)] = data
+	}
+	md, err := os.ReadFile(apiDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := yamlBlock.FindAllSubmatch(md, -1)
+	if len(blocks) < 5 {
+		t.Fatalf("want a YAML example per kind in %s, found %d", apiDoc, len(blocks))
+	}
+	for i, b := range blocks {
+		docs[filepath.Base(apiDoc)+"#"+string(rune('a'+i))] = b[1]
+	}
+
+	pipelines := map[string]*ml.Pipeline{}
+	var runs []*ml.PipelineRun
+	for name, data := range docs {
+		t.Run(name, func(t *testing.T) {
+			versioned, gvk, err := decoder.Decode(data, nil, nil)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			scheme.Default(versioned)
+			internal, err := scheme.ConvertToVersion(versioned, ml.SchemeGroupVersion)
+			if err != nil {
+				t.Fatalf("convert %s: %v", gvk, err)
+			}
+			var errs field.ErrorList
+			switch obj := internal.(type) {
+			case *ml.Pipeline:
+				obj.Namespace = "default"
+				errs = validation.ValidatePipeline(obj)
+				pipelines[obj.Name] = obj
+			case *ml.PipelineRun:
+				obj.Namespace = "default"
+				errs = validation.ValidatePipelineRun(obj)
+				runs = append(runs, obj)
+			case *ml.TrainingJob:
+				obj.Namespace = "default"
+				errs = validation.ValidateTrainingJob(obj)
+			case *ml.Model:
+				obj.Namespace = "default"
+				errs = validation.ValidateModel(obj)
+			case *ml.Notebook:
+				obj.Namespace = "default"
+				errs = validation.ValidateNotebook(obj)
+			default:
+				t.Fatalf("unexpected kind %s", gvk)
+			}
+			if len(errs) > 0 {
+				t.Errorf("example does not validate: %v", errs.ToAggregate())
+			}
+		})
+	}
+
+	// What the PipelineRunResolve admission plugin checks for a pipelineRef.
+	for _, r := range runs {
+		if r.Spec.PipelineRef == nil {
+			continue
+		}
+		p := pipelines[r.Spec.PipelineRef.Name]
+		if p == nil {
+			t.Errorf("PipelineRun %s: no example Pipeline %q", r.Name, r.Spec.PipelineRef.Name)
+			continue
+		}
+		if errs := validation.ValidateParamsAgainstSpec(p.Spec.Params, r.Spec.Params, field.NewPath("spec", "params")); len(errs) > 0 {
+			t.Errorf("PipelineRun %s: params do not fit Pipeline %s: %v", r.Name, p.Name, errs.ToAggregate())
+		}
+	}
+}
