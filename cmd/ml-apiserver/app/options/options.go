@@ -146,6 +146,13 @@ func (o *Options) Complete() error {
 // Validate checks the completed options.
 func (o *Options) Validate() error {
 	var errs []error
+	if o.UsesEmbeddedEtcd() {
+		// The embedded etcd's address is known only once it runs; validate
+		// the other etcd options against a stand-in.
+		transport := &o.RecommendedOptions.Etcd.StorageConfig.Transport
+		transport.ServerList = []string{"http://127.0.0.1:2379"}
+		defer func() { transport.ServerList = nil }()
+	}
 	errs = append(errs, o.RecommendedOptions.Validate()...)
 	if o.DataDir == "" && (o.Standalone || o.UsesEmbeddedEtcd()) {
 		errs = append(errs, errors.New("--data-dir is required with --standalone or without --etcd-servers"))
