@@ -28,6 +28,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	generatedopenapi "ml.example.io/ml-apiserver/pkg/generated/openapi"
+	"ml.example.io/ml-apiserver/pkg/standalone"
 )
 
 // EtcdPathPrefix is the etcd key prefix of every object of the group.
@@ -138,7 +139,6 @@ func (o *Options) Complete() error {
 	if authn.ClientCert.ClientCA == "" {
 		authn.ClientCert.ClientCA = pki.CACertFile()
 	}
-	authn.Anonymous.Enabled = false
 	ro.Authorization.RemoteKubeConfigFileOptional = true
 	return nil
 }
@@ -208,6 +208,11 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	}
 	if err := ro.ApplyTo(serverConfig); err != nil {
 		return nil, err
+	}
+	if o.Standalone {
+		// The delegating authenticator ignores Authentication.Anonymous and
+		// always admits anonymous requests.
+		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)
 	}
 	return &apiserver.Config{GenericConfig: serverConfig}, nil
 }
