@@ -5,14 +5,18 @@ package framework
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
@@ -30,6 +34,8 @@ type TestServer struct {
 	// Address is host:port of the HTTPS listener.
 	Address string
 
+	// t is the test that owns the server; nil for a server started by Main,
+	// which reports failures by panicking.
 	t      testing.TB
 	cancel context.CancelFunc
 	done   chan error
@@ -45,19 +51,84 @@ func StartTestServer(t testing.TB) *TestServer {
 	return s
 }
 
+// Main starts one server for every test of a package, stores it in
+// *server, runs the tests, stops the server and exits with the tests'
+// result. Call it from TestMain: a server start costs seconds, so a
+// package shares one and gives each test its own namespace (NewNamespace).
+func Main(m *testing.M, server **TestServer) {
+	os.Exit(runMain(m, server))
+}
+
+func runMain(m *testing.M, server **TestServer) (code int) {
+	dir, err := os.MkdirTemp("", "ml-apiserver-integration-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "create data dir: %v\n", err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	logFile, err := logToFile()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "server log: %v\n", err)
+		return 1
+	}
+	defer func() {
+		klog.Flush()
+		_ = logFile.Close()
+		if code == 0 {
+			_ = os.Remove(logFile.Name())
+			return
+		}
+		fmt.Fprintf(os.Stderr, "server log: %s\n", logFile.Name())
+	}()
+	s := &TestServer{DataDir: dir}
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "test server: %v\n", r)
+			code = 1
+		}
+	}()
+	s.start()
+	defer s.Stop()
+	*server = s
+	return m.Run()
+}
+
 // Clientset returns a generated clientset with the admin identity.
 func (s *TestServer) Clientset() mlclientset.Interface {
-	s.t.Helper()
+	if s.t != nil {
+		s.t.Helper()
+	}
 	c, err := mlclientset.NewForConfig(s.ClientConfig)
 	if err != nil {
-		s.t.Fatalf("clientset: %v", err)
+		s.fatalf("clientset: %v", err)
 	}
 	return c
 }
 
+// fatalf fails the owning test, or panics for a server started by Main.
+func (s *TestServer) fatalf(format string, args ...any) {
+	if s.t != nil {
+		s.t.Helper()
+		s.t.Fatalf(format, args...)
+	}
+	panic(fmt.Sprintf(format, args...))
+}
+
+// logf logs to the owning test, or to stderr for a server started by Main.
+func (s *TestServer) logf(format string, args ...any) {
+	if s.t != nil {
+		s.t.Helper()
+		s.t.Logf(format, args...)
+		return
+	}
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
 // Restart stops the server and starts it again on the same data directory.
 func (s *TestServer) Restart() {
-	s.t.Helper()
+	if s.t != nil {
+		s.t.Helper()
+	}
 	s.Stop()
 	s.start()
 }
@@ -71,20 +142,24 @@ func (s *TestServer) Stop() {
 	select {
 	case err := <-s.done:
 		if err != nil && !errors.Is(err, context.Canceled) {
-			s.t.Logf("server exited: %v", err)
+			s.logf("server exited: %v", err)
 		}
 	case <-time.After(60 * time.Second):
-		s.t.Errorf("server did not stop within 60s")
+		s.logf("server did not stop within 60s")
+		if s.t != nil {
+			s.t.Fail()
+		}
 	}
 	s.cancel = nil
 }
 
 func (s *TestServer) start() {
-	t := s.t
-	t.Helper()
+	if s.t != nil {
+		s.t.Helper()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("listen: %v", err)
+		s.fatalf("listen: %v", err)
 	}
 	o := options.NewOptions()
 	o.Standalone = true
@@ -93,10 +168,10 @@ func (s *TestServer) start() {
 	o.RecommendedOptions.SecureServing.Listener = ln
 	o.RecommendedOptions.SecureServing.BindPort = ln.Addr().(*net.TCPAddr).Port
 	if err := o.Complete(); err != nil {
-		t.Fatalf("complete options: %v", err)
+		s.fatalf("complete options: %v", err)
 	}
-	if err := o.Validate(); err != nil {
-		t.Fatalf("validate options: %v", err)
+	if err := validate(o); err != nil {
+		s.fatalf("validate options: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -109,20 +184,20 @@ func (s *TestServer) start() {
 	case s.Kubeconfig = <-started:
 	case err := <-s.done:
 		cancel()
-		t.Fatalf("server exited before it was ready: %v", err)
+		s.fatalf("server exited before it was ready: %v", err)
 	case <-time.After(90 * time.Second):
 		cancel()
-		t.Fatalf("server did not start within 90s")
+		s.fatalf("server did not start within 90s")
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig)
 	if err != nil {
-		t.Fatalf("load kubeconfig: %v", err)
+		s.fatalf("load kubeconfig: %v", err)
 	}
 	cfg.QPS, cfg.Burst = 1000, 2000
 	s.ClientConfig = cfg
 	s.Address = o.ServingAddress()
 	if err := waitReady(ctx, cfg); err != nil {
-		t.Fatalf("server not ready: %v", err)
+		s.fatalf("server not ready: %v", err)
 	}
 }
 
@@ -143,4 +218,37 @@ func waitReady(ctx context.Context, cfg *rest.Config) error {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
 	})
+}
+
+// validate validates the options the way the server needs them. The
+// generic etcd options demand --etcd-servers even when the server is going
+// to start its own embedded etcd (Run fills the server list in only then),
+// so validation sees a placeholder server list that is removed afterwards.
+func validate(o *options.Options) error {
+	transport := &o.RecommendedOptions.Etcd.StorageConfig.Transport
+	if o.UsesEmbeddedEtcd() {
+		transport.ServerList = []string{"http://embedded-etcd.invalid"}
+		defer func() { transport.ServerList = nil }()
+	}
+	return o.Validate()
+}
+
+// logToFile sends the server's klog output to a temporary file, so that
+// test failures are not buried in server logs; the file is kept, and named,
+// when a test fails.
+func logToFile() (*os.File, error) {
+	f, err := os.CreateTemp("", "ml-apiserver-integration-*.log")
+	if err != nil {
+		return nil, err
+	}
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	for name, value := range map[string]string{"logtostderr": "false", "alsologtostderr": "false", "stderrthreshold": "FATAL"} {
+		if err := fs.Set(name, value); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+	}
+	klog.SetOutput(f)
+	return f, nil
 }
