@@ -170,7 +170,7 @@ func (s *TestServer) start() {
 	if err := o.Complete(); err != nil {
 		s.fatalf("complete options: %v", err)
 	}
-	if err := validate(o); err != nil {
+	if err := o.Validate(); err != nil {
 		s.fatalf("validate options: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -218,19 +218,6 @@ func waitReady(ctx context.Context, cfg *rest.Config) error {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
 	})
-}
-
-// validate validates the options the way the server needs them. The
-// generic etcd options demand --etcd-servers even when the server is going
-// to start its own embedded etcd (Run fills the server list in only then),
-// so validation sees a placeholder server list that is removed afterwards.
-func validate(o *options.Options) error {
-	transport := &o.RecommendedOptions.Etcd.StorageConfig.Transport
-	if o.UsesEmbeddedEtcd() {
-		transport.ServerList = []string{"http://embedded-etcd.invalid"}
-		defer func() { transport.ServerList = nil }()
-	}
-	return o.Validate()
 }
 
 // logToFile sends the server's klog output to a temporary file, so that
