@@ -111,4 +111,3 @@ func TestAggregatedDiscovery(t *testing.T) {
 		t.Errorf("aggregated discovery of ml.example.io (-want +got):\n%s", diff)
 	}
 }
-
