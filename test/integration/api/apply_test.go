@@ -29,6 +29,14 @@ func TestServerSideApply(t *testing.T) {
 		if !managerOwns(t, obj, "manager-a", k.Field) {
 			t.Errorf("manager-a does not own %s after its apply; managedFields: %s", fieldPath, managedFieldsString(obj))
 		}
+		again, err := c.Apply(ctx, name, k.Values[0], metav1.ApplyOptions{FieldManager: "manager-a"})
+		if err != nil {
+			t.Fatalf("second apply of the same configuration: %v", err)
+		}
+		if again.GetResourceVersion() != obj.GetResourceVersion() || again.GetGeneration() != 1 {
+			t.Errorf("applying the same configuration again changed the object: resourceVersion %s -> %s, generation %d",
+				obj.GetResourceVersion(), again.GetResourceVersion(), again.GetGeneration())
+		}
 
 		_, err = c.Apply(ctx, name, k.Values[1], metav1.ApplyOptions{FieldManager: "manager-b"})
 		if !apierrors.IsConflict(err) {
