@@ -7,6 +7,7 @@ SHELL := /usr/bin/env bash
 
 OUTPUT      ?= _output
 BIN         := $(OUTPUT)/bin
+TOOLS_BIN   ?= $(BIN)
 DATA_DIR    ?= $(OUTPUT)/standalone
 PORT        ?= 8443
 GO          ?= go
@@ -22,6 +23,10 @@ help: ## Show the targets.
 .PHONY: build
 build: ## Build ml-apiserver into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
+
+.PHONY: tools
+tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.
+	TOOLS_BIN=$(TOOLS_BIN) hack/build-tools.sh
 
 .PHONY: run
 run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
