@@ -6,9 +6,9 @@ package apiserver
 import (
 	"fmt"
 
-	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -18,6 +18,7 @@ import (
 	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -63,7 +64,7 @@ func (c completedConfig) New() (*Server, error) {
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
-	storage, err := v1alpha1Storage(c.GenericConfig.RESTOptionsGetter)
+	storage, err := v1alpha1Storage(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter))
 	if err != nil {
 		return nil, err
 	}
