@@ -57,7 +57,9 @@ type ModelRuntime struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Env []corev1.EnvVar `json:"env,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Env []corev1.EnvVar `json:"env,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Port the server listens on (default 8080).
 	// +optional
 	Port int32 `json:"port,omitempty"`
@@ -117,7 +119,9 @@ type ModelStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// URL the model is served at.
 	// +optional
 	URL string `json:"url,omitempty"`

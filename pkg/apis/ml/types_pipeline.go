@@ -51,17 +51,23 @@ type PipelineSpec struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Params []ParamSpec `json:"params,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Params []ParamSpec `json:"params,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Tasks are the nodes of the DAG.
 	// +listType=map
 	// +listMapKey=name
-	Tasks []PipelineTask `json:"tasks"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Tasks []PipelineTask `json:"tasks" patchStrategy:"merge" patchMergeKey:"name"`
 	// Finally are tasks that run after all others, whatever their outcome.
 	// They may read the run's state as $(run.status).
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Finally []PipelineTask `json:"finally,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Finally []PipelineTask `json:"finally,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }
 
 // ParamSpec declares a pipeline parameter.
@@ -185,7 +191,9 @@ type PipelineTask struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Outputs []TaskOutput `json:"outputs,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Outputs []TaskOutput `json:"outputs,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Timeout of one attempt.
 	// +optional
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
@@ -203,7 +211,9 @@ type PipelineStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// Phase is a one-word summary for printing.
 	// +optional
 	Phase string `json:"phase,omitempty"`

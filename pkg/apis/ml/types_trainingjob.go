@@ -151,7 +151,9 @@ type TrainingJobStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// StartTime is when the job started.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
@@ -180,5 +182,7 @@ type TrainingJobStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	LatestMetrics []MetricValue `json:"latestMetrics,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	LatestMetrics []MetricValue `json:"latestMetrics,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }

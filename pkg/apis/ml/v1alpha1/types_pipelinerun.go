@@ -43,7 +43,9 @@ type PipelineRunSpec struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Params []Param `json:"params,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Params []Param `json:"params,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Parallelism caps the number of tasks running at once.
 	// +optional
 	Parallelism *int32 `json:"parallelism,omitempty"`
@@ -105,7 +107,9 @@ type PipelineRunStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 	// StartTime is when the run started.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
@@ -119,12 +123,16 @@ type PipelineRunStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Params []Param `json:"params,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Params []Param `json:"params,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Tasks is the state of each task (and each forEach instance).
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Tasks []PipelineTaskStatus `json:"tasks,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Tasks []PipelineTaskStatus `json:"tasks,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }
 
 // PipelineTaskStatus is the state of one task, or of one instance of a fanned-out task.
@@ -162,7 +170,9 @@ type PipelineTaskStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Outputs []Param `json:"outputs,omitempty"`
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Outputs []Param `json:"outputs,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Attempts are the attempts so far, oldest first.
 	// +optional
 	// +listType=atomic
