@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+)
+
+// server is an in-process standalone ml-apiserver and a client of its
+// embedded etcd.
+type server struct {
+	config *rest.Config
+	etcd   *clientv3.Client
+}
+
+// startServer starts ml-apiserver in standalone mode on a fresh data
+// directory, with fsync on in the embedded etcd as in production, and stops
+// it when the benchmark ends. Unlike the integration test framework it keeps
+// the options, to learn the embedded etcd's client URL.
+func startServer(b *testing.B) *server {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatalf("listen: %v", err)
+	}
+	o := options.NewOptions()
+	o.Standalone = true
+	o.DataDir = b.TempDir()
+	o.EmbeddedEtcdUnsafeNoFsync = false
+	o.RecommendedOptions.SecureServing.Listener = ln
+	o.RecommendedOptions.SecureServing.BindPort = ln.Addr().(*net.TCPAddr).Port
+	if err := o.Complete(); err != nil {
+		b.Fatalf("complete options: %v", err)
+	}
+	if err := o.Validate(); err != nil {
+		b.Fatalf("validate options: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	started := make(chan string, 1)
+	go func() { done <- app.Run(ctx, o, func(kubeconfig string) { started <- kubeconfig }) }()
+	b.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				b.Logf("server exited: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			b.Errorf("server did not stop within 60s")
+		}
+	})
+	var kubeconfig string
+	select {
+	case kubeconfig = <-started:
+	case err := <-done:
+		b.Fatalf("server exited before it was ready: %v", err)
+	case <-time.After(90 * time.Second):
+		b.Fatalf("server did not start within 90s")
+	}
+	// Run set the embedded etcd's URL before it called started.
+	endpoints := append([]string(nil), o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList...)
+	if len(endpoints) == 0 {
+		b.Fatal("no embedded etcd endpoint in the options")
+	}
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		b.Fatalf("load kubeconfig: %v", err)
+	}
+	cfg.ContentType = "application/json"
+	cfg.AcceptContentTypes = "application/json"
+	cfg.QPS, cfg.Burst = 1e6, 1e6
+	if err := waitReady(ctx, cfg); err != nil {
+		b.Fatalf("server not ready: %v", err)
+	}
+
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 10 * time.Second})
+	if err != nil {
+		b.Fatalf("etcd client: %v", err)
+	}
+	b.Cleanup(func() { _ = etcd.Close() })
+	return &server{config: cfg, etcd: etcd}
+}
+
+func waitReady(ctx context.Context, cfg *rest.Config) error {
+	client, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Host+"/readyz", nil)
+		if err != nil {
+			return false, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false, nil
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+}
