@@ -28,6 +28,14 @@ build: ## Build ml-apiserver into _output/bin.
 tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.
 	TOOLS_BIN=$(TOOLS_BIN) hack/build-tools.sh
 
+.PHONY: local-up
+local-up: ## Start a local cluster from source with ml-apiserver aggregated (LOCAL_UP_DIR, default _output/local-up).
+	TOOLS_BIN=$(TOOLS_BIN) hack/local-up.sh
+
+.PHONY: local-down
+local-down: ## Stop the processes of local-up.
+	hack/local-down.sh
+
 .PHONY: run
 run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
 	@mkdir -p $(DATA_DIR)
