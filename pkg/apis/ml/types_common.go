@@ -1,6 +1,9 @@
 package ml
 
 import (
+	"fmt"
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -100,4 +103,21 @@ type MetricValue struct {
 	// Step is the step (epoch, iteration) the value was reported at.
 	// +optional
 	Step int64 `json:"step,omitempty"`
+}
+
+// Duration is a length of time as Go's time.ParseDuration reads it, such as
+// "90s", "5m" or "1h30m". It is stored as written, so re-applying a manifest
+// never shows a change.
+type Duration string
+
+// Parse returns the length of time d stands for; the empty Duration is zero.
+func (d Duration) Parse() (time.Duration, error) {
+	if d == "" {
+		return 0, nil
+	}
+	v, err := time.ParseDuration(string(d))
+	if err != nil {
+		return 0, fmt.Errorf("not a duration such as 90s, 5m or 1h30m: %w", err)
+	}
+	return v, nil
 }

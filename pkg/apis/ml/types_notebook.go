@@ -64,7 +64,7 @@ type NotebookSpec struct {
 	Workspace *WorkspaceSpec `json:"workspace,omitempty"`
 	// IdleTimeout stops the notebook after that long without kernel activity.
 	// +optional
-	IdleTimeout *metav1.Duration `json:"idleTimeout,omitempty"`
+	IdleTimeout Duration `json:"idleTimeout,omitempty"`
 }
 
 // NotebookPhase is a one-word summary of a Notebook.

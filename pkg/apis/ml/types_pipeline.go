@@ -120,13 +120,13 @@ type WhenExpression struct {
 type Backoff struct {
 	// Duration is the delay before the first retry.
 	// +optional
-	Duration *metav1.Duration `json:"duration,omitempty"`
+	Duration Duration `json:"duration,omitempty"`
 	// Factor multiplies the delay after each retry.
 	// +optional
 	Factor *int32 `json:"factor,omitempty"`
 	// MaxDuration caps the delay.
 	// +optional
-	MaxDuration *metav1.Duration `json:"maxDuration,omitempty"`
+	MaxDuration Duration `json:"maxDuration,omitempty"`
 }
 
 // RetryPolicy retries a failed task.
@@ -196,7 +196,7 @@ type PipelineTask struct {
 	Outputs []TaskOutput `json:"outputs,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 	// Timeout of one attempt.
 	// +optional
-	Timeout *metav1.Duration `json:"timeout,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"`
 	// Cache may be set false to always run the task.
 	// +optional
 	Cache *bool `json:"cache,omitempty"`

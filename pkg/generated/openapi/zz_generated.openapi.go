@@ -18335,7 +18335,8 @@ func schema_pkg_apis_ml_v1alpha1_Backoff(ref common.ReferenceCallback) common.Op
 					"duration": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Duration is the delay before the first retry.",
-							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"factor": {
@@ -18348,14 +18349,13 @@ func schema_pkg_apis_ml_v1alpha1_Backoff(ref common.ReferenceCallback) common.Op
 					"maxDuration": {
 						SchemaProps: spec.SchemaProps{
 							Description: "MaxDuration caps the delay.",
-							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 				},
 			},
 		},
-		Dependencies: []string{
-			metav1.Duration{}.OpenAPIModelName()},
 	}
 }
 
@@ -19463,14 +19463,15 @@ func schema_pkg_apis_ml_v1alpha1_NotebookSpec(ref common.ReferenceCallback) comm
 					"idleTimeout": {
 						SchemaProps: spec.SchemaProps{
 							Description: "IdleTimeout stops the notebook after that long without kernel activity.",
-							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), metav1.Duration{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.WorkspaceSpec{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.WorkspaceSpec{}.OpenAPIModelName()},
 	}
 }
 
@@ -20487,7 +20488,8 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTask(ref common.ReferenceCallback) comm
 					"timeout": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Timeout of one attempt.",
-							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
+							Type:        []string{"string"},
+							Format:      "",
 						},
 					},
 					"cache": {
@@ -20502,7 +20504,7 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTask(ref common.ReferenceCallback) comm
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), metav1.Duration{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
 	}
 }
 

@@ -76,7 +76,7 @@ func (w *NotebookWrapper) NoWorkspace() *NotebookWrapper {
 
 // IdleTimeout sets spec.idleTimeout.
 func (w *NotebookWrapper) IdleTimeout(d time.Duration) *NotebookWrapper {
-	w.obj.Spec.IdleTimeout = &metav1.Duration{Duration: d}
+	w.obj.Spec.IdleTimeout = ml.Duration(d.String())
 	return w
 }
 

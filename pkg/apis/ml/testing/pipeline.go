@@ -149,15 +149,15 @@ func (w *TaskWrapper) Backoff(duration time.Duration, factor int32, maxDuration 
 		w.obj.Retries = &ml.RetryPolicy{Limit: 1}
 	}
 	w.obj.Retries.Backoff = &ml.Backoff{
-		Duration:    &metav1.Duration{Duration: duration},
+		Duration:    ml.Duration(duration.String()),
 		Factor:      ptr.To(factor),
-		MaxDuration: &metav1.Duration{Duration: maxDuration},
+		MaxDuration: ml.Duration(maxDuration.String()),
 	}
 	return w
 }
 
 // Timeout sets the timeout of one attempt.
 func (w *TaskWrapper) Timeout(d time.Duration) *TaskWrapper {
-	w.obj.Timeout = &metav1.Duration{Duration: d}
+	w.obj.Timeout = ml.Duration(d.String())
 	return w
 }

@@ -2,13 +2,11 @@ package v1alpha1_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -138,8 +136,8 @@ func TestTrainingJobDefaults(t *testing.T) {
 }
 
 func TestPipelineDefaults(t *testing.T) {
-	backoff := &mlv1alpha1.Backoff{Duration: &metav1.Duration{Duration: 10 * time.Second}}
-	defaultedBackoff := &mlv1alpha1.Backoff{Duration: &metav1.Duration{Duration: 10 * time.Second}, Factor: ptr.To[int32](2)}
+	backoff := &mlv1alpha1.Backoff{Duration: "10s"}
+	defaultedBackoff := &mlv1alpha1.Backoff{Duration: "10s", Factor: ptr.To[int32](2)}
 	runDefaultCases(t, []defaultCase{
 		{
 			name: "param type defaults to string and keeps given types",

@@ -101,3 +101,8 @@ type MetricValue struct {
 	// +optional
 	Step int64 `json:"step,omitempty"`
 }
+
+// Duration is a length of time as Go's time.ParseDuration reads it, such as
+// "90s", "5m" or "1h30m". It is stored as written, so re-applying a manifest
+// never shows a change.
+type Duration string

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"reflect"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -76,4 +77,20 @@ func setPointerFields(structPtr any) int {
 		}
 	}
 	return n
+}
+
+// validatePositiveDuration checks that an optional duration, when set,
+// parses and is greater than zero, and returns its value.
+func validatePositiveDuration(d ml.Duration, fldPath *field.Path) (time.Duration, field.ErrorList) {
+	if d == "" {
+		return 0, nil
+	}
+	v, err := d.Parse()
+	if err != nil {
+		return 0, field.ErrorList{field.Invalid(fldPath, d, err.Error())}
+	}
+	if v <= 0 {
+		return 0, field.ErrorList{field.Invalid(fldPath, d, "must be greater than zero")}
+	}
+	return v, nil
 }

@@ -54,9 +54,8 @@ func validateNotebookSpec(spec *ml.NotebookSpec, fldPath *field.Path) field.Erro
 			}
 		}
 	}
-	if spec.IdleTimeout != nil && spec.IdleTimeout.Duration <= 0 {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("idleTimeout"), spec.IdleTimeout.Duration.String(), "must be greater than zero"))
-	}
+	_, errs := validatePositiveDuration(spec.IdleTimeout, fldPath.Child("idleTimeout"))
+	allErrs = append(allErrs, errs...)
 	return allErrs
 }
 

@@ -50,6 +50,8 @@ func TestValidateNotebook(t *testing.T) {
 		{name: "volume mounted beside the workspace", obj: notebook().Workspace("1Gi", "", "").PVCVolume("data", "ds").VolumeMount("data", "/home/jovyan/data").Obj()},
 		{name: "idleTimeout", obj: notebook().IdleTimeout(time.Hour).Obj()},
 		{name: "idleTimeout 0", obj: notebook().IdleTimeout(0).Obj(), want: []string{"spec.idleTimeout: Invalid value"}},
+		{name: "idleTimeout as written", obj: func() *ml.Notebook { nb := notebook().Obj(); nb.Spec.IdleTimeout = "1h"; return nb }()},
+		{name: "idleTimeout not a duration", obj: func() *ml.Notebook { nb := notebook().Obj(); nb.Spec.IdleTimeout = "soon"; return nb }(), want: []string{"spec.idleTimeout: Invalid value"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,9 +51,8 @@ func (pc *pipelineContext) validateTask(t *ml.PipelineTask, isFinally bool, fldP
 	if t.Retries != nil {
 		allErrs = append(allErrs, validateRetries(t.Retries, fldPath.Child("retries"))...)
 	}
-	if t.Timeout != nil && t.Timeout.Duration <= 0 {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("timeout"), t.Timeout.Duration.String(), "must be greater than zero"))
-	}
+	_, errs := validatePositiveDuration(t.Timeout, fldPath.Child("timeout"))
+	allErrs = append(allErrs, errs...)
 	for _, f := range variableFields(t, fldPath) {
 		if f.forEachFrom {
 			continue // validateForEach checks its single variable
@@ -114,13 +113,12 @@ func validateRetries(r *ml.RetryPolicy, fldPath *field.Path) field.ErrorList {
 	}
 	if b := r.Backoff; b != nil {
 		bPath := fldPath.Child("backoff")
-		if b.Duration != nil && b.Duration.Duration <= 0 {
-			allErrs = append(allErrs, field.Invalid(bPath.Child("duration"), b.Duration.Duration.String(), "must be greater than zero"))
-		}
-		if b.MaxDuration != nil && b.MaxDuration.Duration <= 0 {
-			allErrs = append(allErrs, field.Invalid(bPath.Child("maxDuration"), b.MaxDuration.Duration.String(), "must be greater than zero"))
-		} else if b.MaxDuration != nil && b.Duration != nil && b.MaxDuration.Duration < b.Duration.Duration {
-			allErrs = append(allErrs, field.Invalid(bPath.Child("maxDuration"), b.MaxDuration.Duration.String(), "must not be less than duration"))
+		d, errs := validatePositiveDuration(b.Duration, bPath.Child("duration"))
+		allErrs = append(allErrs, errs...)
+		maxD, errs := validatePositiveDuration(b.MaxDuration, bPath.Child("maxDuration"))
+		allErrs = append(allErrs, errs...)
+		if d > 0 && maxD > 0 && maxD < d {
+			allErrs = append(allErrs, field.Invalid(bPath.Child("maxDuration"), b.MaxDuration, "must not be less than duration"))
 		}
 		if b.Factor != nil && *b.Factor < 1 {
 			allErrs = append(allErrs, field.Invalid(bPath.Child("factor"), *b.Factor, "must be at least 1"))

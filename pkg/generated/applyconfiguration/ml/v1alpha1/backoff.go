@@ -19,7 +19,7 @@ limitations under the License.
 package v1alpha1
 
 import (
-	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // BackoffApplyConfiguration represents a declarative configuration of the Backoff type for use
@@ -29,11 +29,11 @@ import (
 // each attempt, capped at maxDuration.
 type BackoffApplyConfiguration struct {
 	// Duration is the delay before the first retry.
-	Duration *v1.Duration `json:"duration,omitempty"`
+	Duration *mlv1alpha1.Duration `json:"duration,omitempty"`
 	// Factor multiplies the delay after each retry.
 	Factor *int32 `json:"factor,omitempty"`
 	// MaxDuration caps the delay.
-	MaxDuration *v1.Duration `json:"maxDuration,omitempty"`
+	MaxDuration *mlv1alpha1.Duration `json:"maxDuration,omitempty"`
 }
 
 // BackoffApplyConfiguration constructs a declarative configuration of the Backoff type for use with
@@ -45,7 +45,7 @@ func Backoff() *BackoffApplyConfiguration {
 // WithDuration sets the Duration field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Duration field is set to the value of the last call.
-func (b *BackoffApplyConfiguration) WithDuration(value v1.Duration) *BackoffApplyConfiguration {
+func (b *BackoffApplyConfiguration) WithDuration(value mlv1alpha1.Duration) *BackoffApplyConfiguration {
 	b.Duration = &value
 	return b
 }
@@ -61,7 +61,7 @@ func (b *BackoffApplyConfiguration) WithFactor(value int32) *BackoffApplyConfigu
 // WithMaxDuration sets the MaxDuration field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the MaxDuration field is set to the value of the last call.
-func (b *BackoffApplyConfiguration) WithMaxDuration(value v1.Duration) *BackoffApplyConfiguration {
+func (b *BackoffApplyConfiguration) WithMaxDuration(value mlv1alpha1.Duration) *BackoffApplyConfiguration {
 	b.MaxDuration = &value
 	return b
 }

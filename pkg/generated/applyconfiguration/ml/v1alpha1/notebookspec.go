@@ -19,8 +19,8 @@ limitations under the License.
 package v1alpha1
 
 import (
-	corev1 "k8s.io/api/core/v1"
-	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	v1 "k8s.io/api/core/v1"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // NotebookSpecApplyConfiguration represents a declarative configuration of the NotebookSpec type for use
@@ -41,7 +41,7 @@ type NotebookSpecApplyConfiguration struct {
 	// with the notebook. Every notebook has one (default 10Gi at /home/jovyan).
 	Workspace *WorkspaceSpecApplyConfiguration `json:"workspace,omitempty"`
 	// IdleTimeout stops the notebook after that long without kernel activity.
-	IdleTimeout *v1.Duration `json:"idleTimeout,omitempty"`
+	IdleTimeout *mlv1alpha1.Duration `json:"idleTimeout,omitempty"`
 }
 
 // NotebookSpecApplyConfiguration constructs a declarative configuration of the NotebookSpec type for use with
@@ -81,7 +81,7 @@ func (b *NotebookSpecApplyConfiguration) WithArgs(values ...string) *NotebookSpe
 // WithEnv adds the given value to the Env field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Env field.
-func (b *NotebookSpecApplyConfiguration) WithEnv(values ...corev1.EnvVar) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithEnv(values ...v1.EnvVar) *NotebookSpecApplyConfiguration {
 	for i := range values {
 		b.ContainerSpecApplyConfiguration.Env = append(b.ContainerSpecApplyConfiguration.Env, values[i])
 	}
@@ -91,7 +91,7 @@ func (b *NotebookSpecApplyConfiguration) WithEnv(values ...corev1.EnvVar) *Noteb
 // WithResources sets the Resources field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Resources field is set to the value of the last call.
-func (b *NotebookSpecApplyConfiguration) WithResources(value corev1.ResourceRequirements) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithResources(value v1.ResourceRequirements) *NotebookSpecApplyConfiguration {
 	b.ContainerSpecApplyConfiguration.Resources = &value
 	return b
 }
@@ -129,7 +129,7 @@ func (b *NotebookSpecApplyConfiguration) WithNodeSelector(entries map[string]str
 // WithTolerations adds the given value to the Tolerations field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Tolerations field.
-func (b *NotebookSpecApplyConfiguration) WithTolerations(values ...corev1.Toleration) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithTolerations(values ...v1.Toleration) *NotebookSpecApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.Tolerations = append(b.PodOptionsApplyConfiguration.Tolerations, values[i])
 	}
@@ -139,7 +139,7 @@ func (b *NotebookSpecApplyConfiguration) WithTolerations(values ...corev1.Tolera
 // WithVolumes adds the given value to the Volumes field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Volumes field.
-func (b *NotebookSpecApplyConfiguration) WithVolumes(values ...corev1.Volume) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithVolumes(values ...v1.Volume) *NotebookSpecApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.Volumes = append(b.PodOptionsApplyConfiguration.Volumes, values[i])
 	}
@@ -149,7 +149,7 @@ func (b *NotebookSpecApplyConfiguration) WithVolumes(values ...corev1.Volume) *N
 // WithVolumeMounts adds the given value to the VolumeMounts field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the VolumeMounts field.
-func (b *NotebookSpecApplyConfiguration) WithVolumeMounts(values ...corev1.VolumeMount) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithVolumeMounts(values ...v1.VolumeMount) *NotebookSpecApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.VolumeMounts = append(b.PodOptionsApplyConfiguration.VolumeMounts, values[i])
 	}
@@ -159,7 +159,7 @@ func (b *NotebookSpecApplyConfiguration) WithVolumeMounts(values ...corev1.Volum
 // WithImagePullSecrets adds the given value to the ImagePullSecrets field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the ImagePullSecrets field.
-func (b *NotebookSpecApplyConfiguration) WithImagePullSecrets(values ...corev1.LocalObjectReference) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithImagePullSecrets(values ...v1.LocalObjectReference) *NotebookSpecApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.ImagePullSecrets = append(b.PodOptionsApplyConfiguration.ImagePullSecrets, values[i])
 	}
@@ -169,7 +169,7 @@ func (b *NotebookSpecApplyConfiguration) WithImagePullSecrets(values ...corev1.L
 // WithSecurityContext sets the SecurityContext field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the SecurityContext field is set to the value of the last call.
-func (b *NotebookSpecApplyConfiguration) WithSecurityContext(value corev1.SecurityContext) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithSecurityContext(value v1.SecurityContext) *NotebookSpecApplyConfiguration {
 	b.PodOptionsApplyConfiguration.SecurityContext = &value
 	return b
 }
@@ -177,7 +177,7 @@ func (b *NotebookSpecApplyConfiguration) WithSecurityContext(value corev1.Securi
 // WithPodSecurityContext sets the PodSecurityContext field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the PodSecurityContext field is set to the value of the last call.
-func (b *NotebookSpecApplyConfiguration) WithPodSecurityContext(value corev1.PodSecurityContext) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithPodSecurityContext(value v1.PodSecurityContext) *NotebookSpecApplyConfiguration {
 	b.PodOptionsApplyConfiguration.PodSecurityContext = &value
 	return b
 }
@@ -217,7 +217,7 @@ func (b *NotebookSpecApplyConfiguration) WithWorkspace(value *WorkspaceSpecApply
 // WithIdleTimeout sets the IdleTimeout field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the IdleTimeout field is set to the value of the last call.
-func (b *NotebookSpecApplyConfiguration) WithIdleTimeout(value v1.Duration) *NotebookSpecApplyConfiguration {
+func (b *NotebookSpecApplyConfiguration) WithIdleTimeout(value mlv1alpha1.Duration) *NotebookSpecApplyConfiguration {
 	b.IdleTimeout = &value
 	return b
 }

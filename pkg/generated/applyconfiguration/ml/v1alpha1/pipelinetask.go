@@ -19,8 +19,8 @@ limitations under the License.
 package v1alpha1
 
 import (
-	corev1 "k8s.io/api/core/v1"
-	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	v1 "k8s.io/api/core/v1"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // PipelineTaskApplyConfiguration represents a declarative configuration of the PipelineTask type for use
@@ -46,7 +46,7 @@ type PipelineTaskApplyConfiguration struct {
 	// Outputs the task produces.
 	Outputs []TaskOutputApplyConfiguration `json:"outputs,omitempty"`
 	// Timeout of one attempt.
-	Timeout *v1.Duration `json:"timeout,omitempty"`
+	Timeout *mlv1alpha1.Duration `json:"timeout,omitempty"`
 	// Cache may be set false to always run the task.
 	Cache *bool `json:"cache,omitempty"`
 }
@@ -104,7 +104,7 @@ func (b *PipelineTaskApplyConfiguration) WithArgs(values ...string) *PipelineTas
 // WithEnv adds the given value to the Env field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Env field.
-func (b *PipelineTaskApplyConfiguration) WithEnv(values ...corev1.EnvVar) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithEnv(values ...v1.EnvVar) *PipelineTaskApplyConfiguration {
 	for i := range values {
 		b.ContainerSpecApplyConfiguration.Env = append(b.ContainerSpecApplyConfiguration.Env, values[i])
 	}
@@ -114,7 +114,7 @@ func (b *PipelineTaskApplyConfiguration) WithEnv(values ...corev1.EnvVar) *Pipel
 // WithResources sets the Resources field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Resources field is set to the value of the last call.
-func (b *PipelineTaskApplyConfiguration) WithResources(value corev1.ResourceRequirements) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithResources(value v1.ResourceRequirements) *PipelineTaskApplyConfiguration {
 	b.ContainerSpecApplyConfiguration.Resources = &value
 	return b
 }
@@ -152,7 +152,7 @@ func (b *PipelineTaskApplyConfiguration) WithNodeSelector(entries map[string]str
 // WithTolerations adds the given value to the Tolerations field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Tolerations field.
-func (b *PipelineTaskApplyConfiguration) WithTolerations(values ...corev1.Toleration) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithTolerations(values ...v1.Toleration) *PipelineTaskApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.Tolerations = append(b.PodOptionsApplyConfiguration.Tolerations, values[i])
 	}
@@ -162,7 +162,7 @@ func (b *PipelineTaskApplyConfiguration) WithTolerations(values ...corev1.Tolera
 // WithVolumes adds the given value to the Volumes field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Volumes field.
-func (b *PipelineTaskApplyConfiguration) WithVolumes(values ...corev1.Volume) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithVolumes(values ...v1.Volume) *PipelineTaskApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.Volumes = append(b.PodOptionsApplyConfiguration.Volumes, values[i])
 	}
@@ -172,7 +172,7 @@ func (b *PipelineTaskApplyConfiguration) WithVolumes(values ...corev1.Volume) *P
 // WithVolumeMounts adds the given value to the VolumeMounts field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the VolumeMounts field.
-func (b *PipelineTaskApplyConfiguration) WithVolumeMounts(values ...corev1.VolumeMount) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithVolumeMounts(values ...v1.VolumeMount) *PipelineTaskApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.VolumeMounts = append(b.PodOptionsApplyConfiguration.VolumeMounts, values[i])
 	}
@@ -182,7 +182,7 @@ func (b *PipelineTaskApplyConfiguration) WithVolumeMounts(values ...corev1.Volum
 // WithImagePullSecrets adds the given value to the ImagePullSecrets field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the ImagePullSecrets field.
-func (b *PipelineTaskApplyConfiguration) WithImagePullSecrets(values ...corev1.LocalObjectReference) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithImagePullSecrets(values ...v1.LocalObjectReference) *PipelineTaskApplyConfiguration {
 	for i := range values {
 		b.PodOptionsApplyConfiguration.ImagePullSecrets = append(b.PodOptionsApplyConfiguration.ImagePullSecrets, values[i])
 	}
@@ -192,7 +192,7 @@ func (b *PipelineTaskApplyConfiguration) WithImagePullSecrets(values ...corev1.L
 // WithSecurityContext sets the SecurityContext field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the SecurityContext field is set to the value of the last call.
-func (b *PipelineTaskApplyConfiguration) WithSecurityContext(value corev1.SecurityContext) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithSecurityContext(value v1.SecurityContext) *PipelineTaskApplyConfiguration {
 	b.PodOptionsApplyConfiguration.SecurityContext = &value
 	return b
 }
@@ -200,7 +200,7 @@ func (b *PipelineTaskApplyConfiguration) WithSecurityContext(value corev1.Securi
 // WithPodSecurityContext sets the PodSecurityContext field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the PodSecurityContext field is set to the value of the last call.
-func (b *PipelineTaskApplyConfiguration) WithPodSecurityContext(value corev1.PodSecurityContext) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithPodSecurityContext(value v1.PodSecurityContext) *PipelineTaskApplyConfiguration {
 	b.PodOptionsApplyConfiguration.PodSecurityContext = &value
 	return b
 }
@@ -260,7 +260,7 @@ func (b *PipelineTaskApplyConfiguration) WithOutputs(values ...*TaskOutputApplyC
 // WithTimeout sets the Timeout field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Timeout field is set to the value of the last call.
-func (b *PipelineTaskApplyConfiguration) WithTimeout(value v1.Duration) *PipelineTaskApplyConfiguration {
+func (b *PipelineTaskApplyConfiguration) WithTimeout(value mlv1alpha1.Duration) *PipelineTaskApplyConfiguration {
 	b.Timeout = &value
 	return b
 }
