@@ -66,7 +66,7 @@ build() {
 # may be a directory of the user's.
 reset_state() {
   local p
-  for p in etcd ml-apiserver pki kubeconfigs run pids logs kube-cache kubeconfig local-up.env; do
+  for p in etcd ml-apiserver pki kubeconfigs run pids logs pod-logs kube-cache kubeconfig kwok.yaml local-up.env; do
     rm -rf "${LOCAL_UP_DIR:?}/${p}"
   done
   mkdir -p "${LOCAL_UP_DIR}" "${KUBECONFIG_DIR}" "${LOG_DIR}" "${PID_DIR}" "${RUN_DIR}"

@@ -8,6 +8,7 @@
 SERVICE_CLUSTER_IP_RANGE="10.0.0.0/24"
 POD_CIDR="10.244.0.1/16"
 KWOK_NODES="${KWOK_NODES:-2}"
+POD_LOGS_DIR="${LOCAL_UP_DIR}/pod-logs"
 
 # cluster::ports picks a free loopback port for every listener.
 cluster::ports() {
@@ -55,6 +56,7 @@ cluster::start_kube_apiserver() {
     --enable-aggregator-routing=false \
     --kubelet-client-certificate "${PKI_DIR}/kube-apiserver-kubelet-client.crt" \
     --kubelet-client-key "${PKI_DIR}/kube-apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types InternalIP \
     --allow-privileged=true \
     --v "${KUBE_VERBOSITY:-1}"
   pki::kubeconfig "${ADMIN_KUBECONFIG}" "${KUBE_APISERVER_URL}" local-up-admin admin
@@ -102,14 +104,35 @@ cluster::start_kube_scheduler() {
 }
 
 # cluster::start_kwok runs kwok for the nodes annotated kwok.x-k8s.io/node=fake,
-# with the Stages of hack/lib/kwok-stages.yaml; it also serves the kubelet
-# endpoint of those nodes on 127.0.0.1:KWOK_PORT.
+# with the Stages of hack/lib/kwok-stages.yaml. It also serves those nodes'
+# kubelet endpoint on 127.0.0.1:KWOK_PORT, so `kubectl logs` (pods/log
+# through kube-apiserver) works: a kwok Logs object named like a pod points
+# its containers at log files in CRI format, and every other pod reads the
+# empty POD_LOGS_DIR/default.log.
 cluster::start_kwok() {
-  local kc="${KUBECONFIG_DIR}/kwok.kubeconfig"
+  local kc="${KUBECONFIG_DIR}/kwok.kubeconfig" config="${LOCAL_UP_DIR}/kwok.yaml"
   pki::kubeconfig "${kc}" "${KUBE_APISERVER_URL}" kwok-controller kwok
+  cluster::kwok_logs_crd
+  mkdir -p "${POD_LOGS_DIR}"
+  : >"${POD_LOGS_DIR}/default.log"
+  {
+    cat "${ROOT}/hack/lib/kwok-stages.yaml"
+    cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: default
+spec:
+  logs:
+  - logsFile: ${POD_LOGS_DIR}/default.log
+    follow: true
+EOF
+  } >"${config}"
   proc::start kwok "${TOOLS_BIN}/kwok" \
     --kubeconfig "${kc}" \
-    --config "${ROOT}/hack/lib/kwok-stages.yaml" \
+    --config "${config}" \
+    --enable-crds Logs \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-lease-duration-seconds 40 \
@@ -121,6 +144,15 @@ cluster::start_kwok() {
     --tls-private-key-file "${PKI_DIR}/kwok-serving.key"
   util::wait_for "kwok healthz" 60 kwok curl -fsSk "https://127.0.0.1:${KWOK_PORT}/healthz"
   cluster::create_nodes
+}
+
+# cluster::kwok_logs_crd installs kwok's Logs CRD from the kwok module that
+# hack/tools pins (in the module cache since `make tools`).
+cluster::kwok_logs_crd() {
+  local dir
+  dir="$(cd "${ROOT}/hack/tools" && GOWORK=off "${GO}" list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  kctl apply -f "${dir}/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" >/dev/null
+  kctl wait --for=condition=Established crd/logs.kwok.x-k8s.io --timeout=30s >/dev/null
 }
 
 # cluster::create_nodes registers the fake nodes (8 GPUs each) and waits
