@@ -43,7 +43,7 @@ usage() {
 
 check_prerequisites() {
   local missing=() cmd
-  for cmd in openssl curl base64 setsid "${KUBECTL}" "${GO}"; do
+  for cmd in openssl curl base64 setsid flock "${KUBECTL}" "${GO}"; do
     command -v "${cmd}" >/dev/null 2>&1 || missing+=("${cmd}")
   done
   if ((${#missing[@]} > 0)); then
@@ -110,6 +110,14 @@ step() {
 
 up() {
   local running start=${SECONDS}
+  check_prerequisites
+  # One local-up at a time per LOCAL_UP_DIR.
+  mkdir -p "${LOCAL_UP_DIR}"
+  exec 9>"${LOCAL_UP_DIR}/.lock"
+  if ! flock -n 9; then
+    log::error "another hack/local-up.sh is running for ${LOCAL_UP_DIR}"
+    return 1
+  fi
   running="$(proc::running | tr '\n' ' ')"
   running="${running% }"
   if [[ "${running}" == "${COMPONENTS[*]}" ]]; then
@@ -121,7 +129,6 @@ up() {
     log::error "a local cluster is partly running in ${LOCAL_UP_DIR} (${running}); run hack/local-down.sh first"
     return 1
   fi
-  check_prerequisites
   trap on_exit EXIT
   trap 'exit 130' INT TERM
   build

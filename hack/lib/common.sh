@@ -125,7 +125,8 @@ proc::start() {
 proc::launch() {
   local name="$1" i
   rm -f "${PID_DIR}/${name}.pid"
-  setsid nohup "${RUN_DIR}/${name}.sh" >/dev/null 2>&1 </dev/null &
+  # fd 9 is local-up's lock: the cluster must not hold it.
+  setsid nohup "${RUN_DIR}/${name}.sh" >/dev/null 2>&1 </dev/null 9>&- &
   for ((i = 0; i < 50; i++)); do
     proc::alive "${name}" && return 0
     sleep 0.1
