@@ -93,7 +93,7 @@ func managerOwns(t *testing.T, obj fixtures.Object, manager string, path []strin
 			continue
 		}
 		var set map[string]any
-		if err := json.Unmarshal(entry.FieldsV1.Raw, &set); err != nil {
+		if err := json.Unmarshal(entry.FieldsV1.GetRawBytes(), &set); err != nil {
 			t.Fatalf("decode managed fields of %s: %v", manager, err)
 		}
 		for i, p := range path {
