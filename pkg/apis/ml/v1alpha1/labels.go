@@ -1,0 +1,30 @@
+package v1alpha1
+
+// Labels and annotations the bundled controller puts on the objects it
+// makes and on the objects it manages. Selectors in status (and so `kubectl
+// scale`, HPAs and `kubectl get pods -l`) are built from them.
+const (
+	// TrainingJobNameLabel is on every pod and Service made for a
+	// TrainingJob; its value is the job's name. A job's status.selector is
+	// `ml.example.io/trainingjob=<name>`.
+	TrainingJobNameLabel = "ml.example.io/trainingjob"
+
+	// ReplicaIndexLabel is on every pod of a TrainingJob: the replica's
+	// index, 0 to spec.replicas-1, which is also its rank.
+	ReplicaIndexLabel = "ml.example.io/replica-index"
+
+	// ManagedByLabel is the well-known label naming the manager of an
+	// object; the controller sets it to ControllerName on everything it
+	// makes, and watches only objects that carry it.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+
+	// ControllerName is the value of ManagedByLabel on the objects the
+	// bundled controller makes, and its field manager.
+	ControllerName = "ml-controller"
+
+	// CountedFailuresAnnotation is set by the controller on a TrainingJob:
+	// the UIDs (comma-separated) of failed pods already counted in
+	// status.failed that still exist. It makes counting idempotent: a failed
+	// pod is counted once, then deleted and replaced.
+	CountedFailuresAnnotation = "ml.example.io/counted-failures"
+)

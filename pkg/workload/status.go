@@ -1,0 +1,40 @@
+package workload
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ReplicaStatus is what a runtime observed of one replica.
+type ReplicaStatus struct {
+	// Name of the replica.
+	Name string
+	// UID tells a replica from an earlier one of the same name.
+	UID string
+	// Labels of the replica, as given in its template plus the runtime's.
+	Labels map[string]string
+	// Phase is Pending, Running, Succeeded, Failed or Unknown.
+	Phase Phase
+	// Ready is true while the replica passes its readiness checks.
+	Ready bool
+	// Terminating is true once its deletion was requested.
+	Terminating bool
+	// ExitCode of the main container, once it terminated.
+	ExitCode *int32
+	// Reason is a one-word reason of the last termination or of the
+	// phase, such as Error, OOMKilled or Evicted.
+	Reason string
+	// Message is the termination message of the main container, or a
+	// message about the phase.
+	Message string
+	// Restarts counts restarts of the replica's containers in place.
+	Restarts int32
+	// StartTime is when the replica started.
+	StartTime *metav1.Time
+	// FinishTime is when the main container terminated.
+	FinishTime *metav1.Time
+}
+
+// Finished says whether the replica ran to its end.
+func (r *ReplicaStatus) Finished() bool {
+	return r.Phase == PhaseSucceeded || r.Phase == PhaseFailed
+}
