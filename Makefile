@@ -42,7 +42,7 @@ run: build ## Build and start standalone mode (embedded etcd, data in _output/st
 	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT)
 
 .PHONY: test
-test: test-unit test-integration ## Run every test suite (what CI runs).
+test: test-unit test-integration test-e2e ## Run every test suite (what CI runs).
 
 .PHONY: test-unit
 test-unit: ## Unit tests (API, validation, registry against embedded etcd).
@@ -51,6 +51,10 @@ test-unit: ## Unit tests (API, validation, registry against embedded etcd).
 .PHONY: test-integration
 test-integration: ## In-process server on embedded etcd, clientset and the machine's kubectl.
 	$(GO) test $(GOTESTFLAGS) -timeout 30m ./test/integration/...
+
+.PHONY: test-e2e
+test-e2e: tools ## A real control plane from hack/local-up.sh (in a temporary LOCAL_UP_DIR) with ml-apiserver aggregated; kubectl, RBAC, GC.
+	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 40m ./test/e2e/...
 
 .PHONY: bench
 bench: ## Benchmarks with their baselines, printed as ratio tables.
