@@ -17,7 +17,7 @@ type Owner struct {
 	// Namespace, Name and UID identify the owner; children live in its
 	// namespace.
 	Namespace, Name string
-	UID         types.UID
+	UID             types.UID
 	// Labels are put on every child and select them.
 	Labels map[string]string
 }

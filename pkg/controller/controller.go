@@ -1,0 +1,48 @@
+package controller
+
+import (
+	"context"
+
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// FieldManager is the field manager of every write of the controllers.
+const FieldManager = mlv1alpha1.ControllerName
+
+// Controller is one running controller.
+type Controller interface {
+	// Run waits for the caches, runs workers until ctx is done, and
+	// returns once they have stopped.
+	Run(ctx context.Context, workers int)
+}
+
+// Context is what controllers are built from. The informer factories are
+// started by the manager after every controller was built.
+type Context struct {
+	// KubeClient reaches kube-apiserver.
+	KubeClient kubernetes.Interface
+	// MLClient reaches the ml.example.io group.
+	MLClient mlclientset.Interface
+	// KubeInformers watch only the objects the controllers made (those
+	// labelled ManagedByLabel=ControllerName).
+	KubeInformers informers.SharedInformerFactory
+	// MLInformers watch the ml.example.io objects.
+	MLInformers mlinformers.SharedInformerFactory
+	// Runtime runs the children of the objects.
+	Runtime workload.Runtime
+	// Recorder writes core/v1 Events about the objects.
+	Recorder record.EventRecorder
+	// Clock tells the time of deadlines and TTLs.
+	Clock clock.WithTicker
+}
+
+// InitFunc builds a controller.
+type InitFunc func(ctx context.Context, cc Context) (Controller, error)

@@ -1,0 +1,8 @@
+// Package controller runs the bundled controllers of ml.example.io: one per
+// kind (pkg/controller/<kind>), each the canonical client-go loop over a
+// rate-limited workqueue. The Manager builds the clients, informers, event
+// recorder and workload runtime they share, and starts the enabled ones
+// while it holds the leader lease, so that of several running copies
+// (API server replicas, or `ml-apiserver controller` processes) exactly one
+// acts.
+package controller

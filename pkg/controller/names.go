@@ -1,0 +1,50 @@
+package controller
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+)
+
+// The names of the controllers, for --controllers.
+const (
+	TrainingJobController = "trainingjob"
+	ModelController       = "model"
+	NotebookController    = "notebook"
+	PipelineRunController = "pipelinerun"
+)
+
+// KnownControllers are the names --controllers accepts, in start order.
+var KnownControllers = []string{TrainingJobController, ModelController, NotebookController, PipelineRunController}
+
+// ValidateControllers checks a --controllers list: "*" (every controller),
+// a name (enable it) or -name (disable it).
+func ValidateControllers(list []string) error {
+	var errs []error
+	for _, entry := range list {
+		name := strings.TrimPrefix(entry, "-")
+		if entry == "*" || slices.Contains(KnownControllers, name) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("--controllers: unknown controller %q, known: *, %s (prefix a name with - to disable it)",
+			entry, strings.Join(KnownControllers, ", ")))
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// EnabledControllers returns the known controllers a --controllers list
+// enables, in start order: a name is on when listed, off when listed with
+// a leading -, and otherwise on when the list has "*".
+func EnabledControllers(list []string) []string {
+	var enabled []string
+	for _, name := range KnownControllers {
+		switch {
+		case slices.Contains(list, "-"+name):
+		case slices.Contains(list, name), slices.Contains(list, "*"):
+			enabled = append(enabled, name)
+		}
+	}
+	return enabled
+}

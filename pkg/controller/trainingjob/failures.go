@@ -1,0 +1,127 @@
+package trainingjob
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// maxFailureMessage bounds the termination message quoted in an event.
+const maxFailureMessage = 256
+
+// countFailures counts every failed pod exactly once: in status.failed,
+// and in status.restarts when it is going to be replaced. Past
+// spec.backoffLimit failures the job fails.
+//
+// Counting is idempotent across syncs because the UIDs of the counted pods
+// that still exist are kept in the job's CountedFailuresAnnotation, written
+// with the status: a pod counted in an earlier sync (its UID in the stored
+// annotation) is deleted so that the replicas step recreates it once it is
+// gone; a pod counted now stays until the count is stored. A pod being
+// deleted (suspend, scale down, cleanup) is not a failure.
+func countFailures(s *syncState) {
+	if s.wasFinished {
+		return
+	}
+	job := s.job
+	stored := countedFailures(job)
+	counted := sets.New[string]()
+	var previously, newly []workload.ReplicaStatus
+	for _, r := range s.replicas {
+		switch {
+		case stored.Has(r.UID):
+			counted.Insert(r.UID)
+			previously = append(previously, r)
+		case r.Phase == workload.PhaseFailed && !r.Terminating:
+			counted.Insert(r.UID)
+			newly = append(newly, r)
+		}
+	}
+	setCountedFailures(job, counted)
+
+	if len(newly) > 0 {
+		limit := backoffLimit(job)
+		job.Status.Failed += int32(len(newly))
+		exceeded := job.Status.Failed > limit
+		if !exceeded {
+			job.Status.Restarts += int32(len(newly))
+		}
+		for _, r := range newly {
+			s.newlyCounted.Insert(r.UID)
+			then := fmt.Sprintf("replacing it (restart %d, backoffLimit %d)", job.Status.Restarts, limit)
+			if exceeded {
+				then = fmt.Sprintf("not replacing it: %d failures exceed backoffLimit %d", job.Status.Failed, limit)
+			}
+			s.eventf(corev1.EventTypeWarning, EventPodFailed, "Pod %s failed%s; %s", r.Name, describeFailure(r), then)
+		}
+		if exceeded {
+			s.finish(ConditionFailed, ReasonBackoffLimitExceeded,
+				fmt.Sprintf("%d pod failures exceed the backoff limit of %d", job.Status.Failed, limit))
+			return
+		}
+	}
+	for _, r := range previously {
+		s.deleteReplica(r, "replacing failed pods")
+	}
+}
+
+// backoffLimit is spec.backoffLimit, the API default when unset.
+func backoffLimit(job *mlv1alpha1.TrainingJob) int32 {
+	if job.Spec.BackoffLimit == nil {
+		return mlv1alpha1.DefaultBackoffLimit
+	}
+	return *job.Spec.BackoffLimit
+}
+
+// describeFailure says how a replica failed, for events: " (exit code 1,
+// Error: message)".
+func describeFailure(r workload.ReplicaStatus) string {
+	var parts []string
+	if r.ExitCode != nil {
+		parts = append(parts, fmt.Sprintf("exit code %d", *r.ExitCode))
+	}
+	if r.Reason != "" {
+		parts = append(parts, r.Reason)
+	}
+	text := strings.Join(parts, ", ")
+	if msg := strings.TrimSpace(r.Message); msg != "" {
+		if len(msg) > maxFailureMessage {
+			msg = strings.ToValidUTF8(msg[:maxFailureMessage], "") + "..."
+		}
+		text += ": " + msg
+	}
+	if text == "" {
+		return ""
+	}
+	return " (" + text + ")"
+}
+
+// countedFailures reads the CountedFailuresAnnotation.
+func countedFailures(job *mlv1alpha1.TrainingJob) sets.Set[string] {
+	v := job.Annotations[mlv1alpha1.CountedFailuresAnnotation]
+	if v == "" {
+		return sets.New[string]()
+	}
+	return sets.New(strings.Split(v, ",")...)
+}
+
+// setCountedFailures writes the CountedFailuresAnnotation, sorted, and
+// removes it when empty.
+func setCountedFailures(job *mlv1alpha1.TrainingJob, uids sets.Set[string]) {
+	if uids.Len() == 0 {
+		delete(job.Annotations, mlv1alpha1.CountedFailuresAnnotation)
+		return
+	}
+	if job.Annotations == nil {
+		job.Annotations = map[string]string{}
+	}
+	list := sets.List(uids)
+	slices.Sort(list)
+	job.Annotations[mlv1alpha1.CountedFailuresAnnotation] = strings.Join(list, ",")
+}
