@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -220,10 +221,13 @@ func do(ctx context.Context, t *testing.T, cfg *rest.Config, admin mlclient.MlV1
 		_, err := jobs.Create(ctx, job, metav1.CreateOptions{})
 		return err
 	case "/update":
-		job := current()
-		job.Spec.BackoffLimit = ptr.To(ptr.Deref(job.Spec.BackoffLimit, 0) + 1)
-		_, err := jobs.Update(ctx, job, metav1.UpdateOptions{})
-		return err
+		// A controller may write the job between the read and the update.
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			job := current()
+			job.Spec.BackoffLimit = ptr.To(ptr.Deref(job.Spec.BackoffLimit, 0) + 1)
+			_, err := jobs.Update(ctx, job, metav1.UpdateOptions{})
+			return err
+		})
 	case "/patch":
 		_, err := jobs.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
 		return err
@@ -236,10 +240,12 @@ func do(ctx context.Context, t *testing.T, cfg *rest.Config, admin mlclient.MlV1
 		return framework.ML(t, cfg).MlV1alpha1().RESTClient().Get().
 			Namespace(ns).Resource("trainingjobs").Name(name).SubResource("status").Do(ctx).Error()
 	case "status/update":
-		job := current()
-		job.Status.Phase = mlv1alpha1.TrainingJobPending
-		_, err := jobs.UpdateStatus(ctx, job, metav1.UpdateOptions{})
-		return err
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			job := current()
+			job.Status.Phase = mlv1alpha1.TrainingJobPending
+			_, err := jobs.UpdateStatus(ctx, job, metav1.UpdateOptions{})
+			return err
+		})
 	case "status/patch":
 		_, err := jobs.Patch(ctx, name, types.MergePatchType, []byte(`{"status":{"phase":"Pending"}}`), metav1.PatchOptions{}, "status")
 		return err
