@@ -100,6 +100,7 @@ func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Stor
 	}
 	storage["trainingjobs"] = job
 	storage["trainingjobs/status"] = jobStatus
+	storage["trainingjobs/scale"] = trainingjobstorage.NewScaleREST(job)
 
 	model, modelStatus, err := modelstorage.NewREST(scheme.Scheme, optsGetter)
 	if err != nil {
@@ -107,6 +108,7 @@ func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Stor
 	}
 	storage["models"] = model
 	storage["models/status"] = modelStatus
+	storage["models/scale"] = modelstorage.NewScaleREST(model)
 
 	notebook, notebookStatus, err := notebookstorage.NewREST(scheme.Scheme, optsGetter)
 	if err != nil {
@@ -114,6 +116,7 @@ func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Stor
 	}
 	storage["notebooks"] = notebook
 	storage["notebooks/status"] = notebookStatus
+	storage["notebooks/scale"] = notebookstorage.NewScaleREST(notebook)
 
 	return storage, nil
 }
