@@ -1,5 +1,6 @@
 // Package app is the ml-apiserver command: the API server (aggregated or
-// standalone) and, later, the controller subcommand.
+// standalone), which runs the bundled controllers when aggregated, and the
+// controller subcommand, which runs them alone.
 package app
 
 import (
@@ -31,7 +32,8 @@ func NewServerCommand(ctx context.Context) *cobra.Command {
 		Short: "Kubernetes API server for the machine-learning lifecycle (ml.example.io)",
 		Long: `ml-apiserver serves the ml.example.io API group: Pipelines, PipelineRuns,
 TrainingJobs, Models and Notebooks. Run it behind kube-apiserver as an
-aggregated API server, or alone with --standalone.`,
+aggregated API server, or alone with --standalone. Aggregated, it also runs
+the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 		SilenceUsage: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			return logsapi.ValidateAndApply(logOptions, nil)
@@ -50,6 +52,7 @@ aggregated API server, or alone with --standalone.`,
 		},
 	}
 	cmd.SetContext(ctx)
+	cmd.AddCommand(NewControllerCommand())
 
 	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
@@ -103,6 +106,7 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
+	waitForControllers := addControllers(ctx, server, o, config)
 	kubeconfig := ""
 	if o.Standalone {
 		kubeconfig = o.KubeconfigPath
@@ -122,5 +126,7 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 		fmt.Fprintf(os.Stderr, "ml-apiserver standalone: serving on https://%s\n  export KUBECONFIG=%s\n  kubectl get ml\n",
 			o.ServingAddress(), kubeconfig)
 	}
-	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+	err = server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+	waitForControllers()
+	return err
 }

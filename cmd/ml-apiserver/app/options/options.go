@@ -57,6 +57,9 @@ type Options struct {
 	// EmbeddedEtcdUnsafeNoFsync skips fsync in the embedded etcd. Tests and
 	// benchmarks set it; there is no flag for it.
 	EmbeddedEtcdUnsafeNoFsync bool
+	// Controllers configures the bundled controllers, which the server runs
+	// in aggregated mode.
+	Controllers *ControllerOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -66,7 +69,8 @@ func NewOptions() *Options {
 			EtcdPathPrefix,
 			scheme.Codecs.LegacyCodec(mlv1alpha1.SchemeGroupVersion),
 		),
-		DataDir: defaultDataDir(),
+		DataDir:     defaultDataDir(),
+		Controllers: NewControllerOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -96,6 +100,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Space quota of the embedded etcd in bytes (0 means etcd's default of 2 GiB).")
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS,
 		"Extra DNS names for a generated serving certificate.")
+	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
 	return fss
@@ -157,6 +162,7 @@ func (o *Options) Validate() error {
 	if o.DataDir == "" && (o.Standalone || o.UsesEmbeddedEtcd()) {
 		errs = append(errs, errors.New("--data-dir is required with --standalone or without --etcd-servers"))
 	}
+	errs = append(errs, o.Controllers.Validate()...)
 	if o.EtcdQuotaBackendBytes < 0 {
 		errs = append(errs, fmt.Errorf("--embedded-etcd-quota-backend-bytes must not be negative, got %d", o.EtcdQuotaBackendBytes))
 	}

@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/controller"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+)
+
+// controllerStopTimeout bounds how long the server waits, on shutdown, for
+// the controllers to stop and give back the leader lease.
+const controllerStopTimeout = 10 * time.Second
+
+// addControllers starts the bundled controllers from a post-start hook when
+// the server runs aggregated, with a core Kubernetes API to create pods in.
+// They reach the ml.example.io group through the server's loopback client,
+// and kube-apiserver with the core client configuration (--kubeconfig or
+// in-cluster). The returned function waits, after the server stopped, until
+// they have stopped.
+func addControllers(ctx context.Context, server *apiserver.Server, o *options.Options, config *apiserver.Config) func() {
+	logger := klog.FromContext(ctx).WithName("controllers")
+	noWait := func() {}
+	switch {
+	case !o.Controllers.Enabled():
+		logger.Info("No controller enabled (--controllers)")
+		return noWait
+	case o.Standalone:
+		logger.Info("Standalone mode: the controllers need the local process runtime, which is not built yet; TrainingJobs, Models and Notebooks are stored but not run")
+		return noWait
+	case config.GenericConfig.ClientConfig == nil:
+		logger.Info("No core Kubernetes API (--kubeconfig): the controllers are off")
+		return noWait
+	}
+	kubeConfig := rest.CopyConfig(config.GenericConfig.ClientConfig)
+	done := make(chan struct{})
+	var started atomic.Bool
+	server.GenericAPIServer.AddPostStartHookOrDie("start-ml-controllers", func(hookCtx genericapiserver.PostStartHookContext) error {
+		manager, err := newControllerManager(o.Controllers, kubeConfig, hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
+		started.Store(true)
+		go func() {
+			defer close(done)
+			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
+				logger.Error(err, "Controllers stopped")
+			}
+		}()
+		return nil
+	})
+	return func() {
+		if !started.Load() {
+			return
+		}
+		select {
+		case <-done:
+		case <-time.After(controllerStopTimeout):
+			logger.Info("Controllers did not stop in time", "timeout", controllerStopTimeout)
+		}
+	}
+}
+
+// newControllerManager builds the manager of the controllers: kubeConfig
+// reaches kube-apiserver, mlConfig the ml.example.io group.
+func newControllerManager(o *options.ControllerOptions, kubeConfig, mlConfig *rest.Config) (*controller.Manager, error) {
+	kubeConfig = rest.CopyConfig(kubeConfig)
+	kubeConfig.QPS, kubeConfig.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	kubeConfig = rest.AddUserAgent(kubeConfig, controller.FieldManager)
+	kube, err := kubernetes.NewForConfig(kubeConfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client of the controllers: %w", err)
+	}
+	mlConfig = rest.CopyConfig(mlConfig)
+	mlConfig.QPS, mlConfig.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	mlConfig = rest.AddUserAgent(mlConfig, controller.FieldManager)
+	ml, err := mlclientset.NewForConfig(mlConfig)
+	if err != nil {
+		return nil, fmt.Errorf("ml.example.io client of the controllers: %w", err)
+	}
+	return controller.NewManager(o.Config(), kube, ml), nil
+}
