@@ -1,7 +1,6 @@
 package validation_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +22,9 @@ const (
 
 // yamlBlock matches the ```yaml blocks of a Markdown file.
 var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// mlObject matches a YAML document of our group.
+var mlObject = regexp.MustCompile(`(?m)^apiVersion: ml\.example\.io/`)
 
 // TestExamplesAreValid decodes the user-facing examples (artifacts/examples
 // and the YAML blocks of docs/api.md) as the server does: strictly, then
@@ -53,7 +55,7 @@ func TestExamplesAreValid(t *testing.T) {
 	// cluster's to check.
 	var blocks [][]byte
 	for _, b := range yamlBlock.FindAllSubmatch(md, -1) {
-		if bytes.Contains(b[1], []byte("apiVersion: ml.example.io/")) {
+		if mlObject.Match(b[1]) {
 			blocks = append(blocks, b[1])
 		}
 	}
