@@ -1,11 +1,13 @@
 package registrytest
 
 import (
+	"context"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,7 +42,7 @@ func (c StorageContract[T]) testListByPhase(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			list, err := c.Store.List(ctx, &metainternalversion.ListOptions{FieldSelector: tc.selector})
+			list, err := c.list(ctx, &metainternalversion.ListOptions{FieldSelector: tc.selector})
 			if err != nil {
 				t.Fatalf("list: %v", err)
 			}
@@ -90,7 +92,7 @@ func (c StorageContract[T]) testTable(t *testing.T) {
 	ctx := NewContext("table")
 	c.create(t, ctx, "a")
 	c.create(t, ctx, "b")
-	list, err := c.Store.List(ctx, &metainternalversion.ListOptions{})
+	list, err := c.list(ctx, &metainternalversion.ListOptions{})
 	if err != nil {
 		t.Fatalf("list: %v", err)
 	}
@@ -130,6 +132,21 @@ func (c StorageContract[T]) testTable(t *testing.T) {
 	if len(noHeaders.ColumnDefinitions) != 0 || len(noHeaders.Rows) != 1 {
 		t.Errorf("noHeaders table has %d columns and %d rows, want 0 and 1", len(noHeaders.ColumnDefinitions), len(noHeaders.Rows))
 	}
+}
+
+// list lists like a client does: the watch cache answers 429 Too Many
+// Requests until it has loaded the resource from etcd, and clients retry.
+func (c StorageContract[T]) list(ctx context.Context, options *metainternalversion.ListOptions) (runtime.Object, error) {
+	var list runtime.Object
+	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true, func(ctx context.Context) (bool, error) {
+		var err error
+		list, err = c.Store.List(ctx, options)
+		if apierrors.IsTooManyRequests(err) {
+			return false, nil
+		}
+		return true, err
+	})
+	return list, err
 }
 
 // names returns the sorted names of the items of list.
