@@ -117,14 +117,6 @@ func (w *jobWrapper) counted(uids string) *jobWrapper {
 	return w
 }
 
-func (w *jobWrapper) annotation(k, v string) *jobWrapper {
-	if w.job.Annotations == nil {
-		w.job.Annotations = map[string]string{}
-	}
-	w.job.Annotations[k] = v
-	return w
-}
-
 func (w *jobWrapper) condition(condType string, status metav1.ConditionStatus, reason string, since time.Duration) *jobWrapper {
 	meta.SetStatusCondition(&w.job.Status.Conditions, metav1.Condition{
 		Type: condType, Status: status, Reason: reason, ObservedGeneration: w.job.Generation,

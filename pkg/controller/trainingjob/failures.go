@@ -24,12 +24,15 @@ const maxFailureMessage = 256
 // with the status: a pod counted in an earlier sync (its UID in the stored
 // annotation) is deleted so that the replicas step recreates it once it is
 // gone; a pod counted now stays until the count is stored. A pod being
-// deleted (suspend, scale down, cleanup) is not a failure.
+// deleted (suspend, scale down, cleanup) is not a failure. Once the job has
+// ended nothing is counted, and the annotation goes.
 func countFailures(s *syncState) {
+	job := s.job
 	if s.wasFinished {
+		// Nothing is counted after the end.
+		setCountedFailures(job, nil)
 		return
 	}
-	job := s.job
 	stored := countedFailures(job)
 	counted := sets.New[string]()
 	var previously, newly []workload.ReplicaStatus
@@ -47,22 +50,23 @@ func countFailures(s *syncState) {
 
 	if len(newly) > 0 {
 		limit := backoffLimit(job)
+		restarts := job.Status.Restarts
 		job.Status.Failed += int32(len(newly))
 		exceeded := job.Status.Failed > limit
-		if !exceeded {
-			job.Status.Restarts += int32(len(newly))
-		}
 		for _, r := range newly {
 			s.newlyCounted.Insert(r.UID)
-			then := fmt.Sprintf("replacing it (restart %d, backoffLimit %d)", job.Status.Restarts, limit)
-			if exceeded {
-				then = fmt.Sprintf("not replacing it: %d failures exceed backoffLimit %d", job.Status.Failed, limit)
+			then := fmt.Sprintf("not replacing it: %d failures exceed backoffLimit %d", job.Status.Failed, limit)
+			if !exceeded {
+				restarts++
+				then = fmt.Sprintf("replacing it (restart %d, backoffLimit %d)", restarts, limit)
 			}
 			s.eventf(corev1.EventTypeWarning, EventPodFailed, "Pod %s failed%s; %s", r.Name, describeFailure(r), then)
 		}
+		job.Status.Restarts = restarts
 		if exceeded {
 			s.finish(ConditionFailed, ReasonBackoffLimitExceeded,
 				fmt.Sprintf("%d pod failures exceed the backoff limit of %d", job.Status.Failed, limit))
+			setCountedFailures(job, nil)
 			return
 		}
 	}

@@ -89,7 +89,6 @@ func TestCountFailures(t *testing.T) {
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed)},
 			wantFailed:   2,
 			wantRestarts: 1,
-			wantCounted:  "a-1",
 			wantEnd:      ReasonBackoffLimitExceeded,
 			wantEvents:   []string{EventPodFailed, ReasonBackoffLimitExceeded},
 		},
@@ -97,9 +96,8 @@ func TestCountFailures(t *testing.T) {
 			name:        "backoff limit 0: the first failure fails the job",
 			job:         makeJob("a").backoffLimit(0).obj(),
 			replicas:    []workload.ReplicaStatus{rep(0, workload.PhaseFailed)},
-			wantFailed:  1,
-			wantCounted: "a-0",
-			wantEnd:     ReasonBackoffLimitExceeded,
+			wantFailed: 1,
+			wantEnd:    ReasonBackoffLimitExceeded,
 			wantEvents:  []string{EventPodFailed, ReasonBackoffLimitExceeded},
 		},
 		{
@@ -112,12 +110,11 @@ func TestCountFailures(t *testing.T) {
 			wantEvents:   []string{EventPodFailed, EventPodFailed},
 		},
 		{
-			name:         "an ended job counts nothing more",
+			name:         "an ended job counts nothing more, and forgets what it counted",
 			job:          makeJob("a").failures(4, 3).failed(ReasonBackoffLimitExceeded, 0).counted("a-0").obj(),
-			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed, uid("other"))},
+			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed), rep(1, workload.PhaseFailed, uid("other"))},
 			wantFailed:   4,
 			wantRestarts: 3,
-			wantCounted:  "a-0",
 			wantEnd:      ReasonBackoffLimitExceeded,
 		},
 	}
@@ -146,6 +143,25 @@ func TestCountFailures(t *testing.T) {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCountFailuresMessages checks that simultaneous failures are numbered
+// one by one in their events.
+func TestCountFailuresMessages(t *testing.T) {
+	s := state(makeJob("a").replicas(3).failures(1, 1).obj(), 0,
+		rep(0, workload.PhaseFailed, exited(1, "Error", "")), rep(1, workload.PhaseRunning), rep(2, workload.PhaseFailed, exited(2, "Error", "")))
+	countFailures(s)
+	var got []string
+	for _, e := range s.events {
+		got = append(got, e.message)
+	}
+	want := []string{
+		"Pod a-0 failed (exit code 1, Error); replacing it (restart 2, backoffLimit 3)",
+		"Pod a-2 failed (exit code 2, Error); replacing it (restart 3, backoffLimit 3)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("event messages (-want +got):\n%s", diff)
 	}
 }
 

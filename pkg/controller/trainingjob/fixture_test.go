@@ -245,11 +245,11 @@ func (f *fixture) writes() []string {
 	for _, a := range append(f.kube.Actions(), f.ml.Actions()...) {
 		var name string
 		switch a := a.(type) {
-		case clienttesting.CreateAction:
+		case clienttesting.CreateActionImpl:
 			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.UpdateAction:
+		case clienttesting.UpdateActionImpl:
 			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.DeleteAction:
+		case clienttesting.DeleteActionImpl:
 			name = a.GetName()
 		default:
 			continue
