@@ -93,12 +93,12 @@ func TestCountFailures(t *testing.T) {
 			wantEvents:   []string{EventPodFailed, ReasonBackoffLimitExceeded},
 		},
 		{
-			name:        "backoff limit 0: the first failure fails the job",
-			job:         makeJob("a").backoffLimit(0).obj(),
-			replicas:    []workload.ReplicaStatus{rep(0, workload.PhaseFailed)},
+			name:       "backoff limit 0: the first failure fails the job",
+			job:        makeJob("a").backoffLimit(0).obj(),
+			replicas:   []workload.ReplicaStatus{rep(0, workload.PhaseFailed)},
 			wantFailed: 1,
 			wantEnd:    ReasonBackoffLimitExceeded,
-			wantEvents:  []string{EventPodFailed, ReasonBackoffLimitExceeded},
+			wantEvents: []string{EventPodFailed, ReasonBackoffLimitExceeded},
 		},
 		{
 			name:         "two failures at once both count",
