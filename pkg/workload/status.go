@@ -26,6 +26,11 @@ type ReplicaStatus struct {
 	// Message is the termination message of the main container, or a
 	// message about the phase.
 	Message string
+	// TerminationMessage is the main container's termination message only
+	// (what it wrote to its terminationMessagePath, or the tail of its log
+	// under FallbackToLogsOnError), empty until it terminated. Pipeline
+	// tasks report their outputs in it.
+	TerminationMessage string
 	// Restarts counts restarts of the replica's containers in place.
 	Restarts int32
 	// StartTime is when the replica started.

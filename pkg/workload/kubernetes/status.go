@@ -34,6 +34,7 @@ func replicaStatus(pod *corev1.Pod) workload.ReplicaStatus {
 			if t.Message != "" {
 				s.Message = t.Message
 			}
+			s.TerminationMessage = t.Message
 		}
 	}
 	return s

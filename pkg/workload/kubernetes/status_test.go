@@ -59,6 +59,7 @@ func TestReplicaStatus(t *testing.T) {
 			want: func() workload.ReplicaStatus {
 				s := want(workload.PhaseFailed)
 				s.ExitCode, s.Reason, s.Message, s.FinishTime = ptr.To[int32](3), "Error", "loss=nan", &end
+				s.TerminationMessage = "loss=nan"
 				return s
 			}(),
 		},
