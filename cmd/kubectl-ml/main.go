@@ -1,0 +1,17 @@
+// Command kubectl-ml is the kubectl plugin of ml.example.io: installed on the
+// PATH it runs as `kubectl ml`.
+package main
+
+import (
+	"os"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/component-base/cli"
+
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd"
+)
+
+func main() {
+	root := cmd.NewCmdML(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
+	os.Exit(cli.Run(root))
+}
