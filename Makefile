@@ -21,8 +21,17 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build ml-apiserver into _output/bin.
+build: ## Build ml-apiserver and the kubectl-ml plugin into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
+	$(GO) build -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
+
+PLUGIN_DIR ?= $(HOME)/.local/bin
+
+.PHONY: install-plugin
+install-plugin: ## Install the `kubectl ml` plugin as PLUGIN_DIR/kubectl-ml (default ~/.local/bin; it must be on PATH).
+	@mkdir -p $(PLUGIN_DIR)
+	$(GO) build -o $(PLUGIN_DIR)/kubectl-ml ./cmd/kubectl-ml
+	@echo "installed $(PLUGIN_DIR)/kubectl-ml; try: kubectl ml --help"
 
 .PHONY: tools
 tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.
