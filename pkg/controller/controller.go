@@ -36,8 +36,9 @@ type Context struct {
 	KubeInformers informers.SharedInformerFactory
 	// MLInformers watch the ml.example.io objects.
 	MLInformers mlinformers.SharedInformerFactory
-	// Runtime runs the children of the objects.
-	Runtime workload.Runtime
+	// Runtime runs the children of the objects: replicas and services,
+	// and the served sets and volumes of Models and Notebooks.
+	Runtime workload.ServingRuntime
 	// Recorder writes core/v1 Events about the objects.
 	Recorder record.EventRecorder
 	// Clock tells the time of deadlines and TTLs.

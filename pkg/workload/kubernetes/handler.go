@@ -6,9 +6,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// AddOwnerHandler calls handler with the owner of kind of every pod and
-// service that is added, changed or deleted; for a child whose controller
-// changed, with the old and the new one.
+// AddOwnerHandler calls handler with the owner of kind of every child (pod,
+// service, served set or volume) that is added, changed or deleted; for a
+// child whose controller changed, with the old and the new one.
 func (r *Runtime) AddOwnerHandler(kind schema.GroupKind, handler func(cache.ObjectName)) error {
 	h := ownerHandler{kind: kind, handler: handler}
 	funcs := cache.ResourceEventHandlerFuncs{
@@ -29,7 +29,7 @@ func (r *Runtime) AddOwnerHandler(kind schema.GroupKind, handler func(cache.Obje
 			h.notify(obj)
 		},
 	}
-	for _, informer := range []cache.SharedIndexInformer{r.podInformer, r.svcInformer} {
+	for _, informer := range r.informers {
 		if _, err := informer.AddEventHandler(funcs); err != nil {
 			return err
 		}

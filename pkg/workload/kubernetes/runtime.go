@@ -10,8 +10,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	appsinformers "k8s.io/client-go/informers/apps/v1"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	clientset "k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
@@ -27,6 +29,13 @@ type Config struct {
 	// should select the objects carrying Labels, and nothing else.
 	Pods     coreinformers.PodInformer
 	Services coreinformers.ServiceInformer
+	// Deployments, StatefulSets and PersistentVolumeClaims are the
+	// informers of served sets and volumes (package workload's Serving).
+	// They are optional: a runtime without them serves replicas and
+	// services only, and its Serving methods fail.
+	Deployments  appsinformers.DeploymentInformer
+	StatefulSets appsinformers.StatefulSetInformer
+	Volumes      coreinformers.PersistentVolumeClaimInformer
 	// FieldManager is the field manager of every write.
 	FieldManager string
 	// Labels are put on every object the runtime makes.
@@ -41,14 +50,22 @@ type Runtime struct {
 	podInformer  cache.SharedIndexInformer
 	svcInformer  cache.SharedIndexInformer
 	fieldManager string
-	labels       map[string]string
+
+	// Serving; nil without the optional informers.
+	deployments  appslisters.DeploymentLister
+	statefulSets appslisters.StatefulSetLister
+	volumes      corelisters.PersistentVolumeClaimLister
+	// informers are all the informers the runtime reads, for HasSynced
+	// and AddOwnerHandler.
+	informers []cache.SharedIndexInformer
+	labels    map[string]string
 }
 
-var _ workload.Runtime = &Runtime{}
+var _ workload.ServingRuntime = &Runtime{}
 
 // New returns a runtime over the informers of c. The caller starts them.
 func New(c Config) *Runtime {
-	return &Runtime{
+	r := &Runtime{
 		client:       c.Client,
 		pods:         c.Pods.Lister(),
 		services:     c.Services.Lister(),
@@ -57,11 +74,30 @@ func New(c Config) *Runtime {
 		fieldManager: c.FieldManager,
 		labels:       maps.Clone(c.Labels),
 	}
+	r.informers = []cache.SharedIndexInformer{r.podInformer, r.svcInformer}
+	if c.Deployments != nil {
+		r.deployments = c.Deployments.Lister()
+		r.informers = append(r.informers, c.Deployments.Informer())
+	}
+	if c.StatefulSets != nil {
+		r.statefulSets = c.StatefulSets.Lister()
+		r.informers = append(r.informers, c.StatefulSets.Informer())
+	}
+	if c.Volumes != nil {
+		r.volumes = c.Volumes.Lister()
+		r.informers = append(r.informers, c.Volumes.Informer())
+	}
+	return r
 }
 
-// HasSynced reports whether both informers have listed once.
+// HasSynced reports whether every informer has listed once.
 func (r *Runtime) HasSynced() bool {
-	return r.podInformer.HasSynced() && r.svcInformer.HasSynced()
+	for _, i := range r.informers {
+		if !i.HasSynced() {
+			return false
+		}
+	}
+	return true
 }
 
 // childMeta is the metadata of a child of owner: the template's labels
