@@ -42,12 +42,21 @@ func compile(spec *ml.PipelineSpec) *graph {
 	}
 	for i := range g.nodes {
 		nd := &g.nodes[i]
-		for _, d := range validation.DependenciesOf(*nd.task) {
-			if j, ok := g.byName[d]; ok && j < g.regular && j != i && !nd.finally {
-				nd.deps = append(nd.deps, j)
+		nd.refs = outputRefs(nd.task)
+		if nd.finally {
+			continue
+		}
+		// The dependencies of validation.DependenciesOf: dependsOn, then
+		// the tasks whose outputs are referenced.
+		seen := make(map[int]bool, len(nd.task.DependsOn)+len(nd.refs))
+		for _, names := range [][]string{nd.task.DependsOn, nd.refs} {
+			for _, d := range names {
+				if j, ok := g.byName[d]; ok && j < g.regular && j != i && !seen[j] {
+					seen[j] = true
+					nd.deps = append(nd.deps, j)
+				}
 			}
 		}
-		nd.refs = outputRefs(nd.task)
 	}
 	g.order = g.topoOrder()
 	if len(g.order) < g.regular {

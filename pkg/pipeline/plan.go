@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,8 +173,17 @@ type planner struct {
 // (status.pipelineSpec); a run that has ended is returned unchanged.
 func Plan(in Input) *Result {
 	run := in.Run
-	res := &Result{Status: *run.Status.DeepCopy()}
+	// The snapshot is shared, not copied: it is large and nobody writes it.
+	res := &Result{Status: run.Status}
+	res.Status.Conditions = slices.Clone(run.Status.Conditions)
+	res.Status.Params = slices.Clone(run.Status.Params)
+	res.Status.StartTime = run.Status.StartTime.DeepCopy()
+	res.Status.CompletionTime = run.Status.CompletionTime.DeepCopy()
 	if run.Status.CompletionTime != nil && IsFinished(run.Status.Phase) {
+		res.Status.Tasks = make([]ml.PipelineTaskStatus, len(run.Status.Tasks))
+		for i := range run.Status.Tasks {
+			run.Status.Tasks[i].DeepCopyInto(&res.Status.Tasks[i])
+		}
 		return res
 	}
 	p := &planner{in: in, run: run, now: metav1.NewTime(in.Now), res: res, startedNow: map[int]int{}}

@@ -225,3 +225,13 @@ func wide(n int) *ml.PipelineSpec {
 }
 
 func pod(name string) string { return PodName("r", name, 1) }
+
+func paramSpec(name, def string) ml.ParamSpec {
+	p := mltesting.MakeParamSpec(name)
+	if def != "" {
+		p.Default(def)
+	}
+	return p.Obj()
+}
+
+func paramOf(name, value string) ml.Param { return ml.Param{Name: name, Value: value} }
