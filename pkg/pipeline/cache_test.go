@@ -52,13 +52,15 @@ func TestCacheKey(t *testing.T) {
 		}
 	}
 	different := map[string]func(*string, *container, *corev1.ResourceRequirements){
-		"image":                func(i *string, _ *container, _ *corev1.ResourceRequirements) { *i = "img:2" },
-		"command":              func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Command[2] = "eval" },
-		"args":                 func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Args[0] = "--lr=0.2" },
-		"arg moved to command": func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Command, c.Args = append(c.Command, c.Args...), nil },
-		"args split":           func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Args = []string{"--lr", "=0.1"} },
-		"env value":            func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Env[0].Value = "2" },
-		"env order":            func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Env[0], c.Env[1] = c.Env[1], c.Env[0] },
+		"image":   func(i *string, _ *container, _ *corev1.ResourceRequirements) { *i = "img:2" },
+		"command": func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Command[2] = "eval" },
+		"args":    func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Args[0] = "--lr=0.2" },
+		"arg moved to command": func(_ *string, c *container, _ *corev1.ResourceRequirements) {
+			c.Command, c.Args = append(c.Command, c.Args...), nil
+		},
+		"args split": func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Args = []string{"--lr", "=0.1"} },
+		"env value":  func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Env[0].Value = "2" },
+		"env order":  func(_ *string, c *container, _ *corev1.ResourceRequirements) { c.Env[0], c.Env[1] = c.Env[1], c.Env[0] },
 		"env from a secret": func(_ *string, c *container, _ *corev1.ResourceRequirements) {
 			c.Env[0].ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "k"}}
 		},
