@@ -1,0 +1,19 @@
+// Package local runs the children of ml.example.io objects as host
+// processes: the workload runtime of standalone mode. A replica runs the
+// command and args of its template's first container (the image is
+// ignored) in a working directory of its own, with the template's
+// environment, in its own process group; its stdout and stderr are written
+// to a log file in the CRI format that kubelets write, and what it writes to
+// the file named by ML_TERMINATION_MESSAGE_PATH is its termination message.
+//
+// Services have no network of their own: every replica listens on
+// 127.0.0.1, so the runtime rewrites environment values that name a
+// service of the replica's owner (`<host>.<service>`, `<service>`,
+// `<service>.<namespace>.svc...`) to 127.0.0.1.
+//
+// Restarts of the server: replicas do not survive them. A runtime started
+// on a directory where an earlier one ran stops every process that one left
+// running (process group and start time recorded in a pid file, so a
+// reused pid is never killed), and the controllers start the replicas
+// again, as they would after a node was lost.
+package local

@@ -1,0 +1,520 @@
+package local
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// replica is one host process and what is known of it. Its status is
+// guarded by the runtime's mutex.
+type replica struct {
+	owner    workload.Owner
+	name     string
+	uid      string
+	template corev1.PodTemplateSpec
+	dir      string
+
+	status workload.ReplicaStatus
+
+	// pgid is the process group, 0 until started; done is closed once the
+	// process ended (or could not start).
+	pgid int
+	done chan struct{}
+	// stopOnce guards the signals of stop.
+	stopOnce sync.Once
+	// starting is held while the process starts, so stop never misses it.
+	starting sync.Mutex
+}
+
+// Files of a replica's directory.
+const (
+	logFile         = "log"
+	terminationFile = "termination-log"
+	pidFile         = "pid"
+	workDir         = "work"
+)
+
+// LogPath is the log file of the replica directory dir.
+func LogPath(dir string) string { return filepath.Join(dir, logFile) }
+
+// start runs the replica's process and watches it until it ends.
+func (r *Runtime) start(rep *replica, serviceHosts []string) {
+	defer rep.starting.Unlock()
+	fail := func(reason string, err error) {
+		r.mu.Lock()
+		rep.status.Phase = workload.PhaseFailed
+		rep.status.Reason = reason
+		rep.status.Message = err.Error()
+		rep.status.FinishTime = r.now()
+		r.mu.Unlock()
+		close(rep.done)
+	}
+	c, err := mainContainer(&rep.template)
+	if err != nil {
+		fail("CreateContainerConfigError", err)
+		return
+	}
+	if len(c.Command) == 0 {
+		fail("CreateContainerConfigError", fmt.Errorf("container %q has no command: the local runtime ignores images, so it runs only the command and args", c.Name))
+		return
+	}
+	if err := os.MkdirAll(filepath.Join(rep.dir, workDir), 0o700); err != nil {
+		fail("CreateContainerError", err)
+		return
+	}
+	env, err := environment(rep, c, serviceHosts)
+	if err != nil {
+		fail("CreateContainerConfigError", err)
+		return
+	}
+	lookup := func(name string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- {
+			if k, v, _ := strings.Cut(env[i], "="); k == name {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	var argv []string
+	for _, a := range append(append([]string(nil), c.Command...), c.Args...) {
+		argv = append(argv, expand(a, lookup))
+	}
+	logf, err := os.OpenFile(LogPath(rep.dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		fail("CreateContainerError", err)
+		return
+	}
+	out := &criWriter{file: logf}
+	// The replica writes into pipes whose read ends the runtime copies to
+	// the log, so that waiting for the process does not wait for children
+	// that keep its output open.
+	stdoutR, stdoutW, err := os.Pipe()
+	if err != nil {
+		_ = logf.Close()
+		fail("CreateContainerError", err)
+		return
+	}
+	stderrR, stderrW, err := os.Pipe()
+	if err != nil {
+		_ = logf.Close()
+		_ = stdoutR.Close()
+		_ = stdoutW.Close()
+		fail("CreateContainerError", err)
+		return
+	}
+	var copying sync.WaitGroup
+	for _, p := range []struct {
+		name string
+		r    *os.File
+	}{{"stdout", stdoutR}, {"stderr", stderrR}} {
+		copying.Add(1)
+		go func() {
+			defer copying.Done()
+			out.copyLines(p.name, p.r)
+			_ = p.r.Close()
+		}()
+	}
+	closeOutput := func() {
+		_ = stdoutW.Close()
+		_ = stderrW.Close()
+	}
+
+	path, err := lookPath(argv[0], env)
+	if err != nil {
+		closeOutput()
+		copying.Wait()
+		_ = logf.Close()
+		fail("StartError", err)
+		return
+	}
+	cmd := &exec.Cmd{
+		Path:        path,
+		Args:        argv,
+		Env:         env,
+		Dir:         filepath.Join(rep.dir, workDir),
+		Stdout:      stdoutW,
+		Stderr:      stderrW,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	err = cmd.Start()
+	closeOutput()
+	if err != nil {
+		copying.Wait()
+		_ = logf.Close()
+		fail("StartError", err)
+		return
+	}
+	pgid := cmd.Process.Pid
+	if err := writePIDFile(rep.dir, pgid); err != nil {
+		klog.ErrorS(err, "Record the process of a replica", "replica", rep.name)
+	}
+	r.mu.Lock()
+	rep.pgid = pgid
+	rep.status.Phase = workload.PhaseRunning
+	rep.status.Ready = true
+	rep.status.StartTime = r.now()
+	r.mu.Unlock()
+
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		waitErr := cmd.Wait()
+		// Like a container's cgroup: nothing of the replica outlives its
+		// main process.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		copying.Wait()
+		_ = logf.Close()
+		_ = os.Remove(filepath.Join(rep.dir, pidFile))
+		code := int32(cmd.ProcessState.ExitCode())
+		reason := "Completed"
+		var ee *exec.ExitError
+		if errors.As(waitErr, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				code = 128 + int32(ws.Signal())
+			}
+		}
+		if code != 0 {
+			reason = "Error"
+		}
+		msg := terminationMessage(rep, c, code)
+		r.mu.Lock()
+		rep.status.ExitCode = &code
+		rep.status.Reason = reason
+		rep.status.TerminationMessage = msg
+		rep.status.Message = msg
+		rep.status.Ready = false
+		rep.status.FinishTime = r.now()
+		if code == 0 {
+			rep.status.Phase = workload.PhaseSucceeded
+		} else {
+			rep.status.Phase = workload.PhaseFailed
+		}
+		r.mu.Unlock()
+		close(rep.done)
+		r.notify(rep.owner)
+	}()
+}
+
+// stop sends SIGTERM to the replica's process group, and SIGKILL once
+// grace has passed, and waits until the process ended.
+func (rep *replica) stop(grace time.Duration) {
+	rep.starting.Lock()
+	rep.starting.Unlock() //nolint:staticcheck // waits for start to finish
+	rep.stopOnce.Do(func() {
+		select {
+		case <-rep.done:
+			return
+		default:
+		}
+		if rep.pgid == 0 {
+			<-rep.done
+			return
+		}
+		_ = syscall.Kill(-rep.pgid, syscall.SIGTERM)
+		select {
+		case <-rep.done:
+		case <-time.After(grace):
+			_ = syscall.Kill(-rep.pgid, syscall.SIGKILL)
+		}
+	})
+	<-rep.done
+}
+
+// environment is the replica's environment: a minimal host environment,
+// then the container's variables in order (each may refer to the ones
+// before it), with the names of the owner's services rewritten to
+// 127.0.0.1, and the termination message path.
+func environment(rep *replica, c *corev1.Container, serviceHosts []string) ([]string, error) {
+	env := []string{
+		"PATH=" + hostEnv("PATH", "/usr/local/bin:/usr/bin:/bin"),
+		"HOME=" + filepath.Join(rep.dir, workDir),
+		"LANG=" + hostEnv("LANG", "C.UTF-8"),
+		"HOSTNAME=" + rep.name,
+		TerminationMessagePathEnv + "=" + filepath.Join(rep.dir, terminationFile),
+	}
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		env = append(env, "TZ="+tz)
+	}
+	lookup := func(name string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- {
+			if k, v, _ := strings.Cut(env[i], "="); k == name {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	if len(c.EnvFrom) > 0 {
+		return nil, fmt.Errorf("container %q: envFrom is not supported by the local runtime", c.Name)
+	}
+	for _, e := range c.Env {
+		v := expand(e.Value, lookup)
+		if e.ValueFrom != nil {
+			var err error
+			if v, err = fieldValue(rep, e); err != nil {
+				return nil, err
+			}
+		}
+		env = append(env, e.Name+"="+localHost(v, rep.owner.Namespace, serviceHosts))
+	}
+	return env, nil
+}
+
+func hostEnv(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return fallback
+}
+
+// fieldValue resolves the downward-API references a process can have.
+func fieldValue(rep *replica, e corev1.EnvVar) (string, error) {
+	f := e.ValueFrom.FieldRef
+	if f == nil {
+		return "", fmt.Errorf("env %s: only fieldRef is supported by the local runtime (no secrets, config maps or resource fields)", e.Name)
+	}
+	meta := rep.template.ObjectMeta
+	switch path := f.FieldPath; {
+	case path == "metadata.name":
+		return rep.name, nil
+	case path == "metadata.namespace":
+		return rep.owner.Namespace, nil
+	case path == "metadata.uid":
+		return rep.uid, nil
+	case path == "spec.serviceAccountName":
+		return rep.template.Spec.ServiceAccountName, nil
+	case path == "spec.nodeName":
+		host, _ := os.Hostname()
+		return host, nil
+	case path == "status.podIP" || path == "status.hostIP":
+		return "127.0.0.1", nil
+	case strings.HasPrefix(path, "metadata.labels['") && strings.HasSuffix(path, "']"):
+		return meta.Labels[strings.TrimSuffix(strings.TrimPrefix(path, "metadata.labels['"), "']")], nil
+	case strings.HasPrefix(path, "metadata.annotations['") && strings.HasSuffix(path, "']"):
+		return meta.Annotations[strings.TrimSuffix(strings.TrimPrefix(path, "metadata.annotations['"), "']")], nil
+	default:
+		return "", fmt.Errorf("env %s: fieldRef %q is not supported by the local runtime", e.Name, path)
+	}
+}
+
+// localHost rewrites a value that names one of the services (as a host,
+// a host in it, or its cluster DNS name, with an optional :port) to
+// 127.0.0.1.
+func localHost(v, namespace string, services []string) string {
+	host, port, hasPort := strings.Cut(v, ":")
+	for _, svc := range services {
+		h := strings.TrimSuffix(host, ".")
+		h = strings.TrimSuffix(h, ".svc.cluster.local")
+		h = strings.TrimSuffix(h, ".svc")
+		h = strings.TrimSuffix(h, "."+namespace)
+		if h == svc || strings.HasSuffix(h, "."+svc) && !strings.Contains(strings.TrimSuffix(h, "."+svc), ".") {
+			if hasPort {
+				return "127.0.0.1:" + port
+			}
+			return "127.0.0.1"
+		}
+	}
+	return v
+}
+
+// lookPath finds file in the PATH of env, as exec.LookPath does for the
+// server's own PATH.
+func lookPath(file string, env []string) (string, error) {
+	if strings.Contains(file, "/") {
+		return file, nil
+	}
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == "PATH" {
+			for _, dir := range filepath.SplitList(v) {
+				p := filepath.Join(dir, file)
+				if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+					return p, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("executable %q not found in PATH", file)
+}
+
+// terminationMessage reads what the replica wrote to its termination
+// message file, or with FallbackToLogsOnError the tail of its log when it
+// failed and wrote nothing.
+func terminationMessage(rep *replica, c *corev1.Container, code int32) string {
+	data, err := readTail(filepath.Join(rep.dir, terminationFile), maxTerminationMessage)
+	if err == nil && len(data) > 0 {
+		return string(data)
+	}
+	if code == 0 || c.TerminationMessagePolicy != corev1.TerminationMessageFallbackToLogsOnError {
+		return ""
+	}
+	data, err = readTail(LogPath(rep.dir), maxTerminationMessage*4)
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if _, msg, ok := parseCRILine(l); ok {
+			lines = append(lines, msg)
+		}
+	}
+	msg := strings.Join(lines, "\n")
+	if len(msg) > maxTerminationMessage {
+		msg = msg[len(msg)-maxTerminationMessage:]
+	}
+	return msg
+}
+
+// readTail returns at most n bytes from the end of file.
+func readTail(file string, n int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > n {
+		if _, err := f.Seek(fi.Size()-n, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return io.ReadAll(io.LimitReader(f, n))
+}
+
+// criWriter writes the lines of a replica's streams to one file in the CRI
+// log format: `<RFC3339Nano time> <stream> <F|P> <text>`.
+type criWriter struct {
+	mu   sync.Mutex
+	file io.Writer
+}
+
+// maxLogLine is the longest log line written in one piece; longer lines
+// are split into partial (P) lines, as the kubelet does.
+const maxLogLine = 16 * 1024
+
+// copyLines copies the lines of one stream from r until it ends.
+func (w *criWriter) copyLines(name string, r io.Reader) {
+	br := bufio.NewReaderSize(r, maxLogLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			tag := "P"
+			if line[len(line)-1] == '\n' {
+				tag, line = "F", line[:len(line)-1]
+			} else if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+				tag = "F"
+			}
+			w.mu.Lock()
+			fmt.Fprintf(w.file, "%s %s %s %s\n", time.Now().UTC().Format(time.RFC3339Nano), name, tag, line)
+			w.mu.Unlock()
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return
+		}
+	}
+}
+
+// parseCRILine splits a CRI log line into its time and text.
+func parseCRILine(l string) (time.Time, string, bool) {
+	parts := strings.SplitN(l, " ", 4)
+	if len(parts) != 4 {
+		return time.Time{}, "", false
+	}
+	t, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil {
+		return time.Time{}, "", false
+	}
+	return t, parts[3], true
+}
+
+// writePIDFile records the process group and its start time, so that a
+// later runtime can stop it without mistaking a reused pid.
+func writePIDFile(dir string, pid int) error {
+	start, err := processStartTime(pid)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, pidFile), []byte(fmt.Sprintf("%d %s\n", pid, start)), 0o600)
+}
+
+// processStartTime is field 22 of /proc/<pid>/stat: the start time of the
+// process in clock ticks since boot.
+func processStartTime(pid int) (string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	fields := strings.Fields(s[i+1:])
+	// fields[0] is field 3 (state), so field 22 is fields[19].
+	if len(fields) < 20 {
+		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	return fields[19], nil
+}
+
+// stopLeftovers kills the process groups that an earlier runtime on dir
+// recorded and that still run, and removes their directories.
+func stopLeftovers(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*", pidFile))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var pid int
+		var start string
+		if _, err := fmt.Sscanf(string(data), "%d %s", &pid, &start); err != nil || pid <= 1 {
+			continue
+		}
+		if now, err := processStartTime(pid); err == nil && now == start {
+			klog.InfoS("Stopping a replica process left by an earlier run", "pid", pid, "dir", filepath.Dir(f))
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			waitGone(pid, start, 5*time.Second)
+		}
+	}
+	entries, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(e); err != nil {
+			return fmt.Errorf("local runtime: remove %s: %w", e, err)
+		}
+	}
+	return nil
+}
+
+// waitGone waits until the process pid that started at start is gone.
+func waitGone(pid int, start string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if now, err := processStartTime(pid); err != nil || now != start {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,320 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// TerminationMessagePathEnv names the file a replica writes its
+// termination message to (pipeline tasks: their outputs).
+const TerminationMessagePathEnv = "ML_TERMINATION_MESSAGE_PATH"
+
+// maxTerminationMessage is the size of a termination message kept, as the
+// kubelet's limit per container.
+const maxTerminationMessage = 4096
+
+// defaultGracePeriod is how long a stopped replica gets between SIGTERM
+// and SIGKILL when its template does not say.
+const defaultGracePeriod = 30 * time.Second
+
+// Config is what a Runtime needs.
+type Config struct {
+	// Dir holds a working directory per replica and the runtime's state.
+	Dir string
+	// Labels are put on every replica the runtime makes.
+	Labels map[string]string
+	// Clock tells start and finish times; the real clock when nil.
+	Clock clock.Clock
+	// MaxGracePeriod caps the grace period of templates (0: no cap), so
+	// that a deletion never waits long on a laptop.
+	MaxGracePeriod time.Duration
+}
+
+// Runtime runs replicas as host processes.
+type Runtime struct {
+	dir            string
+	labels         map[string]string
+	clock          clock.Clock
+	maxGracePeriod time.Duration
+
+	mu       sync.Mutex
+	replicas map[cache.ObjectName]*replica
+	services map[cache.ObjectName]*service
+	handlers map[schema.GroupKind][]func(cache.ObjectName)
+	// wg counts the goroutines watching processes.
+	wg sync.WaitGroup
+}
+
+var _ workload.Runtime = &Runtime{}
+
+// service is a service of an owner: a name its replicas' env may use.
+type service struct {
+	ownerUID string
+	spec     workload.ServiceSpec
+}
+
+// New returns a runtime over c.Dir, after stopping the processes an
+// earlier runtime on the same directory left running.
+func New(c Config) (*Runtime, error) {
+	if c.Dir == "" {
+		return nil, fmt.Errorf("local runtime: no directory")
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("local runtime: %w", err)
+	}
+	r := &Runtime{
+		dir:            c.Dir,
+		labels:         maps.Clone(c.Labels),
+		clock:          c.Clock,
+		maxGracePeriod: c.MaxGracePeriod,
+		replicas:       map[cache.ObjectName]*replica{},
+		services:       map[cache.ObjectName]*service{},
+		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
+	}
+	if r.clock == nil {
+		r.clock = clock.RealClock{}
+	}
+	if err := stopLeftovers(c.Dir); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// HasSynced is always true: the runtime's state is its own memory.
+func (r *Runtime) HasSynced() bool { return true }
+
+// AddOwnerHandler calls handler with the owner's name whenever a replica
+// of an owner of kind changes.
+func (r *Runtime) AddOwnerHandler(kind schema.GroupKind, handler func(cache.ObjectName)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handlers[kind] = append(r.handlers[kind], handler)
+	return nil
+}
+
+// notify tells the handlers of owner's kind that a child of it changed.
+// It must be called without r.mu held.
+func (r *Runtime) notify(owner workload.Owner) {
+	r.mu.Lock()
+	handlers := slices.Clone(r.handlers[owner.Kind.GroupKind()])
+	r.mu.Unlock()
+	for _, h := range handlers {
+		h(cache.ObjectName{Namespace: owner.Namespace, Name: owner.Name})
+	}
+}
+
+// EnsureReplica starts the replica unless it exists.
+func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec workload.ReplicaSpec) (bool, error) {
+	key := cache.ObjectName{Namespace: owner.Namespace, Name: spec.Name}
+	r.mu.Lock()
+	if existing, ok := r.replicas[key]; ok {
+		r.mu.Unlock()
+		if existing.owner.UID != owner.UID {
+			return false, fmt.Errorf("replica %s: %w", key, workload.ErrNotOwned)
+		}
+		return false, nil
+	}
+	labels := maps.Clone(spec.Template.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, owner.Labels)
+	maps.Copy(labels, r.labels)
+	uid := string(uuid.NewUUID())
+	rep := &replica{
+		owner:    owner,
+		name:     spec.Name,
+		uid:      uid,
+		template: *spec.Template.DeepCopy(),
+		dir:      filepath.Join(r.dir, "replicas", owner.Namespace, spec.Name+"-"+uid),
+		done:     make(chan struct{}),
+		status: workload.ReplicaStatus{
+			Name:   spec.Name,
+			UID:    uid,
+			Labels: labels,
+			Phase:  workload.PhasePending,
+		},
+	}
+	rep.template.Labels = labels
+	rep.starting.Lock()
+	r.replicas[key] = rep
+	env := r.serviceHostsLocked(owner)
+	r.mu.Unlock()
+
+	r.start(rep, env)
+	r.notify(owner)
+	return true, nil
+}
+
+// serviceHostsLocked returns the names of owner's services, which its
+// replicas reach on 127.0.0.1.
+func (r *Runtime) serviceHostsLocked(owner workload.Owner) []string {
+	var names []string
+	for key, s := range r.services {
+		if key.Namespace == owner.Namespace && s.ownerUID == string(owner.UID) {
+			names = append(names, key.Name)
+		}
+	}
+	return names
+}
+
+// DeleteReplica stops the replica (SIGTERM, then SIGKILL after its grace
+// period) and forgets it.
+func (r *Runtime) DeleteReplica(ctx context.Context, owner workload.Owner, name, uid string) error {
+	key := cache.ObjectName{Namespace: owner.Namespace, Name: name}
+	r.mu.Lock()
+	rep, ok := r.replicas[key]
+	if !ok || rep.owner.UID != owner.UID || (uid != "" && rep.uid != uid) {
+		r.mu.Unlock()
+		return nil
+	}
+	if rep.status.Terminating {
+		r.mu.Unlock()
+		return nil
+	}
+	rep.status.Terminating = true
+	grace := r.gracePeriod(rep.template.Spec.TerminationGracePeriodSeconds)
+	r.mu.Unlock()
+	r.notify(owner)
+
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		rep.stop(grace)
+		r.mu.Lock()
+		if r.replicas[key] == rep {
+			delete(r.replicas, key)
+		}
+		r.mu.Unlock()
+		if err := os.RemoveAll(rep.dir); err != nil {
+			klog.ErrorS(err, "Remove the directory of a deleted replica", "replica", key)
+		}
+		r.notify(owner)
+	}()
+	return nil
+}
+
+func (r *Runtime) gracePeriod(seconds *int64) time.Duration {
+	grace := defaultGracePeriod
+	if seconds != nil {
+		grace = time.Duration(*seconds) * time.Second
+	}
+	if r.maxGracePeriod > 0 && grace > r.maxGracePeriod {
+		grace = r.maxGracePeriod
+	}
+	return grace
+}
+
+// ListReplicas returns owner's replicas, sorted by name.
+func (r *Runtime) ListReplicas(owner workload.Owner) ([]workload.ReplicaStatus, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []workload.ReplicaStatus
+	for key, rep := range r.replicas {
+		if key.Namespace != owner.Namespace || rep.owner.UID != owner.UID {
+			continue
+		}
+		s := rep.status
+		s.Labels = maps.Clone(s.Labels)
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b workload.ReplicaStatus) int {
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// EnsureService records the service: its name resolves to 127.0.0.1 in
+// the environment of the owner's replicas.
+func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec workload.ServiceSpec) (bool, error) {
+	key := cache.ObjectName{Namespace: owner.Namespace, Name: spec.Name}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.services[key]; ok {
+		if s.ownerUID != string(owner.UID) {
+			return false, fmt.Errorf("service %s: %w", key, workload.ErrNotOwned)
+		}
+		return false, nil
+	}
+	r.services[key] = &service{ownerUID: string(owner.UID), spec: spec}
+	return true, nil
+}
+
+// ForgetOwner stops every replica of owner and forgets its services: what
+// the garbage collector does for Kubernetes children once their owner is
+// deleted.
+func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
+	r.mu.Lock()
+	var names []cache.ObjectName
+	for key, rep := range r.replicas {
+		if rep.owner.UID == owner.UID {
+			names = append(names, key)
+		}
+	}
+	for key, s := range r.services {
+		if s.ownerUID == string(owner.UID) {
+			delete(r.services, key)
+		}
+	}
+	r.mu.Unlock()
+	for _, key := range names {
+		_ = r.DeleteReplica(ctx, owner, key.Name, "")
+	}
+}
+
+// Shutdown stops every replica within ctx's time, then kills what is left.
+func (r *Runtime) Shutdown(ctx context.Context) {
+	r.mu.Lock()
+	reps := slices.Collect(maps.Values(r.replicas))
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, rep := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			grace := r.gracePeriod(rep.template.Spec.TerminationGracePeriodSeconds)
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < grace {
+				grace = max(time.Until(deadline), 0)
+			}
+			rep.stop(grace)
+		}()
+	}
+	wg.Wait()
+	r.wg.Wait()
+}
+
+// now is the runtime's time as an API time.
+func (r *Runtime) now() *metav1.Time {
+	t := metav1.NewTime(r.clock.Now())
+	return &t
+}
+
+// mainContainer is the container a replica runs.
+func mainContainer(t *corev1.PodTemplateSpec) (*corev1.Container, error) {
+	if len(t.Spec.Containers) == 0 {
+		return nil, fmt.Errorf("the template has no container")
+	}
+	return &t.Spec.Containers[0], nil
+}
