@@ -1,0 +1,150 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// Labels of a model's Deployments, pods and Service.
+const (
+	// NameLabel is on every child of a Model, with the model's name: the
+	// Service and status.selector (so `kubectl scale` and HPAs) select
+	// the pods of both Deployments by it.
+	NameLabel = "ml.example.io/model"
+	// TrackLabel tells the pods of the stable Deployment from the
+	// canary's: it keeps the selectors of the two apart.
+	TrackLabel = "ml.example.io/model-track"
+)
+
+// The tracks of a model: its stable version and its canary.
+const (
+	TrackStable = "stable"
+	TrackCanary = "canary"
+)
+
+// ContainerName is the name of the server container; PortName names its
+// port on the pods and the Service.
+const (
+	ContainerName = "server"
+	PortName      = "http"
+)
+
+// kind is the group, version and kind of the owner reference of children.
+var kind = mlv1alpha1.SchemeGroupVersion.WithKind("Model")
+
+// ownerOf is m as the owner of its Deployments and Service.
+func ownerOf(m *mlv1alpha1.Model) workload.Owner {
+	return workload.NewOwner(m, kind, map[string]string{NameLabel: m.Name})
+}
+
+// DeploymentName is the name of the Deployment of a model's track: the
+// model's name for the stable version, <name>-canary for the canary.
+func DeploymentName(model, track string) string {
+	if track == TrackCanary {
+		return model + "-canary"
+	}
+	return model
+}
+
+// Selector selects the pods of both tracks of the model named name: the
+// status.selector that the scale subresource reports.
+func Selector(name string) labels.Selector {
+	return labels.SelectorFromSet(labels.Set{NameLabel: name})
+}
+
+// URL is where the model is served: its Service's cluster DNS name.
+func URL(m *mlv1alpha1.Model) string {
+	return fmt.Sprintf("http://%s.%s.svc:%d", m.Name, m.Namespace, port(m))
+}
+
+func port(m *mlv1alpha1.Model) int32 {
+	if m.Spec.Runtime.Port == 0 {
+		return mlv1alpha1.DefaultModelPort
+	}
+	return m.Spec.Runtime.Port
+}
+
+// desiredReplicas is spec.replicas, 1 when unset: both tracks together.
+func desiredReplicas(m *mlv1alpha1.Model) int32 {
+	if m.Spec.Replicas == nil {
+		return 1
+	}
+	return *m.Spec.Replicas
+}
+
+// servedSet is the Deployment of one track of m, serving uri with
+// replicas pods. The server reads its model from ML_MODEL_URI; a TCP
+// readiness probe on its port keeps a pod out of the Service until the
+// server listens.
+func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.ServedSetSpec {
+	rt := &m.Spec.Runtime
+	p := port(m)
+	selector := map[string]string{NameLabel: m.Name, TrackLabel: track}
+	injected := []corev1.EnvVar{
+		{Name: "ML_MODEL_NAME", Value: m.Name},
+		{Name: "ML_MODEL_URI", Value: uri},
+		{Name: "ML_MODEL_FORMAT", Value: m.Spec.Format},
+		{Name: "ML_MODEL_PORT", Value: fmt.Sprint(p)},
+		{Name: "ML_MODEL_TRACK", Value: track},
+	}
+	container := corev1.Container{
+		Name:      ContainerName,
+		Image:     rt.Image,
+		Command:   slices.Clone(rt.Command),
+		Args:      slices.Clone(rt.Args),
+		Env:       mergeEnv(injected, rt.Env),
+		Resources: *m.Spec.Resources.DeepCopy(),
+		Ports:     []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(PortName)}},
+		},
+	}
+	return workload.ServedSetSpec{
+		Name:     DeploymentName(m.Name, track),
+		Labels:   selector,
+		Selector: selector,
+		Replicas: replicas,
+		Template: workload.PodTemplate(selector, &m.Spec.PodOptions, container),
+	}
+}
+
+// mergeEnv is the injected variables the user did not set, then the
+// user's: a variable of spec.runtime.env overrides an injected one.
+func mergeEnv(injected, user []corev1.EnvVar) []corev1.EnvVar {
+	names := sets.New[string]()
+	for _, e := range user {
+		names.Insert(e.Name)
+	}
+	env := make([]corev1.EnvVar, 0, len(injected)+len(user))
+	for _, e := range injected {
+		if !names.Has(e.Name) {
+			env = append(env, e)
+		}
+	}
+	for i := range user {
+		env = append(env, *user[i].DeepCopy())
+	}
+	return env
+}
+
+// service is the model's Service: one virtual IP in front of the pods of
+// both tracks.
+func service(m *mlv1alpha1.Model) workload.ServiceSpec {
+	p := port(m)
+	return workload.ServiceSpec{
+		Name:     m.Name,
+		Labels:   map[string]string{NameLabel: m.Name},
+		Selector: map[string]string{NameLabel: m.Name},
+		Ports: []corev1.ServicePort{{
+			Name: PortName, Port: p, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP,
+		}},
+	}
+}

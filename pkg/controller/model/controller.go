@@ -1,0 +1,217 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
+	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// Name is the controller's name, in logs and for the workqueue.
+const Name = "model"
+
+// DefaultChildBatchPeriod is how long a sync waits after a change of a
+// Deployment or Service, so that a rollout's many status changes are
+// written to the model's status in few writes.
+const DefaultChildBatchPeriod = time.Second
+
+// Config is what the controller needs.
+type Config struct {
+	// Client writes the models' status.
+	Client mlclientset.Interface
+	// Models is the informer of Models.
+	Models mlinformers.ModelInformer
+	// Jobs is the informer of TrainingJobs, the sources of models.
+	Jobs mlinformers.TrainingJobInformer
+	// Runtime runs the models' Deployments and Services.
+	Runtime workload.ServingRuntime
+	// Recorder emits events about models.
+	Recorder record.EventRecorder
+	// Clock tells the time of conditions.
+	Clock clock.WithTicker
+	// ChildBatchPeriod delays syncs after changes of children; 0 means
+	// DefaultChildBatchPeriod, a negative value no delay.
+	ChildBatchPeriod time.Duration
+	// FieldManager is the field manager of status writes.
+	FieldManager string
+}
+
+// Controller is the Model controller.
+type Controller struct {
+	client           mlclientset.Interface
+	models           mllisters.ModelLister
+	modelsSynced     cache.InformerSynced
+	jobs             mllisters.TrainingJobLister
+	jobsSynced       cache.InformerSynced
+	runtime          workload.ServingRuntime
+	recorder         record.EventRecorder
+	clock            clock.WithTicker
+	childBatchPeriod time.Duration
+	fieldManager     string
+	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+}
+
+// New returns the controller and registers its event handlers.
+func New(c Config) (*Controller, error) {
+	batch := c.ChildBatchPeriod
+	switch {
+	case batch == 0:
+		batch = DefaultChildBatchPeriod
+	case batch < 0:
+		batch = 0
+	}
+	ctrl := &Controller{
+		client:           c.Client,
+		models:           c.Models.Lister(),
+		modelsSynced:     c.Models.Informer().HasSynced,
+		jobs:             c.Jobs.Lister(),
+		jobsSynced:       c.Jobs.Informer().HasSynced,
+		runtime:          c.Runtime,
+		recorder:         c.Recorder,
+		clock:            c.Clock,
+		childBatchPeriod: batch,
+		fieldManager:     c.FieldManager,
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
+			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: c.Clock},
+		),
+	}
+	if _, err := c.Models.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctrl.enqueue,
+		UpdateFunc: func(_, obj any) { ctrl.enqueue(obj) },
+		DeleteFunc: ctrl.enqueue,
+	}); err != nil {
+		return nil, fmt.Errorf("watch models: %w", err)
+	}
+	if _, err := c.Jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctrl.enqueueModelsOfJob,
+		UpdateFunc: func(_, obj any) { ctrl.enqueueModelsOfJob(obj) },
+		DeleteFunc: ctrl.enqueueModelsOfJob,
+	}); err != nil {
+		return nil, fmt.Errorf("watch trainingjobs: %w", err)
+	}
+	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.enqueueAfterChildChange); err != nil {
+		return nil, fmt.Errorf("watch the children of models: %w", err)
+	}
+	return ctrl, nil
+}
+
+func (c *Controller) enqueue(obj any) {
+	key, err := cache.DeletionHandlingObjectToName(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	c.queue.Add(key)
+}
+
+// enqueueModelsOfJob syncs the models whose source (or canary's source)
+// is the TrainingJob obj, which changed: a model waiting for its job
+// starts serving once the job succeeds.
+func (c *Controller) enqueueModelsOfJob(obj any) {
+	key, err := cache.DeletionHandlingObjectToName(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	models, err := c.models.Models(key.Namespace).List(labels.Everything())
+	if err != nil {
+		utilruntime.HandleError(err)
+		return
+	}
+	for _, m := range models {
+		if refersTo(m, key.Name) {
+			c.queue.Add(cache.ObjectName{Namespace: m.Namespace, Name: m.Name})
+		}
+	}
+}
+
+// refersTo says whether m's source or its canary's is the job name.
+func refersTo(m *mlv1alpha1.Model, job string) bool {
+	if r := m.Spec.Source.TrainingJobRef; r != nil && r.Name == job {
+		return true
+	}
+	if cn := m.Spec.Canary; cn != nil && cn.Source.TrainingJobRef != nil && cn.Source.TrainingJobRef.Name == job {
+		return true
+	}
+	return false
+}
+
+// enqueueAfterChildChange syncs a model a batch period after one of its
+// children changed; further changes in that period join the same sync.
+func (c *Controller) enqueueAfterChildChange(key cache.ObjectName) {
+	if c.childBatchPeriod == 0 {
+		c.queue.Add(key)
+		return
+	}
+	c.queue.AddAfter(key, c.childBatchPeriod)
+}
+
+// Run waits for the caches, then runs workers until ctx is done, and
+// returns once they have stopped.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx).WithValues("controller", Name)
+	ctx = klog.NewContext(ctx, logger)
+	logger.Info("Starting controller", "workers", workers)
+	defer logger.Info("Stopped controller")
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer c.queue.ShutDown()
+	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.modelsSynced, c.jobsSynced, c.runtime.HasSynced) {
+		return
+	}
+	for range workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) runWorker(ctx context.Context) {
+	for c.processNextWorkItem(ctx) {
+	}
+}
+
+// processNextWorkItem syncs one model; a failed sync is retried with
+// exponential backoff.
+func (c *Controller) processNextWorkItem(ctx context.Context) bool {
+	key, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(key)
+
+	logger := klog.FromContext(ctx).WithValues("model", klog.KRef(key.Namespace, key.Name))
+	ctx = klog.NewContext(ctx, logger)
+	err := c.sync(ctx, key)
+	switch {
+	case err == nil:
+		c.queue.Forget(key)
+	case apierrors.IsConflict(err):
+		// The cache was behind the stored object; the next sync reads
+		// the newer one.
+		logger.V(4).Info("Conflict writing status, retrying", "err", err)
+		c.queue.AddRateLimited(key)
+	default:
+		utilruntime.HandleErrorWithContext(ctx, err, "Syncing Model failed, retrying")
+		c.queue.AddRateLimited(key)
+	}
+	return true
+}

@@ -1,0 +1,65 @@
+package model
+
+import (
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+)
+
+// resolution is where a source's model files are, or why it has none yet.
+type resolution struct {
+	// URI is the location, "" while unresolved.
+	URI string
+	// Reason and Message explain the resolution (ReasonResolved or why
+	// not), for the SourceResolved condition.
+	Reason, Message string
+	// Final is true when the source cannot resolve without a change of
+	// the Model or of its TrainingJob's spec: the model fails.
+	Final bool
+}
+
+// resolved says whether the source has a location.
+func (r resolution) resolved() bool { return r.URI != "" }
+
+// resolveSource finds the location of a source's files: its uri, or the
+// spec.outputURI of the TrainingJob it names once that job has succeeded.
+// A job that does not exist yet or is still running is waited for; a
+// failed one, or one without an outputURI, is final.
+func resolveSource(src mlv1alpha1.ModelSource, namespace string, jobs mllisters.TrainingJobLister) (resolution, error) {
+	if src.URI != "" {
+		return resolution{URI: src.URI, Reason: ReasonResolved, Message: "Serving " + src.URI}, nil
+	}
+	if src.TrainingJobRef == nil || src.TrainingJobRef.Name == "" {
+		return resolution{Reason: ReasonNoSource, Message: "spec.source sets neither uri nor trainingJobRef", Final: true}, nil
+	}
+	name := src.TrainingJobRef.Name
+	job, err := jobs.TrainingJobs(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return resolution{Reason: ReasonTrainingJobNotFound, Message: fmt.Sprintf("Waiting for TrainingJob %s to exist", name)}, nil
+	}
+	if err != nil {
+		return resolution{}, fmt.Errorf("get trainingjob %s/%s: %w", namespace, name, err)
+	}
+	switch job.Status.Phase {
+	case mlv1alpha1.TrainingJobSucceeded:
+	case mlv1alpha1.TrainingJobFailed:
+		return resolution{Reason: ReasonTrainingJobFailed, Message: fmt.Sprintf("TrainingJob %s failed", name), Final: true}, nil
+	default:
+		phase := job.Status.Phase
+		if phase == "" {
+			phase = mlv1alpha1.TrainingJobPending
+		}
+		return resolution{Reason: ReasonTrainingJobNotSucceeded, Message: fmt.Sprintf("Waiting for TrainingJob %s to succeed (it is %s)", name, phase)}, nil
+	}
+	if job.Spec.OutputURI == "" {
+		return resolution{Reason: ReasonNoOutputURI, Message: fmt.Sprintf("TrainingJob %s succeeded but sets no spec.outputURI to load the model from", name), Final: true}, nil
+	}
+	return resolution{
+		URI:     job.Spec.OutputURI,
+		Reason:  ReasonResolved,
+		Message: fmt.Sprintf("Serving %s, the output of TrainingJob %s", job.Spec.OutputURI, name),
+	}, nil
+}
