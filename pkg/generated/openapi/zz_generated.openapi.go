@@ -363,7 +363,11 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ElasticPolicy{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ElasticPolicy(ref),
 		v1alpha1.ForEach{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_ForEach(ref),
 		v1alpha1.LocalObjectReference{}.OpenAPIModelName():             schema_pkg_apis_ml_v1alpha1_LocalObjectReference(ref),
+		v1alpha1.MetricPoint{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricPoint(ref),
+		v1alpha1.MetricSeries{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_MetricSeries(ref),
 		v1alpha1.MetricValue{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricValue(ref),
+		v1alpha1.Metrics{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_Metrics(ref),
+		v1alpha1.MetricsOptions{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_MetricsOptions(ref),
 		v1alpha1.MetricsSpec{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricsSpec(ref),
 		v1alpha1.Model{}.OpenAPIModelName():                            schema_pkg_apis_ml_v1alpha1_Model(ref),
 		v1alpha1.ModelList{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_ModelList(ref),
@@ -18568,6 +18572,118 @@ func schema_pkg_apis_ml_v1alpha1_LocalObjectReference(ref common.ReferenceCallba
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_MetricPoint(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MetricPoint is one value of a metric.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"step": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Step is the step (iteration, epoch) of the value; 0 or more.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"time": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Time is when the value was measured; the server's time of the POST when omitted.",
+							Ref:         ref(metav1.MicroTime{}.OpenAPIModelName()),
+						},
+					},
+					"value": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Value is the value; a finite number.",
+							Default:     0,
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+				},
+				Required: []string{"value"},
+			},
+		},
+		Dependencies: []string{
+			metav1.MicroTime{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_MetricSeries(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MetricSeries is the points of one metric, for example the loss of a job.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the metric, a label-like identifier such as \"loss\", \"val_accuracy\" or \"train/loss\".",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task is the PipelineRun task the series belongs to. Required for PipelineRuns, forbidden for the other kinds.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"points": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Points are the points in step order. A GET with maxPoints returns a downsampled selection that keeps the first, last, minimum and maximum points.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.MetricPoint{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"count": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Count is the number of points stored for the series (before downsampling). Ignored on POST.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"last": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Last is the last point reported (highest step). Ignored on POST.",
+							Ref:         ref(v1alpha1.MetricPoint{}.OpenAPIModelName()),
+						},
+					},
+					"min": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Min is the point with the lowest value ever reported. Ignored on POST.",
+							Ref:         ref(v1alpha1.MetricPoint{}.OpenAPIModelName()),
+						},
+					},
+					"max": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Max is the point with the highest value ever reported. Ignored on POST.",
+							Ref:         ref(v1alpha1.MetricPoint{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name", "points"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.MetricPoint{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_MetricValue(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -18600,6 +18716,128 @@ func schema_pkg_apis_ml_v1alpha1_MetricValue(ref common.ReferenceCallback) commo
 					},
 				},
 				Required: []string{"name", "value"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_Metrics(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Metrics are the metric series of a TrainingJob, PipelineRun or Model: what GET .../<kind>/<name>/metrics returns and what POST to the same path appends. The points live in their own store, never in the object.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Standard object metadata: the name, namespace and uid of the object the series belong to. Ignored on POST.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"series": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Series are the metric series, sorted by task and name.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.MetricSeries{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"series"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.MetricSeries{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_MetricsOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MetricsOptions are the query parameters of GET .../metrics.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"names": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Names selects series by name (repeat the parameter or separate names with commas); all series when empty.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task selects the series of one PipelineRun task.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"sinceStep": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SinceStep returns only points at this step or later.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"maxPoints": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxPoints downsamples every series to at most this many points (at least 4), keeping the first, last, minimum and maximum points; 0 returns every stored point.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
 			},
 		},
 	}

@@ -52,8 +52,28 @@ func (in LocalObjectReference) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MetricPoint) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.MetricPoint"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MetricSeries) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.MetricSeries"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricValue) OpenAPIModelName() string {
 	return "io.example.ml.v1alpha1.MetricValue"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Metrics) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.Metrics"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MetricsOptions) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.MetricsOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -1,0 +1,99 @@
+package ml
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Metrics are the metric series of a TrainingJob, PipelineRun or Model: what
+// GET .../<kind>/<name>/metrics returns and what POST to the same path
+// appends. The points live in their own store, never in the object.
+type Metrics struct {
+	metav1.TypeMeta `json:",inline"`
+	// Standard object metadata: the name, namespace and uid of the object
+	// the series belong to. Ignored on POST.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Series are the metric series, sorted by task and name.
+	// +listType=atomic
+	Series []MetricSeries `json:"series"`
+}
+
+// MetricSeries is the points of one metric, for example the loss of a job.
+type MetricSeries struct {
+	// Name of the metric, a label-like identifier such as "loss",
+	// "val_accuracy" or "train/loss".
+	Name string `json:"name"`
+	// Task is the PipelineRun task the series belongs to. Required for
+	// PipelineRuns, forbidden for the other kinds.
+	// +optional
+	Task string `json:"task,omitempty"`
+	// Points are the points in step order. A GET with maxPoints returns a
+	// downsampled selection that keeps the first, last, minimum and maximum
+	// points.
+	// +listType=atomic
+	Points []MetricPoint `json:"points"`
+	// Count is the number of points stored for the series (before
+	// downsampling). Ignored on POST.
+	// +optional
+	Count int64 `json:"count,omitempty"`
+	// Last is the last point reported (highest step). Ignored on POST.
+	// +optional
+	Last *MetricPoint `json:"last,omitempty"`
+	// Min is the point with the lowest value ever reported. Ignored on POST.
+	// +optional
+	Min *MetricPoint `json:"min,omitempty"`
+	// Max is the point with the highest value ever reported. Ignored on POST.
+	// +optional
+	Max *MetricPoint `json:"max,omitempty"`
+}
+
+// MetricPoint is one value of a metric.
+type MetricPoint struct {
+	// Step is the step (iteration, epoch) of the value; 0 or more.
+	// +optional
+	Step int64 `json:"step"`
+	// Time is when the value was measured; the server's time of the POST
+	// when omitted.
+	// +optional
+	Time metav1.MicroTime `json:"time,omitempty"`
+	// Value is the value; a finite number.
+	Value float64 `json:"value"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// MetricsOptions are the query parameters of GET .../metrics.
+type MetricsOptions struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// Names selects series by name (repeat the parameter or separate names
+	// with commas); all series when empty.
+	// +optional
+	// +listType=atomic
+	Names []string `json:"names,omitempty"`
+	// Task selects the series of one PipelineRun task.
+	// +optional
+	Task string `json:"task,omitempty"`
+	// SinceStep returns only points at this step or later.
+	// +optional
+	SinceStep *int64 `json:"sinceStep,omitempty"`
+	// MaxPoints downsamples every series to at most this many points (at
+	// least 4), keeping the first, last, minimum and maximum points; 0
+	// returns every stored point.
+	// +optional
+	MaxPoints int32 `json:"maxPoints,omitempty"`
+}
+
+func init() {
+	SchemeBuilder.Register(addMetricsTypes)
+}
+
+// addMetricsTypes registers the kinds of the metrics subresource.
+func addMetricsTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(SchemeGroupVersion, &Metrics{}, &MetricsOptions{})
+	return nil
+}
