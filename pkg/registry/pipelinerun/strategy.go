@@ -3,6 +3,8 @@
 package pipelinerun
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,20 +26,52 @@ var kind = registryutil.Kind[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRun
 	ValidateStatusUpdate: validation.ValidatePipelineRunStatusUpdate,
 }
 
-// Strategy is the create, update and delete strategy of PipelineRuns.
-type Strategy = registryutil.Strategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
+// Strategy is the create, update and delete strategy of PipelineRuns. It
+// is the shared strategy but for the resolved snapshot: the
+// PipelineRunResolve admission plugin writes status.pipelineSpec and
+// status.params on create, and they are kept from then on, so that what a
+// run executes never changes while it is in flight.
+type Strategy struct {
+	registryutil.Strategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
+}
 
-// StatusStrategy is the update strategy of the status subresource of PipelineRuns.
-type StatusStrategy = registryutil.StatusStrategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
+// StatusStrategy is the update strategy of the status subresource of
+// PipelineRuns. The resolved snapshot, once set, cannot change through it
+// either; the controller writes the rest of the status.
+type StatusStrategy struct {
+	registryutil.StatusStrategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
+}
 
 // NewStrategy returns the strategy of PipelineRuns.
 func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return registryutil.NewStrategy(typer, kind)
+	return Strategy{registryutil.NewStrategy(typer, kind)}
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of PipelineRuns.
 func NewStatusStrategy(typer runtime.ObjectTyper) StatusStrategy {
-	return registryutil.NewStatusStrategy(typer, kind)
+	return StatusStrategy{registryutil.NewStatusStrategy(typer, kind)}
+}
+
+// PrepareForCreate clears the status but for the snapshot admission
+// resolved (status.pipelineSpec and status.params), and starts the
+// generation at 1. Mutating admission runs before this, so these two fields
+// are whatever PipelineRunResolve wrote over the client's input.
+func (s Strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	run := obj.(*ml.PipelineRun)
+	spec, params := run.Status.PipelineSpec, run.Status.Params
+	s.Strategy.PrepareForCreate(ctx, obj)
+	run.Status.PipelineSpec, run.Status.Params = spec, params
+}
+
+// PrepareForUpdate restores the stored spec, as the shared status strategy
+// does, and keeps a snapshot that is already set.
+func (s StatusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	s.StatusStrategy.PrepareForUpdate(ctx, obj, old)
+	run, oldRun := obj.(*ml.PipelineRun), old.(*ml.PipelineRun)
+	if oldRun.Status.PipelineSpec != nil {
+		run.Status.PipelineSpec = oldRun.Status.PipelineSpec
+		run.Status.Params = oldRun.Status.Params
+	}
 }
 
 // SelectableFields returns the fields a PipelineRun can be selected by.

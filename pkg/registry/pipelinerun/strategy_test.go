@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -65,5 +66,61 @@ func TestFieldLabelConversion(t *testing.T) {
 		"spec.suspend":          "field label not supported: spec.suspend",
 		"spec.framework":        "field label not supported: spec.framework",
 		"status.startTime":      "field label not supported: status.startTime",
+	})
+}
+
+func TestResolvedSnapshot(t *testing.T) {
+	ctx := registrytest.NewContext(registrytest.Namespace)
+	snapshot := mltesting.MakePipeline("train", "").
+		Params(mltesting.MakeParamSpec("lr").Type(ml.ParamTypeFloat).Default("0.1").Obj()).
+		Tasks(mltesting.MakeTask("fit").Obj()).Spec()
+	resolved := func(r *ml.PipelineRun) {
+		r.Status.PipelineSpec = snapshot.DeepCopy()
+		r.Status.Params = []ml.Param{{Name: "lr", Value: "0.1"}}
+	}
+	running := func(r *ml.PipelineRun) {
+		r.Status.Phase = ml.PipelineRunRunning
+		r.Status.ObservedGeneration = 1
+	}
+	with := func(changes ...func(*ml.PipelineRun)) *ml.PipelineRun {
+		r := makeRun().Obj()
+		r.Generation = 1
+		for _, c := range changes {
+			c(r)
+		}
+		return r
+	}
+	edited := func(r *ml.PipelineRun) {
+		r.Status.PipelineSpec.Tasks[0].Image = "evil"
+		r.Status.Params = []ml.Param{{Name: "lr", Value: "9"}}
+	}
+
+	t.Run("create keeps the snapshot and clears the rest", func(t *testing.T) {
+		in := with(resolved, running)
+		NewStrategy(scheme.Scheme).PrepareForCreate(ctx, in)
+		if diff := cmp.Diff(with(resolved), in); diff != "" {
+			t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("main-resource update keeps the stored snapshot", func(t *testing.T) {
+		in := with(resolved, edited)
+		NewStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with(resolved))
+		if diff := cmp.Diff(with(resolved), in); diff != "" {
+			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("status update keeps the stored snapshot and writes the rest", func(t *testing.T) {
+		in := with(resolved, running, edited)
+		NewStatusStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with(resolved))
+		if diff := cmp.Diff(with(resolved, running), in); diff != "" {
+			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("status update may set a snapshot a run was created without", func(t *testing.T) {
+		in := with(resolved, running)
+		NewStatusStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with())
+		if diff := cmp.Diff(with(resolved, running), in); diff != "" {
+			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
+		}
 	})
 }

@@ -75,6 +75,7 @@ func NewOptions() *Options {
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
 	o.RecommendedOptions.SecureServing.BindPort = DefaultSecurePort
+	o.addAdmission()
 	return o
 }
 
@@ -203,6 +204,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
 
 	ro := o.RecommendedOptions
+	admissionOptions := ro.Admission
 	if o.Standalone {
 		// No core Kubernetes API in this mode: priority and fairness and the
 		// admission plugins of the generic chain need one.
@@ -216,6 +218,9 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	if o.Standalone {
+		if err := o.applyStandaloneAdmission(serverConfig, admissionOptions); err != nil {
+			return nil, err
+		}
 		// The delegating authenticator ignores Authentication.Anonymous and
 		// always admits anonymous requests.
 		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)

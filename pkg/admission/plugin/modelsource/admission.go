@@ -1,0 +1,158 @@
+// Package modelsource is the ModelSource admission plugin: the TrainingJob
+// a Model's source (or its canary's source) names in trainingJobRef must
+// exist in the Model's namespace. A job that failed is refused with 422; a
+// job that has not succeeded yet is accepted with a warning, and the Model
+// controller keeps the condition SourceResolved=False until it succeeds.
+package modelsource
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/warning"
+
+	"ml.example.io/ml-apiserver/pkg/admission/initializer"
+	"ml.example.io/ml-apiserver/pkg/admission/ready"
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+)
+
+// PluginName is the name of the plugin, for --disable-admission-plugins.
+const PluginName = "ModelSource"
+
+// Register registers the plugin.
+func Register(plugins *admission.Plugins) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) {
+		return New(), nil
+	})
+}
+
+// Plugin checks the TrainingJobs that Models serve.
+type Plugin struct {
+	*admission.Handler
+	gate   *ready.Gate
+	jobs   listers.TrainingJobLister
+	client versioned.Interface
+}
+
+var (
+	_ admission.ValidationInterface      = &Plugin{}
+	_ initializer.WantsMLInformerFactory = &Plugin{}
+	_ initializer.WantsMLClient          = &Plugin{}
+)
+
+// New returns the plugin; it needs the initializer before use.
+func New() *Plugin {
+	return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), gate: ready.New(PluginName)}
+}
+
+// SetMLInformerFactory reads TrainingJobs from the shared informer.
+func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) {
+	informer := f.Ml().V1alpha1().TrainingJobs()
+	p.jobs = informer.Lister()
+	p.gate.Add("trainingjobs", informer.Informer().HasSynced)
+}
+
+// SetMLClient reads TrainingJobs the informer has not seen yet.
+func (p *Plugin) SetMLClient(c versioned.Interface) { p.client = c }
+
+// Gate is the plugin's readiness gate; tests shorten its wait.
+func (p *Plugin) Gate() *ready.Gate { return p.gate }
+
+// ValidateInitialization checks that the plugin got its informer and client.
+func (p *Plugin) ValidateInitialization() error {
+	if p.jobs == nil {
+		return fmt.Errorf("%s: missing TrainingJob informer", PluginName)
+	}
+	if p.client == nil {
+		return fmt.Errorf("%s: missing ml.example.io client", PluginName)
+	}
+	return nil
+}
+
+// Validate checks the TrainingJobs a new Model names, or those an update
+// newly names.
+func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	if a.GetResource().GroupResource() != ml.Resource("models") || a.GetSubresource() != "" {
+		return nil
+	}
+	model, ok := a.GetObject().(*ml.Model)
+	if !ok {
+		return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
+	}
+	var old *ml.Model
+	if a.GetOperation() == admission.Update {
+		if old, ok = a.GetOldObject().(*ml.Model); !ok {
+			return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected old object of type %T", PluginName, a.GetOldObject()))
+		}
+	}
+
+	type ref struct {
+		name    string
+		path    *field.Path
+		changed bool
+	}
+	var refs []ref
+	sourcePath := field.NewPath("spec", "source", "trainingJobRef", "name")
+	if r := model.Spec.Source.TrainingJobRef; r != nil {
+		refs = append(refs, ref{r.Name, sourcePath, old == nil || old.Spec.Source.TrainingJobRef == nil || old.Spec.Source.TrainingJobRef.Name != r.Name})
+	}
+	if c := model.Spec.Canary; c != nil && c.Source.TrainingJobRef != nil {
+		name := c.Source.TrainingJobRef.Name
+		changed := old == nil || old.Spec.Canary == nil || old.Spec.Canary.Source.TrainingJobRef == nil || old.Spec.Canary.Source.TrainingJobRef.Name != name
+		refs = append(refs, ref{name, field.NewPath("spec", "canary", "source", "trainingJobRef", "name"), changed})
+	}
+	var errs field.ErrorList
+	for _, r := range refs {
+		if !r.changed {
+			// A job that failed after the Model was created does not
+			// block updates of the Model.
+			continue
+		}
+		if err := p.gate.Check(ctx); err != nil {
+			return err
+		}
+		errs = append(errs, p.check(ctx, a.GetNamespace(), r.name, r.path)...)
+	}
+	if len(errs) > 0 {
+		return apierrors.NewInvalid(ml.Kind("Model"), model.Name, errs)
+	}
+	return nil
+}
+
+// check looks up one referenced job: missing or failed is an error, not
+// yet succeeded a warning.
+func (p *Plugin) check(ctx context.Context, namespace, name string, fldPath *field.Path) field.ErrorList {
+	job, err := p.jobs.TrainingJobs(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		// The informer may lag a job created just before the Model.
+		job, err = p.client.MlV1alpha1().TrainingJobs(namespace).Get(ctx, name, metav1.GetOptions{})
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q does not exist in namespace %q", name, namespace))}
+	case err != nil:
+		return field.ErrorList{field.InternalError(fldPath, fmt.Errorf("read TrainingJob %q: %w", name, err))}
+	}
+	switch job.Status.Phase {
+	case mlv1alpha1.TrainingJobSucceeded:
+		return nil
+	case mlv1alpha1.TrainingJobFailed:
+		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q failed; a Model serves only a job that succeeded", name))}
+	}
+	phase := string(job.Status.Phase)
+	if phase == "" {
+		phase = "not started"
+	}
+	warning.AddWarning(ctx, "", fmt.Sprintf("%s: TrainingJob %q has not succeeded yet (%s); the Model waits with SourceResolved=False until it does",
+		fldPath.String(), name, phase))
+	return nil
+}
