@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,17 +28,23 @@ type replica struct {
 	uid      string
 	template corev1.PodTemplateSpec
 	dir      string
+	// port is the free port the replica gets in PORT (replicas of served
+	// sets), 0 for none.
+	port int
+	// workDir is the process's working directory and HOME: the replica's
+	// own, or the first volume it mounts.
+	workDir string
 
 	status workload.ReplicaStatus
 
-	// pgid is the process group, 0 until started; done is closed once the
-	// process ended (or could not start).
-	pgid int
-	done chan struct{}
-	// stopOnce guards the signals of stop.
-	stopOnce sync.Once
-	// starting is held while the process starts, so stop never misses it.
-	starting sync.Mutex
+	// pmu guards pgid and stopping. pgid is the process group of the
+	// running process (0 between runs); once stopping, no process starts.
+	pmu      sync.Mutex
+	pgid     int
+	stopping bool
+	// stopped is closed when stopping starts; done once the replica's last
+	// process ended (or none could start).
+	stopped, done chan struct{}
 }
 
 // Files of a replica's directory.
@@ -45,16 +52,25 @@ const (
 	logFile         = "log"
 	terminationFile = "termination-log"
 	pidFile         = "pid"
-	workDir         = "work"
+	workDirName     = "work"
 )
 
 // LogPath is the log file of the replica directory dir.
 func LogPath(dir string) string { return filepath.Join(dir, logFile) }
 
-// start runs the replica's process and watches it until it ends.
+// command is a replica's process, ready to start.
+type command struct {
+	path string
+	argv []string
+	env  []string
+	main *corev1.Container
+}
+
+// start prepares the replica's command and supervises it: it runs until
+// it ends, and runs again as the template's restart policy says.
 func (r *Runtime) start(rep *replica, serviceHosts []string) {
-	defer rep.starting.Unlock()
-	fail := func(reason string, err error) {
+	c, reason, err := r.prepare(rep, serviceHosts)
+	if err != nil {
 		r.mu.Lock()
 		rep.status.Phase = workload.PhaseFailed
 		rep.status.Reason = reason
@@ -62,24 +78,36 @@ func (r *Runtime) start(rep *replica, serviceHosts []string) {
 		rep.status.FinishTime = r.now()
 		r.mu.Unlock()
 		close(rep.done)
+		return
 	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.supervise(rep, c)
+	}()
+}
+
+// prepare builds the replica's command: argv with $(VAR) expanded, the
+// environment, its directories.
+func (r *Runtime) prepare(rep *replica, serviceHosts []string) (*command, string, error) {
 	c, err := mainContainer(&rep.template)
 	if err != nil {
-		fail("CreateContainerConfigError", err)
-		return
+		return nil, "CreateContainerConfigError", err
 	}
 	if len(c.Command) == 0 {
-		fail("CreateContainerConfigError", fmt.Errorf("container %q has no command: the local runtime ignores images, so it runs only the command and args", c.Name))
-		return
+		return nil, "CreateContainerConfigError", fmt.Errorf("container %q has no command: the local runtime ignores images, so it runs only the command and args", c.Name)
 	}
-	if err := os.MkdirAll(filepath.Join(rep.dir, workDir), 0o700); err != nil {
-		fail("CreateContainerError", err)
-		return
+	if rep.workDir == "" {
+		rep.workDir = filepath.Join(rep.dir, workDirName)
+	}
+	for _, d := range []string{rep.dir, rep.workDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, "CreateContainerError", err
+		}
 	}
 	env, err := environment(rep, c, serviceHosts)
 	if err != nil {
-		fail("CreateContainerConfigError", err)
-		return
+		return nil, "CreateContainerConfigError", err
 	}
 	lookup := func(name string) (string, bool) {
 		for i := len(env) - 1; i >= 0; i-- {
@@ -93,30 +121,111 @@ func (r *Runtime) start(rep *replica, serviceHosts []string) {
 	for _, a := range append(append([]string(nil), c.Command...), c.Args...) {
 		argv = append(argv, expand(a, lookup))
 	}
+	path, err := lookPath(argv[0], env)
+	if err != nil {
+		return nil, "StartError", err
+	}
+	return &command{path: path, argv: argv, env: env, main: c}, "", nil
+}
+
+// Restart back-off of replicas that restart in place: doubling from the
+// first to the last, as the kubelet's (10s to 5m), shorter for a laptop.
+const (
+	firstBackoff = time.Second
+	maxBackoff   = 30 * time.Second
+)
+
+// supervise runs the replica's command until it must not run again.
+func (r *Runtime) supervise(rep *replica, c *command) {
+	defer close(rep.done)
+	backoff := firstBackoff
+	for {
+		code, started, err := r.runOnce(rep, c)
+		if !started {
+			r.mu.Lock()
+			if err != nil {
+				rep.status.Phase = workload.PhaseFailed
+				rep.status.Reason = "StartError"
+				rep.status.Message = err.Error()
+			}
+			rep.status.Ready = false
+			rep.status.FinishTime = r.now()
+			r.mu.Unlock()
+			r.notify(rep.owner)
+			return
+		}
+		msg := terminationMessage(rep, c.main, code)
+		reason := "Completed"
+		if code != 0 {
+			reason = "Error"
+		}
+		rep.pmu.Lock()
+		stopping := rep.stopping
+		rep.pmu.Unlock()
+		policy := rep.template.Spec.RestartPolicy
+		restart := !stopping && (policy == corev1.RestartPolicyAlways || policy == corev1.RestartPolicyOnFailure && code != 0)
+		r.mu.Lock()
+		rep.status.ExitCode = &code
+		rep.status.Reason = reason
+		rep.status.TerminationMessage = msg
+		rep.status.Message = msg
+		rep.status.Ready = false
+		if !restart {
+			rep.status.FinishTime = r.now()
+			if code == 0 {
+				rep.status.Phase = workload.PhaseSucceeded
+			} else {
+				rep.status.Phase = workload.PhaseFailed
+			}
+		} else {
+			rep.status.Reason = "CrashLoopBackOff"
+			rep.status.Message = fmt.Sprintf("exited with code %d; restarting in %s", code, backoff)
+		}
+		r.mu.Unlock()
+		r.notify(rep.owner)
+		if !restart {
+			return
+		}
+		select {
+		case <-rep.stopped:
+			r.mu.Lock()
+			rep.status.FinishTime = r.now()
+			r.mu.Unlock()
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+		r.mu.Lock()
+		rep.status.Restarts++
+		r.mu.Unlock()
+	}
+}
+
+// runOnce runs the command once and returns its exit code. started is
+// false when the replica is stopping (or the process could not start:
+// err says why).
+func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, err error) {
 	logf, err := os.OpenFile(LogPath(rep.dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		fail("CreateContainerError", err)
-		return
+		return 0, false, err
 	}
+	defer logf.Close()
 	out := &criWriter{file: logf}
 	// The replica writes into pipes whose read ends the runtime copies to
 	// the log, so that waiting for the process does not wait for children
 	// that keep its output open.
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
-		_ = logf.Close()
-		fail("CreateContainerError", err)
-		return
+		return 0, false, err
 	}
 	stderrR, stderrW, err := os.Pipe()
 	if err != nil {
-		_ = logf.Close()
 		_ = stdoutR.Close()
 		_ = stdoutW.Close()
-		fail("CreateContainerError", err)
-		return
+		return 0, false, err
 	}
 	var copying sync.WaitGroup
+	defer copying.Wait()
 	for _, p := range []struct {
 		name string
 		r    *os.File
@@ -128,109 +237,90 @@ func (r *Runtime) start(rep *replica, serviceHosts []string) {
 			_ = p.r.Close()
 		}()
 	}
-	closeOutput := func() {
-		_ = stdoutW.Close()
-		_ = stderrW.Close()
-	}
-
-	path, err := lookPath(argv[0], env)
-	if err != nil {
-		closeOutput()
-		copying.Wait()
-		_ = logf.Close()
-		fail("StartError", err)
-		return
-	}
 	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        argv,
-		Env:         env,
-		Dir:         filepath.Join(rep.dir, workDir),
+		Path:        c.path,
+		Args:        c.argv,
+		Env:         c.env,
+		Dir:         rep.workDir,
 		Stdout:      stdoutW,
 		Stderr:      stderrW,
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
+	rep.pmu.Lock()
+	if rep.stopping {
+		rep.pmu.Unlock()
+		_ = stdoutW.Close()
+		_ = stderrW.Close()
+		return 0, false, nil
+	}
 	err = cmd.Start()
-	closeOutput()
+	_ = stdoutW.Close()
+	_ = stderrW.Close()
 	if err != nil {
-		copying.Wait()
-		_ = logf.Close()
-		fail("StartError", err)
-		return
+		rep.pmu.Unlock()
+		return 0, false, err
 	}
 	pgid := cmd.Process.Pid
+	rep.pgid = pgid
+	rep.pmu.Unlock()
 	if err := writePIDFile(rep.dir, pgid); err != nil {
 		klog.ErrorS(err, "Record the process of a replica", "replica", rep.name)
 	}
 	r.mu.Lock()
-	rep.pgid = pgid
 	rep.status.Phase = workload.PhaseRunning
-	rep.status.Ready = true
-	rep.status.StartTime = r.now()
+	rep.status.Reason, rep.status.Message = "", ""
+	rep.status.Ready = readinessProbe(c.main) == nil
+	if rep.status.StartTime == nil {
+		rep.status.StartTime = r.now()
+	}
 	r.mu.Unlock()
+	r.notify(rep.owner)
 
-	r.wg.Add(1)
+	probing := make(chan struct{})
+	probed := make(chan struct{})
 	go func() {
-		defer r.wg.Done()
-		waitErr := cmd.Wait()
-		// Like a container's cgroup: nothing of the replica outlives its
-		// main process.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		copying.Wait()
-		_ = logf.Close()
-		_ = os.Remove(filepath.Join(rep.dir, pidFile))
-		code := int32(cmd.ProcessState.ExitCode())
-		reason := "Completed"
-		var ee *exec.ExitError
-		if errors.As(waitErr, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				code = 128 + int32(ws.Signal())
-			}
-		}
-		if code != 0 {
-			reason = "Error"
-		}
-		msg := terminationMessage(rep, c, code)
-		r.mu.Lock()
-		rep.status.ExitCode = &code
-		rep.status.Reason = reason
-		rep.status.TerminationMessage = msg
-		rep.status.Message = msg
-		rep.status.Ready = false
-		rep.status.FinishTime = r.now()
-		if code == 0 {
-			rep.status.Phase = workload.PhaseSucceeded
-		} else {
-			rep.status.Phase = workload.PhaseFailed
-		}
-		r.mu.Unlock()
-		close(rep.done)
-		r.notify(rep.owner)
+		defer close(probed)
+		r.probe(rep, c.main, probing)
 	}()
+	waitErr := cmd.Wait()
+	close(probing)
+	<-probed
+	// Like a container's cgroup: nothing of the replica outlives its main
+	// process.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	rep.pmu.Lock()
+	rep.pgid = 0
+	rep.pmu.Unlock()
+	_ = os.Remove(filepath.Join(rep.dir, pidFile))
+	code = int32(cmd.ProcessState.ExitCode())
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int32(ws.Signal())
+		}
+	}
+	return code, true, nil
 }
 
 // stop sends SIGTERM to the replica's process group, and SIGKILL once
-// grace has passed, and waits until the process ended.
+// grace has passed, and waits until the replica's process ended. No
+// process of the replica starts after it.
 func (rep *replica) stop(grace time.Duration) {
-	rep.starting.Lock()
-	rep.starting.Unlock() //nolint:staticcheck // waits for start to finish
-	rep.stopOnce.Do(func() {
-		select {
-		case <-rep.done:
-			return
-		default:
-		}
-		if rep.pgid == 0 {
-			<-rep.done
-			return
-		}
-		_ = syscall.Kill(-rep.pgid, syscall.SIGTERM)
+	rep.pmu.Lock()
+	if !rep.stopping {
+		rep.stopping = true
+		close(rep.stopped)
+	}
+	pgid := rep.pgid
+	rep.pmu.Unlock()
+	if pgid != 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
 		select {
 		case <-rep.done:
 		case <-time.After(grace):
-			_ = syscall.Kill(-rep.pgid, syscall.SIGKILL)
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		}
-	})
+	}
 	<-rep.done
 }
 
@@ -241,10 +331,13 @@ func (rep *replica) stop(grace time.Duration) {
 func environment(rep *replica, c *corev1.Container, serviceHosts []string) ([]string, error) {
 	env := []string{
 		"PATH=" + hostEnv("PATH", "/usr/local/bin:/usr/bin:/bin"),
-		"HOME=" + filepath.Join(rep.dir, workDir),
+		"HOME=" + rep.workDir,
 		"LANG=" + hostEnv("LANG", "C.UTF-8"),
 		"HOSTNAME=" + rep.name,
 		TerminationMessagePathEnv + "=" + filepath.Join(rep.dir, terminationFile),
+	}
+	if rep.port != 0 {
+		env = append(env, "PORT="+strconv.Itoa(rep.port))
 	}
 	if tz, ok := os.LookupEnv("TZ"); ok {
 		env = append(env, "TZ="+tz)
@@ -267,6 +360,10 @@ func environment(rep *replica, c *corev1.Container, serviceHosts []string) ([]st
 			if v, err = fieldValue(rep, e); err != nil {
 				return nil, err
 			}
+		}
+		if e.Name == "PORT" && rep.port != 0 {
+			// The replica's own port wins over the template's.
+			continue
 		}
 		env = append(env, e.Name+"="+localHost(v, rep.owner.Namespace, serviceHosts))
 	}

@@ -56,6 +56,8 @@ type Runtime struct {
 	mu       sync.Mutex
 	replicas map[cache.ObjectName]*replica
 	services map[cache.ObjectName]*service
+	sets     map[cache.ObjectName]*servedSet
+	volumes  map[cache.ObjectName]*volume
 	handlers map[schema.GroupKind][]func(cache.ObjectName)
 	// wg counts the goroutines watching processes.
 	wg sync.WaitGroup
@@ -67,6 +69,8 @@ var _ workload.Runtime = &Runtime{}
 type service struct {
 	ownerUID string
 	spec     workload.ServiceSpec
+	// proxies forward the service's ports to its replicas.
+	proxies []*proxy
 }
 
 // New returns a runtime over c.Dir, after stopping the processes an
@@ -85,6 +89,8 @@ func New(c Config) (*Runtime, error) {
 		maxGracePeriod: c.MaxGracePeriod,
 		replicas:       map[cache.ObjectName]*replica{},
 		services:       map[cache.ObjectName]*service{},
+		sets:           map[cache.ObjectName]*servedSet{},
+		volumes:        map[cache.ObjectName]*volume{},
 		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
 	}
 	if r.clock == nil {
@@ -143,6 +149,7 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 		uid:      uid,
 		template: *spec.Template.DeepCopy(),
 		dir:      filepath.Join(r.dir, "replicas", owner.Namespace, spec.Name+"-"+uid),
+		stopped:  make(chan struct{}),
 		done:     make(chan struct{}),
 		status: workload.ReplicaStatus{
 			Name:   spec.Name,
@@ -152,7 +159,6 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 		},
 	}
 	rep.template.Labels = labels
-	rep.starting.Lock()
 	r.replicas[key] = rep
 	env := r.serviceHostsLocked(owner)
 	r.mu.Unlock()
@@ -197,14 +203,14 @@ func (r *Runtime) DeleteReplica(ctx context.Context, owner workload.Owner, name,
 	go func() {
 		defer r.wg.Done()
 		rep.stop(grace)
+		if err := os.RemoveAll(rep.dir); err != nil {
+			klog.ErrorS(err, "Remove the directory of a deleted replica", "replica", key)
+		}
 		r.mu.Lock()
 		if r.replicas[key] == rep {
 			delete(r.replicas, key)
 		}
 		r.mu.Unlock()
-		if err := os.RemoveAll(rep.dir); err != nil {
-			klog.ErrorS(err, "Remove the directory of a deleted replica", "replica", key)
-		}
 		r.notify(owner)
 	}()
 	return nil
@@ -258,7 +264,18 @@ func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec 
 		}
 		return false, nil
 	}
-	r.services[key] = &service{ownerUID: string(owner.UID), spec: spec}
+	svc := &service{ownerUID: string(owner.UID), spec: spec}
+	if !spec.Headless {
+		for _, p := range spec.Ports {
+			px, err := r.newProxy(owner, spec, p)
+			if err != nil {
+				svc.close()
+				return false, fmt.Errorf("service %s: %w", key, err)
+			}
+			svc.proxies = append(svc.proxies, px)
+		}
+	}
+	r.services[key] = svc
 	return true, nil
 }
 
@@ -275,12 +292,61 @@ func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 	}
 	for key, s := range r.services {
 		if s.ownerUID == string(owner.UID) {
+			s.close()
 			delete(r.services, key)
+		}
+	}
+	var sets []string
+	for key, set := range r.sets {
+		if set.owner.UID == owner.UID {
+			sets = append(sets, key.Name)
+		}
+	}
+	var volumeDirs []string
+	for key, v := range r.volumes {
+		if v.ownerUID == string(owner.UID) {
+			volumeDirs = append(volumeDirs, v.dir)
+			delete(r.volumes, key)
 		}
 	}
 	r.mu.Unlock()
 	for _, key := range names {
 		_ = r.DeleteReplica(ctx, owner, key.Name, "")
+	}
+	for _, name := range sets {
+		_ = r.DeleteServedSet(ctx, owner, name, "")
+	}
+	// Volumes go once the replicas that may write them are gone.
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.waitOwnerStopped(owner)
+		for _, dir := range volumeDirs {
+			if err := os.RemoveAll(dir); err != nil {
+				klog.ErrorS(err, "Remove a volume of a deleted owner", "dir", dir)
+			}
+		}
+	}()
+}
+
+// waitOwnerStopped waits until no replica of owner runs.
+func (r *Runtime) waitOwnerStopped(owner workload.Owner) {
+	for {
+		r.mu.Lock()
+		var waiting []*replica
+		for _, rep := range r.replicas {
+			if rep.owner.UID == owner.UID {
+				waiting = append(waiting, rep)
+			}
+		}
+		r.mu.Unlock()
+		if len(waiting) == 0 {
+			return
+		}
+		for _, rep := range waiting {
+			<-rep.done
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -288,6 +354,12 @@ func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 func (r *Runtime) Shutdown(ctx context.Context) {
 	r.mu.Lock()
 	reps := slices.Collect(maps.Values(r.replicas))
+	for _, set := range r.sets {
+		reps = append(reps, slices.Collect(maps.Values(set.replicas))...)
+	}
+	for _, svc := range r.services {
+		svc.close()
+	}
 	r.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, rep := range reps {
