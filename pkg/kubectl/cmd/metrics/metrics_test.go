@@ -70,7 +70,9 @@ func TestValidate(t *testing.T) {
 }
 
 func TestPrint(t *testing.T) {
-	p := func(step int64, v float64) *mlv1alpha1.MetricPoint { return &mlv1alpha1.MetricPoint{Step: step, Value: v} }
+	p := func(step int64, v float64) *mlv1alpha1.MetricPoint {
+		return &mlv1alpha1.MetricPoint{Step: step, Value: v}
+	}
 	m := &mlv1alpha1.Metrics{Series: []mlv1alpha1.MetricSeries{
 		{Name: "loss", Points: []mlv1alpha1.MetricPoint{*p(1, 0.9), *p(2, 0.5), *p(3, 0.3)},
 			Count: 3, Last: p(3, 0.3), Min: p(3, 0.3), Max: p(1, 0.9)},
