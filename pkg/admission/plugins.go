@@ -10,12 +10,14 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
 )
 
 // Register registers every plugin of ml.example.io.
 func Register(plugins *admission.Plugins) {
 	pipelinerunresolve.Register(plugins)
 	modelsource.Register(plugins)
+	workloadsecurity.Register(plugins)
 }
 
 // PluginOrder is the order of the whole chain, generic plugins included.
@@ -27,6 +29,7 @@ var PluginOrder = []string{
 	lifecycle.PluginName,
 	pipelinerunresolve.PluginName,
 	modelsource.PluginName,
+	workloadsecurity.PluginName,
 	mutatingadmissionpolicy.PluginName,
 	mutatingwebhook.PluginName,
 	validatingadmissionpolicy.PluginName,
