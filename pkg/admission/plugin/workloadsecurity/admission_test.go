@@ -96,7 +96,7 @@ func TestValidate(t *testing.T) {
 			level: "restricted", obj: notebook(privileged()), wantCode: 403,
 			wantErr: []string{`PodSecurity "restricted:latest" of namespace "team-a"`, `privileged (container "notebook" must not set securityContext.privileged=true)`},
 		},
-		"privileged notebook in a privileged namespace": {level: "privileged", obj: notebook(privileged())},
+		"privileged notebook in a privileged namespace":      {level: "privileged", obj: notebook(privileged())},
 		"privileged notebook in a namespace without a level": {obj: notebook(privileged())},
 		"restricted notebook in a restricted namespace":      {level: "restricted", obj: notebook(restrictedContext())},
 		"hostPath job in a baseline namespace": {
