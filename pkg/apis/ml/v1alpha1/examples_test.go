@@ -57,20 +57,29 @@ func stripComments(doc []byte) []byte {
 	return bytes.Join(out, []byte("\n"))
 }
 
-// TestExamples decodes every example strictly, defaults it and converts it to
-// the internal version, then checks that together the examples cover every
-// kind and that their references to each other resolve.
+// TestExamples checks each directory of examples: the cluster examples
+// and those that run on one machine in standalone mode.
 func TestExamples(t *testing.T) {
+	for _, dir := range []string{examplesDir, filepath.Join(examplesDir, "local")} {
+		t.Run(filepath.Base(dir), func(t *testing.T) { testExamples(t, dir) })
+	}
+}
+
+// testExamples decodes every example of dir strictly, defaults it and
+// converts it to the internal version, then checks that together the
+// examples cover every kind and that their references to each other
+// resolve.
+func testExamples(t *testing.T, dir string) {
 	scheme := runtime.NewScheme()
 	install.Install(scheme)
 	decoder := strictDecoder(scheme)
 
-	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatalf("no examples in %s", examplesDir)
+		t.Fatalf("no examples in %s", dir)
 	}
 
 	var objects []runtime.Object

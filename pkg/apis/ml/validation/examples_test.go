@@ -1,6 +1,7 @@
 package validation_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,9 @@ func TestExamplesAreValid(t *testing.T) {
 
 	docs := map[string][]byte{}
 	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
+	local, err2 := filepath.Glob(filepath.Join(examplesDir, "local", "*.yaml"))
+	files = append(files, local...)
+	err = errors.Join(err, err2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +49,8 @@ func TestExamplesAreValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs[filepath.Base(f)] = data
+		rel, _ := filepath.Rel(examplesDir, f)
+		docs[rel] = data
 	}
 	md, err := os.ReadFile(apiDoc)
 	if err != nil {
