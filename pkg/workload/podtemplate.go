@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
@@ -45,4 +46,23 @@ func PodTemplate(labels map[string]string, opts *mlv1alpha1.PodOptions, main cor
 		ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
 		Spec:       spec,
 	}
+}
+
+// MergeEnv is the injected variables the user did not set, then the
+// user's: a variable the user sets overrides an injected one.
+func MergeEnv(injected, user []corev1.EnvVar) []corev1.EnvVar {
+	names := sets.New[string]()
+	for _, e := range user {
+		names.Insert(e.Name)
+	}
+	env := make([]corev1.EnvVar, 0, len(injected)+len(user))
+	for _, e := range injected {
+		if !names.Has(e.Name) {
+			env = append(env, e)
+		}
+	}
+	for i := range user {
+		env = append(env, *user[i].DeepCopy())
+	}
+	return env
 }

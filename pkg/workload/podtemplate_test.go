@@ -51,3 +51,12 @@ func TestPodTemplate(t *testing.T) {
 		t.Errorf("template without options = %+v", got)
 	}
 }
+
+func TestMergeEnv(t *testing.T) {
+	injected := []corev1.EnvVar{{Name: "A", Value: "injected"}, {Name: "B", Value: "injected"}}
+	user := []corev1.EnvVar{{Name: "B", Value: "user"}, {Name: "C", Value: "user"}}
+	want := []corev1.EnvVar{{Name: "A", Value: "injected"}, {Name: "B", Value: "user"}, {Name: "C", Value: "user"}}
+	if diff := cmp.Diff(want, MergeEnv(injected, user)); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/sets"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -100,7 +99,7 @@ func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.
 		Image:     rt.Image,
 		Command:   slices.Clone(rt.Command),
 		Args:      slices.Clone(rt.Args),
-		Env:       mergeEnv(injected, rt.Env),
+		Env:       workload.MergeEnv(injected, rt.Env),
 		Resources: *m.Spec.Resources.DeepCopy(),
 		Ports:     []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
 		ReadinessProbe: &corev1.Probe{
@@ -114,25 +113,6 @@ func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.
 		Replicas: replicas,
 		Template: workload.PodTemplate(selector, &m.Spec.PodOptions, container),
 	}
-}
-
-// mergeEnv is the injected variables the user did not set, then the
-// user's: a variable of spec.runtime.env overrides an injected one.
-func mergeEnv(injected, user []corev1.EnvVar) []corev1.EnvVar {
-	names := sets.New[string]()
-	for _, e := range user {
-		names.Insert(e.Name)
-	}
-	env := make([]corev1.EnvVar, 0, len(injected)+len(user))
-	for _, e := range injected {
-		if !names.Has(e.Name) {
-			env = append(env, e)
-		}
-	}
-	for i := range user {
-		env = append(env, *user[i].DeepCopy())
-	}
-	return env
 }
 
 // service is the model's Service: one virtual IP in front of the pods of
