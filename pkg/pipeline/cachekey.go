@@ -16,7 +16,7 @@ import (
 // covers never matches keys of the old scheme.
 const cacheKeyVersion = "v1"
 
-// CacheKey identifies what a task runs: a hash of its image, its command,
+// CacheKey identifies what a task runs: a hash (32 hex digits) of its image, its command,
 // args and env after substitution, and its resources. Tasks with equal
 // keys compute the same thing, so the outputs of one serve the other.
 // Quantities are hashed in canonical form ("1024Mi" and "1Gi" are the same
@@ -48,7 +48,8 @@ func CacheKey(image string, c container, resources corev1.ResourceRequirements) 
 	}
 	slices.Sort(claims)
 	writeStrings(h, claims)
-	return hex.EncodeToString(h.Sum(nil))
+	// 128 bits are plenty against collisions and keep the status small.
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func writeResources(h hash.Hash, list corev1.ResourceList) {

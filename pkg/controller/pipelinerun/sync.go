@@ -1,0 +1,151 @@
+package pipelinerun
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// sync plans one run's next step, acts on its pods, and writes its status
+// once, if it changed.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
+	logger := klog.FromContext(ctx)
+	stored, err := c.runs.PipelineRuns(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		// Deleted: the garbage collector deletes its pods.
+		logger.V(4).Info("PipelineRun is gone")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if stored.DeletionTimestamp != nil {
+		return nil
+	}
+	now := c.clock.Now()
+	if stored.Status.CompletionTime != nil && pipeline.IsFinished(ml.PipelineRunPhase(stored.Status.Phase)) {
+		return c.expire(ctx, key, stored, now)
+	}
+	if stored.Status.PipelineSpec == nil {
+		return c.fail(ctx, stored, now, ReasonSnapshotMissing,
+			"status.pipelineSpec is empty: the run's pipeline is resolved and snapshotted at create time by the PipelineRunResolve admission plugin, which did not run for this run; create the run again")
+	}
+	in, err := internal(stored)
+	if err != nil {
+		return c.fail(ctx, stored, now, ReasonInvalidSnapshot, fmt.Sprintf("cannot read status.pipelineSpec: %v", err))
+	}
+	owner := ownerOf(stored)
+	replicas, err := c.runtime.ListReplicas(owner)
+	if err != nil {
+		return fmt.Errorf("list pods of %s: %w", klog.KObj(stored), err)
+	}
+	pods := make(map[string]workload.ReplicaStatus, len(replicas))
+	for _, r := range replicas {
+		pods[r.Name] = r
+	}
+	var runs pipeline.Cache
+	if c.cacheRetention > 0 {
+		runs = runCache{indexer: c.runsIndexer, namespace: stored.Namespace, notBefore: now.Add(-c.cacheRetention)}
+	}
+
+	res := pipeline.Plan(pipeline.Input{Run: in, Pods: pods, Now: now, Cache: runs})
+	errs := c.act(ctx, stored, owner, res)
+
+	status, err := external(&res.Status)
+	if err != nil {
+		return fmt.Errorf("convert the status of %s: %w", klog.KObj(stored), err)
+	}
+	status.ObservedGeneration = stored.Generation
+	setConditions(&status, stored.Generation, res.Reason, res.Message, now)
+	if err := c.writeStatus(ctx, stored, status, res.Events); err != nil {
+		errs = append(errs, err)
+	}
+	requeue := res.RequeueAfter
+	if res.Finished() {
+		if ttl := stored.Spec.TTLSecondsAfterFinished; ttl != nil {
+			requeue = time.Duration(*ttl) * time.Second
+		}
+	}
+	if requeue > 0 {
+		c.queue.AddAfter(key, requeue)
+	}
+	logger.V(4).Info("Synced", "phase", status.Phase, "created", len(res.Create), "deleted", len(res.Delete), "requeueAfter", requeue)
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// fail ends a run that cannot run.
+func (c *Controller) fail(ctx context.Context, stored *mlv1alpha1.PipelineRun, now time.Time, reason, message string) error {
+	status := *stored.Status.DeepCopy()
+	status.Phase = mlv1alpha1.PipelineRunFailed
+	status.ObservedGeneration = stored.Generation
+	t := metav1.NewTime(now)
+	if status.StartTime == nil {
+		status.StartTime = &t
+	}
+	status.CompletionTime = &t
+	setConditions(&status, stored.Generation, reason, message, now)
+	return c.writeStatus(ctx, stored, status, []pipeline.Event{{Type: corev1.EventTypeWarning, Reason: reason, Message: message}})
+}
+
+// writeStatus writes status when it differs from the stored run's, then
+// emits the events of the sync: they describe what the write made true.
+func (c *Controller) writeStatus(ctx context.Context, stored *mlv1alpha1.PipelineRun, status mlv1alpha1.PipelineRunStatus, events []pipeline.Event) error {
+	if apiequality.Semantic.DeepEqual(stored.Status, status) {
+		return nil
+	}
+	run := stored.DeepCopy()
+	run.Status = status
+	if _, err := c.client.MlV1alpha1().PipelineRuns(run.Namespace).UpdateStatus(ctx, run, metav1.UpdateOptions{FieldManager: c.fieldManager}); err != nil {
+		return fmt.Errorf("update status of %s: %w", klog.KObj(run), err)
+	}
+	for _, e := range events {
+		c.recorder.Event(stored, e.Type, e.Reason, e.Message)
+	}
+	return nil
+}
+
+// expire deletes a finished run ttlSecondsAfterFinished after it ended,
+// if it is still the version the decision was made on, and otherwise asks
+// for a sync at that time. The pods of its tasks are kept until then, so
+// that their logs can be read.
+func (c *Controller) expire(ctx context.Context, key cache.ObjectName, run *mlv1alpha1.PipelineRun, now time.Time) error {
+	ttl := run.Spec.TTLSecondsAfterFinished
+	if ttl == nil {
+		return nil
+	}
+	expiry := run.Status.CompletionTime.Add(time.Duration(*ttl) * time.Second)
+	if left := expiry.Sub(now); left > 0 {
+		c.queue.AddAfter(key, left)
+		return nil
+	}
+	uid, rv := run.UID, run.ResourceVersion
+	policy := metav1.DeletePropagationBackground
+	err := c.client.MlV1alpha1().PipelineRuns(run.Namespace).Delete(ctx, run.Name, metav1.DeleteOptions{
+		Preconditions:     &metav1.Preconditions{UID: &uid, ResourceVersion: &rv},
+		PropagationPolicy: &policy,
+	})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s after ttlSecondsAfterFinished: %w", klog.KObj(run), err)
+	}
+	klog.FromContext(ctx).V(2).Info("Deleted PipelineRun after ttlSecondsAfterFinished", "ttlSecondsAfterFinished", *ttl)
+	return nil
+}
