@@ -6,9 +6,12 @@ package apiserver
 import (
 	"fmt"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -22,7 +25,17 @@ import (
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
-type ExtraConfig struct{}
+type ExtraConfig struct {
+	// DataEtcd reaches the etcd keyspaces of logs and metric points (the
+	// objects' etcd or --ml-data-etcd-servers); whoever made it closes it
+	// after the server stopped. Without it the metrics subresources are not
+	// served.
+	DataEtcd *clientv3.Client
+	// KubeClient reaches kube-apiserver; nil in standalone mode.
+	KubeClient kubernetes.Interface
+	// MetricsMaxPointsPerSeries bounds each metric series.
+	MetricsMaxPointsPerSeries int64
+}
 
 // Config is the configuration of the server, before completion.
 type Config struct {
@@ -66,6 +79,9 @@ func (c completedConfig) New() (*Server, error) {
 	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
 	storage, err := v1alpha1Storage(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter))
 	if err != nil {
+		return nil, err
+	}
+	if err := c.installMetrics(s, storage); err != nil {
 		return nil, err
 	}
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage

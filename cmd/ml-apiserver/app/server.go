@@ -102,6 +102,9 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
+	if c := config.ExtraConfig.DataEtcd; c != nil {
+		defer func() { _ = c.Close() }()
+	}
 	server, err := config.Complete().New()
 	if err != nil {
 		return err

@@ -60,6 +60,10 @@ type Options struct {
 	// Controllers configures the bundled controllers, which the server runs
 	// in aggregated mode.
 	Controllers *ControllerOptions
+	// DataStore says where logs and metric points are kept.
+	DataStore *DataStoreOptions
+	// Logs configures the log subresources and the log archive.
+	Logs *LogOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -71,6 +75,8 @@ func NewOptions() *Options {
 		),
 		DataDir:     defaultDataDir(),
 		Controllers: NewControllerOptions(),
+		DataStore:   NewDataStoreOptions(),
+		Logs:        NewLogOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -101,6 +107,8 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Space quota of the embedded etcd in bytes (0 means etcd's default of 2 GiB).")
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS,
 		"Extra DNS names for a generated serving certificate.")
+	o.DataStore.AddFlags(fs)
+	o.Logs.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -164,6 +172,8 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("--data-dir is required with --standalone or without --etcd-servers"))
 	}
 	errs = append(errs, o.Controllers.Validate()...)
+	errs = append(errs, o.DataStore.Validate()...)
+	errs = append(errs, o.Logs.Validate()...)
 	if o.EtcdQuotaBackendBytes < 0 {
 		errs = append(errs, fmt.Errorf("--embedded-etcd-quota-backend-bytes must not be negative, got %d", o.EtcdQuotaBackendBytes))
 	}
@@ -225,5 +235,10 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		// always admits anonymous requests.
 		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)
 	}
-	return &apiserver.Config{GenericConfig: serverConfig}, nil
+	extra, err := o.extraConfig(serverConfig)
+	if err != nil {
+		return nil, err
+	}
+	o.Logs.ApplyTo(&extra)
+	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
