@@ -36,6 +36,9 @@ type replica struct {
 	workDir string
 
 	status workload.ReplicaStatus
+	// runOffsets are the offsets in the log file where each run of the
+	// process began (guarded by the runtime's mutex).
+	runOffsets []int64
 
 	// pmu guards pgid and stopping. pgid is the process group of the
 	// running process (0 between runs); once stopping, no process starts.
@@ -210,6 +213,11 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 		return 0, false, err
 	}
 	defer logf.Close()
+	if fi, err := logf.Stat(); err == nil {
+		r.mu.Lock()
+		rep.runOffsets = append(rep.runOffsets, fi.Size())
+		r.mu.Unlock()
+	}
 	out := &criWriter{file: logf}
 	// The replica writes into pipes whose read ends the runtime copies to
 	// the log, so that waiting for the process does not wait for children
