@@ -52,9 +52,7 @@ func NewIdentity() string {
 // so that the next leader never overlaps with this one.
 func (m *Manager) runLeaderElected(ctx context.Context, run func(context.Context) error) error {
 	cfg := m.config.LeaderElection
-	if cfg.Identity == "" {
-		cfg.Identity = NewIdentity()
-	}
+	cfg.Identity = m.identity
 	logger := klog.FromContext(ctx).WithValues("lease", klog.KRef(cfg.Namespace, cfg.Name), "identity", cfg.Identity)
 	for ctx.Err() == nil {
 		if err := m.leadOnce(klog.NewContext(ctx, logger), cfg, run); err != nil {
@@ -93,6 +91,7 @@ func (m *Manager) leadOnce(ctx context.Context, cfg LeaderElectionConfig, run fu
 		RenewDeadline:   cfg.RenewDeadline,
 		RetryPeriod:     cfg.RetryPeriod,
 		ReleaseOnCancel: true,
+		WatchDog:        m.watchdog,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(leaderCtx context.Context) {
 				done := make(chan struct{})

@@ -2,14 +2,20 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
@@ -40,19 +46,69 @@ type Manager struct {
 	ml           mlclientset.Interface
 	clock        clock.WithTicker
 	initializers map[string]InitFunc
+	// identity names this copy in the leader Lease and in the events it
+	// writes (source.host, reportingInstance).
+	identity string
+	// watchdog fails the health check of a leader that stopped renewing
+	// its lease; nil without leader election.
+	watchdog *leaderelection.HealthzAdaptor
+	// leading is true while this copy runs the controllers; synced once
+	// their informers have listed everything in this term.
+	leading, synced atomic.Bool
 }
+
+// leaderHealthTimeout is how long past its renew deadline a leader may go
+// without renewing before its health check fails, as in
+// kube-controller-manager.
+const leaderHealthTimeout = 20 * time.Second
 
 // NewManager returns a manager of the controllers config enables, reaching
 // kube-apiserver with kube and the ml.example.io group with ml.
 func NewManager(config Config, kube kubernetes.Interface, ml mlclientset.Interface) *Manager {
-	return &Manager{
+	identity := config.LeaderElection.Identity
+	if identity == "" {
+		identity = NewIdentity()
+	}
+	m := &Manager{
 		config:       config,
 		kube:         kube,
 		ml:           ml,
 		clock:        clock.RealClock{},
 		initializers: initializers,
+		identity:     identity,
 	}
+	if config.LeaderElection.Enabled {
+		m.watchdog = leaderelection.NewLeaderHealthzAdaptor(leaderHealthTimeout)
+	}
+	return m
 }
+
+// Identity is this copy's identity in the leader Lease and in the events
+// it writes.
+func (m *Manager) Identity() string { return m.identity }
+
+// LeaderHealthCheck is the health check of leader election: it fails
+// when this copy leads but has not renewed the Lease in time. Nil without
+// leader election.
+func (m *Manager) LeaderHealthCheck() healthz.HealthChecker {
+	if m.watchdog == nil {
+		return nil
+	}
+	return m.watchdog
+}
+
+// CheckReady is the readiness of the controllers: a copy waiting for the
+// lease is ready to take over; a leader is ready once the informers of its
+// controllers have synced.
+func (m *Manager) CheckReady(*http.Request) error {
+	if m.leading.Load() && !m.synced.Load() {
+		return errors.New("the controllers' informers have not synced yet")
+	}
+	return nil
+}
+
+// Leading says whether this copy runs the controllers now.
+func (m *Manager) Leading() bool { return m.leading.Load() }
 
 // Run runs the controllers until ctx is done. With leader election it
 // campaigns for the lease, runs the controllers while it holds it, and
@@ -88,8 +144,13 @@ func (m *Manager) runControllers(ctx context.Context, names []string) error {
 	kubeInformers := informers.NewSharedInformerFactoryWithOptions(m.kube, m.config.ResyncPeriod,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = managed }))
 	mlInformers := mlinformers.NewSharedInformerFactory(m.ml, m.config.ResyncPeriod)
-	broadcaster, recorder := NewEventRecorder(ctx, m.kube)
+	broadcaster, _ := NewEventRecorder(ctx, m.kube)
 	defer broadcaster.Shutdown()
+	// Events name the copy that wrote them.
+	recorder := broadcaster.NewRecorder(Scheme, corev1.EventSource{Component: mlv1alpha1.ControllerName, Host: m.identity})
+	m.synced.Store(false)
+	m.leading.Store(true)
+	defer m.leading.Store(false)
 	defer kubeInformers.Shutdown()
 	defer mlInformers.Shutdown()
 
@@ -121,6 +182,23 @@ func (m *Manager) runControllers(ctx context.Context, names []string) error {
 	}
 	kubeInformers.Start(ctx.Done())
 	mlInformers.Start(ctx.Done())
+	var syncWait sync.WaitGroup
+	defer syncWait.Wait()
+	syncWait.Go(func() {
+		kubeSynced := kubeInformers.WaitForCacheSync(ctx.Done())
+		mlSynced := mlInformers.WaitForCacheSync(ctx.Done())
+		for _, ok := range kubeSynced {
+			if !ok {
+				return
+			}
+		}
+		for _, ok := range mlSynced {
+			if !ok {
+				return
+			}
+		}
+		m.synced.Store(ctx.Err() == nil)
+	})
 
 	workers := max(m.config.Workers, 1)
 	var wg sync.WaitGroup

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -24,6 +25,7 @@ import (
 // copy, the API servers' included.
 func NewControllerCommand() *cobra.Command {
 	o := options.NewControllerOptions()
+	serving := options.NewControllerServingOptions()
 	logOptions := logs.NewOptions()
 	var kubeconfig string
 	cmd := &cobra.Command{
@@ -42,7 +44,7 @@ leader Lease <controller-namespace>/ml-controller.`,
 			if len(args) != 0 {
 				return fmt.Errorf("unexpected arguments: %v", args)
 			}
-			if err := utilerrors.NewAggregate(o.Validate()); err != nil {
+			if err := utilerrors.NewAggregate(append(o.Validate(), serving.Validate()...)); err != nil {
 				return err
 			}
 			if !o.Enabled() {
@@ -58,8 +60,24 @@ leader Lease <controller-namespace>/ml-controller.`,
 			if err != nil {
 				return err
 			}
-			ctx := c.Context()
-			klog.FromContext(ctx).Info("Starting the controllers", "server", config.Host)
+			serving.Complete(kubeconfig)
+			endpoint, err := newControllerEndpoint(serving)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithCancel(c.Context())
+			defer cancel()
+			if endpoint != nil {
+				stopped, err := endpoint.serve(ctx, manager)
+				if err != nil {
+					return err
+				}
+				// Serve until the controllers have stopped and given
+				// back the lease.
+				defer func() { <-stopped }()
+				defer cancel()
+			}
+			klog.FromContext(ctx).Info("Starting the controllers", "server", config.Host, "identity", manager.Identity())
 			return manager.Run(ctx)
 		},
 	}
@@ -69,6 +87,7 @@ leader Lease <controller-namespace>/ml-controller.`,
 	fs.StringVar(&kubeconfig, "kubeconfig", kubeconfig,
 		"Kubeconfig of the cluster: kube-apiserver, with ml.example.io aggregated into it.")
 	o.AddFlags(fs)
+	serving.AddFlags(fss.FlagSet("secure serving"))
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
 	globalflag.AddGlobalFlags(fss.FlagSet("global"), cmd.Name(), logs.SkipLoggingConfigurationFlags())
 	for _, f := range fss.FlagSets {

@@ -30,6 +30,9 @@ type ControllerOptions struct {
 	Namespace string
 	// LeaderElect runs the controllers only while holding the Lease.
 	LeaderElect bool
+	// Identity names this copy in the Lease and in its events; empty
+	// means hostname_<random UUID>.
+	Identity string
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// Workers is the number of concurrent syncs per controller.
@@ -65,6 +68,8 @@ func (o *ControllerOptions) AddFlags(fs *pflag.FlagSet) {
 		"Namespace of the controllers' leader election Lease (named "+controller.DefaultLeaseName+").")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
 		"Run the controllers only while holding the leader Lease, so that of several copies exactly one acts.")
+	fs.StringVar(&o.Identity, "leader-elect-identity", o.Identity,
+		"Identity of this copy in the leader Lease and in the events it writes (source host, reportingInstance). Default: hostname_<random UUID>; every copy needs its own.")
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration,
 		"How long copies that do not lead wait after the leader's last renewal before taking over.")
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline,
@@ -118,6 +123,7 @@ func (o *ControllerOptions) Config() controller.Config {
 			Enabled:       o.LeaderElect,
 			Namespace:     o.Namespace,
 			Name:          controller.DefaultLeaseName,
+			Identity:      o.Identity,
 			LeaseDuration: o.LeaseDuration,
 			RenewDeadline: o.RenewDeadline,
 			RetryPeriod:   o.RetryPeriod,
