@@ -8,6 +8,7 @@ import (
 	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
 	validatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/validating"
 
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/mlquota"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
@@ -18,6 +19,7 @@ func Register(plugins *admission.Plugins) {
 	pipelinerunresolve.Register(plugins)
 	modelsource.Register(plugins)
 	workloadsecurity.Register(plugins)
+	mlquota.Register(plugins)
 }
 
 // PluginOrder is the order of the whole chain, generic plugins included.
@@ -34,6 +36,7 @@ var PluginOrder = []string{
 	mutatingwebhook.PluginName,
 	validatingadmissionpolicy.PluginName,
 	validatingwebhook.PluginName,
+	mlquota.PluginName,
 }
 
 // StandalonePlugins are the plugins that run without a core Kubernetes API,

@@ -1,0 +1,382 @@
+// Package mlquota is the MLQuota admission plugin. It refuses, when an
+// object is written, a TrainingJob, Model or Notebook whose pods would take
+// a namespace past one of its core ResourceQuotas, so the user gets a clear
+// 403 at `kubectl apply` or `kubectl scale` time instead of pods stuck
+// Pending.
+//
+// What an object holds is replicas x what one pod requests (GPUs as
+// nvidia.com/gpu and any extended resource, cpu, memory; requests.* and
+// bare names as ResourceQuota counts them, limits.* too, and pods), for
+// the objects that run pods: a finished or suspended TrainingJob and a
+// stopped Notebook hold nothing. PipelineRun task pods are left to
+// ResourceQuota itself when the controller creates them. Quotas with
+// scopes are not evaluated.
+//
+// The sum is not taken from informers, which would let concurrent
+// requests each see the same room: every charge is a compare-and-swap on
+// the namespace's usage record (see record.go). Usage is released at once
+// when an object is deleted, and a reconciler recomputes every record from
+// the objects periodically, dropping objects that are gone or finished and
+// charges of requests that failed after admission.
+//
+// It needs the core Kubernetes API (ResourceQuotas and a place for the
+// record), so it runs in aggregated mode only.
+package mlquota
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apiserver/pkg/admission"
+	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	scalescheme "k8s.io/client-go/scale/scheme"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/pkg/admission/initializer"
+	"ml.example.io/ml-apiserver/pkg/admission/ready"
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+)
+
+// PluginName is the name of the plugin, for --disable-admission-plugins.
+const PluginName = "MLQuota"
+
+// Defaults of the reconciler.
+const (
+	// DefaultReconcileInterval is how often usage records are recomputed
+	// from the objects.
+	DefaultReconcileInterval = 30 * time.Second
+	// DefaultGrace is how long an entry written by admission is left alone
+	// by the reconciler, as its request may still be in flight.
+	DefaultGrace = 30 * time.Second
+	// maxAttempts bounds the compare-and-swap retries of one request.
+	maxAttempts = 100
+)
+
+// Register registers the plugin.
+func Register(plugins *admission.Plugins) {
+	plugins.Register(PluginName, func(io.Reader) (admission.Interface, error) {
+		return New(), nil
+	})
+}
+
+// Plugin charges the pods of objects against the namespace's ResourceQuotas.
+type Plugin struct {
+	*admission.Handler
+	gate            *ready.Gate
+	quotas          corelisters.ResourceQuotaLister
+	client          kubernetes.Interface
+	mlClient        versioned.Interface
+	jobs            listers.TrainingJobLister
+	models          listers.ModelLister
+	notebooks       listers.NotebookLister
+	systemNamespace string
+	drained         <-chan struct{}
+
+	// ReconcileInterval and Grace tune the reconciler.
+	ReconcileInterval, Grace time.Duration
+	now                      func() time.Time
+}
+
+var (
+	_ admission.ValidationInterface                       = &Plugin{}
+	_ genericinitializer.WantsExternalKubeInformerFactory = &Plugin{}
+	_ genericinitializer.WantsExternalKubeClientSet       = &Plugin{}
+	_ genericinitializer.WantsDrainedNotification         = &Plugin{}
+	_ initializer.WantsMLInformerFactory                  = &Plugin{}
+	_ initializer.WantsMLClient                           = &Plugin{}
+	_ initializer.WantsSystemNamespace                    = &Plugin{}
+)
+
+// New returns the plugin; it needs the initializers before use.
+func New() *Plugin {
+	return &Plugin{
+		Handler:           admission.NewHandler(admission.Create, admission.Update, admission.Delete),
+		gate:              ready.New(PluginName),
+		ReconcileInterval: DefaultReconcileInterval,
+		Grace:             DefaultGrace,
+		now:               time.Now,
+	}
+}
+
+// SetExternalKubeInformerFactory reads ResourceQuotas from the shared informer.
+func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactory) {
+	informer := f.Core().V1().ResourceQuotas()
+	p.quotas = informer.Lister()
+	p.gate.Add("resourcequotas", informer.Informer().HasSynced)
+}
+
+// SetExternalKubeClientSet reads and writes the usage records.
+func (p *Plugin) SetExternalKubeClientSet(c kubernetes.Interface) { p.client = c }
+
+// SetDrainedNotification stops the reconciler when the server drains.
+func (p *Plugin) SetDrainedNotification(ch <-chan struct{}) { p.drained = ch }
+
+// SetMLInformerFactory reads the objects that hold quota.
+func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) {
+	v := f.Ml().V1alpha1()
+	p.jobs, p.models, p.notebooks = v.TrainingJobs().Lister(), v.Models().Lister(), v.Notebooks().Lister()
+	p.gate.Add("trainingjobs", v.TrainingJobs().Informer().HasSynced)
+	p.gate.Add("models", v.Models().Informer().HasSynced)
+	p.gate.Add("notebooks", v.Notebooks().Informer().HasSynced)
+}
+
+// SetMLClient reads objects the informers have not seen yet.
+func (p *Plugin) SetMLClient(c versioned.Interface) { p.mlClient = c }
+
+// SetSystemNamespace is where the usage records are kept.
+func (p *Plugin) SetSystemNamespace(ns string) { p.systemNamespace = ns }
+
+// Gate is the plugin's readiness gate; tests shorten its wait.
+func (p *Plugin) Gate() *ready.Gate { return p.gate }
+
+// ValidateInitialization checks what the plugin got and starts the
+// reconciler when the server gave a drain notification.
+func (p *Plugin) ValidateInitialization() error {
+	switch {
+	case p.quotas == nil || p.client == nil:
+		return fmt.Errorf("%s: missing ResourceQuota informer or Kubernetes client (it needs a Kubernetes API: disable it in standalone mode)", PluginName)
+	case p.jobs == nil || p.mlClient == nil:
+		return fmt.Errorf("%s: missing ml.example.io informers or client", PluginName)
+	case p.systemNamespace == "":
+		return fmt.Errorf("%s: missing the system namespace for usage records", PluginName)
+	}
+	if p.drained != nil {
+		go p.reconcileLoop(p.drained)
+	}
+	return nil
+}
+
+// charged are the resources whose objects hold quota.
+var charged = map[string]bool{"trainingjobs": true, "models": true, "notebooks": true}
+
+// limit is one resource limited by one quota.
+type limit struct {
+	quota string
+	key   corev1.ResourceName
+	hard  resource.Quantity
+}
+
+// Validate charges the request's pods against the namespace's quotas.
+func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	gr := a.GetResource().GroupResource()
+	if gr.Group != ml.GroupName || !charged[gr.Resource] || (a.GetSubresource() != "" && a.GetSubresource() != "scale") {
+		return nil
+	}
+	namespace, key := a.GetNamespace(), entryKey(gr.Resource, a.GetName())
+	if a.GetOperation() == admission.Delete {
+		if !a.IsDryRun() {
+			p.release(ctx, namespace, key)
+		}
+		return nil
+	}
+	if err := p.gate.Check(ctx); err != nil {
+		return err
+	}
+	limits, err := p.limits(namespace)
+	if err != nil {
+		return err
+	}
+	if len(limits) == 0 {
+		return nil // no quota: nothing to check, nothing recorded
+	}
+
+	var newShape, oldShape shape
+	var uid types.UID
+	switch {
+	case a.GetSubresource() == "scale":
+		scale, ok := a.GetObject().(*scalescheme.Scale)
+		oldScale, oldOK := a.GetOldObject().(*scalescheme.Scale)
+		if !ok || !oldOK {
+			return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected objects of types %T, %T", PluginName, a.GetObject(), a.GetOldObject()))
+		}
+		obj, err := p.current(ctx, gr.Resource, namespace, a.GetName())
+		if err != nil {
+			return err
+		}
+		base, _ := shapeOf(obj)
+		newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
+		uid = obj.(metaObject).GetUID()
+	default:
+		var ok bool
+		if newShape, ok = shapeOf(a.GetObject()); !ok {
+			return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
+		}
+		if a.GetOperation() == admission.Update {
+			oldShape, _ = shapeOf(a.GetOldObject())
+		}
+		if m, ok := a.GetObject().(metaObject); ok {
+			uid = m.GetUID()
+		}
+	}
+	want := newShape.charge()
+	if a.GetOperation() == admission.Update && !increases(want, oldShape.charge()) {
+		return nil // the reconciler records decreases
+	}
+	return p.charge(ctx, a, key, uid, newShape, want, limits)
+}
+
+type metaObject interface {
+	runtime.Object
+	GetUID() types.UID
+}
+
+// increases says whether c holds more than old of anything.
+func increases(c, old charge) bool {
+	for k, v := range c {
+		if o, ok := old[k]; !ok || v.Cmp(o) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// limits are the resources the namespace's quotas limit that objects can
+// hold.
+func (p *Plugin) limits(namespace string) ([]limit, error) {
+	quotas, err := p.quotas.ResourceQuotas(namespace).List(labels.Everything())
+	if err != nil {
+		return nil, apierrors.NewInternalError(fmt.Errorf("list ResourceQuotas: %w", err))
+	}
+	var out []limit
+	for _, q := range quotas {
+		if len(q.Spec.Scopes) > 0 || q.Spec.ScopeSelector != nil {
+			continue
+		}
+		for name, hard := range q.Spec.Hard {
+			if key, ok := quotaKey(name); ok {
+				out = append(out, limit{quota: q.Name, key: key, hard: hard})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].quota != out[j].quota {
+			return out[i].quota < out[j].quota
+		}
+		return out[i].key < out[j].key
+	})
+	return out, nil
+}
+
+// charge records what the object at key holds, if it fits, by
+// compare-and-swap on the usage record.
+func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s shape, want charge, limits []limit) error {
+	namespace := a.GetNamespace()
+	for attempt := 1; ; attempt++ {
+		rec, err := p.readRecord(ctx, namespace)
+		if err != nil {
+			return apierrors.NewInternalError(err)
+		}
+		if rec.stored == nil {
+			// First charge in this namespace: start from what its objects hold.
+			for k, e := range p.liveEntries(namespace) {
+				rec.entries[k] = e
+			}
+		}
+		held := rec.total(key)
+		prev := charge{}
+		if e, ok := rec.entries[key]; ok && (e.UID == "" || e.UID == uid) {
+			prev = e.charge()
+		}
+		var exceeded []string
+		for _, l := range limits {
+			w, ok := want[l.key]
+			if p := prev[l.key]; !ok || p.Cmp(w) >= 0 {
+				continue // does not grow: never refused for it
+			}
+			h := held[l.key]
+			total := h.DeepCopy()
+			total.Add(w)
+			if total.Cmp(l.hard) <= 0 {
+				continue
+			}
+			left := l.hard.DeepCopy()
+			left.Sub(h)
+			if left.Sign() < 0 {
+				left = resource.MustParse("0")
+			}
+			exceeded = append(exceeded, fmt.Sprintf("exceeded quota %q: %s requested %s (%s), ml.example.io objects hold %s of %s, %s left",
+				l.quota, l.key, w.String(), s.perReplica(l.key), h.String(), l.hard.String(), left.String()))
+		}
+		if len(exceeded) > 0 {
+			return admission.NewForbidden(a, fmt.Errorf("%s", strings.Join(exceeded, "; ")))
+		}
+		if a.IsDryRun() {
+			return nil
+		}
+		if len(want) == 0 {
+			delete(rec.entries, key)
+		} else {
+			rec.entries[key] = newEntry(uid, want, p.now())
+		}
+		err = p.writeRecord(ctx, rec)
+		switch {
+		case err == nil:
+			return nil
+		case !isRace(err):
+			return apierrors.NewInternalError(fmt.Errorf("write quota usage record: %w", err))
+		case attempt >= maxAttempts:
+			return apierrors.NewTooManyRequests("the quota usage record of the namespace is busy; retry", 1)
+		}
+		if err := sleep(ctx, attempt); err != nil {
+			return apierrors.NewTimeoutError("quota usage record", 1)
+		}
+	}
+}
+
+// sleep waits a jittered, slowly growing while before the next attempt, so
+// that concurrent writers spread out.
+func sleep(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(2*time.Millisecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// release drops the entry of a deleted object. A failure only delays the
+// release to the next reconcile.
+func (p *Plugin) release(ctx context.Context, namespace, key string) {
+	logger := klog.FromContext(ctx)
+	for attempt := 1; attempt <= 20; attempt++ {
+		rec, err := p.readRecord(ctx, namespace)
+		if err != nil {
+			logger.V(2).Info("Quota usage not released", "key", key, "err", err)
+			return
+		}
+		if _, ok := rec.entries[key]; !ok || rec.stored == nil {
+			return
+		}
+		delete(rec.entries, key)
+		err = p.writeRecord(ctx, rec)
+		if err == nil || !isRace(err) {
+			if err != nil {
+				logger.V(2).Info("Quota usage not released", "key", key, "err", err)
+			}
+			return
+		}
+		if sleep(ctx, attempt) != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,354 @@
+package mlquota
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/client-go/informers"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	scalescheme "k8s.io/client-go/scale/scheme"
+
+	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
+	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+)
+
+const (
+	ns       = admissiontest.Namespace
+	systemNS = "ml-system"
+	gpu      = corev1.ResourceName("nvidia.com/gpu")
+)
+
+var recordOfNS = RecordPrefix + ns
+
+func quota(name string, hard ...string) *corev1.ResourceQuota {
+	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{}}}
+	for i := 0; i < len(hard); i += 2 {
+		q.Spec.Hard[corev1.ResourceName(hard[i])] = resource.MustParse(hard[i+1])
+	}
+	return q
+}
+
+func gpuJob(name string, replicas int32, gpus string) *mltesting.TrainingJobWrapper {
+	w := mltesting.MakeTrainingJob(name, ns).Replicas(replicas).Limit(gpu, gpus)
+	return w
+}
+
+func withUID(j *ml.TrainingJob) *ml.TrainingJob {
+	j.UID = types.UID("uid-" + j.Name)
+	j.CreationTimestamp = metav1.NewTime(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))
+	return j
+}
+
+type fixture struct {
+	p   *Plugin
+	cms *configMaps
+	now time.Time
+}
+
+// newFixture returns the plugin over quotas and, in the informers, jobs.
+func newFixture(t *testing.T, synced bool, quotas []*corev1.ResourceQuota, jobs ...*ml.TrainingJob) *fixture {
+	t.Helper()
+	var kubeObjs, mlObjs []runtime.Object
+	for _, q := range quotas {
+		kubeObjs = append(kubeObjs, q)
+	}
+	for _, j := range jobs {
+		mlObjs = append(mlObjs, admissiontest.Versioned(t, j, &mlv1alpha1.TrainingJob{}))
+	}
+	kube := kubefake.NewClientset(kubeObjs...)
+	f := &fixture{p: New(), cms: installConfigMaps(kube), now: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	f.p.Gate().Wait = 0
+	f.p.now = func() time.Time { return f.now }
+	kubeInformers := informers.NewSharedInformerFactory(kube, 0)
+	mlInformers := externalversions.NewSharedInformerFactory(fake.NewClientset(mlObjs...), 0)
+	f.p.SetExternalKubeInformerFactory(kubeInformers)
+	f.p.SetExternalKubeClientSet(kube)
+	f.p.SetMLInformerFactory(mlInformers)
+	f.p.SetMLClient(fake.NewClientset(mlObjs...))
+	f.p.SetSystemNamespace(systemNS)
+	if err := f.p.ValidateInitialization(); err != nil {
+		t.Fatal(err)
+	}
+	if synced {
+		for _, s := range []interface {
+			Start(<-chan struct{})
+			Shutdown()
+		}{kubeInformers, mlInformers} {
+			s.Start(t.Context().Done())
+			t.Cleanup(s.Shutdown)
+		}
+		kubeInformers.WaitForCacheSync(t.Context().Done())
+		mlInformers.WaitForCacheSync(t.Context().Done())
+	}
+	return f
+}
+
+func (f *fixture) create(t *testing.T, obj runtime.Object, dryRun bool) error {
+	t.Helper()
+	name := obj.(interface{ GetName() string }).GetName()
+	a := admission.NewAttributesRecord(obj, nil, ml.Kind("TrainingJob").WithVersion(""), ns, name,
+		mlv1alpha1.SchemeGroupVersion.WithResource("trainingjobs"), "", admission.Create, nil, dryRun, nil)
+	return f.p.Validate(t.Context(), a, nil)
+}
+
+func (f *fixture) do(t *testing.T, req admissiontest.Request) error {
+	t.Helper()
+	return f.p.Validate(t.Context(), req.Attributes(), nil)
+}
+
+// held returns what the record says each object holds of key.
+func (f *fixture) held(t *testing.T, key corev1.ResourceName) map[string]string {
+	t.Helper()
+	cm := f.cms.get(recordOfNS)
+	if cm == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range cm.Data {
+		var e entry
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			t.Fatalf("entry %s: %v", k, err)
+		}
+		out[k] = e.Charge[string(key)]
+	}
+	return out
+}
+
+func wantCode(t *testing.T, err error, code int32, want ...string) {
+	t.Helper()
+	status, ok := err.(apierrors.APIStatus)
+	if !ok || status.Status().Code != code {
+		t.Fatalf("want code %d, got %v", code, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}
+
+func scale(name string, replicas int32) *scalescheme.Scale {
+	return &scalescheme.Scale{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: scalescheme.ScaleSpec{Replicas: replicas}}
+}
+
+func TestCreate(t *testing.T) {
+	gpuQuota := []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "8")}
+	tests := map[string]struct {
+		quotas   []*corev1.ResourceQuota
+		existing []*ml.TrainingJob
+		job      *ml.TrainingJob
+		dryRun   bool
+		wantErr  []string
+		wantHeld map[string]string
+	}{
+		"no quota: admitted, nothing recorded": {
+			job: withUID(gpuJob("big", 3, "4").Obj()),
+		},
+		"3 replicas x 4 GPUs against 8": {
+			quotas: gpuQuota, job: withUID(gpuJob("big", 3, "4").Obj()),
+			wantErr: []string{`exceeded quota "gpu": requests.nvidia.com/gpu requested 12 (3 replicas x 4), ml.example.io objects hold 0 of 8, 8 left`},
+		},
+		"2 replicas x 4 GPUs against 8 fits": {
+			quotas: gpuQuota, job: withUID(gpuJob("fits", 2, "4").Obj()),
+			wantHeld: map[string]string{"trainingjobs.fits": "8"},
+		},
+		"what existing jobs hold counts when the record starts": {
+			quotas: gpuQuota, existing: []*ml.TrainingJob{withUID(gpuJob("old", 3, "2").Obj())},
+			job:     withUID(gpuJob("new", 1, "4").Obj()),
+			wantErr: []string{"requested 4 (1 replicas x 4), ml.example.io objects hold 6 of 8, 2 left"},
+		},
+		"finished and suspended jobs hold nothing": {
+			quotas: gpuQuota,
+			existing: []*ml.TrainingJob{
+				withUID(gpuJob("done", 8, "1").Phase(ml.TrainingJobSucceeded).Obj()),
+				withUID(gpuJob("broken", 8, "1").Phase(ml.TrainingJobFailed).Obj()),
+				withUID(gpuJob("parked", 8, "1").Suspend(true).Obj()),
+			},
+			job:      withUID(gpuJob("new", 2, "4").Obj()),
+			wantHeld: map[string]string{"trainingjobs.new": "8"},
+		},
+		"bare cpu counts requests": {
+			quotas:  []*corev1.ResourceQuota{quota("compute", "cpu", "1")},
+			job:     withUID(mltesting.MakeTrainingJob("j", ns).Replicas(2).Request(corev1.ResourceCPU, "600m").Obj()),
+			wantErr: []string{`exceeded quota "compute": requests.cpu requested 1200m (2 replicas x 600m)`},
+		},
+		"limits.memory counts limits": {
+			quotas:  []*corev1.ResourceQuota{quota("mem", "limits.memory", "1Gi")},
+			job:     withUID(mltesting.MakeTrainingJob("j", ns).Replicas(3).Limit(corev1.ResourceMemory, "512Mi").Obj()),
+			wantErr: []string{"limits.memory requested 1536Mi (3 replicas x 512Mi)"},
+		},
+		"pods count replicas": {
+			quotas:  []*corev1.ResourceQuota{quota("pods", "pods", "2")},
+			job:     withUID(mltesting.MakeTrainingJob("j", ns).Replicas(3).Obj()),
+			wantErr: []string{"pods requested 3 (3 replicas)"},
+		},
+		"quotas with scopes are not evaluated": {
+			quotas: []*corev1.ResourceQuota{func() *corev1.ResourceQuota {
+				q := quota("scoped", "requests.nvidia.com/gpu", "1")
+				q.Spec.Scopes = []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotBestEffort}
+				return q
+			}()},
+			job: withUID(gpuJob("big", 3, "4").Obj()),
+		},
+		"dry run checks but does not record": {
+			quotas: gpuQuota, job: withUID(gpuJob("fits", 2, "4").Obj()), dryRun: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, true, tc.quotas, tc.existing...)
+			err := f.create(t, tc.job, tc.dryRun)
+			if tc.wantErr != nil {
+				wantCode(t, err, 403, tc.wantErr...)
+			} else if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if diff := cmp.Diff(tc.wantHeld, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+				t.Errorf("record (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNotReady(t *testing.T) {
+	f := newFixture(t, false, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "8")})
+	wantCode(t, f.create(t, withUID(gpuJob("j", 1, "1").Obj()), false), 503, "MLQuota is not ready", "resourcequotas", "trainingjobs")
+	if f.cms.writeCount() != 0 {
+		t.Error("a request refused as not ready wrote the record")
+	}
+}
+
+func TestUpdateScaleDelete(t *testing.T) {
+	running := withUID(gpuJob("j", 2, "1").Obj())
+	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "8")}, running)
+	if err := f.create(t, withUID(gpuJob("other", 2, "1").Obj()), false); err != nil {
+		t.Fatal(err)
+	}
+	// The record starts with what j holds (2) and other (2).
+	want := map[string]string{"trainingjobs.j": "2", "trainingjobs.other": "2"}
+	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+		t.Fatalf("record (-want +got):\n%s", diff)
+	}
+
+	scaleReq := func(from, to int32) admissiontest.Request {
+		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Subresource: "scale", Kind: "Scale", Name: "j",
+			Object: scale("j", to), Old: scale("j", from)}
+	}
+	wantCode(t, f.do(t, scaleReq(2, 9)), 403, "requested 9 (9 replicas x 1), ml.example.io objects hold 2 of 8, 6 left")
+	if err := f.do(t, scaleReq(2, 6)); err != nil {
+		t.Fatalf("scale to 6: %v", err)
+	}
+	want["trainingjobs.j"] = "6"
+	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+		t.Fatalf("record after scale (-want +got):\n%s", diff)
+	}
+
+	update := func(old, obj *ml.TrainingJob) admissiontest.Request {
+		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Kind: "TrainingJob", Name: obj.Name, Object: obj, Old: old}
+	}
+	wantCode(t, f.do(t, update(withUID(gpuJob("other", 2, "1").Obj()), withUID(gpuJob("other", 2, "2").Obj()))), 403,
+		"requested 4 (2 replicas x 2), ml.example.io objects hold 6 of 8, 2 left")
+	writes := f.cms.writeCount()
+	if err := f.do(t, update(withUID(gpuJob("other", 2, "1").Obj()), withUID(gpuJob("other", 1, "1").Obj()))); err != nil {
+		t.Fatalf("scale down by update: %v", err)
+	}
+	if f.cms.writeCount() != writes {
+		t.Error("a decrease wrote the record; the reconciler records decreases")
+	}
+
+	if err := f.do(t, admissiontest.Request{Operation: admission.Delete, Resource: "trainingjobs", Kind: "TrainingJob", Name: "j", Old: running}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	delete(want, "trainingjobs.j")
+	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+		t.Fatalf("record after delete (-want +got):\n%s", diff)
+	}
+}
+
+// TestConcurrentCreates is the reason for the compare-and-swap: 20 requests
+// at once against room for 10 admit exactly 10.
+func TestConcurrentCreates(t *testing.T) {
+	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "10")})
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f.create(t, withUID(gpuJob(fmt.Sprintf("j%d", i), 1, "1").Obj()), false)
+		}()
+	}
+	wg.Wait()
+	admitted := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			admitted++
+		case !apierrors.IsForbidden(err):
+			t.Errorf("want admitted or 403, got %v", err)
+		}
+	}
+	if admitted != 10 {
+		t.Errorf("admitted %d of 20 against room for 10", admitted)
+	}
+	if got := len(f.held(t, "requests.nvidia.com/gpu")); got != 10 {
+		t.Errorf("record holds %d entries, want 10", got)
+	}
+}
+
+func TestReconcile(t *testing.T) {
+	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "100")},
+		withUID(gpuJob("running", 2, "1").Obj()),
+		withUID(gpuJob("finished", 4, "1").Phase(ml.TrainingJobSucceeded).Obj()),
+		withUID(gpuJob("unrecorded", 3, "1").Obj()),
+	)
+	// Admission charged these; then the record lost track of unrecorded.
+	for _, j := range []*ml.TrainingJob{gpuJob("running", 2, "1").Obj(), gpuJob("finished", 4, "1").Obj(), gpuJob("never-created", 5, "1").Obj()} {
+		if err := f.create(t, withUID(j), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _ := f.p.readRecord(t.Context(), ns)
+	delete(rec.entries, "trainingjobs.unrecorded")
+	if err := f.p.writeRecord(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	young := f.now
+	f.now = young.Add(f.p.Grace / 2)
+	if err := f.create(t, withUID(gpuJob("in-flight", 1, "1").Obj()), false); err != nil {
+		t.Fatal(err)
+	}
+
+	f.now = young.Add(f.p.Grace)
+	f.p.reconcileAll(t.Context())
+	want := map[string]string{
+		"trainingjobs.running":    "2",
+		"trainingjobs.unrecorded": "3",
+		"trainingjobs.in-flight":  "1", // younger than the grace period
+	}
+	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+		t.Errorf("record after reconcile (-want +got):\n%s", diff)
+	}
+	f.now = young.Add(2 * f.p.Grace)
+	f.p.reconcileAll(t.Context())
+	delete(want, "trainingjobs.in-flight")
+	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
+		t.Errorf("record after the grace period (-want +got):\n%s", diff)
+	}
+}
