@@ -96,13 +96,27 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if !ok {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 	}
+	run.Status.PipelineSpec, run.Status.Params = nil, nil
+	if (run.Spec.PipelineRef == nil) == (run.Spec.PipelineSpec == nil) {
+		return nil // validation refuses it, naming the fields
+	}
+	paramsPath := field.NewPath("spec", "params")
+	if run.Spec.PipelineSpec != nil {
+		// Validation checks an inline pipeline and its params, with all
+		// other errors at once; a run it refuses needs no snapshot.
+		spec := run.Spec.PipelineSpec.DeepCopy()
+		if params, errs := EffectiveParams(spec.Params, run.Spec.Params, paramsPath); len(errs) == 0 {
+			run.Status.PipelineSpec, run.Status.Params = spec, params
+		}
+		return nil
+	}
 	if err := p.gate.Check(ctx); err != nil {
 		return err
 	}
 	spec, errs := p.resolve(ctx, a.GetNamespace(), run)
 	if len(errs) == 0 {
 		var params []ml.Param
-		params, errs = EffectiveParams(spec.Params, run.Spec.Params, field.NewPath("spec", "params"))
+		params, errs = EffectiveParams(spec.Params, run.Spec.Params, paramsPath)
 		run.Status.PipelineSpec, run.Status.Params = spec, params
 	}
 	if len(errs) > 0 {
@@ -139,14 +153,8 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	return nil
 }
 
-// resolve returns a copy of the pipeline spec the run executes.
+// resolve returns a copy of the referenced pipeline's spec.
 func (p *Plugin) resolve(ctx context.Context, namespace string, run *ml.PipelineRun) (*ml.PipelineSpec, field.ErrorList) {
-	if run.Spec.PipelineRef == nil {
-		if run.Spec.PipelineSpec == nil {
-			return nil, field.ErrorList{field.Required(field.NewPath("spec", "pipelineRef"), "one of pipelineRef or pipelineSpec is required")}
-		}
-		return run.Spec.PipelineSpec.DeepCopy(), nil
-	}
 	name := run.Spec.PipelineRef.Name
 	refPath := field.NewPath("spec", "pipelineRef", "name")
 	pipeline, err := p.pipelines.Pipelines(namespace).Get(name)

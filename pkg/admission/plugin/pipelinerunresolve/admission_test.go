@@ -63,6 +63,7 @@ func TestAdmit(t *testing.T) {
 		wantParams   []ml.Param
 		wantCode     int32
 		wantErr      []string
+		noSnapshot   bool
 	}{
 		"ref: defaults fill what is not given": {
 			run:        mltesting.MakePipelineRun("r", ns).PipelineRef("train").Param("epochs", "3").Obj(),
@@ -121,6 +122,25 @@ func TestAdmit(t *testing.T) {
 			wantSpec:   inline,
 			wantParams: []ml.Param{{Name: "msg", Value: "yo"}},
 		},
+		"inline spec with a bad param is left to validation": {
+			run: mltesting.MakePipelineRun("r", ns).PipelineSpec(mltesting.MakePipeline("", "").
+				Params(mltesting.MakeParamSpec("n").Type(ml.ParamTypeInt).Obj()).Tasks(fit).Spec()).Param("n", "x").Obj(),
+			noSnapshot: true,
+		},
+		"ref and inline spec together are left to validation": {
+			run: func() *ml.PipelineRun {
+				r := mltesting.MakePipelineRun("r", ns).PipelineSpec(inline).Obj()
+				r.Spec.PipelineRef = &ml.LocalObjectReference{Name: "nope"}
+				return r
+			}(),
+			noSnapshot: true,
+		},
+		"inline spec needs no informer": {
+			run:        mltesting.MakePipelineRun("r", ns).PipelineSpec(inline).Obj(),
+			notSynced:  true,
+			wantSpec:   inline,
+			wantParams: []ml.Param{{Name: "msg", Value: "hi"}},
+		},
 		"informers not synced: 503, no answer": {
 			run:       mltesting.MakePipelineRun("r", ns).PipelineRef("train").Param("epochs", "3").Obj(),
 			cached:    []runtime.Object{pipeline},
@@ -147,7 +167,7 @@ func TestAdmit(t *testing.T) {
 			if diff := cmp.Diff(tc.wantParams, tc.run.Status.Params); diff != "" {
 				t.Errorf("status.params (-want +got):\n%s", diff)
 			}
-			if err := p.Validate(t.Context(), a, nil); err != nil {
+			if err := p.Validate(t.Context(), a, nil); (err != nil) != tc.noSnapshot {
 				t.Errorf("Validate after Admit: %v", err)
 			}
 		})
