@@ -350,11 +350,15 @@ func TestAdmissionValidatingAdmissionPolicy(t *testing.T) {
 	if _, err := policies.ValidatingAdmissionPolicies().Create(ctx, policy, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create policy: %v", err)
 	}
-	t.Cleanup(func() { _ = policies.ValidatingAdmissionPolicies().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = policies.ValidatingAdmissionPolicies().Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
 	if _, err := policies.ValidatingAdmissionPolicyBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create binding: %v", err)
 	}
-	t.Cleanup(func() { _ = policies.ValidatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = policies.ValidatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
 
 	err := untilRefused(t, "the policy applied", func() error {
 		_, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("wide", ns).Replicas(16).Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
