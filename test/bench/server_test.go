@@ -37,6 +37,8 @@ func startServer(b *testing.B) *server {
 	}
 	o := options.NewOptions()
 	o.Standalone = true
+	// The benchmark measures the API: no controller runs its objects.
+	o.Controllers.Controllers = nil
 	o.DataDir = b.TempDir()
 	o.EmbeddedEtcdUnsafeNoFsync = false
 	o.RecommendedOptions.SecureServing.Listener = ln

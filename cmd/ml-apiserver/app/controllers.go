@@ -15,27 +15,32 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/controller"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
 
 // controllerStopTimeout bounds how long the server waits, on shutdown, for
 // the controllers to stop and give back the leader lease.
 const controllerStopTimeout = 10 * time.Second
 
-// addControllers starts the bundled controllers from a post-start hook when
-// the server runs aggregated, with a core Kubernetes API to create pods in.
+// addControllers starts the bundled controllers from a post-start hook: in
+// standalone mode with rt running their children as host processes, and
+// when the server runs aggregated with a core Kubernetes API to create
+// pods in.
 // They reach the ml.example.io group through the server's loopback client,
 // and kube-apiserver with the core client configuration (--kubeconfig or
 // in-cluster). The returned function waits, after the server stopped, until
 // they have stopped.
-func addControllers(ctx context.Context, server *apiserver.Server, o *options.Options, config *apiserver.Config) func() {
+func addControllers(ctx context.Context, server *apiserver.Server, o *options.Options, config *apiserver.Config, rt *local.Runtime) func() {
 	logger := klog.FromContext(ctx).WithName("controllers")
 	noWait := func() {}
 	switch {
 	case !o.Controllers.Enabled():
 		logger.Info("No controller enabled (--controllers)")
 		return noWait
+	case o.Standalone && rt != nil:
+		return addLocalControllers(ctx, server, o, rt)
 	case o.Standalone:
-		logger.Info("Standalone mode: the controllers need the local process runtime, which is not built yet; TrainingJobs, Models and Notebooks are stored but not run")
+		logger.Info("Standalone mode without a local runtime: the controllers are off")
 		return noWait
 	case config.GenericConfig.ClientConfig == nil:
 		logger.Info("No core Kubernetes API (--kubeconfig): the controllers are off")

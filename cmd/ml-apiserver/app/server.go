@@ -105,11 +105,15 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if c := config.ExtraConfig.DataEtcd; c != nil {
 		defer func() { _ = c.Close() }()
 	}
+	rt, err := newLocalRuntime(o)
+	if err != nil {
+		return err
+	}
 	server, err := config.Complete().New()
 	if err != nil {
 		return err
 	}
-	waitForControllers := addControllers(ctx, server, o, config)
+	waitForControllers := addControllers(ctx, server, o, config, rt)
 	kubeconfig := ""
 	if o.Standalone {
 		kubeconfig = o.KubeconfigPath

@@ -163,6 +163,10 @@ func (s *TestServer) start() {
 	}
 	o := options.NewOptions()
 	o.Standalone = true
+	// Tests drive status themselves: the controllers (and the local
+	// runtime they would start processes with) are off unless a test's
+	// customize function turns them on.
+	o.Controllers.Controllers = nil
 	o.DataDir = s.DataDir
 	o.EmbeddedEtcdUnsafeNoFsync = true
 	o.RecommendedOptions.SecureServing.Listener = ln

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/controller"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/workload/local"
+)
+
+// localGracePeriod caps the termination grace period of local processes,
+// so that deleting, scaling down or stopping the server never waits long.
+const localGracePeriod = 10 * time.Second
+
+// newLocalRuntime returns the runtime that runs the children of objects as
+// processes of this host, in the data directory's workloads folder, when
+// the server runs standalone with controllers; nil otherwise.
+func newLocalRuntime(o *options.Options) (*local.Runtime, error) {
+	if !o.Standalone || !o.Controllers.Enabled() {
+		return nil, nil
+	}
+	return local.New(local.Config{
+		Dir:            filepath.Join(o.DataDir, "workloads"),
+		Labels:         map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
+		MaxGracePeriod: localGracePeriod,
+	})
+}
+
+// addLocalControllers starts the controllers in standalone mode from a
+// post-start hook, with rt running the children. The returned function
+// waits, after the server stopped, until they have stopped and every
+// process of rt has ended.
+func addLocalControllers(ctx context.Context, server *apiserver.Server, o *options.Options, rt *local.Runtime) func() {
+	logger := klog.FromContext(ctx).WithName("controllers")
+	done := make(chan struct{})
+	var started atomic.Bool
+	server.GenericAPIServer.AddPostStartHookOrDie("start-ml-controllers", func(hookCtx genericapiserver.PostStartHookContext) error {
+		ml, err := mlclientset.NewForConfig(hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
+		started.Store(true)
+		go func() {
+			defer close(done)
+			if err := controller.RunStandalone(klog.NewContext(hookCtx, logger), o.Controllers.Config(), ml, rt); err != nil {
+				logger.Error(err, "Controllers stopped")
+			}
+		}()
+		return nil
+	})
+	return func() {
+		if started.Load() {
+			select {
+			case <-done:
+			case <-time.After(controllerStopTimeout):
+				logger.Info("Controllers did not stop in time", "timeout", controllerStopTimeout)
+			}
+		}
+		stopCtx, cancel := context.WithTimeout(context.Background(), localGracePeriod+5*time.Second)
+		defer cancel()
+		rt.Shutdown(stopCtx)
+	}
+}
