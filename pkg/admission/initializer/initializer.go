@@ -8,6 +8,7 @@ package initializer
 
 import (
 	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/client-go/kubernetes"
 
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
@@ -34,19 +35,29 @@ type WantsSystemNamespace interface {
 	admission.InitializationValidator
 }
 
+// WantsRecordClient is a plugin that writes records of its own to
+// kube-apiserver on the request path, with a client of its own whose rate
+// limit does not slow requests down (the generic chain's shared client
+// allows a few requests per second).
+type WantsRecordClient interface {
+	SetRecordClient(kubernetes.Interface)
+	admission.InitializationValidator
+}
+
 // PluginInitializer sets what the plugins of ml.example.io want.
 type PluginInitializer struct {
 	informers       externalversions.SharedInformerFactory
 	client          versioned.Interface
 	systemNamespace string
+	recordClient    kubernetes.Interface
 }
 
 var _ admission.PluginInitializer = PluginInitializer{}
 
-// New returns an initializer handing out informers, client and system
-// namespace.
-func New(informers externalversions.SharedInformerFactory, client versioned.Interface, systemNamespace string) PluginInitializer {
-	return PluginInitializer{informers: informers, client: client, systemNamespace: systemNamespace}
+// New returns an initializer handing out informers, client, system
+// namespace and record client (nil without a Kubernetes API).
+func New(informers externalversions.SharedInformerFactory, client versioned.Interface, systemNamespace string, recordClient kubernetes.Interface) PluginInitializer {
+	return PluginInitializer{informers: informers, client: client, systemNamespace: systemNamespace, recordClient: recordClient}
 }
 
 // Initialize sets on plugin what it wants.
@@ -59,5 +70,8 @@ func (i PluginInitializer) Initialize(plugin admission.Interface) {
 	}
 	if wants, ok := plugin.(WantsSystemNamespace); ok {
 		wants.SetSystemNamespace(i.systemNamespace)
+	}
+	if wants, ok := plugin.(WantsRecordClient); ok && i.recordClient != nil {
+		wants.SetRecordClient(i.recordClient)
 	}
 }

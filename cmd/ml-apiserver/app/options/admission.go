@@ -9,11 +9,20 @@ import (
 	admissionmetrics "k8s.io/apiserver/pkg/admission/metrics"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericoptions "k8s.io/apiserver/pkg/server/options"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	mladmission "ml.example.io/ml-apiserver/pkg/admission"
 	"ml.example.io/ml-apiserver/pkg/admission/initializer"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+)
+
+// The rate limit of the client admission plugins write their records
+// with (MLQuota's usage records: two requests per charged write).
+const (
+	admissionRecordQPS   = 200
+	admissionRecordBurst = 400
 )
 
 // addAdmission registers the plugins of ml.example.io with the generic
@@ -46,7 +55,15 @@ func (o *Options) admissionInitializers(c *genericapiserver.RecommendedConfig) (
 	}); err != nil {
 		return nil, err
 	}
-	return []admission.PluginInitializer{initializer.New(factory, client, o.Controllers.Namespace)}, nil
+	var recordClient kubernetes.Interface
+	if c.ClientConfig != nil {
+		cfg := rest.CopyConfig(c.ClientConfig)
+		cfg.QPS, cfg.Burst = admissionRecordQPS, admissionRecordBurst
+		if recordClient, err = kubernetes.NewForConfig(cfg); err != nil {
+			return nil, fmt.Errorf("admission record client: %w", err)
+		}
+	}
+	return []admission.PluginInitializer{initializer.New(factory, client, o.Controllers.Namespace, recordClient)}, nil
 }
 
 // applyStandaloneAdmission builds the admission chain of standalone mode:

@@ -102,6 +102,7 @@ var (
 	_ initializer.WantsMLInformerFactory                  = &Plugin{}
 	_ initializer.WantsMLClient                           = &Plugin{}
 	_ initializer.WantsSystemNamespace                    = &Plugin{}
+	_ initializer.WantsRecordClient                       = &Plugin{}
 )
 
 // New returns the plugin; it needs the initializers before use.
@@ -122,8 +123,17 @@ func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactor
 	p.gate.Add("resourcequotas", informer.Informer().HasSynced)
 }
 
-// SetExternalKubeClientSet reads and writes the usage records.
-func (p *Plugin) SetExternalKubeClientSet(c kubernetes.Interface) { p.client = c }
+// SetExternalKubeClientSet reads and writes the usage records, unless a
+// record client is set.
+func (p *Plugin) SetExternalKubeClientSet(c kubernetes.Interface) {
+	if p.client == nil {
+		p.client = c
+	}
+}
+
+// SetRecordClient reads and writes the usage records with a client of
+// their own, whose rate limit lets concurrent charges through.
+func (p *Plugin) SetRecordClient(c kubernetes.Interface) { p.client = c }
 
 // SetDrainedNotification stops the reconciler when the server drains.
 func (p *Plugin) SetDrainedNotification(ch <-chan struct{}) { p.drained = ch }
@@ -311,7 +321,7 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 			if left.Sign() < 0 {
 				left = resource.MustParse("0")
 			}
-			exceeded = append(exceeded, fmt.Sprintf("exceeded quota %q: %s requested %s (%s), ml.example.io objects hold %s of %s, %s left",
+			exceeded = append(exceeded, fmt.Sprintf("exceeded quota %q: %s requested %s (%s), other ml.example.io objects hold %s of %s, %s left",
 				l.quota, l.key, w.String(), s.perReplica(l.key), h.String(), l.hard.String(), left.String()))
 		}
 		if len(exceeded) > 0 {

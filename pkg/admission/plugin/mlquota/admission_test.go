@@ -162,7 +162,7 @@ func TestCreate(t *testing.T) {
 		},
 		"3 replicas x 4 GPUs against 8": {
 			quotas: gpuQuota, job: withUID(gpuJob("big", 3, "4").Obj()),
-			wantErr: []string{`exceeded quota "gpu": requests.nvidia.com/gpu requested 12 (3 replicas x 4), ml.example.io objects hold 0 of 8, 8 left`},
+			wantErr: []string{`exceeded quota "gpu": requests.nvidia.com/gpu requested 12 (3 replicas x 4), other ml.example.io objects hold 0 of 8, 8 left`},
 		},
 		"2 replicas x 4 GPUs against 8 fits": {
 			quotas: gpuQuota, job: withUID(gpuJob("fits", 2, "4").Obj()),
@@ -171,7 +171,7 @@ func TestCreate(t *testing.T) {
 		"what existing jobs hold counts when the record starts": {
 			quotas: gpuQuota, existing: []*ml.TrainingJob{withUID(gpuJob("old", 3, "2").Obj())},
 			job:     withUID(gpuJob("new", 1, "4").Obj()),
-			wantErr: []string{"requested 4 (1 replicas x 4), ml.example.io objects hold 6 of 8, 2 left"},
+			wantErr: []string{"requested 4 (1 replicas x 4), other ml.example.io objects hold 6 of 8, 2 left"},
 		},
 		"finished and suspended jobs hold nothing": {
 			quotas: gpuQuota,
@@ -250,7 +250,7 @@ func TestUpdateScaleDelete(t *testing.T) {
 		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Subresource: "scale", Kind: "Scale", Name: "j",
 			Object: scale("j", to), Old: scale("j", from)}
 	}
-	wantCode(t, f.do(t, scaleReq(2, 9)), 403, "requested 9 (9 replicas x 1), ml.example.io objects hold 2 of 8, 6 left")
+	wantCode(t, f.do(t, scaleReq(2, 9)), 403, "requested 9 (9 replicas x 1), other ml.example.io objects hold 2 of 8, 6 left")
 	if err := f.do(t, scaleReq(2, 6)); err != nil {
 		t.Fatalf("scale to 6: %v", err)
 	}
@@ -263,7 +263,7 @@ func TestUpdateScaleDelete(t *testing.T) {
 		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Kind: "TrainingJob", Name: obj.Name, Object: obj, Old: old}
 	}
 	wantCode(t, f.do(t, update(withUID(gpuJob("other", 2, "1").Obj()), withUID(gpuJob("other", 2, "2").Obj()))), 403,
-		"requested 4 (2 replicas x 2), ml.example.io objects hold 6 of 8, 2 left")
+		"requested 4 (2 replicas x 2), other ml.example.io objects hold 6 of 8, 2 left")
 	writes := f.cms.writeCount()
 	if err := f.do(t, update(withUID(gpuJob("other", 2, "1").Obj()), withUID(gpuJob("other", 1, "1").Obj()))); err != nil {
 		t.Fatalf("scale down by update: %v", err)
