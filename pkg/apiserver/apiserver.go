@@ -16,6 +16,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
 	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
@@ -35,6 +36,11 @@ type ExtraConfig struct {
 	KubeClient kubernetes.Interface
 	// MetricsMaxPointsPerSeries bounds each metric series.
 	MetricsMaxPointsPerSeries int64
+	// LogSource reads the logs of live pods; nil means kube-apiserver's
+	// pods/log through KubeClient (none without one).
+	LogSource logs.Source
+	// LogArchiveMaxBytes caps each archived container log.
+	LogArchiveMaxBytes int64
 }
 
 // Config is the configuration of the server, before completion.
@@ -82,6 +88,9 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	if err := c.installMetrics(s, storage); err != nil {
+		return nil, err
+	}
+	if err := c.installLogs(storage); err != nil {
 		return nil, err
 	}
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage

@@ -14,10 +14,15 @@ const (
 	ModelController       = "model"
 	NotebookController    = "notebook"
 	PipelineRunController = "pipelinerun"
+	// MetricsController collects StdOut metrics and grants jobs' pods
+	// the right to push theirs.
+	MetricsController = "metrics"
+	// LogArchiveController archives the logs of ended pods.
+	LogArchiveController = "logarchive"
 )
 
 // KnownControllers are the names --controllers accepts, in start order.
-var KnownControllers = []string{TrainingJobController, ModelController, NotebookController, PipelineRunController}
+var KnownControllers = []string{TrainingJobController, ModelController, NotebookController, PipelineRunController, MetricsController, LogArchiveController}
 
 // ValidateControllers checks a --controllers list: "*" (every controller),
 // a name (enable it) or -name (disable it).

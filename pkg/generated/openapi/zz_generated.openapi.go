@@ -357,12 +357,16 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		runtime.TypeMeta{}.OpenAPIModelName():                          schema_k8sio_apimachinery_pkg_runtime_TypeMeta(ref),
 		runtime.Unknown{}.OpenAPIModelName():                           schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
 		version.Info{}.OpenAPIModelName():                              schema_k8sio_apimachinery_pkg_version_Info(ref),
+		v1alpha1.ArchivedLogStream{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref),
 		v1alpha1.Backoff{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_Backoff(ref),
 		v1alpha1.CanarySpec{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_CanarySpec(ref),
 		v1alpha1.ContainerSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ContainerSpec(ref),
 		v1alpha1.ElasticPolicy{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ElasticPolicy(ref),
 		v1alpha1.ForEach{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_ForEach(ref),
 		v1alpha1.LocalObjectReference{}.OpenAPIModelName():             schema_pkg_apis_ml_v1alpha1_LocalObjectReference(ref),
+		v1alpha1.LogArchiveRequest{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_LogArchiveRequest(ref),
+		v1alpha1.LogArchiveStatus{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_LogArchiveStatus(ref),
+		v1alpha1.LogOptions{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_LogOptions(ref),
 		v1alpha1.MetricPoint{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricPoint(ref),
 		v1alpha1.MetricSeries{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_MetricSeries(ref),
 		v1alpha1.MetricValue{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricValue(ref),
@@ -18329,6 +18333,51 @@ func schema_k8sio_apimachinery_pkg_version_Info(ref common.ReferenceCallback) co
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArchivedLogStream is one container log in the archive.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"container": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Container is the container's name.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"previous": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Previous is true for the log of the container's previous run.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"bytes": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Bytes is the size of the log read from the pod.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"storedBytes": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StoredBytes is the size kept: the tail of the log, at most the server's per-log cap.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+				Required: []string{"container", "bytes", "storedBytes"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_Backoff(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -18567,6 +18616,188 @@ func schema_pkg_apis_ml_v1alpha1_LocalObjectReference(ref common.ReferenceCallba
 					},
 				},
 				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_LogArchiveRequest(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "LogArchiveRequest asks the server to copy the logs of one pod of an object into the log archive, so that they stay readable through the log subresource after the pod is gone (POST .../<resource>/<name>/log). The server reads the logs itself, with its own identity, and only of a pod the object owns. The bundled controller sends it when a pod ends and before it deletes one.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"podName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PodName is the pod whose logs to archive.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"podUID": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PodUID is the UID of that pod; the request fails if the pod of that name has another UID.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is what the server archived.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.LogArchiveStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"podName"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.LogArchiveStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_LogArchiveStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "LogArchiveStatus says what was archived.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"streams": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Streams are the container logs archived.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ArchivedLogStream{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ArchivedLogStream{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_LogOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "LogOptions are the query parameters of the log subresource of TrainingJobs, PipelineRuns, Models and Notebooks (GET .../<resource>/<name>/log). Without replica or task every replica (or task) is shown, its lines prefixed with [replica-N] or [task-name].",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"follow": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Follow keeps the response open and streams new lines until every selected replica or task has ended, or the client goes away.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"tailLines": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TailLines is how many lines from the end of each log to show.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"sinceSeconds": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SinceSeconds shows only lines written in the last that many seconds.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"timestamps": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Timestamps starts every line with its RFC3339Nano time.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"limitBytes": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LimitBytes ends the response after that many bytes.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"replica": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replica selects one replica of a TrainingJob, Model or Notebook: its index (for a TrainingJob, its rank) or its pod name.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task selects the tasks of a PipelineRun: a task name (with all its forEach instances) or an instance name <task>-<index>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"attempt": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Attempt selects an attempt of the selected task, 1 for the first; by default the latest.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"container": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Container selects a container of the pods; by default their first.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"previous": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Previous shows the log of the previous run of a restarted container.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+				},
 			},
 		},
 	}

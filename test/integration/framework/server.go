@@ -39,6 +39,10 @@ type TestServer struct {
 	t      testing.TB
 	cancel context.CancelFunc
 	done   chan error
+
+	// customize changes the options before each start (see
+	// StartTestServerWith).
+	customize func(*options.Options)
 }
 
 // StartTestServer starts a standalone server on a fresh data directory and
@@ -176,6 +180,9 @@ func (s *TestServer) start() {
 	}
 	if err := o.Validate(); err != nil {
 		s.fatalf("validate options: %v", err)
+	}
+	if s.customize != nil {
+		s.customize(o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

@@ -22,6 +22,11 @@ limitations under the License.
 package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArchivedLogStream) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.ArchivedLogStream"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Backoff) OpenAPIModelName() string {
 	return "io.example.ml.v1alpha1.Backoff"
 }
@@ -49,6 +54,21 @@ func (in ForEach) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LocalObjectReference) OpenAPIModelName() string {
 	return "io.example.ml.v1alpha1.LocalObjectReference"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in LogArchiveRequest) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.LogArchiveRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in LogArchiveStatus) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.LogArchiveStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in LogOptions) OpenAPIModelName() string {
+	return "io.example.ml.v1alpha1.LogOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

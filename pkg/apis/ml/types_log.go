@@ -1,0 +1,105 @@
+package ml
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// LogOptions are the query parameters of the log subresource of
+// TrainingJobs, PipelineRuns, Models and Notebooks
+// (GET .../<resource>/<name>/log). Without replica or task every replica
+// (or task) is shown, its lines prefixed with [replica-N] or [task-name].
+type LogOptions struct {
+	metav1.TypeMeta
+
+	// Follow keeps the response open and streams new lines until every
+	// selected replica or task has ended, or the client goes away.
+	// +optional
+	Follow bool
+	// TailLines is how many lines from the end of each log to show.
+	// +optional
+	TailLines *int64
+	// SinceSeconds shows only lines written in the last that many seconds.
+	// +optional
+	SinceSeconds *int64
+	// Timestamps starts every line with its RFC3339Nano time.
+	// +optional
+	Timestamps bool
+	// LimitBytes ends the response after that many bytes.
+	// +optional
+	LimitBytes *int64
+	// Replica selects one replica of a TrainingJob, Model or Notebook: its
+	// index (for a TrainingJob, its rank) or its pod name.
+	// +optional
+	Replica string
+	// Task selects the tasks of a PipelineRun: a task name (with all its
+	// forEach instances) or an instance name <task>-<index>.
+	// +optional
+	Task string
+	// Attempt selects an attempt of the selected task, 1 for the first;
+	// by default the latest.
+	// +optional
+	Attempt *int32
+	// Container selects a container of the pods; by default their first.
+	// +optional
+	Container string
+	// Previous shows the log of the previous run of a restarted container.
+	// +optional
+	Previous bool
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// LogArchiveRequest asks the server to copy the logs of one pod of an
+// object into the log archive, so that they stay readable through the log
+// subresource after the pod is gone (POST .../<resource>/<name>/log). The
+// server reads the logs itself, with its own identity, and only of a pod
+// the object owns. The bundled controller sends it when a pod ends and
+// before it deletes one.
+type LogArchiveRequest struct {
+	metav1.TypeMeta
+
+	// PodName is the pod whose logs to archive.
+	PodName string
+	// PodUID is the UID of that pod; the request fails if the pod of that
+	// name has another UID.
+	// +optional
+	PodUID string
+
+	// Status is what the server archived.
+	// +optional
+	Status LogArchiveStatus
+}
+
+// LogArchiveStatus says what was archived.
+type LogArchiveStatus struct {
+	// Streams are the container logs archived.
+	// +optional
+	// +listType=atomic
+	Streams []ArchivedLogStream
+}
+
+// ArchivedLogStream is one container log in the archive.
+type ArchivedLogStream struct {
+	// Container is the container's name.
+	Container string
+	// Previous is true for the log of the container's previous run.
+	// +optional
+	Previous bool
+	// Bytes is the size of the log read from the pod.
+	Bytes int64
+	// StoredBytes is the size kept: the tail of the log, at most the
+	// server's per-log cap.
+	StoredBytes int64
+}
+
+func init() {
+	SchemeBuilder.Register(addLogTypes)
+}
+
+func addLogTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(SchemeGroupVersion, &LogOptions{}, &LogArchiveRequest{})
+	return nil
+}

@@ -1,0 +1,43 @@
+package apiserver
+
+import (
+	"fmt"
+
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
+	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
+	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
+	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+)
+
+// installLogs adds the log subresources of TrainingJobs, PipelineRuns,
+// Models and Notebooks to storage: live logs from LogSource (or
+// kube-apiserver's pods/log through KubeClient), archived logs in an etcd
+// LogStore on the data etcd.
+func (c completedConfig) installLogs(storage map[string]rest.Storage) error {
+	deps := logs.Deps{Source: c.ExtraConfig.LogSource}
+	if deps.Source == nil && c.ExtraConfig.KubeClient != nil {
+		deps.Source = logs.NewKubernetesSource(c.ExtraConfig.KubeClient)
+	}
+	if c.ExtraConfig.DataEtcd != nil {
+		deps.Archive = logstore.NewEtcd(logstore.EtcdConfig{
+			Client:   c.ExtraConfig.DataEtcd,
+			MaxBytes: c.ExtraConfig.LogArchiveMaxBytes,
+		})
+	}
+	job, ok1 := storage["trainingjobs"].(*trainingjobstorage.REST)
+	run, ok2 := storage["pipelineruns"].(*pipelinerunstorage.REST)
+	model, ok3 := storage["models"].(*modelstorage.REST)
+	notebook, ok4 := storage["notebooks"].(*notebookstorage.REST)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return fmt.Errorf("logs: unexpected storage types")
+	}
+	storage["trainingjobs/log"] = trainingjobstorage.NewLogREST(job, deps)
+	storage["pipelineruns/log"] = pipelinerunstorage.NewLogREST(run, deps)
+	storage["models/log"] = modelstorage.NewLogREST(model, deps)
+	storage["notebooks/log"] = notebookstorage.NewLogREST(notebook, deps)
+	return nil
+}

@@ -1,0 +1,81 @@
+package logs
+
+import (
+	"context"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+)
+
+// KubernetesSource reads pods and their logs from kube-apiserver with the
+// server's own identity: callers of the log subresource are authorized for
+// `get <resource>/log`, and need no access to pods.
+type KubernetesSource struct {
+	client kubernetes.Interface
+}
+
+var _ Source = &KubernetesSource{}
+
+// NewKubernetesSource returns a Source over client.
+func NewKubernetesSource(client kubernetes.Interface) *KubernetesSource {
+	return &KubernetesSource{client: client}
+}
+
+// ListPods lists the selected pods of namespace.
+func (s *KubernetesSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]Pod, error) {
+	list, err := s.client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Pod, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, podOf(&list.Items[i]))
+	}
+	return out, nil
+}
+
+// GetPod reads one pod.
+func (s *KubernetesSource) GetPod(ctx context.Context, namespace, name string) (*Pod, error) {
+	pod, err := s.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	p := podOf(pod)
+	return &p, nil
+}
+
+// Stream opens pods/log.
+func (s *KubernetesSource) Stream(ctx context.Context, namespace, pod string, o PodLogOptions) (io.ReadCloser, error) {
+	return s.client.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{
+		Container:    o.Container,
+		Follow:       o.Follow,
+		Previous:     o.Previous,
+		Timestamps:   o.Timestamps,
+		TailLines:    o.TailLines,
+		SinceSeconds: o.SinceSeconds,
+		LimitBytes:   o.LimitBytes,
+	}).Stream(ctx)
+}
+
+func podOf(pod *corev1.Pod) Pod {
+	p := Pod{
+		Name:     pod.Name,
+		UID:      pod.UID,
+		Labels:   pod.Labels,
+		Restarts: map[string]int32{},
+		Finished: pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed,
+	}
+	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
+		p.ControllerUID = ref.UID
+	}
+	for _, c := range pod.Spec.Containers {
+		p.Containers = append(p.Containers, c.Name)
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		p.Restarts[cs.Name] = cs.RestartCount
+	}
+	return p
+}

@@ -1,0 +1,48 @@
+package logs
+
+import (
+	"context"
+	"io"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Pod is what the log subresource needs to know of a pod.
+type Pod struct {
+	Name   string
+	UID    types.UID
+	Labels map[string]string
+	// ControllerUID is the UID of the pod's controller, if any.
+	ControllerUID types.UID
+	// Containers are the names of the pod's containers, in spec order.
+	Containers []string
+	// Restarts counts the restarts of each container.
+	Restarts map[string]int32
+	// Finished is true once the pod has succeeded or failed.
+	Finished bool
+}
+
+// PodLogOptions are the options of one pod log stream.
+type PodLogOptions struct {
+	Container    string
+	Follow       bool
+	Previous     bool
+	Timestamps   bool
+	TailLines    *int64
+	SinceSeconds *int64
+	LimitBytes   *int64
+}
+
+// Source reads the logs of live pods: kube-apiserver's pods/log in a
+// cluster (NewKubernetesSource), files of local processes, or a fake in
+// tests.
+type Source interface {
+	// ListPods returns the pods of namespace that selector selects.
+	ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]Pod, error)
+	// GetPod returns one pod; an error satisfying apierrors.IsNotFound
+	// when there is none.
+	GetPod(ctx context.Context, namespace, name string) (*Pod, error)
+	// Stream opens a container's log. Cancelling ctx ends the stream.
+	Stream(ctx context.Context, namespace, pod string, opts PodLogOptions) (io.ReadCloser, error)
+}

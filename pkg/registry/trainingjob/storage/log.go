@@ -1,0 +1,61 @@
+package storage
+
+import (
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+)
+
+// LogREST is the log subresource of TrainingJobs: the logs of the job's
+// pods, [replica-N] before each line, or one replica's with ?replica=N.
+type LogREST struct {
+	*logs.REST
+}
+
+// NewLogREST returns the log subresource of the TrainingJobs of store,
+// and makes store delete a job's archived logs with the job.
+func NewLogREST(store *REST, deps logs.Deps) *LogREST {
+	logs.DeleteWithOwner(store.Store, deps.Archive)
+	return &LogREST{logs.NewREST(logs.Config{
+		Resource: ml.Resource("trainingjobs"),
+		Objects:  store,
+		Kind:     logKind{},
+		Source:   deps.Source,
+		Archive:  deps.Archive,
+	})}
+}
+
+type logKind struct{}
+
+// Pods are those labelled with the job's name.
+func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
+	job := obj.(*ml.TrainingJob)
+	return labels.SelectorFromSet(labels.Set{mlv1alpha1.TrainingJobNameLabel: job.Name}), nil
+}
+
+// Label is replica-<rank> for a pod the job controls.
+func (logKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+	job := obj.(*ml.TrainingJob)
+	if pod.ControllerUID != job.UID {
+		return "", false
+	}
+	if i, ok := pod.Labels[mlv1alpha1.ReplicaIndexLabel]; ok {
+		return "replica-" + i, true
+	}
+	return pod.Name, true
+}
+
+// Select picks a replica by index or pod name.
+func (logKind) Select(_ runtime.Object, o *ml.LogOptions) (func(pod, label string) bool, field.ErrorList) {
+	if errs := logs.NoTask(o, "trainingjobs"); len(errs) > 0 {
+		return nil, errs
+	}
+	if o.Replica == "" {
+		return logs.SelectAll, nil
+	}
+	return func(pod, label string) bool { return label == "replica-"+o.Replica || pod == o.Replica }, nil
+}

@@ -1,0 +1,291 @@
+package logstore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// DefaultPrefix is the etcd keyspace of the archive: beside, never under,
+// the object prefix /registry/ml.example.io.
+const DefaultPrefix = "/ml.example.io-logs"
+
+// ChunkBytes is the uncompressed size of a chunk. Compressed, a chunk is at
+// most a little larger, far below etcd's 1.5 MiB request limit.
+const ChunkBytes = 512 << 10
+
+// EtcdConfig configures the etcd LogStore.
+type EtcdConfig struct {
+	// Client reaches etcd; the store does not close it.
+	Client *clientv3.Client
+	// Prefix is the keyspace (DefaultPrefix when empty).
+	Prefix string
+	// MaxBytes caps each archived log (DefaultMaxBytes when 0).
+	MaxBytes int64
+}
+
+// Etcd is the etcd-backed LogStore. Keys:
+//
+//	<prefix>/<namespace>/<owner-uid>/<pod>/<container>[~previous]/meta
+//	<prefix>/<namespace>/<owner-uid>/<pod>/<container>[~previous]/data/<generation>/<index>
+//
+// A Put writes a new generation of chunks, then switches the meta to it,
+// then deletes the older generation, so readers never see a half-written
+// log.
+type Etcd struct {
+	client   *clientv3.Client
+	prefix   string
+	maxBytes int64
+	now      func() time.Time
+}
+
+var _ LogStore = &Etcd{}
+
+// NewEtcd returns the etcd LogStore of c.
+func NewEtcd(c EtcdConfig) *Etcd {
+	prefix := strings.TrimSuffix(c.Prefix, "/")
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	maxBytes := c.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &Etcd{client: c.Client, prefix: prefix, maxBytes: maxBytes, now: time.Now}
+}
+
+// MaxBytes is the cap of each archived log.
+func (e *Etcd) MaxBytes() int64 { return e.maxBytes }
+
+func (e *Etcd) ownerKey(namespace string, owner types.UID) string {
+	return path.Join(e.prefix, namespace, string(owner)) + "/"
+}
+
+func (e *Etcd) streamKey(s Stream) string {
+	c := s.Container
+	if s.Previous {
+		c += "~previous"
+	}
+	return path.Join(e.prefix, s.Namespace, string(s.OwnerUID), s.Pod, c)
+}
+
+func chunkKey(stream, generation string, i int) string {
+	return fmt.Sprintf("%s/data/%s/%06d", stream, generation, i)
+}
+
+func validStream(s Stream) error {
+	for name, v := range map[string]string{"namespace": s.Namespace, "owner UID": string(s.OwnerUID), "pod": s.Pod, "container": s.Container} {
+		if v == "" || strings.ContainsAny(v, "/~") {
+			return fmt.Errorf("archived log: invalid %s %q", name, v)
+		}
+	}
+	return nil
+}
+
+// Put stores the tail of r under meta.Stream.
+func (e *Etcd) Put(ctx context.Context, meta Meta, r io.Reader) (Meta, error) {
+	if err := validStream(meta.Stream); err != nil {
+		return Meta{}, err
+	}
+	data, total, err := readTail(r, e.maxBytes)
+	if err != nil {
+		return Meta{}, fmt.Errorf("read log of %s/%s: %w", meta.Pod, meta.Container, err)
+	}
+	key := e.streamKey(meta.Stream)
+	old, err := e.getMeta(ctx, key)
+	if err != nil && err != ErrNotFound {
+		return Meta{}, err
+	}
+	meta.Generation = strconv.FormatInt(e.now().UnixNano(), 36)
+	meta.Bytes, meta.StoredBytes = total, int64(len(data))
+	meta.ArchivedAt = e.now().UTC()
+	meta.Chunks = 0
+	for off := 0; off < len(data); off += ChunkBytes {
+		compressed, err := compress(data[off:min(off+ChunkBytes, len(data))])
+		if err != nil {
+			return Meta{}, err
+		}
+		if _, err := e.client.Put(ctx, chunkKey(key, meta.Generation, meta.Chunks), string(compressed)); err != nil {
+			return Meta{}, fmt.Errorf("store log chunk: %w", err)
+		}
+		meta.Chunks++
+	}
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		return Meta{}, err
+	}
+	if _, err := e.client.Put(ctx, key+"/meta", string(raw)); err != nil {
+		return Meta{}, fmt.Errorf("store log metadata: %w", err)
+	}
+	if old != nil && old.Generation != meta.Generation {
+		if _, err := e.client.Delete(ctx, key+"/data/"+old.Generation+"/", clientv3.WithPrefix()); err != nil {
+			return Meta{}, fmt.Errorf("delete replaced log: %w", err)
+		}
+	}
+	return meta, nil
+}
+
+func (e *Etcd) getMeta(ctx context.Context, key string) (*Meta, error) {
+	resp, err := e.client.Get(ctx, key+"/meta")
+	if err != nil {
+		return nil, fmt.Errorf("read log metadata: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, ErrNotFound
+	}
+	var m Meta
+	if err := json.Unmarshal(resp.Kvs[0].Value, &m); err != nil {
+		return nil, fmt.Errorf("decode log metadata %s: %w", key, err)
+	}
+	return &m, nil
+}
+
+// List returns the archived logs of an owner, by label, pod and container.
+func (e *Etcd) List(ctx context.Context, namespace string, owner types.UID) ([]Meta, error) {
+	resp, err := e.client.Get(ctx, e.ownerKey(namespace, owner), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, fmt.Errorf("list archived logs: %w", err)
+	}
+	var out []Meta
+	for _, kv := range resp.Kvs {
+		k := string(kv.Key)
+		if !strings.HasSuffix(k, "/meta") {
+			continue
+		}
+		m, err := e.getMeta(ctx, strings.TrimSuffix(k, "/meta"))
+		if err == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	slices.SortFunc(out, func(a, b Meta) int {
+		return strings.Compare(a.Label+"/"+a.Pod+"/"+a.Container, b.Label+"/"+b.Pod+"/"+b.Container)
+	})
+	return out, nil
+}
+
+// Open reads an archived log chunk by chunk.
+func (e *Etcd) Open(ctx context.Context, s Stream) (io.ReadCloser, error) {
+	if err := validStream(s); err != nil {
+		return nil, err
+	}
+	key := e.streamKey(s)
+	m, err := e.getMeta(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &chunkReader{ctx: ctx, client: e.client, key: key, meta: *m}, nil
+}
+
+// DeleteOwner removes every archived log of an owner.
+func (e *Etcd) DeleteOwner(ctx context.Context, namespace string, owner types.UID) error {
+	if namespace == "" || owner == "" {
+		return fmt.Errorf("delete archived logs: empty namespace or owner UID")
+	}
+	if _, err := e.client.Delete(ctx, e.ownerKey(namespace, owner), clientv3.WithPrefix()); err != nil {
+		return fmt.Errorf("delete archived logs of %s/%s: %w", namespace, owner, err)
+	}
+	return nil
+}
+
+// Owners lists the objects that have archived logs.
+func (e *Etcd) Owners(ctx context.Context) ([]Owner, error) {
+	resp, err := e.client.Get(ctx, e.prefix+"/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, fmt.Errorf("list archived logs: %w", err)
+	}
+	seen := map[string]bool{}
+	var out []Owner
+	for _, kv := range resp.Kvs {
+		k := string(kv.Key)
+		if !strings.HasSuffix(k, "/meta") {
+			continue
+		}
+		parts := strings.Split(strings.TrimPrefix(k, e.prefix+"/"), "/")
+		if len(parts) < 2 || seen[parts[0]+"/"+parts[1]] {
+			continue
+		}
+		seen[parts[0]+"/"+parts[1]] = true
+		m, err := e.getMeta(ctx, strings.TrimSuffix(k, "/meta"))
+		if err != nil {
+			continue
+		}
+		out = append(out, Owner{Namespace: m.Namespace, UID: m.OwnerUID, Resource: m.OwnerResource, Name: m.OwnerName})
+	}
+	return out, nil
+}
+
+func compress(p []byte) ([]byte, error) {
+	var b bytes.Buffer
+	w, err := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(p); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// chunkReader reads the chunks of one generation in order.
+type chunkReader struct {
+	ctx    context.Context
+	client *clientv3.Client
+	key    string
+	meta   Meta
+	next   int
+	cur    *gzip.Reader
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for {
+		if c.cur != nil {
+			n, err := c.cur.Read(p)
+			if err == io.EOF {
+				c.cur = nil
+				if n > 0 {
+					return n, nil
+				}
+				continue
+			}
+			return n, err
+		}
+		if c.next >= c.meta.Chunks {
+			return 0, io.EOF
+		}
+		resp, err := c.client.Get(c.ctx, chunkKey(c.key, c.meta.Generation, c.next))
+		if err != nil {
+			return 0, fmt.Errorf("read log chunk: %w", err)
+		}
+		if len(resp.Kvs) == 0 {
+			// Replaced or deleted while being read.
+			return 0, fmt.Errorf("archived log %s/%s changed while being read", c.meta.Pod, c.meta.Container)
+		}
+		c.next++
+		r, err := gzip.NewReader(bytes.NewReader(resp.Kvs[0].Value))
+		if err != nil {
+			return 0, fmt.Errorf("decompress log chunk: %w", err)
+		}
+		c.cur = r
+	}
+}
+
+func (c *chunkReader) Close() error { return nil }

@@ -1,0 +1,94 @@
+// Package logs tests the log subresources in-process: option decoding and
+// validation, merging with prefixes, following, client disconnects, and
+// the log archive, with a fake pod log source behind the interface the
+// Kubernetes one implements.
+package logs
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
+	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	"ml.example.io/ml-apiserver/test/integration/framework"
+)
+
+// archiveCap is the --log-archive-max-bytes of the test server.
+const archiveCap = 64 << 10
+
+// env is a server with a fake pod log source.
+type env struct {
+	server  *framework.TestServer
+	source  *logstest.Source
+	options *options.Options
+	cs      versioned.Interface
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	e := &env{source: logstest.New()}
+	e.server = framework.StartTestServerWith(t, func(o *options.Options) {
+		o.Logs.Source = e.source
+		o.Logs.ArchiveMaxBytes = archiveCap
+		e.options = o
+	})
+	e.cs = e.server.Clientset()
+	return e
+}
+
+// job stores a TrainingJob and adds a running pod per replica to the fake
+// source, controlled by the job and labelled like the controller's.
+func (e *env) job(t *testing.T, ns, name string, replicas int) *mlv1alpha1.TrainingJob {
+	t.Helper()
+	job, err := e.cs.MlV1alpha1().TrainingJobs(ns).Create(t.Context(), fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create job: %v", err)
+	}
+	for i := range replicas {
+		e.source.AddPod(ns, logs.Pod{
+			Name:          podName(name, i),
+			UID:           types.UID("pod-uid-" + podName(name, i)),
+			Labels:        map[string]string{mlv1alpha1.TrainingJobNameLabel: name, mlv1alpha1.ReplicaIndexLabel: itoa(i)},
+			ControllerUID: job.UID,
+			Containers:    []string{"trainer"},
+		})
+	}
+	return job
+}
+
+func podName(job string, i int) string { return job + "-" + itoa(i) }
+
+func itoa(i int) string { return string(rune('0' + i)) }
+
+// logRequest is GET .../trainingjobs/name/log with params.
+func (e *env) logRequest(ns, name string, params map[string]string) *rest.Request {
+	r := e.cs.MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name(name).SubResource("log")
+	for k, v := range params {
+		r.Param(k, v)
+	}
+	return r
+}
+
+// readLog reads a whole log answer.
+func (e *env) readLog(t *testing.T, ctx context.Context, ns, name string, params map[string]string) string {
+	t.Helper()
+	rc, err := e.logRequest(ns, name, params).Stream(ctx)
+	if err != nil {
+		t.Fatalf("GET log %v: %v", params, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read log: %v", err)
+	}
+	return string(b)
+}
