@@ -60,10 +60,16 @@ func StartTestServer(t testing.TB) *TestServer {
 // result. Call it from TestMain: a server start costs seconds, so a
 // package shares one and gives each test its own namespace (NewNamespace).
 func Main(m *testing.M, server **TestServer) {
-	os.Exit(runMain(m, server))
+	os.Exit(runMain(m, server, nil))
 }
 
-func runMain(m *testing.M, server **TestServer) (code int) {
+// MainWith is Main with the server's options changed by customize first
+// (for example to turn the controllers on).
+func MainWith(m *testing.M, server **TestServer, customize func(*options.Options)) {
+	os.Exit(runMain(m, server, customize))
+}
+
+func runMain(m *testing.M, server **TestServer, customize func(*options.Options)) (code int) {
 	dir, err := os.MkdirTemp("", "ml-apiserver-integration-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "create data dir: %v\n", err)
@@ -84,7 +90,7 @@ func runMain(m *testing.M, server **TestServer) (code int) {
 		}
 		fmt.Fprintf(os.Stderr, "server log: %s\n", logFile.Name())
 	}()
-	s := &TestServer{DataDir: dir}
+	s := &TestServer{DataDir: dir, customize: customize}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "test server: %v\n", r)
