@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 
+	"ml.example.io/ml-apiserver/pkg/controller/logarchive"
 	"ml.example.io/ml-apiserver/pkg/controller/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/controller/trainingjob"
 )
@@ -12,13 +13,14 @@ import (
 var initializers = map[string]InitFunc{
 	TrainingJobController: startTrainingJobController,
 	PipelineRunController: startPipelineRunController,
+	LogArchiveController:  startLogArchiveController,
 }
 
 func startTrainingJobController(_ context.Context, cc Context) (Controller, error) {
 	return trainingjob.New(trainingjob.Config{
 		Client:       cc.MLClient,
 		Jobs:         cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
-		Runtime:      cc.Runtime,
+		Runtime:      logarchive.ArchiveBeforeDelete(cc.Runtime, logarchive.APIArchiver{Client: cc.MLClient}),
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,
 		FieldManager: FieldManager,
@@ -29,9 +31,16 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 	return pipelinerun.New(pipelinerun.Config{
 		Client:       cc.MLClient,
 		Runs:         cc.MLInformers.Ml().V1alpha1().PipelineRuns(),
-		Runtime:      cc.Runtime,
+		Runtime:      logarchive.ArchiveBeforeDelete(cc.Runtime, logarchive.APIArchiver{Client: cc.MLClient}),
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,
 		FieldManager: FieldManager,
+	})
+}
+
+func startLogArchiveController(_ context.Context, cc Context) (Controller, error) {
+	return logarchive.New(logarchive.Config{
+		Pods:     cc.KubeInformers.Core().V1().Pods(),
+		Archiver: logarchive.APIArchiver{Client: cc.MLClient},
 	})
 }

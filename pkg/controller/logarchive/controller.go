@@ -1,0 +1,168 @@
+package logarchive
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// Name is the controller's name, in logs and for the workqueue.
+const Name = "logarchive"
+
+// Config is what the controller needs.
+type Config struct {
+	// Pods is the informer of the pods the controllers made.
+	Pods coreinformers.PodInformer
+	// Archiver archives a pod's logs.
+	Archiver Archiver
+}
+
+// Controller archives the logs of every pod of an ml.example.io object
+// once the pod has ended (succeeded or failed), once per pod.
+type Controller struct {
+	pods     corelisters.PodLister
+	synced   cache.InformerSynced
+	archiver Archiver
+	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
+
+	mu       sync.Mutex
+	archived map[types.UID]bool
+}
+
+// New returns the controller and registers its event handlers.
+func New(c Config) (*Controller, error) {
+	ctrl := &Controller{
+		pods:     c.Pods.Lister(),
+		synced:   c.Pods.Informer().HasSynced,
+		archiver: c.Archiver,
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
+			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name},
+		),
+		archived: map[types.UID]bool{},
+	}
+	_, err := c.Pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctrl.onPod,
+		UpdateFunc: func(_, obj any) { ctrl.onPod(obj) },
+		DeleteFunc: ctrl.forget,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ctrl, nil
+}
+
+// ended says whether a pod has ended: no container will write again.
+func ended(pod *corev1.Pod) bool {
+	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+}
+
+func (c *Controller) onPod(obj any) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok || !ended(pod) {
+		return
+	}
+	if _, _, ours := ownerOf(pod); !ours {
+		return
+	}
+	c.mu.Lock()
+	done := c.archived[pod.UID]
+	c.mu.Unlock()
+	if !done {
+		c.queue.Add(cache.MetaObjectToName(pod))
+	}
+}
+
+func (c *Controller) forget(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		c.mu.Lock()
+		delete(c.archived, pod.UID)
+		c.mu.Unlock()
+	}
+}
+
+// Run waits for the cache, then runs workers until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx).WithValues("controller", Name)
+	ctx = klog.NewContext(ctx, logger)
+	logger.Info("Starting controller", "workers", workers)
+	defer logger.Info("Stopped controller")
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer c.queue.ShutDown()
+	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced) {
+		return
+	}
+	for range workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) runWorker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(key)
+	if err := c.sync(ctx, key); err != nil {
+		utilruntime.HandleErrorWithContext(ctx, err, "Archiving pod logs failed, retrying", "pod", key)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	return true
+}
+
+// sync archives the logs of an ended pod once.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
+	pod, err := c.pods.Pods(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	kind, owner, ok := ownerOf(pod)
+	if !ok || !ended(pod) {
+		return nil
+	}
+	c.mu.Lock()
+	done := c.archived[pod.UID]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	err = c.archiver.Archive(ctx, kind, pod.Namespace, owner, pod.Name, string(pod.UID))
+	switch {
+	case apierrors.IsNotFound(err), apierrors.IsConflict(err):
+		// The pod or its owner is gone, or the pod was replaced.
+	case err != nil:
+		return err
+	}
+	klog.FromContext(ctx).V(2).Info("Archived pod logs", "pod", klog.KObj(pod), "owner", owner, "kind", kind.Kind)
+	c.mu.Lock()
+	c.archived[pod.UID] = true
+	c.mu.Unlock()
+	return nil
+}
