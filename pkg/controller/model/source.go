@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
@@ -62,4 +63,24 @@ func resolveSource(src mlv1alpha1.ModelSource, namespace string, jobs mllisters.
 		Reason:  ReasonResolved,
 		Message: fmt.Sprintf("Serving %s, the output of TrainingJob %s", job.Spec.OutputURI, name),
 	}, nil
+}
+
+// keepResolved keeps serving what a model's TrainingJob source resolved to
+// once that job is gone: a job is often deleted after it ended (its
+// ttlSecondsAfterFinished), and its output stays where it was. It applies
+// while the spec is the one the stored resolution was made for (the
+// SourceResolved condition is true for the current generation).
+func keepResolved(m *mlv1alpha1.Model, r resolution) resolution {
+	if r.Reason != ReasonTrainingJobNotFound || m.Status.ModelURI == "" {
+		return r
+	}
+	c := meta.FindStatusCondition(m.Status.Conditions, ConditionSourceResolved)
+	if c == nil || c.Status != "True" || c.ObservedGeneration != m.Generation {
+		return r
+	}
+	return resolution{
+		URI:     m.Status.ModelURI,
+		Reason:  ReasonResolved,
+		Message: fmt.Sprintf("Serving %s, the output of TrainingJob %s, which is gone", m.Status.ModelURI, m.Spec.Source.TrainingJobRef.Name),
+	}
 }

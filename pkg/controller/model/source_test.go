@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
@@ -53,5 +56,34 @@ func TestResolveSource(t *testing.T) {
 				t.Errorf("resolution (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestKeepResolved checks that a model keeps serving the output of a
+// TrainingJob deleted after it succeeded, but not after its spec changed.
+func TestKeepResolved(t *testing.T) {
+	f := newFixture(t, makeModel("a").fromJob("train").obj(), job("train", mlv1alpha1.TrainingJobSucceeded, "s3://out/train"))
+	f.sync()
+	if got := f.model().Status.ModelURI; got != "s3://out/train" {
+		t.Fatalf("status.modelURI = %q", got)
+	}
+	if err := f.ml.MlV1alpha1().TrainingJobs("ns").Delete(f.ctx, "train", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	m := f.model()
+	c := meta.FindStatusCondition(m.Status.Conditions, ConditionSourceResolved)
+	if m.Status.ModelURI != "s3://out/train" || c == nil || c.Status != metav1.ConditionTrue || m.Status.Phase == mlv1alpha1.ModelPending {
+		t.Errorf("after the job was deleted: %+v", m.Status)
+	}
+	if got := env(f.deployment("a").Spec.Template.Spec.Containers[0], "ML_MODEL_URI"); got != "s3://out/train" {
+		t.Errorf("ML_MODEL_URI = %q", got)
+	}
+
+	// A new spec needs its source again.
+	f.update(func(m *mlv1alpha1.Model) { m.Spec.Replicas = ptr.To[int32](2) })
+	f.sync()
+	if c := meta.FindStatusCondition(f.model().Status.Conditions, ConditionSourceResolved); c.Status != metav1.ConditionFalse || c.Reason != ReasonTrainingJobNotFound {
+		t.Errorf("SourceResolved after a spec change without the job = %+v", c)
 	}
 }

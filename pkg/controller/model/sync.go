@@ -111,6 +111,7 @@ func (c *Controller) resolve(s *syncState) error {
 	if s.source, err = resolveSource(m.Spec.Source, m.Namespace, c.jobs); err != nil {
 		return err
 	}
+	s.source = keepResolved(m, s.source)
 	percent := int32(0)
 	if m.Spec.Canary != nil {
 		if s.canarySource, err = resolveSource(m.Spec.Canary.Source, m.Namespace, c.jobs); err != nil {
