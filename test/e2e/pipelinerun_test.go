@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,18 +163,93 @@ func taskStatus(t *testing.T, run *mlv1alpha1.PipelineRun, name string) mlv1alph
 	return mlv1alpha1.PipelineTaskStatus{}
 }
 
-// runPods returns the pods of a run by name.
-func (e plrEnv) runPods(ctx context.Context, t *testing.T, run string) map[string]corev1.Pod {
+// podRecorder keeps the last state of every pod of a namespace that a
+// watch saw, deleted ones included: the controller deletes the pods of a
+// run once it ended.
+type podRecorder struct {
+	mu   sync.Mutex
+	pods map[string]corev1.Pod
+}
+
+// recordPods watches the pods of the test's namespace until the test ends.
+func (e plrEnv) recordPods(ctx context.Context, t *testing.T) *podRecorder {
+	t.Helper()
+	r := &podRecorder{pods: map[string]corev1.Pod{}}
+	w, err := e.kube.CoreV1().Pods(e.ns).Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("watch pods: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	go func() {
+		for ev := range w.ResultChan() {
+			if p, ok := ev.Object.(*corev1.Pod); ok {
+				r.mu.Lock()
+				r.pods[p.Name] = *p
+				r.mu.Unlock()
+			}
+		}
+	}()
+	return r
+}
+
+// runPods returns the pods of a run the recorder saw, by name.
+func (r *podRecorder) runPods(run string) map[string]corev1.Pod {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pods := map[string]corev1.Pod{}
+	for name, p := range r.pods {
+		if p.Labels[mlv1alpha1.PipelineRunNameLabel] == run {
+			pods[name] = p
+		}
+	}
+	return pods
+}
+
+// waitTerminated waits until the recorder saw n pods of run terminated.
+func (r *podRecorder) waitTerminated(ctx context.Context, t *testing.T, run string, n int) {
+	t.Helper()
+	terminated := 0
+	err := wait.PollUntilContextTimeout(ctx, framework.PollInterval, shortTimeout, true, func(context.Context) (bool, error) {
+		terminated = 0
+		for _, p := range r.runPods(run) {
+			for _, s := range p.Status.ContainerStatuses {
+				if s.State.Terminated != nil {
+					terminated++
+				}
+			}
+		}
+		return terminated >= n, nil
+	})
+	if err != nil {
+		t.Fatalf("saw %d terminated pods of %s, want %d", terminated, run, n)
+	}
+}
+
+// livePods returns the names of the pods of a run that exist now.
+func (e plrEnv) livePods(ctx context.Context, t *testing.T, run string) []string {
 	t.Helper()
 	list, err := e.kube.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{LabelSelector: mlv1alpha1.PipelineRunNameLabel + "=" + run})
 	if err != nil {
 		t.Fatalf("list pods of %s: %v", run, err)
 	}
-	pods := map[string]corev1.Pod{}
+	var names []string
 	for _, p := range list.Items {
-		pods[p.Name] = p
+		names = append(names, p.Name)
 	}
-	return pods
+	return names
+}
+
+// waitPodsDeleted waits until the pods of an ended run are gone.
+func (e plrEnv) waitPodsDeleted(ctx context.Context, t *testing.T, run string) {
+	t.Helper()
+	var left []string
+	err := wait.PollUntilContextTimeout(ctx, framework.PollInterval, runTimeout, true, func(ctx context.Context) (bool, error) {
+		left = e.livePods(ctx, t, run)
+		return len(left) == 0, nil
+	})
+	if err != nil {
+		t.Errorf("pods of the ended run %s not deleted: %v", run, left)
+	}
 }
 
 // finishedAt is when a pod's task container terminated.
@@ -222,6 +298,7 @@ func testDiamond(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	var pl mlv1alpha1.Pipeline
 	readExample(t, "pipeline.yaml", &pl)
 	var run mlv1alpha1.PipelineRun
@@ -249,7 +326,11 @@ func testDiamond(t *testing.T) {
 			t.Errorf("condition %s not true: %+v", c, done.Status.Conditions)
 		}
 	}
-	pods := e.runPods(ctx, t, run.Name)
+	// Once the run ended its pods are deleted (their logs archived); the
+	// recorder keeps their last state.
+	e.waitPodsDeleted(ctx, t, run.Name)
+	rec.waitTerminated(ctx, t, run.Name, 5)
+	pods := rec.runPods(run.Name)
 	pod := func(task string) corev1.Pod {
 		t.Helper()
 		p, ok := pods[pipeline.PodName(run.Name, task, 1)]
@@ -317,6 +398,7 @@ func testWhenFalse(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	check := plrTask("check")
 	check.Outputs = outputs("status")
 	simulate(&check, 0, "200ms", "status=corrupt-images")
@@ -335,7 +417,7 @@ func testWhenFalse(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", task, got, s.Message, w)
 		}
 	}
-	pods := e.runPods(ctx, t, run.Name)
+	pods := rec.runPods(run.Name)
 	for _, skipped := range []string{"evaluate", "report"} {
 		if _, ok := pods[pipeline.PodName(run.Name, skipped, 1)]; ok {
 			t.Errorf("skipped task %s has a pod", skipped)
@@ -348,6 +430,7 @@ func testRetry(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	flaky := plrTask("flaky")
 	flaky.Outputs = outputs("result")
 	simulate(&flaky, 0, "200ms", "result=42")
@@ -370,7 +453,7 @@ func testRetry(t *testing.T) {
 	if first.CompletionTime == nil || second.StartTime == nil || second.StartTime.Sub(first.CompletionTime.Time) < time.Second {
 		t.Errorf("the retry started at %v, less than the 2s backoff after the failure at %v", second.StartTime, first.CompletionTime)
 	}
-	pods := e.runPods(ctx, t, run.Name)
+	pods := rec.runPods(run.Name)
 	if p, ok := pods[first.PodName]; !ok || p.Status.Phase != corev1.PodFailed {
 		t.Errorf("first attempt's pod: %v %s, want it kept and Failed", ok, p.Status.Phase)
 	}
@@ -384,6 +467,7 @@ func testForEach(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	fit := plrTask("fit", "--lr=$(item)")
 	fit.ForEach = &mlv1alpha1.ForEach{From: "$(params.learning-rates)"}
 	fit.Outputs = outputs("loss")
@@ -396,7 +480,7 @@ func testForEach(t *testing.T) {
 	run.Spec.Params = []mlv1alpha1.Param{{Name: "learning-rates", Value: `["0.1","0.03","0.01","0.003","0.001"]`}}
 	run = e.create(ctx, t, run)
 	done := e.waitEnded(ctx, t, run.Name, runTimeout, mlv1alpha1.PipelineRunSucceeded)
-	pods := e.runPods(ctx, t, run.Name)
+	pods := rec.runPods(run.Name)
 	var fitPods []string
 	for name, p := range pods {
 		if p.Labels[mlv1alpha1.PipelineTaskLabel] == "fit" {
@@ -432,6 +516,7 @@ func testCancel(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	long := plrTask("long")
 	simulate(&long, 0, "10m", "")
 	next := plrTask("next")
@@ -461,13 +546,12 @@ func testCancel(t *testing.T) {
 	if !meta.IsStatusConditionTrue(done.Status.Conditions, "Failed") {
 		t.Errorf("conditions %+v, want Failed true for a canceled run", done.Status.Conditions)
 	}
-	pods := e.runPods(ctx, t, run.Name)
+	pods := rec.runPods(run.Name)
 	if got := pods[pipeline.PodName(run.Name, "cleanup", 1)].Spec.Containers[0].Args; !slices.Equal(got, []string{"Canceled"}) {
 		t.Errorf("cleanup args %q, want $(run.status) Canceled", got)
 	}
 	err = wait.PollUntilContextTimeout(ctx, framework.PollInterval, shortTimeout, true, func(ctx context.Context) (bool, error) {
-		_, ok := e.runPods(ctx, t, run.Name)[longPod]
-		return !ok, nil
+		return !slices.Contains(e.livePods(ctx, t, run.Name), longPod), nil
 	})
 	if err != nil {
 		t.Errorf("pod %s of the canceled task is still there", longPod)
@@ -480,6 +564,7 @@ func testCache(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t, 2*runTimeout+shortTimeout)
 	e := newPLREnv(t)
+	rec := e.recordPods(ctx, t)
 	prep := plrTask("prep", "--size=10")
 	prep.Outputs = outputs("uri")
 	simulate(&prep, 0, "200ms", "uri=s3://data/10")
@@ -501,7 +586,7 @@ func testCache(t *testing.T) {
 	if got := taskStatus(t, done, "train").Outputs; !slices.Equal(got, []mlv1alpha1.Param{{Name: "model", Value: "s3://models/10"}}) {
 		t.Errorf("cached outputs %v", got)
 	}
-	if pods := e.runPods(ctx, t, second.Name); len(pods) != 0 {
+	if pods := rec.runPods(second.Name); len(pods) != 0 {
 		t.Errorf("the cached run has %d pods", len(pods))
 	}
 
@@ -509,7 +594,7 @@ func testCache(t *testing.T) {
 	noCache.Spec.Cache = ptr.To(false)
 	e.create(ctx, t, noCache)
 	e.waitEnded(ctx, t, noCache.Name, runTimeout, mlv1alpha1.PipelineRunSucceeded)
-	if pods := e.runPods(ctx, t, noCache.Name); len(pods) != 2 {
+	if pods := rec.runPods(noCache.Name); len(pods) != 2 {
 		t.Errorf("the run with cache: false has %d pods, want 2", len(pods))
 	}
 }

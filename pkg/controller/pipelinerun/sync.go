@@ -3,6 +3,8 @@ package pipelinerun
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -120,11 +123,15 @@ func (c *Controller) writeStatus(ctx context.Context, stored *mlv1alpha1.Pipelin
 	return nil
 }
 
-// expire deletes a finished run ttlSecondsAfterFinished after it ended,
-// if it is still the version the decision was made on, and otherwise asks
-// for a sync at that time. The pods of its tasks are kept until then, so
-// that their logs can be read.
+// expire acts on a run whose end is stored: it deletes the pods of its
+// tasks (the runtime archives their logs first, so the log subresource
+// still serves them), and deletes the run ttlSecondsAfterFinished after
+// it ended, if it is still the version the decision was made on, and
+// otherwise asks for a sync at that time.
 func (c *Controller) expire(ctx context.Context, key cache.ObjectName, run *mlv1alpha1.PipelineRun, now time.Time) error {
+	if err := c.deletePods(ctx, run); err != nil {
+		return err
+	}
 	ttl := run.Spec.TTLSecondsAfterFinished
 	if ttl == nil {
 		return nil
@@ -148,4 +155,43 @@ func (c *Controller) expire(ctx context.Context, key cache.ObjectName, run *mlv1
 	}
 	klog.FromContext(ctx).V(2).Info("Deleted PipelineRun after ttlSecondsAfterFinished", "ttlSecondsAfterFinished", *ttl)
 	return nil
+}
+
+// deletePods deletes the pods of an ended run that are not going already.
+func (c *Controller) deletePods(ctx context.Context, run *mlv1alpha1.PipelineRun) error {
+	owner := ownerOf(run)
+	replicas, err := c.runtime.ListReplicas(owner)
+	if err != nil {
+		return fmt.Errorf("list pods of %s: %w", klog.KObj(run), err)
+	}
+	var doomed []workload.ReplicaStatus
+	for _, r := range replicas {
+		if !r.Terminating {
+			doomed = append(doomed, r)
+		}
+	}
+	if len(doomed) == 0 {
+		return nil
+	}
+	var mu sync.Mutex
+	var deleted []string
+	var errs []error
+	workqueue.ParallelizeUntil(ctx, DefaultCreateParallelism, len(doomed), func(i int) {
+		err := c.runtime.DeleteReplica(ctx, owner, doomed[i].Name, doomed[i].UID)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		deleted = append(deleted, doomed[i].Name)
+	})
+	if len(deleted) > 0 {
+		slices.Sort(deleted)
+		c.recorder.Eventf(run, corev1.EventTypeNormal, EventSuccessfulDelete, "Deleted %s: the run has ended and their logs are archived", podList(deleted))
+	}
+	if len(errs) > 0 {
+		c.recorder.Eventf(run, corev1.EventTypeWarning, EventFailedDelete, "Error deleting %d pods: %v", len(errs), errs[0])
+	}
+	return utilerrors.NewAggregate(errs)
 }

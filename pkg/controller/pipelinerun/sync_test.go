@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,12 +108,22 @@ func TestSyncDiamond(t *testing.T) {
 	if got := f.eventReasons(); !slices.Contains(got, string(mlv1alpha1.PipelineRunSucceeded)) {
 		t.Errorf("events %v, want Succeeded", got)
 	}
-	// Nothing changes any more: no write.
+	if len(f.podNames()) != 5 {
+		t.Errorf("pods %v, want all 5 kept until the end is stored", f.podNames())
+	}
+	// Once the end is stored, the pods go (their logs archived by the
+	// runtime first); the status does not change any more.
 	f.mustSync("r")
 	for _, a := range f.ml.Actions() {
 		if a.GetVerb() == "update" {
 			t.Errorf("sync of an ended run wrote: %v", a)
 		}
+	}
+	if got := f.podNames(); len(got) != 0 {
+		t.Errorf("pods %v left after the run ended", got)
+	}
+	if got := f.events(); len(got) != 1 || !strings.Contains(got[0], "Deleted pods "+podName("r", "evaluate")+", ") {
+		t.Errorf("events %v, want one deletion of the 5 pods", got)
 	}
 }
 
