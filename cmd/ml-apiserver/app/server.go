@@ -109,6 +109,10 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
+	if rt != nil && config.ExtraConfig.LogSource == nil {
+		// Live logs come from the local processes' log files.
+		config.ExtraConfig.LogSource = rt.LogSource()
+	}
 	server, err := config.Complete().New()
 	if err != nil {
 		return err

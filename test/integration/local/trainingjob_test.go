@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,61 @@ func TestReplicaWithoutCommandFails(t *testing.T) {
 	failed := waitJob(t, ns, "image-only", time.Minute, phase(mlv1alpha1.TrainingJobFailed))
 	if failed.Status.Failed != 1 {
 		t.Errorf("failed replicas %d, want 1", failed.Status.Failed)
+	}
+}
+
+// The log subresource serves the processes' output while they run and
+// after they ended.
+func TestLogs(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
+	ctx := context.Background()
+	job := &mlv1alpha1.TrainingJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "talker"},
+		Spec: mlv1alpha1.TrainingJobSpec{
+			Replicas: ptr.To[int32](2),
+			// The replicas are removed once the job ended: their logs must
+			// be archived first.
+			CleanPodPolicy: mlv1alpha1.CleanPodPolicyAll,
+			ContainerSpec: mlv1alpha1.ContainerSpec{
+				Image:   "ignored",
+				Command: []string{"sh", "-c"},
+				Args:    []string{`for i in 1 2 3; do echo "step=$i replica=$(ML_REPLICA_INDEX)"; sleep 0.5; done`},
+			},
+		},
+	}
+	if _, err := jobs.Create(ctx, job, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, ns, "talker", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+	// Following replica 1 from the start ends when it ends.
+	follow, err := server.Clientset().MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name("talker").SubResource("log").
+		Param("follow", "true").Param("replica", "1").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	if got, want := string(follow), "step=1 replica=1\nstep=2 replica=1\nstep=3 replica=1\n"; got != want {
+		t.Errorf("followed log of replica 1:\n%s\nwant:\n%s", got, want)
+	}
+	waitJob(t, ns, "talker", time.Minute, phase(mlv1alpha1.TrainingJobSucceeded))
+	replicas := filepath.Join(server.DataDir, "workloads", "replicas", ns)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if entries, _ := os.ReadDir(replicas); len(entries) == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if entries, _ := os.ReadDir(replicas); len(entries) != 0 {
+		t.Fatalf("replicas left after the job ended with cleanPodPolicy All: %v", entries)
+	}
+	all, err := server.Clientset().MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name("talker").SubResource("log").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("log after the end: %v", err)
+	}
+	for _, want := range []string{"[replica-0] step=3 replica=0\n", "[replica-1] step=1 replica=1\n"} {
+		if !strings.Contains(string(all), want) {
+			t.Errorf("merged log lacks %q:\n%s", want, all)
+		}
 	}
 }
