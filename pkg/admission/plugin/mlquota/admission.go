@@ -15,9 +15,9 @@
 // The sum is not taken from informers, which would let concurrent
 // requests each see the same room: every charge is a compare-and-swap on
 // the namespace's usage record (see record.go). Usage is released at once
-// when an object is deleted, and a reconciler recomputes every record from
-// the objects periodically, dropping objects that are gone or finished and
-// charges of requests that failed after admission.
+// when an object is deleted, and a reconciler recounts every record from
+// the objects periodically, so objects that are gone, finished or shrunk,
+// and requests that failed after admission, hold nothing.
 //
 // It needs the core Kubernetes API (ResourceQuotas and a place for the
 // record), so it runs in aggregated mode only.
@@ -35,6 +35,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -191,8 +192,12 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	}
 	namespace, key := a.GetNamespace(), entryKey(gr.Resource, a.GetName())
 	if a.GetOperation() == admission.Delete {
-		if !a.IsDryRun() {
-			p.release(ctx, namespace, key)
+		old, ok := a.GetOldObject().(metaObject)
+		// An object already being deleted released what it held when its
+		// deletion began.
+		if ok && !a.IsDryRun() && old.GetDeletionTimestamp() == nil {
+			s, _ := shapeOf(old)
+			p.release(ctx, namespace, key, s.charge())
 		}
 		return nil
 	}
@@ -235,16 +240,17 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 			uid = m.GetUID()
 		}
 	}
-	want := newShape.charge()
-	if a.GetOperation() == admission.Update && !increases(want, oldShape.charge()) {
+	want, old := newShape.charge(), oldShape.charge()
+	if a.GetOperation() == admission.Update && !increases(want, old) {
 		return nil // the reconciler records decreases
 	}
-	return p.charge(ctx, a, key, uid, newShape, want, limits)
+	return p.charge(ctx, a, key, uid, newShape, want, old, limits)
 }
 
 type metaObject interface {
 	runtime.Object
 	GetUID() types.UID
+	GetDeletionTimestamp() *metav1.Time
 }
 
 // increases says whether c holds more than old of anything.
@@ -284,9 +290,9 @@ func (p *Plugin) limits(namespace string) ([]limit, error) {
 	return out, nil
 }
 
-// charge records what the object at key holds, if it fits, by
-// compare-and-swap on the usage record.
-func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s shape, want charge, limits []limit) error {
+// charge records that the object at key now holds want instead of old,
+// if it fits, by compare-and-swap on the usage record.
+func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s shape, want, old charge, limits []limit) error {
 	namespace := a.GetNamespace()
 	for attempt := 1; ; attempt++ {
 		rec, err := p.readRecord(ctx, namespace)
@@ -294,23 +300,18 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 			return apierrors.NewInternalError(err)
 		}
 		if rec.stored == nil {
-			// First charge in this namespace: start from what its objects hold.
-			for k, e := range p.liveEntries(namespace) {
-				rec.entries[k] = e
-			}
+			// First charge in this namespace: start from what its objects
+			// hold (an updated object's old charge among them).
+			rec.used = p.liveTotal(namespace)
 		}
-		held := rec.total(key)
-		prev := charge{}
-		if e, ok := rec.entries[key]; ok && (e.UID == "" || e.UID == uid) {
-			prev = e.charge()
-		}
+		others := rec.used.sub(old)
 		var exceeded []string
 		for _, l := range limits {
 			w, ok := want[l.key]
-			if p := prev[l.key]; !ok || p.Cmp(w) >= 0 {
+			if o := old[l.key]; !ok || o.Cmp(w) >= 0 {
 				continue // does not grow: never refused for it
 			}
-			h := held[l.key]
+			h := others[l.key]
 			total := h.DeepCopy()
 			total.Add(w)
 			if total.Cmp(l.hard) <= 0 {
@@ -330,11 +331,9 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 		if a.IsDryRun() {
 			return nil
 		}
-		if len(want) == 0 {
-			delete(rec.entries, key)
-		} else {
-			rec.entries[key] = newEntry(uid, want, p.now())
-		}
+		rec.used = others.add(want)
+		p.prunePending(rec)
+		rec.pending[key] = newEntry(uid, want, p.now())
 		err = p.writeRecord(ctx, rec)
 		switch {
 		case err == nil:
@@ -364,9 +363,9 @@ func sleep(ctx context.Context, attempt int) error {
 	}
 }
 
-// release drops the entry of a deleted object. A failure only delays the
-// release to the next reconcile.
-func (p *Plugin) release(ctx context.Context, namespace, key string) {
+// release gives back what a deleted object held. A failure only delays
+// the release to the next reconcile.
+func (p *Plugin) release(ctx context.Context, namespace, key string, held charge) {
 	logger := klog.FromContext(ctx)
 	for attempt := 1; attempt <= 20; attempt++ {
 		rec, err := p.readRecord(ctx, namespace)
@@ -374,10 +373,11 @@ func (p *Plugin) release(ctx context.Context, namespace, key string) {
 			logger.V(2).Info("Quota usage not released", "key", key, "err", err)
 			return
 		}
-		if _, ok := rec.entries[key]; !ok || rec.stored == nil {
+		if rec.stored == nil {
 			return
 		}
-		delete(rec.entries, key)
+		rec.used = rec.used.sub(held)
+		delete(rec.pending, key)
 		err = p.writeRecord(ctx, rec)
 		if err == nil || !isRace(err) {
 			if err != nil {

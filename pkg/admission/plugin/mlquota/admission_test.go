@@ -3,15 +3,17 @@ package mlquota
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -39,7 +41,7 @@ var recordOfNS = RecordPrefix + ns
 func quota(name string, hard ...string) *corev1.ResourceQuota {
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{}}}
 	for i := 0; i < len(hard); i += 2 {
-		q.Spec.Hard[corev1.ResourceName(hard[i])] = resource.MustParse(hard[i+1])
+		q.Spec.Hard[corev1.ResourceName(hard[i])] = apiresource.MustParse(hard[i+1])
 	}
 	return q
 }
@@ -112,22 +114,30 @@ func (f *fixture) do(t *testing.T, req admissiontest.Request) error {
 	return f.p.Validate(t.Context(), req.Attributes(), nil)
 }
 
-// held returns what the record says each object holds of key.
-func (f *fixture) held(t *testing.T, key corev1.ResourceName) map[string]string {
+// used returns what the record says the namespace's objects hold of key
+// ("" without a record), and the keys of its pending entries.
+func (f *fixture) used(t *testing.T, key corev1.ResourceName) (string, []string) {
 	t.Helper()
 	cm := f.cms.get(recordOfNS)
 	if cm == nil {
-		return nil
+		return "", nil
 	}
-	out := map[string]string{}
-	for k, v := range cm.Data {
-		var e entry
-		if err := json.Unmarshal([]byte(v), &e); err != nil {
-			t.Fatalf("entry %s: %v", k, err)
+	var used map[string]string
+	if err := json.Unmarshal([]byte(cm.Data["used"]), &used); err != nil {
+		t.Fatalf("used: %v", err)
+	}
+	var pending []string
+	for k := range cm.Data {
+		if p, ok := strings.CutPrefix(k, "pending."); ok {
+			pending = append(pending, p)
 		}
-		out[k] = e.Charge[string(key)]
 	}
-	return out
+	sort.Strings(pending)
+	q := used[string(key)]
+	if q == "" {
+		q = "0"
+	}
+	return q, pending
 }
 
 func wantCode(t *testing.T, err error, code int32, want ...string) {
@@ -155,7 +165,7 @@ func TestCreate(t *testing.T) {
 		job      *ml.TrainingJob
 		dryRun   bool
 		wantErr  []string
-		wantHeld map[string]string
+		wantUsed string // "" when no record is written
 	}{
 		"no quota: admitted, nothing recorded": {
 			job: withUID(gpuJob("big", 3, "4").Obj()),
@@ -166,7 +176,7 @@ func TestCreate(t *testing.T) {
 		},
 		"2 replicas x 4 GPUs against 8 fits": {
 			quotas: gpuQuota, job: withUID(gpuJob("fits", 2, "4").Obj()),
-			wantHeld: map[string]string{"trainingjobs.fits": "8"},
+			wantUsed: "8",
 		},
 		"what existing jobs hold counts when the record starts": {
 			quotas: gpuQuota, existing: []*ml.TrainingJob{withUID(gpuJob("old", 3, "2").Obj())},
@@ -181,7 +191,7 @@ func TestCreate(t *testing.T) {
 				withUID(gpuJob("parked", 8, "1").Suspend(true).Obj()),
 			},
 			job:      withUID(gpuJob("new", 2, "4").Obj()),
-			wantHeld: map[string]string{"trainingjobs.new": "8"},
+			wantUsed: "8",
 		},
 		"bare cpu counts requests": {
 			quotas:  []*corev1.ResourceQuota{quota("compute", "cpu", "1")},
@@ -219,8 +229,8 @@ func TestCreate(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
-			if diff := cmp.Diff(tc.wantHeld, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-				t.Errorf("record (-want +got):\n%s", diff)
+			if used, _ := f.used(t, "requests.nvidia.com/gpu"); used != tc.wantUsed {
+				t.Errorf("record says %q GPUs used, want %q", used, tc.wantUsed)
 			}
 		})
 	}
@@ -237,14 +247,16 @@ func TestNotReady(t *testing.T) {
 func TestUpdateScaleDelete(t *testing.T) {
 	running := withUID(gpuJob("j", 2, "1").Obj())
 	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "8")}, running)
+	wantUsed := func(want string) {
+		t.Helper()
+		if used, _ := f.used(t, "requests.nvidia.com/gpu"); used != want {
+			t.Fatalf("record says %s GPUs used, want %s", used, want)
+		}
+	}
 	if err := f.create(t, withUID(gpuJob("other", 2, "1").Obj()), false); err != nil {
 		t.Fatal(err)
 	}
-	// The record starts with what j holds (2) and other (2).
-	want := map[string]string{"trainingjobs.j": "2", "trainingjobs.other": "2"}
-	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-		t.Fatalf("record (-want +got):\n%s", diff)
-	}
+	wantUsed("4") // the record starts with what j holds (2), then other (2)
 
 	scaleReq := func(from, to int32) admissiontest.Request {
 		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Subresource: "scale", Kind: "Scale", Name: "j",
@@ -254,10 +266,7 @@ func TestUpdateScaleDelete(t *testing.T) {
 	if err := f.do(t, scaleReq(2, 6)); err != nil {
 		t.Fatalf("scale to 6: %v", err)
 	}
-	want["trainingjobs.j"] = "6"
-	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-		t.Fatalf("record after scale (-want +got):\n%s", diff)
-	}
+	wantUsed("8")
 
 	update := func(old, obj *ml.TrainingJob) admissiontest.Request {
 		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Kind: "TrainingJob", Name: obj.Name, Object: obj, Old: old}
@@ -272,13 +281,18 @@ func TestUpdateScaleDelete(t *testing.T) {
 		t.Error("a decrease wrote the record; the reconciler records decreases")
 	}
 
-	if err := f.do(t, admissiontest.Request{Operation: admission.Delete, Resource: "trainingjobs", Kind: "TrainingJob", Name: "j", Old: running}); err != nil {
+	scaled := withUID(gpuJob("j", 6, "1").Obj())
+	if err := f.do(t, admissiontest.Request{Operation: admission.Delete, Resource: "trainingjobs", Kind: "TrainingJob", Name: "j", Old: scaled}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	delete(want, "trainingjobs.j")
-	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-		t.Fatalf("record after delete (-want +got):\n%s", diff)
+	wantUsed("2")
+	// A second DELETE of an object already being deleted releases nothing.
+	terminating := withUID(gpuJob("other", 2, "1").Obj())
+	terminating.DeletionTimestamp = &metav1.Time{Time: f.now}
+	if err := f.do(t, admissiontest.Request{Operation: admission.Delete, Resource: "trainingjobs", Kind: "TrainingJob", Name: "other", Old: terminating}); err != nil {
+		t.Fatalf("delete: %v", err)
 	}
+	wantUsed("2")
 }
 
 // TestConcurrentCreates is the reason for the compare-and-swap: 20 requests
@@ -307,8 +321,8 @@ func TestConcurrentCreates(t *testing.T) {
 	if admitted != 10 {
 		t.Errorf("admitted %d of 20 against room for 10", admitted)
 	}
-	if got := len(f.held(t, "requests.nvidia.com/gpu")); got != 10 {
-		t.Errorf("record holds %d entries, want 10", got)
+	if used, pending := f.used(t, "requests.nvidia.com/gpu"); used != "10" || len(pending) != 10 {
+		t.Errorf("record says %s used with %d pending entries, want 10 and 10", used, len(pending))
 	}
 }
 
@@ -316,39 +330,66 @@ func TestReconcile(t *testing.T) {
 	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "100")},
 		withUID(gpuJob("running", 2, "1").Obj()),
 		withUID(gpuJob("finished", 4, "1").Phase(ml.TrainingJobSucceeded).Obj()),
-		withUID(gpuJob("unrecorded", 3, "1").Obj()),
+		withUID(gpuJob("scaled", 3, "1").Obj()),
 	)
-	// Admission charged these; then the record lost track of unrecorded.
-	for _, j := range []*ml.TrainingJob{gpuJob("running", 2, "1").Obj(), gpuJob("finished", 4, "1").Obj(), gpuJob("never-created", 5, "1").Obj()} {
-		if err := f.create(t, withUID(j), false); err != nil {
-			t.Fatal(err)
+	wantRecord := func(what, used string, pending ...string) {
+		t.Helper()
+		gotUsed, gotPending := f.used(t, "requests.nvidia.com/gpu")
+		if gotUsed != used || !cmp.Equal(gotPending, pending, cmpopts.EquateEmpty()) {
+			t.Errorf("%s: record says %s used, pending %v; want %s, pending %v", what, gotUsed, gotPending, used, pending)
 		}
 	}
-	rec, _ := f.p.readRecord(t.Context(), ns)
-	delete(rec.entries, "trainingjobs.unrecorded")
+	// Seeded from the informers: running 2 + scaled 3; finished holds nothing.
+	if err := f.create(t, withUID(gpuJob("never-created", 5, "1").Obj()), false); err != nil {
+		t.Fatal(err)
+	}
+	wantRecord("after a create", "10", "trainingjobs.never-created")
+
+	// The record drifts: a scale-up of "scaled" admitted but not yet seen
+	// by the informer, and a wrong total.
+	rec, err := f.p.readRecord(t.Context(), ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.used = charge{"requests.nvidia.com/gpu": apiresource.MustParse("50")}
+	rec.pending["trainingjobs.scaled"] = newEntry("uid-scaled", gpuShape(6).charge(), f.now)
 	if err := f.p.writeRecord(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}
-	young := f.now
-	f.now = young.Add(f.p.Grace / 2)
-	if err := f.create(t, withUID(gpuJob("in-flight", 1, "1").Obj()), false); err != nil {
+
+	f.now = f.now.Add(f.p.Grace / 2)
+	f.p.reconcileAll(t.Context())
+	// running 2 + scaled max(3 seen, 6 admitted) + never-created 5 in flight.
+	wantRecord("within the grace period", "13", "trainingjobs.never-created", "trainingjobs.scaled")
+
+	f.now = f.now.Add(f.p.Grace)
+	f.p.reconcileAll(t.Context())
+	wantRecord("after the grace period", "5")
+
+	// Without a quota the record goes, and a new quota starts afresh.
+	if err := f.p.client.CoreV1().ResourceQuotas(ns).Delete(t.Context(), "gpu", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	eventuallyNoQuota(t, f)
+	f.p.reconcileAll(t.Context())
+	if f.cms.get(recordOfNS) != nil {
+		t.Error("the record of a namespace without a quota was kept")
+	}
+}
 
-	f.now = young.Add(f.p.Grace)
-	f.p.reconcileAll(t.Context())
-	want := map[string]string{
-		"trainingjobs.running":    "2",
-		"trainingjobs.unrecorded": "3",
-		"trainingjobs.in-flight":  "1", // younger than the grace period
+func gpuShape(replicas int32) shape {
+	return shape{replicas: replicas, resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{gpu: apiresource.MustParse("1")}}}
+}
+
+// eventuallyNoQuota waits until the quota informer has seen the delete.
+func eventuallyNoQuota(t *testing.T, f *fixture) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if l, err := f.p.limits(ns); err == nil && len(l) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-		t.Errorf("record after reconcile (-want +got):\n%s", diff)
-	}
-	f.now = young.Add(2 * f.p.Grace)
-	f.p.reconcileAll(t.Context())
-	delete(want, "trainingjobs.in-flight")
-	if diff := cmp.Diff(want, f.held(t, "requests.nvidia.com/gpu")); diff != "" {
-		t.Errorf("record after the grace period (-want +got):\n%s", diff)
-	}
+	t.Fatal("the quota informer never saw the quota deleted")
 }

@@ -52,6 +52,17 @@ func installConfigMaps(c *fake.Clientset) *configMaps {
 			}
 			s.store(cm)
 			return true, cm.DeepCopy(), nil
+		case "delete":
+			a := action.(clienttesting.DeleteAction)
+			old, ok := s.items[a.GetName()]
+			if !ok {
+				return true, nil, apierrors.NewNotFound(configMapsResource, a.GetName())
+			}
+			if pre := a.GetDeleteOptions().Preconditions; pre != nil && pre.ResourceVersion != nil && *pre.ResourceVersion != old.ResourceVersion {
+				return true, nil, apierrors.NewConflict(configMapsResource, old.Name, errStale)
+			}
+			delete(s.items, a.GetName())
+			return true, nil, nil
 		case "update":
 			a := action.(clienttesting.UpdateAction)
 			cm := a.GetObject().(*corev1.ConfigMap).DeepCopy()

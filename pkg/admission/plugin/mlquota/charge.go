@@ -144,3 +144,49 @@ func (c charge) String() string {
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
 }
+
+// sub returns c minus d, never below zero.
+func (c charge) sub(d charge) charge {
+	out := charge{}
+	for k, v := range c {
+		q := v.DeepCopy()
+		if s, ok := d[k]; ok {
+			q.Sub(s)
+		}
+		if q.Sign() > 0 {
+			out[k] = q
+		}
+	}
+	return out
+}
+
+// max returns the larger of c and d for every key.
+func (c charge) max(d charge) charge {
+	out := charge{}
+	for k, v := range c {
+		out[k] = v.DeepCopy()
+	}
+	for k, v := range d {
+		if q, ok := out[k]; !ok || v.Cmp(q) > 0 {
+			out[k] = v.DeepCopy()
+		}
+	}
+	return out
+}
+
+// equal says whether c and d hold the same amounts.
+func (c charge) equal(d charge) bool {
+	for k, v := range c {
+		if w, ok := d[k]; !ok || v.Cmp(w) != 0 {
+			if ok || !v.IsZero() {
+				return false
+			}
+		}
+	}
+	for k, w := range d {
+		if _, ok := c[k]; !ok && !w.IsZero() {
+			return false
+		}
+	}
+	return true
+}

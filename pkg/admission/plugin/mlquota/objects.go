@@ -3,6 +3,7 @@ package mlquota
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -82,4 +83,60 @@ func (p *Plugin) liveEntries(namespace string) map[string]entry {
 		add("notebooks", o)
 	}
 	return entries
+}
+
+// liveTotal is what the namespace's objects hold, as the informers see them.
+func (p *Plugin) liveTotal(namespace string) charge {
+	total := charge{}
+	for _, e := range p.liveEntries(namespace) {
+		total = total.add(e.charge())
+	}
+	return total
+}
+
+// prunePending drops the pending entries of rec that no longer need
+// keeping: older than the grace period, or whose object the informers show
+// as admitted (same uid, same charge), so the total counts it already.
+func (p *Plugin) prunePending(rec *record) {
+	now := p.now()
+	for k, e := range rec.pending {
+		if now.Sub(e.At.Time) >= p.Grace {
+			delete(rec.pending, k)
+			continue
+		}
+		if live, ok := p.liveEntry(rec.namespace, k); ok && live.UID == e.UID && live.charge().equal(e.charge()) {
+			delete(rec.pending, k)
+		}
+	}
+}
+
+// liveEntry is what the object at key (<resource>.<name>) holds as the
+// informers see it; false when they do not show it.
+func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
+	resource, name, ok := strings.Cut(key, ".")
+	if !ok {
+		return entry{}, false
+	}
+	var obj runtime.Object
+	var err error
+	switch resource {
+	case "trainingjobs":
+		obj, err = p.jobs.TrainingJobs(namespace).Get(name)
+	case "models":
+		obj, err = p.models.Models(namespace).Get(name)
+	case "notebooks":
+		obj, err = p.notebooks.Notebooks(namespace).Get(name)
+	default:
+		return entry{}, false
+	}
+	if err != nil {
+		return entry{}, false
+	}
+	in, err := internal(obj)
+	if err != nil {
+		return entry{}, false
+	}
+	s, _ := shapeOf(in)
+	m := in.(metav1.Object)
+	return newEntry(m.GetUID(), s.charge(), m.GetCreationTimestamp().Time), true
 }

@@ -2,9 +2,8 @@ package mlquota
 
 import (
 	"context"
-	"maps"
 
-	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
@@ -40,42 +39,62 @@ func (p *Plugin) reconcileAll(ctx context.Context) {
 }
 
 // reconcileNamespace makes a namespace's record say what its objects hold
-// now: entries of objects that are gone (or were never created), or that
-// hold nothing any more (finished, suspended, stopped), are dropped;
-// charges that changed without admission (a decrease) are updated; objects
-// missing from the record are added. Entries younger than Grace are left
-// alone, as their request may still be in flight. A concurrent write makes
-// it give up until the next round.
+// now, as the informers show them, plus the charges admitted within the
+// grace period that the informers do not show yet (in flight). So objects
+// that are gone, finished (a TrainingJob that succeeded or failed), stopped
+// or shrunk give their quota back, and charges of requests that failed
+// after admission are forgotten. A record of a namespace without a quota
+// is deleted: a quota added later starts a fresh one from the objects. A
+// concurrent write makes it give up until the next round.
 func (p *Plugin) reconcileNamespace(ctx context.Context, namespace string) error {
 	rec, err := p.readRecord(ctx, namespace)
 	if err != nil || rec.stored == nil {
 		return err
 	}
-	live := p.liveEntries(namespace)
-	now := p.now()
-	entries := maps.Clone(rec.entries)
-	for k, e := range rec.entries {
-		if now.Sub(e.At.Time) < p.Grace {
-			continue
+	limits, err := p.limits(namespace)
+	if err != nil {
+		return err
+	}
+	if len(limits) == 0 {
+		rv := rec.stored.ResourceVersion
+		err := p.client.CoreV1().ConfigMaps(p.systemNamespace).Delete(ctx, rec.stored.Name, metav1.DeleteOptions{
+			Preconditions: &metav1.Preconditions{ResourceVersion: &rv},
+		})
+		if err != nil && !isRace(err) && !apierrors.IsNotFound(err) {
+			return err
 		}
-		l, ok := live[k]
-		switch {
-		case !ok:
-			delete(entries, k)
-		case l.UID != e.UID || !equality.Semantic.DeepEqual(l.charge(), e.charge()):
-			l.At = e.At
-			entries[k] = l
+		return nil
+	}
+
+	now := p.now()
+	live := p.liveEntries(namespace)
+	total := charge{}
+	pending := map[string]entry{}
+	for k, e := range rec.pending {
+		if now.Sub(e.At.Time) < p.Grace {
+			pending[k] = e
 		}
 	}
 	for k, l := range live {
-		if _, ok := rec.entries[k]; !ok && now.Sub(l.At.Time) >= p.Grace {
-			entries[k] = l
+		c := l.charge()
+		if e, ok := pending[k]; ok && e.UID == l.UID {
+			// An admitted change the informer may not show yet.
+			c = c.max(e.charge())
+			if l.charge().equal(e.charge()) {
+				delete(pending, k)
+			}
+		}
+		total = total.add(c)
+	}
+	for k, e := range pending {
+		if l, ok := live[k]; !ok || l.UID != e.UID {
+			total = total.add(e.charge()) // created, not seen yet
 		}
 	}
-	if equality.Semantic.DeepEqual(entries, rec.entries) {
+	if total.equal(rec.used) && len(pending) == len(rec.pending) {
 		return nil
 	}
-	rec.entries = entries
+	rec.used, rec.pending = total, pending
 	if err := p.writeRecord(ctx, rec); err != nil && !isRace(err) {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,11 +15,19 @@ import (
 )
 
 // The usage record of a namespace is a ConfigMap in the server's system
-// namespace, one key per object that holds quota. Every admission that
-// charges quota reads it, checks, and writes it back with the
-// resourceVersion it read (a compare-and-swap), retrying on conflict, so
-// concurrent requests, on one server or several, never both take the last
-// room. Users cannot edit it: it is outside their namespaces.
+// namespace holding what the namespace's objects hold in total ("used"),
+// like a ResourceQuota's status.used. Every admission that charges quota
+// reads it, checks, and writes it back with the resourceVersion it read (a
+// compare-and-swap), retrying on conflict, so concurrent requests, on one
+// server or several, never both take the last room. Users cannot edit it:
+// it is outside their namespaces.
+//
+// Next to the total, the record keeps the charges admitted lately whose
+// objects the informers do not show yet ("pending.<resource>.<name>"), so
+// that the reconciler, which recomputes the total from the informers, does
+// not forget requests in flight. A pending entry is dropped once the
+// informer shows its object as admitted, or after the grace period. The
+// record therefore stays small whatever the number of objects.
 const (
 	// RecordPrefix starts the name of every usage record; the namespace
 	// follows.
@@ -27,28 +36,36 @@ const (
 	RecordLabel = "ml.example.io/quota-usage"
 	// RecordNamespaceAnnotation names the namespace a record counts.
 	RecordNamespaceAnnotation = "ml.example.io/namespace"
+
+	usedKey       = "used"
+	pendingPrefix = "pending."
 )
 
-// entry is what one object holds, keyed <resource>.<name> in the record.
+// entry is the charge of one object admitted lately.
 type entry struct {
 	UID    types.UID         `json:"uid,omitempty"`
 	Charge map[string]string `json:"charge"`
-	// At is when the entry was last written by admission; the reconciler
-	// leaves younger entries alone, as their request may still be in flight.
+	// At is when admission wrote the entry.
 	At metav1.Time `json:"at"`
 }
 
 func newEntry(uid types.UID, c charge, now time.Time) entry {
-	e := entry{UID: uid, Charge: map[string]string{}, At: metav1.NewTime(now)}
-	for k, v := range c {
-		e.Charge[string(k)] = v.String()
-	}
-	return e
+	return entry{UID: uid, Charge: c.strings(), At: metav1.NewTime(now)}
 }
 
-func (e entry) charge() charge {
+func (e entry) charge() charge { return parseCharge(e.Charge) }
+
+func (c charge) strings() map[string]string {
+	out := make(map[string]string, len(c))
+	for k, v := range c {
+		out[string(k)] = v.String()
+	}
+	return out
+}
+
+func parseCharge(m map[string]string) charge {
 	c := charge{}
-	for k, v := range e.Charge {
+	for k, v := range m {
 		if q, err := resource.ParseQuantity(v); err == nil {
 			c[corev1.ResourceName(k)] = q
 		}
@@ -60,40 +77,41 @@ func (e entry) charge() charge {
 type record struct {
 	namespace string
 	// stored is the ConfigMap read, nil when there is none yet.
-	stored  *corev1.ConfigMap
-	entries map[string]entry
+	stored *corev1.ConfigMap
+	// used is what the namespace's objects hold.
+	used charge
+	// pending are the charges admitted lately, by <resource>.<name>.
+	pending map[string]entry
 }
 
 func recordName(namespace string) string { return RecordPrefix + namespace }
 
 func entryKey(resource, name string) string { return resource + "." + name }
 
-// total is what every entry but except holds.
-func (r *record) total(except string) charge {
-	sum := charge{}
-	for k, e := range r.entries {
-		if k != except {
-			sum = sum.add(e.charge())
-		}
-	}
-	return sum
-}
-
 // readRecord reads a namespace's record from kube-apiserver (never from a
 // cache: the compare-and-swap needs the latest resourceVersion).
 func (p *Plugin) readRecord(ctx context.Context, namespace string) (*record, error) {
+	r := &record{namespace: namespace, used: charge{}, pending: map[string]entry{}}
 	cm, err := p.client.CoreV1().ConfigMaps(p.systemNamespace).Get(ctx, recordName(namespace), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return &record{namespace: namespace, entries: map[string]entry{}}, nil
+		return r, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read quota usage record %s/%s: %w", p.systemNamespace, recordName(namespace), err)
 	}
-	r := &record{namespace: namespace, stored: cm, entries: map[string]entry{}}
+	r.stored = cm
+	var used map[string]string
+	if json.Unmarshal([]byte(cm.Data[usedKey]), &used) == nil {
+		r.used = parseCharge(used)
+	}
 	for k, v := range cm.Data {
+		key, ok := strings.CutPrefix(k, pendingPrefix)
+		if !ok {
+			continue
+		}
 		var e entry
 		if json.Unmarshal([]byte(v), &e) == nil {
-			r.entries[k] = e
+			r.pending[key] = e
 		}
 	}
 	return r, nil
@@ -117,15 +135,18 @@ func (p *Plugin) writeRecord(ctx context.Context, r *record) error {
 		cm.Annotations = map[string]string{}
 	}
 	cm.Annotations[RecordNamespaceAnnotation] = r.namespace
-	cm.Data = map[string]string{}
-	for k, e := range r.entries {
+	used, err := json.Marshal(r.used.strings())
+	if err != nil {
+		return err
+	}
+	cm.Data = map[string]string{usedKey: string(used)}
+	for k, e := range r.pending {
 		b, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
-		cm.Data[k] = string(b)
+		cm.Data[pendingPrefix+k] = string(b)
 	}
-	var err error
 	if r.stored == nil {
 		_, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Create(ctx, cm, metav1.CreateOptions{FieldManager: PluginName})
 	} else {
