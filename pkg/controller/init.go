@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"ml.example.io/ml-apiserver/pkg/controller/logarchive"
+	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	"ml.example.io/ml-apiserver/pkg/controller/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/controller/trainingjob"
 )
@@ -13,6 +14,7 @@ import (
 var initializers = map[string]InitFunc{
 	TrainingJobController: startTrainingJobController,
 	PipelineRunController: startPipelineRunController,
+	MetricsController:     startMetricsController,
 	LogArchiveController:  startLogArchiveController,
 }
 
@@ -35,6 +37,17 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,
 		FieldManager: FieldManager,
+	})
+}
+
+func startMetricsController(_ context.Context, cc Context) (Controller, error) {
+	return metricscollector.New(metricscollector.Config{
+		Jobs:   cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
+		Pods:   cc.KubeInformers.Core().V1().Pods(),
+		Logs:   metricscollector.KubeLogs{Client: cc.KubeClient},
+		API:    metricscollector.ClientAPI{Client: cc.MLClient},
+		Clock:  cc.Clock,
+		Access: &metricscollector.Access{Client: cc.KubeClient, FieldManager: FieldManager},
 	})
 }
 

@@ -19065,7 +19065,7 @@ func schema_pkg_apis_ml_v1alpha1_MetricsOptions(ref common.ReferenceCallback) co
 						SchemaProps: spec.SchemaProps{
 							Description: "MaxPoints downsamples every series to at most this many points (at least 4), keeping the first, last, minimum and maximum points; 0 returns every stored point.",
 							Type:        []string{"integer"},
-							Format:      "int32",
+							Format:      "int64",
 						},
 					},
 				},

@@ -86,7 +86,7 @@ type MetricsOptions struct {
 	// least 4), keeping the first, last, minimum and maximum points; 0
 	// returns every stored point.
 	// +optional
-	MaxPoints int32 `json:"maxPoints,omitempty"`
+	MaxPoints int64 `json:"maxPoints,omitempty"`
 }
 
 func init() {
