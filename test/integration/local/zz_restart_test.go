@@ -1,0 +1,51 @@
+package local
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/test/integration/framework"
+)
+
+// The documented rule: processes do not survive a restart of the server;
+// stopping the server stops them, and the controllers start the replicas
+// of running jobs again once it is back. (It runs last: it restarts the
+// package's server.)
+func TestServerRestartMidJob(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	if _, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, sleeper(ns, "survivor", dir, 1), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, ns, "survivor", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+	before := waitPIDs(t, dir, "replica-0")["replica-0"]
+	if err := os.Remove(filepath.Join(dir, "replica-0")); err != nil {
+		t.Fatal(err)
+	}
+
+	server.Stop()
+	if alive(before) {
+		t.Errorf("replica process %d outlived the server", before)
+	}
+	server.Restart()
+
+	after := waitPIDs(t, dir, "replica-0")["replica-0"]
+	if after == before || !alive(after) {
+		t.Errorf("after the restart the replica runs as pid %d (alive %v); before it was %d", after, alive(after), before)
+	}
+	job := waitJob(t, ns, "survivor", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+	if job.Status.Phase != mlv1alpha1.TrainingJobRunning {
+		t.Errorf("job phase %s after the restart", job.Status.Phase)
+	}
+	if err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Delete(ctx, "survivor", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitDead(t, "the restarted replica after delete", after)
+}
