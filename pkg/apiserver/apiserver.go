@@ -90,7 +90,7 @@ func (c completedConfig) New() (*Server, error) {
 	if err := c.installMetrics(s, storage); err != nil {
 		return nil, err
 	}
-	if err := c.installLogs(storage); err != nil {
+	if err := c.installLogs(s, storage); err != nil {
 		return nil, err
 	}
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
@@ -16,8 +17,8 @@ import (
 // installLogs adds the log subresources of TrainingJobs, PipelineRuns,
 // Models and Notebooks to storage: live logs from LogSource (or
 // kube-apiserver's pods/log through KubeClient), archived logs in an etcd
-// LogStore on the data etcd.
-func (c completedConfig) installLogs(storage map[string]rest.Storage) error {
+// LogStore on the data etcd, swept for logs of deleted objects.
+func (c completedConfig) installLogs(s *Server, storage map[string]rest.Storage) error {
 	deps := logs.Deps{Source: c.ExtraConfig.LogSource}
 	if deps.Source == nil && c.ExtraConfig.KubeClient != nil {
 		deps.Source = logs.NewKubernetesSource(c.ExtraConfig.KubeClient)
@@ -39,5 +40,12 @@ func (c completedConfig) installLogs(storage map[string]rest.Storage) error {
 	storage["pipelineruns/log"] = pipelinerunstorage.NewLogREST(run, deps)
 	storage["models/log"] = modelstorage.NewLogREST(model, deps)
 	storage["notebooks/log"] = notebookstorage.NewLogREST(notebook, deps)
+	if deps.Archive != nil {
+		objects := map[string]rest.Getter{"trainingjobs": job, "pipelineruns": run, "models": model, "notebooks": notebook}
+		return s.GenericAPIServer.AddPostStartHook("ml-log-archive-sweep", func(ctx genericapiserver.PostStartHookContext) error {
+			go logs.SweepOrphans(ctx, deps.Archive, objects, logs.DefaultSweepPeriod)
+			return nil
+		})
+	}
 	return nil
 }

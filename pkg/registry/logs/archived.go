@@ -28,16 +28,16 @@ func filterArchived(data []byte, tailLines, sinceSeconds *int64, timestamps bool
 		} else {
 			data = nil
 		}
-		ts, text := line, []byte(nil)
-		if sp := bytes.IndexByte(line, ' '); sp > 0 {
+		ts, text := []byte(nil), line
+		if sp := bytes.IndexByte(line, ' '); sp > 0 && looksLikeTimestamp(line[:sp]) {
 			ts, text = line[:sp], line[sp+1:]
 		}
-		if sinceSeconds != nil {
+		if sinceSeconds != nil && ts != nil {
 			if t, err := time.Parse(time.RFC3339Nano, string(ts)); err == nil && t.Before(since) {
 				continue
 			}
 		}
-		if timestamps || text == nil {
+		if timestamps {
 			out = append(out, line...)
 		} else {
 			out = append(out, text...)
@@ -74,4 +74,11 @@ func readArchived(rc io.ReadCloser, tailLines, sinceSeconds *int64, timestamps b
 		return nil, err
 	}
 	return io.NopCloser(bytes.NewReader(filterArchived(data, tailLines, sinceSeconds, timestamps, now))), nil
+}
+
+// looksLikeTimestamp says whether b starts like an RFC3339 time
+// (2006-01-02T...), cheaply: archived lines all have one, but a line the
+// source wrote without a newline may have been split.
+func looksLikeTimestamp(b []byte) bool {
+	return len(b) >= 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T'
 }

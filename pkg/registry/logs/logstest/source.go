@@ -101,14 +101,9 @@ func (s *Source) Write(ns, name, container, text string) {
 	s.cond.Broadcast()
 }
 
-// WriteBytes appends a block to a container's log as one entry: for
-// benchmarks, whose blocks hold many lines.
+// WriteBytes appends lines to a container's log, like Write.
 func (s *Source) WriteBytes(ns, name, container string, block []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l := s.pods[key(ns, name)].logs[container]
-	l.lines = append(l.lines, line{t: s.Now().UTC(), text: block})
-	s.cond.Broadcast()
+	s.Write(ns, name, container, string(block))
 }
 
 // End ends a container's log: followers reach its end, and the pod is
