@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -57,6 +59,11 @@ func (c *Controller) act(ctx context.Context, run *mlv1alpha1.PipelineRun, owner
 		if err == nil {
 			continue
 		}
+		if refused(err) {
+			// Creating it again would fail the same way: the next sync
+			// sees the attempt as failed, and retries apply.
+			c.createFailures.add(cache.ObjectName{Namespace: run.Namespace, Name: run.Name}, res.Create[i].PodName, err)
+		}
 		errs = append(errs, err)
 		// One event for the first failure is enough to tell why.
 		if failed == 0 {
@@ -84,4 +91,40 @@ func podList(names []string) string {
 		return "pods " + strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%d pods: %s and %d more", len(names), strings.Join(names[:maxEventNames], ", "), len(names)-maxEventNames)
+}
+
+// refused says whether the API refused a pod for what it is (invalid, or
+// forbidden by a policy or quota), rather than failing to store it.
+func refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err)
+}
+
+// createFailures remembers, per run, the pods whose creation was refused.
+type createFailures struct {
+	mu    sync.Mutex
+	byRun map[cache.ObjectName]map[string]string
+}
+
+func (f *createFailures) add(run cache.ObjectName, pod string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byRun == nil {
+		f.byRun = map[cache.ObjectName]map[string]string{}
+	}
+	if f.byRun[run] == nil {
+		f.byRun[run] = map[string]string{}
+	}
+	f.byRun[run][pod] = err.Error()
+}
+
+// take returns and forgets the refused pods of run, as failed replicas.
+func (f *createFailures) take(run cache.ObjectName) []workload.ReplicaStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []workload.ReplicaStatus
+	for pod, msg := range f.byRun[run] {
+		out = append(out, workload.ReplicaStatus{Name: pod, Phase: workload.PhaseFailed, Reason: ReasonCreateRefused, Message: msg})
+	}
+	delete(f.byRun, run)
+	return out
 }

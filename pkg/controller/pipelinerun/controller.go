@@ -74,6 +74,10 @@ type Controller struct {
 	cacheRetention   time.Duration
 	fieldManager     string
 	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+
+	// createFailures are the pods of each run that the API refused to
+	// create (invalid, forbidden), until the next sync reads them.
+	createFailures createFailures
 }
 
 // New returns the controller and registers its event handlers and index.

@@ -17,6 +17,9 @@ const (
 	ReasonSnapshotMissing = "SnapshotMissing"
 	// ReasonInvalidSnapshot: status.pipelineSpec cannot be read.
 	ReasonInvalidSnapshot = "InvalidSnapshot"
+	// ReasonCreateRefused: the API refused an attempt's pod (invalid,
+	// forbidden by a policy or a quota); the attempt failed.
+	ReasonCreateRefused = "CreateRefused"
 )
 
 // Reasons of events about the run's pods.

@@ -56,6 +56,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return fmt.Errorf("list pods of %s: %w", klog.KObj(stored), err)
 	}
 	pods := make(map[string]workload.ReplicaStatus, len(replicas))
+	for _, r := range c.createFailures.take(key) {
+		pods[r.Name] = r
+	}
 	for _, r := range replicas {
 		pods[r.Name] = r
 	}

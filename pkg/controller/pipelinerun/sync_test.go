@@ -2,6 +2,7 @@ package pipelinerun
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,8 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -273,5 +278,34 @@ func TestStatusSize500(t *testing.T) {
 	t.Logf("stored run of 500 tasks: %d bytes (%.0f%% of etcd's limit)", len(data), 100*float64(len(data))/etcdLimit)
 	if len(data) > etcdLimit/3 {
 		t.Errorf("the run takes %d bytes, more than a third of etcd's request limit of %d", len(data), etcdLimit)
+	}
+}
+
+// TestSyncCreateRefused fails the attempt of a pod the API refuses, so a
+// run never waits forever on a pod that cannot exist; retries apply.
+func TestSyncCreateRefused(t *testing.T) {
+	spec := mltesting.MakePipeline("p", "ns").Tasks(mltesting.MakeTask("bad").Retries(1).Obj()).Spec()
+	f := newFixture(t, makeRun(t, "r", spec))
+	f.kube.PrependReactor("create", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "r-bad-1", errors.New("exceeded quota: compute"))
+	})
+	if err := f.sync("r"); err == nil {
+		t.Fatal("sync succeeded while the pod was refused")
+	}
+	// The next sync fails the attempt and starts the retry (no backoff),
+	// whose pod is refused too.
+	if err := f.sync("r"); err == nil {
+		t.Fatal("sync succeeded while the retry's pod was refused")
+	}
+	if bad := f.run("r").Status.Tasks[0]; len(bad.Attempts) != 2 || !strings.Contains(bad.Attempts[0].Message, "exceeded quota") {
+		t.Fatalf("after a refused pod: %s/%s, attempts %+v", bad.Phase, bad.Reason, bad.Attempts)
+	}
+	f.mustSync("r")
+	run := f.run("r")
+	if bad := run.Status.Tasks[0]; bad.Phase != mlv1alpha1.TaskFailed || bad.Reason != ReasonCreateRefused || len(bad.Attempts) != 2 {
+		t.Errorf("after the retry: %s/%s with %d attempts, want Failed/%s after 2", bad.Phase, bad.Reason, len(bad.Attempts), ReasonCreateRefused)
+	}
+	if run.Status.Phase != mlv1alpha1.PipelineRunFailed {
+		t.Errorf("run %s, want Failed", run.Status.Phase)
 	}
 }
