@@ -30,6 +30,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -89,6 +90,10 @@ type Plugin struct {
 	notebooks       listers.NotebookLister
 	systemNamespace string
 	drained         <-chan struct{}
+
+	// cache holds the records as this server last wrote them, by namespace.
+	cacheMu sync.Mutex
+	cache   map[string]*corev1.ConfigMap
 
 	// ReconcileInterval and Grace tune the reconciler.
 	ReconcileInterval, Grace time.Duration
@@ -295,9 +300,13 @@ func (p *Plugin) limits(namespace string) ([]limit, error) {
 func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s shape, want, old charge, limits []limit) error {
 	namespace := a.GetNamespace()
 	for attempt := 1; ; attempt++ {
-		rec, err := p.readRecord(ctx, namespace)
-		if err != nil {
-			return apierrors.NewInternalError(err)
+		rec, cached := p.cachedRecord(namespace)
+		fromCache := cached && attempt == 1
+		if !fromCache {
+			var err error
+			if rec, err = p.readRecord(ctx, namespace); err != nil {
+				return apierrors.NewInternalError(err)
+			}
 		}
 		if rec.stored == nil {
 			// First charge in this namespace: start from what its objects
@@ -325,6 +334,9 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 			exceeded = append(exceeded, fmt.Sprintf("exceeded quota %q: %s requested %s (%s), other ml.example.io objects hold %s of %s, %s left",
 				l.quota, l.key, w.String(), s.perReplica(l.key), h.String(), l.hard.String(), left.String()))
 		}
+		if fromCache && (len(exceeded) > 0 || a.IsDryRun()) {
+			continue // answer only from the latest record
+		}
 		if len(exceeded) > 0 {
 			return admission.NewForbidden(a, fmt.Errorf("%s", strings.Join(exceeded, "; ")))
 		}
@@ -334,7 +346,7 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 		rec.used = others.add(want)
 		p.prunePending(rec)
 		rec.pending[key] = newEntry(uid, want, p.now())
-		err = p.writeRecord(ctx, rec)
+		err := p.writeRecord(ctx, rec)
 		switch {
 		case err == nil:
 			return nil

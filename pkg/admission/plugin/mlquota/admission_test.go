@@ -377,6 +377,34 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
+// TestStaleCache: a record this server cached but another server changed
+// since (here: released quota) is read again before a refusal.
+func TestStaleCache(t *testing.T) {
+	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "8")})
+	if err := f.create(t, withUID(gpuJob("a", 1, "4").Obj()), false); err != nil {
+		t.Fatal(err)
+	}
+	// Another server released a's quota.
+	cms := f.p.client.CoreV1().ConfigMaps(systemNS)
+	cm, err := cms.Get(t.Context(), recordOfNS, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data = map[string]string{"used": "{}"}
+	if _, err := cms.Update(t.Context(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if cached, ok := f.p.cachedRecord(ns); !ok || cached.used.equal(charge{}) {
+		t.Fatal("the test needs this server's cache to be stale")
+	}
+	if err := f.create(t, withUID(gpuJob("b", 2, "4").Obj()), false); err != nil {
+		t.Errorf("refused from a stale cache: %v", err)
+	}
+	if used, _ := f.used(t, "requests.nvidia.com/gpu"); used != "8" {
+		t.Errorf("record says %s used, want 8", used)
+	}
+}
+
 func gpuShape(replicas int32) shape {
 	return shape{replicas: replicas, resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{gpu: apiresource.MustParse("1")}}}
 }

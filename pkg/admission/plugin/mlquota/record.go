@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -88,18 +89,50 @@ func recordName(namespace string) string { return RecordPrefix + namespace }
 
 func entryKey(resource, name string) string { return resource + "." + name }
 
-// readRecord reads a namespace's record from kube-apiserver (never from a
-// cache: the compare-and-swap needs the latest resourceVersion).
+// readRecord reads a namespace's record from kube-apiserver (never from an
+// informer: the compare-and-swap needs the latest resourceVersion).
 func (p *Plugin) readRecord(ctx context.Context, namespace string) (*record, error) {
-	r := &record{namespace: namespace, used: charge{}, pending: map[string]entry{}}
 	cm, err := p.client.CoreV1().ConfigMaps(p.systemNamespace).Get(ctx, recordName(namespace), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return r, nil
+		return parseRecord(namespace, nil), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read quota usage record %s/%s: %w", p.systemNamespace, recordName(namespace), err)
 	}
-	r.stored = cm
+	return parseRecord(namespace, cm), nil
+}
+
+// cachedRecord is the record as this server last wrote it, if it did. It
+// saves a read when this server is the only writer; when it is stale, the
+// write conflicts and the request reads the record again.
+func (p *Plugin) cachedRecord(namespace string) (*record, bool) {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	cm, ok := p.cache[namespace]
+	if !ok {
+		return nil, false
+	}
+	return parseRecord(namespace, cm.DeepCopy()), true
+}
+
+func (p *Plugin) cacheRecord(namespace string, cm *corev1.ConfigMap) {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	if p.cache == nil {
+		p.cache = map[string]*corev1.ConfigMap{}
+	}
+	if cm == nil {
+		delete(p.cache, namespace)
+		return
+	}
+	p.cache[namespace] = cm
+}
+
+func parseRecord(namespace string, cm *corev1.ConfigMap) *record {
+	r := &record{namespace: namespace, stored: cm, used: charge{}, pending: map[string]entry{}}
+	if cm == nil {
+		return r
+	}
 	var used map[string]string
 	if json.Unmarshal([]byte(cm.Data[usedKey]), &used) == nil {
 		r.used = parseCharge(used)
@@ -114,7 +147,7 @@ func (p *Plugin) readRecord(ctx context.Context, namespace string) (*record, err
 			r.pending[key] = e
 		}
 	}
-	return r, nil
+	return r
 }
 
 // writeRecord writes r back: an update preconditioned on the
@@ -147,12 +180,22 @@ func (p *Plugin) writeRecord(ctx context.Context, r *record) error {
 		}
 		cm.Data[pendingPrefix+k] = string(b)
 	}
+	var written *corev1.ConfigMap
 	if r.stored == nil {
-		_, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Create(ctx, cm, metav1.CreateOptions{FieldManager: PluginName})
+		written, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Create(ctx, cm, metav1.CreateOptions{FieldManager: PluginName})
 	} else {
-		_, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: PluginName})
+		written, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: PluginName})
 	}
-	return err
+	if err != nil {
+		p.cacheRecord(r.namespace, nil)
+		if r.stored != nil && apierrors.IsNotFound(err) {
+			// Deleted since it was read: read again.
+			return apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, cm.Name, err)
+		}
+		return err
+	}
+	p.cacheRecord(r.namespace, written)
+	return nil
 }
 
 // isRace says whether err means another writer got there first.
