@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -104,5 +105,6 @@ func shorten(name string, n int) string {
 	}
 	sum := sha256.Sum256([]byte(name))
 	suffix := "-" + hex.EncodeToString(sum[:])[:10]
-	return name[:n-len(suffix)] + suffix
+	// A DNS label may not start after a "." with the "-" of the suffix.
+	return strings.TrimRight(name[:n-len(suffix)], ".-") + suffix
 }
