@@ -23,7 +23,7 @@ func computeStatus(s *syncState) {
 	st.ModelURI = s.source.URI
 	st.URL = ""
 	if s.serviceExists {
-		st.URL = URL(m)
+		st.URL = s.url
 	}
 	st.Replicas, st.ReadyReplicas, st.CanaryReplicas = 0, 0, 0
 	for _, set := range s.sets {
@@ -108,9 +108,9 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 		slices.Sort(waiting)
 		return mlv1alpha1.ModelLoading, false_, ReasonLoading, "Waiting for Deployment " + strings.Join(waiting, ", ")
 	}
-	msg := fmt.Sprintf("Serving at %s with %d replicas", URL(m), s.stable)
+	msg := fmt.Sprintf("Serving at %s with %d replicas", s.url, s.stable)
 	if s.hasCanary() {
-		msg = fmt.Sprintf("Serving at %s with %d stable and %d canary replicas", URL(m), s.stable, s.canary)
+		msg = fmt.Sprintf("Serving at %s with %d stable and %d canary replicas", s.url, s.stable, s.canary)
 	}
 	return mlv1alpha1.ModelReady, metav1.ConditionTrue, ReasonAvailable, msg
 }

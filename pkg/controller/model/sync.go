@@ -35,6 +35,8 @@ type syncState struct {
 
 	// Results of acting.
 	serviceExists bool
+	// url is where the Service serves the model.
+	url string
 	// changed are the Deployments created or updated now: their status
 	// in the cache is not theirs yet.
 	changed map[string]workload.SetChange
@@ -91,6 +93,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if s.source.resolved() {
 		errs = c.act(ctx, s, owner)
 	}
+	s.url = workload.ServiceURL(c.runtime, owner, stored.Name, port(stored))
 	computeStatus(s)
 	if err := c.writeStatus(ctx, stored, s); err != nil {
 		errs = append(errs, err)

@@ -31,7 +31,8 @@ const DefaultProbeTimeout = 5 * time.Second
 type JupyterProbe struct {
 	// Client sends the requests; nil uses one with DefaultProbeTimeout.
 	Client *http.Client
-	// BaseURL returns the notebook server's base URL; nil uses URL(nb).
+	// BaseURL returns the notebook server's base URL; nil uses the
+	// notebook's status.url, or URL(nb) before it has one.
 	BaseURL func(nb *mlv1alpha1.Notebook) string
 	// Clock tells the time of a busy kernel's activity.
 	Clock clock.PassiveClock
@@ -53,6 +54,9 @@ func (p *JupyterProbe) LastActivity(ctx context.Context, nb *mlv1alpha1.Notebook
 		client = &http.Client{Timeout: DefaultProbeTimeout}
 	}
 	base := URL(nb)
+	if nb.Status.URL != "" {
+		base = nb.Status.URL
+	}
 	if p.BaseURL != nil {
 		base = p.BaseURL(nb)
 	}

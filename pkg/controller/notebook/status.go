@@ -20,7 +20,7 @@ func computeStatus(s *syncState) {
 	st.Selector = Selector(nb.Name).String()
 	st.URL = ""
 	if s.serviceExists {
-		st.URL = URL(nb)
+		st.URL = s.url
 	}
 	st.Replicas, st.ReadyReplicas = 0, 0
 	if s.set != nil {
@@ -54,7 +54,7 @@ func readiness(s *syncState) (mlv1alpha1.NotebookPhase, metav1.ConditionStatus, 
 		}
 		return mlv1alpha1.NotebookStopped, f, ReasonStopped, msg
 	case s.set != nil && s.setChange == workload.SetUnchanged && s.set.Observed && s.set.Replicas == 1 && s.set.ReadyReplicas >= 1:
-		return mlv1alpha1.NotebookRunning, metav1.ConditionTrue, ReasonRunning, "Running at " + URL(s.nb)
+		return mlv1alpha1.NotebookRunning, metav1.ConditionTrue, ReasonRunning, "Running at " + s.url
 	case s.volume == nil || s.volume.Phase == workload.VolumePending:
 		return mlv1alpha1.NotebookPending, f, ReasonWaitingForVolume, fmt.Sprintf("Waiting for PersistentVolumeClaim %s to be bound", claim)
 	default:

@@ -36,6 +36,8 @@ type syncState struct {
 
 	// Results of acting.
 	serviceExists, volumeExists bool
+	// url is where the Service serves the notebook.
+	url string
 	setChange                   workload.SetChange
 	nameTaken                   error
 	// cull is the culling decision of a running notebook with an
@@ -83,6 +85,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 
 	errs := c.act(ctx, s, owner)
+	s.url = workload.ServiceURL(c.runtime, owner, stored.Name, port(stored))
 	computeStatus(s)
 	c.probeActivity(ctx, s)
 
