@@ -37,9 +37,9 @@ type syncState struct {
 	// Results of acting.
 	serviceExists, volumeExists bool
 	// url is where the Service serves the notebook.
-	url string
-	setChange                   workload.SetChange
-	nameTaken                   error
+	url       string
+	setChange workload.SetChange
+	nameTaken error
 	// cull is the culling decision of a running notebook with an
 	// idleTimeout, nil when none was taken.
 	cull         *cullDecision
