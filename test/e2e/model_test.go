@@ -163,7 +163,7 @@ func TestModel(t *testing.T) {
 		`{"spec":{"canary":{"source":{"uri":"s3://models/mnist/2"},"trafficPercent":34}}}`)
 	e.waitDeploymentReplicas(ctx, t, "mnist", 2)
 	e.waitDeploymentReplicas(ctx, t, "mnist-canary", 1)
-	m = e.waitModel(ctx, t, "mnist", "Ready with a canary", func(m *mlv1alpha1.Model) bool {
+	e.waitModel(ctx, t, "mnist", "Ready with a canary", func(m *mlv1alpha1.Model) bool {
 		return modelReady(3)(m) && m.Status.CanaryReplicas == 1 && m.Status.Replicas == 3
 	})
 	canary, err := e.kube.AppsV1().Deployments(e.ns).Get(ctx, "mnist-canary", metav1.GetOptions{})

@@ -42,7 +42,6 @@ type syncState struct {
 	changed map[string]workload.SetChange
 	// nameTaken is the error about a child name another object holds.
 	nameTaken error
-	events    []event
 }
 
 // event is an event to emit once the status was written.
