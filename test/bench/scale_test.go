@@ -15,6 +15,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
@@ -38,8 +39,8 @@ const (
 	scaleReplicas    = 2
 	// scaleCreators create the jobs concurrently, "at once".
 	scaleCreators = 32
-	// scalePodsPerNode is what local-up's kwok nodes allow.
-	scalePodsPerNode = 110
+	// scalePodsPerNode is what the benchmark's kwok nodes allow.
+	scalePodsPerNode = 1000
 	// scaleTimeout bounds one phase.
 	scaleTimeout = 30 * time.Minute
 )
@@ -69,9 +70,6 @@ func BenchmarkScale(b *testing.B) {
 		}
 		jobs = n
 	}
-	// Room for the pods of both phases, which stay.
-	nodes := (2*jobs*scaleReplicas)/scalePodsPerNode + 2
-	b.Setenv("KWOK_NODES", strconv.Itoa(nodes))
 	c := startLocalCluster(b)
 	ctx := context.Background()
 
@@ -90,6 +88,11 @@ func BenchmarkScale(b *testing.B) {
 	direct.TLSClientConfig.CAFile, direct.TLSClientConfig.CAData = c.env["ML_APISERVER_CA_FILE"], nil
 	direct.TLSClientConfig.ServerName = ""
 	s := &scaleRun{c: c, kube: kube, ml: ml, kubeMetrics: admin, mlMetrics: direct, jobs: jobs}
+	// Room for the pods of both phases, which stay.
+	nodes := (2*jobs*scaleReplicas)/scalePodsPerNode + 1
+	if err := s.addNodes(ctx, nodes); err != nil {
+		b.Fatalf("kwok nodes: %v", err)
+	}
 	ctrl := s.startController(ctx, b)
 
 	loadBefore := loadAverage()
@@ -109,7 +112,7 @@ func BenchmarkScale(b *testing.B) {
 	b.StopTimer()
 	batch, tj := results[len(results)-2], results[len(results)-1]
 	tj.peakRSS = ctrl.peakRSS()
-	reportScale(b, jobs, nodes, batch, tj, loadBefore, loadAverage())
+	reportScale(b, jobs, nodes+2, batch, tj, loadBefore, loadAverage())
 }
 
 // scaleRun is one cluster and its clients.
@@ -223,6 +226,47 @@ func (p *controllerProcess) peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// addNodes registers n more kwok nodes (local-up's two allow 110 pods
+// each) that take scalePodsPerNode pods, and waits until kwok made them
+// Ready.
+func (s *scaleRun) addNodes(ctx context.Context, n int) error {
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse("1000"),
+		corev1.ResourceMemory: resource.MustParse("4Ti"),
+		corev1.ResourcePods:   resource.MustParse(strconv.Itoa(scalePodsPerNode)),
+	}
+	for i := range n {
+		name := fmt.Sprintf("bench-node-%d", i)
+		node := &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{
+				Name:        name,
+				Annotations: map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+				Labels:      map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "type": "kwok"},
+			},
+			Status: corev1.NodeStatus{Allocatable: capacity, Capacity: capacity},
+		}
+		if _, err := s.kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+			return err
+		}
+	}
+	return wait.PollUntilContextTimeout(ctx, time.Second, 5*time.Minute, true, func(ctx context.Context) (bool, error) {
+		for i := range n {
+			node, err := s.kube.CoreV1().Nodes().Get(ctx, fmt.Sprintf("bench-node-%d", i), metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
+			ready := false
+			for _, c := range node.Status.Conditions {
+				ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
+			}
+			if !ready {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // createNamespace creates ns.
@@ -359,7 +403,14 @@ func (s *scaleRun) runBatch(ctx context.Context, ns string) (scaleResult, error)
 	inf := f.Batch().V1().Jobs().Informer()
 	check := func(obj any) {
 		if j, ok := obj.(*batchv1.Job); ok {
-			t.job(j.Name, ptr.Deref(j.Status.Ready, 0)+j.Status.Succeeded >= scaleReplicas)
+			// kwok ends a Job's pods as soon as they run: succeeded pods
+			// count from when the Job controller lists them as
+			// uncounted, before it removes their finalizers.
+			started := ptr.Deref(j.Status.Ready, 0) + j.Status.Succeeded
+			if u := j.Status.UncountedTerminatedPods; u != nil {
+				started += int32(len(u.Succeeded))
+			}
+			t.job(j.Name, started >= scaleReplicas)
 		}
 	}
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: check, UpdateFunc: func(_, obj any) { check(obj) }}); err != nil {
