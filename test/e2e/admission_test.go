@@ -234,6 +234,16 @@ func TestAdmissionQuota(t *testing.T) {
 	if err != nil || *job.Spec.Replicas != 2 {
 		t.Errorf("after scaling within the quota: %v, replicas %v", err, job.Spec.Replicas)
 	}
+
+	// The quota is full; deleting a job gives its share back at once.
+	_, err = ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, gpuJob("next", 1, "4"), metav1.CreateOptions{})
+	wantRefused(t, err, 403, "requested 4 (1 replicas x 4), other ml.example.io objects hold 8 of 8, 0 left")
+	if err := ml.MlV1alpha1().TrainingJobs(ns).Delete(ctx, "elastic", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, gpuJob("next", 1, "4"), metav1.CreateOptions{}); err != nil {
+		t.Errorf("create after a delete freed the quota: %v", err)
+	}
 }
 
 // TestAdmissionQuotaConcurrent: 20 creates at once of 1-GPU jobs against
