@@ -30,6 +30,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if apierrors.IsNotFound(err) {
 		// Deleted: the garbage collector deletes its pods.
 		logger.V(4).Info("PipelineRun is gone")
+		c.createFailures.take(key)
 		return nil
 	}
 	if err != nil {
