@@ -202,7 +202,7 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		// deletion began.
 		if ok && !a.IsDryRun() && old.GetDeletionTimestamp() == nil {
 			s, _ := shapeOf(old)
-			p.release(ctx, namespace, key, s.charge())
+			p.release(ctx, namespace, key, old.GetUID(), s.charge())
 		}
 		return nil
 	}
@@ -313,11 +313,19 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 			// hold (an updated object's old charge among them).
 			rec.used = p.liveTotal(namespace)
 		}
-		others := rec.used.sub(old)
+		// What the record counts for this object: its charge as stored,
+		// or what admission charged it last if that is not visible yet.
+		// The store retries an update on conflict, admission included: a
+		// retry must not count its own first charge as someone else's.
+		held := old
+		if e, ok := rec.pending[key]; ok && e.UID == uid {
+			held = e.charge()
+		}
+		others := rec.used.sub(held)
 		var exceeded []string
 		for _, l := range limits {
 			w, ok := want[l.key]
-			if o := old[l.key]; !ok || o.Cmp(w) >= 0 {
+			if o := held[l.key]; !ok || o.Cmp(w) >= 0 {
 				continue // does not grow: never refused for it
 			}
 			h := others[l.key]
@@ -377,7 +385,7 @@ func sleep(ctx context.Context, attempt int) error {
 
 // release gives back what a deleted object held. A failure only delays
 // the release to the next reconcile.
-func (p *Plugin) release(ctx context.Context, namespace, key string, held charge) {
+func (p *Plugin) release(ctx context.Context, namespace, key string, uid types.UID, held charge) {
 	logger := klog.FromContext(ctx)
 	for attempt := 1; attempt <= 20; attempt++ {
 		rec, err := p.readRecord(ctx, namespace)
@@ -387,6 +395,9 @@ func (p *Plugin) release(ctx context.Context, namespace, key string, held charge
 		}
 		if rec.stored == nil {
 			return
+		}
+		if e, ok := rec.pending[key]; ok && e.UID == uid {
+			held = e.charge() // charged by admission, not visible yet
 		}
 		rec.used = rec.used.sub(held)
 		delete(rec.pending, key)

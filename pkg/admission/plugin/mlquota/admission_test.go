@@ -267,6 +267,11 @@ func TestUpdateScaleDelete(t *testing.T) {
 		t.Fatalf("scale to 6: %v", err)
 	}
 	wantUsed("8")
+	// The store retries an update that conflicted, admission included.
+	if err := f.do(t, scaleReq(2, 6)); err != nil {
+		t.Fatalf("retry of the scale to 6: %v", err)
+	}
+	wantUsed("8")
 
 	update := func(old, obj *ml.TrainingJob) admissiontest.Request {
 		return admissiontest.Request{Operation: admission.Update, Resource: "trainingjobs", Kind: "TrainingJob", Name: obj.Name, Object: obj, Old: old}
