@@ -20,7 +20,8 @@ func filterArchived(data []byte, tailLines, sinceSeconds *int64, timestamps bool
 	if sinceSeconds != nil {
 		since = now.Add(-time.Duration(*sinceSeconds) * time.Second)
 	}
-	out := make([]byte, 0, len(data))
+	// Lines only get shorter or go: filter in place.
+	out := data[:0]
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -69,10 +70,14 @@ func lastLines(data []byte, n int64) []byte {
 // readArchived reads an archived log and applies the options.
 func readArchived(rc io.ReadCloser, tailLines, sinceSeconds *int64, timestamps bool, now time.Time) (io.ReadCloser, error) {
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
+	var buf bytes.Buffer
+	if sized, ok := rc.(interface{ Size() int64 }); ok {
+		buf.Grow(int(sized.Size()) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(rc); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	return io.NopCloser(bytes.NewReader(filterArchived(data, tailLines, sinceSeconds, timestamps, now))), nil
 }
 

@@ -42,16 +42,22 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// copyBufferBytes is how much is read from an upstream log at once.
+const copyBufferBytes = 256 << 10
+
+// onlyWriter hides a ReaderFrom, so that io.CopyBuffer uses its buffer.
+type onlyWriter struct{ io.Writer }
+
 // lineBatchBytes is how much prefixed output is gathered before a write
 // when more input is at hand.
-const lineBatchBytes = 32 << 10
+const lineBatchBytes = 128 << 10
 
 // prefixLines reads r and hands emit batches of whole lines, each started
 // with prefix; a last line without a newline gets one. A batch goes out
 // whenever r has nothing more buffered, so followed lines are not held
 // back. emit must not keep the batch.
 func prefixLines(r io.Reader, prefix []byte, emit func([]byte) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, copyBufferBytes)
 	batch := make([]byte, 0, lineBatchBytes+4096)
 	atLineStart := true
 	for {
@@ -135,7 +141,7 @@ func copyStreams(ctx context.Context, w io.Writer, streams []*stream, prefix, fo
 				p := []byte("[" + s.label + "] ")
 				err = prefixLines(s.rc, p, func(b []byte) error { _, err := w.Write(b); return err })
 			} else {
-				_, err = io.Copy(w, s.rc)
+				_, err = io.CopyBuffer(onlyWriter{w}, s.rc, make([]byte, copyBufferBytes))
 			}
 			if err != nil {
 				return err

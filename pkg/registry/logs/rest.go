@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -373,24 +374,73 @@ func (s *logStream) GetObjectKind() schema.ObjectKind { return schema.EmptyObjec
 // DeepCopyObject is not needed of a stream; it returns s.
 func (s *logStream) DeepCopyObject() runtime.Object { return s }
 
-// InputStream starts writing the logs into a pipe the server copies to the
-// client. Closing it (the client went away) cancels the upstream streams.
+// InputStream returns the logs as a reader the server copies to the
+// client. The server's copy uses its WriteTo, which writes the logs straight
+// into the response (flushed per write when following); Read, for other
+// readers, goes through a pipe. Closing it (the client went away) cancels
+// the upstream streams.
 func (s *logStream) InputStream(ctx context.Context, _, _ string) (io.ReadCloser, bool, string, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	pr, pw := io.Pipe()
-	go func() {
-		defer cancel()
-		pw.CloseWithError(s.run(ctx, pw))
-	}()
-	return &cancelOnClose{ReadCloser: pr, cancel: cancel}, s.flush, "text/plain", nil
+	return &logReader{ctx: ctx, cancel: cancel, run: s.run}, s.flush, "text/plain", nil
 }
 
-type cancelOnClose struct {
-	io.ReadCloser
+// logReader runs a logStream once, into the writer of WriteTo or into a
+// pipe read by Read.
+type logReader struct {
+	ctx    context.Context
 	cancel context.CancelFunc
+	run    func(ctx context.Context, w io.Writer) error
+
+	once sync.Once
+	pr   *io.PipeReader
 }
 
-func (c *cancelOnClose) Close() error {
-	c.cancel()
-	return c.ReadCloser.Close()
+var _ io.WriterTo = &logReader{}
+
+// WriteTo writes the logs into w.
+func (r *logReader) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	started := false
+	r.once.Do(func() { started = true })
+	if !started {
+		return 0, errors.New("log stream already read")
+	}
+	defer r.cancel()
+	return cw.n, r.run(r.ctx, cw)
+}
+
+func (r *logReader) Read(p []byte) (int, error) {
+	r.once.Do(func() {
+		pr, pw := io.Pipe()
+		r.pr = pr
+		go func() {
+			defer r.cancel()
+			pw.CloseWithError(r.run(r.ctx, pw))
+		}()
+	})
+	if r.pr == nil {
+		return 0, io.EOF
+	}
+	return r.pr.Read(p)
+}
+
+// Close cancels the upstream streams.
+func (r *logReader) Close() error {
+	r.cancel()
+	r.once.Do(func() {})
+	if r.pr != nil {
+		return r.pr.Close()
+	}
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -245,14 +245,20 @@ func compress(p []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// chunkReader reads the chunks of one generation in order.
+// readAhead is how many chunks a reader fetches per etcd request.
+const readAhead = 8
+
+// chunkReader reads the chunks of one generation in order, readAhead at a
+// time.
 type chunkReader struct {
-	ctx    context.Context
-	client *clientv3.Client
-	key    string
-	meta   Meta
-	next   int
-	cur    *gzip.Reader
+	ctx     context.Context
+	client  *clientv3.Client
+	key     string
+	meta    Meta
+	next    int
+	fetched [][]byte
+	cur     *gzip.Reader
+	gz      *gzip.Reader
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
@@ -268,24 +274,45 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 			}
 			return n, err
 		}
-		if c.next >= c.meta.Chunks {
-			return 0, io.EOF
+		if len(c.fetched) == 0 {
+			if c.next >= c.meta.Chunks {
+				return 0, io.EOF
+			}
+			if err := c.fetch(); err != nil {
+				return 0, err
+			}
 		}
-		resp, err := c.client.Get(c.ctx, chunkKey(c.key, c.meta.Generation, c.next))
-		if err != nil {
-			return 0, fmt.Errorf("read log chunk: %w", err)
+		if c.gz == nil {
+			c.gz = new(gzip.Reader)
 		}
-		if len(resp.Kvs) == 0 {
-			// Replaced or deleted while being read.
-			return 0, fmt.Errorf("archived log %s/%s changed while being read", c.meta.Pod, c.meta.Container)
-		}
-		c.next++
-		r, err := gzip.NewReader(bytes.NewReader(resp.Kvs[0].Value))
-		if err != nil {
+		if err := c.gz.Reset(bytes.NewReader(c.fetched[0])); err != nil {
 			return 0, fmt.Errorf("decompress log chunk: %w", err)
 		}
-		c.cur = r
+		c.fetched = c.fetched[1:]
+		c.cur = c.gz
 	}
 }
 
+// fetch reads the next chunks.
+func (c *chunkReader) fetch() error {
+	end := min(c.next+readAhead, c.meta.Chunks)
+	resp, err := c.client.Get(c.ctx, chunkKey(c.key, c.meta.Generation, c.next),
+		clientv3.WithRange(chunkKey(c.key, c.meta.Generation, end)))
+	if err != nil {
+		return fmt.Errorf("read log chunks: %w", err)
+	}
+	if len(resp.Kvs) != end-c.next {
+		// Replaced or deleted while being read.
+		return fmt.Errorf("archived log %s/%s changed while being read", c.meta.Pod, c.meta.Container)
+	}
+	for _, kv := range resp.Kvs {
+		c.fetched = append(c.fetched, kv.Value)
+	}
+	c.next = end
+	return nil
+}
+
 func (c *chunkReader) Close() error { return nil }
+
+// Size is the size of the log, for readers that read it whole.
+func (c *chunkReader) Size() int64 { return c.meta.StoredBytes }
