@@ -43,7 +43,7 @@ func TestExamplePipelineRuns(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
 	pl := &mlv1alpha1.Pipeline{}
-	readExample(t, "pipeline.yaml", pl)
+	readExample(t, "3-pipeline.yaml", pl)
 	pl.Namespace = ns
 	for i := range pl.Spec.Params {
 		if pl.Spec.Params[i].Name == "workdir" {
@@ -55,7 +55,7 @@ func TestExamplePipelineRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := &mlv1alpha1.PipelineRun{}
-	readExample(t, "pipelinerun.yaml", run)
+	readExample(t, "4-pipelinerun.yaml", run)
 	run.Namespace = ns
 	run.Spec.Params = []mlv1alpha1.Param{{Name: "epochs", Value: "5"}}
 	if _, err := server.Clientset().MlV1alpha1().PipelineRuns(ns).Create(ctx, run, metav1.CreateOptions{}); err != nil {

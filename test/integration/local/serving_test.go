@@ -40,7 +40,7 @@ func TestExampleModelServesTheTrainedJob(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
 	job := &mlv1alpha1.TrainingJob{}
-	readExample(t, "trainingjob.yaml", job)
+	readExample(t, "1-trainingjob.yaml", job)
 	job.Namespace = ns
 	out := filepath.Join(t.TempDir(), "model.json")
 	job.Spec.OutputURI = "file://" + out
@@ -58,7 +58,7 @@ func TestExampleModelServesTheTrainedJob(t *testing.T) {
 	waitJob(t, ns, job.Name, 2*time.Minute, phase(mlv1alpha1.TrainingJobSucceeded))
 
 	model := &mlv1alpha1.Model{}
-	readExample(t, "model.yaml", model)
+	readExample(t, "2-model.yaml", model)
 	model.Namespace = ns
 	if _, err := server.Clientset().MlV1alpha1().Models(ns).Create(ctx, model, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestExampleNotebookKeepsItsWorkspace(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
 	nb := &mlv1alpha1.Notebook{}
-	readExample(t, "notebook.yaml", nb)
+	readExample(t, "5-notebook.yaml", nb)
 	nb.Namespace = ns
 	notebooks := server.Clientset().MlV1alpha1().Notebooks(ns)
 	if _, err := notebooks.Create(ctx, nb, metav1.CreateOptions{}); err != nil {

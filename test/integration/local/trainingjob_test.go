@@ -24,7 +24,7 @@ import (
 func TestExampleTrainingJobRuns(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	job := &mlv1alpha1.TrainingJob{}
-	readExample(t, "trainingjob.yaml", job)
+	readExample(t, "1-trainingjob.yaml", job)
 	job.Namespace = ns
 	out := filepath.Join(t.TempDir(), "model.json")
 	job.Spec.OutputURI = "file://" + out
