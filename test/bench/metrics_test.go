@@ -143,7 +143,7 @@ func BenchmarkMetricsIngest(b *testing.B) {
 		wg   sync.WaitGroup
 	)
 	b.ResetTimer()
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	for w := range metricsWriters {
 		wg.Go(func() {
 			for i := range next {
@@ -160,16 +160,21 @@ func BenchmarkMetricsIngest(b *testing.B) {
 	}
 	close(next)
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
 	b.StopTimer()
 	if len(errs) > 0 {
 		b.Fatalf("%d POSTs failed, first: %v", len(errs), errs[0])
 	}
-	rate := float64(b.N*metricsBatch) / elapsed.Seconds()
+	points := float64(b.N * metricsBatch)
+	rate := points / elapsed.Seconds()
 	b.ReportMetric(rate, "points/s")
 	b.ReportMetric(rate/ingestTarget, "x-target")
-	fmt.Printf("\nmetrics ingestion: %d writers, %d points a POST: %.0f points/s (target %d: %.2fx)\n",
-		metricsWriters, metricsBatch, rate, ingestTarget, rate/ingestTarget)
+	// CPU per point (clients, server and etcd of the process together)
+	// hardly depends on what else runs on the machine, unlike the rate.
+	cpuPerPoint := cpu.Seconds() / points
+	b.ReportMetric(cpuPerPoint*1e6, "cpu-us/point")
+	fmt.Printf("\nmetrics ingestion: %d writers, %d points a POST: %.0f points/s (target %d: %.2fx); %.1f µs CPU a point (%.0f points per CPU second)\n",
+		metricsWriters, metricsBatch, rate, ingestTarget, rate/ingestTarget, cpuPerPoint*1e6, 1/cpuPerPoint)
 }
 
 // BenchmarkMetricsDownsample reads a 100,000-point series downsampled to

@@ -54,5 +54,5 @@ func (a ClientAPI) LastSteps(ctx context.Context, namespace, job string) (map[st
 			steps[s.Name] = s.Last.Step
 		}
 	}
-	return steps, m.UID, nil
+	return steps, m.Metadata.UID, nil
 }

@@ -18975,7 +18975,7 @@ func schema_pkg_apis_ml_v1alpha1_Metrics(ref common.ReferenceCallback) common.Op
 					},
 					"metadata": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Standard object metadata: the name, namespace and uid of the object the series belong to. Ignored on POST.",
+							Description: "Metadata is the name, namespace and uid of the object the series belong to; ignored on POST. It is a named field, not embedded ObjectMeta, on purpose: the API server then keeps no managedFields for POST bodies of thousands of points (structured-merge-diff would walk every point of every request for nothing).",
 							Default:     map[string]interface{}{},
 							Ref:         ref(metav1.ObjectMeta{}.OpenAPIModelName()),
 						},

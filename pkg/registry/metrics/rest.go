@@ -178,7 +178,7 @@ func (r *REST) owner(ctx context.Context, name string) (metricstore.Owner, metav
 }
 
 func (r *REST) metricsOf(owner metav1.Object) *ml.Metrics {
-	return &ml.Metrics{ObjectMeta: metav1.ObjectMeta{
+	return &ml.Metrics{Metadata: metav1.ObjectMeta{
 		Name:      owner.GetName(),
 		Namespace: owner.GetNamespace(),
 		UID:       owner.GetUID(),

@@ -43,8 +43,8 @@ func TestPostGet(t *testing.T) {
 	mustPost(t, c, "trainingjobs", ns, "train", series("", "loss", mlv1alpha1.MetricPoint{Step: 0, Value: 1.2, Time: t0}, mlv1alpha1.MetricPoint{Step: 3, Value: 0.3, Time: t0}))
 
 	m := mustGet(t, c, "trainingjobs", ns, "train", nil)
-	if m.Name != "train" || m.Namespace != ns || m.UID != job.UID || m.Kind != "Metrics" {
-		t.Errorf("metadata %s/%s uid %s kind %q, want %s/train uid %s kind Metrics", m.Namespace, m.Name, m.UID, m.Kind, ns, job.UID)
+	if md := m.Metadata; md.Name != "train" || md.Namespace != ns || md.UID != job.UID || m.Kind != "Metrics" {
+		t.Errorf("metadata %s/%s uid %s kind %q, want %s/train uid %s kind Metrics", md.Namespace, md.Name, md.UID, m.Kind, ns, job.UID)
 	}
 	if len(m.Series) != 2 || m.Series[0].Name != "accuracy" || m.Series[1].Name != "loss" {
 		t.Fatalf("series %+v, want accuracy and loss", m.Series)

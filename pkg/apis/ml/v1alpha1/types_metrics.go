@@ -12,10 +12,13 @@ import (
 // appends. The points live in their own store, never in the object.
 type Metrics struct {
 	metav1.TypeMeta `json:",inline"`
-	// Standard object metadata: the name, namespace and uid of the object
-	// the series belong to. Ignored on POST.
+	// Metadata is the name, namespace and uid of the object the series
+	// belong to; ignored on POST. It is a named field, not embedded
+	// ObjectMeta, on purpose: the API server then keeps no managedFields for
+	// POST bodies of thousands of points (structured-merge-diff would walk
+	// every point of every request for nothing).
 	// +optional
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Metadata metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// Series are the metric series, sorted by task and name.
 	// +listType=atomic

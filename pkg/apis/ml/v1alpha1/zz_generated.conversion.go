@@ -911,7 +911,7 @@ func Convert_ml_MetricValue_To_v1alpha1_MetricValue(in *ml.MetricValue, out *Met
 }
 
 func autoConvert_v1alpha1_Metrics_To_ml_Metrics(in *Metrics, out *ml.Metrics, s conversion.Scope) error {
-	out.ObjectMeta = in.ObjectMeta
+	out.Metadata = in.Metadata
 	out.Series = *(*[]ml.MetricSeries)(unsafe.Pointer(&in.Series))
 	return nil
 }
@@ -922,7 +922,7 @@ func Convert_v1alpha1_Metrics_To_ml_Metrics(in *Metrics, out *ml.Metrics, s conv
 }
 
 func autoConvert_ml_Metrics_To_v1alpha1_Metrics(in *ml.Metrics, out *Metrics, s conversion.Scope) error {
-	out.ObjectMeta = in.ObjectMeta
+	out.Metadata = in.Metadata
 	out.Series = *(*[]MetricSeries)(unsafe.Pointer(&in.Series))
 	return nil
 }

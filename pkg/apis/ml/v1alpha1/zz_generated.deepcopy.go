@@ -345,7 +345,7 @@ func (in *MetricValue) DeepCopy() *MetricValue {
 func (in *Metrics) DeepCopyInto(out *Metrics) {
 	*out = *in
 	out.TypeMeta = in.TypeMeta
-	in.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	in.Metadata.DeepCopyInto(&out.Metadata)
 	if in.Series != nil {
 		in, out := &in.Series, &out.Series
 		*out = make([]MetricSeries, len(*in))
