@@ -42,12 +42,12 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 
 func startMetricsController(_ context.Context, cc Context) (Controller, error) {
 	return metricscollector.New(metricscollector.Config{
-		Jobs:   cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
-		Pods:   cc.KubeInformers.Core().V1().Pods(),
-		Logs:   metricscollector.KubeLogs{Client: cc.KubeClient},
-		API:    metricscollector.ClientAPI{Client: cc.MLClient},
-		Clock:  cc.Clock,
-		Access: &metricscollector.Access{Client: cc.KubeClient, FieldManager: FieldManager},
+		Jobs:     cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
+		Replicas: cc.Runtime,
+		Logs:     metricscollector.KubeLogs{Client: cc.KubeClient},
+		API:      metricscollector.ClientAPI{Client: cc.MLClient},
+		Clock:    cc.Clock,
+		Access:   &metricscollector.Access{Client: cc.KubeClient, FieldManager: FieldManager},
 	})
 }
 

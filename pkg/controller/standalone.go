@@ -14,8 +14,10 @@ import (
 	"k8s.io/utils/clock"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -25,6 +27,8 @@ type LocalRuntime interface {
 	workload.ServingRuntime
 	// ForgetOwner stops and removes every child of owner.
 	ForgetOwner(ctx context.Context, owner workload.Owner)
+	// LogSource reads the children's logs.
+	LogSource() logs.Source
 }
 
 // RunStandalone runs the enabled controllers of config in the server's own
@@ -36,10 +40,16 @@ type LocalRuntime interface {
 func RunStandalone(ctx context.Context, config Config, ml mlclientset.Interface, rt LocalRuntime) error {
 	logger := klog.FromContext(ctx)
 	var names []string
+	inits := map[string]InitFunc{}
 	for _, name := range EnabledControllers(config.Controllers) {
-		if _, ok := initializers[name]; !ok {
+		init, ok := standaloneInitializers(rt)[name]
+		if !ok {
+			init, ok = initializers[name]
+		}
+		if !ok {
 			continue
 		}
+		inits[name] = init
 		if needsKubeAPI[name] {
 			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", name)
 			continue
@@ -67,7 +77,7 @@ func RunStandalone(ctx context.Context, config Config, ml mlclientset.Interface,
 	}
 	controllers := make([]Controller, 0, len(names))
 	for _, name := range names {
-		c, err := initializers[name](ctx, cc)
+		c, err := inits[name](ctx, cc)
 		if err != nil {
 			return fmt.Errorf("start controller %s: %w", name, err)
 		}
@@ -85,10 +95,27 @@ func RunStandalone(ctx context.Context, config Config, ml mlclientset.Interface,
 }
 
 // needsKubeAPI are the controllers that watch pods in kube-apiserver and
-// have no standalone counterpart yet.
+// have no standalone counterpart: the log archiver (in standalone mode the
+// TrainingJob and PipelineRun controllers archive a replica's log before
+// they remove it, which covers every removal there).
 var needsKubeAPI = map[string]bool{
-	MetricsController:    true,
 	LogArchiveController: true,
+}
+
+// standaloneInitializers build the controllers whose standalone form
+// differs: the StdOut metrics collector reads the processes' log files.
+func standaloneInitializers(rt LocalRuntime) map[string]InitFunc {
+	return map[string]InitFunc{
+		MetricsController: func(_ context.Context, cc Context) (Controller, error) {
+			return metricscollector.New(metricscollector.Config{
+				Jobs:     cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
+				Replicas: cc.Runtime,
+				Logs:     metricscollector.SourceLogs{Source: rt.LogSource()},
+				API:      metricscollector.ClientAPI{Client: cc.MLClient},
+				Clock:    cc.Clock,
+			})
+		},
+	}
 }
 
 // ownerKinds are the kinds whose objects own children.

@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
@@ -25,6 +23,8 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // Name is the controller's name, in logs and for the workqueue.
@@ -34,9 +34,11 @@ const Name = "metricscollector"
 type Config struct {
 	// Jobs is the informer of TrainingJobs.
 	Jobs mlinformers.TrainingJobInformer
-	// Pods is the informer of the pods the controllers made.
-	Pods coreinformers.PodInformer
-	// Logs opens pod logs.
+	// Replicas runs the jobs' replicas: pods through kube-apiserver, or
+	// processes in standalone mode. The collector lists a job's replicas
+	// there and hears of their changes.
+	Replicas workload.Runtime
+	// Logs opens replica logs.
 	Logs LogStreamer
 	// API appends points through the metrics subresource.
 	API API
@@ -48,18 +50,19 @@ type Config struct {
 
 // Controller starts and stops a follower per followed pod.
 type Controller struct {
-	jobs       mllisters.TrainingJobLister
-	pods       corelisters.PodLister
-	synced     []cache.InformerSynced
-	logs       LogStreamer
-	api        API
-	clock      clock.PassiveClock
-	access     *Access
-	queue      workqueue.TypedRateLimitingInterface[cache.ObjectName]
-	followers  sync.WaitGroup
-	mu         sync.Mutex
-	following  map[types.UID]followed
-	done       map[types.UID]bool
+	jobs      mllisters.TrainingJobLister
+	replicas  workload.Runtime
+	synced    []cache.InformerSynced
+	logs      LogStreamer
+	api       API
+	clock     clock.PassiveClock
+	access    *Access
+	queue     workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	followers sync.WaitGroup
+	mu        sync.Mutex
+	following map[types.UID]followed
+	// done are the replicas read to their end, by the job they belong to.
+	done       map[types.UID]cache.ObjectName
 	runContext context.Context
 }
 
@@ -76,14 +79,14 @@ func New(c Config) (*Controller, error) {
 	}
 	ctrl := &Controller{
 		jobs:      c.Jobs.Lister(),
-		pods:      c.Pods.Lister(),
-		synced:    []cache.InformerSynced{c.Jobs.Informer().HasSynced, c.Pods.Informer().HasSynced},
+		replicas:  c.Replicas,
+		synced:    []cache.InformerSynced{c.Jobs.Informer().HasSynced, c.Replicas.HasSynced},
 		logs:      c.Logs,
 		api:       c.API,
 		clock:     c.Clock,
 		access:    c.Access,
 		following: map[types.UID]followed{},
-		done:      map[types.UID]bool{},
+		done:      map[types.UID]cache.ObjectName{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name}),
 	}
@@ -95,13 +98,8 @@ func New(c Config) (*Controller, error) {
 	if _, err := c.Jobs.Informer().AddEventHandler(jobHandler); err != nil {
 		return nil, fmt.Errorf("watch trainingjobs: %w", err)
 	}
-	podHandler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    ctrl.enqueuePodJob,
-		UpdateFunc: func(_, obj any) { ctrl.enqueuePodJob(obj) },
-		DeleteFunc: ctrl.forgetPod,
-	}
-	if _, err := c.Pods.Informer().AddEventHandler(podHandler); err != nil {
-		return nil, fmt.Errorf("watch pods: %w", err)
+	if err := c.Replicas.AddOwnerHandler(jobKind.GroupKind(), func(job cache.ObjectName) { ctrl.queue.Add(job) }); err != nil {
+		return nil, fmt.Errorf("watch replicas: %w", err)
 	}
 	return ctrl, nil
 }
@@ -112,28 +110,6 @@ func (c *Controller) enqueue(obj any) {
 	}
 	if o, ok := obj.(metav1.Object); ok {
 		c.queue.Add(cache.ObjectName{Namespace: o.GetNamespace(), Name: o.GetName()})
-	}
-}
-
-func (c *Controller) enqueuePodJob(obj any) {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if job := pod.Labels[mlv1alpha1.TrainingJobNameLabel]; job != "" {
-		c.queue.Add(cache.ObjectName{Namespace: pod.Namespace, Name: job})
-	}
-}
-
-// forgetPod drops what is remembered of a deleted pod.
-func (c *Controller) forgetPod(obj any) {
-	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = d.Obj
-	}
-	if pod, ok := obj.(*corev1.Pod); ok {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		delete(c.done, pod.UID)
 	}
 }
 
@@ -214,18 +190,16 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		klog.FromContext(ctx).Info("Not collecting metrics", "trainingJob", klog.KObj(job), "err", err)
 		return nil
 	}
-	pods, err := c.pods.Pods(job.Namespace).List(labels.SelectorFromSet(labels.Set{
-		mlv1alpha1.TrainingJobNameLabel: job.Name,
-		mlv1alpha1.ReplicaIndexLabel:    "0",
-	}))
+	replicas, err := c.replicas.ListReplicas(ownerOf(job))
 	if err != nil {
 		return err
 	}
-	for _, pod := range pods {
-		if !metav1.IsControlledBy(pod, job) || !started(pod) {
+	c.forgetGone(key, replicas)
+	for _, r := range replicas {
+		if r.Labels[mlv1alpha1.ReplicaIndexLabel] != "0" || !started(r) {
 			continue
 		}
-		c.follow(job, pod, parser)
+		c.follow(job, r, parser)
 	}
 	return nil
 }
@@ -237,36 +211,65 @@ func collectorOf(job *mlv1alpha1.TrainingJob) mlv1alpha1.MetricsCollector {
 	return job.Spec.Metrics.Collector
 }
 
-// started says whether the pod's container has a log to read.
-func started(pod *corev1.Pod) bool {
-	for _, s := range pod.Status.ContainerStatuses {
-		if s.State.Running != nil || s.State.Terminated != nil {
-			return true
-		}
-	}
-	return pod.Status.Phase == corev1.PodRunning || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+// jobKind is the kind of the owners of the replicas followed.
+var jobKind = mlv1alpha1.SchemeGroupVersion.WithKind("TrainingJob")
+
+// ownerOf is the job as the owner of its replicas, as the TrainingJob
+// controller names it.
+func ownerOf(job *mlv1alpha1.TrainingJob) workload.Owner {
+	return workload.NewOwner(job, jobKind, map[string]string{mlv1alpha1.TrainingJobNameLabel: job.Name})
 }
 
-// follow starts a follower of pod unless one runs or has read it to its end.
-func (c *Controller) follow(job *mlv1alpha1.TrainingJob, pod *corev1.Pod, parser *Parser) {
+// started says whether the replica has a log to read.
+func started(r workload.ReplicaStatus) bool {
+	return r.Phase == workload.PhaseRunning || r.Finished()
+}
+
+// forgetGone drops what is remembered of the job's replicas that are gone.
+func (c *Controller) forgetGone(job cache.ObjectName, replicas []workload.ReplicaStatus) {
+	present := map[types.UID]bool{}
+	for _, r := range replicas {
+		present[types.UID(r.UID)] = true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.following[pod.UID]; ok || c.done[pod.UID] {
+	for uid, of := range c.done {
+		if of == job && !present[uid] {
+			delete(c.done, uid)
+		}
+	}
+}
+
+// follow starts a follower of replica r unless one runs or has read it to
+// its end.
+func (c *Controller) follow(job *mlv1alpha1.TrainingJob, r workload.ReplicaStatus, parser *Parser) {
+	uid := types.UID(r.UID)
+	key := cache.ObjectName{Namespace: job.Namespace, Name: job.Name}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.following[uid]; ok {
+		return
+	}
+	if _, ok := c.done[uid]; ok {
 		return
 	}
 	ctx, cancel := context.WithCancel(c.runContext)
-	c.following[pod.UID] = followed{job: cache.ObjectName{Namespace: job.Namespace, Name: job.Name}, cancel: cancel}
-	container := ""
-	if len(pod.Spec.Containers) > 0 {
-		container = pod.Spec.Containers[0].Name
-	}
-	namespace, name, uid := pod.Namespace, pod.Name, pod.UID
+	c.following[uid] = followed{job: key, cancel: cancel}
+	owner, name := ownerOf(job), r.Name
 	f := &follower{
-		namespace: job.Namespace, job: job.Name, pod: name, container: container,
+		namespace: job.Namespace, job: job.Name, pod: name,
 		parser: parser, logs: c.logs, api: c.api, clock: c.clock,
 		finished: func() bool {
-			p, err := c.pods.Pods(namespace).Get(name)
-			return err != nil || p.UID != uid || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+			replicas, err := c.replicas.ListReplicas(owner)
+			if err != nil {
+				return false
+			}
+			for _, now := range replicas {
+				if now.Name == name {
+					return now.UID != r.UID || now.Finished()
+				}
+			}
+			return true
 		},
 	}
 	c.followers.Go(func() {
@@ -275,7 +278,7 @@ func (c *Controller) follow(job *mlv1alpha1.TrainingJob, pod *corev1.Pod, parser
 			defer c.mu.Unlock()
 			delete(c.following, uid)
 			if ctx.Err() == nil {
-				c.done[uid] = true
+				c.done[uid] = key
 			}
 			cancel()
 		}()
@@ -309,4 +312,24 @@ func (k KubeLogs) StreamLog(ctx context.Context, namespace, pod, container strin
 		Timestamps: true,
 		SinceTime:  sinceTime,
 	}).Stream(ctx)
+}
+
+// SourceLogs is a LogStreamer over the log subresource's source of live
+// logs: the local processes' log files in standalone mode.
+type SourceLogs struct {
+	Source logs.Source
+}
+
+var _ LogStreamer = SourceLogs{}
+
+// StreamLog implements LogStreamer. The source counts in whole seconds:
+// lines of the second of sinceTime are read again, and the follower drops
+// the steps it already stored.
+func (s SourceLogs) StreamLog(ctx context.Context, namespace, pod, container string, sinceTime *metav1.Time) (io.ReadCloser, error) {
+	o := logs.PodLogOptions{Container: container, Follow: true, Timestamps: true}
+	if sinceTime != nil {
+		seconds := int64(math.Ceil(time.Since(sinceTime.Time).Seconds())) + 1
+		o.SinceSeconds = &seconds
+	}
+	return s.Source.Stream(ctx, namespace, pod, o)
 }

@@ -20,6 +20,7 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // fakeLogs serves fixed log text per pod, ending the stream after it.
@@ -119,7 +120,11 @@ func TestCollectorFollowsReplicaZero(t *testing.T) {
 	kubeFactory := informers.NewSharedInformerFactory(kube, 0)
 	c, err := New(Config{
 		Jobs: mlFactory.Ml().V1alpha1().TrainingJobs(),
-		Pods: kubeFactory.Core().V1().Pods(),
+		Replicas: workloadkubernetes.New(workloadkubernetes.Config{
+			Client:   kube,
+			Pods:     kubeFactory.Core().V1().Pods(),
+			Services: kubeFactory.Core().V1().Services(),
+		}),
 		Logs: logs,
 		API:  api,
 	})

@@ -29,7 +29,7 @@ type LogSource struct {
 var _ logs.Source = &LogSource{}
 
 // LogSource returns the log source of the runtime's replicas.
-func (r *Runtime) LogSource() *LogSource { return &LogSource{r: r} }
+func (r *Runtime) LogSource() logs.Source { return &LogSource{r: r} }
 
 // allReplicasLocked are the one-off replicas and those of served sets,
 // with the UID of what controls each (the owner, or the set).

@@ -15,7 +15,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
-func readAll(t *testing.T, s *LogSource, name string, o logs.PodLogOptions) string {
+func readAll(t *testing.T, s logs.Source, name string, o logs.PodLogOptions) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
