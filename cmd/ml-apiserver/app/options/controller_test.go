@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/pflag"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+
+	"ml.example.io/ml-apiserver/pkg/controller"
 )
 
 func TestControllerOptions(t *testing.T) {
@@ -51,7 +53,10 @@ func TestControllerOptionsConfig(t *testing.T) {
 	if !o.Enabled() {
 		t.Errorf("the defaults enable no controller")
 	}
-	o.Controllers = []string{"*", "-trainingjob", "-model", "-notebook", "-pipelinerun"}
+	o.Controllers = []string{"*"}
+	for _, name := range controller.KnownControllers {
+		o.Controllers = append(o.Controllers, "-"+name)
+	}
 	if o.Enabled() {
 		t.Errorf("%q enables a controller", o.Controllers)
 	}
