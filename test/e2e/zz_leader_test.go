@@ -33,7 +33,10 @@ func TestControllerLeaderHandover(t *testing.T) {
 	cluster.Disruptive(t)
 	ctx := testContext(t, 4*longTimeout)
 	e := newTJEnv(t)
+	// Only the TrainingJob controller: the test is about who acts, and
+	// every copy must stop promptly on SIGTERM.
 	durations := []string{
+		"--controllers", "trainingjob",
 		"--leader-elect-lease-duration", testLeaseDuration.String(),
 		"--leader-elect-renew-deadline", testRenewDeadline.String(),
 		"--leader-elect-retry-period", testRetryPeriod.String(),
