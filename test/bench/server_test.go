@@ -29,7 +29,7 @@ type server struct {
 // directory, with fsync on in the embedded etcd as in production, and stops
 // it when the benchmark ends. Unlike the integration test framework it keeps
 // the options, to learn the embedded etcd's client URL.
-func startServer(b *testing.B) *server {
+func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,8 +37,12 @@ func startServer(b *testing.B) *server {
 	}
 	o := options.NewOptions()
 	o.Standalone = true
-	// The benchmark measures the API: no controller runs its objects.
+	// The benchmark measures the API: no controller runs its objects,
+	// unless customize turns them on.
 	o.Controllers.Controllers = nil
+	for _, c := range customize {
+		c(o)
+	}
 	o.DataDir = b.TempDir()
 	o.EmbeddedEtcdUnsafeNoFsync = false
 	o.RecommendedOptions.SecureServing.Listener = ln
