@@ -41,7 +41,7 @@ type LogOptions struct {
 	// Attempt selects an attempt of the selected task, 1 for the first;
 	// by default the latest.
 	// +optional
-	Attempt *int32
+	Attempt *int64
 	// Container selects a container of the pods; by default their first.
 	// +optional
 	Container string

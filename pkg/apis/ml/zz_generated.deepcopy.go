@@ -246,7 +246,7 @@ func (in *LogOptions) DeepCopyInto(out *LogOptions) {
 	}
 	if in.Attempt != nil {
 		in, out := &in.Attempt, &out.Attempt
-		*out = new(int32)
+		*out = new(int64)
 		**out = **in
 	}
 	return

@@ -18780,7 +18780,7 @@ func schema_pkg_apis_ml_v1alpha1_LogOptions(ref common.ReferenceCallback) common
 						SchemaProps: spec.SchemaProps{
 							Description: "Attempt selects an attempt of the selected task, 1 for the first; by default the latest.",
 							Type:        []string{"integer"},
-							Format:      "int32",
+							Format:      "int64",
 						},
 					},
 					"container": {

@@ -33,6 +33,7 @@ func TestLogs(t *testing.T) {
 	t.Run("ArchiveCapKeepsTail", func(t *testing.T) { testArchiveCap(t, e) })
 	t.Run("OwnerDeletionRemovesArchive", func(t *testing.T) { testOwnerDeletion(t, e) })
 	t.Run("ArchiveOnlyOwnPods", func(t *testing.T) { testArchiveOwnPods(t, e) })
+	t.Run("PipelineRunTasks", func(t *testing.T) { testPipelineRunTasks(t, e) })
 }
 
 func testOptionsValidation(t *testing.T, e *env) {

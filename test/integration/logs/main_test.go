@@ -37,6 +37,8 @@ func start(t *testing.T) *env {
 	t.Helper()
 	e := &env{source: logstest.New()}
 	e.server = framework.StartTestServerWith(t, func(o *options.Options) {
+		// No controller runs the objects: the fake source plays their pods.
+		o.Controllers.Controllers = nil
 		o.Logs.Source = e.source
 		o.Logs.ArchiveMaxBytes = archiveCap
 		e.options = o

@@ -51,7 +51,7 @@ type LogOptions struct {
 	// Attempt selects an attempt of the selected task, 1 for the first;
 	// by default the latest.
 	// +optional
-	Attempt *int32 `json:"attempt,omitempty"`
+	Attempt *int64 `json:"attempt,omitempty"`
 	// Container selects a container of the pods; by default their first.
 	// +optional
 	Container string `json:"container,omitempty"`

@@ -741,7 +741,7 @@ func autoConvert_v1alpha1_LogOptions_To_ml_LogOptions(in *LogOptions, out *ml.Lo
 	out.LimitBytes = (*int64)(unsafe.Pointer(in.LimitBytes))
 	out.Replica = in.Replica
 	out.Task = in.Task
-	out.Attempt = (*int32)(unsafe.Pointer(in.Attempt))
+	out.Attempt = (*int64)(unsafe.Pointer(in.Attempt))
 	out.Container = in.Container
 	out.Previous = in.Previous
 	return nil
@@ -760,7 +760,7 @@ func autoConvert_ml_LogOptions_To_v1alpha1_LogOptions(in *ml.LogOptions, out *Lo
 	out.LimitBytes = (*int64)(unsafe.Pointer(in.LimitBytes))
 	out.Replica = in.Replica
 	out.Task = in.Task
-	out.Attempt = (*int32)(unsafe.Pointer(in.Attempt))
+	out.Attempt = (*int64)(unsafe.Pointer(in.Attempt))
 	out.Container = in.Container
 	out.Previous = in.Previous
 	return nil
@@ -824,7 +824,9 @@ func autoConvert_url_Values_To_v1alpha1_LogOptions(in *url.Values, out *LogOptio
 		out.Task = ""
 	}
 	if values, ok := map[string][]string(*in)["attempt"]; ok && len(values) > 0 {
-		// FIXME: out.Attempt is of not yet supported type and requires manual conversion
+		if err := runtime.Convert_Slice_string_To_Pointer_int64(&values, &out.Attempt, s); err != nil {
+			return err
+		}
 	} else {
 		out.Attempt = nil
 	}

@@ -1,0 +1,84 @@
+package logs
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	"ml.example.io/ml-apiserver/test/integration/framework"
+)
+
+// testPipelineRunTasks reads the logs of a run with a forEach task (two
+// instances, one retried) and a plain task, by task, instance and attempt.
+func testPipelineRunTasks(t *testing.T, e *env) {
+	ns := framework.NewNamespace(t)
+	ctx := t.Context()
+	runs := e.cs.MlV1alpha1().PipelineRuns(ns)
+	run, err := runs.Create(ctx, fixtures.PipelineRun("nightly", ns).Obj(), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := func(pods ...string) []mlv1alpha1.TaskAttempt {
+		var out []mlv1alpha1.TaskAttempt
+		for _, p := range pods {
+			out = append(out, mlv1alpha1.TaskAttempt{PodName: p})
+		}
+		return out
+	}
+	run.Status.Tasks = []mlv1alpha1.PipelineTaskStatus{
+		{Name: "train-0", Task: "train", PodName: "nightly-train-0-2", Attempts: attempts("nightly-train-0-1", "nightly-train-0-2")},
+		{Name: "train-1", Task: "train", PodName: "nightly-train-1-1", Attempts: attempts("nightly-train-1-1")},
+		{Name: "eval", Task: "eval", PodName: "nightly-eval-1", Attempts: attempts("nightly-eval-1")},
+	}
+	run, err = runs.UpdateStatus(ctx, run, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatalf("write task status: %v", err)
+	}
+	for pod, text := range map[string]string{
+		"nightly-train-0-1": "shard 0 failed\n",
+		"nightly-train-0-2": "shard 0 ok\n",
+		"nightly-train-1-1": "shard 1 ok\n",
+		"nightly-eval-1":    "accuracy=0.98\n",
+	} {
+		e.source.AddPod(ns, logs.Pod{Name: pod, UID: types.UID("uid-" + pod), ControllerUID: run.UID, Containers: []string{"main"}})
+		e.source.Write(ns, pod, "main", text)
+	}
+	for _, tc := range []struct {
+		params map[string]string
+		want   string
+	}{
+		{nil, "[eval] accuracy=0.98\n[train-0] shard 0 ok\n[train-1] shard 1 ok\n"},
+		{map[string]string{"task": "train"}, "[train-0] shard 0 ok\n[train-1] shard 1 ok\n"},
+		{map[string]string{"task": "train-1"}, "shard 1 ok\n"},
+		{map[string]string{"task": "train-0", "attempt": "1"}, "shard 0 failed\n"},
+	} {
+		req := e.cs.MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name("nightly").SubResource("log")
+		for k, v := range tc.params {
+			req.Param(k, v)
+		}
+		got, err := req.DoRaw(ctx)
+		if err != nil {
+			t.Errorf("%v: %v", tc.params, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tc.params, diff)
+		}
+	}
+	for _, params := range []map[string]string{{"task": "absent"}, {"replica": "0"}, {"task": "eval", "attempt": "3"}} {
+		req := e.cs.MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name("nightly").SubResource("log")
+		for k, v := range params {
+			req.Param(k, v)
+		}
+		if _, err := req.DoRaw(ctx); !apierrors.IsBadRequest(err) {
+			t.Errorf("%v: %v, want 400", params, err)
+		}
+	}
+}
