@@ -29,6 +29,9 @@ type LocalRuntime interface {
 	ForgetOwner(ctx context.Context, owner workload.Owner)
 	// LogSource reads the children's logs.
 	LogSource() logs.Source
+	// SetEventRecorder gives the runtime a recorder for warnings about
+	// what it cannot run as asked.
+	SetEventRecorder(record.EventRecorder)
 }
 
 // RunStandalone runs the enabled controllers of config in the server's own
@@ -64,6 +67,7 @@ func RunStandalone(ctx context.Context, config Config, ml mlclientset.Interface,
 	// the log, where a user of standalone mode sees them.
 	broadcaster.StartStructuredLogging(0)
 	recorder := broadcaster.NewRecorder(Scheme, corev1.EventSource{Component: mlv1alpha1.ControllerName})
+	rt.SetEventRecorder(recorder)
 
 	if err := forgetDeletedOwners(ctx, mlInformers, rt); err != nil {
 		return err

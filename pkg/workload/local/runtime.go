@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
@@ -59,6 +60,10 @@ type Runtime struct {
 	sets     map[cache.ObjectName]*servedSet
 	volumes  map[cache.ObjectName]*volume
 	handlers map[schema.GroupKind][]func(cache.ObjectName)
+	// recorder writes events about owners; warned are the owners told
+	// that their images are ignored.
+	recorder record.EventRecorder
+	warned   map[string]bool
 	// wg counts the goroutines watching processes.
 	wg sync.WaitGroup
 }
@@ -92,6 +97,7 @@ func New(c Config) (*Runtime, error) {
 		sets:           map[cache.ObjectName]*servedSet{},
 		volumes:        map[cache.ObjectName]*volume{},
 		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
+		warned:         map[string]bool{},
 	}
 	if r.clock == nil {
 		r.clock = clock.RealClock{}
@@ -100,6 +106,38 @@ func New(c Config) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// SetEventRecorder makes the runtime tell owners, by a Warning event,
+// that the images of their replicas are ignored.
+func (r *Runtime) SetEventRecorder(recorder record.EventRecorder) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder = recorder
+}
+
+// warnImageIgnored tells owner once that its image is not run.
+func (r *Runtime) warnImageIgnored(owner workload.Owner, t *corev1.PodTemplateSpec) {
+	c, err := mainContainer(t)
+	if err != nil || c.Image == "" {
+		return
+	}
+	r.mu.Lock()
+	recorder, warned := r.recorder, r.warned[string(owner.UID)]
+	r.warned[string(owner.UID)] = true
+	r.mu.Unlock()
+	if recorder == nil || warned {
+		return
+	}
+	ref := &corev1.ObjectReference{
+		APIVersion: owner.Kind.GroupVersion().String(),
+		Kind:       owner.Kind.Kind,
+		Namespace:  owner.Namespace,
+		Name:       owner.Name,
+		UID:        owner.UID,
+	}
+	recorder.Eventf(ref, corev1.EventTypeWarning, "ImageIgnored",
+		"Standalone mode runs the command of container %q on this machine and ignores its image %q", c.Name, c.Image)
 }
 
 // HasSynced is always true: the runtime's state is its own memory.
@@ -163,6 +201,7 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 	env := r.serviceHostsLocked(owner)
 	r.mu.Unlock()
 
+	r.warnImageIgnored(owner, &rep.template)
 	r.start(rep, env)
 	r.notify(owner)
 	return true, nil

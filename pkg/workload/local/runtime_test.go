@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -398,5 +399,32 @@ func TestLocalHost(t *testing.T) {
 		if got := localHost(in, "ns", services); got != want {
 			t.Errorf("localHost(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestImageIgnoredWarning(t *testing.T) {
+	r := newRuntime(t, t.TempDir())
+	recorder := record.NewFakeRecorder(10)
+	r.SetEventRecorder(recorder)
+	o := owner("job", "1")
+	for _, name := range []string{"job-0", "job-1"} {
+		spec := shReplica(name, "true")
+		spec.Template.Spec.Containers[0].Image = "pytorch/pytorch:2.5.1"
+		if _, err := r.EnsureReplica(context.Background(), o, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case e := <-recorder.Events:
+		if !strings.Contains(e, "Warning ImageIgnored") || !strings.Contains(e, "pytorch/pytorch:2.5.1") {
+			t.Errorf("event %q", e)
+		}
+	default:
+		t.Fatal("no event about the ignored image")
+	}
+	select {
+	case e := <-recorder.Events:
+		t.Errorf("a second event %q: an owner is told once", e)
+	default:
 	}
 }

@@ -85,6 +85,9 @@ func (r *Runtime) EnsureServedSet(ctx context.Context, owner workload.Owner, spe
 	hosts := r.serviceHostsLocked(owner)
 	r.mu.Unlock()
 
+	if change == workload.SetCreated {
+		r.warnImageIgnored(owner, &spec.Template)
+	}
 	r.applySet(set, start, stop, hosts)
 	if change != workload.SetUnchanged || len(start) > 0 || len(stop) > 0 {
 		r.notify(owner)
