@@ -3,10 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -159,4 +163,60 @@ func TestMetricsPodTokens(t *testing.T) {
 	if code, body := metricsRequest(ctx, t, viewer, ns, "job-a", lossPoint(3, 1)); code != http.StatusForbidden {
 		t.Errorf("view user POST: %d %s, want 403", code, body)
 	}
+}
+
+// TestMetricsStdOutCollector: the controller follows the log of replica 0
+// of a running job (kwok serves it from a file) and its name=value pairs
+// become points, also those written while the job runs.
+func TestMetricsStdOutCollector(t *testing.T) {
+	if cluster.LocalUpDir == "" {
+		t.Skip("pod logs need kwok's log files: a local-up cluster")
+	}
+	ctx := testContext(t, 4*time.Minute)
+	e := newTJEnv(t)
+	const name = "stdout"
+	pods := podNames(name, 1)
+	files := podLogFiles(ctx, t, e.ns, map[string]string{
+		pods[0]: criLines("starting", "step=1 loss=0.91 accuracy=.5", "step=2 loss=0.52 accuracy=.75"),
+	})
+	e.create(ctx, t, fixtures.TrainingJob(name, e.ns).Obj())
+	e.waitRunning(ctx, t, name, pods...)
+
+	admin := cluster.Config()
+	values := func() map[string][]float64 {
+		code, body := metricsRequest(ctx, t, admin, e.ns, name, nil)
+		var m mlv1alpha1.Metrics
+		if code != http.StatusOK || json.Unmarshal(body, &m) != nil {
+			return nil
+		}
+		out := map[string][]float64{}
+		for _, s := range m.Series {
+			for _, p := range s.Points {
+				out[s.Name] = append(out[s.Name], p.Value)
+			}
+		}
+		return out
+	}
+	want := map[string][]float64{"loss": {0.91, 0.52}, "accuracy": {0.5, 0.75}}
+	var got map[string][]float64
+	eventually(t, jobTimeout, "the log's points in the metrics", func() (bool, string) {
+		got = values()
+		return reflect.DeepEqual(got, want), fmt.Sprintf("got %v", got)
+	})
+
+	// A line written while the job runs.
+	f, err := os.OpenFile(files[pods[0]], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(criLines("step=3 loss=0.3 score=-7.53e-05"))
+	_ = f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string][]float64{"loss": {0.91, 0.52, 0.3}, "accuracy": {0.5, 0.75}, "score": {-7.53e-05}}
+	eventually(t, jobTimeout, "a live line's points in the metrics", func() (bool, string) {
+		got = values()
+		return reflect.DeepEqual(got, want), fmt.Sprintf("got %v", got)
+	})
 }
