@@ -406,7 +406,8 @@ func (r *logReader) WriteTo(w io.Writer) (int64, error) {
 		return 0, errors.New("log stream already read")
 	}
 	defer r.cancel()
-	return cw.n, r.run(r.ctx, cw)
+	err := r.run(r.ctx, cw)
+	return cw.n, err
 }
 
 func (r *logReader) Read(p []byte) (int, error) {
