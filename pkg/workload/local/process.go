@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,7 +72,7 @@ type command struct {
 
 // start prepares the replica's command and supervises it: it runs until
 // it ends, and runs again as the template's restart policy says.
-func (r *Runtime) start(rep *replica, serviceHosts []string) {
+func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 	c, reason, err := r.prepare(rep, serviceHosts)
 	if err != nil {
 		r.mu.Lock()
@@ -92,7 +93,7 @@ func (r *Runtime) start(rep *replica, serviceHosts []string) {
 
 // prepare builds the replica's command: argv with $(VAR) expanded, the
 // environment, its directories.
-func (r *Runtime) prepare(rep *replica, serviceHosts []string) (*command, string, error) {
+func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, string, error) {
 	c, err := mainContainer(&rep.template)
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
@@ -336,7 +337,7 @@ func (rep *replica) stop(grace time.Duration) {
 // then the container's variables in order (each may refer to the ones
 // before it), with the names of the owner's services rewritten to
 // 127.0.0.1, and the termination message path.
-func environment(rep *replica, c *corev1.Container, serviceHosts []string) ([]string, error) {
+func environment(rep *replica, c *corev1.Container, serviceHosts []localService) ([]string, error) {
 	env := []string{
 		"PATH=" + hostEnv("PATH", "/usr/local/bin:/usr/bin:/bin"),
 		"HOME=" + rep.workDir,
@@ -373,7 +374,7 @@ func environment(rep *replica, c *corev1.Container, serviceHosts []string) ([]st
 			// The replica's own port wins over the template's.
 			continue
 		}
-		env = append(env, e.Name+"="+localHost(v, rep.owner.Namespace, serviceHosts))
+		env = append(env, e.Name+"="+localValue(e.Name, v, rep.owner.Namespace, serviceHosts))
 	}
 	return env, nil
 }
@@ -415,24 +416,69 @@ func fieldValue(rep *replica, e corev1.EnvVar) (string, error) {
 	}
 }
 
-// localHost rewrites a value that names one of the services (as a host,
-// a host in it, or its cluster DNS name, with an optional :port) to
-// 127.0.0.1.
-func localHost(v, namespace string, services []string) string {
-	host, port, hasPort := strings.Cut(v, ":")
-	for _, svc := range services {
-		h := strings.TrimSuffix(host, ".")
-		h = strings.TrimSuffix(h, ".svc.cluster.local")
-		h = strings.TrimSuffix(h, ".svc")
-		h = strings.TrimSuffix(h, "."+namespace)
-		if h == svc || strings.HasSuffix(h, "."+svc) && !strings.Contains(strings.TrimSuffix(h, "."+svc), ".") {
-			if hasPort {
-				return "127.0.0.1:" + port
+// localService is a service of a replica's owner as the replica's
+// environment sees it: its name, and the host port each of its ports is
+// given here (every replica shares 127.0.0.1, so two jobs cannot both use
+// port 29500).
+type localService struct {
+	name  string
+	ports map[int32]int
+}
+
+// hostPattern matches a host name with an optional port inside a value
+// (a URL, a host list, TF_CONFIG's JSON).
+var hostPattern = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?`)
+
+// localValue rewrites the env var name=v for this host: every host in v
+// that names one of the services (as the service, a host in it, or its
+// cluster DNS name) becomes 127.0.0.1, with a service port after it
+// becoming its host port; and a variable named *PORT whose value is a
+// service port gets its host port.
+func localValue(name, v, namespace string, services []localService) string {
+	if strings.HasSuffix(name, "PORT") {
+		if p, err := strconv.Atoi(v); err == nil {
+			for _, svc := range services {
+				if hp, ok := svc.ports[int32(p)]; ok {
+					return strconv.Itoa(hp)
+				}
 			}
-			return "127.0.0.1"
 		}
 	}
-	return v
+	return hostPattern.ReplaceAllStringFunc(v, func(m string) string {
+		host, port, hasPort := strings.Cut(m, ":")
+		svc, ok := serviceOf(host, namespace, services)
+		if !ok {
+			return m
+		}
+		if !hasPort {
+			return "127.0.0.1"
+		}
+		if p, err := strconv.Atoi(port); err == nil {
+			if hp, ok := svc.ports[int32(p)]; ok {
+				port = strconv.Itoa(hp)
+			}
+		}
+		return "127.0.0.1:" + port
+	})
+}
+
+// serviceOf returns the service that host names: the service itself, a
+// host in it (<host>.<service>), or either with the namespace's cluster
+// DNS suffix.
+func serviceOf(host, namespace string, services []localService) (localService, bool) {
+	h := strings.TrimSuffix(host, ".")
+	h = strings.TrimSuffix(h, ".svc.cluster.local")
+	h = strings.TrimSuffix(h, ".svc")
+	h = strings.TrimSuffix(h, "."+namespace)
+	for _, svc := range services {
+		if h == svc.name {
+			return svc, true
+		}
+		if prefix, ok := strings.CutSuffix(h, "."+svc.name); ok && prefix != "" && !strings.Contains(prefix, ".") {
+			return svc, true
+		}
+	}
+	return localService{}, false
 }
 
 // lookPath finds file in the PATH of env, as exec.LookPath does for the

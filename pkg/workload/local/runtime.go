@@ -76,6 +76,9 @@ type service struct {
 	spec     workload.ServiceSpec
 	// proxies forward the service's ports to its replicas.
 	proxies []*proxy
+	// hostPorts are the ports of 127.0.0.1 that the replicas of a
+	// headless service listen on in place of its ports.
+	hostPorts map[int32]int
 }
 
 // New returns a runtime over c.Dir, after stopping the processes an
@@ -207,16 +210,16 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 	return true, nil
 }
 
-// serviceHostsLocked returns the names of owner's services, which its
-// replicas reach on 127.0.0.1.
-func (r *Runtime) serviceHostsLocked(owner workload.Owner) []string {
-	var names []string
+// serviceHostsLocked returns owner's services, which its replicas reach
+// on 127.0.0.1.
+func (r *Runtime) serviceHostsLocked(owner workload.Owner) []localService {
+	var out []localService
 	for key, s := range r.services {
 		if key.Namespace == owner.Namespace && s.ownerUID == string(owner.UID) {
-			names = append(names, key.Name)
+			out = append(out, localService{name: key.Name, ports: s.hostPorts})
 		}
 	}
-	return names
+	return out
 }
 
 // DeleteReplica stops the replica (SIGTERM, then SIGKILL after its grace
@@ -303,8 +306,14 @@ func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec 
 		}
 		return false, nil
 	}
-	svc := &service{ownerUID: string(owner.UID), spec: spec}
-	if !spec.Headless {
+	svc := &service{ownerUID: string(owner.UID), spec: spec, hostPorts: map[int32]int{}}
+	if spec.Headless {
+		for _, p := range spec.Ports {
+			if hp := freePort(); hp != 0 {
+				svc.hostPorts[p.Port] = hp
+			}
+		}
+	} else {
 		for _, p := range spec.Ports {
 			px, err := r.newProxy(owner, spec, p)
 			if err != nil {

@@ -381,23 +381,29 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-func TestLocalHost(t *testing.T) {
-	services := []string{"job"}
-	cases := map[string]string{
-		"job":                            "127.0.0.1",
-		"job-0.job":                      "127.0.0.1",
-		"job-0.job:29500":                "127.0.0.1:29500",
-		"job-0.job.ns.svc":               "127.0.0.1",
-		"job-0.job.ns.svc.cluster.local": "127.0.0.1",
-		"job.ns.svc:80":                  "127.0.0.1:80",
-		"other":                          "other",
-		"job-0.other":                    "job-0.other",
-		"a.b.job":                        "a.b.job",
-		"29500":                          "29500",
+func TestLocalValue(t *testing.T) {
+	services := []localService{{name: "job", ports: map[int32]int{29500: 41234}}}
+	cases := []struct{ name, in, want string }{
+		{"MASTER_ADDR", "job", "127.0.0.1"},
+		{"MASTER_ADDR", "job-0.job", "127.0.0.1"},
+		{"PET_RDZV_ENDPOINT", "job-0.job:29500", "127.0.0.1:41234"},
+		{"MASTER_ADDR", "job-0.job.ns.svc", "127.0.0.1"},
+		{"MASTER_ADDR", "job-0.job.ns.svc.cluster.local", "127.0.0.1"},
+		{"URL", "http://job.ns.svc:80/x", "http://127.0.0.1:80/x"},
+		{"MASTER_PORT", "29500", "41234"},
+		{"PET_MASTER_PORT", "29500", "41234"},
+		{"EPOCHS", "29500", "29500"},
+		{"MASTER_PORT", "8080", "8080"},
+		{"HOST", "other", "other"},
+		{"HOST", "job-0.other", "job-0.other"},
+		{"HOST", "a.b.job", "a.b.job"},
+		{"TF_CONFIG", `{"cluster":{"worker":["job-0.job.ns.svc:29500","job-1.job.ns.svc:29500"]}}`,
+			`{"cluster":{"worker":["127.0.0.1:41234","127.0.0.1:41234"]}}`},
+		{"HOSTS", "job-0.job.ns.svc,job-1.job.ns.svc", "127.0.0.1,127.0.0.1"},
 	}
-	for in, want := range cases {
-		if got := localHost(in, "ns", services); got != want {
-			t.Errorf("localHost(%q) = %q, want %q", in, got, want)
+	for _, tc := range cases {
+		if got := localValue(tc.name, tc.in, "ns", services); got != tc.want {
+			t.Errorf("localValue(%s=%q) = %q, want %q", tc.name, tc.in, got, tc.want)
 		}
 	}
 }

@@ -182,7 +182,7 @@ func (r *Runtime) volumeDirLocked(owner workload.Owner, t *corev1.PodTemplateSpe
 
 // applySet stops and starts replicas of set. Replicas of a stable set
 // that take an ordinal of a stopping one start once it stopped.
-func (r *Runtime) applySet(set *servedSet, start, stop []*replica, hosts []string) {
+func (r *Runtime) applySet(set *servedSet, start, stop []*replica, hosts []localService) {
 	stopping := map[int]chan struct{}{}
 	for _, rep := range stop {
 		done := make(chan struct{})

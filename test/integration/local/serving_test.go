@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"io"
 	"net/http"
 	"os"
@@ -39,19 +40,8 @@ func waitModel(t *testing.T, ns, name string, cond func(*mlv1alpha1.Model) bool)
 func TestExampleModelServesTheTrainedJob(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	job := &mlv1alpha1.TrainingJob{}
-	readExample(t, "1-trainingjob.yaml", job)
-	job.Namespace = ns
-	out := filepath.Join(t.TempDir(), "model.json")
-	job.Spec.OutputURI = "file://" + out
-	for i := range job.Spec.Env {
-		switch job.Spec.Env[i].Name {
-		case "EPOCHS":
-			job.Spec.Env[i].Value = "3"
-		case "ML_OUTPUT_URI":
-			job.Spec.Env[i].Value = "file://" + out
-		}
-	}
+	job := exampleJob(t, ns)
+	out := strings.TrimPrefix(job.Spec.OutputURI, "file://")
 	if _, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

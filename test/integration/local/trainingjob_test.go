@@ -23,6 +23,39 @@ import (
 // writes the model where outputURI says.
 func TestExampleTrainingJobRuns(t *testing.T) {
 	ns := framework.NewNamespace(t)
+	// Two at once: both rendezvous on "port 29500", each on a free port
+	// of its own here.
+	outs := map[string]string{}
+	for _, name := range []string{"first", "second"} {
+		job := exampleJob(t, ns)
+		job.Name = name
+		outs[name] = strings.TrimPrefix(job.Spec.OutputURI, "file://")
+		if _, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(context.Background(), job, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, out := range outs {
+		done := waitJob(t, ns, name, 2*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
+			return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
+		})
+		if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded || done.Status.Succeeded != 2 {
+			t.Fatalf("job %s ended %s with %d succeeded: %+v", name, done.Status.Phase, done.Status.Succeeded, done.Status.Conditions)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatalf("job %s did not write its model: %v", name, err)
+		}
+		var model map[string]float64
+		if err := json.Unmarshal(data, &model); err != nil || len(model) != 3 {
+			t.Errorf("model %q: %v", data, err)
+		}
+	}
+}
+
+// exampleJob is the example training job of 3 epochs writing its model
+// into a directory of the test.
+func exampleJob(t *testing.T, ns string) *mlv1alpha1.TrainingJob {
+	t.Helper()
 	job := &mlv1alpha1.TrainingJob{}
 	readExample(t, "1-trainingjob.yaml", job)
 	job.Namespace = ns
@@ -36,23 +69,7 @@ func TestExampleTrainingJobRuns(t *testing.T) {
 			job.Spec.Env[i].Value = "file://" + out
 		}
 	}
-	if _, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(context.Background(), job, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	done := waitJob(t, ns, job.Name, 2*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
-		return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
-	})
-	if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded || done.Status.Succeeded != 2 {
-		t.Fatalf("job ended %s with %d succeeded: %+v", done.Status.Phase, done.Status.Succeeded, done.Status.Conditions)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("the model was not written: %v", err)
-	}
-	var model map[string]float64
-	if err := json.Unmarshal(data, &model); err != nil || len(model) != 3 {
-		t.Errorf("model %q: %v", data, err)
-	}
+	return job
 }
 
 // sleeper is a job whose replicas record their pid under dir and sleep.
