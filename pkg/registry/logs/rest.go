@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/klog/v2"
@@ -321,8 +322,14 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		TailLines:    o.TailLines,
 		SinceSeconds: o.SinceSeconds,
 	}
+	var uid types.UID
+	if t.live != nil {
+		uid = t.live.UID
+	}
 	rc, err := r.c.Source.Stream(ctx, ns, pod, popts)
 	switch {
+	case err == nil && o.Follow:
+		return &stream{label: t.label, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
 	case err == nil:
 		return &stream{label: t.label, rc: rc}, nil
 	case apierrors.IsNotFound(err):
@@ -355,7 +362,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		if err != nil {
 			return nil, err
 		}
-		return rc, nil
+		return r.untilFinished(ctx, ns, pod, uid, rc), nil
 	}}, nil
 }
 
