@@ -444,22 +444,49 @@ func localValue(name, v, namespace string, services []localService) string {
 			}
 		}
 	}
-	return hostPattern.ReplaceAllStringFunc(v, func(m string) string {
+	var b strings.Builder
+	last := 0
+	for _, loc := range hostPattern.FindAllStringIndex(v, -1) {
+		start, end := loc[0], loc[1]
+		if !hostPosition(v, start) {
+			continue
+		}
+		m := v[start:end]
 		host, port, hasPort := strings.Cut(m, ":")
 		svc, ok := serviceOf(host, namespace, services)
 		if !ok {
-			return m
+			continue
 		}
-		if !hasPort {
-			return "127.0.0.1"
-		}
-		if p, err := strconv.Atoi(port); err == nil {
-			if hp, ok := svc.ports[int32(p)]; ok {
-				port = strconv.Itoa(hp)
+		b.WriteString(v[last:start])
+		b.WriteString("127.0.0.1")
+		if hasPort {
+			if p, err := strconv.Atoi(port); err == nil {
+				if hp, ok := svc.ports[int32(p)]; ok {
+					port = strconv.Itoa(hp)
+				}
 			}
+			b.WriteString(":" + port)
 		}
-		return "127.0.0.1:" + port
-	})
+		last = end
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
+// hostPosition says whether a host may start at v[i]: at the start of the
+// value, after a URL's "//" or user "@", or after a separator of a list
+// or JSON; never inside a path ("/dir/<name>") or a longer word.
+func hostPosition(v string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	switch v[i-1] {
+	case '/':
+		return i >= 2 && v[i-2] == '/' && (i < 3 || v[i-3] != '/')
+	case '@', '"', '\'', ',', ' ', '\t', '=', '[', '(':
+		return true
+	}
+	return false
 }
 
 // serviceOf returns the service that host names: the service itself, a

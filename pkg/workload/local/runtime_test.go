@@ -400,6 +400,11 @@ func TestLocalValue(t *testing.T) {
 		{"TF_CONFIG", `{"cluster":{"worker":["job-0.job.ns.svc:29500","job-1.job.ns.svc:29500"]}}`,
 			`{"cluster":{"worker":["127.0.0.1:41234","127.0.0.1:41234"]}}`},
 		{"HOSTS", "job-0.job.ns.svc,job-1.job.ns.svc", "127.0.0.1,127.0.0.1"},
+		{"ML_OUTPUT_URI", "file:///tmp/out/job/model.json", "file:///tmp/out/job/model.json"},
+		{"DATA", "/data/job", "/data/job"},
+		{"ARGS", "--master=job-0.job:29500", "--master=127.0.0.1:41234"},
+		{"URL", "http://user@job:80", "http://user@127.0.0.1:80"},
+		{"NAME", "my-job", "my-job"},
 	}
 	for _, tc := range cases {
 		if got := localValue(tc.name, tc.in, "ns", services); got != tc.want {
