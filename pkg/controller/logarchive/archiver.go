@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/model"
+	"ml.example.io/ml-apiserver/pkg/controller/notebook"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -46,9 +48,23 @@ func (a APIArchiver) Archive(ctx context.Context, owner schema.GroupKind, namesp
 }
 
 // ownerOf returns the ml.example.io controller of pod, if any.
+// servingLabels name, on the pods of serving objects, the object they
+// serve: the owner labels of the Model and Notebook controllers.
+var servingLabels = map[string]string{
+	"Model":    model.NameLabel,
+	"Notebook": notebook.NameLabel,
+}
+
 func ownerOf(pod *corev1.Pod) (schema.GroupKind, string, bool) {
 	ref := metav1.GetControllerOfNoCopy(pod)
-	if ref == nil {
+	if ref == nil || ref.Kind == "ReplicaSet" || ref.Kind == "StatefulSet" {
+		// The pods of a Model's Deployments and of a Notebook's
+		// StatefulSet are theirs by label.
+		for kind, label := range servingLabels {
+			if name := pod.Labels[label]; name != "" {
+				return schema.GroupKind{Group: mlv1alpha1.GroupName, Kind: kind}, name, true
+			}
+		}
 		return schema.GroupKind{}, "", false
 	}
 	gv, err := schema.ParseGroupVersion(ref.APIVersion)

@@ -112,3 +112,32 @@ func TestSyncArchivesEndedPodsOnce(t *testing.T) {
 		t.Errorf("archived (-want +got):\n%s", diff)
 	}
 }
+
+func TestOwnerOfServingPods(t *testing.T) {
+	yes := true
+	pod := func(controllerKind string, labels map[string]string) *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: labels}}
+		if controllerKind != "" {
+			p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: controllerKind, Name: "x", Controller: &yes}}
+		}
+		return p
+	}
+	cases := []struct {
+		name     string
+		pod      *corev1.Pod
+		kind     string
+		owner    string
+		archived bool
+	}{
+		{"a model's pod", pod("ReplicaSet", map[string]string{"ml.example.io/model": "mnist"}), "Model", "mnist", true},
+		{"a notebook's pod", pod("StatefulSet", map[string]string{"ml.example.io/notebook": "lab"}), "Notebook", "lab", true},
+		{"someone else's deployment", pod("ReplicaSet", map[string]string{"app": "web"}), "", "", false},
+		{"a pod of nobody", pod("", nil), "", "", false},
+	}
+	for _, tc := range cases {
+		kind, owner, ok := ownerOf(tc.pod)
+		if ok != tc.archived || kind.Kind != tc.kind || owner != tc.owner {
+			t.Errorf("%s: ownerOf = %v %q %v, want %q %q %v", tc.name, kind, owner, ok, tc.kind, tc.owner, tc.archived)
+		}
+	}
+}

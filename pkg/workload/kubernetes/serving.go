@@ -43,8 +43,10 @@ func (r *Runtime) EnsureServedSet(ctx context.Context, owner workload.Owner, spe
 }
 
 // setParts are the selector, template and hash of a set, with the
-// owner's labels added to the selector and the template.
-func setParts(owner workload.Owner, spec workload.ServedSetSpec) (*metav1.LabelSelector, corev1.PodTemplateSpec, string) {
+// owner's labels added to the selector and the template, and the runtime's
+// labels to the template, so that the set's pods are among those the
+// controllers watch (log archiving, metrics) as the replicas are.
+func (r *Runtime) setParts(owner workload.Owner, spec workload.ServedSetSpec) (*metav1.LabelSelector, corev1.PodTemplateSpec, string) {
 	selector := maps.Clone(spec.Selector)
 	if selector == nil {
 		selector = map[string]string{}
@@ -55,6 +57,7 @@ func setParts(owner workload.Owner, spec workload.ServedSetSpec) (*metav1.LabelS
 		template.Labels = map[string]string{}
 	}
 	maps.Copy(template.Labels, owner.Labels)
+	maps.Copy(template.Labels, r.labels)
 	sel := &metav1.LabelSelector{MatchLabels: selector}
 	h := fnv.New64a()
 	// Marshaling sorts map keys: the same spec always hashes the same.
@@ -79,7 +82,7 @@ func (r *Runtime) ensureDeployment(ctx context.Context, owner workload.Owner, sp
 	if r.deployments == nil {
 		return workload.SetUnchanged, errNoServing
 	}
-	selector, template, hash := setParts(owner, spec)
+	selector, template, hash := r.setParts(owner, spec)
 	meta := r.childMeta(owner, spec.Name, spec.Labels, map[string]string{SpecHashAnnotation: hash})
 	existing, err := r.deployments.Deployments(owner.Namespace).Get(spec.Name)
 	switch {
@@ -123,7 +126,7 @@ func (r *Runtime) ensureStatefulSet(ctx context.Context, owner workload.Owner, s
 	if r.statefulSets == nil {
 		return workload.SetUnchanged, errNoServing
 	}
-	selector, template, hash := setParts(owner, spec)
+	selector, template, hash := r.setParts(owner, spec)
 	meta := r.childMeta(owner, spec.Name, spec.Labels, map[string]string{SpecHashAnnotation: hash})
 	existing, err := r.statefulSets.StatefulSets(owner.Namespace).Get(spec.Name)
 	switch {

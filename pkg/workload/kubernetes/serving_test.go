@@ -114,7 +114,10 @@ func TestEnsureServedSetDeployment(t *testing.T) {
 	if diff := cmp.Diff(wantSelector, d.Spec.Selector.MatchLabels); diff != "" {
 		t.Errorf("selector (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(wantSelector, d.Spec.Template.Labels); diff != "" {
+	// The pods also carry the runtime's labels, so that the controllers'
+	// pod informers see them.
+	wantPodLabels := map[string]string{"track": "stable", "ml.example.io/trainingjob": "a", "app.kubernetes.io/managed-by": "ml-controller"}
+	if diff := cmp.Diff(wantPodLabels, d.Spec.Template.Labels); diff != "" {
 		t.Errorf("template labels (-want +got):\n%s", diff)
 	}
 	if *d.Spec.Replicas != 2 || d.Labels["app.kubernetes.io/managed-by"] != "ml-controller" || d.Annotations[SpecHashAnnotation] == "" ||
