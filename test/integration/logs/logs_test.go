@@ -45,7 +45,8 @@ func testOptionsValidation(t *testing.T, e *env) {
 		field  string
 	}{
 		{map[string]string{"tailLines": "-1"}, http.StatusBadRequest, "tailLines"},
-		{map[string]string{"tailLines": "ten"}, http.StatusBadRequest, "ten"},
+		{map[string]string{"tailLines": "ten"}, http.StatusBadRequest, `tailLines: "ten" is not an integer`},
+		{map[string]string{"limitBytes": "1k"}, http.StatusBadRequest, `limitBytes: "1k" is not an integer`},
 		{map[string]string{"sinceSeconds": "0"}, http.StatusBadRequest, "sinceSeconds"},
 		{map[string]string{"limitBytes": "-5"}, http.StatusBadRequest, "limitBytes"},
 		{map[string]string{"task": "train"}, http.StatusBadRequest, "task"},
