@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/klog/v2"
 
@@ -14,6 +17,8 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/controller"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/standalone"
+	"ml.example.io/ml-apiserver/pkg/workload"
 	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
 
@@ -32,7 +37,49 @@ func newLocalRuntime(o *options.Options) (*local.Runtime, error) {
 		Dir:            filepath.Join(o.DataDir, "workloads"),
 		Labels:         map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
 		MaxGracePeriod: localGracePeriod,
+		OwnerEnv:       metricsEnv(o),
 	})
+}
+
+// metricsResources are the kinds whose processes push metrics, by kind.
+var metricsResources = map[string]string{
+	"TrainingJob": "trainingjobs",
+	"PipelineRun": "pipelineruns",
+	"Model":       "models",
+}
+
+// metricsEnv gives the processes of an object where and how to push its
+// metrics to this server: ML_METRICS_URL, and a client certificate
+// (ML_METRICS_CERT, ML_METRICS_KEY, trusting ML_METRICS_CA) whose only
+// right is to create that object's metrics. The certificate is issued once
+// per object, by the standalone CA.
+func metricsEnv(o *options.Options) func(owner workload.Owner) ([]corev1.EnvVar, error) {
+	pki := o.PKI()
+	return func(owner workload.Owner) ([]corev1.EnvVar, error) {
+		resource, ok := metricsResources[owner.Kind.Kind]
+		if !ok {
+			return nil, nil
+		}
+		dir := filepath.Join(o.DataDir, "workloads", "credentials", string(owner.UID))
+		cert, key := filepath.Join(dir, "metrics.crt"), filepath.Join(dir, "metrics.key")
+		if _, err := os.Stat(cert); err != nil {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, err
+			}
+			user := standalone.MetricsWriterUser(owner.Namespace, resource, owner.Name)
+			if err := pki.IssueClientCert(user, []string{standalone.MetricsWriterGroup}, cert, key); err != nil {
+				return nil, fmt.Errorf("issue the metrics certificate of %s/%s: %w", owner.Namespace, owner.Name, err)
+			}
+		}
+		url := fmt.Sprintf("https://%s/apis/%s/namespaces/%s/%s/%s/metrics",
+			o.ServingAddress(), mlv1alpha1.SchemeGroupVersion, owner.Namespace, resource, owner.Name)
+		return []corev1.EnvVar{
+			{Name: "ML_METRICS_URL", Value: url},
+			{Name: "ML_METRICS_CERT", Value: cert},
+			{Name: "ML_METRICS_KEY", Value: key},
+			{Name: "ML_METRICS_CA", Value: pki.CACertFile()},
+		}, nil
+	}
 }
 
 // addLocalControllers starts the controllers in standalone mode from a

@@ -109,6 +109,14 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 			return nil, "CreateContainerError", err
 		}
 	}
+	if r.ownerEnv != nil {
+		extra, err := r.ownerEnv(rep.owner)
+		if err != nil {
+			return nil, "CreateContainerConfigError", err
+		}
+		c = c.DeepCopy()
+		c.Env = workload.MergeEnv(c.Env, extra)
+	}
 	env, err := environment(rep, c, serviceHosts)
 	if err != nil {
 		return nil, "CreateContainerConfigError", err

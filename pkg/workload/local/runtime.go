@@ -45,11 +45,16 @@ type Config struct {
 	// MaxGracePeriod caps the grace period of templates (0: no cap), so
 	// that a deletion never waits long on a laptop.
 	MaxGracePeriod time.Duration
+	// OwnerEnv returns variables every replica of owner gets after its
+	// template's (and in place of the template's of the same name), such
+	// as where and with which credentials to push metrics; optional.
+	OwnerEnv func(owner workload.Owner) ([]corev1.EnvVar, error)
 }
 
 // Runtime runs replicas as host processes.
 type Runtime struct {
 	dir            string
+	ownerEnv       func(owner workload.Owner) ([]corev1.EnvVar, error)
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
@@ -92,6 +97,7 @@ func New(c Config) (*Runtime, error) {
 	}
 	r := &Runtime{
 		dir:            c.Dir,
+		ownerEnv:       c.OwnerEnv,
 		labels:         maps.Clone(c.Labels),
 		clock:          c.Clock,
 		maxGracePeriod: c.MaxGracePeriod,

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/authorization/union"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
@@ -234,6 +235,16 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		// The delegating authenticator ignores Authentication.Anonymous and
 		// always admits anonymous requests.
 		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)
+		// The processes of an object push its metrics with a client
+		// certificate that allows exactly that (see the local runtime).
+		authz, err := union.New(
+			union.NamedAuthorizer{AuthorizerName: "ml-metrics-writers", Authorizer: standalone.MetricsWriterAuthorizer},
+			union.NamedAuthorizer{AuthorizerName: "standalone", Authorizer: serverConfig.Authorization.Authorizer},
+		)
+		if err != nil {
+			return nil, err
+		}
+		serverConfig.Authorization.Authorizer = authz
 	}
 	extra, err := o.extraConfig(serverConfig)
 	if err != nil {
