@@ -61,7 +61,10 @@ func TestLeaderElection(t *testing.T) {
 		Workers:     1,
 		LeaderElection: LeaderElectionConfig{
 			Enabled: true, Namespace: "ml-system", Name: DefaultLeaseName,
-			LeaseDuration: time.Second, RenewDeadline: 500 * time.Millisecond, RetryPeriod: 100 * time.Millisecond,
+			// Short, but with room for a loaded machine: a leader starved of
+			// CPU past its renew deadline loses the lease, which is right,
+			// and this test is about two healthy copies.
+			LeaseDuration: 4 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 200 * time.Millisecond,
 		},
 	}
 	copies := []*copyOf{startCopy(t, 0, config, kube, ml), startCopy(t, 1, config, kube, ml)}
@@ -92,7 +95,7 @@ func TestLeaderElection(t *testing.T) {
 	if leader.running.Load() != 0 {
 		t.Errorf("the stopped leader still runs its controllers")
 	}
-	waitFor(t, "the follower to take over", config.LeaderElection.LeaseDuration+time.Second, func() bool { return follower.running.Load() == 1 })
+	waitFor(t, "the follower to take over", config.LeaderElection.LeaseDuration+2*time.Second, func() bool { return follower.running.Load() == 1 })
 	t.Logf("handed over in %v", time.Since(handover))
 	if leader.starts.Load() != 1 || follower.starts.Load() != 1 {
 		t.Errorf("starts: leader %d, follower %d; want 1 each", leader.starts.Load(), follower.starts.Load())
