@@ -1,0 +1,206 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// environment is the replica's environment: a minimal host environment,
+// then the container's variables in order (each may refer to the ones
+// before it), with the names of the owner's services rewritten to
+// 127.0.0.1, and the termination message path.
+func environment(rep *replica, c *corev1.Container, serviceHosts []localService) ([]string, error) {
+	env := []string{
+		"PATH=" + hostEnv("PATH", "/usr/local/bin:/usr/bin:/bin"),
+		"HOME=" + rep.workDir,
+		"LANG=" + hostEnv("LANG", "C.UTF-8"),
+		"HOSTNAME=" + rep.name,
+		TerminationMessagePathEnv + "=" + filepath.Join(rep.dir, terminationFile),
+	}
+	if rep.port != 0 {
+		env = append(env, "PORT="+strconv.Itoa(rep.port))
+	}
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		env = append(env, "TZ="+tz)
+	}
+	lookup := func(name string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- {
+			if k, v, _ := strings.Cut(env[i], "="); k == name {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	if len(c.EnvFrom) > 0 {
+		return nil, fmt.Errorf("container %q: envFrom is not supported by the local runtime", c.Name)
+	}
+	for _, e := range c.Env {
+		v := expand(e.Value, lookup)
+		if e.ValueFrom != nil {
+			var err error
+			if v, err = fieldValue(rep, e); err != nil {
+				return nil, err
+			}
+		}
+		if e.Name == "PORT" && rep.port != 0 {
+			// The replica's own port wins over the template's.
+			continue
+		}
+		env = append(env, e.Name+"="+localValue(e.Name, v, rep.owner.Namespace, serviceHosts))
+	}
+	return env, nil
+}
+
+func hostEnv(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return fallback
+}
+
+// fieldValue resolves the downward-API references a process can have.
+func fieldValue(rep *replica, e corev1.EnvVar) (string, error) {
+	f := e.ValueFrom.FieldRef
+	if f == nil {
+		return "", fmt.Errorf("env %s: only fieldRef is supported by the local runtime (no secrets, config maps or resource fields)", e.Name)
+	}
+	meta := rep.template.ObjectMeta
+	switch path := f.FieldPath; {
+	case path == "metadata.name":
+		return rep.name, nil
+	case path == "metadata.namespace":
+		return rep.owner.Namespace, nil
+	case path == "metadata.uid":
+		return rep.uid, nil
+	case path == "spec.serviceAccountName":
+		return rep.template.Spec.ServiceAccountName, nil
+	case path == "spec.nodeName":
+		host, _ := os.Hostname()
+		return host, nil
+	case path == "status.podIP" || path == "status.hostIP":
+		return "127.0.0.1", nil
+	case strings.HasPrefix(path, "metadata.labels['") && strings.HasSuffix(path, "']"):
+		return meta.Labels[strings.TrimSuffix(strings.TrimPrefix(path, "metadata.labels['"), "']")], nil
+	case strings.HasPrefix(path, "metadata.annotations['") && strings.HasSuffix(path, "']"):
+		return meta.Annotations[strings.TrimSuffix(strings.TrimPrefix(path, "metadata.annotations['"), "']")], nil
+	default:
+		return "", fmt.Errorf("env %s: fieldRef %q is not supported by the local runtime", e.Name, path)
+	}
+}
+
+// localService is a service of a replica's owner as the replica's
+// environment sees it: its name, and the host port each of its ports is
+// given here (every replica shares 127.0.0.1, so two jobs cannot both use
+// port 29500).
+type localService struct {
+	name  string
+	ports map[int32]int
+}
+
+// hostPattern matches a host name with an optional port inside a value
+// (a URL, a host list, TF_CONFIG's JSON).
+var hostPattern = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?`)
+
+// localValue rewrites the env var name=v for this host: every host in v
+// that names one of the services (as the service, a host in it, or its
+// cluster DNS name) becomes 127.0.0.1, with a service port after it
+// becoming its host port; and a variable named *PORT whose value is a
+// service port gets its host port.
+func localValue(name, v, namespace string, services []localService) string {
+	if strings.HasSuffix(name, "PORT") {
+		if p, err := strconv.Atoi(v); err == nil {
+			for _, svc := range services {
+				if hp, ok := svc.ports[int32(p)]; ok {
+					return strconv.Itoa(hp)
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for _, loc := range hostPattern.FindAllStringIndex(v, -1) {
+		start, end := loc[0], loc[1]
+		if !hostPosition(v, start) {
+			continue
+		}
+		m := v[start:end]
+		host, port, hasPort := strings.Cut(m, ":")
+		svc, ok := serviceOf(host, namespace, services)
+		if !ok {
+			continue
+		}
+		b.WriteString(v[last:start])
+		b.WriteString("127.0.0.1")
+		if hasPort {
+			if p, err := strconv.Atoi(port); err == nil {
+				if hp, ok := svc.ports[int32(p)]; ok {
+					port = strconv.Itoa(hp)
+				}
+			}
+			b.WriteString(":" + port)
+		}
+		last = end
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
+// hostPosition says whether a host may start at v[i]: at the start of the
+// value, after a URL's "//" or user "@", or after a separator of a list
+// or JSON; never inside a path ("/dir/<name>") or a longer word.
+func hostPosition(v string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	switch v[i-1] {
+	case '/':
+		return i >= 2 && v[i-2] == '/' && (i < 3 || v[i-3] != '/')
+	case '@', '"', '\'', ',', ' ', '\t', '=', '[', '(':
+		return true
+	}
+	return false
+}
+
+// serviceOf returns the service that host names: the service itself, a
+// host in it (<host>.<service>), or either with the namespace's cluster
+// DNS suffix.
+func serviceOf(host, namespace string, services []localService) (localService, bool) {
+	h := strings.TrimSuffix(host, ".")
+	h = strings.TrimSuffix(h, ".svc.cluster.local")
+	h = strings.TrimSuffix(h, ".svc")
+	h = strings.TrimSuffix(h, "."+namespace)
+	for _, svc := range services {
+		if h == svc.name {
+			return svc, true
+		}
+		if prefix, ok := strings.CutSuffix(h, "."+svc.name); ok && prefix != "" && !strings.Contains(prefix, ".") {
+			return svc, true
+		}
+	}
+	return localService{}, false
+}
+
+// lookPath finds file in the PATH of env, as exec.LookPath does for the
+// server's own PATH.
+func lookPath(file string, env []string) (string, error) {
+	if strings.Contains(file, "/") {
+		return file, nil
+	}
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == "PATH" {
+			for _, dir := range filepath.SplitList(v) {
+				p := filepath.Join(dir, file)
+				if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+					return p, nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("executable %q not found in PATH", file)
+}

@@ -1,0 +1,89 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/klog/v2"
+)
+
+// writePIDFile records the process group and its start time, so that a
+// later runtime can stop it without mistaking a reused pid.
+func writePIDFile(dir string, pid int) error {
+	start, err := processStartTime(pid)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, pidFile), []byte(fmt.Sprintf("%d %s\n", pid, start)), 0o600)
+}
+
+// processStartTime is field 22 of /proc/<pid>/stat: the start time of the
+// process in clock ticks since boot.
+func processStartTime(pid int) (string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	fields := strings.Fields(s[i+1:])
+	// fields[0] is field 3 (state), so field 22 is fields[19].
+	if len(fields) < 20 {
+		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	return fields[19], nil
+}
+
+// stopLeftovers kills the process groups that an earlier runtime on dir
+// recorded and that still run, and removes their directories.
+func stopLeftovers(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*", pidFile))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var pid int
+		var start string
+		if _, err := fmt.Sscanf(string(data), "%d %s", &pid, &start); err != nil || pid <= 1 {
+			continue
+		}
+		if now, err := processStartTime(pid); err == nil && now == start {
+			klog.InfoS("Stopping a replica process left by an earlier run", "pid", pid, "dir", filepath.Dir(f))
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			waitGone(pid, start, 5*time.Second)
+		}
+	}
+	entries, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(e); err != nil {
+			return fmt.Errorf("local runtime: remove %s: %w", e, err)
+		}
+	}
+	return nil
+}
+
+// waitGone waits until the process pid that started at start is gone.
+func waitGone(pid int, start string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if now, err := processStartTime(pid); err != nil || now != start {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
