@@ -3,6 +3,11 @@
 // exist in the Model's namespace. A job that failed is refused with 422; a
 // job that has not succeeded yet is accepted with a warning, and the Model
 // controller keeps the condition SourceResolved=False until it succeeds.
+//
+// The job is read live, not from an informer: Models are written rarely and
+// TrainingJobs often, so a watch of every TrainingJob for this check would
+// cost far more than a read per Model write, and a live read never answers
+// from a stale cache (a job that has just failed is refused).
 package modelsource
 
 import (
@@ -17,12 +22,9 @@ import (
 	"k8s.io/apiserver/pkg/warning"
 
 	"ml.example.io/ml-apiserver/pkg/admission/initializer"
-	"ml.example.io/ml-apiserver/pkg/admission/ready"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
 )
 
 // PluginName is the name of the plugin, for --disable-admission-plugins.
@@ -38,40 +40,24 @@ func Register(plugins *admission.Plugins) {
 // Plugin checks the TrainingJobs that Models serve.
 type Plugin struct {
 	*admission.Handler
-	gate   *ready.Gate
-	jobs   listers.TrainingJobLister
 	client versioned.Interface
 }
 
 var (
-	_ admission.ValidationInterface      = &Plugin{}
-	_ initializer.WantsMLInformerFactory = &Plugin{}
-	_ initializer.WantsMLClient          = &Plugin{}
+	_ admission.ValidationInterface = &Plugin{}
+	_ initializer.WantsMLClient     = &Plugin{}
 )
 
 // New returns the plugin; it needs the initializer before use.
 func New() *Plugin {
-	return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update), gate: ready.New(PluginName)}
+	return &Plugin{Handler: admission.NewHandler(admission.Create, admission.Update)}
 }
 
-// SetMLInformerFactory reads TrainingJobs from the shared informer.
-func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) {
-	informer := f.Ml().V1alpha1().TrainingJobs()
-	p.jobs = informer.Lister()
-	p.gate.Add("trainingjobs", informer.Informer().HasSynced)
-}
-
-// SetMLClient reads TrainingJobs the informer has not seen yet.
+// SetMLClient reads the TrainingJobs that Models name.
 func (p *Plugin) SetMLClient(c versioned.Interface) { p.client = c }
 
-// Gate is the plugin's readiness gate; tests shorten its wait.
-func (p *Plugin) Gate() *ready.Gate { return p.gate }
-
-// ValidateInitialization checks that the plugin got its informer and client.
+// ValidateInitialization checks that the plugin got its client.
 func (p *Plugin) ValidateInitialization() error {
-	if p.jobs == nil {
-		return fmt.Errorf("%s: missing TrainingJob informer", PluginName)
-	}
 	if p.client == nil {
 		return fmt.Errorf("%s: missing ml.example.io client", PluginName)
 	}
@@ -117,10 +103,11 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 			// block updates of the Model.
 			continue
 		}
-		if err := p.gate.Check(ctx); err != nil {
+		fieldErrs, err := p.check(ctx, a.GetNamespace(), r.name, r.path)
+		if err != nil {
 			return err
 		}
-		errs = append(errs, p.check(ctx, a.GetNamespace(), r.name, r.path)...)
+		errs = append(errs, fieldErrs...)
 	}
 	if len(errs) > 0 {
 		return apierrors.NewInvalid(ml.Kind("Model"), model.Name, errs)
@@ -129,24 +116,21 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 }
 
 // check looks up one referenced job: missing or failed is an error, not
-// yet succeeded a warning.
-func (p *Plugin) check(ctx context.Context, namespace, name string, fldPath *field.Path) field.ErrorList {
-	job, err := p.jobs.TrainingJobs(namespace).Get(name)
-	if apierrors.IsNotFound(err) {
-		// The informer may lag a job created just before the Model.
-		job, err = p.client.MlV1alpha1().TrainingJobs(namespace).Get(ctx, name, metav1.GetOptions{})
-	}
+// yet succeeded a warning. A job that cannot be read fails the request
+// with a server error rather than guessing.
+func (p *Plugin) check(ctx context.Context, namespace, name string, fldPath *field.Path) (field.ErrorList, error) {
+	job, err := p.client.MlV1alpha1().TrainingJobs(namespace).Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q does not exist in namespace %q", name, namespace))}
+		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q does not exist in namespace %q", name, namespace))}, nil
 	case err != nil:
-		return field.ErrorList{field.InternalError(fldPath, fmt.Errorf("read TrainingJob %q: %w", name, err))}
+		return nil, apierrors.NewInternalError(fmt.Errorf("%s: %s: read TrainingJob %q: %w", PluginName, fldPath, name, err))
 	}
 	switch job.Status.Phase {
 	case mlv1alpha1.TrainingJobSucceeded:
-		return nil
+		return nil, nil
 	case mlv1alpha1.TrainingJobFailed:
-		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q failed; a Model serves only a job that succeeded", name))}
+		return field.ErrorList{field.Invalid(fldPath, name, fmt.Sprintf("TrainingJob %q failed; a Model serves only a job that succeeded", name))}, nil
 	}
 	phase := string(job.Status.Phase)
 	if phase == "" {
@@ -154,5 +138,5 @@ func (p *Plugin) check(ctx context.Context, namespace, name string, fldPath *fie
 	}
 	warning.AddWarning(ctx, "", fmt.Sprintf("%s: TrainingJob %q has not succeeded yet (%s); the Model waits with SourceResolved=False until it does",
 		fldPath.String(), name, phase))
-	return nil
+	return nil, nil
 }

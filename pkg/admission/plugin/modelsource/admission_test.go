@@ -1,6 +1,7 @@
 package modelsource
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -8,13 +9,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/admission"
+	clienttesting "k8s.io/client-go/testing"
 
 	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
-	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 )
 
 const ns = admissiontest.Namespace
@@ -23,20 +24,12 @@ func job(t *testing.T, name string, phase ml.TrainingJobPhase) runtime.Object {
 	return admissiontest.Versioned(t, mltesting.MakeTrainingJob(name, ns).Phase(phase).Obj(), &mlv1alpha1.TrainingJob{})
 }
 
-func newPlugin(t *testing.T, synced bool, cached, live []runtime.Object) *Plugin {
+func newPlugin(t *testing.T, client *fake.Clientset) *Plugin {
 	t.Helper()
 	p := New()
-	p.Gate().Wait = 0
-	factory := externalversions.NewSharedInformerFactory(fake.NewClientset(cached...), 0)
-	p.SetMLInformerFactory(factory)
-	p.SetMLClient(fake.NewClientset(append(live, cached...)...))
+	p.SetMLClient(client)
 	if err := p.ValidateInitialization(); err != nil {
 		t.Fatal(err)
-	}
-	if synced {
-		factory.Start(t.Context().Done())
-		factory.WaitForCacheSync(t.Context().Done())
-		t.Cleanup(factory.Shutdown)
 	}
 	return p
 }
@@ -57,8 +50,7 @@ func TestValidate(t *testing.T) {
 	tests := map[string]struct {
 		op           admission.Operation
 		obj, old     *ml.Model
-		notSynced    bool
-		live         []runtime.Object
+		readFails    bool
 		wantCode     int32
 		wantErr      []string
 		wantWarnings []string
@@ -81,10 +73,6 @@ func TestValidate(t *testing.T) {
 			obj: model("ghost").Obj(), wantCode: 422,
 			wantErr: []string{"spec.source.trainingJobRef.name", `TrainingJob "ghost" does not exist in namespace "team-a"`},
 		},
-		"a job the informer has not seen is read live": {
-			obj:  model("fresh").Obj(),
-			live: []runtime.Object{job(t, "fresh", ml.TrainingJobSucceeded)},
-		},
 		"canary of a failed job: 422 naming it": {
 			obj: model("done").Canary(ref("broken"), 10).Obj(), wantCode: 422,
 			wantErr: []string{"spec.canary.source.trainingJobRef.name", `TrainingJob "broken" failed`},
@@ -96,17 +84,23 @@ func TestValidate(t *testing.T) {
 			op: admission.Update, obj: model("ghost").Obj(), old: model("done").Obj(), wantCode: 422,
 			wantErr: []string{`TrainingJob "ghost" does not exist`},
 		},
-		"informers not synced: 503": {
-			obj: model("done").Obj(), notSynced: true, wantCode: 503,
-			wantErr: []string{"ModelSource is not ready", "trainingjobs"},
+		"the job cannot be read: 500 naming the field, never an answer": {
+			obj: model("done").Obj(), readFails: true, wantCode: 500,
+			wantErr: []string{"spec.source.trainingJobRef.name", `read TrainingJob "done"`, "etcd unavailable"},
 		},
-		"informers not synced do not matter without a job ref": {
-			obj: mltesting.MakeModel("m", ns).SourceURI("s3://b/m").Obj(), notSynced: true,
+		"a failing read does not matter without a job ref": {
+			obj: mltesting.MakeModel("m", ns).SourceURI("s3://b/m").Obj(), readFails: true,
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			p := newPlugin(t, !tc.notSynced, jobs, tc.live)
+			client := fake.NewClientset(jobs...)
+			if tc.readFails {
+				client.PrependReactor("get", "trainingjobs", func(clienttesting.Action) (bool, runtime.Object, error) {
+					return true, nil, errors.New("etcd unavailable")
+				})
+			}
+			p := newPlugin(t, client)
 			req := admissiontest.Request{Operation: tc.op, Resource: "models", Kind: "Model", Name: "m", Object: tc.obj}
 			if tc.old != nil {
 				req.Old = tc.old
