@@ -3,18 +3,15 @@ package logarchive
 import (
 	"context"
 	"sync"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"ml.example.io/ml-apiserver/pkg/controller/queue"
 )
 
 // Name is the controller's name, in logs and for the workqueue.
@@ -34,7 +31,7 @@ type Controller struct {
 	pods     corelisters.PodLister
 	synced   cache.InformerSynced
 	archiver Archiver
-	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	queue    *queue.Queue
 
 	mu       sync.Mutex
 	archived map[types.UID]bool
@@ -46,12 +43,9 @@ func New(c Config) (*Controller, error) {
 		pods:     c.Pods.Lister(),
 		synced:   c.Pods.Informer().HasSynced,
 		archiver: c.Archiver,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name},
-		),
 		archived: map[types.UID]bool{},
 	}
+	ctrl.queue = queue.New(queue.Options{Name: Name, Kind: "Pod"}, ctrl.sync)
 	_, err := c.Pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctrl.onPod,
 		UpdateFunc: func(_, obj any) { ctrl.onPod(obj) },
@@ -97,41 +91,7 @@ func (c *Controller) forget(obj any) {
 
 // Run waits for the cache, then runs workers until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	logger.Info("Starting controller", "workers", workers)
-	defer logger.Info("Stopped controller")
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		utilruntime.HandleErrorWithContext(ctx, err, "Archiving pod logs failed, retrying", "pod", key)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	c.queue.Run(ctx, workers, c.synced)
 }
 
 // sync archives the logs of an ended pod once.

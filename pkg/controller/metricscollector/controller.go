@@ -12,15 +12,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/queue"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
@@ -57,7 +55,7 @@ type Controller struct {
 	api       API
 	clock     clock.PassiveClock
 	access    *Access
-	queue     workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	queue     *queue.Queue
 	followers sync.WaitGroup
 	mu        sync.Mutex
 	following map[types.UID]followed
@@ -87,15 +85,9 @@ func New(c Config) (*Controller, error) {
 		access:    c.Access,
 		following: map[types.UID]followed{},
 		done:      map[types.UID]cache.ObjectName{},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name}),
 	}
-	jobHandler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    ctrl.enqueue,
-		UpdateFunc: func(_, obj any) { ctrl.enqueue(obj) },
-		DeleteFunc: ctrl.enqueue,
-	}
-	if _, err := c.Jobs.Informer().AddEventHandler(jobHandler); err != nil {
+	ctrl.queue = queue.New(queue.Options{Name: Name, Kind: "TrainingJob"}, ctrl.sync)
+	if _, err := c.Jobs.Informer().AddEventHandler(ctrl.queue.EventHandler()); err != nil {
 		return nil, fmt.Errorf("watch trainingjobs: %w", err)
 	}
 	if err := c.Replicas.AddOwnerHandler(jobKind.GroupKind(), func(job cache.ObjectName) { ctrl.queue.Add(job) }); err != nil {
@@ -104,58 +96,12 @@ func New(c Config) (*Controller, error) {
 	return ctrl, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = d.Obj
-	}
-	if o, ok := obj.(metav1.Object); ok {
-		c.queue.Add(cache.ObjectName{Namespace: o.GetNamespace(), Name: o.GetName()})
-	}
-}
-
 // Run waits for the caches, runs workers until ctx is done, then stops
 // every follower.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	c.runContext = ctx
-	logger.Info("Starting controller", "workers", workers)
-	defer logger.Info("Stopped controller")
+	c.runContext = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("controller", Name))
 	defer c.followers.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			wait.UntilWithContext(ctx, c.worker, time.Second)
-		})
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		utilruntime.HandleErrorWithContext(ctx, err, "Sync failed", "trainingJob", key)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	c.queue.Run(ctx, workers, c.synced...)
 }
 
 // sync grants the job's pods the right to push metrics, follows the log

@@ -3,20 +3,16 @@ package model
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/queue"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
@@ -54,49 +50,36 @@ type Config struct {
 
 // Controller is the Model controller.
 type Controller struct {
-	client           mlclientset.Interface
-	models           mllisters.ModelLister
-	modelsSynced     cache.InformerSynced
-	jobs             mllisters.TrainingJobLister
-	jobsSynced       cache.InformerSynced
-	runtime          workload.ServingRuntime
-	recorder         record.EventRecorder
-	clock            clock.WithTicker
-	childBatchPeriod time.Duration
-	fieldManager     string
-	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	client       mlclientset.Interface
+	models       mllisters.ModelLister
+	modelsSynced cache.InformerSynced
+	jobs         mllisters.TrainingJobLister
+	jobsSynced   cache.InformerSynced
+	runtime      workload.ServingRuntime
+	recorder     record.EventRecorder
+	clock        clock.WithTicker
+	fieldManager string
+	queue        *queue.Queue
 }
 
 // New returns the controller and registers its event handlers.
 func New(c Config) (*Controller, error) {
-	batch := c.ChildBatchPeriod
-	switch {
-	case batch == 0:
-		batch = DefaultChildBatchPeriod
-	case batch < 0:
-		batch = 0
-	}
 	ctrl := &Controller{
-		client:           c.Client,
-		models:           c.Models.Lister(),
-		modelsSynced:     c.Models.Informer().HasSynced,
-		jobs:             c.Jobs.Lister(),
-		jobsSynced:       c.Jobs.Informer().HasSynced,
-		runtime:          c.Runtime,
-		recorder:         c.Recorder,
-		clock:            c.Clock,
-		childBatchPeriod: batch,
-		fieldManager:     c.FieldManager,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: c.Clock},
-		),
+		client:       c.Client,
+		models:       c.Models.Lister(),
+		modelsSynced: c.Models.Informer().HasSynced,
+		jobs:         c.Jobs.Lister(),
+		jobsSynced:   c.Jobs.Informer().HasSynced,
+		runtime:      c.Runtime,
+		recorder:     c.Recorder,
+		clock:        c.Clock,
+		fieldManager: c.FieldManager,
 	}
-	if _, err := c.Models.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    ctrl.enqueue,
-		UpdateFunc: func(_, obj any) { ctrl.enqueue(obj) },
-		DeleteFunc: ctrl.enqueue,
-	}); err != nil {
+	ctrl.queue = queue.New(queue.Options{
+		Name: Name, Kind: "Model", Clock: c.Clock,
+		ChildBatchPeriod: queue.BatchPeriod(c.ChildBatchPeriod, DefaultChildBatchPeriod),
+	}, ctrl.sync)
+	if _, err := c.Models.Informer().AddEventHandler(ctrl.queue.EventHandler()); err != nil {
 		return nil, fmt.Errorf("watch models: %w", err)
 	}
 	if _, err := c.Jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -106,19 +89,10 @@ func New(c Config) (*Controller, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("watch trainingjobs: %w", err)
 	}
-	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.enqueueAfterChildChange); err != nil {
+	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.queue.EnqueueAfterChildChange); err != nil {
 		return nil, fmt.Errorf("watch the children of models: %w", err)
 	}
 	return ctrl, nil
-}
-
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
 }
 
 // enqueueModelsOfJob syncs the models whose source (or canary's source)
@@ -153,65 +127,8 @@ func refersTo(m *mlv1alpha1.Model, job string) bool {
 	return false
 }
 
-// enqueueAfterChildChange syncs a model a batch period after one of its
-// children changed; further changes in that period join the same sync.
-func (c *Controller) enqueueAfterChildChange(key cache.ObjectName) {
-	if c.childBatchPeriod == 0 {
-		c.queue.Add(key)
-		return
-	}
-	c.queue.AddAfter(key, c.childBatchPeriod)
-}
-
 // Run waits for the caches, then runs workers until ctx is done, and
 // returns once they have stopped.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	logger.Info("Starting controller", "workers", workers)
-	defer logger.Info("Stopped controller")
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.modelsSynced, c.jobsSynced, c.runtime.HasSynced) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextWorkItem(ctx) {
-	}
-}
-
-// processNextWorkItem syncs one model; a failed sync is retried with
-// exponential backoff.
-func (c *Controller) processNextWorkItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-
-	logger := klog.FromContext(ctx).WithValues("model", klog.KRef(key.Namespace, key.Name))
-	ctx = klog.NewContext(ctx, logger)
-	err := c.sync(ctx, key)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case apierrors.IsConflict(err):
-		// The cache was behind the stored object; the next sync reads
-		// the newer one.
-		logger.V(4).Info("Conflict writing status, retrying", "err", err)
-		c.queue.AddRateLimited(key)
-	default:
-		utilruntime.HandleErrorWithContext(ctx, err, "Syncing Model failed, retrying")
-		c.queue.AddRateLimited(key)
-	}
-	return true
+	c.queue.Run(ctx, workers, c.modelsSynced, c.jobsSynced, c.runtime.HasSynced)
 }

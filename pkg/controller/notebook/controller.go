@@ -3,18 +3,13 @@ package notebook
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"ml.example.io/ml-apiserver/pkg/controller/queue"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
@@ -56,131 +51,52 @@ type Config struct {
 
 // Controller is the Notebook controller.
 type Controller struct {
-	client           mlclientset.Interface
-	notebooks        mllisters.NotebookLister
-	notebooksSynced  cache.InformerSynced
-	runtime          workload.ServingRuntime
-	probe            ActivityProbe
-	probeInterval    time.Duration
-	recorder         record.EventRecorder
-	clock            clock.WithTicker
-	childBatchPeriod time.Duration
-	fieldManager     string
-	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	client          mlclientset.Interface
+	notebooks       mllisters.NotebookLister
+	notebooksSynced cache.InformerSynced
+	runtime         workload.ServingRuntime
+	probe           ActivityProbe
+	probeInterval   time.Duration
+	recorder        record.EventRecorder
+	clock           clock.WithTicker
+	fieldManager    string
+	queue           *queue.Queue
 }
 
 // New returns the controller and registers its event handlers.
 func New(c Config) (*Controller, error) {
-	batch := c.ChildBatchPeriod
-	switch {
-	case batch == 0:
-		batch = DefaultChildBatchPeriod
-	case batch < 0:
-		batch = 0
-	}
 	ctrl := &Controller{
-		client:           c.Client,
-		notebooks:        c.Notebooks.Lister(),
-		notebooksSynced:  c.Notebooks.Informer().HasSynced,
-		runtime:          c.Runtime,
-		probe:            c.Probe,
-		probeInterval:    c.ProbeInterval,
-		recorder:         c.Recorder,
-		clock:            c.Clock,
-		childBatchPeriod: batch,
-		fieldManager:     c.FieldManager,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: c.Clock},
-		),
+		client:          c.Client,
+		notebooks:       c.Notebooks.Lister(),
+		notebooksSynced: c.Notebooks.Informer().HasSynced,
+		runtime:         c.Runtime,
+		probe:           c.Probe,
+		probeInterval:   c.ProbeInterval,
+		recorder:        c.Recorder,
+		clock:           c.Clock,
+		fieldManager:    c.FieldManager,
 	}
+	ctrl.queue = queue.New(queue.Options{
+		Name: Name, Kind: "Notebook", Clock: c.Clock,
+		ChildBatchPeriod: queue.BatchPeriod(c.ChildBatchPeriod, DefaultChildBatchPeriod),
+	}, ctrl.sync)
 	if ctrl.probe == nil {
 		ctrl.probe = &JupyterProbe{Clock: c.Clock}
 	}
 	if ctrl.probeInterval <= 0 {
 		ctrl.probeInterval = DefaultProbeInterval
 	}
-	if _, err := c.Notebooks.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    ctrl.enqueue,
-		UpdateFunc: func(_, obj any) { ctrl.enqueue(obj) },
-		DeleteFunc: ctrl.enqueue,
-	}); err != nil {
+	if _, err := c.Notebooks.Informer().AddEventHandler(ctrl.queue.EventHandler()); err != nil {
 		return nil, fmt.Errorf("watch notebooks: %w", err)
 	}
-	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.enqueueAfterChildChange); err != nil {
+	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.queue.EnqueueAfterChildChange); err != nil {
 		return nil, fmt.Errorf("watch the children of notebooks: %w", err)
 	}
 	return ctrl, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
-}
-
-// enqueueAfterChildChange syncs a notebook a batch period after one of its
-// children changed; further changes in that period join the same sync.
-func (c *Controller) enqueueAfterChildChange(key cache.ObjectName) {
-	if c.childBatchPeriod == 0 {
-		c.queue.Add(key)
-		return
-	}
-	c.queue.AddAfter(key, c.childBatchPeriod)
-}
-
 // Run waits for the caches, then runs workers until ctx is done, and
 // returns once they have stopped.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	logger.Info("Starting controller", "workers", workers)
-	defer logger.Info("Stopped controller")
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.notebooksSynced, c.runtime.HasSynced) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextWorkItem(ctx) {
-	}
-}
-
-// processNextWorkItem syncs one notebook; a failed sync is retried with
-// exponential backoff.
-func (c *Controller) processNextWorkItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-
-	logger := klog.FromContext(ctx).WithValues("notebook", klog.KRef(key.Namespace, key.Name))
-	ctx = klog.NewContext(ctx, logger)
-	err := c.sync(ctx, key)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case apierrors.IsConflict(err):
-		// The cache was behind the stored object; the next sync reads
-		// the newer one.
-		logger.V(4).Info("Conflict writing status, retrying", "err", err)
-		c.queue.AddRateLimited(key)
-	default:
-		utilruntime.HandleErrorWithContext(ctx, err, "Syncing Notebook failed, retrying")
-		c.queue.AddRateLimited(key)
-	}
-	return true
+	c.queue.Run(ctx, workers, c.notebooksSynced, c.runtime.HasSynced)
 }

@@ -3,18 +3,13 @@ package pipelinerun
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"ml.example.io/ml-apiserver/pkg/controller/queue"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
@@ -63,17 +58,16 @@ type Config struct {
 
 // Controller is the PipelineRun controller.
 type Controller struct {
-	client           mlclientset.Interface
-	runs             mllisters.PipelineRunLister
-	runsIndexer      cache.Indexer
-	runsSynced       cache.InformerSynced
-	runtime          workload.Runtime
-	recorder         record.EventRecorder
-	clock            clock.WithTicker
-	childBatchPeriod time.Duration
-	cacheRetention   time.Duration
-	fieldManager     string
-	queue            workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	client         mlclientset.Interface
+	runs           mllisters.PipelineRunLister
+	runsIndexer    cache.Indexer
+	runsSynced     cache.InformerSynced
+	runtime        workload.Runtime
+	recorder       record.EventRecorder
+	clock          clock.WithTicker
+	cacheRetention time.Duration
+	fieldManager   string
+	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
 	// create (invalid, forbidden), until the next sync reads them.
@@ -82,13 +76,6 @@ type Controller struct {
 
 // New returns the controller and registers its event handlers and index.
 func New(c Config) (*Controller, error) {
-	batch := c.ChildBatchPeriod
-	switch {
-	case batch == 0:
-		batch = DefaultChildBatchPeriod
-	case batch < 0:
-		batch = 0
-	}
 	retention := c.CacheRetention
 	if retention == 0 {
 		retention = DefaultCacheRetention
@@ -98,100 +85,31 @@ func New(c Config) (*Controller, error) {
 		return nil, fmt.Errorf("index pipelineruns by cache key: %w", err)
 	}
 	ctrl := &Controller{
-		client:           c.Client,
-		runs:             c.Runs.Lister(),
-		runsIndexer:      informer.GetIndexer(),
-		runsSynced:       informer.HasSynced,
-		runtime:          c.Runtime,
-		recorder:         c.Recorder,
-		clock:            c.Clock,
-		childBatchPeriod: batch,
-		cacheRetention:   retention,
-		fieldManager:     c.FieldManager,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: c.Clock},
-		),
+		client:         c.Client,
+		runs:           c.Runs.Lister(),
+		runsIndexer:    informer.GetIndexer(),
+		runsSynced:     informer.HasSynced,
+		runtime:        c.Runtime,
+		recorder:       c.Recorder,
+		clock:          c.Clock,
+		cacheRetention: retention,
+		fieldManager:   c.FieldManager,
 	}
-	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    ctrl.enqueue,
-		UpdateFunc: func(_, obj any) { ctrl.enqueue(obj) },
-		DeleteFunc: ctrl.enqueue,
-	}); err != nil {
+	ctrl.queue = queue.New(queue.Options{
+		Name: Name, Kind: "PipelineRun", Clock: c.Clock,
+		ChildBatchPeriod: queue.BatchPeriod(c.ChildBatchPeriod, DefaultChildBatchPeriod),
+	}, ctrl.sync)
+	if _, err := informer.AddEventHandler(ctrl.queue.EventHandler()); err != nil {
 		return nil, fmt.Errorf("watch pipelineruns: %w", err)
 	}
-	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.enqueueAfterChildChange); err != nil {
+	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.queue.EnqueueAfterChildChange); err != nil {
 		return nil, fmt.Errorf("watch the pods of pipelineruns: %w", err)
 	}
 	return ctrl, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
-}
-
-// enqueueAfterChildChange syncs a run a batch period after one of its pods
-// changed; further changes in that period join the same sync.
-func (c *Controller) enqueueAfterChildChange(key cache.ObjectName) {
-	if c.childBatchPeriod == 0 {
-		c.queue.Add(key)
-		return
-	}
-	c.queue.AddAfter(key, c.childBatchPeriod)
-}
-
 // Run waits for the caches, then runs workers until ctx is done, and
 // returns once they have stopped.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	logger.Info("Starting controller", "workers", workers)
-	defer logger.Info("Stopped controller")
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.runsSynced, c.runtime.HasSynced) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextWorkItem(ctx) {
-	}
-}
-
-// processNextWorkItem syncs one run; a failed sync is retried with
-// exponential backoff.
-func (c *Controller) processNextWorkItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-
-	logger := klog.FromContext(ctx).WithValues("pipelineRun", klog.KRef(key.Namespace, key.Name))
-	ctx = klog.NewContext(ctx, logger)
-	err := c.sync(ctx, key)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case apierrors.IsConflict(err):
-		logger.V(4).Info("Conflict writing status, retrying", "err", err)
-		c.queue.AddRateLimited(key)
-	default:
-		utilruntime.HandleErrorWithContext(ctx, err, "Syncing PipelineRun failed, retrying")
-		c.queue.AddRateLimited(key)
-	}
-	return true
+	c.queue.Run(ctx, workers, c.runsSynced, c.runtime.HasSynced)
 }
