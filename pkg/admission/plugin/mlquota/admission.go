@@ -1,15 +1,16 @@
 // Package mlquota is the MLQuota admission plugin. It refuses, when an
-// object is written, a TrainingJob, Model or Notebook whose pods would take
-// a namespace past one of its core ResourceQuotas, so the user gets a clear
-// 403 at `kubectl apply` or `kubectl scale` time instead of pods stuck
-// Pending.
+// object is written, a TrainingJob, Model, Notebook or PipelineRun whose
+// pods would take a namespace past one of its core ResourceQuotas, so the
+// user gets a clear 403 at `kubectl apply` or `kubectl scale` time instead
+// of pods stuck Pending.
 //
 // What an object holds is replicas x what one pod requests (GPUs as
 // nvidia.com/gpu and any extended resource, cpu, memory; requests.* and
 // bare names as ResourceQuota counts them, limits.* too, and pods), for
 // the objects that run pods: a finished or suspended TrainingJob and a
-// stopped Notebook hold nothing. PipelineRun task pods are left to
-// ResourceQuota itself when the controller creates them. Quotas with
+// stopped Notebook hold nothing. A PipelineRun holds, until it ends, the
+// peak of its task pods: what the tasks that can run at the same time
+// request, bounded by spec.parallelism (see pipelinerun.go). Quotas with
 // scopes are not evaluated.
 //
 // The sum is not taken from informers, which would let concurrent
@@ -88,6 +89,7 @@ type Plugin struct {
 	jobs            listers.TrainingJobLister
 	models          listers.ModelLister
 	notebooks       listers.NotebookLister
+	runs            listers.PipelineRunLister
 	systemNamespace string
 	drained         <-chan struct{}
 
@@ -151,6 +153,8 @@ func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) 
 	p.gate.Add("trainingjobs", v.TrainingJobs().Informer().HasSynced)
 	p.gate.Add("models", v.Models().Informer().HasSynced)
 	p.gate.Add("notebooks", v.Notebooks().Informer().HasSynced)
+	p.runs = v.PipelineRuns().Lister()
+	p.gate.Add("pipelineruns", v.PipelineRuns().Informer().HasSynced)
 }
 
 // SetMLClient reads objects the informers have not seen yet.
@@ -180,7 +184,7 @@ func (p *Plugin) ValidateInitialization() error {
 }
 
 // charged are the resources whose objects hold quota.
-var charged = map[string]bool{"trainingjobs": true, "models": true, "notebooks": true}
+var charged = map[string]bool{"trainingjobs": true, "models": true, "notebooks": true, "pipelineruns": true}
 
 // limit is one resource limited by one quota.
 type limit struct {
@@ -217,7 +221,7 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		return nil // no quota: nothing to check, nothing recorded
 	}
 
-	var newShape, oldShape shape
+	var newShape, oldShape demand = shape{}, shape{}
 	var uid types.UID
 	switch {
 	case a.GetSubresource() == "scale":
@@ -230,7 +234,11 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		if err != nil {
 			return err
 		}
-		base, _ := shapeOf(obj)
+		d, _ := shapeOf(obj)
+		base, ok := d.(shape)
+		if !ok {
+			return apierrors.NewBadRequest(fmt.Sprintf("%s: %s have no scale", PluginName, gr.Resource))
+		}
 		newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
 		uid = obj.(metaObject).GetUID()
 	default:
@@ -239,7 +247,9 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 			return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 		}
 		if a.GetOperation() == admission.Update {
-			oldShape, _ = shapeOf(a.GetOldObject())
+			if d, ok := shapeOf(a.GetOldObject()); ok {
+				oldShape = d
+			}
 		}
 		if m, ok := a.GetObject().(metaObject); ok {
 			uid = m.GetUID()
@@ -297,7 +307,7 @@ func (p *Plugin) limits(namespace string) ([]limit, error) {
 
 // charge records that the object at key now holds want instead of old,
 // if it fits, by compare-and-swap on the usage record.
-func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s shape, want, old charge, limits []limit) error {
+func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string, uid types.UID, s demand, want, old charge, limits []limit) error {
 	namespace := a.GetNamespace()
 	for attempt := 1; ; attempt++ {
 		rec, cached := p.cachedRecord(namespace)
@@ -340,7 +350,7 @@ func (p *Plugin) charge(ctx context.Context, a admission.Attributes, key string,
 				left = resource.MustParse("0")
 			}
 			exceeded = append(exceeded, fmt.Sprintf("exceeded quota %q: %s requested %s (%s), other ml.example.io objects hold %s of %s, %s left",
-				l.quota, l.key, w.String(), s.perReplica(l.key), h.String(), l.hard.String(), left.String()))
+				l.quota, l.key, w.String(), s.explain(l.key), h.String(), l.hard.String(), left.String()))
 		}
 		if fromCache && (len(exceeded) > 0 || a.IsDryRun()) {
 			continue // answer only from the latest record

@@ -26,6 +26,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 )
@@ -61,28 +62,41 @@ type fixture struct {
 	p   *Plugin
 	cms *configMaps
 	now time.Time
+	// ml serves the objects the informers list.
+	ml *fake.Clientset
 }
 
 // newFixture returns the plugin over quotas and, in the informers, jobs.
 func newFixture(t *testing.T, synced bool, quotas []*corev1.ResourceQuota, jobs ...*ml.TrainingJob) *fixture {
 	t.Helper()
+	objs := make([]runtime.Object, len(jobs))
+	for i, j := range jobs {
+		objs[i] = j
+	}
+	return newFixtureOf(t, synced, quotas, objs...)
+}
+
+// newFixtureOf returns the plugin over quotas and, in the informers, objs
+// (internal objects of any kind).
+func newFixtureOf(t *testing.T, synced bool, quotas []*corev1.ResourceQuota, objs ...runtime.Object) *fixture {
+	t.Helper()
 	var kubeObjs, mlObjs []runtime.Object
 	for _, q := range quotas {
 		kubeObjs = append(kubeObjs, q)
 	}
-	for _, j := range jobs {
-		mlObjs = append(mlObjs, admissiontest.Versioned(t, j, &mlv1alpha1.TrainingJob{}))
+	for _, o := range objs {
+		mlObjs = append(mlObjs, toV1alpha1(t, o))
 	}
 	kube := kubefake.NewClientset(kubeObjs...)
-	f := &fixture{p: New(), cms: installConfigMaps(kube), now: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}
+	f := &fixture{p: New(), cms: installConfigMaps(kube), now: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC), ml: fake.NewClientset(mlObjs...)}
 	f.p.Gate().Wait = 0
 	f.p.now = func() time.Time { return f.now }
 	kubeInformers := informers.NewSharedInformerFactory(kube, 0)
-	mlInformers := externalversions.NewSharedInformerFactory(fake.NewClientset(mlObjs...), 0)
+	mlInformers := externalversions.NewSharedInformerFactory(f.ml, 0)
 	f.p.SetExternalKubeInformerFactory(kubeInformers)
 	f.p.SetExternalKubeClientSet(kube)
 	f.p.SetMLInformerFactory(mlInformers)
-	f.p.SetMLClient(fake.NewClientset(mlObjs...))
+	f.p.SetMLClient(f.ml)
 	f.p.SetSystemNamespace(systemNS)
 	if err := f.p.ValidateInitialization(); err != nil {
 		t.Fatal(err)
@@ -107,6 +121,16 @@ func (f *fixture) create(t *testing.T, obj runtime.Object, dryRun bool) error {
 	a := admission.NewAttributesRecord(obj, nil, ml.Kind("TrainingJob").WithVersion(""), ns, name,
 		mlv1alpha1.SchemeGroupVersion.WithResource("trainingjobs"), "", admission.Create, nil, dryRun, nil)
 	return f.p.Validate(t.Context(), a, nil)
+}
+
+// toV1alpha1 converts an internal object to v1alpha1, as informers hold it.
+func toV1alpha1(t *testing.T, obj runtime.Object) runtime.Object {
+	t.Helper()
+	out, err := scheme.Scheme.ConvertToVersion(obj.DeepCopyObject(), mlv1alpha1.SchemeGroupVersion)
+	if err != nil {
+		t.Fatalf("convert %T: %v", obj, err)
+	}
+	return out
 }
 
 func (f *fixture) do(t *testing.T, req admissiontest.Request) error {

@@ -17,15 +17,25 @@ import (
 // "requests.<resource>" and "limits.<resource>".
 type charge map[corev1.ResourceName]resource.Quantity
 
-// shape is how many pods an object runs and what each requests.
+// A demand is what an object's pods hold at most at once.
+type demand interface {
+	// charge is what the pods hold against the quotas.
+	charge() charge
+	// explain says, for messages, how the demand of key comes about.
+	explain(key corev1.ResourceName) string
+}
+
+// shape is how many pods an object runs and what each requests: the
+// demand of a TrainingJob, Model or Notebook.
 type shape struct {
 	replicas  int32
 	resources corev1.ResourceRequirements
 }
 
-// shapeOf returns the pods an object holds now. Objects that run no pods
-// (a finished or suspended TrainingJob, a stopped Notebook) hold nothing.
-func shapeOf(obj runtime.Object) (shape, bool) {
+// shapeOf returns the demand of an object now. Objects that run no pods (a
+// finished or suspended TrainingJob, a stopped Notebook, a finished
+// PipelineRun) hold nothing; false for kinds that hold no quota.
+func shapeOf(obj runtime.Object) (demand, bool) {
 	switch o := obj.(type) {
 	case *ml.TrainingJob:
 		if o.Spec.Suspend || o.Status.Phase == ml.TrainingJobSucceeded || o.Status.Phase == ml.TrainingJobFailed {
@@ -39,6 +49,8 @@ func shapeOf(obj runtime.Object) (shape, bool) {
 			return shape{}, true
 		}
 		return shape{replicas: replicasOr(o.Spec.Replicas, 1), resources: o.Spec.Resources}, true
+	case *ml.PipelineRun:
+		return peakOf(o), true
 	}
 	return shape{}, false
 }
@@ -84,8 +96,8 @@ func (s shape) charge() charge {
 	return c
 }
 
-// perReplica describes, for messages, what one replica of s requests of key.
-func (s shape) perReplica(key corev1.ResourceName) string {
+// explain describes, for messages, what one replica of s requests of key.
+func (s shape) explain(key corev1.ResourceName) string {
 	name, isLimit := strings.CutPrefix(string(key), "limits.")
 	list := s.resources.Limits
 	if !isLimit {

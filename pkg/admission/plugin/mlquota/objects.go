@@ -35,6 +35,11 @@ func (p *Plugin) current(ctx context.Context, resource, namespace, name string) 
 		if apierrors.IsNotFound(err) {
 			obj, err = p.mlClient.MlV1alpha1().Notebooks(namespace).Get(ctx, name, metav1.GetOptions{})
 		}
+	case "pipelineruns":
+		obj, err = p.runs.PipelineRuns(namespace).Get(name)
+		if apierrors.IsNotFound(err) {
+			obj, err = p.mlClient.MlV1alpha1().PipelineRuns(namespace).Get(ctx, name, metav1.GetOptions{})
+		}
 	default:
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("%s: resource %q holds no quota", PluginName, resource))
 	}
@@ -82,6 +87,10 @@ func (p *Plugin) liveEntries(namespace string) map[string]entry {
 	for _, o := range notebooks {
 		add("notebooks", o)
 	}
+	runs, _ := p.runs.PipelineRuns(namespace).List(labels.Everything())
+	for _, o := range runs {
+		add("pipelineruns", o)
+	}
 	return entries
 }
 
@@ -126,6 +135,8 @@ func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
 		obj, err = p.models.Models(namespace).Get(name)
 	case "notebooks":
 		obj, err = p.notebooks.Notebooks(namespace).Get(name)
+	case "pipelineruns":
+		obj, err = p.runs.PipelineRuns(namespace).Get(name)
 	default:
 		return entry{}, false
 	}
