@@ -287,6 +287,57 @@ func TestAdmissionQuotaConcurrent(t *testing.T) {
 	}
 }
 
+// gpuTask is a pipeline task whose pod asks for gpus GPUs.
+func gpuTask(name, gpus string, dependsOn ...string) mlv1alpha1.PipelineTask {
+	t := fixtures.Task(name)
+	t.DependsOn = dependsOn
+	q := apiresource.MustParse(gpus)
+	t.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{gpu: q}, Limits: corev1.ResourceList{gpu: q}}
+	return t
+}
+
+// TestAdmissionQuotaPipelineRun: with requests.nvidia.com/gpu 8, a run of
+// a pipeline that fans out to three 4-GPU tasks at once is refused naming
+// its peak, 12; the same run capped at parallelism 2 is admitted and holds
+// 8 until it is deleted.
+func TestAdmissionQuotaPipelineRun(t *testing.T) {
+	ctx := testContext(t, longTimeout)
+	ns := cluster.Namespace(t)
+	ml := framework.ML(t, cluster.Config())
+	createQuota(ctx, t, ns, corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")})
+
+	pipeline := fixtures.Pipeline("sweep", ns).Obj()
+	train := gpuTask("train", "4", "prep")
+	train.ForEach = &mlv1alpha1.ForEach{Items: []string{"0.1", "0.01", "0.001"}}
+	pipeline.Spec.Tasks = []mlv1alpha1.PipelineTask{gpuTask("prep", "1"), train, gpuTask("pick", "1", "train")}
+	if _, err := ml.MlV1alpha1().Pipelines(ns).Create(ctx, pipeline, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create Pipeline: %v", err)
+	}
+
+	err := untilRefused(t, "a run past the quota refused", func() error {
+		_, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	})
+	wantRefused(t, err, 403, `exceeded quota "gpus"`, "requests.nvidia.com/gpu requested 12 (tasks that can run at once: train 3 x 4)", "hold 0 of 8, 8 left")
+	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{})
+	wantRefused(t, err, 403, "requested 12 (tasks that can run at once: train 3 x 4)", "8 left")
+
+	if _, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("narrow", ns).Ref("sweep").Parallelism(2).Obj(), metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create a run whose peak fits: %v", err)
+	}
+	one := fixtures.PipelineRun("one", ns).Inline(&mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{gpuTask("main", "1")}}).Obj()
+	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, one, metav1.CreateOptions{})
+	wantRefused(t, err, 403, "requested 1 (tasks that can run at once: main 1 x 1), other ml.example.io objects hold 8 of 8, 0 left")
+
+	// Deleting the run gives its share back at once.
+	if err := ml.MlV1alpha1().PipelineRuns(ns).Delete(ctx, "narrow", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, one, metav1.CreateOptions{}); err != nil {
+		t.Errorf("create after a delete freed the quota: %v", err)
+	}
+}
+
 // TestAdmissionWorkloadSecurity: a privileged notebook is refused in a
 // restricted namespace and accepted in a privileged one.
 func TestAdmissionWorkloadSecurity(t *testing.T) {

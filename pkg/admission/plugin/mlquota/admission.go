@@ -96,6 +96,9 @@ type Plugin struct {
 	// cache holds the records as this server last wrote them, by namespace.
 	cacheMu sync.Mutex
 	cache   map[string]*corev1.ConfigMap
+	// runCharges are the charges of PipelineRuns in flight.
+	runsMu     sync.Mutex
+	runCharges map[runKey]charge
 
 	// ReconcileInterval and Grace tune the reconciler.
 	ReconcileInterval, Grace time.Duration

@@ -9,9 +9,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/pipeline"
 )
 
 // current returns the internal version of an object, from the informer or,
@@ -63,16 +66,10 @@ func internal(obj runtime.Object) (runtime.Object, error) {
 func (p *Plugin) liveEntries(namespace string) map[string]entry {
 	entries := map[string]entry{}
 	add := func(resource string, obj runtime.Object) {
-		in, err := internal(obj)
-		if err != nil {
+		m, c, err := p.chargeOf(obj)
+		if err != nil || len(c) == 0 {
 			return
 		}
-		s, _ := shapeOf(in)
-		c := s.charge()
-		if len(c) == 0 {
-			return
-		}
-		m := in.(metav1.Object)
 		entries[entryKey(resource, m.GetName())] = newEntry(m.GetUID(), c, m.GetCreationTimestamp().Time)
 	}
 	jobs, _ := p.jobs.TrainingJobs(namespace).List(labels.Everything())
@@ -143,11 +140,63 @@ func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
 	if err != nil {
 		return entry{}, false
 	}
-	in, err := internal(obj)
+	m, c, err := p.chargeOf(obj)
 	if err != nil {
 		return entry{}, false
 	}
+	return newEntry(m.GetUID(), c, m.GetCreationTimestamp().Time), true
+}
+
+// chargeOf is what an object, as the informers hold it, holds.
+func (p *Plugin) chargeOf(obj runtime.Object) (metav1.Object, charge, error) {
+	if run, ok := obj.(*mlv1alpha1.PipelineRun); ok {
+		c, err := p.runCharge(run)
+		return run, c, err
+	}
+	in, err := internal(obj)
+	if err != nil {
+		return nil, nil, err
+	}
 	s, _ := shapeOf(in)
-	m := in.(metav1.Object)
-	return newEntry(m.GetUID(), s.charge(), m.GetCreationTimestamp().Time), true
+	return in.(metav1.Object), s.charge(), nil
+}
+
+// maxCachedRuns bounds the charges of runs remembered.
+const maxCachedRuns = 4096
+
+// runKey is what the charge of a run depends on: its spec (generation);
+// the snapshot of its pipeline and params is fixed at create.
+type runKey struct {
+	uid        types.UID
+	generation int64
+}
+
+// runCharge is the charge of a run. Runs are read at every recount and
+// every charge in their namespace while their own charge is in flight, so
+// the charges of the runs in flight are remembered: working one out plans
+// the whole run.
+func (p *Plugin) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
+	if pipeline.IsFinished(ml.PipelineRunPhase(run.Status.Phase)) {
+		return charge{}, nil
+	}
+	key := runKey{uid: run.UID, generation: run.Generation}
+	p.runsMu.Lock()
+	c, ok := p.runCharges[key]
+	p.runsMu.Unlock()
+	if ok {
+		return c, nil
+	}
+	in, err := internal(run)
+	if err != nil {
+		return nil, err
+	}
+	d, _ := shapeOf(in)
+	c = d.charge()
+	p.runsMu.Lock()
+	defer p.runsMu.Unlock()
+	if p.runCharges == nil || len(p.runCharges) >= maxCachedRuns {
+		p.runCharges = map[runKey]charge{}
+	}
+	p.runCharges[key] = c
+	return c, nil
 }
