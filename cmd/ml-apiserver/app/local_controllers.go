@@ -9,6 +9,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/klog/v2"
 
@@ -52,15 +56,15 @@ var metricsResources = map[string]string{
 // metrics to this server: ML_METRICS_URL, and a client certificate
 // (ML_METRICS_CERT, ML_METRICS_KEY, trusting ML_METRICS_CA) whose only
 // right is to create that object's metrics. The certificate is issued once
-// per object, by the standalone CA.
-func metricsEnv(o *options.Options) func(owner workload.Owner) ([]corev1.EnvVar, error) {
+// per object, by the standalone CA, into the object's credentials
+// directory, which the runtime removes with the object.
+func metricsEnv(o *options.Options) func(owner workload.Owner, dir string) ([]corev1.EnvVar, error) {
 	pki := o.PKI()
-	return func(owner workload.Owner) ([]corev1.EnvVar, error) {
+	return func(owner workload.Owner, dir string) ([]corev1.EnvVar, error) {
 		resource, ok := metricsResources[owner.Kind.Kind]
 		if !ok {
 			return nil, nil
 		}
-		dir := filepath.Join(o.DataDir, "workloads", "credentials", string(owner.UID))
 		cert, key := filepath.Join(dir, "metrics.crt"), filepath.Join(dir, "metrics.key")
 		if _, err := os.Stat(cert); err != nil {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -98,6 +102,7 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		started.Store(true)
 		go func() {
 			defer close(done)
+			removeStaleCredentials(hookCtx, ml, rt)
 			if err := controller.RunStandalone(klog.NewContext(hookCtx, logger), o.Controllers.Config(), ml, rt); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}
@@ -116,4 +121,65 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		defer cancel()
 		rt.Shutdown(stopCtx)
 	}
+}
+
+// removeStaleCredentials removes, before the controllers start any
+// process, the credentials that objects deleted while the server was not
+// running left in the runtime's directory. When the objects cannot be
+// listed nothing is removed.
+func removeStaleCredentials(ctx context.Context, ml mlclientset.Interface, rt *local.Runtime) {
+	logger := klog.FromContext(ctx)
+	var uids sets.Set[types.UID]
+	err := wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		var err error
+		uids, err = ownerUIDs(ctx, ml)
+		if err != nil {
+			logger.V(2).Info("Listing objects to find stale credentials", "err", err)
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		logger.Info("Could not list the objects: stale credentials of deleted objects are kept", "err", err)
+		return
+	}
+	if err := rt.RemoveStaleCredentials(uids.Has); err != nil {
+		logger.Error(err, "Removing stale credentials")
+	}
+}
+
+// ownerUIDs are the UIDs of every object whose processes may hold
+// credentials, in every namespace.
+func ownerUIDs(ctx context.Context, ml mlclientset.Interface) (sets.Set[types.UID], error) {
+	v1 := ml.MlV1alpha1()
+	uids := sets.New[types.UID]()
+	jobs, err := v1.TrainingJobs(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list trainingjobs: %w", err)
+	}
+	for i := range jobs.Items {
+		uids.Insert(jobs.Items[i].UID)
+	}
+	runs, err := v1.PipelineRuns(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list pipelineruns: %w", err)
+	}
+	for i := range runs.Items {
+		uids.Insert(runs.Items[i].UID)
+	}
+	models, err := v1.Models(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list models: %w", err)
+	}
+	for i := range models.Items {
+		uids.Insert(models.Items[i].UID)
+	}
+	notebooks, err := v1.Notebooks(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list notebooks: %w", err)
+	}
+	for i := range notebooks.Items {
+		uids.Insert(notebooks.Items[i].UID)
+	}
+	return uids, nil
 }

@@ -9,7 +9,15 @@
 // Services have no network of their own: every replica listens on
 // 127.0.0.1, so the runtime rewrites environment values that name a
 // service of the replica's owner (`<host>.<service>`, `<service>`,
-// `<service>.<namespace>.svc...`) to 127.0.0.1.
+// `<service>.<namespace>.svc...`) to 127.0.0.1. Ports of a headless
+// service get a free port of 127.0.0.1 each, and each of its hosts
+// (`<host>.<service>:<port>`, as TF_CONFIG lists a job's workers) a port
+// of its own, kept until the owner is forgotten, so that every replica
+// listens where the others look for it.
+//
+// Credentials that Config.OwnerEnv writes for an owner's processes live in
+// a directory per owner that goes with the owner (ForgetOwner), or at a
+// later start when the owner is gone (RemoveStaleCredentials).
 //
 // Restarts of the server: replicas do not survive them. A runtime started
 // on a directory where an earlier one ran stops every process that one left

@@ -101,6 +101,26 @@ func fieldValue(rep *replica, e corev1.EnvVar) (string, error) {
 type localService struct {
 	name  string
 	ports map[int32]int
+	// hostPort, for a headless service, returns the port of 127.0.0.1 that
+	// its host <host>.<service> has for the service port: on a cluster
+	// every replica has an address of its own, here every host gets a port
+	// of its own (TF_CONFIG lists every worker at "<job>-<i>.<job>:<port>",
+	// and each must listen where the others look for it). nil, or false
+	// for a port the service does not have: the host has the service's
+	// port.
+	hostPort func(host string, port int32) (int, bool)
+}
+
+// portOf is the port of 127.0.0.1 for the service port p, reached as the
+// service itself (host "") or as one of its hosts.
+func (s localService) portOf(host string, p int32) (int, bool) {
+	if host != "" && s.hostPort != nil {
+		if hp, ok := s.hostPort(host, p); ok {
+			return hp, true
+		}
+	}
+	hp, ok := s.ports[p]
+	return hp, ok
 }
 
 // hostPattern matches a host name with an optional port inside a value
@@ -110,8 +130,9 @@ var hostPattern = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?`)
 // localValue rewrites the env var name=v for this host: every host in v
 // that names one of the services (as the service, a host in it, or its
 // cluster DNS name) becomes 127.0.0.1, with a service port after it
-// becoming its host port; and a variable named *PORT whose value is a
-// service port gets its host port.
+// becoming its host port (the host's own for a host of a headless
+// service); and a variable named *PORT whose value is a service port gets
+// the service's host port.
 func localValue(name, v, namespace string, services []localService) string {
 	if strings.HasSuffix(name, "PORT") {
 		if p, err := strconv.Atoi(v); err == nil {
@@ -131,15 +152,15 @@ func localValue(name, v, namespace string, services []localService) string {
 		}
 		m := v[start:end]
 		host, port, hasPort := strings.Cut(m, ":")
-		svc, ok := serviceOf(host, namespace, services)
+		svc, svcHost, ok := serviceOf(host, namespace, services)
 		if !ok {
 			continue
 		}
 		b.WriteString(v[last:start])
 		b.WriteString("127.0.0.1")
 		if hasPort {
-			if p, err := strconv.Atoi(port); err == nil {
-				if hp, ok := svc.ports[int32(p)]; ok {
+			if p, err := strconv.Atoi(port); err == nil && p > 0 && p <= 65535 {
+				if hp, ok := svc.portOf(svcHost, int32(p)); ok {
 					port = strconv.Itoa(hp)
 				}
 			}
@@ -168,22 +189,22 @@ func hostPosition(v string, i int) bool {
 }
 
 // serviceOf returns the service that host names: the service itself, a
-// host in it (<host>.<service>), or either with the namespace's cluster
-// DNS suffix.
-func serviceOf(host, namespace string, services []localService) (localService, bool) {
+// host in it (<host>.<service>, and then the host's name), or either with
+// the namespace's cluster DNS suffix.
+func serviceOf(host, namespace string, services []localService) (svc localService, svcHost string, ok bool) {
 	h := strings.TrimSuffix(host, ".")
 	h = strings.TrimSuffix(h, ".svc.cluster.local")
 	h = strings.TrimSuffix(h, ".svc")
 	h = strings.TrimSuffix(h, "."+namespace)
 	for _, svc := range services {
 		if h == svc.name {
-			return svc, true
+			return svc, "", true
 		}
 		if prefix, ok := strings.CutSuffix(h, "."+svc.name); ok && prefix != "" && !strings.Contains(prefix, ".") {
-			return svc, true
+			return svc, prefix, true
 		}
 	}
-	return localService{}, false
+	return localService{}, "", false
 }
 
 // lookPath finds file in the PATH of env, as exec.LookPath does for the

@@ -106,7 +106,11 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 		}
 	}
 	if r.ownerEnv != nil {
-		extra, err := r.ownerEnv(rep.owner)
+		dir, err := r.credentialsDir(rep.owner.UID)
+		if err != nil {
+			return nil, "CreateContainerConfigError", err
+		}
+		extra, err := r.ownerEnv(rep.owner, dir)
 		if err != nil {
 			return nil, "CreateContainerConfigError", err
 		}

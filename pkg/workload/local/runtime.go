@@ -48,13 +48,17 @@ type Config struct {
 	// OwnerEnv returns variables every replica of owner gets after its
 	// template's (and in place of the template's of the same name), such
 	// as where and with which credentials to push metrics; optional.
-	OwnerEnv func(owner workload.Owner) ([]corev1.EnvVar, error)
+	// Files it writes for the owner go under credentialsDir (created on
+	// demand by OwnerEnv), which the runtime removes once the owner is
+	// forgotten, or at a later start once the owner is gone
+	// (RemoveStaleCredentials).
+	OwnerEnv func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
 }
 
 // Runtime runs replicas as host processes.
 type Runtime struct {
 	dir            string
-	ownerEnv       func(owner workload.Owner) ([]corev1.EnvVar, error)
+	ownerEnv       func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
@@ -84,6 +88,9 @@ type service struct {
 	// hostPorts are the ports of 127.0.0.1 that the replicas of a
 	// headless service listen on in place of its ports.
 	hostPorts map[int32]int
+	// replicaPorts are the ports of 127.0.0.1 of the hosts of a headless
+	// service (<host>.<service>), by host and service port.
+	replicaPorts map[string]map[int32]int
 }
 
 // New returns a runtime over c.Dir, after stopping the processes an
@@ -222,7 +229,11 @@ func (r *Runtime) serviceHostsLocked(owner workload.Owner) []localService {
 	var out []localService
 	for key, s := range r.services {
 		if key.Namespace == owner.Namespace && s.ownerUID == string(owner.UID) {
-			out = append(out, localService{name: key.Name, ports: s.hostPorts})
+			ls := localService{name: key.Name, ports: s.hostPorts}
+			if s.spec.Headless {
+				ls.hostPort = func(host string, p int32) (int, bool) { return r.hostPort(s, host, p) }
+			}
+			out = append(out, ls)
 		}
 	}
 	return out
@@ -312,10 +323,12 @@ func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec 
 		}
 		return false, nil
 	}
-	svc := &service{ownerUID: string(owner.UID), spec: spec, hostPorts: map[int32]int{}}
+	svc := &service{ownerUID: string(owner.UID), spec: spec, hostPorts: map[int32]int{}, replicaPorts: map[string]map[int32]int{}}
 	if spec.Headless {
+		// Known before its ports are given, so that no two are the same.
+		r.services[key] = svc
 		for _, p := range spec.Ports {
-			if hp := freePort(); hp != 0 {
+			if hp := r.freePortLocked(); hp != 0 {
 				svc.hostPorts[p.Port] = hp
 			}
 		}
@@ -363,6 +376,10 @@ func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 			delete(r.volumes, key)
 		}
 	}
+	// The credentials given to its processes go with them.
+	if dir, err := r.credentialsDir(owner.UID); err == nil {
+		volumeDirs = append(volumeDirs, dir)
+	}
 	r.mu.Unlock()
 	for _, key := range names {
 		_ = r.DeleteReplica(ctx, owner, key.Name, "")
@@ -370,14 +387,15 @@ func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 	for _, name := range sets {
 		_ = r.DeleteServedSet(ctx, owner, name, "")
 	}
-	// Volumes go once the replicas that may write them are gone.
+	// Volumes and credentials go once the replicas that may use them are
+	// gone.
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		r.waitOwnerStopped(owner)
 		for _, dir := range volumeDirs {
 			if err := os.RemoveAll(dir); err != nil {
-				klog.ErrorS(err, "Remove a volume of a deleted owner", "dir", dir)
+				klog.ErrorS(err, "Remove a directory of a deleted owner", "dir", dir)
 			}
 		}
 	}()

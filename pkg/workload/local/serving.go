@@ -144,7 +144,7 @@ func (r *Runtime) newSetReplicaLocked(set *servedSet, ordinal int) *replica {
 		uid:      uid,
 		template: *set.spec.Template.DeepCopy(),
 		dir:      filepath.Join(r.dir, "replicas", set.owner.Namespace, name+"-"+uid),
-		port:     freePort(),
+		port:     r.freePortLocked(),
 		stopped:  make(chan struct{}),
 		done:     make(chan struct{}),
 		status: workload.ReplicaStatus{

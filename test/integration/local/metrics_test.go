@@ -2,10 +2,13 @@ package local
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -53,4 +56,48 @@ echo "own=$own other=$other"
 	if len(m.Series) != 1 || m.Series[0].Name != "loss" || len(m.Series[0].Points) != 2 {
 		t.Errorf("metrics %+v: want the two pushed loss points; job log:\n%s", m.Series, log)
 	}
+}
+
+// credentialsDir is where standalone mode keeps the metrics certificate of
+// the object uid.
+func credentialsDir(uid types.UID) string {
+	return filepath.Join(server.DataDir, "workloads", "credentials", string(uid))
+}
+
+// waitGone waits until path no longer exists.
+func waitGone(t *testing.T, what, path string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir(path)
+	t.Errorf("%s %s still there: %v", what, path, entries)
+}
+
+// A job's metrics certificate goes with the job.
+func TestCredentialsGoWithTheirJob(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
+	job, err := jobs.Create(ctx, sleeper(ns, "certified", dir, 1), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := waitPIDs(t, dir, "replica-0")["replica-0"]
+	creds := credentialsDir(job.UID)
+	for _, f := range []string{"metrics.crt", "metrics.key"} {
+		if _, err := os.Stat(filepath.Join(creds, f)); err != nil {
+			t.Errorf("the running job's credentials: %v", err)
+		}
+	}
+	if err := jobs.Delete(ctx, "certified", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitDead(t, "the replica of the deleted job", pid)
+	waitGone(t, "credentials of the deleted job", creds)
 }
