@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
@@ -23,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
@@ -87,14 +85,7 @@ type fixture struct {
 func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
-	f := &fixture{t: t, ctx: ctx, kube: kubefake.NewClientset(), ml: mlfake.NewClientset(objs...), recorder: record.NewFakeRecorder(100)}
-	f.kube.PrependReactor("create", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if obj, ok := a.(clienttesting.CreateAction).GetObject().(metav1.Object); ok && obj.GetUID() == "" {
-			obj.SetUID(uuid.NewUUID())
-			obj.SetGeneration(1)
-		}
-		return false, nil, nil
-	})
+	f := &fixture{t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), ml: mlfake.NewClientset(objs...), recorder: record.NewFakeRecorder(100)}
 	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
 	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
 	rt := workloadkubernetes.New(workloadkubernetes.Config{
@@ -128,27 +119,10 @@ func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 // observe fills the caches with what the clientsets hold.
 func (f *fixture) observe() {
 	f.t.Helper()
-	deployments, _ := f.kube.AppsV1().Deployments("").List(f.ctx, metav1.ListOptions{})
-	services, _ := f.kube.CoreV1().Services("").List(f.ctx, metav1.ListOptions{})
-	models, _ := f.ml.MlV1alpha1().Models("").List(f.ctx, metav1.ListOptions{})
-	jobs, _ := f.ml.MlV1alpha1().TrainingJobs("").List(f.ctx, metav1.ListOptions{})
-	replace := func(indexer cache.Indexer, objs []any) {
-		if err := indexer.Replace(objs, ""); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	replace(f.kubeInf.Apps().V1().Deployments().Informer().GetIndexer(), items(deployments.Items))
-	replace(f.kubeInf.Core().V1().Services().Informer().GetIndexer(), items(services.Items))
-	replace(f.mlInf.Ml().V1alpha1().Models().Informer().GetIndexer(), items(models.Items))
-	replace(f.mlInf.Ml().V1alpha1().TrainingJobs().Informer().GetIndexer(), items(jobs.Items))
-}
-
-func items[T any](list []T) []any {
-	out := make([]any, 0, len(list))
-	for i := range list {
-		out = append(out, &list[i])
-	}
-	return out
+	controllertest.Observe(f.t, f.kubeInf.Apps().V1().Deployments().Informer(), f.kube.AppsV1().Deployments("").List)
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().Services().Informer(), f.kube.CoreV1().Services("").List)
+	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().Models().Informer(), f.ml.MlV1alpha1().Models("").List)
+	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().TrainingJobs().Informer(), f.ml.MlV1alpha1().TrainingJobs("").List)
 }
 
 // sync runs one sync of model a after the caches observed the clientsets.
@@ -207,53 +181,13 @@ func (f *fixture) rollOut(name string) {
 	}
 }
 
-// writes returns the write actions of the last sync, as "verb
-// resource[/subresource] name".
+// writes returns the write actions of the last sync, sorted: the
+// controller writes a model's children in no fixed order.
 func (f *fixture) writes() []string {
-	var out []string
-	for _, a := range append(f.kube.Actions(), f.ml.Actions()...) {
-		var name string
-		switch a := a.(type) {
-		case clienttesting.CreateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.UpdateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.DeleteActionImpl:
-			name = a.GetName()
-		default:
-			continue
-		}
-		res := a.GetResource().Resource
-		if a.GetSubresource() != "" {
-			res += "/" + a.GetSubresource()
-		}
-		out = append(out, a.GetVerb()+" "+res+" "+name)
-	}
-	slices.Sort(out)
-	return out
+	w := controllertest.Writes(f.kube.Actions(), f.ml.Actions())
+	slices.Sort(w)
+	return w
 }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string {
-	var out []string
-	for {
-		select {
-		case e := <-f.recorder.Events:
-			if parts := strings.SplitN(e, " ", 3); len(parts) > 1 {
-				out = append(out, parts[1])
-			}
-		default:
-			return out
-		}
-	}
-}
-
-// env returns the value of a variable of a container.
-func env(c corev1.Container, name string) string {
-	for _, e := range c.Env {
-		if e.Name == name {
-			return e.Value
-		}
-	}
-	return ""
-}
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }

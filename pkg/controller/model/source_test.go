@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 )
@@ -76,7 +77,7 @@ func TestKeepResolved(t *testing.T) {
 	if m.Status.ModelURI != "s3://out/train" || c == nil || c.Status != metav1.ConditionTrue || m.Status.Phase == mlv1alpha1.ModelPending {
 		t.Errorf("after the job was deleted: %+v", m.Status)
 	}
-	if got := env(f.deployment("a").Spec.Template.Spec.Containers[0], "ML_MODEL_URI"); got != "s3://out/train" {
+	if got := controllertest.Env(f.deployment("a").Spec.Template.Spec.Containers[0], "ML_MODEL_URI"); got != "s3://out/train" {
 		t.Errorf("ML_MODEL_URI = %q", got)
 	}
 

@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 )
 
 // TestServe follows a model from creation to Ready, through a scale, and
@@ -31,7 +32,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("deployment = %+v", d)
 	}
 	c := d.Spec.Template.Spec.Containers[0]
-	if env(c, "ML_MODEL_URI") != "s3://models/mnist/1" || env(c, "ML_MODEL_FORMAT") != "onnx" || c.Image != "server:1" {
+	if controllertest.Env(c, "ML_MODEL_URI") != "s3://models/mnist/1" || controllertest.Env(c, "ML_MODEL_FORMAT") != "onnx" || c.Image != "server:1" {
 		t.Errorf("server container = %+v", c)
 	}
 	if d.Spec.Template.Labels[NameLabel] != "a" || d.Spec.Template.Labels[TrackLabel] != TrackStable {
@@ -102,7 +103,7 @@ func TestCanary(t *testing.T) {
 	if *stable.Spec.Replicas != 3 || *canary.Spec.Replicas != 1 {
 		t.Errorf("replicas: stable %d, canary %d; want 3, 1", *stable.Spec.Replicas, *canary.Spec.Replicas)
 	}
-	if got := env(canary.Spec.Template.Spec.Containers[0], "ML_MODEL_URI"); got != "s3://models/mnist/2" {
+	if got := controllertest.Env(canary.Spec.Template.Spec.Containers[0], "ML_MODEL_URI"); got != "s3://models/mnist/2" {
 		t.Errorf("canary ML_MODEL_URI = %q", got)
 	}
 	// The selectors keep the tracks apart; the Service selects both.
@@ -141,7 +142,7 @@ func TestCanary(t *testing.T) {
 	if f.deployment("a-canary") != nil {
 		t.Errorf("the canary deployment is still there")
 	}
-	if s := f.deployment("a"); *s.Spec.Replicas != 4 || env(s.Spec.Template.Spec.Containers[0], "ML_MODEL_URI") != "s3://models/mnist/2" {
+	if s := f.deployment("a"); *s.Spec.Replicas != 4 || controllertest.Env(s.Spec.Template.Spec.Containers[0], "ML_MODEL_URI") != "s3://models/mnist/2" {
 		t.Errorf("stable deployment after promotion: replicas %d, env %v", *s.Spec.Replicas, s.Spec.Template.Spec.Containers[0].Env)
 	}
 	if got := f.eventReasons(); !slices.Contains(got, EventSuccessfulDelete) {
@@ -175,7 +176,7 @@ func TestTrainingJobSource(t *testing.T) {
 	}
 	f.sync()
 	d := f.deployment("a")
-	if d == nil || env(d.Spec.Template.Spec.Containers[0], "ML_MODEL_URI") != "s3://out/train" {
+	if d == nil || controllertest.Env(d.Spec.Template.Spec.Containers[0], "ML_MODEL_URI") != "s3://out/train" {
 		t.Fatalf("deployment after the job succeeded = %+v", d)
 	}
 	if m := f.model(); m.Status.ModelURI != "s3://out/train" || !meta.IsStatusConditionTrue(m.Status.Conditions, ConditionSourceResolved) {

@@ -3,19 +3,15 @@ package notebook
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
@@ -23,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
@@ -76,16 +73,9 @@ func newFixture(t *testing.T, nb *mlv1alpha1.Notebook) *fixture {
 	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
 	f := &fixture{
-		t: t, ctx: ctx, kube: kubefake.NewClientset(), ml: mlfake.NewClientset(nb),
+		t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), ml: mlfake.NewClientset(nb),
 		clock: testingclock.NewFakeClock(t0), probe: &fakeProbe{}, recorder: record.NewFakeRecorder(100),
 	}
-	f.kube.PrependReactor("create", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if obj, ok := a.(clienttesting.CreateAction).GetObject().(metav1.Object); ok && obj.GetUID() == "" {
-			obj.SetUID(uuid.NewUUID())
-			obj.SetGeneration(1)
-		}
-		return false, nil, nil
-	})
 	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
 	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
 	rt := workloadkubernetes.New(workloadkubernetes.Config{
@@ -120,27 +110,10 @@ func newFixture(t *testing.T, nb *mlv1alpha1.Notebook) *fixture {
 // observe fills the caches with what the clientsets hold.
 func (f *fixture) observe() {
 	f.t.Helper()
-	sets, _ := f.kube.AppsV1().StatefulSets("").List(f.ctx, metav1.ListOptions{})
-	services, _ := f.kube.CoreV1().Services("").List(f.ctx, metav1.ListOptions{})
-	claims, _ := f.kube.CoreV1().PersistentVolumeClaims("").List(f.ctx, metav1.ListOptions{})
-	notebooks, _ := f.ml.MlV1alpha1().Notebooks("").List(f.ctx, metav1.ListOptions{})
-	replace := func(indexer cache.Indexer, objs []any) {
-		if err := indexer.Replace(objs, ""); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	replace(f.kubeInf.Apps().V1().StatefulSets().Informer().GetIndexer(), items(sets.Items))
-	replace(f.kubeInf.Core().V1().Services().Informer().GetIndexer(), items(services.Items))
-	replace(f.kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer(), items(claims.Items))
-	replace(f.mlInf.Ml().V1alpha1().Notebooks().Informer().GetIndexer(), items(notebooks.Items))
-}
-
-func items[T any](list []T) []any {
-	out := make([]any, 0, len(list))
-	for i := range list {
-		out = append(out, &list[i])
-	}
-	return out
+	controllertest.Observe(f.t, f.kubeInf.Apps().V1().StatefulSets().Informer(), f.kube.AppsV1().StatefulSets("").List)
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().Services().Informer(), f.kube.CoreV1().Services("").List)
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().PersistentVolumeClaims().Informer(), f.kube.CoreV1().PersistentVolumeClaims("").List)
+	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().Notebooks().Informer(), f.ml.MlV1alpha1().Notebooks("").List)
 }
 
 // sync runs one sync of notebook a after the caches observed the
@@ -223,54 +196,16 @@ func (f *fixture) settle() {
 	}
 }
 
-// writes returns the write actions of the last sync, sorted, as "verb
-// resource[/subresource] name".
+// writes returns the write actions of the last sync, sorted: the
+// controller writes a notebook's children in no fixed order.
 func (f *fixture) writes() []string {
-	var out []string
-	for _, a := range append(f.kube.Actions(), f.ml.Actions()...) {
-		var name string
-		switch a := a.(type) {
-		case clienttesting.CreateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.UpdateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.DeleteActionImpl:
-			name = a.GetName()
-		case clienttesting.PatchActionImpl:
-			name = a.GetName()
-		default:
-			continue
-		}
-		res := a.GetResource().Resource
-		if a.GetSubresource() != "" {
-			res += "/" + a.GetSubresource()
-		}
-		out = append(out, a.GetVerb()+" "+res+" "+name)
-	}
-	slices.Sort(out)
-	return out
+	w := controllertest.Writes(f.kube.Actions(), f.ml.Actions())
+	slices.Sort(w)
+	return w
 }
 
 // events drains the recorded events, as "Type Reason Message".
-func (f *fixture) events() []string {
-	var out []string
-	for {
-		select {
-		case e := <-f.recorder.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
-}
+func (f *fixture) events() []string { return controllertest.DrainEvents(f.recorder) }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string {
-	var out []string
-	for _, e := range f.events() {
-		if parts := strings.SplitN(e, " ", 3); len(parts) > 1 {
-			out = append(out, parts[1])
-		}
-	}
-	return out
-}
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }

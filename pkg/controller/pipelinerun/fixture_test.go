@@ -3,7 +3,6 @@ package pipelinerun
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,10 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
@@ -22,6 +19,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
@@ -48,18 +46,12 @@ type fixture struct {
 func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
 	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
-	f := &fixture{t: t, ctx: ctx, kube: kubefake.NewClientset(), clock: testingclock.NewFakeClock(t0), recorder: record.NewFakeRecorder(1000)}
+	f := &fixture{t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), clock: testingclock.NewFakeClock(t0), recorder: record.NewFakeRecorder(1000)}
 	var objs []runtime.Object
 	for _, r := range runs {
 		objs = append(objs, r)
 	}
 	f.ml = mlfake.NewClientset(objs...)
-	f.kube.PrependReactor("create", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if obj, ok := a.(clienttesting.CreateAction).GetObject().(metav1.Object); ok && obj.GetUID() == "" {
-			obj.SetUID(uuid.NewUUID())
-		}
-		return false, nil, nil
-	})
 	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
 	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
 	rt := workloadkubernetes.New(workloadkubernetes.Config{
@@ -87,33 +79,13 @@ func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
 	return f
 }
 
-// observe fills the caches with what the clientsets hold.
+// observe fills the caches with what the clientsets hold. Runs have no
+// Services: that cache stays empty.
 func (f *fixture) observe() {
 	f.t.Helper()
-	pods, err := f.kube.CoreV1().Pods("").List(f.ctx, metav1.ListOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	runs, err := f.ml.MlV1alpha1().PipelineRuns("").List(f.ctx, metav1.ListOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	replace := func(indexer cache.Indexer, objs []any) {
-		if err := indexer.Replace(objs, ""); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	replace(f.kubeInf.Core().V1().Pods().Informer().GetIndexer(), items(pods.Items))
-	replace(f.kubeInf.Core().V1().Services().Informer().GetIndexer(), nil)
-	replace(f.mlInf.Ml().V1alpha1().PipelineRuns().Informer().GetIndexer(), items(runs.Items))
-}
-
-func items[T any](list []T) []any {
-	out := make([]any, 0, len(list))
-	for i := range list {
-		out = append(out, &list[i])
-	}
-	return out
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().Pods().Informer(), f.kube.CoreV1().Pods("").List)
+	controllertest.Replace(f.t, f.kubeInf.Core().V1().Services().Informer().GetIndexer(), nil)
+	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().PipelineRuns().Informer(), f.ml.MlV1alpha1().PipelineRuns("").List)
 }
 
 // sync runs one sync of run name after the caches observed the clientsets.
@@ -196,28 +168,10 @@ func (f *fixture) endPod(name string, exitCode int32, message string) {
 }
 
 // events drains the recorded events, as "Type Reason Message".
-func (f *fixture) events() []string {
-	var out []string
-	for {
-		select {
-		case e := <-f.recorder.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
-}
+func (f *fixture) events() []string { return controllertest.DrainEvents(f.recorder) }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string {
-	var out []string
-	for _, e := range f.events() {
-		if parts := strings.SplitN(e, " ", 3); len(parts) > 1 {
-			out = append(out, parts[1])
-		}
-	}
-	return out
-}
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }
 
 // makeRun is a run of Pipeline p whose spec is spec (internal, built with
 // the ml testing builders), with the snapshot the admission plugin writes.

@@ -3,23 +3,21 @@ package trainingjob
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
 	testingclock "k8s.io/utils/clock/testing"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
@@ -44,20 +42,12 @@ type fixture struct {
 func newFixture(t *testing.T, jobs ...*mlv1alpha1.TrainingJob) *fixture {
 	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
-	f := &fixture{t: t, ctx: ctx, kube: kubefake.NewClientset(), clock: testingclock.NewFakeClock(t0), recorder: record.NewFakeRecorder(100)}
+	f := &fixture{t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), clock: testingclock.NewFakeClock(t0), recorder: record.NewFakeRecorder(100)}
 	var objs []runtime.Object
 	for _, j := range jobs {
 		objs = append(objs, j)
 	}
 	f.ml = mlfake.NewClientset(objs...)
-	// The fake clientsets store objects as given: give new pods and
-	// Services a UID, as kube-apiserver does.
-	f.kube.PrependReactor("create", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if obj, ok := a.(clienttesting.CreateAction).GetObject().(metav1.Object); ok && obj.GetUID() == "" {
-			obj.SetUID(uuid.NewUUID())
-		}
-		return false, nil, nil
-	})
 	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
 	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
 	rt := workloadkubernetes.New(workloadkubernetes.Config{
@@ -88,34 +78,9 @@ func newFixture(t *testing.T, jobs ...*mlv1alpha1.TrainingJob) *fixture {
 // observe fills the caches with what the clientsets hold.
 func (f *fixture) observe() {
 	f.t.Helper()
-	pods, err := f.kube.CoreV1().Pods("").List(f.ctx, metav1.ListOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	services, err := f.kube.CoreV1().Services("").List(f.ctx, metav1.ListOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	jobs, err := f.ml.MlV1alpha1().TrainingJobs("").List(f.ctx, metav1.ListOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	replace := func(indexer cache.Indexer, objs []any) {
-		if err := indexer.Replace(objs, ""); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	replace(f.kubeInf.Core().V1().Pods().Informer().GetIndexer(), items(pods.Items))
-	replace(f.kubeInf.Core().V1().Services().Informer().GetIndexer(), items(services.Items))
-	replace(f.mlInf.Ml().V1alpha1().TrainingJobs().Informer().GetIndexer(), items(jobs.Items))
-}
-
-func items[T any](list []T) []any {
-	out := make([]any, 0, len(list))
-	for i := range list {
-		out = append(out, &list[i])
-	}
-	return out
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().Pods().Informer(), f.kube.CoreV1().Pods("").List)
+	controllertest.Observe(f.t, f.kubeInf.Core().V1().Services().Informer(), f.kube.CoreV1().Services("").List)
+	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().TrainingJobs().Informer(), f.ml.MlV1alpha1().TrainingJobs("").List)
 }
 
 // sync runs one sync of job a, after the caches observed the clientsets.
@@ -204,64 +169,17 @@ func (f *fixture) setPod(name string, phase corev1.PodPhase, ready bool, exitCod
 }
 
 // statusWrites counts the status writes of the last sync.
-func (f *fixture) statusWrites() int {
-	n := 0
-	for _, a := range f.ml.Actions() {
-		if a.GetVerb() == "update" && a.GetSubresource() == "status" {
-			n++
-		}
-	}
-	return n
-}
+func (f *fixture) statusWrites() int { return controllertest.StatusWrites(f.ml.Actions()) }
 
 // events drains the recorded events, as "Type Reason Message".
-func (f *fixture) events() []string {
-	var out []string
-	for {
-		select {
-		case e := <-f.recorder.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
-}
+func (f *fixture) events() []string { return controllertest.DrainEvents(f.recorder) }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string {
-	var out []string
-	for _, e := range f.events() {
-		if parts := strings.SplitN(e, " ", 3); len(parts) > 1 {
-			out = append(out, parts[1])
-		}
-	}
-	return out
-}
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }
 
 // writes returns the write actions of the last sync on both clientsets,
-// as "verb resource[/subresource] name".
-func (f *fixture) writes() []string {
-	var out []string
-	for _, a := range append(f.kube.Actions(), f.ml.Actions()...) {
-		var name string
-		switch a := a.(type) {
-		case clienttesting.CreateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.UpdateActionImpl:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.DeleteActionImpl:
-			name = a.GetName()
-		default:
-			continue
-		}
-		res := a.GetResource().Resource
-		if a.GetSubresource() != "" {
-			res += "/" + a.GetSubresource()
-		}
-		out = append(out, a.GetVerb()+" "+res+" "+name)
-	}
-	return out
-}
+// in the order the controller made them: its steps are ordered.
+func (f *fixture) writes() []string { return controllertest.Writes(f.kube.Actions(), f.ml.Actions()) }
 
 // step moves the fake clock.
 func (f *fixture) step(d time.Duration) { f.clock.Step(d) }
