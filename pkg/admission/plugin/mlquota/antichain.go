@@ -28,7 +28,11 @@ func maxAntichain(weights []int64, deps [][]int) (int64, []int) {
 	inNode := func(i int) int { return 2 * i }
 	outNode := func(i int) int { return 2*i + 1 }
 	source, sink := 2*n, 2*n+1
-	g := newFlowGraph(2*n + 2)
+	edges := 3 * n
+	for _, d := range deps {
+		edges += len(d)
+	}
+	g := newFlowGraph(2*n+2, edges)
 	unbounded := total + 1
 	for i, w := range weights {
 		if w > 0 {
@@ -61,8 +65,12 @@ type flowGraph struct {
 	level, next []int
 }
 
-func newFlowGraph(n int) *flowGraph {
-	return &flowGraph{adj: make([][]int, n), level: make([]int, n), next: make([]int, n)}
+// newFlowGraph returns a network of n nodes with room for edges edges.
+func newFlowGraph(n, edges int) *flowGraph {
+	return &flowGraph{
+		to: make([]int, 0, 2*edges), capacity: make([]int64, 0, 2*edges),
+		adj: make([][]int, n), level: make([]int, n), next: make([]int, n),
+	}
 }
 
 func (g *flowGraph) add(from, to int, capacity int64) {

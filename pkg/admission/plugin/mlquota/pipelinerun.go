@@ -3,6 +3,7 @@ package mlquota
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -103,9 +104,15 @@ func peakOf(run *ml.PipelineRun) runPeak {
 		}
 	}
 	peak := runPeak{c: charge{}, why: map[corev1.ResourceName]string{}}
+	g := &runGraph{tasks: tasks, deps: make([][]int, len(tasks))}
+	for i := range tasks {
+		if !tasks[i].finally {
+			g.deps[i] = tasks[i].deps
+		}
+	}
 	for key := range keys {
-		best := peakOfKey(tasks, key, false, parallelism)
-		if fin := peakOfKey(tasks, key, true, parallelism); fin.total.Cmp(best.total) > 0 {
+		best := g.peakOfKey(key, false, parallelism)
+		if fin := g.peakOfKey(key, true, parallelism); fin.total.Cmp(best.total) > 0 {
 			best = fin
 		}
 		if best.total.Sign() > 0 {
@@ -192,9 +199,36 @@ type keyPeak struct {
 	how string
 }
 
+// runGraph is a run's tasks and their dependencies, with the heaviest
+// antichains already found: keys often weigh the tasks alike (requests
+// and limits of one resource; pods), and finding one takes a flow.
+type runGraph struct {
+	tasks []taskPods
+	deps  [][]int
+	found []antichain
+}
+
+type antichain struct {
+	weights []int64
+	set     []int
+}
+
+// antichain is the heaviest antichain for weights.
+func (g *runGraph) antichain(weights []int64) []int {
+	for _, a := range g.found {
+		if slices.Equal(a.weights, weights) {
+			return a.set
+		}
+	}
+	_, set := maxAntichain(weights, g.deps)
+	g.found = append(g.found, antichain{weights: weights, set: set})
+	return set
+}
+
 // peakOfKey is the most of key the regular (or the finally) tasks can hold
 // at once.
-func peakOfKey(tasks []taskPods, key corev1.ResourceName, finally bool, parallelism int64) keyPeak {
+func (g *runGraph) peakOfKey(key corev1.ResourceName, finally bool, parallelism int64) keyPeak {
+	tasks := g.tasks
 	var idx []int
 	for i, t := range tasks {
 		if t.finally == finally && t.pods > 0 {
@@ -214,13 +248,7 @@ func peakOfKey(tasks []taskPods, key corev1.ResourceName, finally bool, parallel
 		at.how = "finally tasks, which run at once"
 		at.tasks = idx
 	} else if weights, ok := weightsOf(tasks, key, idx); ok {
-		deps := make([][]int, len(tasks))
-		for i := range tasks {
-			if !tasks[i].finally {
-				deps[i] = tasks[i].deps
-			}
-		}
-		_, at.tasks = maxAntichain(weights, deps)
+		at.tasks = g.antichain(weights)
 	} else {
 		// Amounts too large to weigh exactly: count every task.
 		at.tasks = idx
