@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -491,4 +492,30 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestRunChargeRemembered: the charge of a run as informers hold it is
+// worked out again when its spec changes (a new generation) and is nothing
+// once it ended.
+func TestRunChargeRemembered(t *testing.T) {
+	f := newFixtureOf(t, false, nil)
+	run := threeAtOnce("r")
+	run.parallelism = 1
+	obj := toV1alpha1(t, run.Obj()).(*mlv1alpha1.PipelineRun)
+	obj.Generation = 1
+	gpus := func(what string, want string) {
+		t.Helper()
+		_, c, err := f.p.chargeOf(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c["requests.nvidia.com/gpu"]; got.String() != want {
+			t.Errorf("%s: charge of %s GPUs, want %s", what, got.String(), want)
+		}
+	}
+	gpus("parallelism 1", "4")
+	obj.Spec.Parallelism, obj.Generation = ptr.To[int32](3), 2
+	gpus("parallelism raised", "12")
+	obj.Status.Phase = mlv1alpha1.PipelineRunFailed
+	gpus("ended", "0")
 }
