@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -79,6 +80,20 @@ func TestForgetOwnerRemovesCredentials(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"uid-2"}, credentialDirs(t, dir)); diff != "" {
 		t.Errorf("credential directories after the owner uid-1 went (-want +got):\n%s", diff)
+	}
+	// A sync that raced with the deletion starts nothing for the owner
+	// and writes no credentials again.
+	if created, err := r.EnsureReplica(ctx, gone, shReplica("gone-1", "exec sleep 600")); !errors.Is(err, errOwnerGone) || created {
+		t.Errorf("EnsureReplica of a forgotten owner = %v, %v; want an error that its owner was deleted", created, err)
+	}
+	if _, err := r.EnsureService(ctx, gone, workload.ServiceSpec{Name: "gone", Headless: true}); !errors.Is(err, errOwnerGone) {
+		t.Errorf("EnsureService of a forgotten owner: %v", err)
+	}
+	if list, _ := r.ListReplicas(gone); len(list) != 0 {
+		t.Errorf("replicas of the forgotten owner: %v", names(list))
+	}
+	if diff := cmp.Diff([]string{"uid-2"}, credentialDirs(t, dir)); diff != "" {
+		t.Errorf("credential directories after a late sync of the forgotten owner (-want +got):\n%s", diff)
 	}
 	// The other owner's process still reads its own.
 	if s := waitFor(t, r, kept, "kept-0", func(workload.ReplicaStatus) bool { return true }); s.Phase != workload.PhaseRunning {

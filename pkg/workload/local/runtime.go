@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -13,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
@@ -69,6 +71,10 @@ type Runtime struct {
 	sets     map[cache.ObjectName]*servedSet
 	volumes  map[cache.ObjectName]*volume
 	handlers map[schema.GroupKind][]func(cache.ObjectName)
+	// forgotten are the owners ForgetOwner let go, and when: a sync of
+	// a controller that raced with the deletion must not start children
+	// of them again, which nothing would stop.
+	forgotten map[types.UID]time.Time
 	// recorder writes events about owners; warned are the owners told
 	// that their images are ignored.
 	recorder record.EventRecorder
@@ -114,6 +120,7 @@ func New(c Config) (*Runtime, error) {
 		volumes:        map[cache.ObjectName]*volume{},
 		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
 		warned:         map[string]bool{},
+		forgotten:      map[types.UID]time.Time{},
 	}
 	if r.clock == nil {
 		r.clock = clock.RealClock{}
@@ -183,6 +190,10 @@ func (r *Runtime) notify(owner workload.Owner) {
 func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec workload.ReplicaSpec) (bool, error) {
 	key := cache.ObjectName{Namespace: owner.Namespace, Name: spec.Name}
 	r.mu.Lock()
+	if err := r.forgottenLocked(owner); err != nil {
+		r.mu.Unlock()
+		return false, err
+	}
 	if existing, ok := r.replicas[key]; ok {
 		r.mu.Unlock()
 		if existing.owner.UID != owner.UID {
@@ -317,6 +328,9 @@ func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec 
 	key := cache.ObjectName{Namespace: owner.Namespace, Name: spec.Name}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.forgottenLocked(owner); err != nil {
+		return false, err
+	}
 	if s, ok := r.services[key]; ok {
 		if s.ownerUID != string(owner.UID) {
 			return false, fmt.Errorf("service %s: %w", key, workload.ErrNotOwned)
@@ -351,6 +365,13 @@ func (r *Runtime) EnsureService(ctx context.Context, owner workload.Owner, spec 
 // deleted.
 func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 	r.mu.Lock()
+	now := r.clock.Now()
+	for uid, at := range r.forgotten {
+		if now.Sub(at) > forgottenFor {
+			delete(r.forgotten, uid)
+		}
+	}
+	r.forgotten[owner.UID] = now
 	var names []cache.ObjectName
 	for key, rep := range r.replicas {
 		if rep.owner.UID == owner.UID {
@@ -399,6 +420,22 @@ func (r *Runtime) ForgetOwner(ctx context.Context, owner workload.Owner) {
 			}
 		}
 	}()
+}
+
+// forgottenFor is how long the runtime refuses children of a forgotten
+// owner: longer than any sync that started before the deletion.
+const forgottenFor = time.Hour
+
+// errOwnerGone is wrapped by the errors about children of an owner that
+// ForgetOwner let go.
+var errOwnerGone = errors.New("its owner was deleted")
+
+// forgottenLocked is an error when owner was forgotten.
+func (r *Runtime) forgottenLocked(owner workload.Owner) error {
+	if _, ok := r.forgotten[owner.UID]; ok {
+		return fmt.Errorf("child of %s %s/%s: %w", owner.Kind.Kind, owner.Namespace, owner.Name, errOwnerGone)
+	}
+	return nil
 }
 
 // waitOwnerStopped waits until no replica of owner runs.

@@ -67,6 +67,10 @@ func (r *Runtime) EnsureServedSet(ctx context.Context, owner workload.Owner, spe
 	spec.Template.Spec.RestartPolicy = corev1.RestartPolicyAlways
 	hash := templateHash(&spec.Template)
 	r.mu.Lock()
+	if err := r.forgottenLocked(owner); err != nil {
+		r.mu.Unlock()
+		return workload.SetUnchanged, err
+	}
 	set, ok := r.sets[key]
 	change := workload.SetUnchanged
 	switch {
@@ -323,6 +327,9 @@ func (r *Runtime) EnsureVolume(ctx context.Context, owner workload.Owner, spec w
 	key := cache.ObjectName{Namespace: owner.Namespace, Name: spec.Name}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.forgottenLocked(owner); err != nil {
+		return false, err
+	}
 	if v, ok := r.volumes[key]; ok {
 		if v.ownerUID != string(owner.UID) {
 			return false, fmt.Errorf("volume %s: %w", key, workload.ErrNotOwned)
