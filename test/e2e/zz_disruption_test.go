@@ -187,7 +187,7 @@ func readyz(ctx context.Context, cfg *rest.Config) (int, string) {
 }
 
 // waitAPIServiceAvailable waits until the APIService of the group says
-// Available=True.
+// Available=True and requests through the aggregator succeed.
 func waitAPIServiceAvailable(ctx context.Context, t *testing.T) {
 	t.Helper()
 	dyn := framework.Dynamic(t, cluster.Config())
@@ -211,5 +211,22 @@ func waitAPIServiceAvailable(ctx context.Context, t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("APIService %s not Available within %v: %s", apiServiceName, longTimeout, last)
+	}
+	// The condition can still be the one from before a restart while the
+	// aggregator's availability check catches up (and answers 503 in the
+	// meantime): wait until requests through the aggregator succeed
+	// several times in a row.
+	jobs := dyn.Resource(schema.GroupVersionResource{Group: "ml.example.io", Version: "v1alpha1", Resource: "trainingjobs"})
+	inARow := 0
+	err = wait.PollUntilContextTimeout(ctx, pollInterval, longTimeout, true, func(ctx context.Context) (bool, error) {
+		if _, err := jobs.List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+			inARow, last = 0, err.Error()
+			return false, nil
+		}
+		inARow++
+		return inARow >= 5, nil
+	})
+	if err != nil {
+		t.Fatalf("requests through the aggregator to %s do not succeed 5 times in a row within %v: %s", apiServiceName, longTimeout, last)
 	}
 }
