@@ -322,7 +322,11 @@ func TestAdmissionQuotaPipelineRun(t *testing.T) {
 	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{})
 	wantRefused(t, err, 403, "requested 12 (tasks that can run at once: train 3 x 4)", "8 left")
 
-	if _, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("narrow", ns).Ref("sweep").Parallelism(2).Obj(), metav1.CreateOptions{}); err != nil {
+	// Suspended, it holds what it will run but starts nothing, so it cannot
+	// end (and give its quota back) while the test looks at the record.
+	narrow := fixtures.PipelineRun("narrow", ns).Ref("sweep").Parallelism(2).Obj()
+	narrow.Spec.Suspend = true
+	if _, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, narrow, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create a run whose peak fits: %v", err)
 	}
 	one := fixtures.PipelineRun("one", ns).Inline(&mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{gpuTask("main", "1")}}).Obj()
