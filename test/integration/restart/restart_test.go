@@ -207,3 +207,33 @@ func certificateFiles(t *testing.T) map[string]string {
 	}
 	return files
 }
+
+// TestRestartWithOpenWatch: an open watch (kubectl get -w, an informer)
+// does not hold the server's shutdown until the request timeout (60 s):
+// the server closes it after a short grace period and stops, and the
+// client sees its watch end.
+func TestRestartWithOpenWatch(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	w, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Watch(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	defer w.Stop()
+
+	start := time.Now()
+	server.Restart()
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("restart with an open watch took %v; the server waited for the watch instead of closing it", took.Round(time.Second))
+	}
+	deadline := time.After(watchTimeout)
+	for {
+		select {
+		case _, open := <-w.ResultChan():
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the watch opened before the restart is still open %v after it", watchTimeout)
+		}
+	}
+}

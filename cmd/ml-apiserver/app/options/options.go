@@ -211,6 +211,12 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	// log?follow streams for as long as the job runs: it must not be cut
 	// at the request timeout, like watch.
 	serverConfig.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(sets.NewString("watch"), sets.NewString("log"))
+	// On SIGTERM, stop once the requests in flight have finished, answering
+	// new ones 429 with Retry-After meanwhile, and close open watches and
+	// log follows after 2 s. Without it the HTTP server waits for them up to
+	// the request timeout (60 s): every open watch (kubectl get -w, an
+	// informer) would hold a restart for a minute.
+	serverConfig.ShutdownSendRetryAfter = true
 	serverConfig.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
 	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
 
