@@ -175,6 +175,11 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Controllers.Validate()...)
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
+	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
+		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
+		// the loopback client the admission plugins and controllers use.
+		errs = append(errs, errors.New("--secure-port must not be 0: ml-apiserver serves its API only over HTTPS"))
+	}
 	if o.EtcdQuotaBackendBytes < 0 {
 		errs = append(errs, fmt.Errorf("--embedded-etcd-quota-backend-bytes must not be negative, got %d", o.EtcdQuotaBackendBytes))
 	}
