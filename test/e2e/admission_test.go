@@ -342,6 +342,36 @@ func TestAdmissionQuotaPipelineRun(t *testing.T) {
 	}
 }
 
+// TestAdmissionQuotaPipelineRunEnds: a run that holds the whole quota gives
+// it back when it ends, at the usage record's next recount.
+func TestAdmissionQuotaPipelineRunEnds(t *testing.T) {
+	ctx := testContext(t, runTimeout+2*longTimeout)
+	e := newPLREnv(t)
+	createQuota(ctx, t, e.ns, corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")})
+	run := func(name string) *mlv1alpha1.PipelineRun {
+		task := plrTask("train")
+		q := apiresource.MustParse("8")
+		task.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{gpu: q}, Limits: corev1.ResourceList{gpu: q}}
+		return inlineRun(name, mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{task}})
+	}
+	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	untilRefused(t, "the quota seen by admission", func() error {
+		_, err := e.ml.MlV1alpha1().PipelineRuns(e.ns).Create(ctx, inlineRun("probe", mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{gpuTask("main", "9")}}), dryRun)
+		return err
+	})
+
+	e.create(ctx, t, run("first"))
+	_, err := e.ml.MlV1alpha1().PipelineRuns(e.ns).Create(ctx, run("second"), dryRun)
+	wantRefused(t, err, 403, "requested 8 (tasks that can run at once: train 1 x 8), other ml.example.io objects hold 8 of 8, 0 left")
+
+	e.waitEnded(ctx, t, "first", runTimeout, mlv1alpha1.PipelineRunSucceeded)
+	eventually(t, longTimeout, "the ended run's quota given back", func() (bool, string) {
+		_, err := e.ml.MlV1alpha1().PipelineRuns(e.ns).Create(ctx, run("second"), dryRun)
+		return err == nil, fmt.Sprint(err)
+	})
+	e.create(ctx, t, run("second"))
+}
+
 // TestAdmissionWorkloadSecurity: a privileged notebook is refused in a
 // restricted namespace and accepted in a privileged one.
 func TestAdmissionWorkloadSecurity(t *testing.T) {
