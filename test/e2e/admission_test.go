@@ -291,9 +291,14 @@ func TestAdmissionQuotaConcurrent(t *testing.T) {
 func gpuTask(name, gpus string, dependsOn ...string) mlv1alpha1.PipelineTask {
 	t := fixtures.Task(name)
 	t.DependsOn = dependsOn
-	q := apiresource.MustParse(gpus)
-	t.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{gpu: q}, Limits: corev1.ResourceList{gpu: q}}
+	t.Resources = gpuResources(gpus)
 	return t
+}
+
+// gpuResources request and limit gpus GPUs.
+func gpuResources(gpus string) corev1.ResourceRequirements {
+	q := apiresource.MustParse(gpus)
+	return corev1.ResourceRequirements{Requests: corev1.ResourceList{gpu: q}, Limits: corev1.ResourceList{gpu: q}}
 }
 
 // TestAdmissionQuotaPipelineRun: with requests.nvidia.com/gpu 8, a run of
@@ -350,8 +355,7 @@ func TestAdmissionQuotaPipelineRunEnds(t *testing.T) {
 	createQuota(ctx, t, e.ns, corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")})
 	run := func(name string) *mlv1alpha1.PipelineRun {
 		task := plrTask("train")
-		q := apiresource.MustParse("8")
-		task.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{gpu: q}, Limits: corev1.ResourceList{gpu: q}}
+		task.Resources = gpuResources("8")
 		return inlineRun(name, mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{task}})
 	}
 	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}

@@ -328,13 +328,28 @@ func TestUpdateScaleDelete(t *testing.T) {
 // at once against room for 10 admit exactly 10.
 func TestConcurrentCreates(t *testing.T) {
 	f := newFixture(t, true, []*corev1.ResourceQuota{quota("gpu", "requests.nvidia.com/gpu", "10")})
+	admitted := createAtOnce(t, 20, func(i int) error {
+		return f.create(t, withUID(gpuJob(fmt.Sprintf("j%d", i), 1, "1").Obj()), false)
+	})
+	if admitted != 10 {
+		t.Errorf("admitted %d of 20 against room for 10", admitted)
+	}
+	if used, pending := f.used(t, "requests.nvidia.com/gpu"); used != "10" || len(pending) != 10 {
+		t.Errorf("record says %s used with %d pending entries, want 10 and 10", used, len(pending))
+	}
+}
+
+// createAtOnce calls create for 0 to n-1 all at once and returns how many
+// were admitted; the others must be refused with 403.
+func createAtOnce(t *testing.T, n int, create func(i int) error) int {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make([]error, 20)
+	errs := make([]error, n)
 	for i := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = f.create(t, withUID(gpuJob(fmt.Sprintf("j%d", i), 1, "1").Obj()), false)
+			errs[i] = create(i)
 		}()
 	}
 	wg.Wait()
@@ -347,12 +362,7 @@ func TestConcurrentCreates(t *testing.T) {
 			t.Errorf("want admitted or 403, got %v", err)
 		}
 	}
-	if admitted != 10 {
-		t.Errorf("admitted %d of 20 against room for 10", admitted)
-	}
-	if used, pending := f.used(t, "requests.nvidia.com/gpu"); used != "10" || len(pending) != 10 {
-		t.Errorf("record says %s used with %d pending entries, want 10 and 10", used, len(pending))
-	}
+	return admitted
 }
 
 func TestReconcile(t *testing.T) {
