@@ -1,6 +1,7 @@
 package controllertest
 
 import (
+	"context"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -12,11 +13,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 func pod(name string) *corev1.Pod {
@@ -175,6 +181,64 @@ func TestObserve(t *testing.T) {
 	Replace(t, informer.GetIndexer(), Items([]corev1.Pod{*pod("c")}))
 	if diff := cmp.Diff([]string{"ns/c"}, sortedKeys(informer.GetIndexer().ListKeys())); diff != "" {
 		t.Errorf("cached keys after Replace (-want +got):\n%s", diff)
+	}
+}
+
+// TestFixtureSync checks that a sync sees what the clientsets hold and
+// that the writes read afterwards are only its own.
+func TestFixtureSync(t *testing.T) {
+	f := NewFixture(t, &mlv1alpha1.TrainingJob{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns"}})
+	for _, name := range []string{"b-1", "b-0"} {
+		if _, err := f.Kube.CoreV1().Pods("ns").Create(f.Ctx, pod(name), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs := f.MLInformers.Ml().V1alpha1().TrainingJobs().Lister()
+	pods := f.KubeInformers.Core().V1().Pods().Lister()
+	var seen []string
+	sync := func(ctx context.Context, key cache.ObjectName) error {
+		j, err := jobs.TrainingJobs(key.Namespace).Get(key.Name)
+		if err != nil {
+			return err
+		}
+		all, err := pods.List(labels.Everything())
+		if err != nil {
+			return err
+		}
+		for _, p := range all {
+			seen = append(seen, p.Name)
+		}
+		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: j.Name, Namespace: j.Namespace}}
+		_, err = f.Kube.CoreV1().Services(j.Namespace).Create(ctx, svc, metav1.CreateOptions{})
+		return err
+	}
+	f.MustSync(sync, "ns", "a")
+	if diff := cmp.Diff([]string{"b-0", "b-1"}, slices.Sorted(slices.Values(seen))); diff != "" {
+		t.Errorf("pods the sync saw (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"create services a"}, Writes(f.Kube.Actions(), f.ML.Actions())); diff != "" {
+		t.Errorf("writes of the sync (-want +got):\n%s", diff)
+	}
+	if err := f.Sync(sync, "ns", "missing"); !apierrors.IsNotFound(err) {
+		t.Errorf("sync of a job the cache does not hold = %v, want not found", err)
+	}
+	if diff := cmp.Diff([]string{"b-0", "b-1"}, f.PodNames("ns")); diff != "" {
+		t.Errorf("PodNames (-want +got):\n%s", diff)
+	}
+	if p := f.Pod("ns", "b-0"); p.UID == "" {
+		t.Errorf("Pod(ns, b-0) = %+v, want the stored pod with its UID", p)
+	}
+}
+
+// TestUpdateSpec checks that a change is stored with the generation
+// bumped. The model has a UID, as stored objects do: the fake ml
+// clientset does not track managed fields of updates to those.
+func TestUpdateSpec(t *testing.T) {
+	f := NewFixture(t, &mlv1alpha1.Model{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns", UID: "uid-a", Generation: 1}})
+	models := f.ML.MlV1alpha1().Models("ns")
+	UpdateSpec(t, models, "a", func(m *mlv1alpha1.Model) { m.Spec.Format = "onnx" })
+	if m := Get(t, models, "a"); m.Generation != 2 || m.Spec.Format != "onnx" {
+		t.Errorf("after UpdateSpec: generation %d, format %q; want 2, onnx", m.Generation, m.Spec.Format)
 	}
 }
 

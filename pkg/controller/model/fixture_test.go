@@ -1,7 +1,6 @@
 package model
 
 import (
-	"context"
 	"slices"
 	"testing"
 	"time"
@@ -11,19 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/informers"
-	kubefake "k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/klog/v2/ktesting"
 	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
-	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
-	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -69,41 +60,23 @@ func job(name string, phase mlv1alpha1.TrainingJobPhase, outputURI string) *mlv1
 	}
 }
 
-// fixture is a controller over fake clientsets whose informers are never
-// started: observe copies what the clientsets hold into the caches.
+// fixture is the controller over the fakes of controllertest.Fixture.
 type fixture struct {
-	t        *testing.T
-	ctx      context.Context
-	kube     *kubefake.Clientset
-	ml       *mlfake.Clientset
-	kubeInf  informers.SharedInformerFactory
-	mlInf    mlinformers.SharedInformerFactory
-	recorder *record.FakeRecorder
-	c        *Controller
+	*controllertest.Fixture
+	c *Controller
 }
 
+// newFixture returns a fixture whose ml clientset holds objs: models and
+// the training jobs they name.
 func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 	t.Helper()
-	_, ctx := ktesting.NewTestContext(t)
-	f := &fixture{t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), ml: mlfake.NewClientset(objs...), recorder: record.NewFakeRecorder(100)}
-	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
-	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
-	rt := workloadkubernetes.New(workloadkubernetes.Config{
-		Client:       f.kube,
-		Pods:         f.kubeInf.Core().V1().Pods(),
-		Services:     f.kubeInf.Core().V1().Services(),
-		Deployments:  f.kubeInf.Apps().V1().Deployments(),
-		StatefulSets: f.kubeInf.Apps().V1().StatefulSets(),
-		Volumes:      f.kubeInf.Core().V1().PersistentVolumeClaims(),
-		FieldManager: mlv1alpha1.ControllerName,
-		Labels:       map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
-	})
+	f := &fixture{Fixture: controllertest.NewFixture(t, objs...)}
 	c, err := New(Config{
-		Client:           f.ml,
-		Models:           f.mlInf.Ml().V1alpha1().Models(),
-		Jobs:             f.mlInf.Ml().V1alpha1().TrainingJobs(),
-		Runtime:          rt,
-		Recorder:         f.recorder,
+		Client:           f.ML,
+		Models:           f.MLInformers.Ml().V1alpha1().Models(),
+		Jobs:             f.MLInformers.Ml().V1alpha1().TrainingJobs(),
+		Runtime:          f.ServingRuntime(),
+		Recorder:         f.Recorder,
 		Clock:            testingclock.NewFakeClock(t0),
 		ChildBatchPeriod: -1,
 		FieldManager:     mlv1alpha1.ControllerName,
@@ -116,50 +89,27 @@ func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 	return f
 }
 
-// observe fills the caches with what the clientsets hold.
-func (f *fixture) observe() {
-	f.t.Helper()
-	controllertest.Observe(f.t, f.kubeInf.Apps().V1().Deployments().Informer(), f.kube.AppsV1().Deployments("").List)
-	controllertest.Observe(f.t, f.kubeInf.Core().V1().Services().Informer(), f.kube.CoreV1().Services("").List)
-	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().Models().Informer(), f.ml.MlV1alpha1().Models("").List)
-	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().TrainingJobs().Informer(), f.ml.MlV1alpha1().TrainingJobs("").List)
-}
-
 // sync runs one sync of model a after the caches observed the clientsets.
 func (f *fixture) sync() {
-	f.t.Helper()
-	f.observe()
-	f.kube.ClearActions()
-	f.ml.ClearActions()
-	if err := f.c.sync(f.ctx, cache.ObjectName{Namespace: "ns", Name: "a"}); err != nil {
-		f.t.Fatalf("sync: %v", err)
-	}
+	f.T.Helper()
+	f.MustSync(f.c.sync, "ns", "a")
 }
 
 // model returns the stored model a.
 func (f *fixture) model() *mlv1alpha1.Model {
-	f.t.Helper()
-	m, err := f.ml.MlV1alpha1().Models("ns").Get(f.ctx, "a", metav1.GetOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return m
+	f.T.Helper()
+	return controllertest.Get(f.T, f.ML.MlV1alpha1().Models("ns"), "a")
 }
 
 // update stores a change of model a's spec, as a user would.
 func (f *fixture) update(change func(*mlv1alpha1.Model)) {
-	f.t.Helper()
-	m := f.model()
-	change(m)
-	m.Generation++
-	if _, err := f.ml.MlV1alpha1().Models("ns").Update(f.ctx, m, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatal(err)
-	}
+	f.T.Helper()
+	controllertest.UpdateSpec(f.T, f.ML.MlV1alpha1().Models("ns"), "a", change)
 }
 
 // deployment returns a stored Deployment, or nil.
 func (f *fixture) deployment(name string) *appsv1.Deployment {
-	d, err := f.kube.AppsV1().Deployments("ns").Get(f.ctx, name, metav1.GetOptions{})
+	d, err := f.Kube.AppsV1().Deployments("ns").Get(f.Ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil
 	}
@@ -169,25 +119,23 @@ func (f *fixture) deployment(name string) *appsv1.Deployment {
 // rollOut makes a stored Deployment's status what the deployment
 // controller reports once all its replicas are available.
 func (f *fixture) rollOut(name string) {
-	f.t.Helper()
+	f.T.Helper()
 	d := f.deployment(name)
 	n := ptr.Deref(d.Spec.Replicas, 1)
 	d.Status = appsv1.DeploymentStatus{
 		ObservedGeneration: d.Generation, Replicas: n, ReadyReplicas: n, AvailableReplicas: n, UpdatedReplicas: n,
 		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue}},
 	}
-	if _, err := f.kube.AppsV1().Deployments("ns").UpdateStatus(f.ctx, d, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatal(err)
+	if _, err := f.Kube.AppsV1().Deployments("ns").UpdateStatus(f.Ctx, d, metav1.UpdateOptions{}); err != nil {
+		f.T.Fatal(err)
 	}
 }
 
 // writes returns the write actions of the last sync, sorted: the
 // controller writes a model's children in no fixed order.
 func (f *fixture) writes() []string {
-	w := controllertest.Writes(f.kube.Actions(), f.ml.Actions())
-	slices.Sort(w)
-	return w
+	return slices.Sorted(slices.Values(controllertest.Writes(f.Kube.Actions(), f.ML.Actions())))
 }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.Recorder) }

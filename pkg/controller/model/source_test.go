@@ -68,7 +68,7 @@ func TestKeepResolved(t *testing.T) {
 	if got := f.model().Status.ModelURI; got != "s3://out/train" {
 		t.Fatalf("status.modelURI = %q", got)
 	}
-	if err := f.ml.MlV1alpha1().TrainingJobs("ns").Delete(f.ctx, "train", metav1.DeleteOptions{}); err != nil {
+	if err := f.ML.MlV1alpha1().TrainingJobs("ns").Delete(f.Ctx, "train", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	f.sync()

@@ -110,7 +110,7 @@ func TestCanary(t *testing.T) {
 	if stable.Spec.Selector.MatchLabels[TrackLabel] != TrackStable || canary.Spec.Selector.MatchLabels[TrackLabel] != TrackCanary {
 		t.Errorf("selectors: %v, %v", stable.Spec.Selector.MatchLabels, canary.Spec.Selector.MatchLabels)
 	}
-	svc, err := f.kube.CoreV1().Services("ns").Get(f.ctx, "a", metav1.GetOptions{})
+	svc, err := f.Kube.CoreV1().Services("ns").Get(f.Ctx, "a", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,13 +163,13 @@ func TestTrainingJobSource(t *testing.T) {
 		t.Errorf("status while the job runs = %+v", m.Status)
 	}
 
-	j, _ := f.ml.MlV1alpha1().TrainingJobs("ns").Get(f.ctx, "train", metav1.GetOptions{})
+	j, _ := f.ML.MlV1alpha1().TrainingJobs("ns").Get(f.Ctx, "train", metav1.GetOptions{})
 	j.Status.Phase = mlv1alpha1.TrainingJobSucceeded
-	if _, err := f.ml.MlV1alpha1().TrainingJobs("ns").UpdateStatus(f.ctx, j, metav1.UpdateOptions{}); err != nil {
+	if _, err := f.ML.MlV1alpha1().TrainingJobs("ns").UpdateStatus(f.Ctx, j, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// The job's change reaches the model through the job informer.
-	f.observe()
+	f.Observe()
 	f.c.enqueueModelsOfJob(j)
 	if f.c.queue.Len() != 1 {
 		t.Errorf("models queued after the job changed: %d, want 1", f.c.queue.Len())
@@ -186,13 +186,13 @@ func TestTrainingJobSource(t *testing.T) {
 
 func TestNameTaken(t *testing.T) {
 	f := newFixture(t, makeModel("a").obj())
-	if _, err := f.kube.CoreV1().Services("ns").Create(f.ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns", UID: types.UID("theirs")}}, metav1.CreateOptions{}); err != nil {
+	if _, err := f.Kube.CoreV1().Services("ns").Create(f.Ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns", UID: types.UID("theirs")}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	f.observe()
-	f.kube.ClearActions()
-	f.ml.ClearActions()
-	if err := f.c.sync(f.ctx, cache.ObjectName{Namespace: "ns", Name: "a"}); err == nil {
+	f.Observe()
+	f.Kube.ClearActions()
+	f.ML.ClearActions()
+	if err := f.c.sync(f.Ctx, cache.ObjectName{Namespace: "ns", Name: "a"}); err == nil {
 		t.Errorf("sync with the Service name taken succeeded")
 	}
 	m := f.model()

@@ -10,19 +10,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/informers"
-	kubefake "k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/klog/v2/ktesting"
 	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
-	mlfake "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/fake"
-	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // t0 is the fake clock's start in every test.
@@ -54,47 +46,25 @@ func (p *fakeProbe) LastActivity(context.Context, *mlv1alpha1.Notebook) (time.Ti
 	return p.last, p.err
 }
 
-// fixture is a controller over fake clientsets whose informers are never
-// started: observe copies what the clientsets hold into the caches.
+// fixture is the controller over the fakes of controllertest.Fixture,
+// with a fake clock and a fake activity probe.
 type fixture struct {
-	t        *testing.T
-	ctx      context.Context
-	kube     *kubefake.Clientset
-	ml       *mlfake.Clientset
-	kubeInf  informers.SharedInformerFactory
-	mlInf    mlinformers.SharedInformerFactory
-	clock    *testingclock.FakeClock
-	probe    *fakeProbe
-	recorder *record.FakeRecorder
-	c        *Controller
+	*controllertest.Fixture
+	clock *testingclock.FakeClock
+	probe *fakeProbe
+	c     *Controller
 }
 
 func newFixture(t *testing.T, nb *mlv1alpha1.Notebook) *fixture {
 	t.Helper()
-	_, ctx := ktesting.NewTestContext(t)
-	f := &fixture{
-		t: t, ctx: ctx, kube: controllertest.NewKubeClientset(), ml: mlfake.NewClientset(nb),
-		clock: testingclock.NewFakeClock(t0), probe: &fakeProbe{}, recorder: record.NewFakeRecorder(100),
-	}
-	f.kubeInf = informers.NewSharedInformerFactory(f.kube, 0)
-	f.mlInf = mlinformers.NewSharedInformerFactory(f.ml, 0)
-	rt := workloadkubernetes.New(workloadkubernetes.Config{
-		Client:       f.kube,
-		Pods:         f.kubeInf.Core().V1().Pods(),
-		Services:     f.kubeInf.Core().V1().Services(),
-		Deployments:  f.kubeInf.Apps().V1().Deployments(),
-		StatefulSets: f.kubeInf.Apps().V1().StatefulSets(),
-		Volumes:      f.kubeInf.Core().V1().PersistentVolumeClaims(),
-		FieldManager: mlv1alpha1.ControllerName,
-		Labels:       map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
-	})
+	f := &fixture{Fixture: controllertest.NewFixture(t, nb), clock: testingclock.NewFakeClock(t0), probe: &fakeProbe{}}
 	c, err := New(Config{
-		Client:           f.ml,
-		Notebooks:        f.mlInf.Ml().V1alpha1().Notebooks(),
-		Runtime:          rt,
+		Client:           f.ML,
+		Notebooks:        f.MLInformers.Ml().V1alpha1().Notebooks(),
+		Runtime:          f.ServingRuntime(),
 		Probe:            f.probe,
 		ProbeInterval:    time.Minute,
-		Recorder:         f.recorder,
+		Recorder:         f.Recorder,
 		Clock:            f.clock,
 		ChildBatchPeriod: -1,
 		FieldManager:     mlv1alpha1.ControllerName,
@@ -107,105 +77,72 @@ func newFixture(t *testing.T, nb *mlv1alpha1.Notebook) *fixture {
 	return f
 }
 
-// observe fills the caches with what the clientsets hold.
-func (f *fixture) observe() {
-	f.t.Helper()
-	controllertest.Observe(f.t, f.kubeInf.Apps().V1().StatefulSets().Informer(), f.kube.AppsV1().StatefulSets("").List)
-	controllertest.Observe(f.t, f.kubeInf.Core().V1().Services().Informer(), f.kube.CoreV1().Services("").List)
-	controllertest.Observe(f.t, f.kubeInf.Core().V1().PersistentVolumeClaims().Informer(), f.kube.CoreV1().PersistentVolumeClaims("").List)
-	controllertest.Observe(f.t, f.mlInf.Ml().V1alpha1().Notebooks().Informer(), f.ml.MlV1alpha1().Notebooks("").List)
-}
-
 // sync runs one sync of notebook a after the caches observed the
 // clientsets.
 func (f *fixture) sync() error {
-	f.t.Helper()
-	f.observe()
-	f.kube.ClearActions()
-	f.ml.ClearActions()
-	return f.c.sync(f.ctx, cache.ObjectName{Namespace: "ns", Name: "a"})
+	f.T.Helper()
+	return f.Sync(f.c.sync, "ns", "a")
 }
 
 func (f *fixture) mustSync() {
-	f.t.Helper()
-	if err := f.sync(); err != nil {
-		f.t.Fatalf("sync: %v", err)
-	}
+	f.T.Helper()
+	f.MustSync(f.c.sync, "ns", "a")
 }
 
 // notebook returns the stored notebook a.
 func (f *fixture) notebook() *mlv1alpha1.Notebook {
-	f.t.Helper()
-	nb, err := f.ml.MlV1alpha1().Notebooks("ns").Get(f.ctx, "a", metav1.GetOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return nb
+	f.T.Helper()
+	return controllertest.Get(f.T, f.ML.MlV1alpha1().Notebooks("ns"), "a")
 }
 
 // update stores a change of notebook a's spec, as a user would.
 func (f *fixture) update(change func(*mlv1alpha1.Notebook)) {
-	f.t.Helper()
-	nb := f.notebook()
-	change(nb)
-	nb.Generation++
-	if _, err := f.ml.MlV1alpha1().Notebooks("ns").Update(f.ctx, nb, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatal(err)
-	}
+	f.T.Helper()
+	controllertest.UpdateSpec(f.T, f.ML.MlV1alpha1().Notebooks("ns"), "a", change)
 }
 
 // statefulSet returns the stored StatefulSet a.
 func (f *fixture) statefulSet() *appsv1.StatefulSet {
-	f.t.Helper()
-	s, err := f.kube.AppsV1().StatefulSets("ns").Get(f.ctx, "a", metav1.GetOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return s
+	f.T.Helper()
+	return controllertest.Get(f.T, f.Kube.AppsV1().StatefulSets("ns"), "a")
 }
 
 // claim returns the stored workspace claim.
 func (f *fixture) claim() *corev1.PersistentVolumeClaim {
-	f.t.Helper()
-	c, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(f.ctx, WorkspaceClaimName("a"), metav1.GetOptions{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c
+	f.T.Helper()
+	return controllertest.Get(f.T, f.Kube.CoreV1().PersistentVolumeClaims("ns"), WorkspaceClaimName("a"))
 }
 
 // bind marks the workspace claim Bound, as the volume binder would.
 func (f *fixture) bind() {
-	f.t.Helper()
+	f.T.Helper()
 	c := f.claim()
 	c.Status.Phase = corev1.ClaimBound
-	if _, err := f.kube.CoreV1().PersistentVolumeClaims("ns").UpdateStatus(f.ctx, c, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatal(err)
+	if _, err := f.Kube.CoreV1().PersistentVolumeClaims("ns").UpdateStatus(f.Ctx, c, metav1.UpdateOptions{}); err != nil {
+		f.T.Fatal(err)
 	}
 }
 
 // settle makes the StatefulSet's status what its controller reports once
 // its replicas are ready.
 func (f *fixture) settle() {
-	f.t.Helper()
+	f.T.Helper()
 	s := f.statefulSet()
 	n := ptr.Deref(s.Spec.Replicas, 1)
 	s.Status = appsv1.StatefulSetStatus{ObservedGeneration: s.Generation, Replicas: n, ReadyReplicas: n, AvailableReplicas: n, CurrentReplicas: n, UpdatedReplicas: n}
-	if _, err := f.kube.AppsV1().StatefulSets("ns").UpdateStatus(f.ctx, s, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatal(err)
+	if _, err := f.Kube.AppsV1().StatefulSets("ns").UpdateStatus(f.Ctx, s, metav1.UpdateOptions{}); err != nil {
+		f.T.Fatal(err)
 	}
 }
 
 // writes returns the write actions of the last sync, sorted: the
 // controller writes a notebook's children in no fixed order.
 func (f *fixture) writes() []string {
-	w := controllertest.Writes(f.kube.Actions(), f.ml.Actions())
-	slices.Sort(w)
-	return w
+	return slices.Sorted(slices.Values(controllertest.Writes(f.Kube.Actions(), f.ML.Actions())))
 }
 
 // events drains the recorded events, as "Type Reason Message".
-func (f *fixture) events() []string { return controllertest.DrainEvents(f.recorder) }
+func (f *fixture) events() []string { return controllertest.DrainEvents(f.Recorder) }
 
 // eventReasons drains the recorded events and returns their reasons.
-func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.recorder) }
+func (f *fixture) eventReasons() []string { return controllertest.EventReasons(f.Recorder) }

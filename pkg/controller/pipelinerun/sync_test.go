@@ -119,7 +119,7 @@ func TestSyncDiamond(t *testing.T) {
 	// Once the end is stored, the pods go (their logs archived by the
 	// runtime first); the status does not change any more.
 	f.mustSync("r")
-	for _, a := range f.ml.Actions() {
+	for _, a := range f.ML.Actions() {
 		if a.GetVerb() == "update" {
 			t.Errorf("sync of an ended run wrote: %v", a)
 		}
@@ -200,7 +200,7 @@ func TestSyncCancel(t *testing.T) {
 	f.mustSync("r")
 	run := f.run("r")
 	run.Spec.Cancel = true
-	if _, err := f.ml.MlV1alpha1().PipelineRuns("ns").Update(f.ctx, run, metav1.UpdateOptions{}); err != nil {
+	if _, err := f.ML.MlV1alpha1().PipelineRuns("ns").Update(f.Ctx, run, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	f.events()
@@ -286,7 +286,7 @@ func TestStatusSize500(t *testing.T) {
 func TestSyncCreateRefused(t *testing.T) {
 	spec := mltesting.MakePipeline("p", "ns").Tasks(mltesting.MakeTask("bad").Retries(1).Obj()).Spec()
 	f := newFixture(t, makeRun(t, "r", spec))
-	f.kube.PrependReactor("create", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+	f.Kube.PrependReactor("create", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "r-bad-1", errors.New("exceeded quota: compute"))
 	})
 	if err := f.sync("r"); err == nil {

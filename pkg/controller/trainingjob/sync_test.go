@@ -137,7 +137,7 @@ func checkChildren(t *testing.T, f *fixture) {
 		APIVersion: "ml.example.io/v1alpha1", Kind: "TrainingJob", Name: "a", UID: "uid-a",
 		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
 	}
-	for _, a := range f.kube.Actions() {
+	for _, a := range f.Kube.Actions() {
 		create, ok := a.(clienttesting.CreateActionImpl)
 		if !ok {
 			continue
@@ -154,7 +154,7 @@ func checkChildren(t *testing.T, f *fixture) {
 			t.Errorf("labels of %s = %v", obj.GetName(), l)
 		}
 	}
-	svc, err := f.kube.CoreV1().Services("ns").Get(f.ctx, "a", metav1.GetOptions{})
+	svc, err := f.Kube.CoreV1().Services("ns").Get(f.Ctx, "a", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func checkChildren(t *testing.T, f *fixture) {
 	if pod.Spec.Hostname != "a-1" || pod.Spec.Subdomain != "a" || pod.Labels[mlv1alpha1.ReplicaIndexLabel] != "1" {
 		t.Errorf("pod a-1 cannot be reached as a-1.a: %+v", pod.Spec)
 	}
-	for _, a := range f.ml.Actions() {
+	for _, a := range f.ML.Actions() {
 		if u, ok := a.(clienttesting.UpdateActionImpl); ok && u.UpdateOptions.FieldManager != mlv1alpha1.ControllerName {
 			t.Errorf("status written with field manager %q", u.UpdateOptions.FieldManager)
 		}
@@ -306,7 +306,7 @@ func TestSyncStatusWriteFails(t *testing.T) {
 	f.setPod("a-0", corev1.PodSucceeded, false, 0)
 	f.events()
 	conflict := apierrors.NewConflict(schema.GroupResource{Group: "ml.example.io", Resource: "trainingjobs"}, "a", errors.New("changed"))
-	f.ml.PrependReactor("update", "trainingjobs", func(a clienttesting.Action) (bool, runtime.Object, error) {
+	f.ML.PrependReactor("update", "trainingjobs", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		return a.GetSubresource() == "status", nil, conflict
 	})
 	err := f.sync()
@@ -325,7 +325,7 @@ func TestSyncPodNameTaken(t *testing.T) {
 	f := newFixture(t, makeJob("a").obj())
 	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "a-0", Namespace: "ns",
 		Labels: map[string]string{mlv1alpha1.TrainingJobNameLabel: "a"}}}
-	if _, err := f.kube.CoreV1().Pods("ns").Create(f.ctx, other, metav1.CreateOptions{}); err != nil {
+	if _, err := f.Kube.CoreV1().Pods("ns").Create(f.Ctx, other, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	err := f.sync()
