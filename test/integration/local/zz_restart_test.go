@@ -21,7 +21,7 @@ func TestServerRestartMidJob(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	dir := t.TempDir()
 	ctx := context.Background()
-	job, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, sleeper(ns, "survivor", dir, 1), metav1.CreateOptions{})
+	created, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, sleeper(ns, "survivor", dir, 1), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,10 @@ func TestServerRestartMidJob(t *testing.T) {
 	if after == before || !alive(after) {
 		t.Errorf("after the restart the replica runs as pid %d (alive %v); before it was %d", after, alive(after), before)
 	}
-	job = waitJob(t, ns, "survivor", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+	job := waitJob(t, ns, "survivor", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+	if job.UID != created.UID {
+		t.Errorf("job uid %s after the restart, want %s: the restart must keep the object", job.UID, created.UID)
+	}
 	if job.Status.Phase != mlv1alpha1.TrainingJobRunning {
 		t.Errorf("job phase %s after the restart", job.Status.Phase)
 	}
