@@ -12,7 +12,7 @@ import (
 
 // How a followed pod's end is noticed: it is asked every finishPoll, and
 // once it has ended its stream gets finishGrace more for its last lines.
-var (
+const (
 	finishPoll  = time.Second
 	finishGrace = 2 * time.Second
 )
@@ -24,7 +24,7 @@ var (
 func (r *REST) untilFinished(ctx context.Context, namespace, pod string, uid types.UID, rc io.ReadCloser) io.ReadCloser {
 	f := &finishingReader{rc: rc, done: make(chan struct{})}
 	go func() {
-		t := time.NewTicker(finishPoll)
+		t := time.NewTicker(r.finishPoll)
 		defer t.Stop()
 		for {
 			select {
@@ -44,7 +44,7 @@ func (r *REST) untilFinished(ctx context.Context, namespace, pod string, uid typ
 				return
 			case <-f.done:
 				return
-			case <-time.After(finishGrace):
+			case <-time.After(r.finishGrace):
 			}
 			f.finish()
 			return

@@ -40,12 +40,11 @@ func (s *endlessSource) Stream(context.Context, string, string, PodLogOptions) (
 }
 
 func TestFollowEndsWhenThePodEnds(t *testing.T) {
-	defer func(p, g time.Duration) { finishPoll, finishGrace = p, g }(finishPoll, finishGrace)
-	finishPoll, finishGrace = 10*time.Millisecond, 10*time.Millisecond
 	for _, end := range []string{"finished", "gone"} {
 		t.Run(end, func(t *testing.T) {
 			src := &endlessSource{}
-			r := &REST{c: Config{Source: src}}
+			r := NewREST(Config{Source: src})
+			r.finishPoll, r.finishGrace = 10*time.Millisecond, 10*time.Millisecond
 			up, _ := src.Stream(context.Background(), "ns", "p", PodLogOptions{})
 			rc := r.untilFinished(context.Background(), "ns", "p", "u", up)
 			buf := make([]byte, 5)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // errLimit ends a response that reached limitBytes.
@@ -15,8 +17,12 @@ var errLimit = errors.New("limitBytes reached")
 // (which may wait for a container to start).
 type stream struct {
 	label string
-	rc    io.ReadCloser
-	open  func(ctx context.Context) (io.ReadCloser, error)
+	// pod and uid say which pod's log it is; uid is empty for an archived
+	// log stored without one.
+	pod  string
+	uid  types.UID
+	rc   io.ReadCloser
+	open func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // limitWriter stops writing after n bytes.

@@ -44,6 +44,10 @@ type Config struct {
 // REST is the log subresource of one kind.
 type REST struct {
 	c Config
+	// How often a follow looks for new pods (rescanPoll), asks a followed
+	// pod whether it ended (finishPoll), and how long an ended pod's log
+	// is read on (finishGrace).
+	rescanPoll, finishPoll, finishGrace time.Duration
 }
 
 var (
@@ -57,7 +61,7 @@ func NewREST(c Config) *REST {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &REST{c: c}
+	return &REST{c: c, rescanPoll: rescanPoll, finishPoll: finishPoll, finishGrace: finishGrace}
 }
 
 // New returns the body of POST: a request to archive a pod's logs.
@@ -93,6 +97,9 @@ type target struct {
 	pod      string
 	live     *Pod
 	archived []logstore.Meta
+	// verify makes a followed live log check, once open, that the pod
+	// still has the UID it was listed with (see errSuperseded).
+	verify bool
 }
 
 // Get streams the logs of the object name that opts selects.
@@ -116,6 +123,9 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 	if err != nil {
 		return nil, err
 	}
+	if o.Follow && !o.Previous {
+		return r.follow(ctx, obj, o, selected, targets)
+	}
 	var streams []*stream
 	for _, t := range targets {
 		if !selected(t.pod, t.label) {
@@ -135,7 +145,7 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 		}
 	}
 	if len(streams) == 0 && (o.Replica != "" || o.Task != "") {
-		return nil, apierrors.NewNotFound(r.c.Resource, fmt.Sprintf("%s (no logs of %s)", name, selection(o)))
+		return nil, noLogs(r.c.Resource, name, o)
 	}
 	prefix := (o.Replica == "" && o.Task == "") || len(streams) > 1
 	return &logStream{
@@ -151,6 +161,11 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 			return err
 		},
 	}, nil
+}
+
+// noLogs is the 404 answer when the options select no log.
+func noLogs(resource schema.GroupResource, name string, o *ml.LogOptions) error {
+	return apierrors.NewNotFound(resource, fmt.Sprintf("%s (no logs of %s)", name, selection(o)))
 }
 
 func selection(o *ml.LogOptions) string {
@@ -304,7 +319,7 @@ func (r *REST) open(ctx context.Context, obj runtime.Object, t *target, o *ml.Lo
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
-	return &stream{label: t.label, rc: rc}, nil
+	return &stream{label: t.label, pod: t.pod, uid: pick.PodUID, rc: rc}, nil
 }
 
 // startRetry is how often a followed pod whose container has not started
@@ -326,12 +341,17 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 	if t.live != nil {
 		uid = t.live.UID
 	}
+	verify := t.verify
 	rc, err := r.c.Source.Stream(ctx, ns, pod, popts)
 	switch {
 	case err == nil && o.Follow:
-		return &stream{label: t.label, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
+		if verify && r.superseded(ctx, ns, pod, uid) {
+			_ = rc.Close()
+			return nil, errSuperseded
+		}
+		return &stream{label: t.label, pod: pod, uid: uid, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
 	case err == nil:
-		return &stream{label: t.label, rc: rc}, nil
+		return &stream{label: t.label, pod: pod, uid: uid, rc: rc}, nil
 	case apierrors.IsNotFound(err):
 		// Gone since it was listed: its archive, if any, has the log.
 		t.live = nil
@@ -345,7 +365,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		return nil, podError(err)
 	}
 	// Following a container that has not started: wait for it.
-	return &stream{label: t.label, open: func(ctx context.Context) (io.ReadCloser, error) {
+	return &stream{label: t.label, pod: pod, uid: uid, open: func(ctx context.Context) (io.ReadCloser, error) {
 		var rc io.ReadCloser
 		err := wait.PollUntilContextCancel(ctx, startRetry, false, func(ctx context.Context) (bool, error) {
 			var err error
@@ -361,6 +381,10 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		})
 		if err != nil {
 			return nil, err
+		}
+		if verify && r.superseded(ctx, ns, pod, uid) {
+			_ = rc.Close()
+			return nil, errSuperseded
 		}
 		return r.untilFinished(ctx, ns, pod, uid, rc), nil
 	}}, nil

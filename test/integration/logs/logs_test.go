@@ -132,9 +132,11 @@ func testFollowEnds(t *testing.T, e *env) {
 	if diff := cmp.Diff([]string{"[replica-0] a2\n"}, readLines(t, r, 1)); diff != "" {
 		t.Errorf("followed line (-want +got):\n%s", diff)
 	}
-	// The job ends: the answer ends cleanly.
+	// The pods end, and so does the job: the answer ends cleanly. (While
+	// the job runs, a follow waits for pods that replace ended ones.)
 	e.source.Write(ns, "follow-1", "trainer", "b2 done\n")
 	e.source.End(ns, "follow-1", "trainer")
+	e.setPhase(t, ns, "follow", mlv1alpha1.TrainingJobSucceeded)
 	rest, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatalf("end of a followed log: %v", err)
@@ -211,7 +213,8 @@ func testArchive(t *testing.T, e *env) {
 	if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || text != "worker\n" {
 		t.Errorf("archived log with timestamps %q: %v", got, err)
 	}
-	// Following an archived log returns it and ends.
+	// Following an archived log of a job that ended returns it and ends.
+	e.setPhase(t, ns, "arch", mlv1alpha1.TrainingJobSucceeded)
 	got = e.readLog(t, t.Context(), ns, "arch", map[string]string{"follow": "true", "replica": "1"})
 	if got != "worker\n" {
 		t.Errorf("followed archived log %q", got)

@@ -67,6 +67,20 @@ func (e *env) job(t *testing.T, ns, name string, replicas int) *mlv1alpha1.Train
 	return job
 }
 
+// setPhase writes the phase of a job, as its controller would.
+func (e *env) setPhase(t *testing.T, ns, name string, phase mlv1alpha1.TrainingJobPhase) {
+	t.Helper()
+	jobs := e.cs.MlV1alpha1().TrainingJobs(ns)
+	job, err := jobs.Get(t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Status.Phase = phase
+	if _, err := jobs.UpdateStatus(t.Context(), job, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("write the phase of %s: %v", name, err)
+	}
+}
+
 func podName(job string, i int) string { return job + "-" + itoa(i) }
 
 func itoa(i int) string { return string(rune('0' + i)) }

@@ -1,0 +1,357 @@
+package logs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+)
+
+// rescanPoll is how often a follow looks for pods that came after it
+// opened: a replaced replica (same name, new UID), a scale up, the next
+// task of a run, a retry.
+const rescanPoll = time.Second
+
+// errSuperseded says that a pod was replaced between being listed and its
+// log being opened: the log opened may be the replacement's. It is closed
+// unread; the next look finds the replacement, and the replaced pod's
+// archive.
+var errSuperseded = errors.New("the pod was replaced while its log was opened")
+
+// podKey is one pod: a replacement keeps the name and gets a new UID.
+type podKey struct {
+	pod string
+	uid types.UID
+}
+
+// follower follows the logs of one object: the pods selected when the
+// request came, and every pod it makes afterwards, each once, until the
+// object has ended and every followed log has.
+type follower struct {
+	r               *REST
+	o               *ml.LogOptions
+	namespace, name string
+	uid             types.UID
+	// seen are the pods whose logs were streamed, or were there when the
+	// follow opened (shown or not); a pod is never streamed twice, from
+	// its live log or from its archive.
+	seen map[podKey]bool
+	// labels are those of the selected logs: a later pod with the same
+	// label (a replacement, a retry of the task) is followed too.
+	labels map[string]bool
+}
+
+// follow answers GET with follow: the logs selected now, and those of new
+// pods as they come.
+func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions, selected func(pod, label string) bool, targets []*target) (runtime.Object, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	f := &follower{
+		r: r, o: o, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(),
+		seen: map[podKey]bool{}, labels: map[string]bool{},
+	}
+	streams, err := f.open(ctx, obj, selected, targets, false)
+	if err != nil {
+		closeStreams(streams)
+		return nil, err
+	}
+	state := lifecycleOf(r.c.Kind, obj)
+	if len(streams) == 0 && (o.Replica != "" || o.Task != "") && state != running {
+		return nil, noLogs(r.c.Resource, m.GetName(), o)
+	}
+	labels := map[string]bool{}
+	for _, s := range streams {
+		labels[s.label] = true
+	}
+	prefix := (o.Replica == "" && o.Task == "") || len(labels) > 1
+	return &logStream{
+		flush: true,
+		run: func(ctx context.Context, w io.Writer) error {
+			if o.LimitBytes != nil {
+				w = &limitWriter{w: w, n: *o.LimitBytes}
+			}
+			err := f.run(ctx, w, streams, prefix, state)
+			if errors.Is(err, errLimit) {
+				return nil
+			}
+			return err
+		},
+	}, nil
+}
+
+func closeStreams(streams []*stream) {
+	for _, s := range streams {
+		if s.rc != nil {
+			_ = s.rc.Close()
+		}
+	}
+}
+
+func (f *follower) seenUID(pod string, uid types.UID) bool {
+	if uid != "" {
+		return f.seen[podKey{pod, uid}]
+	}
+	// An archive stored without the pod's UID: seen if any pod of that
+	// name was.
+	for k := range f.seen {
+		if k.pod == pod {
+			return true
+		}
+	}
+	return false
+}
+
+// open opens the logs of targets not seen yet. The first time (later
+// false) it opens what a request without follow would, with its options,
+// and takes note of every pod there is. Later it opens the selected pods
+// that came since, and pods of the labels followed so far, from their
+// start (tailLines and sinceSeconds were about the past when the follow
+// opened); a pod that came and went between two looks is read from its
+// archive. Later, a target that fails to open is logged and tried again
+// at the next look.
+func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(pod, label string) bool, targets []*target, later bool) ([]*stream, error) {
+	o := f.o
+	if later {
+		fresh := *f.o
+		fresh.TailLines, fresh.SinceSeconds = nil, nil
+		o = &fresh
+	}
+	var out []*stream
+	for _, t := range targets {
+		pick := selected(t.pod, t.label) || (later && f.o.Attempt == nil && f.labels[t.label])
+		if !pick {
+			if !later {
+				f.see(t, "")
+			}
+			continue
+		}
+		ft := &target{label: t.label, pod: t.pod, verify: true}
+		if t.live != nil && !f.seen[podKey{t.pod, t.live.UID}] {
+			ft.live = t.live
+		}
+		var others []*target
+		for _, a := range t.archived {
+			if f.seenUID(t.pod, a.PodUID) {
+				continue
+			}
+			ft.archived = append(ft.archived, a)
+			if later && t.live != nil && a.PodUID != t.live.UID {
+				others = append(others, &target{label: t.label, pod: t.pod, archived: []logstore.Meta{a}})
+			}
+		}
+		var superseded types.UID
+		if ft.live != nil || len(ft.archived) > 0 {
+			s, err := f.r.open(ctx, obj, ft, o)
+			switch {
+			case errors.Is(err, errSuperseded):
+				superseded = t.live.UID
+			case err != nil && later:
+				klog.FromContext(ctx).V(2).Info("Opening a followed log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
+				continue
+			case err != nil:
+				return out, err
+			case s != nil:
+				out = append(out, s)
+			}
+			// A pod that came and went since the last look, replaced by
+			// the live one: its archive too.
+			if s != nil && ft.live != nil {
+				for _, ot := range others {
+					as, err := f.r.open(ctx, obj, ot, o)
+					if err != nil {
+						klog.FromContext(ctx).V(2).Info("Opening an archived log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
+						continue
+					}
+					if as != nil {
+						out = append(out, as)
+					}
+				}
+			}
+		}
+		f.labels[t.label] = true
+		f.see(t, superseded)
+	}
+	return out, nil
+}
+
+// see takes note of the pods of t, but superseded's.
+func (f *follower) see(t *target, superseded types.UID) {
+	if t.live != nil && t.live.UID != superseded {
+		f.seen[podKey{t.pod, t.live.UID}] = true
+	}
+	for _, a := range t.archived {
+		if a.PodUID == "" || a.PodUID != superseded {
+			f.seen[podKey{t.pod, a.PodUID}] = true
+		}
+	}
+}
+
+// superseded says whether pod has another UID than uid now.
+func (r *REST) superseded(ctx context.Context, namespace, pod string, uid types.UID) bool {
+	if uid == "" {
+		return false
+	}
+	p, err := r.c.Source.GetPod(ctx, namespace, pod)
+	return err == nil && p.UID != uid
+}
+
+// look reads the object again and opens the logs of pods that came since
+// the last look.
+func (f *follower) look(ctx context.Context) ([]*stream, lifecycle, error) {
+	obj, err := f.r.c.Objects.Get(genericapirequest.WithNamespace(ctx, f.namespace), f.name, &metav1.GetOptions{ResourceVersion: "0"})
+	if apierrors.IsNotFound(err) {
+		return nil, ended, nil
+	}
+	if err != nil {
+		return nil, running, err
+	}
+	if m, err := meta.Accessor(obj); err != nil || m.GetUID() != f.uid {
+		// Deleted and created again: another object, whose logs this
+		// follow is not about.
+		return nil, ended, nil
+	}
+	selected, errs := f.r.c.Kind.Select(obj, f.o)
+	if len(errs) > 0 {
+		selected = func(string, string) bool { return false }
+	}
+	targets, err := f.r.targets(ctx, obj)
+	if err != nil {
+		return nil, running, err
+	}
+	streams, err := f.open(ctx, obj, selected, targets, true)
+	return streams, lifecycleOf(f.r.c.Kind, obj), err
+}
+
+// streamEnd reports that a stream's goroutine is done.
+type streamEnd struct {
+	s   *stream
+	err error
+}
+
+// run copies the followed logs to w, line by line as they come, each
+// line started with [label] when prefix, and looks for new pods every
+// rescanPoll until state says the object has ended (or, for objects
+// without an end, no log is left and no new pod came); then it returns once
+// every log has ended.
+func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, prefix bool, state lifecycle) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	finish := func(err error) error {
+		cancel()
+		wg.Wait()
+		return err
+	}
+	batches := make(chan []byte)
+	done := make(chan streamEnd)
+	running := 0
+	start := func(s *stream) {
+		running++
+		wg.Go(func() {
+			err := copyFollowed(ctx, s, prefix, batches)
+			select {
+			case done <- streamEnd{s: s, err: err}:
+			case <-ctx.Done():
+			}
+		})
+	}
+	for _, s := range streams {
+		start(s)
+	}
+	logger := klog.FromContext(ctx)
+	ticker := time.NewTicker(f.r.rescanPoll)
+	defer ticker.Stop()
+	looking := state != ended
+	var firstErr error
+	lookNow := running == 0
+	for {
+		if lookNow && looking {
+			lookNow = false
+			found, st, err := f.look(ctx)
+			for _, s := range found {
+				start(s)
+			}
+			switch {
+			case err != nil:
+				logger.V(2).Info("Looking for new pods of a followed object", "object", klog.KRef(f.namespace, f.name), "err", err)
+			case st == ended:
+				// This look saw the object ended: no pod comes after it.
+				looking = false
+			case st == podsEnd && running == 0:
+				looking = false
+			}
+		}
+		if running == 0 && !looking {
+			return finish(firstErr)
+		}
+		select {
+		case b := <-batches:
+			if _, err := w.Write(b); err != nil {
+				return finish(err)
+			}
+		case e := <-done:
+			running--
+			switch {
+			case errors.Is(e.err, errSuperseded):
+				// Not streamed: the next look finds it again.
+				delete(f.seen, podKey{e.s.pod, e.s.uid})
+			case e.err != nil && ctx.Err() == nil && firstErr == nil:
+				firstErr = e.err
+			}
+			if running == 0 {
+				lookNow = true
+			}
+		case <-ticker.C:
+			lookNow = true
+		case <-ctx.Done():
+			return finish(nil)
+		}
+	}
+}
+
+// copyFollowed sends the lines of s to batches, started with [label] when
+// prefix, until s ends or ctx is done; s is closed when done, or as soon
+// as ctx is, to end a blocked read.
+func copyFollowed(ctx context.Context, s *stream, prefix bool, batches chan<- []byte) error {
+	if s.rc == nil {
+		rc, err := s.open(ctx)
+		if err != nil {
+			return err
+		}
+		s.rc = rc
+	}
+	var once sync.Once
+	closeRC := func() { once.Do(func() { _ = s.rc.Close() }) }
+	defer closeRC()
+	stop := context.AfterFunc(ctx, closeRC)
+	defer stop()
+	var p []byte
+	if prefix {
+		p = []byte("[" + s.label + "] ")
+	}
+	err := prefixLines(s.rc, p, func(b []byte) error {
+		select {
+		case batches <- append([]byte(nil), b...):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
