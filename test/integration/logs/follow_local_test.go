@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
@@ -73,7 +74,26 @@ func readRest(t *testing.T, r *bufio.Reader) []string {
 	if err != nil {
 		t.Fatalf("read the follow to its end: %q, %v", data, err)
 	}
-	return strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	lines := strings.SplitAfter(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// waitStarted waits until the log of the object shows its first line, so
+// that a follow opened then finds the first pod running.
+func waitStarted(ctx context.Context, t *testing.T, cs versioned.Interface, ns, resource, name, line string) {
+	t.Helper()
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, localTimeout, true, func(ctx context.Context) (bool, error) {
+		out, err := cs.MlV1alpha1().RESTClient().Get().Namespace(ns).Resource(resource).Name(name).SubResource("log").DoRaw(ctx)
+		last = string(out)
+		return err == nil && strings.Contains(last, line), nil
+	})
+	if err != nil {
+		t.Fatalf("%s %s never logged %q: %v; log %q", resource, name, line, err, last)
+	}
 }
 
 func touch(t *testing.T, file string) {
@@ -109,6 +129,7 @@ exit 3`),
 	if _, err := jobs.Create(ctx, job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	waitStarted(ctx, t, cs, ns, "trainingjobs", "flaky", "first run started")
 	r := openFollow(ctx, t, cs, ns, "trainingjobs", "flaky")
 	if got := readLine(t, r); got != "[replica-0] first run started\n" {
 		t.Fatalf("first followed line %q", got)
@@ -152,6 +173,7 @@ exit 3`)}
 	if _, err := runs.Create(ctx, run, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	waitStarted(ctx, t, cs, ns, "pipelineruns", "chain", "attempt 1 started")
 	r := openFollow(ctx, t, cs, ns, "pipelineruns", "chain")
 	if got := readLine(t, r); got != "[first] attempt 1 started\n" {
 		t.Fatalf("first followed line %q", got)
