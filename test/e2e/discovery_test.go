@@ -266,9 +266,11 @@ func TestKubectlExplain(t *testing.T) {
 }
 
 // openAPIDefinition is the name our OpenAPI definitions have: the Go
-// package path reversed (ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1
-// becomes io.example.ml.v1alpha1).
-const openAPIDefinition = "io.example.ml.v1alpha1."
+// package path with its domain reversed, as for every type without a model
+// name (ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1 becomes
+// io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1), which is also the name
+// the generated apply configurations and their type converter use.
+const openAPIDefinition = "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1."
 
 // TestOpenAPIV2 checks that kube-apiserver merged ml-apiserver's OpenAPI v2
 // into /openapi/v2: every kind's definition with its group-version-kind, and

@@ -44,9 +44,9 @@ func TestEndpointsAnswerTheAdmin(t *testing.T) {
 		{"/livez", "ok", http.StatusOK},
 		{"/readyz", "ok", http.StatusOK},
 		{"/readyz?verbose", "readyz check passed", http.StatusOK},
-		{"/openapi/v2", `"io.example.ml.v1alpha1.TrainingJob"`, http.StatusUnauthorized},
+		{"/openapi/v2", `"io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJob"`, http.StatusUnauthorized},
 		{"/openapi/v3", `"apis/ml.example.io/v1alpha1"`, http.StatusUnauthorized},
-		{"/openapi/v3/apis/ml.example.io/v1alpha1", `"io.example.ml.v1alpha1.PipelineRun"`, http.StatusUnauthorized},
+		{"/openapi/v3/apis/ml.example.io/v1alpha1", `"io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRun"`, http.StatusUnauthorized},
 		{"/metrics", "apiserver_request_total", http.StatusUnauthorized},
 		{"/apis/ml.example.io/v1alpha1", `"name":"trainingjobs"`, http.StatusUnauthorized},
 	}

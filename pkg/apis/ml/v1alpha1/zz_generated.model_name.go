@@ -23,245 +23,245 @@ package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ArchivedLogStream) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ArchivedLogStream"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArchivedLogStream"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Backoff) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Backoff"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Backoff"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in CanarySpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.CanarySpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.CanarySpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ContainerSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ContainerSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ContainerSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ElasticPolicy) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ElasticPolicy"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ElasticPolicy"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ForEach) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ForEach"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ForEach"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LocalObjectReference) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.LocalObjectReference"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LogArchiveRequest) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.LogArchiveRequest"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LogArchiveRequest"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LogArchiveStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.LogArchiveStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LogArchiveStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LogOptions) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.LogOptions"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LogOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricPoint) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.MetricPoint"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricPoint"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricSeries) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.MetricSeries"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricSeries"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricValue) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.MetricValue"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricValue"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Metrics) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Metrics"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Metrics"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricsOptions) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.MetricsOptions"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricsOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MetricsSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.MetricsSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricsSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Model) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Model"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Model"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelList) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ModelList"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelRuntime) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ModelRuntime"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelRuntime"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelSource) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ModelSource"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSource"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ModelSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ModelStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Notebook) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Notebook"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Notebook"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NotebookList) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.NotebookList"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.NotebookList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NotebookSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.NotebookSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.NotebookSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NotebookStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.NotebookStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.NotebookStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Param) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Param"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Param"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ParamSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.ParamSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ParamSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Pipeline) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.Pipeline"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Pipeline"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineList) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineList"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineRun) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineRun"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRun"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineRunList) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineRunList"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineRunSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineRunSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineRunStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineRunStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineTask) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineTask"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineTask"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineTaskStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PipelineTaskStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineTaskStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PodMetadata) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PodMetadata"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PodMetadata"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PodOptions) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.PodOptions"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PodOptions"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RetryPolicy) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.RetryPolicy"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TaskAttempt) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TaskAttempt"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskAttempt"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TaskOutput) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TaskOutput"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskOutput"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJob) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TrainingJob"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJob"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJobList) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TrainingJobList"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobList"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJobSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TrainingJobSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobSpec"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJobStatus) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.TrainingJobStatus"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in WhenExpression) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.WhenExpression"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.WhenExpression"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in WorkspaceSpec) OpenAPIModelName() string {
-	return "io.example.ml.v1alpha1.WorkspaceSpec"
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.WorkspaceSpec"
 }
