@@ -8,18 +8,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/controllertest"
 	"ml.example.io/ml-apiserver/pkg/controller/trainingjob"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
@@ -42,13 +40,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	defer cancel()
 	ns := framework.NewNamespace(t)
 	ml := server.Clientset()
-	kube := kubefake.NewClientset()
-	kube.PrependReactor("create", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
-		if obj, ok := a.(clienttesting.CreateAction).GetObject().(metav1.Object); ok && obj.GetUID() == "" {
-			obj.SetUID(uuid.NewUUID())
-		}
-		return false, nil, nil
-	})
+	kube := controllertest.NewKubeClientset()
 	startController(ctx, t, ml, kube)
 
 	job := &mlv1alpha1.TrainingJob{
