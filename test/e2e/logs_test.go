@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipeline"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
@@ -40,6 +42,13 @@ func criLines(lines ...string) string {
 // container, following the file, and returns the files.
 func podLogFiles(ctx context.Context, t *testing.T, ns string, logs map[string]string) map[string]string {
 	t.Helper()
+	return containerLogFiles(ctx, t, ns, "trainer", logs)
+}
+
+// containerLogFiles makes kwok serve text as the log of container in each
+// pod, following the file, and returns the files.
+func containerLogFiles(ctx context.Context, t *testing.T, ns, container string, logs map[string]string) map[string]string {
+	t.Helper()
 	dir := filepath.Join(cluster.LocalUpDir, "pod-logs")
 	dyn := framework.Dynamic(t, cluster.Config())
 	files := map[string]string{}
@@ -55,7 +64,7 @@ func podLogFiles(ctx context.Context, t *testing.T, ns string, logs map[string]s
 			"kind":       "Logs",
 			"metadata":   map[string]any{"name": pod, "namespace": ns},
 			"spec": map[string]any{"logs": []any{map[string]any{
-				"containers": []any{"trainer"}, "logsFile": file, "follow": true,
+				"containers": []any{container}, "logsFile": file, "follow": true,
 			}}},
 		}}
 		if _, err := dyn.Resource(kwokLogs).Namespace(ns).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
@@ -183,5 +192,60 @@ func testLogRBAC(ctx context.Context, t *testing.T, e tjEnv, path, want string) 
 	// The same user reads the job itself: only the subresource is denied.
 	if _, err := framework.ML(t, cluster.ConfigAs(nolog)).MlV1alpha1().TrainingJobs(e.ns).Get(ctx, "logs", metav1.GetOptions{}); err != nil {
 		t.Errorf("get the job as %s: %v", nolog, err)
+	}
+}
+
+// TestLogsFollowNewTask follows a PipelineRun through kube-apiserver while
+// its first task runs: the second task's pod, which starts after the first
+// ended, is followed too, and the answer ends with the run.
+func TestLogsFollowNewTask(t *testing.T) {
+	if cluster.LocalUpDir == "" {
+		t.Skip("pod logs need kwok's log files: a local-up cluster")
+	}
+	ctx := testContext(t, 4*time.Minute)
+	e := newPLREnv(t)
+	const name = "chain"
+	containerLogFiles(ctx, t, e.ns, "task", map[string]string{
+		pipeline.PodName(name, "first", 1):  criLines("first 1", "first 2"),
+		pipeline.PodName(name, "second", 1): criLines("second 1"),
+	})
+	first := plrTask("first")
+	simulate(&first, 0, "8s", "")
+	second := plrTask("second")
+	second.DependsOn = []string{"first"}
+	e.create(ctx, t, inlineRun(name, mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{first, second}}))
+
+	// Open the follow while the first task runs (it runs for 8 s).
+	logs := e.ml.MlV1alpha1().RESTClient().Get().Namespace(e.ns).Resource("pipelineruns").Name(name).SubResource("log")
+	eventually(t, shortTimeout, "the first task's log shows", func() (bool, string) {
+		out, err := logs.DoRaw(ctx)
+		return err == nil && strings.Contains(string(out), "first 1"), fmt.Sprintf("%q, %v", out, err)
+	})
+	rc, err := e.ml.MlV1alpha1().RESTClient().Get().Namespace(e.ns).Resource("pipelineruns").Name(name).
+		SubResource("log").Param("follow", "true").Stream(ctx)
+	if err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	defer rc.Close()
+	r := bufio.NewReader(rc)
+	for _, want := range []string{"[first] first 1\n", "[first] first 2\n"} {
+		if l, err := r.ReadString('\n'); err != nil || l != want {
+			t.Fatalf("followed line %q (%v), want %q", l, err, want)
+		}
+	}
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("read the follow to its end: %q, %v", rest, err)
+	}
+	if got, want := string(rest), "[second] second 1\n"; got != want {
+		t.Errorf("after the first task: %q, want %q", got, want)
+	}
+	// The answer ended with the run.
+	run, err := e.ml.MlV1alpha1().PipelineRuns(e.ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status.Phase != mlv1alpha1.PipelineRunSucceeded {
+		t.Errorf("run %s when the follow ended, want Succeeded\n%s", run.Status.Phase, describeRun(run))
 	}
 }
