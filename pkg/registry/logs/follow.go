@@ -51,6 +51,15 @@ type follower struct {
 	// labels are those of the selected logs: a later pod with the same
 	// label (a replacement, a retry of the task) is followed too.
 	labels map[string]bool
+	// runs is, per pod whose live log was opened, the restart count of the
+	// container run it streams; active counts its open live streams. A
+	// kubelet ends a follow when the container exits: once it restarts in
+	// place (same pod, one more restart) its new run is streamed.
+	runs   map[podKey]int32
+	active map[podKey]int
+	// restarting says that the last look saw a followed pod running whose
+	// log has ended: its container may restart.
+	restarting bool
 }
 
 // follow answers GET with follow: the logs selected now, and those of new
@@ -62,7 +71,7 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 	}
 	f := &follower{
 		r: r, o: o, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(),
-		seen: map[podKey]bool{}, labels: map[string]bool{},
+		seen: map[podKey]bool{}, labels: map[string]bool{}, runs: map[podKey]int32{}, active: map[podKey]int{},
 	}
 	streams, err := f.open(ctx, obj, selected, targets, false)
 	if err != nil {
@@ -131,6 +140,7 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 		o = &fresh
 	}
 	var out []*stream
+	f.restarting = false
 	for _, t := range targets {
 		pick := selected(t.pod, t.label) || (later && f.o.Attempt == nil && f.labels[t.label])
 		if !pick {
@@ -138,6 +148,16 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 				f.see(t, "")
 			}
 			continue
+		}
+		if later {
+			s, err := f.reopen(ctx, obj, t, o)
+			switch {
+			case errors.Is(err, errSuperseded):
+			case err != nil:
+				klog.FromContext(ctx).V(2).Info("Opening a restarted container's log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
+			case s != nil:
+				out = append(out, s)
+			}
 		}
 		ft := &target{label: t.label, pod: t.pod, verify: true}
 		if t.live != nil && !f.seen[podKey{t.pod, t.live.UID}] {
@@ -188,6 +208,29 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 	return out, nil
 }
 
+// reopen opens the log of the new run of a followed pod's container
+// that restarted in place after its log ended, and notes whether such a
+// pod is still running.
+func (f *follower) reopen(ctx context.Context, obj runtime.Object, t *target, o *ml.LogOptions) (*stream, error) {
+	if t.live == nil {
+		return nil, nil
+	}
+	key := podKey{t.pod, t.live.UID}
+	run, opened := f.runs[key]
+	if !opened || f.active[key] > 0 || t.live.Finished {
+		return nil, nil
+	}
+	container := f.o.Container
+	if container == "" && len(t.live.Containers) > 0 {
+		container = t.live.Containers[0]
+	}
+	if t.live.Restarts[container] <= run {
+		f.restarting = true
+		return nil, nil
+	}
+	return f.r.open(ctx, obj, &target{label: t.label, pod: t.pod, live: t.live, verify: true}, o)
+}
+
 // see takes note of the pods of t, but superseded's.
 func (f *follower) see(t *target, superseded types.UID) {
 	if t.live != nil && t.live.UID != superseded {
@@ -200,13 +243,15 @@ func (f *follower) see(t *target, superseded types.UID) {
 	}
 }
 
-// superseded says whether pod has another UID than uid now.
-func (r *REST) superseded(ctx context.Context, namespace, pod string, uid types.UID) bool {
+// superseded says whether pod has another UID than uid now, or its
+// container another restart count than restarts: the log just opened may
+// not be of the run that was listed.
+func (r *REST) superseded(ctx context.Context, namespace, pod string, uid types.UID, container string, restarts int32) bool {
 	if uid == "" {
 		return false
 	}
 	p, err := r.c.Source.GetPod(ctx, namespace, pod)
-	return err == nil && p.UID != uid
+	return err == nil && (p.UID != uid || p.Restarts[container] != restarts)
 }
 
 // look reads the object again and opens the logs of pods that came since
@@ -260,6 +305,11 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 	running := 0
 	start := func(s *stream) {
 		running++
+		if s.live {
+			key := podKey{s.pod, s.uid}
+			f.active[key]++
+			f.runs[key] = s.restarts
+		}
 		wg.Go(func() {
 			err := copyFollowed(ctx, s, prefix, batches)
 			select {
@@ -290,7 +340,7 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 			case st == ended:
 				// This look saw the object ended: no pod comes after it.
 				looking = false
-			case st == podsEnd && running == 0:
+			case st == podsEnd && running == 0 && !f.restarting:
 				looking = false
 			}
 		}
@@ -304,6 +354,9 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 			}
 		case e := <-done:
 			running--
+			if e.s.live {
+				f.active[podKey{e.s.pod, e.s.uid}]--
+			}
 			switch {
 			case errors.Is(e.err, errSuperseded):
 				// Not streamed: the next look finds it again.

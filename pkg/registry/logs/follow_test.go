@@ -574,3 +574,43 @@ func TestFollowOutlivesThePodsOfARunningJob(t *testing.T) {
 		t.Errorf("after the end: %q", rest)
 	}
 }
+
+// A container that exits ends its log, as a kubelet ends a follow; while
+// its pod runs, the follow waits, and streams the container's next run
+// once it restarted in place, from its first line, repeating nothing. It
+// ends once the pod has.
+func TestFollowStreamsARestartedContainer(t *testing.T) {
+	model := &ml.Model{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "serve", UID: "model-uid"}}
+	kind := logs.SelectorKind{Resource: "models", Selector: func(runtime.Object) string { return "model=serve" }}
+	e := newEnv(t, kind, model)
+	e.source.AddPod(ns, logs.Pod{Name: "serve-a", UID: "uid-a", Labels: map[string]string{"model": "serve"}, Containers: []string{"main", "sidecar"}})
+	e.source.Write(ns, "serve-a", "main", "run 1 a\n")
+	f := e.follow(t, "serve", &ml.LogOptions{})
+	if diff := cmp.Diff([]string{"[serve-a] run 1 a\n"}, f.next(t, 1)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	e.source.Write(ns, "serve-a", "main", "run 1 b\n")
+	e.source.End(ns, "serve-a", "main")
+	if diff := cmp.Diff([]string{"[serve-a] run 1 b\n"}, f.next(t, 1)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	// The pod runs on (its sidecar does): several looks find no restart
+	// yet, and the follow stays.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case l, ok := <-f.lines:
+		t.Fatalf("while the pod runs the follow gave %q (open %v)", l, ok)
+	default:
+	}
+	e.source.Restart(ns, "serve-a", "main")
+	e.source.Write(ns, "serve-a", "main", "run 2 a\n")
+	if diff := cmp.Diff([]string{"[serve-a] run 2 a\n"}, f.next(t, 1)); diff != "" {
+		t.Fatalf("after the restart (-want +got):\n%s", diff)
+	}
+	e.source.Write(ns, "serve-a", "main", "run 2 b\n")
+	e.source.End(ns, "serve-a", "main")
+	e.source.End(ns, "serve-a", "sidecar")
+	if diff := cmp.Diff([]string{"[serve-a] run 2 b\n"}, f.rest(t)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -19,10 +19,14 @@ type stream struct {
 	label string
 	// pod and uid say which pod's log it is; uid is empty for an archived
 	// log stored without one.
-	pod  string
-	uid  types.UID
-	rc   io.ReadCloser
-	open func(ctx context.Context) (io.ReadCloser, error)
+	pod string
+	uid types.UID
+	// live is set for a pod's live log, of the run of its container that
+	// had restarted restarts times.
+	live     bool
+	restarts int32
+	rc       io.ReadCloser
+	open     func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // limitWriter stops writing after n bytes.

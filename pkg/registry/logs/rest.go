@@ -338,18 +338,19 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		SinceSeconds: o.SinceSeconds,
 	}
 	var uid types.UID
+	var restarts int32
 	if t.live != nil {
-		uid = t.live.UID
+		uid, restarts = t.live.UID, t.live.Restarts[container]
 	}
 	verify := t.verify
 	rc, err := r.c.Source.Stream(ctx, ns, pod, popts)
 	switch {
 	case err == nil && o.Follow:
-		if verify && r.superseded(ctx, ns, pod, uid) {
+		if verify && r.superseded(ctx, ns, pod, uid, container, restarts) {
 			_ = rc.Close()
 			return nil, errSuperseded
 		}
-		return &stream{label: t.label, pod: pod, uid: uid, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
+		return &stream{label: t.label, pod: pod, uid: uid, live: true, restarts: restarts, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
 	case err == nil:
 		return &stream{label: t.label, pod: pod, uid: uid, rc: rc}, nil
 	case apierrors.IsNotFound(err):
@@ -365,7 +366,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		return nil, podError(err)
 	}
 	// Following a container that has not started: wait for it.
-	return &stream{label: t.label, pod: pod, uid: uid, open: func(ctx context.Context) (io.ReadCloser, error) {
+	return &stream{label: t.label, pod: pod, uid: uid, live: true, restarts: restarts, open: func(ctx context.Context) (io.ReadCloser, error) {
 		var rc io.ReadCloser
 		err := wait.PollUntilContextCancel(ctx, startRetry, false, func(ctx context.Context) (bool, error) {
 			var err error
@@ -382,7 +383,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 		if err != nil {
 			return nil, err
 		}
-		if verify && r.superseded(ctx, ns, pod, uid) {
+		if verify && r.superseded(ctx, ns, pod, uid, container, restarts) {
 			_ = rc.Close()
 			return nil, errSuperseded
 		}

@@ -34,9 +34,10 @@ type Source struct {
 }
 
 type pod struct {
-	pod     logs.Pod
-	started bool
-	logs    map[string]*containerLog
+	pod      logs.Pod
+	started  bool
+	logs     map[string]*containerLog
+	previous map[string]*containerLog
 }
 
 type line struct {
@@ -121,6 +122,29 @@ func (s *Source) End(ns, name, container string) {
 	s.cond.Broadcast()
 }
 
+// Restart restarts a container in place, as a kubelet does: its log
+// ends (followers reach its end), its restart count grows, and a new
+// empty log starts; the old one is its previous log.
+func (s *Source) Restart(ns, name, container string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pods[key(ns, name)]
+	old := p.logs[container]
+	old.ended = true
+	if p.previous == nil {
+		p.previous = map[string]*containerLog{}
+	}
+	p.previous[container] = old
+	p.logs[container] = &containerLog{}
+	restarts := map[string]int32{}
+	for c, n := range p.pod.Restarts {
+		restarts[c] = n
+	}
+	restarts[container]++
+	p.pod.Restarts = restarts
+	s.cond.Broadcast()
+}
+
 // DeletePod removes a pod; its open streams end.
 func (s *Source) DeletePod(ns, name string) {
 	s.mu.Lock()
@@ -192,6 +216,11 @@ func (s *Source) Stream(ctx context.Context, ns, name string, o logs.PodLogOptio
 	l := p.logs[container]
 	if l == nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, name))
+	}
+	if o.Previous {
+		if l = p.previous[container]; l == nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", container, name))
+		}
 	}
 	start := 0
 	if o.TailLines != nil && int(*o.TailLines) < len(l.lines) {
