@@ -60,6 +60,8 @@ type follower struct {
 	// restarting says that the last look saw a followed pod running whose
 	// log has ended: its container may restart.
 	restarting bool
+	// streamed says that some log was streamed.
+	streamed bool
 }
 
 // follow answers GET with follow: the logs selected now, and those of new
@@ -79,7 +81,7 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 		return nil, err
 	}
 	state := lifecycleOf(r.c.Kind, obj)
-	if len(streams) == 0 && (o.Replica != "" || o.Task != "") && state != running {
+	if len(streams) == 0 && (o.Replica != "" || o.Task != "") && (state == ended || state == podsEnd) {
 		return nil, noLogs(r.c.Resource, m.GetName(), o)
 	}
 	labels := map[string]bool{}
@@ -305,6 +307,7 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 	running := 0
 	start := func(s *stream) {
 		running++
+		f.streamed = true
 		if s.live {
 			key := podKey{s.pod, s.uid}
 			f.active[key]++
@@ -340,7 +343,7 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 			case st == ended:
 				// This look saw the object ended: no pod comes after it.
 				looking = false
-			case st == podsEnd && running == 0 && !f.restarting:
+			case (st == podsEnd || st == starting && f.streamed) && running == 0 && !f.restarting:
 				looking = false
 			}
 		}

@@ -614,3 +614,22 @@ func TestFollowStreamsARestartedContainer(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// A job no controller has seen yet (no phase) is followed from before its
+// first pod; with no phase to wait for, the follow ends with the pods.
+func TestFollowJobWithoutPhaseWaitsForItsFirstPod(t *testing.T) {
+	job := trainingJob(1)
+	job.Status.Phase = ""
+	e := newEnv(t, jobKind{}, job)
+	f := e.follow(t, "train", &ml.LogOptions{Replica: "0"})
+	e.addReplica("0", "uid-0")
+	e.source.Write(ns, "train-0", "main", "hello\n")
+	if diff := cmp.Diff([]string{"hello\n"}, f.next(t, 1)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	e.source.Write(ns, "train-0", "main", "bye\n")
+	e.source.End(ns, "train-0", "main")
+	if diff := cmp.Diff([]string{"bye\n"}, f.rest(t)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

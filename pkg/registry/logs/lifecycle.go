@@ -20,6 +20,10 @@ const (
 	running
 	// ended: the object has ended or is gone: no pod starts any more.
 	ended
+	// starting: the object has no phase yet (its controller has not seen
+	// it): a follow waits for its first pod, and then, until a phase
+	// comes, ends like podsEnd when its pods have.
+	starting
 )
 
 // EndingKind is a Kind whose objects end, and say so. A follow of such an
@@ -42,14 +46,19 @@ func lifecycleOf(k Kind, obj runtime.Object) lifecycle {
 	switch o := obj.(type) {
 	case *ml.TrainingJob:
 		// A suspended job resumes later: it has not ended.
-		if o.Status.Phase == ml.TrainingJobSucceeded || o.Status.Phase == ml.TrainingJobFailed {
+		switch o.Status.Phase {
+		case ml.TrainingJobSucceeded, ml.TrainingJobFailed:
 			return ended
+		case "":
+			return starting
 		}
 		return running
 	case *ml.PipelineRun:
 		switch o.Status.Phase {
 		case ml.PipelineRunSucceeded, ml.PipelineRunFailed, ml.PipelineRunCanceled:
 			return ended
+		case "":
+			return starting
 		}
 		return running
 	}
