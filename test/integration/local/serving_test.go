@@ -65,14 +65,7 @@ func TestExampleModelServesTheTrainedJob(t *testing.T) {
 
 	// Scale to 2: two ready replicas behind the same URL.
 	models := server.Clientset().MlV1alpha1().Models(ns)
-	scale, err := models.GetScale(ctx, model.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scale.Spec.Replicas = 2
-	if _, err := models.UpdateScale(ctx, model.Name, scale, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	scaleTo(t, models, model.Name, 2)
 	waitModel(t, ns, model.Name, func(m *mlv1alpha1.Model) bool { return m.Status.ReadyReplicas == 2 })
 	_ = httpGet(t, ready.Status.URL+"/healthz")
 
@@ -156,23 +149,9 @@ func TestExampleNotebookKeepsItsWorkspace(t *testing.T) {
 		t.Fatalf("workspace 'started' file has %d lines, want 1", n)
 	}
 
-	scale, err := notebooks.GetScale(ctx, nb.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scale.Spec.Replicas = 0
-	if _, err := notebooks.UpdateScale(ctx, nb.Name, scale, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	scaleTo(t, notebooks, nb.Name, 0)
 	waitNotebook(t, ns, nb.Name, mlv1alpha1.NotebookStopped)
-	scale, err = notebooks.GetScale(ctx, nb.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scale.Spec.Replicas = 1
-	if _, err := notebooks.UpdateScale(ctx, nb.Name, scale, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	scaleTo(t, notebooks, nb.Name, 1)
 	waitNotebook(t, ns, nb.Name, mlv1alpha1.NotebookRunning)
 	deadline := time.Now().Add(30 * time.Second)
 	for len(splitLines(started())) != 2 && time.Now().Before(deadline) {

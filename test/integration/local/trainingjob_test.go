@@ -99,14 +99,7 @@ func TestScaleDownStopsTheHighestIndexAndDeleteStopsAll(t *testing.T) {
 	waitJob(t, ns, "elastic", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
 	before := waitPIDs(t, dir, "replica-0", "replica-1", "replica-2")
 
-	scale, err := jobs.GetScale(ctx, "elastic", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scale.Spec.Replicas = 2
-	if _, err := jobs.UpdateScale(ctx, "elastic", scale, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	scaleTo(t, jobs, "elastic", 2)
 	waitDead(t, "replica 2 after scaling to 2", before["replica-2"])
 	for _, r := range []string{"replica-0", "replica-1"} {
 		if !alive(before[r]) {
