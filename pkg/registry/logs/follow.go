@@ -302,7 +302,7 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 		wg.Wait()
 		return err
 	}
-	batches := make(chan []byte)
+	batches := make(chan *[]byte)
 	done := make(chan streamEnd)
 	running := 0
 	start := func(s *stream) {
@@ -352,7 +352,9 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 		}
 		select {
 		case b := <-batches:
-			if _, err := w.Write(b); err != nil {
+			_, err := w.Write(*b)
+			batchPool.Put(b)
+			if err != nil {
 				return finish(err)
 			}
 		case e := <-done:
@@ -378,10 +380,17 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 	}
 }
 
-// copyFollowed sends the lines of s to batches, started with [label] when
-// prefix, until s ends or ctx is done; s is closed when done, or as soon
-// as ctx is, to end a blocked read.
-func copyFollowed(ctx context.Context, s *stream, prefix bool, batches chan<- []byte) error {
+// batchPool keeps the buffers that carry followed logs to the writer.
+var batchPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, copyBufferBytes)
+	return &b
+}}
+
+// copyFollowed sends the log of s to batches: as it comes, or line by line
+// each started with [label] when prefix; a last line without a newline
+// gets one, so that the next log starts on a line of its own. s is closed
+// when done, or as soon as ctx is, to end a blocked read.
+func copyFollowed(ctx context.Context, s *stream, prefix bool, batches chan<- *[]byte) error {
 	if s.rc == nil {
 		rc, err := s.open(ctx)
 		if err != nil {
@@ -394,20 +403,58 @@ func copyFollowed(ctx context.Context, s *stream, prefix bool, batches chan<- []
 	defer closeRC()
 	stop := context.AfterFunc(ctx, closeRC)
 	defer stop()
-	var p []byte
-	if prefix {
-		p = []byte("[" + s.label + "] ")
-	}
-	err := prefixLines(s.rc, p, func(b []byte) error {
+	send := func(b *[]byte) error {
 		select {
-		case batches <- append([]byte(nil), b...):
+		case batches <- b:
 			return nil
 		case <-ctx.Done():
+			batchPool.Put(b)
 			return ctx.Err()
 		}
-	})
+	}
+	var err error
+	if prefix {
+		p := []byte("[" + s.label + "] ")
+		err = prefixLines(s.rc, p, func(b []byte) error {
+			buf := batchPool.Get().(*[]byte)
+			*buf = append((*buf)[:0], b...)
+			return send(buf)
+		})
+	} else {
+		err = copyRaw(s.rc, send)
+	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// copyRaw sends what r reads as it comes, in pooled buffers, and a
+// newline after a last line without one.
+func copyRaw(r io.Reader, send func(*[]byte) error) error {
+	last := byte('\n')
+	for {
+		buf := batchPool.Get().(*[]byte)
+		b := (*buf)[:cap(*buf)]
+		n, err := r.Read(b)
+		if n > 0 {
+			last = b[n-1]
+			*buf = b[:n]
+			if serr := send(buf); serr != nil {
+				return serr
+			}
+		} else {
+			batchPool.Put(buf)
+		}
+		switch {
+		case err == io.EOF && last != '\n':
+			nl := batchPool.Get().(*[]byte)
+			*nl = append((*nl)[:0], '\n')
+			return send(nl)
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
 }

@@ -271,8 +271,9 @@ func TestFollowStreamsAReplacedPod(t *testing.T) {
 			if diff := cmp.Diff(want, f.next(t, len(want))); diff != "" {
 				t.Fatalf("(-want +got):\n%s", diff)
 			}
-			// The pod fails; its log is archived and it is deleted.
-			e.source.Write(ns, "train-0", "main", "first run 2 failing\n")
+			// The pod fails, its last line without a newline; its log is
+			// archived and it is deleted.
+			e.source.Write(ns, "train-0", "main", "first run 2 failing")
 			e.source.End(ns, "train-0", "main")
 			if diff := cmp.Diff([]string{p + "first run 2 failing\n"}, f.next(t, 1)); diff != "" {
 				t.Fatalf("(-want +got):\n%s", diff)
