@@ -62,6 +62,11 @@ type follower struct {
 	restarting bool
 	// streamed says that some log was streamed.
 	streamed bool
+	// settled are the pods, by name, that were seen ended or gone: a pod
+	// the Kind names (a task attempt) is not read again at every look. A
+	// pod its selector selects is listed anyway, so a replacement of the
+	// same name is found.
+	settled map[string]bool
 }
 
 // follow answers GET with follow: the logs selected now, and those of new
@@ -73,7 +78,7 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 	}
 	f := &follower{
 		r: r, o: o, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(),
-		seen: map[podKey]bool{}, labels: map[string]bool{}, runs: map[podKey]int32{}, active: map[podKey]int{},
+		seen: map[podKey]bool{}, labels: map[string]bool{}, runs: map[podKey]int32{}, active: map[podKey]int{}, settled: map[string]bool{},
 	}
 	streams, err := f.open(ctx, obj, selected, targets, false)
 	if err != nil {
@@ -148,6 +153,9 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 		if !pick {
 			if !later {
 				f.see(t, "")
+				if t.live == nil || t.live.Finished {
+					f.settled[t.pod] = true
+				}
 			}
 			continue
 		}
@@ -206,6 +214,9 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 		}
 		f.labels[t.label] = true
 		f.see(t, superseded)
+		if superseded == "" && (t.live == nil || t.live.Finished) {
+			f.settled[t.pod] = true
+		}
 	}
 	return out, nil
 }
@@ -275,7 +286,7 @@ func (f *follower) look(ctx context.Context) ([]*stream, lifecycle, error) {
 	if len(errs) > 0 {
 		selected = func(string, string) bool { return false }
 	}
-	targets, err := f.r.targets(ctx, obj)
+	targets, err := f.r.targets(ctx, obj, func(pod string) bool { return f.settled[pod] })
 	if err != nil {
 		return nil, running, err
 	}

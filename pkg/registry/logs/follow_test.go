@@ -36,11 +36,14 @@ const readTimeout = 30 * time.Second
 type objects struct {
 	mu  sync.Mutex
 	obj runtime.Object
+	// gets counts reads: a follow reads its object at every look.
+	gets int
 }
 
 func (o *objects) Get(_ context.Context, name string, _ *metav1.GetOptions) (runtime.Object, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.gets++
 	if o.obj == nil {
 		return nil, apierrors.NewNotFound(ml.Resource("things"), name)
 	}
@@ -632,5 +635,75 @@ func TestFollowJobWithoutPhaseWaitsForItsFirstPod(t *testing.T) {
 	e.source.End(ns, "train-0", "main")
 	if diff := cmp.Diff([]string{"bye\n"}, f.rest(t)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// countingSource counts the reads of each pod.
+type countingSource struct {
+	*logstest.Source
+	mu   sync.Mutex
+	gets map[string]int
+}
+
+func (s *countingSource) GetPod(ctx context.Context, namespace, name string) (*logs.Pod, error) {
+	s.mu.Lock()
+	s.gets[name]++
+	s.mu.Unlock()
+	return s.Source.GetPod(ctx, namespace, name)
+}
+
+func (s *countingSource) count(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets[name]
+}
+
+// A follow of a run reads again at each look only the task pods that may
+// still change: not those that ended.
+func TestFollowDoesNotReadEndedTaskPodsAgain(t *testing.T) {
+	e := newEnv(t, runKind{}, pipelineRun(
+		ml.PipelineTaskStatus{Name: "done", Attempts: attempts("nightly-done-1")},
+		ml.PipelineTaskStatus{Name: "busy", Attempts: attempts("nightly-busy-1")},
+	))
+	src := &countingSource{Source: e.source, gets: map[string]int{}}
+	e.rest = logs.NewREST(logs.Config{Resource: ml.Resource("things"), Objects: e.objects, Kind: runKind{}, Source: src, Archive: e.store})
+	logs.SetPollsForTest(e.rest, 20*time.Millisecond, 20*time.Millisecond)
+	e.addTaskPod("nightly-done-1")
+	e.source.Write(ns, "nightly-done-1", "main", "done\n")
+	e.source.End(ns, "nightly-done-1", "main")
+	e.addTaskPod("nightly-busy-1")
+	e.source.Write(ns, "nightly-busy-1", "main", "busy\n")
+	f := e.follow(t, "nightly", &ml.LogOptions{})
+	f.next(t, 2)
+	looks := func() int {
+		e.objects.mu.Lock()
+		defer e.objects.mu.Unlock()
+		return e.objects.gets
+	}
+	waitLooks := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(readTimeout)
+		for looks() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d looks in %v, want %d", looks(), readTimeout, n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitLooks(3)
+	before, busyBefore := src.count("nightly-done-1"), src.count("nightly-busy-1")
+	from := looks()
+	waitLooks(from + 20)
+	// One more read at most: the end of the stream of the pod that ended.
+	if got := src.count("nightly-done-1") - before; got > 1 {
+		t.Errorf("the ended task's pod was read %d times in %d looks", got, looks()-from)
+	}
+	if src.count("nightly-busy-1")-busyBefore < 20 {
+		t.Errorf("the running task's pod was read %d times in %d looks, want every look", src.count("nightly-busy-1")-busyBefore, looks()-from)
+	}
+	e.source.End(ns, "nightly-busy-1", "main")
+	e.objects.update(func(obj runtime.Object) { obj.(*ml.PipelineRun).Status.Phase = ml.PipelineRunSucceeded })
+	if rest := f.rest(t); len(rest) != 0 {
+		t.Errorf("after the end: %q", rest)
 	}
 }

@@ -119,7 +119,7 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 	if len(errs) > 0 {
 		return nil, badOptions(errs)
 	}
-	targets, err := r.targets(ctx, obj)
+	targets, err := r.targets(ctx, obj, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +183,9 @@ func selection(o *ml.LogOptions) string {
 }
 
 // targets lists the logs of obj: its live pods and its archived logs, one
-// target per pod, sorted by label.
-func (r *REST) targets(ctx context.Context, obj runtime.Object) ([]*target, error) {
+// target per pod, sorted by label. Pods named by the Kind that settled
+// says need not be read again are not (see livePods).
+func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod string) bool) ([]*target, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func (r *REST) targets(ctx context.Context, obj runtime.Object) ([]*target, erro
 		return t
 	}
 	if r.c.Source != nil {
-		pods, err := r.livePods(ctx, obj, m.GetNamespace())
+		pods, err := r.livePods(ctx, obj, m.GetNamespace(), settled)
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +241,10 @@ func compareLabels(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace string) ([]Pod, error) {
+// livePods reads the pods of obj: those its selector selects, in one
+// list, and those it names, one by one but those settled says a follow
+// knows already (ended or gone: a named pod does not come back).
+func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace string, settled func(pod string) bool) ([]Pod, error) {
 	selector, names := r.c.Kind.Pods(obj)
 	var pods []Pod
 	if selector != nil && !selector.Empty() {
@@ -251,7 +255,7 @@ func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace strin
 		pods = append(pods, list...)
 	}
 	for _, name := range names {
-		if slices.ContainsFunc(pods, func(p Pod) bool { return p.Name == name }) {
+		if slices.ContainsFunc(pods, func(p Pod) bool { return p.Name == name }) || settled != nil && settled(name) {
 			continue
 		}
 		pod, err := r.c.Source.GetPod(ctx, namespace, name)
