@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -62,7 +63,7 @@ func stopLeftovers(dir string) error {
 		if now, err := processStartTime(pid); err == nil && now == start {
 			klog.InfoS("Stopping a replica process left by an earlier run", "pid", pid, "dir", filepath.Dir(f))
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			waitGone(pid, start, 5*time.Second)
+			waitGroupGone(pid, 5*time.Second)
 		}
 	}
 	entries, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*"))
@@ -77,13 +78,42 @@ func stopLeftovers(dir string) error {
 	return nil
 }
 
-// waitGone waits until the process pid that started at start is gone.
-func waitGone(pid int, start string, timeout time.Duration) {
+// waitGroupGone waits until no process of the process group pgid runs
+// any more: every member has exited (a zombie waiting for its parent to
+// reap it runs no more). Waiting for the leader alone is not enough: the
+// kill reaches the members of the group one by one.
+func waitGroupGone(pgid int, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if now, err := processStartTime(pid); err != nil || now != start {
-			return
-		}
+	for groupRuns(pgid) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// groupRuns says whether a process of the process group pgid runs, from
+// /proc/<pid>/stat: field 3 is the state, field 5 the process group.
+func groupRuns(pgid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	want := strconv.Itoa(pgid)
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(s[i+1:])
+		if len(fields) > 2 && fields[2] == want && fields[0] != "Z" {
+			return true
+		}
+	}
+	return false
 }
