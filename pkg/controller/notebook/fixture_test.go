@@ -77,13 +77,8 @@ func newFixture(t *testing.T, nb *mlv1alpha1.Notebook) *fixture {
 	return f
 }
 
-// sync runs one sync of notebook a after the caches observed the
-// clientsets.
-func (f *fixture) sync() error {
-	f.T.Helper()
-	return f.Sync(f.c.sync, "ns", "a")
-}
-
+// mustSync runs one sync of notebook a after the caches observed the
+// clientsets; it must succeed.
 func (f *fixture) mustSync() {
 	f.T.Helper()
 	f.MustSync(f.c.sync, "ns", "a")
