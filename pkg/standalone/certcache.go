@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"net/http"
+	"strings"
 	"time"
 
 	utilcache "k8s.io/apimachinery/pkg/util/cache"
@@ -30,9 +31,9 @@ const certCacheSize = 4096
 // certificate on every request of its connection.
 //
 // An answer is kept for ttl at most and never past the certificate's
-// NotAfter. Failures, anonymous answers and requests with an Authorization
-// header (which another authenticator could answer) are not cached, so a
-// removed CA stops admitting its certificates within ttl.
+// NotAfter. Failures, anonymous answers and requests with a bearer token
+// (which a token authenticator could answer) are not cached, so a removed
+// CA stops admitting its certificates within ttl.
 func WithCertCache(a authenticator.Request, ttl time.Duration) authenticator.Request {
 	return withCertCache(a, ttl, clock.RealClock{})
 }
@@ -78,9 +79,12 @@ func (c *certCache) AuthenticateRequest(req *http.Request) (*authenticator.Respo
 }
 
 // chainKey is the SHA-256 of the request's client certificate chain, when
-// the request is authenticated by that chain alone.
+// the request is authenticated by that chain alone: it carries no bearer
+// token (in the Authorization header, or in the WebSocket protocol header
+// as kube-apiserver's clients send it), which a token authenticator could
+// answer when the chain is refused.
 func chainKey(req *http.Request) ([sha256.Size]byte, bool) {
-	if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 || req.Header.Get("Authorization") != "" {
+	if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 || req.Header.Get("Authorization") != "" || hasWebSocketToken(req) {
 		return [sha256.Size]byte{}, false
 	}
 	h := sha256.New()
@@ -93,4 +97,19 @@ func chainKey(req *http.Request) ([sha256.Size]byte, bool) {
 	var key [sha256.Size]byte
 	h.Sum(key[:0])
 	return key, true
+}
+
+// webSocketTokenProtocol is the prefix of the WebSocket subprotocol that
+// carries a bearer token (k8s.io/apiserver/pkg/authentication/request/websocket).
+const webSocketTokenProtocol = "base64url.bearer.authorization.k8s.io."
+
+func hasWebSocketToken(req *http.Request) bool {
+	for _, v := range req.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.HasPrefix(strings.TrimSpace(p), webSocketTokenProtocol) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -114,14 +114,19 @@ func TestCertCache(t *testing.T) {
 			authenticate(t, a, req)
 		}
 		for range 2 {
+			req := certRequest(t, "admin", later)
+			req.Header.Set("Sec-WebSocket-Protocol", "v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.dG9rZW4")
+			authenticate(t, a, req)
+		}
+		for range 2 {
 			req := certRequest(t, "", later)
 			req.TLS = nil
 			if got := authenticate(t, a, req); got != user.Anonymous {
 				t.Fatalf("user %q, want anonymous", got)
 			}
 		}
-		if inner.calls != 4 {
-			t.Errorf("inner called %d times, want 4", inner.calls)
+		if inner.calls != 6 {
+			t.Errorf("inner called %d times, want 6", inner.calls)
 		}
 	})
 
