@@ -27,6 +27,7 @@ import (
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/authn/certcache"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	generatedopenapi "ml.example.io/ml-apiserver/pkg/generated/openapi"
 	"ml.example.io/ml-apiserver/pkg/standalone"
@@ -239,20 +240,18 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if err := ro.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
+	// A verified client certificate chain (the admin's, a front proxy's
+	// with the user it forwards) is trusted for a few seconds instead of
+	// verified on every request.
+	serverConfig.Authentication.Authenticator = certcache.New(serverConfig.Authentication.Authenticator,
+		serverConfig.Authentication.RequestHeaderConfig, certcache.DefaultTTL)
 	if o.Standalone {
 		if err := o.applyStandaloneAdmission(serverConfig, admissionOptions); err != nil {
 			return nil, err
 		}
 		// The delegating authenticator ignores Authentication.Anonymous and
 		// always admits anonymous requests.
-		authn := serverConfig.Authentication.Authenticator
-		if ro.Authentication.RequestHeader.ClientCAFile == "" {
-			// Only client certificates authenticate here: a verified
-			// chain is trusted for a few seconds instead of verified on
-			// every request.
-			authn = standalone.WithCertCache(authn, standalone.DefaultCertCacheTTL)
-		}
-		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(authn)
+		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)
 		// The processes of an object push its metrics with a client
 		// certificate that allows exactly that (see the local runtime).
 		authz, err := union.New(

@@ -1,14 +1,18 @@
-package standalone
+package certcache
 
 import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
+	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
 	"k8s.io/apiserver/pkg/authentication/user"
 	testingclock "k8s.io/utils/clock/testing"
 )
@@ -56,7 +60,7 @@ func TestCertCache(t *testing.T) {
 
 	t.Run("the same chain is verified once per TTL", func(t *testing.T) {
 		inner := &counting{answer: byCert}
-		a := withCertCache(inner, 10*time.Second, clk)
+		a := newWithClock(inner, nil, 10*time.Second, clk)
 		for range 3 {
 			if got := authenticate(t, a, certRequest(t, "admin", later)); got != "admin" {
 				t.Fatalf("user %q, want admin", got)
@@ -77,7 +81,7 @@ func TestCertCache(t *testing.T) {
 
 	t.Run("never trusted past NotAfter", func(t *testing.T) {
 		inner := &counting{answer: byCert}
-		a := withCertCache(inner, 10*time.Second, clk)
+		a := newWithClock(inner, nil, 10*time.Second, clk)
 		soon := clk.Now().Add(2 * time.Second)
 		authenticate(t, a, certRequest(t, "admin", soon))
 		clk.Step(3 * time.Second)
@@ -95,7 +99,7 @@ func TestCertCache(t *testing.T) {
 			}
 			return byCert(req)
 		}}
-		a := withCertCache(inner, 10*time.Second, clk)
+		a := newWithClock(inner, nil, 10*time.Second, clk)
 		if got := authenticate(t, a, certRequest(t, "admin", later)); got != "" {
 			t.Fatalf("a refused certificate authenticated as %q", got)
 		}
@@ -107,7 +111,7 @@ func TestCertCache(t *testing.T) {
 
 	t.Run("requests not authenticated by their certificate alone bypass the cache", func(t *testing.T) {
 		inner := &counting{answer: byCert}
-		a := withCertCache(inner, 10*time.Second, clk)
+		a := newWithClock(inner, nil, 10*time.Second, clk)
 		for range 2 {
 			req := certRequest(t, "admin", later)
 			req.Header.Set("Authorization", "Bearer token")
@@ -131,11 +135,90 @@ func TestCertCache(t *testing.T) {
 	})
 
 	t.Run("a cached answer cannot be changed by a caller", func(t *testing.T) {
-		a := withCertCache(&counting{answer: byCert}, 10*time.Second, clk)
+		a := newWithClock(&counting{answer: byCert}, nil, 10*time.Second, clk)
 		resp, _, _ := a.AuthenticateRequest(certRequest(t, "admin", later))
 		resp.User = &user.DefaultInfo{Name: "mallory"}
 		if got := authenticate(t, a, certRequest(t, "admin", later)); got != "admin" {
 			t.Errorf("user %q, want admin", got)
 		}
 	})
+}
+
+// byHeader answers as a front proxy's request-header authenticator does:
+// the user and groups the headers name, for the proxy's certificate.
+func byHeader(req *http.Request) (*authenticator.Response, bool, error) {
+	extra := map[string][]string{}
+	for name, v := range req.Header {
+		if strings.HasPrefix(strings.ToLower(name), "x-remote-extra-") {
+			extra[strings.ToLower(name[len("x-remote-extra-"):])] = v
+		}
+	}
+	return &authenticator.Response{User: &user.DefaultInfo{
+		Name: req.Header.Get("X-Remote-User"), Groups: req.Header.Values("X-Remote-Group"), Extra: extra,
+	}}, true, nil
+}
+
+func TestCertCacheFrontProxyHeaders(t *testing.T) {
+	clk := testingclock.NewFakeClock(time.Now())
+	later := clk.Now().Add(time.Hour)
+	fixed := func(v ...string) headerrequest.StringSliceProvider {
+		return headerrequest.StringSliceProviderFunc(func() []string { return v })
+	}
+	rh := &authenticatorfactory.RequestHeaderConfig{
+		UsernameHeaders:     fixed("X-Remote-User"),
+		UIDHeaders:          fixed("X-Remote-Uid"),
+		GroupHeaders:        fixed("X-Remote-Group"),
+		ExtraHeaderPrefixes: fixed("X-Remote-Extra-"),
+	}
+	inner := &counting{answer: byHeader}
+	a := newWithClock(inner, rh, 10*time.Second, clk)
+	proxied := func(user string, groups []string, extra map[string]string) *http.Request {
+		req := certRequest(t, "front-proxy", later)
+		req.Header.Set("X-Remote-User", user)
+		for _, g := range groups {
+			req.Header.Add("X-Remote-Group", g)
+		}
+		for k, v := range extra {
+			req.Header.Set(k, v)
+		}
+		return req
+	}
+	answer := func(req *http.Request) user.Info {
+		t.Helper()
+		resp, ok, err := a.AuthenticateRequest(req)
+		if err != nil || !ok {
+			t.Fatalf("authenticate: ok=%v err=%v", ok, err)
+		}
+		return resp.User
+	}
+
+	if u := answer(proxied("alice", []string{"dev"}, nil)); u.GetName() != "alice" {
+		t.Fatalf("user %q, want alice", u.GetName())
+	}
+	if u := answer(proxied("alice", []string{"dev"}, nil)); u.GetName() != "alice" || inner.calls != 1 {
+		t.Fatalf("the same user through the same proxy: user %q after %d calls, want alice from the cache", u.GetName(), inner.calls)
+	}
+	// Every header the front-proxy authenticator reads is part of the key.
+	for _, tc := range []struct {
+		name string
+		req  *http.Request
+		want func(user.Info) bool
+	}{
+		{"another user", proxied("bob", []string{"dev"}, nil), func(u user.Info) bool { return u.GetName() == "bob" }},
+		{"another group", proxied("alice", []string{"system:masters"}, nil), func(u user.Info) bool { return slices.Equal(u.GetGroups(), []string{"system:masters"}) }},
+		{"one more group", proxied("alice", []string{"dev", "ops"}, nil), func(u user.Info) bool { return len(u.GetGroups()) == 2 }},
+		{"an extra", proxied("alice", []string{"dev"}, map[string]string{"X-Remote-Extra-Scopes": "view"}), func(u user.Info) bool { return u.GetExtra()["scopes"] != nil }},
+		{"an extra in other case", proxied("alice", []string{"dev"}, map[string]string{"x-remote-extra-scopes": "edit"}), func(u user.Info) bool { return slices.Equal(u.GetExtra()["scopes"], []string{"edit"}) }},
+	} {
+		calls := inner.calls
+		if u := answer(tc.req); !tc.want(u) || inner.calls != calls+1 {
+			t.Errorf("%s: got %+v after %d new calls, want a fresh answer", tc.name, u, inner.calls-calls)
+		}
+	}
+	// Other headers are not part of it.
+	calls := inner.calls
+	req := proxied("alice", []string{"dev"}, map[string]string{"User-Agent": "kubectl", "X-Other": "1"})
+	if u := answer(req); u.GetName() != "alice" || inner.calls != calls {
+		t.Errorf("headers the authenticator does not read made a miss: %d new calls", inner.calls-calls)
+	}
 }
