@@ -27,8 +27,8 @@ import (
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apiserver"
-	"ml.example.io/ml-apiserver/pkg/authn/certcache"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/authn/certcache"
 	generatedopenapi "ml.example.io/ml-apiserver/pkg/generated/openapi"
 	"ml.example.io/ml-apiserver/pkg/standalone"
 )
