@@ -25,22 +25,30 @@ func writePIDFile(dir string, pid int) error {
 // processStartTime is field 22 of /proc/<pid>/stat: the start time of the
 // process in clock ticks since boot.
 func processStartTime(pid int) (string, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields, err := procStat(pid)
 	if err != nil {
 		return "", err
 	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	fields := strings.Fields(s[i+1:])
 	// fields[0] is field 3 (state), so field 22 is fields[19].
 	if len(fields) < 20 {
 		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
 	}
 	return fields[19], nil
+}
+
+// procStat is /proc/<pid>/stat from field 3 (the state) on: field 2, the
+// command name, is in parentheses and may hold spaces.
+func procStat(pid int) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	return strings.Fields(s[i+1:]), nil
 }
 
 // stopLeftovers kills the process groups that an earlier runtime on dir
@@ -89,8 +97,8 @@ func waitGroupGone(pgid int, timeout time.Duration) {
 	}
 }
 
-// groupRuns says whether a process of the process group pgid runs, from
-// /proc/<pid>/stat: field 3 is the state, field 5 the process group.
+// groupRuns says whether a process of the process group pgid runs: field
+// 3 of /proc/<pid>/stat is the state, field 5 the process group.
 func groupRuns(pgid int) bool {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -98,20 +106,11 @@ func groupRuns(pgid int) bool {
 	}
 	want := strconv.Itoa(pgid)
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(s[i+1:])
-		if len(fields) > 2 && fields[2] == want && fields[0] != "Z" {
+		if fields, err := procStat(pid); err == nil && len(fields) > 2 && fields[2] == want && fields[0] != "Z" {
 			return true
 		}
 	}

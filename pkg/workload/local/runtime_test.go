@@ -216,13 +216,8 @@ func alive(pid int) bool {
 		return false
 	}
 	// A zombie is dead too.
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return fields[0] != "Z"
+	fields, err := procStat(pid)
+	return err == nil && len(fields) > 0 && fields[0] != "Z"
 }
 
 // pids starts a replica that records its own pid and a child's, and
