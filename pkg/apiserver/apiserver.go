@@ -42,8 +42,9 @@ type ExtraConfig struct {
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
 	// MetricsOwners, when set, is given the lookup of the objects that own
-	// metrics (standalone mode's metrics-writer authorizer).
-	MetricsOwners OwnerLookupSetter
+	// metrics, and checks every metrics write (standalone mode's
+	// metrics-writer authorizer).
+	MetricsOwners MetricsWriters
 }
 
 // Config is the configuration of the server, before completion.

@@ -9,14 +9,18 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
+
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 )
 
-// OwnerLookupSetter receives the lookup of the objects that own metrics
-// once the storage is built: standalone mode's metrics-writer authorizer,
-// which checks on every write that the object its certificate was issued
-// for (namespace, name and UID) still exists.
-type OwnerLookupSetter interface {
+// MetricsWriters is standalone mode's check of the metrics writers: it
+// authorizes a writer's certificate while the object it was issued for
+// (namespace, name and UID) exists, with the lookup of the objects that
+// own metrics it receives once the storage is built, and it checks again,
+// on the object the write goes to, that the UIDs agree.
+type MetricsWriters interface {
 	SetOwnerLookup(func(ctx context.Context, resource, namespace, name string) (types.UID, error))
+	metrics.WriterCheck
 }
 
 // metricsOwnerResources are the resources whose objects own metrics.

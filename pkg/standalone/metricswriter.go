@@ -7,8 +7,11 @@ import (
 	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/klog/v2"
 )
 
@@ -130,6 +133,23 @@ func (a *MetricsWriterAuthorizer) ConditionsAwareAuthorize(ctx context.Context, 
 // conditions to evaluate.
 func (a *MetricsWriterAuthorizer) EvaluateConditions(ctx context.Context, d authorizer.ConditionsAwareDecision, data authorizer.ConditionsData) (authorizer.Decision, string, error) {
 	return authorizer.AuthorizerFunc(a.Authorize).EvaluateConditions(ctx, d, data)
+}
+
+// CheckWriter checks, on the object a metrics write goes to (as read by
+// the metrics subresource), that a metrics writer's certificate was
+// issued for that very object: the authorizer checked the object a moment
+// earlier, and it may have been replaced since.
+func (a *MetricsWriterAuthorizer) CheckWriter(ctx context.Context, _ string, owner metav1.Object) error {
+	u, ok := genericapirequest.UserFrom(ctx)
+	if !ok || !contains(u.GetGroups(), MetricsWriterGroup) {
+		return nil
+	}
+	w, ok := parseMetricsWriter(u.GetName())
+	if !ok || w.uid != owner.GetUID() {
+		return apierrors.NewForbidden(schema.GroupResource{Group: "ml.example.io", Resource: w.resource + "/metrics"}, owner.GetName(),
+			fmt.Errorf("the certificate of %s was not issued for %s/%s with uid %s", u.GetName(), owner.GetNamespace(), owner.GetName(), owner.GetUID()))
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 )
 
 func TestMetricsWriterAuthorizer(t *testing.T) {
@@ -67,5 +69,26 @@ func TestMetricsWriterAuthorizerWithoutObjects(t *testing.T) {
 		APIGroup: "ml.example.io", Resource: "trainingjobs", Subresource: "metrics", Name: "a", ResourceRequest: true})
 	if got != authorizer.DecisionDeny {
 		t.Errorf("got %v (%s), want deny", got, reason)
+	}
+}
+
+// The object a write goes to is checked again: it may have been replaced
+// after the authorizer looked.
+func TestMetricsWriterCheckWriter(t *testing.T) {
+	a := NewMetricsWriterAuthorizer()
+	owner := &metav1.ObjectMeta{Namespace: "ns", Name: "a", UID: "uid-2"}
+	writer := func(uid types.UID) context.Context {
+		return genericapirequest.WithUser(context.Background(),
+			&user.DefaultInfo{Name: MetricsWriterUser("ns", "trainingjobs", "a", uid), Groups: []string{MetricsWriterGroup}})
+	}
+	if err := a.CheckWriter(writer("uid-2"), "TrainingJob", owner); err != nil {
+		t.Errorf("the object's own writer: %v", err)
+	}
+	if err := a.CheckWriter(writer("uid-1"), "TrainingJob", owner); !apierrors.IsForbidden(err) {
+		t.Errorf("the writer of an earlier object of the same name: %v, want 403", err)
+	}
+	admin := genericapirequest.WithUser(context.Background(), &user.DefaultInfo{Name: "admin", Groups: []string{"system:masters"}})
+	if err := a.CheckWriter(admin, "TrainingJob", owner); err != nil {
+		t.Errorf("the admin: %v", err)
 	}
 }
