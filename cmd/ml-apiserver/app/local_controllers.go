@@ -20,6 +20,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/controller"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/standalone"
 	"ml.example.io/ml-apiserver/pkg/workload"
 	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
@@ -95,7 +96,7 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 			return err
 		}
 		started.Store(true)
-		go renewMetricsCredentials(hookCtx, o, rt)
+		go renewMetricsCredentials(hookCtx, o.MetricsCredentials.New(o.PKI()), rt)
 		go func() {
 			defer close(done)
 			removeStaleCredentials(hookCtx, ml, rt)
@@ -123,9 +124,8 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 // certificates of the objects whose processes have one, once half of
 // their lifetime has passed. The credentials of a deleted object are
 // removed with it, so only living objects' are renewed.
-func renewMetricsCredentials(ctx context.Context, o *options.Options, rt *local.Runtime) {
+func renewMetricsCredentials(ctx context.Context, creds *standalone.MetricsCredentials, rt *local.Runtime) {
 	logger := klog.FromContext(ctx)
-	creds := o.MetricsCredentials.New(o.PKI())
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
 		dirs, err := rt.CredentialsDirs()
 		if err == nil {
