@@ -41,6 +41,10 @@ type ExtraConfig struct {
 	LogSource logs.Source
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
+	// MetricsOwners, when set, is given the lookup of the objects that own
+	// metrics, and checks every metrics write (standalone mode's
+	// metrics-writer authorizer).
+	MetricsOwners MetricsWriters
 }
 
 // Config is the configuration of the server, before completion.
@@ -88,6 +92,9 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	if err := c.installMetrics(s, storage); err != nil {
+		return nil, err
+	}
+	if err := c.setMetricsOwners(storage); err != nil {
 		return nil, err
 	}
 	if err := c.installLogs(s, storage); err != nil {

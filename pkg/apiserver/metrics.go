@@ -26,11 +26,15 @@ func (c completedConfig) installMetrics(s *Server, storage map[string]rest.Stora
 	store := metricstore.NewEtcd(c.ExtraConfig.DataEtcd, metricstore.EtcdOptions{
 		MaxPointsPerSeries: c.ExtraConfig.MetricsMaxPointsPerSeries,
 	})
-	writers := &metrics.PodBinding{}
+	podBinding := &metrics.PodBinding{}
 	if kube := c.ExtraConfig.KubeClient; kube != nil {
-		writers.Pods = func(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+		podBinding.Pods = func(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
 			return kube.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 		}
+	}
+	writers := metrics.WriterChecks{podBinding}
+	if w := c.ExtraConfig.MetricsOwners; w != nil {
+		writers = append(writers, w)
 	}
 
 	job, ok1 := storage["trainingjobs"].(*trainingjobstorage.REST)

@@ -134,24 +134,33 @@ func issue(tmpl *x509.Certificate, caCert *x509.Certificate, caKey crypto.Signer
 	if err != nil {
 		return fmt.Errorf("generate key: %w", err)
 	}
+	now := time.Now()
+	cert, err := sign(tmpl, caCert, caKey, key.Public(), now.Add(-time.Hour), now.Add(certValidity))
+	if err != nil {
+		return err
+	}
+	return writeKeyPair(certFile, keyFile, cert, key)
+}
+
+// sign signs tmpl for pub with the CA, valid from notBefore to notAfter.
+func sign(tmpl *x509.Certificate, caCert *x509.Certificate, caKey crypto.Signer, pub crypto.PublicKey, notBefore, notAfter time.Time) (*x509.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
-		return fmt.Errorf("generate serial: %w", err)
+		return nil, fmt.Errorf("generate serial: %w", err)
 	}
-	now := time.Now()
 	tmpl.SerialNumber = serial
-	tmpl.NotBefore = now.Add(-time.Hour)
-	tmpl.NotAfter = now.Add(certValidity)
+	tmpl.NotBefore = notBefore
+	tmpl.NotAfter = notAfter
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, pub, caKey)
 	if err != nil {
-		return fmt.Errorf("sign certificate: %w", err)
+		return nil, fmt.Errorf("sign certificate: %w", err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return fmt.Errorf("parse certificate: %w", err)
+		return nil, fmt.Errorf("parse certificate: %w", err)
 	}
-	return writeKeyPair(certFile, keyFile, cert, key)
+	return cert, nil
 }
 
 func writeKeyPair(certFile, keyFile string, cert *x509.Certificate, key crypto.Signer) error {

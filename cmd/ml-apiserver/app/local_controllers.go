@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -55,25 +54,22 @@ var metricsResources = map[string]string{
 // metricsEnv gives the processes of an object where and how to push its
 // metrics to this server: ML_METRICS_URL, and a client certificate
 // (ML_METRICS_CERT, ML_METRICS_KEY, trusting ML_METRICS_CA) whose only
-// right is to create that object's metrics. The certificate is issued once
-// per object, by the standalone CA, into the object's credentials
-// directory, which the runtime removes with the object.
+// right is to create that object's metrics while the object (its UID)
+// exists. The certificate is issued by the standalone CA into the object's
+// credentials directory, which the runtime removes with the object, valid
+// for --metrics-credential-lifetime and renewed in place while the object
+// lives (renewMetricsCredentials).
 func metricsEnv(o *options.Options) func(owner workload.Owner, dir string) ([]corev1.EnvVar, error) {
 	pki := o.PKI()
+	creds := o.MetricsCredentials.New(pki)
 	return func(owner workload.Owner, dir string) ([]corev1.EnvVar, error) {
 		resource, ok := metricsResources[owner.Kind.Kind]
 		if !ok {
 			return nil, nil
 		}
-		cert, key := filepath.Join(dir, "metrics.crt"), filepath.Join(dir, "metrics.key")
-		if _, err := os.Stat(cert); err != nil {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, err
-			}
-			user := standalone.MetricsWriterUser(owner.Namespace, resource, owner.Name)
-			if err := pki.IssueClientCert(user, []string{standalone.MetricsWriterGroup}, cert, key); err != nil {
-				return nil, fmt.Errorf("issue the metrics certificate of %s/%s: %w", owner.Namespace, owner.Name, err)
-			}
+		cert, key, err := creds.Ensure(owner.Namespace, resource, owner.Name, owner.UID, dir)
+		if err != nil {
+			return nil, fmt.Errorf("issue the metrics certificate of %s/%s: %w", owner.Namespace, owner.Name, err)
 		}
 		url := fmt.Sprintf("https://%s/apis/%s/namespaces/%s/%s/%s/metrics",
 			o.ServingAddress(), mlv1alpha1.SchemeGroupVersion, owner.Namespace, resource, owner.Name)
@@ -100,6 +96,7 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 			return err
 		}
 		started.Store(true)
+		go renewMetricsCredentials(hookCtx, o.MetricsCredentials.New(o.PKI()), rt)
 		go func() {
 			defer close(done)
 			removeStaleCredentials(hookCtx, ml, rt)
@@ -121,6 +118,23 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		defer cancel()
 		rt.Shutdown(stopCtx)
 	}
+}
+
+// renewMetricsCredentials renews, until ctx is done, the metrics
+// certificates of the objects whose processes have one, once half of
+// their lifetime has passed. The credentials of a deleted object are
+// removed with it, so only living objects' are renewed.
+func renewMetricsCredentials(ctx context.Context, creds *standalone.MetricsCredentials, rt *local.Runtime) {
+	logger := klog.FromContext(ctx)
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		dirs, err := rt.CredentialsDirs()
+		if err == nil {
+			err = creds.Renew(dirs)
+		}
+		if err != nil {
+			logger.Error(err, "Renewing metrics credentials")
+		}
+	}, creds.RenewInterval())
 }
 
 // removeStaleCredentials removes, before the controllers start any

@@ -63,3 +63,23 @@ func (r *Runtime) RemoveStaleCredentials(exists func(types.UID) bool) error {
 	}
 	return utilerrors.NewAggregate(errs)
 }
+
+// CredentialsDirs are the credentials directories of the owners that have
+// one, by UID: for renewing what OwnerEnv wrote there.
+func (r *Runtime) CredentialsDirs() (map[types.UID]string, error) {
+	root := filepath.Join(r.dir, credentialsFolder)
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("local runtime: %w", err)
+	}
+	dirs := make(map[types.UID]string, len(entries))
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs[types.UID(e.Name())] = filepath.Join(root, e.Name())
+		}
+	}
+	return dirs, nil
+}

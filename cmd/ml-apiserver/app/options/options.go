@@ -66,6 +66,9 @@ type Options struct {
 	DataStore *DataStoreOptions
 	// Logs configures the log subresources and the log archive.
 	Logs *LogOptions
+	// MetricsCredentials configures the metrics certificates of standalone
+	// mode's processes.
+	MetricsCredentials *MetricsCredentialOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -79,6 +82,8 @@ func NewOptions() *Options {
 		Controllers: NewControllerOptions(),
 		DataStore:   NewDataStoreOptions(),
 		Logs:        NewLogOptions(),
+
+		MetricsCredentials: NewMetricsCredentialOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -111,6 +116,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Extra DNS names for a generated serving certificate.")
 	o.DataStore.AddFlags(fs)
 	o.Logs.AddFlags(fs)
+	o.MetricsCredentials.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -176,6 +182,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Controllers.Validate()...)
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
+	errs = append(errs, o.MetricsCredentials.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -245,6 +252,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	// verified on every request.
 	serverConfig.Authentication.Authenticator = certcache.New(serverConfig.Authentication.Authenticator,
 		serverConfig.Authentication.RequestHeaderConfig, certcache.DefaultTTL)
+	var metricsWriters *standalone.MetricsWriterAuthorizer
 	if o.Standalone {
 		if err := o.applyStandaloneAdmission(serverConfig, admissionOptions); err != nil {
 			return nil, err
@@ -253,9 +261,11 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		// always admits anonymous requests.
 		serverConfig.Authentication.Authenticator = standalone.WithoutAnonymous(serverConfig.Authentication.Authenticator)
 		// The processes of an object push its metrics with a client
-		// certificate that allows exactly that (see the local runtime).
+		// certificate that allows exactly that while the object exists
+		// (see the local runtime).
+		metricsWriters = standalone.NewMetricsWriterAuthorizer()
 		authz, err := union.New(
-			union.NamedAuthorizer{AuthorizerName: "ml-metrics-writers", Authorizer: standalone.MetricsWriterAuthorizer},
+			union.NamedAuthorizer{AuthorizerName: "ml-metrics-writers", Authorizer: metricsWriters},
 			union.NamedAuthorizer{AuthorizerName: "standalone", Authorizer: serverConfig.Authorization.Authorizer},
 		)
 		if err != nil {
@@ -268,5 +278,8 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	o.Logs.ApplyTo(&extra)
+	if metricsWriters != nil {
+		extra.MetricsOwners = metricsWriters
+	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
