@@ -55,11 +55,9 @@ type Config struct {
 	// forgotten, or at a later start once the owner is gone
 	// (RemoveStaleCredentials).
 	OwnerEnv func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
-	// MaxProcesses caps the replicas that run at once (0: no cap); the
-	// others stay Pending, with reason WaitingForProcessSlot, until one
-	// ends.
+	// MaxProcesses caps the replicas that run at once (0: no cap).
 	MaxProcesses int
-	// Log bounds each replica's live log file; DefaultLogLimits when zero.
+	// Log bounds the log files of each replica (zero: the kubelet's).
 	Log LogLimits
 }
 
