@@ -91,6 +91,12 @@ func TestLogRotationBoundsTheFiles(t *testing.T) {
 	if got := readAll(t, s, "job-0", logs.PodLogOptions{TailLines: ptr(int64(5))}); got != want {
 		t.Errorf("tail 5: %q, want %q", got, want)
 	}
+	// limitBytes and sinceSeconds read from the oldest line kept.
+	first := readAll(t, s, "job-0", logs.PodLogOptions{LimitBytes: ptr(int64(8))})
+	since := readAll(t, s, "job-0", logs.PodLogOptions{SinceSeconds: ptr(int64(3600)), LimitBytes: ptr(int64(8))})
+	if len(first) != 8 || first == "0000001 " || since != first {
+		t.Errorf("limitBytes=8: %q, with sinceSeconds: %q; want the start of the oldest line kept", first, since)
+	}
 	// The whole log is what the files kept: whole lines, in order, up to
 	// the last one.
 	all := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", logs.PodLogOptions{}), "\n"), "\n")
