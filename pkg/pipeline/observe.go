@@ -58,6 +58,7 @@ func (p *planner) observe() {
 			// stops, which decideStop and stopTasks handle.
 			p.lost = append(p.lost, i)
 		}
+		waitingForSlot(e, pod, exists)
 		p.running++
 		if d, ok := p.timeLeft(t, att); ok {
 			p.requeue(d)
@@ -230,5 +231,17 @@ func startAttempt(e *ml.PipelineTaskStatus, podName string, now metav1.Time) {
 	e.ExitCode = nil
 	if e.StartTime == nil {
 		e.StartTime = now.DeepCopy()
+	}
+}
+
+// waitingForSlot says in a running entry's reason that its pod waits for
+// the runtime to run fewer processes (standalone mode's
+// --local-max-processes), and clears it once the pod runs.
+func waitingForSlot(e *ml.PipelineTaskStatus, pod workload.ReplicaStatus, exists bool) {
+	switch {
+	case exists && pod.Phase == workload.PhasePending && pod.Reason == workload.ReasonWaitingForProcessSlot:
+		e.Reason, e.Message = pod.Reason, clip(pod.Message, MaxMessageBytes)
+	case e.Reason == workload.ReasonWaitingForProcessSlot:
+		e.Reason, e.Message = "", ""
 	}
 }

@@ -39,6 +39,11 @@ type ReplicaStatus struct {
 	FinishTime *metav1.Time
 }
 
+// ReasonWaitingForProcessSlot is the Reason of a Pending replica that a
+// runtime holds back because it already runs its maximum of processes
+// (the local runtime's --local-max-processes); its Message says so.
+const ReasonWaitingForProcessSlot = "WaitingForProcessSlot"
+
 // Finished says whether the replica ran to its end.
 func (r *ReplicaStatus) Finished() bool {
 	return r.Phase == PhaseSucceeded || r.Phase == PhaseFailed

@@ -36,12 +36,14 @@ func newLocalRuntime(o *options.Options) (*local.Runtime, error) {
 	if !o.Standalone || !o.Controllers.Enabled() {
 		return nil, nil
 	}
-	return local.New(local.Config{
+	c := local.Config{
 		Dir:            filepath.Join(o.DataDir, "workloads"),
 		Labels:         map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
 		MaxGracePeriod: localGracePeriod,
 		OwnerEnv:       metricsEnv(o),
-	})
+	}
+	o.LocalRuntime.ApplyTo(&c)
+	return local.New(c)
 }
 
 // metricsResources are the kinds whose processes push metrics, by kind.

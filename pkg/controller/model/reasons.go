@@ -1,5 +1,7 @@
 package model
 
+import "ml.example.io/ml-apiserver/pkg/workload"
+
 // Condition types of a Model.
 const (
 	// ConditionReady is true while every Deployment of the model that
@@ -29,6 +31,9 @@ const (
 	// ReasonNoSource: spec.source names nothing.
 	ReasonNoSource = "NoSource"
 
+	// ReasonWaitingForProcessSlot: pods wait for the local runtime to run
+	// fewer processes (standalone mode's --local-max-processes).
+	ReasonWaitingForProcessSlot = workload.ReasonWaitingForProcessSlot
 	// ReasonAvailable: the Deployments are available.
 	ReasonAvailable = "Available"
 	// ReasonLoading: the Deployments exist and their pods are starting.

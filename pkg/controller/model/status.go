@@ -79,6 +79,7 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 		tracks[DeploymentName(m.Name, TrackCanary)] = s.canary
 	}
 	var waiting []string
+	var slotMessage string
 	exists := false
 	for name, want := range tracks {
 		set, ok := s.sets[name]
@@ -99,6 +100,9 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 				have = set.AvailableReplicas
 			}
 			waiting = append(waiting, fmt.Sprintf("%s (%d of %d available)", name, have, want))
+			if ok && set.Reason == workload.ReasonWaitingForProcessSlot {
+				slotMessage = set.Message
+			}
 		}
 	}
 	if !exists {
@@ -106,7 +110,11 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 	}
 	if len(waiting) > 0 {
 		slices.Sort(waiting)
-		return mlv1alpha1.ModelLoading, false_, ReasonLoading, "Waiting for Deployment " + strings.Join(waiting, ", ")
+		msg := "Waiting for Deployment " + strings.Join(waiting, ", ")
+		if slotMessage != "" {
+			return mlv1alpha1.ModelLoading, false_, ReasonWaitingForProcessSlot, msg + "; pods are " + slotMessage
+		}
+		return mlv1alpha1.ModelLoading, false_, ReasonLoading, msg
 	}
 	msg := fmt.Sprintf("Serving at %s with %d replicas", s.url, s.stable)
 	if s.hasCanary() {

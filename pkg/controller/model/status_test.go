@@ -40,6 +40,13 @@ func TestComputeStatus(t *testing.T) {
 			wantPhase: mlv1alpha1.ModelLoading, wantReason: ReasonLoading, wantReady: "False", wantSource: "True"},
 		{name: "pods starting", model: makeModel("a").obj(), source: uri, sets: []workload.ServedSetStatus{starting("a", 1)},
 			wantPhase: mlv1alpha1.ModelLoading, wantReason: ReasonLoading, wantReady: "False", wantSource: "True"},
+		{name: "pods waiting for a process slot", model: makeModel("a").obj(), source: uri,
+			sets: []workload.ServedSetStatus{func() workload.ServedSetStatus {
+				s := starting("a", 1)
+				s.Reason, s.Message = workload.ReasonWaitingForProcessSlot, "waiting for a process slot (--local-max-processes)"
+				return s
+			}()},
+			wantPhase: mlv1alpha1.ModelLoading, wantReason: ReasonWaitingForProcessSlot, wantReady: "False", wantSource: "True"},
 		{name: "available", model: makeModel("a").obj(), source: uri, sets: []workload.ServedSetStatus{available("a", 1)},
 			wantPhase: mlv1alpha1.ModelReady, wantReason: ReasonAvailable, wantReady: "True", wantSource: "True"},
 		{name: "not observed yet", model: makeModel("a").obj(), source: uri,

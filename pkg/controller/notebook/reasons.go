@@ -1,5 +1,7 @@
 package notebook
 
+import "ml.example.io/ml-apiserver/pkg/workload"
+
 // ConditionReady is the condition type that is true while the notebook's
 // pod is ready.
 const ConditionReady = "Ready"
@@ -10,6 +12,9 @@ const (
 	ReasonRunning = "Running"
 	// ReasonStarting: the pod is being created or started.
 	ReasonStarting = "Starting"
+	// ReasonWaitingForProcessSlot: the pod waits for the local runtime to
+	// run fewer processes (standalone mode's --local-max-processes).
+	ReasonWaitingForProcessSlot = workload.ReasonWaitingForProcessSlot
 	// ReasonWaitingForVolume: the workspace claim is not bound yet.
 	ReasonWaitingForVolume = "WaitingForVolume"
 	// ReasonStopped: spec.stopped is true or spec.replicas is 0.

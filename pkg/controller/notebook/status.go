@@ -57,6 +57,8 @@ func readiness(s *syncState) (mlv1alpha1.NotebookPhase, metav1.ConditionStatus, 
 		return mlv1alpha1.NotebookRunning, metav1.ConditionTrue, ReasonRunning, "Running at " + s.url
 	case s.volume == nil || s.volume.Phase == workload.VolumePending:
 		return mlv1alpha1.NotebookPending, f, ReasonWaitingForVolume, fmt.Sprintf("Waiting for PersistentVolumeClaim %s to be bound", claim)
+	case s.set != nil && s.set.Reason == workload.ReasonWaitingForProcessSlot:
+		return mlv1alpha1.NotebookPending, f, ReasonWaitingForProcessSlot, "The notebook's pod is " + s.set.Message
 	default:
 		return mlv1alpha1.NotebookPending, f, ReasonStarting, "Starting the notebook's pod"
 	}

@@ -1,5 +1,7 @@
 package trainingjob
 
+import "ml.example.io/ml-apiserver/pkg/workload"
+
 // Condition types of a TrainingJob.
 const (
 	// ConditionRunning is true while at least one replica runs (or has
@@ -18,6 +20,10 @@ const (
 const (
 	// ReasonReplicasPending: no replica runs yet.
 	ReasonReplicasPending = "ReplicasPending"
+	// ReasonWaitingForProcessSlot: no replica runs yet, and some wait for
+	// the runtime to run fewer processes (standalone mode's
+	// --local-max-processes).
+	ReasonWaitingForProcessSlot = workload.ReasonWaitingForProcessSlot
 	// ReasonReplicasRunning: replicas run.
 	ReasonReplicasRunning = "ReplicasRunning"
 	// ReasonSuspended: spec.suspend is true; the pods were deleted.

@@ -24,9 +24,14 @@ func computeStatus(s *syncState) {
 	st.ObservedGeneration = job.Generation
 	st.Selector = Selector(job.Name).String()
 	st.Replicas, st.ReadyReplicas = 0, 0
-	var running, succeeded int32
+	var running, succeeded, waiting int32
+	var waitingMessage string
 	for _, r := range live {
 		st.Replicas++
+		if r.Phase == workload.PhasePending && r.Reason == workload.ReasonWaitingForProcessSlot {
+			waiting++
+			waitingMessage = r.Message
+		}
 		if r.Ready {
 			st.ReadyReplicas++
 		}
@@ -57,8 +62,15 @@ func computeStatus(s *syncState) {
 		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonSuspended, "The job is suspended")
 	case running > 0 || succeeded > 0:
 		st.Phase = mlv1alpha1.TrainingJobRunning
-		s.setCondition(ConditionRunning, metav1.ConditionTrue, ReasonReplicasRunning,
-			fmt.Sprintf("%d of %d replicas running, %d succeeded", running, n, succeeded))
+		msg := fmt.Sprintf("%d of %d replicas running, %d succeeded", running, n, succeeded)
+		if waiting > 0 {
+			msg += fmt.Sprintf("; %d %s", waiting, waitingMessage)
+		}
+		s.setCondition(ConditionRunning, metav1.ConditionTrue, ReasonReplicasRunning, msg)
+	case waiting > 0:
+		st.Phase = mlv1alpha1.TrainingJobPending
+		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonWaitingForProcessSlot,
+			fmt.Sprintf("Waiting for %d replicas to start; %d %s", n, waiting, waitingMessage))
 	default:
 		st.Phase = mlv1alpha1.TrainingJobPending
 		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonReplicasPending,

@@ -1,6 +1,7 @@
 package trainingjob
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,12 @@ func TestComputeStatus(t *testing.T) {
 			want:     want(mlv1alpha1.TrainingJobRunning, 2, 1, 0, metav1.ConditionTrue, ReasonReplicasRunning),
 		},
 		{
+			name:     "replicas the runtime holds back say why",
+			job:      makeJob("a").replicas(2).obj(),
+			replicas: []workload.ReplicaStatus{rep(0, pending, waitingForSlot), rep(1, pending, waitingForSlot)},
+			want:     want(mlv1alpha1.TrainingJobPending, 2, 0, 0, metav1.ConditionFalse, ReasonWaitingForProcessSlot),
+		},
+		{
 			name:     "succeeded replicas keep the job running",
 			job:      makeJob("a").replicas(2).obj(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, pending)},
@@ -132,6 +139,26 @@ func TestComputeStatus(t *testing.T) {
 				t.Errorf("status (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func waitingForSlot(r *workload.ReplicaStatus) {
+	r.Reason, r.Message = workload.ReasonWaitingForProcessSlot, "waiting for a process slot (--local-max-processes)"
+}
+
+// TestComputeStatusWaitingMessage checks that the Running condition names
+// the flag that holds replicas back, whether some run or none.
+func TestComputeStatusWaitingMessage(t *testing.T) {
+	for _, replicas := range [][]workload.ReplicaStatus{
+		{rep(0, workload.PhasePending, waitingForSlot), rep(1, workload.PhasePending, waitingForSlot)},
+		{rep(0, workload.PhaseRunning, ready), rep(1, workload.PhasePending, waitingForSlot)},
+	} {
+		s := state(makeJob("a").replicas(2).obj(), 0, replicas...)
+		computeStatus(s)
+		c := meta.FindStatusCondition(s.job.Status.Conditions, ConditionRunning)
+		if c == nil || !strings.Contains(c.Message, "--local-max-processes") {
+			t.Errorf("Running condition %+v: want a message naming --local-max-processes", c)
+		}
 	}
 }
 

@@ -3,11 +3,15 @@
 // command and args of its template's first container (the image is
 // ignored) in a working directory of its own, with the template's
 // environment, in its own process group; its stdout and stderr are written
-// to a log file in the CRI format that kubelets write, and what it writes to
-// the file named by ML_TERMINATION_MESSAGE_PATH is its termination message.
+// to a log file in the CRI format that kubelets write, rotated as they
+// rotate it (Config.Log), and what it writes to the file named by
+// ML_TERMINATION_MESSAGE_PATH is its termination message. At most
+// Config.MaxProcesses replicas run at once; the others wait, Pending with
+// reason WaitingForProcessSlot, in the order they were started.
 //
 // Services have no network of their own: every replica listens on
-// 127.0.0.1, so the runtime rewrites environment values that name a
+// 127.0.0.1, so the runtime rewrites, in the address variables the
+// controllers inject (never in other values), hosts that name a
 // service of the replica's owner (`<host>.<service>`, `<service>`,
 // `<service>.<namespace>.svc...`) to 127.0.0.1. Ports of a headless
 // service get a free port of 127.0.0.1 each, and each of its hosts

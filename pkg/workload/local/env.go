@@ -11,11 +11,32 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// addressEnv are the variables the controllers inject whose values are
+// addresses of the owner's services (trainingjob's rendezvous variables,
+// TF_CONFIG and ML_HOSTS, notebook's ML_NOTEBOOK_URL, model's
+// ML_MODEL_PORT): the only ones rewritten for this host. Any other value
+// is the user's and is kept as written, even when it equals the name of a
+// service (RUN_NAME=<job>). A template that sets one of these names
+// itself replaces the injected value, and its value plays the same part.
+var addressEnv = map[string]bool{
+	"MASTER_ADDR":       true,
+	"MASTER_PORT":       true,
+	"PET_MASTER_ADDR":   true,
+	"PET_MASTER_PORT":   true,
+	"PET_RDZV_ENDPOINT": true,
+	"TF_CONFIG":         true,
+	"ML_HOSTS":          true,
+	"ML_NOTEBOOK_URL":   true,
+	"ML_MODEL_PORT":     true,
+}
+
 // environment is the replica's environment: a minimal host environment,
 // then the container's variables in order (each may refer to the ones
-// before it), with the names of the owner's services rewritten to
-// 127.0.0.1, and the termination message path.
+// before it), with the names of the owner's services in the addresses
+// the controllers inject rewritten to 127.0.0.1, and the termination
+// message path.
 func environment(rep *replica, c *corev1.Container, serviceHosts []localService) ([]string, error) {
+	serviceHosts = ownPorts(rep, c, serviceHosts)
 	env := []string{
 		"PATH=" + hostEnv("PATH", "/usr/local/bin:/usr/bin:/bin"),
 		"HOME=" + rep.workDir,
@@ -52,9 +73,36 @@ func environment(rep *replica, c *corev1.Container, serviceHosts []localService)
 			// The replica's own port wins over the template's.
 			continue
 		}
-		env = append(env, e.Name+"="+localValue(e.Name, v, rep.owner.Namespace, serviceHosts))
+		if addressEnv[e.Name] {
+			v = localValue(e.Name, v, rep.owner.Namespace, serviceHosts)
+		}
+		env = append(env, e.Name+"="+v)
 	}
 	return env, nil
+}
+
+// ownPorts gives a replica with a port of its own (PORT: replicas of
+// Models and Notebooks) that port in place of its container's ports:
+// an injected address of its service with a container port (a notebook's
+// ML_NOTEBOOK_URL) then carries the port the process listens on.
+func ownPorts(rep *replica, c *corev1.Container, services []localService) []localService {
+	if rep.port == 0 || len(c.Ports) == 0 {
+		return services
+	}
+	out := make([]localService, 0, len(services))
+	for _, svc := range services {
+		ports := map[int32]int{}
+		for _, p := range c.Ports {
+			ports[p.ContainerPort] = rep.port
+		}
+		// The ports the runtime gave the service (headless) win.
+		for p, hp := range svc.ports {
+			ports[p] = hp
+		}
+		svc.ports = ports
+		out = append(out, svc)
+	}
+	return out
 }
 
 func hostEnv(name, fallback string) string {

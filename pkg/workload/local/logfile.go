@@ -25,7 +25,8 @@ func terminationMessage(rep *replica, c *corev1.Container, code int32) string {
 	if code == 0 || c.TerminationMessagePolicy != corev1.TerminationMessageFallbackToLogsOnError {
 		return ""
 	}
-	data, err = readTail(LogPath(rep.dir), maxTerminationMessage*4)
+	// The tail of the log, across a rotation.
+	data, err = rep.log.tail(maxTerminationMessage * 4)
 	if err != nil {
 		return ""
 	}

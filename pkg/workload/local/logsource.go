@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +107,9 @@ func (s *LogSource) Stream(ctx context.Context, namespace, name string, o logs.P
 	s.r.mu.Lock()
 	rep, _ := s.r.findLocked(namespace, name)
 	var from, to int64 = 0, -1
+	var files *logFiles
 	if rep != nil {
+		files = rep.log
 		runs := rep.runOffsets
 		switch {
 		case o.Previous && len(runs) < 2:
@@ -124,18 +125,11 @@ func (s *LogSource) Stream(ctx context.Context, namespace, name string, o logs.P
 	if rep == nil {
 		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
-	f, err := os.Open(LogPath(rep.dir))
-	if err != nil {
+	if files == nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("replica %q has no log yet", name))
 	}
-	if _, err := f.Seek(from, io.SeekStart); err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	var src io.Reader = f
-	if to >= 0 {
-		src = io.LimitReader(f, to-from)
-	}
+	// Across rotations: from the run's first line still kept.
+	f := files.reader(from, to)
 	var since time.Time
 	if o.SinceSeconds != nil {
 		since = time.Now().Add(-time.Duration(*o.SinceSeconds) * time.Second)
@@ -143,7 +137,7 @@ func (s *LogSource) Stream(ctx context.Context, namespace, name string, o logs.P
 	pr, pw := io.Pipe()
 	go func() {
 		defer f.Close()
-		err := copyLog(ctx, pw, src, rep, o, since, o.Follow && to < 0)
+		err := copyLog(ctx, pw, f, rep, o, since, o.Follow && to < 0)
 		_ = pw.CloseWithError(err)
 	}()
 	return pr, nil

@@ -33,8 +33,10 @@ type replica struct {
 	workDir string
 
 	status workload.ReplicaStatus
-	// runOffsets are the offsets in the log file where each run of the
-	// process began (guarded by the runtime's mutex).
+	// log are the replica's log files, once it ran; runOffsets are the
+	// offsets in its log where each run of the process began (both
+	// guarded by the runtime's mutex).
+	log        *logFiles
 	runOffsets []int64
 
 	// pmu guards pgid and stopping. pgid is the process group of the
@@ -80,9 +82,16 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 		close(rep.done)
 		return
 	}
+	slot := r.queueForSlot(rep)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		if !r.waitForSlot(rep, slot) {
+			close(rep.done)
+			r.notify(rep.owner)
+			return
+		}
+		defer r.slots.release()
 		r.supervise(rep, c)
 	}()
 }
@@ -217,16 +226,11 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 // false when the replica is stopping (or the process could not start:
 // err says why).
 func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, err error) {
-	logf, err := os.OpenFile(LogPath(rep.dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := r.openLog(rep)
 	if err != nil {
 		return 0, false, err
 	}
 	defer logf.Close()
-	if fi, err := logf.Stat(); err == nil {
-		r.mu.Lock()
-		rep.runOffsets = append(rep.runOffsets, fi.Size())
-		r.mu.Unlock()
-	}
 	out := &criWriter{file: logf}
 	// The replica writes into pipes whose read ends the runtime copies to
 	// the log, so that waiting for the process does not wait for children

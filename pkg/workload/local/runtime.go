@@ -55,6 +55,10 @@ type Config struct {
 	// forgotten, or at a later start once the owner is gone
 	// (RemoveStaleCredentials).
 	OwnerEnv func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
+	// MaxProcesses caps the replicas that run at once (0: no cap).
+	MaxProcesses int
+	// Log bounds the log files of each replica (zero: the kubelet's).
+	Log LogLimits
 }
 
 // Runtime runs replicas as host processes.
@@ -64,6 +68,8 @@ type Runtime struct {
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
+	slots          *processSlots
+	logLimits      LogLimits
 
 	mu       sync.Mutex
 	replicas map[cache.ObjectName]*replica
@@ -114,6 +120,8 @@ func New(c Config) (*Runtime, error) {
 		labels:         maps.Clone(c.Labels),
 		clock:          c.Clock,
 		maxGracePeriod: c.MaxGracePeriod,
+		slots:          newProcessSlots(c.MaxProcesses),
+		logLimits:      c.Log.withDefaults(),
 		replicas:       map[cache.ObjectName]*replica{},
 		services:       map[cache.ObjectName]*service{},
 		sets:           map[cache.ObjectName]*servedSet{},

@@ -289,8 +289,12 @@ func (set *servedSet) statusLocked() workload.ServedSetStatus {
 			s.ReadyReplicas++
 			s.AvailableReplicas++
 		}
-		if rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == "StartError" {
+		switch {
+		case rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == "StartError":
 			s.Failed, s.Reason, s.Message = true, rep.status.Reason, rep.status.Message
+		case !s.Failed && rep.status.Phase == workload.PhasePending && rep.status.Reason == workload.ReasonWaitingForProcessSlot:
+			// Not a failure: it starts once a process ends.
+			s.Reason, s.Message = rep.status.Reason, rep.status.Message
 		}
 	}
 	if set.spec.Stable {

@@ -69,6 +69,8 @@ type Options struct {
 	// MetricsCredentials configures the metrics certificates of standalone
 	// mode's processes.
 	MetricsCredentials *MetricsCredentialOptions
+	// LocalRuntime bounds the processes of standalone mode.
+	LocalRuntime *LocalRuntimeOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -84,6 +86,7 @@ func NewOptions() *Options {
 		Logs:        NewLogOptions(),
 
 		MetricsCredentials: NewMetricsCredentialOptions(),
+		LocalRuntime: NewLocalRuntimeOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -117,6 +120,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.DataStore.AddFlags(fs)
 	o.Logs.AddFlags(fs)
 	o.MetricsCredentials.AddFlags(fs)
+	o.LocalRuntime.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -183,6 +187,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
 	errs = append(errs, o.MetricsCredentials.Validate()...)
+	errs = append(errs, o.LocalRuntime.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.

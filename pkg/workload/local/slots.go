@@ -1,0 +1,136 @@
+package local
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// ReasonWaitingForProcessSlot is the reason of a Pending replica that
+// waits for a running one to end, because the runtime already runs its
+// maximum of processes.
+const ReasonWaitingForProcessSlot = workload.ReasonWaitingForProcessSlot
+
+// MaxProcessesFlag is the server flag that sets Config.MaxProcesses; the
+// message of a waiting replica names it.
+const MaxProcessesFlag = "--local-max-processes"
+
+// DefaultMaxProcesses is the default cap on the replicas that run at once:
+// four per core, and at least 8. Training replicas are mostly busy on a
+// core or waiting on one another, so a few per core keeps the machine
+// responsive (the server included) while letting the replicas of a small
+// distributed job and a notebook or two run together on a laptop.
+func DefaultMaxProcesses() int {
+	return max(8, 4*runtime.NumCPU())
+}
+
+// processSlots caps the replicas whose processes run at once. A replica
+// takes a slot before its first process starts and gives it back once its
+// last one ended (a replica restarting in place keeps its slot during its
+// back-off, as a pod in CrashLoopBackOff stays on its node). Replicas
+// that wait get the slots in the order they asked for them.
+type processSlots struct {
+	max int
+
+	mu      sync.Mutex
+	used    int
+	waiting []chan struct{}
+}
+
+// newProcessSlots returns max slots; none or fewer means no cap.
+func newProcessSlots(n int) *processSlots {
+	return &processSlots{max: n}
+}
+
+// tryAcquire takes a slot when one is free and nobody waits before; else
+// it queues and returns the channel that is closed once a slot is handed
+// over to the caller.
+func (s *processSlots) tryAcquire() (bool, chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.max <= 0 || (s.used < s.max && len(s.waiting) == 0) {
+		s.used++
+		return true, nil
+	}
+	ch := make(chan struct{})
+	s.waiting = append(s.waiting, ch)
+	return false, ch
+}
+
+// cancel gives up the place of ch in the queue, or the slot it was handed
+// in the meantime.
+func (s *processSlots) cancel(ch chan struct{}) {
+	s.mu.Lock()
+	for i, w := range s.waiting {
+		if w == ch {
+			s.waiting = append(s.waiting[:i], s.waiting[i+1:]...)
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.mu.Unlock()
+	// Handed over already: pass it on.
+	s.release()
+}
+
+// release gives a slot back: to the first replica waiting, if any.
+func (s *processSlots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.waiting) > 0 {
+		ch := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		close(ch)
+		return
+	}
+	s.used--
+}
+
+// running is the number of slots taken.
+func (s *processSlots) running() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used
+}
+
+// waitingMessage says why a replica waits, naming the flag that changes it.
+func (s *processSlots) waitingMessage() string {
+	return fmt.Sprintf("waiting for a process slot: the local runtime runs at most %d processes at once (%s)", s.max, MaxProcessesFlag)
+}
+
+// queueForSlot takes a process slot for rep, or else puts it in line and
+// shows so in its status: in the order replicas are started, so that
+// they get slots in that order. It returns the channel to wait on, nil
+// when rep has its slot.
+func (r *Runtime) queueForSlot(rep *replica) chan struct{} {
+	ok, ch := r.slots.tryAcquire()
+	if ok {
+		return nil
+	}
+	r.mu.Lock()
+	rep.status.Reason = ReasonWaitingForProcessSlot
+	rep.status.Message = r.slots.waitingMessage()
+	r.mu.Unlock()
+	return ch
+}
+
+// waitForSlot waits until rep has the slot it queued for (ch), and is
+// false when the replica was stopped before; then it has no slot to
+// release.
+func (r *Runtime) waitForSlot(rep *replica, ch chan struct{}) bool {
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ch:
+		return true
+	case <-rep.stopped:
+		r.slots.cancel(ch)
+		r.mu.Lock()
+		rep.status.FinishTime = r.now()
+		r.mu.Unlock()
+		return false
+	}
+}

@@ -1,0 +1,218 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
+)
+
+// processGroupsWith counts the process groups of /proc whose processes
+// have marker in their environment.
+func processGroupsWith(marker string) int {
+	entries, _ := os.ReadDir("/proc")
+	groups := map[string]bool{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil || !bytes.Contains(env, []byte(marker)) {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		// state, ppid, pgrp: a zombie no longer runs.
+		if len(fields) > 2 && fields[0] != "Z" {
+			groups[fields[2]] = true
+		}
+	}
+	return len(groups)
+}
+
+func TestMaxProcesses(t *testing.T) {
+	const maxProcesses, n = 2, 6
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Shutdown(ctx)
+	})
+	o := owner("job", "1")
+	shared := t.TempDir()
+	marker := "SLOTS_TEST=" + shared
+	gate, order := filepath.Join(shared, "go"), filepath.Join(shared, "order")
+	// Each replica says it started, then runs until the gate opens and a
+	// little longer, so that the ones that start late overlap the others.
+	script := `echo $HOSTNAME >> ` + order + `; while [ ! -e ` + gate + ` ]; do sleep 0.05; done; sleep 1`
+	var names []string
+	for i := range n {
+		name := fmt.Sprintf("job-%d", i)
+		names = append(names, name)
+		spec := shReplica(name, script, corev1.EnvVar{Name: "SLOTS_TEST", Value: shared})
+		if _, err := r.EnsureReplica(context.Background(), o, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Before the gate opens: the cap runs, the rest waits and says why.
+	deadline := time.Now().Add(20 * time.Second)
+	var list []workload.ReplicaStatus
+	for {
+		list, _ = r.ListReplicas(o)
+		running, waiting := 0, 0
+		for _, s := range list {
+			switch {
+			case s.Phase == workload.PhaseRunning:
+				running++
+			case s.Phase == workload.PhasePending && s.Reason == ReasonWaitingForProcessSlot &&
+				strings.Contains(s.Message, MaxProcessesFlag) && strings.Contains(s.Message, strconv.Itoa(maxProcesses)):
+				waiting++
+			}
+		}
+		if running == maxProcesses && waiting == n-maxProcesses {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas %+v: want %d Running and %d Pending with reason %s naming %s", list, maxProcesses, n-maxProcesses, ReasonWaitingForProcessSlot, MaxProcessesFlag)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := processGroupsWith(marker); got > maxProcesses {
+		t.Errorf("%d replica processes run, want at most %d", got, maxProcesses)
+	}
+
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		most = max(most, processGroupsWith(marker))
+		list, _ = r.ListReplicas(o)
+		done := 0
+		for _, s := range list {
+			if s.Finished() {
+				done++
+			}
+		}
+		if done == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas %+v: want all %d finished", list, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if most > maxProcesses {
+		t.Errorf("%d replica processes ran at once, want at most %d", most, maxProcesses)
+	}
+	for _, s := range list {
+		if s.Phase != workload.PhaseSucceeded || s.Reason != "Completed" {
+			t.Errorf("replica %s: %s %s %q, want Succeeded", s.Name, s.Phase, s.Reason, s.Message)
+		}
+	}
+	// Slots went in the order the replicas were created.
+	data, err := os.ReadFile(order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Those that start together may write in either order: compare by
+	// rounds of maxProcesses.
+	got := strings.Fields(string(data))
+	if len(got) != n {
+		t.Fatalf("replicas started %v, want each of %v once", got, names)
+	}
+	for i := 0; i < n; i += maxProcesses {
+		round, want := slices.Sorted(slices.Values(got[i:i+maxProcesses])), names[i:i+maxProcesses]
+		if !slices.Equal(round, want) {
+			t.Errorf("replicas started in the order %v, want %v in rounds of %d", got, names, maxProcesses)
+			break
+		}
+	}
+	if got := r.slots.running(); got != 0 {
+		t.Errorf("%d slots still taken after every replica ended", got)
+	}
+}
+
+func TestWaitingReplicaDeleted(t *testing.T) {
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Shutdown(ctx)
+	})
+	o := owner("job", "1")
+	ctx := context.Background()
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := r.EnsureReplica(ctx, o, shReplica(name, "sleep 300")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, r, o, "a", func(s workload.ReplicaStatus) bool { return s.Phase == workload.PhaseRunning })
+	// b leaves the line: c gets the slot once a ends, not b.
+	if err := r.DeleteReplica(ctx, o, "b", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitGoneFromList(t, r, o, "b")
+	if err := r.DeleteReplica(ctx, o, "a", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r, o, "c", func(s workload.ReplicaStatus) bool { return s.Phase == workload.PhaseRunning })
+	if got := r.slots.running(); got != 1 {
+		t.Errorf("%d slots taken, want 1 (c)", got)
+	}
+}
+
+// TestServedSetWaitingForProcessSlot checks that a served set whose
+// replica waits for a slot says so in its status, without failing.
+func TestServedSetWaitingForProcessSlot(t *testing.T) {
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Shutdown(ctx)
+	})
+	ctx := context.Background()
+	job := owner("job", "1")
+	if _, err := r.EnsureReplica(ctx, job, shReplica("busy", "sleep 300")); err != nil {
+		t.Fatal(err)
+	}
+	nb := owner("nb", "2")
+	template := shReplica("nb", "sleep 300").Template
+	if _, err := r.EnsureServedSet(ctx, nb, workload.ServedSetSpec{Name: "nb", Replicas: 1, Template: template, Stable: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := waitSet(t, r, nb, func(s workload.ServedSetStatus) bool { return s.Reason == ReasonWaitingForProcessSlot })
+	if s.Failed || !strings.Contains(s.Message, MaxProcessesFlag) {
+		t.Errorf("set status %+v: want not failed, a message naming %s", s, MaxProcessesFlag)
+	}
+	if err := r.DeleteReplica(ctx, job, "busy", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitSet(t, r, nb, func(s workload.ServedSetStatus) bool { return s.ReadyReplicas == 1 && s.Reason == "" })
+}

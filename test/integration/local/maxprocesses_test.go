@@ -1,0 +1,139 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
+
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload"
+	"ml.example.io/ml-apiserver/test/integration/framework"
+)
+
+// processGroupsWith counts the live process groups whose processes have
+// marker in their environment.
+func processGroupsWith(marker string) int {
+	entries, _ := os.ReadDir("/proc")
+	groups := map[string]bool{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil || !bytes.Contains(env, []byte(marker)) {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 2 && fields[0] != "Z" {
+			groups[fields[2]] = true
+		}
+	}
+	return len(groups)
+}
+
+// TestMaxProcesses runs two jobs of 2 replicas on a server that runs at
+// most 2 processes: the second job waits, Pending, with a Running
+// condition that says why and names the flag, and runs once the first
+// ended; never more than 2 replica processes run.
+func TestMaxProcesses(t *testing.T) {
+	const maxProcesses = 2
+	srv := framework.StartTestServerWith(t, func(o *options.Options) {
+		o.Controllers.Controllers = []string{"*"}
+		o.LocalRuntime.MaxProcesses = maxProcesses
+	})
+	ns := framework.NewNamespace(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	shared := t.TempDir()
+	marker := "SLOTS_TEST=" + shared
+	gate := filepath.Join(shared, "go")
+	jobs := srv.Clientset().MlV1alpha1().TrainingJobs(ns)
+	waitJob := func(t *testing.T, _, name string, timeout time.Duration, cond func(*mlv1alpha1.TrainingJob) bool) *mlv1alpha1.TrainingJob {
+		t.Helper()
+		var last *mlv1alpha1.TrainingJob
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+			j, err := jobs.Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			last = j
+			return cond(j), nil
+		})
+		if err != nil {
+			t.Fatalf("job %s: %v; last %+v", name, err, last)
+		}
+		return last
+	}
+	for _, name := range []string{"first", "second"} {
+		job := &mlv1alpha1.TrainingJob{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: mlv1alpha1.TrainingJobSpec{
+				Replicas: ptr.To[int32](2),
+				ContainerSpec: mlv1alpha1.ContainerSpec{
+					Image:   "ignored",
+					Command: []string{"sh", "-c", `while [ ! -e ` + gate + ` ]; do sleep 0.05; done; sleep 0.2`},
+					Env:     []corev1.EnvVar{{Name: "SLOTS_TEST", Value: shared}},
+				},
+			},
+		}
+		if _, err := jobs.Create(ctx, job, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if name == "first" {
+			waitJob(t, ns, "first", time.Minute, phase(mlv1alpha1.TrainingJobRunning))
+		}
+	}
+	waiting := waitJob(t, ns, "second", time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
+		c := meta.FindStatusCondition(j.Status.Conditions, "Running")
+		return c != nil && c.Reason == workload.ReasonWaitingForProcessSlot
+	})
+	c := meta.FindStatusCondition(waiting.Status.Conditions, "Running")
+	if waiting.Status.Phase != mlv1alpha1.TrainingJobPending || !strings.Contains(c.Message, "--local-max-processes") ||
+		!strings.Contains(c.Message, strconv.Itoa(maxProcesses)) {
+		t.Errorf("waiting job: phase %s, Running condition %q: want Pending, naming --local-max-processes and its value", waiting.Status.Phase, c.Message)
+	}
+	if got := processGroupsWith(marker); got > maxProcesses {
+		t.Errorf("%d replica processes run, want at most %d", got, maxProcesses)
+	}
+
+	touch(t, gate)
+	most := 0
+	for _, name := range []string{"first", "second"} {
+		done := waitJob(t, ns, name, 2*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
+			most = max(most, processGroupsWith(marker))
+			return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
+		})
+		if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded {
+			t.Errorf("job %s ended %s: %+v", name, done.Status.Phase, done.Status.Conditions)
+		}
+	}
+	if most > maxProcesses {
+		t.Errorf("%d replica processes ran at once, want at most %d", most, maxProcesses)
+	}
+}
+
+func touch(t *testing.T, file string) {
+	t.Helper()
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
