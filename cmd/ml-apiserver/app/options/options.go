@@ -80,13 +80,12 @@ func NewOptions() *Options {
 			EtcdPathPrefix,
 			scheme.Codecs.LegacyCodec(mlv1alpha1.SchemeGroupVersion),
 		),
-		DataDir:     defaultDataDir(),
-		Controllers: NewControllerOptions(),
-		DataStore:   NewDataStoreOptions(),
-		Logs:        NewLogOptions(),
-
+		DataDir:            defaultDataDir(),
+		Controllers:        NewControllerOptions(),
+		DataStore:          NewDataStoreOptions(),
+		Logs:               NewLogOptions(),
 		MetricsCredentials: NewMetricsCredentialOptions(),
-		LocalRuntime: NewLocalRuntimeOptions(),
+		LocalRuntime:       NewLocalRuntimeOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
