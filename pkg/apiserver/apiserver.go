@@ -41,6 +41,8 @@ type ExtraConfig struct {
 	LogSource logs.Source
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
+	// DataLimits bound the logs and metrics keyspaces and their reads.
+	DataLimits DataLimits
 }
 
 // Config is the configuration of the server, before completion.
@@ -87,10 +89,11 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.installMetrics(s, storage); err != nil {
+	data := c.newDataStores(s)
+	if err := c.installMetrics(s, storage, data); err != nil {
 		return nil, err
 	}
-	if err := c.installLogs(s, storage); err != nil {
+	if err := c.installLogs(s, storage, data); err != nil {
 		return nil, err
 	}
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage

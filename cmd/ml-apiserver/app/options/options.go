@@ -66,6 +66,8 @@ type Options struct {
 	DataStore *DataStoreOptions
 	// Logs configures the log subresources and the log archive.
 	Logs *LogOptions
+	// DataLimits bound the logs and metrics keyspaces.
+	DataLimits *DataLimitsOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -79,6 +81,7 @@ func NewOptions() *Options {
 		Controllers: NewControllerOptions(),
 		DataStore:   NewDataStoreOptions(),
 		Logs:        NewLogOptions(),
+		DataLimits:  NewDataLimitsOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -111,6 +114,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Extra DNS names for a generated serving certificate.")
 	o.DataStore.AddFlags(fs)
 	o.Logs.AddFlags(fs)
+	o.DataLimits.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -176,6 +180,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Controllers.Validate()...)
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
+	errs = append(errs, o.DataLimits.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -268,5 +273,6 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	o.Logs.ApplyTo(&extra)
+	o.DataLimits.ApplyTo(&extra, o.embeddedEtcdQuota())
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
