@@ -3,8 +3,10 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -69,4 +71,22 @@ func appendError(name string, err error) error {
 		return apierrors.NewTooManyRequests(fmt.Sprintf("metrics of %s refused: %v", name, full), 0)
 	}
 	return apierrors.NewInternalError(err)
+}
+
+// IsSeriesCapError says whether err is the refusal of new series past an
+// object's cap (see appendError), as a client receives it.
+func IsSeriesCapError(err error) bool {
+	if !apierrors.IsInvalid(err) {
+		return false
+	}
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	for _, c := range status.Status().Details.Causes {
+		if c.Field == "series" && c.Type == metav1.CauseType(field.ErrorTypeForbidden) && strings.Contains(c.Message, FlagMaxSeriesPerObject) {
+			return true
+		}
+	}
+	return false
 }
