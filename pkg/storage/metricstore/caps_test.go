@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"ml.example.io/ml-apiserver/pkg/storage/budget"
 )
 
@@ -133,5 +135,39 @@ func TestEtcdBudget(t *testing.T) {
 	}
 	if restarted.Used() != b.Used() {
 		t.Errorf("after delete and append a recount finds %d bytes, the running budget %d", restarted.Used(), b.Used())
+	}
+}
+
+// TestEtcdEachSummaries: summaries and full reads list the same series in
+// the same order, task then name.
+func TestEtcdEachSummaries(t *testing.T) {
+	ctx := context.Background()
+	s := NewEtcd(startEtcd(t), EtcdOptions{})
+	run := Owner{Resource: "pipelineruns", Namespace: "ns", Name: "run", UID: "u1"}
+	var batch []Series
+	for _, id := range []SeriesID{{Task: "train", Name: "a/b"}, {Task: "train", Name: "a-b"}, {Task: "train-2", Name: "x"}, {Task: "train", Name: "z"}} {
+		batch = append(batch, Series{SeriesID: id, Points: points(0, 3, constant)})
+	}
+	if err := s.Append(ctx, run, batch); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q Query) []SeriesID {
+		var out []SeriesID
+		if err := s.Each(ctx, run, q, func(series Series) error {
+			if !q.SummaryOnly && len(series.Points) != 3 || series.Count != 3 {
+				t.Errorf("%v: %d points, count %d", series.SeriesID, len(series.Points), series.Count)
+			}
+			out = append(out, series.SeriesID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := []SeriesID{{Task: "train", Name: "a-b"}, {Task: "train", Name: "a/b"}, {Task: "train", Name: "z"}, {Task: "train-2", Name: "x"}}
+	for _, q := range []Query{{}, {SummaryOnly: true}} {
+		if diff := cmp.Diff(want, ids(q)); diff != "" {
+			t.Errorf("series of %+v (-want +got):\n%s", q, diff)
+		}
 	}
 }

@@ -27,6 +27,9 @@ func (s *Etcd) Read(ctx context.Context, owner Owner, q Query) ([]Series, error)
 // so a concurrent append is seen whole or not at all, and one series at a
 // time, so a reader holds the points of one series only.
 func (s *Etcd) Each(ctx context.Context, owner Owner, q Query, fn func(Series) error) error {
+	if q.SummaryOnly {
+		return s.eachSummary(ctx, owner, q, fn)
+	}
 	op := s.ownerPrefix(owner)
 	resp, err := s.client.Get(ctx, op+"m/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
@@ -43,12 +46,7 @@ func (s *Etcd) Each(ctx context.Context, owner Owner, q Query, fn func(Series) e
 			ids = append(ids, id)
 		}
 	}
-	slices.SortFunc(ids, func(a, b SeriesID) int {
-		if c := strings.Compare(a.Task, b.Task); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	slices.SortFunc(ids, cmpID)
 	for _, id := range ids {
 		resp, err := s.client.Get(ctx, s.metaKey(op, id), clientv3.WithRev(rev))
 		if err != nil {
@@ -73,6 +71,45 @@ func (s *Etcd) Each(ctx context.Context, owner Owner, q Query, fn func(Series) e
 		}
 	}
 	return nil
+}
+
+// eachSummary reads the summaries of the owner's series in one request.
+func (s *Etcd) eachSummary(ctx context.Context, owner Owner, q Query, fn func(Series) error) error {
+	op := s.ownerPrefix(owner)
+	resp, err := s.client.Get(ctx, op+"m/", clientv3.WithPrefix())
+	if err != nil {
+		return fmt.Errorf("read metric series: %w", err)
+	}
+	var out []Series
+	for _, kv := range resp.Kvs {
+		id, err := parseSeriesPath(strings.TrimPrefix(string(kv.Key), op+"m/"))
+		if err != nil {
+			return err
+		}
+		if !q.selects(id) {
+			continue
+		}
+		m, err := decodeMeta(kv.Value)
+		if err != nil {
+			return err
+		}
+		out = append(out, Series{SeriesID: id, Count: m.Count, Last: m.Last, Min: m.Min, Max: m.Max})
+	}
+	slices.SortFunc(out, func(a, b Series) int { return cmpID(a.SeriesID, b.SeriesID) })
+	for _, series := range out {
+		if err := fn(series); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cmpID orders series by task, then name.
+func cmpID(a, b SeriesID) int {
+	if c := strings.Compare(a.Task, b.Task); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 func (s *Etcd) readPoints(ctx context.Context, op string, id SeriesID, m *meta, rev int64) ([]Point, error) {
