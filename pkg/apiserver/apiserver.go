@@ -45,6 +45,8 @@ type ExtraConfig struct {
 	// metrics, and checks every metrics write (standalone mode's
 	// metrics-writer authorizer).
 	MetricsOwners MetricsWriters
+	// DataLimits bound the logs and metrics keyspaces and their reads.
+	DataLimits DataLimits
 }
 
 // Config is the configuration of the server, before completion.
@@ -91,13 +93,14 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.installMetrics(s, storage); err != nil {
+	data := c.newDataStores(s)
+	if err := c.installMetrics(s, storage, data); err != nil {
 		return nil, err
 	}
 	if err := c.setMetricsOwners(storage); err != nil {
 		return nil, err
 	}
-	if err := c.installLogs(s, storage); err != nil {
+	if err := c.installLogs(s, storage, data); err != nil {
 		return nil, err
 	}
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage

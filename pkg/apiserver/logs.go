@@ -11,23 +11,19 @@ import (
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
-	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // installLogs adds the log subresources of TrainingJobs, PipelineRuns,
 // Models and Notebooks to storage: live logs from LogSource (or
 // kube-apiserver's pods/log through KubeClient), archived logs in an etcd
 // LogStore on the data etcd, swept for logs of deleted objects.
-func (c completedConfig) installLogs(s *Server, storage map[string]rest.Storage) error {
+func (c completedConfig) installLogs(s *Server, storage map[string]rest.Storage, data *dataStores) error {
 	deps := logs.Deps{Source: c.ExtraConfig.LogSource}
 	if deps.Source == nil && c.ExtraConfig.KubeClient != nil {
 		deps.Source = logs.NewKubernetesSource(c.ExtraConfig.KubeClient)
 	}
-	if c.ExtraConfig.DataEtcd != nil {
-		deps.Archive = logstore.NewEtcd(logstore.EtcdConfig{
-			Client:   c.ExtraConfig.DataEtcd,
-			MaxBytes: c.ExtraConfig.LogArchiveMaxBytes,
-		})
+	if data.logs != nil {
+		deps.Archive = data.logs
 	}
 	job, ok1 := storage["trainingjobs"].(*trainingjobstorage.REST)
 	run, ok2 := storage["pipelineruns"].(*pipelinerunstorage.REST)

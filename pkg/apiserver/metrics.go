@@ -13,19 +13,16 @@ import (
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
-	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
 
 // installMetrics adds the metrics subresources of TrainingJobs,
 // PipelineRuns and Models to storage, over an etcd MetricStore, and the
 // post-start hook writing status.latestMetrics.
-func (c completedConfig) installMetrics(s *Server, storage map[string]rest.Storage) error {
-	if c.ExtraConfig.DataEtcd == nil {
+func (c completedConfig) installMetrics(s *Server, storage map[string]rest.Storage, data *dataStores) error {
+	if data.metrics == nil {
 		return nil
 	}
-	store := metricstore.NewEtcd(c.ExtraConfig.DataEtcd, metricstore.EtcdOptions{
-		MaxPointsPerSeries: c.ExtraConfig.MetricsMaxPointsPerSeries,
-	})
+	store := data.metrics
 	podBinding := &metrics.PodBinding{}
 	if kube := c.ExtraConfig.KubeClient; kube != nil {
 		podBinding.Pods = func(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
@@ -45,9 +42,14 @@ func (c completedConfig) installMetrics(s *Server, storage map[string]rest.Stora
 		return fmt.Errorf("metrics: unexpected storage types")
 	}
 	jobMetrics, latest := trainingjobstorage.NewMetricsREST(job, jobStatus, store, writers)
+	runMetrics := pipelinerunstorage.NewMetricsREST(run, store, writers)
+	modelMetrics := modelstorage.NewMetricsREST(model, store, writers)
+	for _, r := range []*metrics.REST{jobMetrics.REST, runMetrics.REST, modelMetrics.REST} {
+		r.SetQueryLimits(c.ExtraConfig.DataLimits.MetricsQuery)
+	}
 	storage["trainingjobs/metrics"] = jobMetrics
-	storage["pipelineruns/metrics"] = pipelinerunstorage.NewMetricsREST(run, store, writers)
-	storage["models/metrics"] = modelstorage.NewMetricsREST(model, store, writers)
+	storage["pipelineruns/metrics"] = runMetrics
+	storage["models/metrics"] = modelMetrics
 
 	s.GenericAPIServer.AddPostStartHookOrDie("ml-metrics-latest", func(ctx genericapiserver.PostStartHookContext) error {
 		go latest.Run(ctx)

@@ -43,6 +43,11 @@ type MetricSeries struct {
 	// downsampling). Ignored on POST.
 	// +optional
 	Count int64 `json:"count,omitempty"`
+	// Downsampled says Points is a selection of the stored points: the
+	// series had more than maxPoints (or the server's default) points.
+	// Ignored on POST.
+	// +optional
+	Downsampled bool `json:"downsampled,omitempty"`
 	// Last is the last point reported (highest step). Ignored on POST.
 	// +optional
 	Last *MetricPoint `json:"last,omitempty"`
@@ -85,10 +90,11 @@ type MetricsOptions struct {
 	// +optional
 	SinceStep *int64 `json:"sinceStep,omitempty"`
 	// MaxPoints downsamples every series to at most this many points (at
-	// least 4), keeping the first, last, minimum and maximum points; 0
-	// returns every stored point.
+	// least 4), keeping the first, last, minimum and maximum points. When
+	// absent the server's default applies (--metrics-default-max-points,
+	// 1000); 0 asks for every stored point, which the server streams.
 	// +optional
-	MaxPoints int64 `json:"maxPoints,omitempty"`
+	MaxPoints *int64 `json:"maxPoints,omitempty"`
 }
 
 func init() {

@@ -44,6 +44,11 @@ type Config struct {
 	Clock clock.PassiveClock
 	// Access grants jobs' pods the right to push metrics; optional.
 	Access *Access
+	// MaxSeries bounds the series the collector creates per job
+	// (metricstore.DefaultMaxSeriesPerObject when 0); a lower cap of the
+	// server (--metrics-max-series-per-object) applies as soon as the
+	// server refuses new series.
+	MaxSeries int
 }
 
 // Controller starts and stops a follower per followed pod.
@@ -55,6 +60,7 @@ type Controller struct {
 	api       API
 	clock     clock.PassiveClock
 	access    *Access
+	maxSeries int
 	queue     *queue.Queue
 	followers sync.WaitGroup
 	mu        sync.Mutex
@@ -83,6 +89,7 @@ func New(c Config) (*Controller, error) {
 		api:       c.API,
 		clock:     c.Clock,
 		access:    c.Access,
+		maxSeries: c.MaxSeries,
 		following: map[types.UID]followed{},
 		done:      map[types.UID]cache.ObjectName{},
 	}
@@ -204,7 +211,7 @@ func (c *Controller) follow(job *mlv1alpha1.TrainingJob, r workload.ReplicaStatu
 	owner, name := ownerOf(job), r.Name
 	f := &follower{
 		namespace: job.Namespace, job: job.Name, pod: name,
-		parser: parser, logs: c.logs, api: c.api, clock: c.clock,
+		parser: parser, logs: c.logs, api: c.api, clock: c.clock, maxSeries: c.maxSeries,
 		finished: func() bool {
 			replicas, err := c.replicas.ListReplicas(owner)
 			if err != nil {

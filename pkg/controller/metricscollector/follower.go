@@ -15,6 +15,7 @@ import (
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
+	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
 
 // LogStreamer opens the log of a pod's container, with timestamps, from
@@ -47,6 +48,18 @@ type follower struct {
 	// end of its log is the end of the follower.
 	finished func() bool
 
+	// maxSeries bounds the series of the job: past it, pairs of new names
+	// are skipped, while the series already stored keep their points.
+	maxSeries int
+	// stored are the series the server has; newSeries counts the pending
+	// series that are not stored yet; serverCapped says the server refused
+	// new series; capLogged that the cap was logged (once).
+	stored       map[string]bool
+	newSeries    int
+	serverCapped bool
+	capLogged    bool
+	logger       klog.Logger
+
 	// next is the step of the next point of each series without a step.
 	next    map[string]int64
 	pending map[string][]mlv1alpha1.MetricPoint
@@ -65,11 +78,7 @@ func (f *follower) run(ctx context.Context) {
 	if err != nil {
 		logger.V(2).Info("Cannot read the stored metrics, steps start at 0", "err", err)
 	}
-	f.next = map[string]int64{}
-	for name, step := range steps {
-		f.next[name] = step + 1
-	}
-	f.pending = map[string][]mlv1alpha1.MetricPoint{}
+	f.start(logger, steps)
 	for ctx.Err() == nil {
 		err := f.follow(ctx)
 		f.flush(ctx)
@@ -88,6 +97,56 @@ func (f *follower) run(ctx context.Context) {
 		case <-time.After(retryInterval):
 		}
 	}
+}
+
+// start sets the follower up for a job whose series have these last steps.
+func (f *follower) start(logger klog.Logger, steps map[string]int64) {
+	f.logger = logger
+	if f.maxSeries <= 0 {
+		f.maxSeries = metricstore.DefaultMaxSeriesPerObject
+	}
+	f.next = map[string]int64{}
+	f.stored = map[string]bool{}
+	for name, step := range steps {
+		f.next[name] = step + 1
+		f.stored[name] = true
+	}
+	f.pending = map[string][]mlv1alpha1.MetricPoint{}
+}
+
+// admit says whether a pair of the series name is collected: a new series
+// only while the job has fewer than maxSeries and the server took them.
+func (f *follower) admit(name string) bool {
+	if f.stored[name] || f.pending[name] != nil {
+		return true
+	}
+	if !f.serverCapped && len(f.stored)+f.newSeries < f.maxSeries {
+		f.newSeries++
+		return true
+	}
+	f.capReached("the collector's cap", name)
+	return false
+}
+
+// storedOnly returns the series of batch the server already has.
+func (f *follower) storedOnly(batch []mlv1alpha1.MetricSeries) []mlv1alpha1.MetricSeries {
+	known := batch[:0]
+	for _, s := range batch {
+		if f.stored[s.Name] {
+			known = append(known, s)
+		}
+	}
+	return known
+}
+
+// capReached logs once that new series are no longer collected.
+func (f *follower) capReached(why, name string) {
+	if f.capLogged {
+		return
+	}
+	f.capLogged = true
+	f.logger.Info("Metric series cap reached: new series of the job are skipped, its existing series are still collected",
+		"reason", why, "cap", f.maxSeries, "series", len(f.stored), "skipped", name)
 }
 
 // follow reads one log stream to its end.
@@ -162,6 +221,9 @@ func (f *follower) line(line string) {
 	}
 	pairs, step, hasStep := f.parser.Parse(text)
 	for _, p := range pairs {
+		if !f.admit(p.Name) {
+			continue
+		}
 		s := step
 		if !hasStep {
 			s = f.next[p.Name]
@@ -176,7 +238,9 @@ func (f *follower) line(line string) {
 
 // flush posts the pending points, at most the request limits at a time.
 // Points the server refuses are dropped: a collector must not stall on
-// them.
+// them. When the server refuses new series (its own cap), the points of
+// the stored series in the batch are posted again without them, and no
+// new series is collected any more.
 func (f *follower) flush(ctx context.Context) {
 	if f.count == 0 {
 		return
@@ -184,11 +248,27 @@ func (f *follower) flush(ctx context.Context) {
 	var batch []mlv1alpha1.MetricSeries
 	n := 0
 	send := func() {
+		if f.serverCapped {
+			batch = f.storedOnly(batch)
+		}
 		if len(batch) == 0 {
 			return
 		}
-		if err := f.api.Append(ctx, f.namespace, f.job, batch); err != nil {
+		err := f.api.Append(ctx, f.namespace, f.job, batch)
+		if metrics.IsSeriesCapError(err) {
+			f.serverCapped = true
+			f.capReached("the server's cap", batch[len(batch)-1].Name)
+			batch, err = f.storedOnly(batch), nil
+			if len(batch) > 0 {
+				err = f.api.Append(ctx, f.namespace, f.job, batch)
+			}
+		}
+		if err != nil {
 			klog.FromContext(ctx).V(2).Info("Cannot append metric points", "points", n, "err", err)
+		} else {
+			for _, s := range batch {
+				f.stored[s.Name] = true
+			}
 		}
 		batch, n = nil, 0
 	}
@@ -204,5 +284,5 @@ func (f *follower) flush(ctx context.Context) {
 	}
 	send()
 	f.pending = map[string][]mlv1alpha1.MetricPoint{}
-	f.count = 0
+	f.count, f.newSeries = 0, 0
 }

@@ -18888,6 +18888,13 @@ func schema_pkg_apis_ml_v1alpha1_MetricSeries(ref common.ReferenceCallback) comm
 							Format:      "int64",
 						},
 					},
+					"downsampled": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Downsampled says Points is a selection of the stored points: the series had more than maxPoints (or the server's default) points. Ignored on POST.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
 					"last": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Last is the last point reported (highest step). Ignored on POST.",
@@ -19063,7 +19070,7 @@ func schema_pkg_apis_ml_v1alpha1_MetricsOptions(ref common.ReferenceCallback) co
 					},
 					"maxPoints": {
 						SchemaProps: spec.SchemaProps{
-							Description: "MaxPoints downsamples every series to at most this many points (at least 4), keeping the first, last, minimum and maximum points; 0 returns every stored point.",
+							Description: "MaxPoints downsamples every series to at most this many points (at least 4), keeping the first, last, minimum and maximum points. When absent the server's default applies (--metrics-default-max-points, 1000); 0 asks for every stored point, which the server streams.",
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},

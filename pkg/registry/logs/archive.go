@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/storage/budget"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
@@ -113,9 +115,28 @@ func (r *REST) archive(ctx context.Context, owner metav1.Object, pod *Pod, label
 		ContainerIndex: index,
 	}, rc)
 	if err != nil {
-		return logstore.Meta{}, apierrors.NewInternalError(err)
+		return logstore.Meta{}, archiveError(owner.GetName(), err)
 	}
 	return stored, nil
+}
+
+// FlagMaxBytesPerObject is the server flag of the archive cap per object,
+// named in refusals.
+const FlagMaxBytesPerObject = "log-archive-max-bytes-per-object"
+
+// archiveError turns a refused archive into an API error: 429 for the
+// object's cap or the store's budget (deleting objects gives bytes back),
+// 500 for anything else.
+func archiveError(name string, err error) error {
+	var capErr *logstore.BytesCapError
+	var full *budget.ExceededError
+	switch {
+	case errors.As(err, &capErr):
+		return apierrors.NewTooManyRequests(fmt.Sprintf("log archive of %s refused: %v (--%s)", name, capErr, FlagMaxBytesPerObject), 0)
+	case errors.As(err, &full):
+		return apierrors.NewTooManyRequests(fmt.Sprintf("log archive of %s refused: %v", name, full), 0)
+	}
+	return apierrors.NewInternalError(err)
 }
 
 func validateArchiveRequest(req *ml.LogArchiveRequest) field.ErrorList {

@@ -36,6 +36,8 @@ type Config struct {
 	Appended func(owner metricstore.Owner)
 	// Clock gives the time of points posted without one.
 	Clock clock.PassiveClock
+	// Limits bound the answers of GET.
+	Limits QueryLimits
 }
 
 // WriterCheck decides whether the requesting user may append to the
@@ -80,14 +82,17 @@ func (r *REST) NewGetOptions() (runtime.Object, bool, string) {
 	return &ml.MetricsOptions{}, false, ""
 }
 
-// Get returns the selected series of the named object.
+// Get returns the selected series of the named object, streamed (see
+// metricsStream). Without maxPoints each series is downsampled to the
+// server's default; maxPoints=0 returns every stored point.
 func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runtime.Object, error) {
 	o, ok := opts.(*ml.MetricsOptions)
 	if !ok {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid options object: %#v", opts))
 	}
 	o.Names = splitNames(o.Names)
-	if errs := ValidateMetricsOptions(o, r.c.WithTasks); len(errs) > 0 {
+	limits := r.c.Limits.withDefaults()
+	if errs := ValidateMetricsOptions(o, r.c.WithTasks, limits.MaxQueryPoints); len(errs) > 0 {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid metrics options: %s", errs.ToAggregate()))
 	}
 	owner, objMeta, err := r.owner(ctx, name)
@@ -98,16 +103,17 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 	if o.SinceStep != nil {
 		q.SinceStep = *o.SinceStep
 	}
-	series, err := r.c.Store.Read(ctx, owner, q)
-	if err != nil {
-		return nil, apierrors.NewInternalError(err)
+	maxPoints := limits.DefaultMaxPoints
+	if o.MaxPoints != nil {
+		maxPoints = *o.MaxPoints
 	}
-	out := r.metricsOf(objMeta)
-	out.Series = make([]ml.MetricSeries, 0, len(series))
-	for _, s := range series {
-		out.Series = append(out.Series, toAPISeries(s, Downsample(s.Points, int(o.MaxPoints))))
-	}
-	return out, nil
+	return &metricsStream{
+		store:    r.c.Store,
+		owner:    owner,
+		meta:     r.metricsOf(objMeta).Metadata,
+		query:    q,
+		maxPoint: int(maxPoints),
+	}, nil
 }
 
 // Create appends the points of a Metrics body. Invalid bodies store
@@ -155,7 +161,7 @@ func (r *REST) Create(ctx context.Context, name string, obj runtime.Object, crea
 		return out, nil
 	}
 	if err := r.c.Store.Append(ctx, owner, batch); err != nil {
-		return nil, apierrors.NewInternalError(err)
+		return nil, appendError(name, err)
 	}
 	if r.c.Appended != nil {
 		r.c.Appended(owner)
@@ -183,22 +189,6 @@ func (r *REST) metricsOf(owner metav1.Object) *ml.Metrics {
 		Namespace: owner.GetNamespace(),
 		UID:       owner.GetUID(),
 	}}
-}
-
-func toAPISeries(s metricstore.Series, points []metricstore.Point) ml.MetricSeries {
-	out := ml.MetricSeries{Name: s.Name, Task: s.Task, Count: s.Count, Points: make([]ml.MetricPoint, len(points))}
-	for i, p := range points {
-		out.Points[i] = toAPIPoint(p)
-	}
-	if s.Count > 0 {
-		last, lo, hi := toAPIPoint(s.Last), toAPIPoint(s.Min), toAPIPoint(s.Max)
-		out.Last, out.Min, out.Max = &last, &lo, &hi
-	}
-	return out
-}
-
-func toAPIPoint(p metricstore.Point) ml.MetricPoint {
-	return ml.MetricPoint{Step: p.Step, Time: microTime(p.Time), Value: p.Value}
 }
 
 // Owner returns the metricstore owner of obj, for deleting its series.

@@ -23,8 +23,6 @@ const (
 	// MaxStep is the highest step: 2^53, the largest integer a JSON number
 	// in every client keeps exactly.
 	MaxStep = 1 << 53
-	// MaxQueryPoints bounds maxPoints of a GET.
-	MaxQueryPoints = 100000
 	// futureSkew is how far in the future a point's time may be.
 	futureSkew = 24 * time.Hour
 )
@@ -107,8 +105,9 @@ func ValidateMetricName(name string, p *field.Path) field.ErrorList {
 	return allErrs
 }
 
-// ValidateMetricsOptions checks the query of a GET.
-func ValidateMetricsOptions(o *ml.MetricsOptions, withTasks bool) field.ErrorList {
+// ValidateMetricsOptions checks the query of a GET; maxPoints may be 0 (every
+// point) or between MinMaxPoints and maxQueryPoints.
+func ValidateMetricsOptions(o *ml.MetricsOptions, withTasks bool, maxQueryPoints int64) field.ErrorList {
 	var allErrs field.ErrorList
 	for i, n := range o.Names {
 		allErrs = append(allErrs, ValidateMetricName(n, field.NewPath("names").Index(i))...)
@@ -125,9 +124,9 @@ func ValidateMetricsOptions(o *ml.MetricsOptions, withTasks bool) field.ErrorLis
 	if o.SinceStep != nil && *o.SinceStep < 0 {
 		allErrs = append(allErrs, field.Invalid(field.NewPath("sinceStep"), *o.SinceStep, "must not be negative"))
 	}
-	if o.MaxPoints != 0 && (o.MaxPoints < MinMaxPoints || o.MaxPoints > MaxQueryPoints) {
-		allErrs = append(allErrs, field.Invalid(field.NewPath("maxPoints"), o.MaxPoints,
-			fmt.Sprintf("must be 0 (every point) or between %d and %d", MinMaxPoints, MaxQueryPoints)))
+	if mp := o.MaxPoints; mp != nil && *mp != 0 && (*mp < MinMaxPoints || *mp > maxQueryPoints) {
+		allErrs = append(allErrs, field.Invalid(field.NewPath("maxPoints"), *mp,
+			fmt.Sprintf("must be 0 (every point) or between %d and %d (--%s)", MinMaxPoints, maxQueryPoints, FlagMaxQueryPoints)))
 	}
 	return allErrs
 }

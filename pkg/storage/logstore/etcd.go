@@ -16,6 +16,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"ml.example.io/ml-apiserver/pkg/storage/budget"
 )
 
 // DefaultPrefix is the etcd keyspace of the archive: beside, never under,
@@ -34,6 +36,11 @@ type EtcdConfig struct {
 	Prefix string
 	// MaxBytes caps each archived log (DefaultMaxBytes when 0).
 	MaxBytes int64
+	// MaxBytesPerOwner caps the archive of one object, in bytes stored in
+	// etcd (DefaultMaxBytesPerOwner when 0).
+	MaxBytesPerOwner int64
+	// Budget bounds the bytes of logs and metrics together; nil for none.
+	Budget *budget.Budget
 }
 
 // Etcd is the etcd-backed LogStore. Keys:
@@ -45,10 +52,12 @@ type EtcdConfig struct {
 // then deletes the older generation, so readers never see a half-written
 // log.
 type Etcd struct {
-	client   *clientv3.Client
-	prefix   string
-	maxBytes int64
-	now      func() time.Time
+	client        *clientv3.Client
+	prefix        string
+	maxBytes      int64
+	maxOwnerBytes int64
+	budget        *budget.Budget
+	now           func() time.Time
 }
 
 var _ LogStore = &Etcd{}
@@ -63,7 +72,11 @@ func NewEtcd(c EtcdConfig) *Etcd {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	return &Etcd{client: c.Client, prefix: prefix, maxBytes: maxBytes, now: time.Now}
+	maxOwnerBytes := c.MaxBytesPerOwner
+	if maxOwnerBytes <= 0 {
+		maxOwnerBytes = DefaultMaxBytesPerOwner
+	}
+	return &Etcd{client: c.Client, prefix: prefix, maxBytes: maxBytes, maxOwnerBytes: maxOwnerBytes, budget: c.Budget, now: time.Now}
 }
 
 // MaxBytes is the cap of each archived log.
@@ -94,7 +107,9 @@ func validStream(s Stream) error {
 	return nil
 }
 
-// Put stores the tail of r under meta.Stream.
+// Put stores the tail of r under meta.Stream. The bytes it adds count
+// against the owner's cap and the budget: a log that would go past either
+// is refused (*BytesCapError, *budget.ExceededError) and nothing changes.
 func (e *Etcd) Put(ctx context.Context, meta Meta, r io.Reader) (Meta, error) {
 	if err := validStream(meta.Stream); err != nil {
 		return Meta{}, err
@@ -111,30 +126,77 @@ func (e *Etcd) Put(ctx context.Context, meta Meta, r io.Reader) (Meta, error) {
 	meta.Generation = strconv.FormatInt(e.now().UnixNano(), 36)
 	meta.Bytes, meta.StoredBytes = total, int64(len(data))
 	meta.ArchivedAt = e.now().UTC()
-	meta.Chunks = 0
+	var chunks [][]byte
+	var size int64
 	for off := 0; off < len(data); off += ChunkBytes {
 		compressed, err := compress(data[off:min(off+ChunkBytes, len(data))])
 		if err != nil {
 			return Meta{}, err
 		}
-		if _, err := e.client.Put(ctx, chunkKey(key, meta.Generation, meta.Chunks), string(compressed)); err != nil {
-			return Meta{}, fmt.Errorf("store log chunk: %w", err)
-		}
-		meta.Chunks++
+		size += int64(len(chunkKey(key, meta.Generation, len(chunks))) + len(compressed))
+		chunks = append(chunks, compressed)
 	}
+	data = nil
+	meta.Chunks = len(chunks)
+	meta.EtcdBytes = size
 	raw, err := json.Marshal(meta)
 	if err != nil {
 		return Meta{}, err
 	}
-	if _, err := e.client.Put(ctx, key+"/meta", string(raw)); err != nil {
-		return Meta{}, fmt.Errorf("store log metadata: %w", err)
+	meta.EtcdBytes += int64(len(key+"/meta") + len(raw))
+	if raw, err = json.Marshal(meta); err != nil {
+		return Meta{}, err
 	}
+	var oldBytes int64
 	if old != nil && old.Generation != meta.Generation {
-		if _, err := e.client.Delete(ctx, key+"/data/"+old.Generation+"/", clientv3.WithPrefix()); err != nil {
-			return Meta{}, fmt.Errorf("delete replaced log: %w", err)
+		oldBytes = old.EtcdBytes
+	}
+	delta := meta.EtcdBytes - oldBytes
+
+	usageKey := e.usageKey(meta.Namespace, meta.OwnerUID)
+	usage, _, err := e.usage(ctx, usageKey)
+	if err != nil {
+		return Meta{}, err
+	}
+	if delta > 0 && usage.Bytes+delta > e.maxOwnerBytes {
+		return Meta{}, &BytesCapError{Cap: e.maxOwnerBytes, Used: usage.Bytes, Adding: delta}
+	}
+	if err := e.budget.Reserve(delta); err != nil {
+		return Meta{}, err
+	}
+	fail := func(err error) (Meta, error) {
+		e.budget.Release(delta)
+		// Best effort: chunks of a generation no meta names are garbage.
+		_, _ = e.client.Delete(context.WithoutCancel(ctx), key+"/data/"+meta.Generation+"/", clientv3.WithPrefix())
+		return Meta{}, err
+	}
+	for i, c := range chunks {
+		if _, err := e.client.Put(ctx, chunkKey(key, meta.Generation, i), string(c)); err != nil {
+			return fail(fmt.Errorf("store log chunk: %w", err))
 		}
 	}
-	return meta, nil
+	// The meta, the usage and the deletion of the replaced generation are
+	// one transaction, retried while other archives of the owner change
+	// its usage.
+	for range maxAttempts {
+		usage, rev, err := e.usage(ctx, usageKey)
+		if err != nil {
+			return fail(err)
+		}
+		usage.Bytes = max(0, usage.Bytes+delta)
+		ops := []clientv3.Op{clientv3.OpPut(key+"/meta", string(raw)), clientv3.OpPut(usageKey, usage.Encode())}
+		if old != nil && old.Generation != meta.Generation {
+			ops = append(ops, clientv3.OpDelete(key+"/data/"+old.Generation+"/", clientv3.WithPrefix()))
+		}
+		resp, err := e.client.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(usageKey), "=", rev)).Then(ops...).Commit()
+		if err != nil {
+			return fail(fmt.Errorf("store log metadata: %w", err))
+		}
+		if resp.Succeeded {
+			return meta, nil
+		}
+	}
+	return fail(fmt.Errorf("store log metadata: %d attempts conflicted with other writers", maxAttempts))
 }
 
 func (e *Etcd) getMeta(ctx context.Context, key string) (*Meta, error) {
@@ -192,13 +254,25 @@ func (e *Etcd) Open(ctx context.Context, s Stream) (io.ReadCloser, error) {
 	return &chunkReader{ctx: ctx, client: e.client, key: key, meta: *m}, nil
 }
 
-// DeleteOwner removes every archived log of an owner.
+// DeleteOwner removes every archived log of an owner, and gives its bytes
+// back to the budget.
 func (e *Etcd) DeleteOwner(ctx context.Context, namespace string, owner types.UID) error {
 	if namespace == "" || owner == "" {
 		return fmt.Errorf("delete archived logs: empty namespace or owner UID")
 	}
-	if _, err := e.client.Delete(ctx, e.ownerKey(namespace, owner), clientv3.WithPrefix()); err != nil {
+	usageKey := e.usageKey(namespace, owner)
+	resp, err := e.client.Txn(ctx).Then(
+		clientv3.OpGet(usageKey),
+		clientv3.OpDelete(usageKey),
+		clientv3.OpDelete(e.ownerKey(namespace, owner), clientv3.WithPrefix()),
+	).Commit()
+	if err != nil {
 		return fmt.Errorf("delete archived logs of %s/%s: %w", namespace, owner, err)
+	}
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+		if u, err := budget.DecodeUsage(kvs[0].Value); err == nil {
+			e.budget.Release(u.Bytes)
+		}
 	}
 	return nil
 }

@@ -47,6 +47,9 @@ type Meta struct {
 	// kept of its end.
 	Bytes       int64 `json:"bytes"`
 	StoredBytes int64 `json:"storedBytes"`
+	// EtcdBytes is what the archived log takes in etcd: its keys and
+	// values, compressed; it counts against the owner's cap and the budget.
+	EtcdBytes int64 `json:"etcdBytes,omitempty"`
 	// Chunks and Generation locate the stored data.
 	Chunks     int    `json:"chunks"`
 	Generation string `json:"generation"`

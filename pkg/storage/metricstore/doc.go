@@ -18,4 +18,11 @@
 // etcd's request limit. A series holds at most MaxPointsPerSeries points:
 // when an append goes past it, the oldest chunks are dropped. The summary
 // (last, min, max) still covers every point ever reported.
+//
+// An object has at most MaxSeriesPerObject series and MaxBytesPerObject
+// bytes, and all objects together (with the archived logs) stay within a
+// budget.Budget: an append past any of them stores nothing. The owner's
+// series count and bytes are kept in its usage key,
+// <prefix>/_usage/<resource>/<namespace>/<name>/<uid>, written in the
+// transaction of every append and deleted with the series.
 package metricstore

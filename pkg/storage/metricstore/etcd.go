@@ -6,11 +6,12 @@ import (
 	"hash/fnv"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"ml.example.io/ml-apiserver/pkg/storage/budget"
 )
 
 const (
@@ -34,6 +35,14 @@ type EtcdOptions struct {
 	// MaxPointsPerSeries bounds each series (DefaultMaxPointsPerSeries when
 	// 0). It is rounded up to whole chunks.
 	MaxPointsPerSeries int64
+	// MaxSeriesPerObject bounds the series of one object
+	// (DefaultMaxSeriesPerObject when 0).
+	MaxSeriesPerObject int64
+	// MaxBytesPerObject bounds the bytes of one object's series
+	// (DefaultMaxBytesPerObject when 0).
+	MaxBytesPerObject int64
+	// Budget bounds the bytes of logs and metrics together; nil for none.
+	Budget *budget.Budget
 }
 
 // Etcd is the etcd-backed MetricStore.
@@ -41,6 +50,9 @@ type Etcd struct {
 	client    *clientv3.Client
 	prefix    string
 	maxChunks int64
+	maxSeries int64
+	maxBytes  int64
+	budget    *budget.Budget
 
 	// locks serialize the appends of one owner in this process, so that
 	// concurrent POSTs for one job rarely conflict in etcd; other servers
@@ -58,10 +70,19 @@ func NewEtcd(client *clientv3.Client, o EtcdOptions) *Etcd {
 	if o.MaxPointsPerSeries <= 0 {
 		o.MaxPointsPerSeries = DefaultMaxPointsPerSeries
 	}
+	if o.MaxSeriesPerObject <= 0 {
+		o.MaxSeriesPerObject = DefaultMaxSeriesPerObject
+	}
+	if o.MaxBytesPerObject <= 0 {
+		o.MaxBytesPerObject = DefaultMaxBytesPerObject
+	}
 	return &Etcd{
 		client:    client,
 		prefix:    strings.TrimSuffix(o.Prefix, "/"),
 		maxChunks: max(1, (o.MaxPointsPerSeries+ChunkPoints-1)/ChunkPoints),
+		maxSeries: o.MaxSeriesPerObject,
+		maxBytes:  o.MaxBytesPerObject,
+		budget:    o.Budget,
 	}
 }
 
@@ -118,7 +139,9 @@ func (s *Etcd) lock(owner string) *sync.Mutex {
 }
 
 // Append implements MetricStore: one etcd transaction that compares the
-// summaries it read, retried when another writer won.
+// summaries and the owner's usage key it read, retried when another writer
+// won. An append that would create series past the owner's cap, or add
+// bytes past the owner's cap or the budget, stores nothing.
 func (s *Etcd) Append(ctx context.Context, owner Owner, batch []Series) error {
 	op := s.ownerPrefix(owner)
 	mu := s.lock(op)
@@ -137,149 +160,133 @@ func (s *Etcd) Append(ctx context.Context, owner Owner, batch []Series) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	usageKey := s.usageKey(owner)
 	for range maxAttempts {
-		gets := make([]clientv3.Op, len(ids))
-		for i, id := range ids {
-			gets[i] = clientv3.OpGet(s.metaKey(op, id))
-		}
-		read, err := s.client.Txn(ctx).Then(gets...).Commit()
+		delta, txn, err := s.appendTxn(ctx, op, usageKey, ids, points)
 		if err != nil {
-			return fmt.Errorf("read metric series: %w", err)
+			return err
 		}
-		var cmps []clientv3.Cmp
-		var ops []clientv3.Op
-		for i, id := range ids {
-			key := s.metaKey(op, id)
-			m := &meta{}
-			var rev int64
-			if kvs := read.Responses[i].GetResponseRange().Kvs; len(kvs) > 0 {
-				rev = kvs[0].ModRevision
-				if m, err = decodeMeta(kvs[0].Value); err != nil {
-					return err
-				}
-			}
-			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(key), "=", rev))
-			chunks := s.chunkPrefix(op, id)
-			for _, p := range points[id] {
-				m.add(p)
-				if m.HeadCount == ChunkPoints {
-					ops = append(ops, clientv3.OpPut(chunkKey(chunks, m.Next), string(m.head)))
-					m.Next++
-					m.head, m.HeadCount, m.Tail = nil, 0, Point{}
-				}
-			}
-			if m.Next-m.First > s.maxChunks {
-				drop := m.Next - m.First - s.maxChunks
-				ops = append(ops, clientv3.OpDelete(chunkKey(chunks, m.First), clientv3.WithRange(chunkKey(chunks, m.First+drop))))
-				m.First += drop
-				m.Count -= drop * ChunkPoints
-			}
-			value, err := encodeMeta(m)
-			if err != nil {
-				return err
-			}
-			ops = append(ops, clientv3.OpPut(key, string(value)))
+		if err := s.budget.Reserve(delta); err != nil {
+			return err
 		}
-		resp, err := s.client.Txn(ctx).If(cmps...).Then(ops...).Commit()
+		resp, err := txn.Commit()
 		if err != nil {
+			s.budget.Release(delta)
 			return fmt.Errorf("append metric points: %w", err)
 		}
 		if resp.Succeeded {
 			return nil
 		}
+		s.budget.Release(delta)
 	}
 	return fmt.Errorf("append metric points: %d attempts conflicted with other writers", maxAttempts)
 }
 
-// Read implements MetricStore: the summaries and chunks are read at one
-// etcd revision, so a concurrent append is seen whole or not at all.
-func (s *Etcd) Read(ctx context.Context, owner Owner, q Query) ([]Series, error) {
-	op := s.ownerPrefix(owner)
-	resp, err := s.client.Get(ctx, op+"m/", clientv3.WithPrefix())
+// appendTxn reads the summaries of ids and the owner's usage, checks the
+// owner's caps and returns the transaction that appends points, with the
+// bytes it adds.
+func (s *Etcd) appendTxn(ctx context.Context, op, usageKey string, ids []SeriesID, points map[SeriesID][]Point) (int64, clientv3.Txn, error) {
+	gets := make([]clientv3.Op, 0, len(ids)+1)
+	gets = append(gets, clientv3.OpGet(usageKey))
+	for _, id := range ids {
+		gets = append(gets, clientv3.OpGet(s.metaKey(op, id)))
+	}
+	read, err := s.client.Txn(ctx).Then(gets...).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("read metric series: %w", err)
+		return 0, nil, fmt.Errorf("read metric series: %w", err)
 	}
-	rev := resp.Header.Revision
-	var out []Series
-	for _, kv := range resp.Kvs {
-		id, err := parseSeriesPath(strings.TrimPrefix(string(kv.Key), op+"m/"))
-		if err != nil {
-			return nil, err
+	var usage budget.Usage
+	var usageRev int64
+	if kvs := read.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+		usageRev = kvs[0].ModRevision
+		if usage, err = budget.DecodeUsage(kvs[0].Value); err != nil {
+			return 0, nil, err
 		}
-		if !q.selects(id) {
-			continue
-		}
-		m, err := decodeMeta(kv.Value)
-		if err != nil {
-			return nil, err
-		}
-		series := Series{SeriesID: id, Count: m.Count, Last: m.Last, Min: m.Min, Max: m.Max}
-		if !q.SummaryOnly {
-			if series.Points, err = s.readPoints(ctx, op, id, m, rev); err != nil {
-				return nil, err
-			}
-			series.Points = sinceStep(sortByStep(series.Points), q.SinceStep)
-		}
-		out = append(out, series)
 	}
-	slices.SortFunc(out, func(a, b Series) int {
-		if c := strings.Compare(a.Task, b.Task); c != 0 {
-			return c
+	var newSeries []SeriesID
+	for i, id := range ids {
+		if len(read.Responses[i+1].GetResponseRange().Kvs) == 0 {
+			newSeries = append(newSeries, id)
 		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	return out, nil
-}
+	}
+	if len(newSeries) > 0 && usage.Series+int64(len(newSeries)) > s.maxSeries {
+		return 0, nil, &SeriesCapError{Cap: s.maxSeries, Have: usage.Series, New: newSeries}
+	}
 
-func (s *Etcd) readPoints(ctx context.Context, op string, id SeriesID, m *meta, rev int64) ([]Point, error) {
-	points := make([]Point, 0, m.Count)
-	if m.Next > m.First {
+	var delta int64
+	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(usageKey), "=", usageRev)}
+	var ops []clientv3.Op
+	for i, id := range ids {
+		key := s.metaKey(op, id)
+		m := &meta{}
+		var rev int64
+		if kvs := read.Responses[i+1].GetResponseRange().Kvs; len(kvs) > 0 {
+			rev = kvs[0].ModRevision
+			delta -= kvBytes(key, kvs[0].Value)
+			if m, err = decodeMeta(kvs[0].Value); err != nil {
+				return 0, nil, err
+			}
+		}
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(key), "=", rev))
 		chunks := s.chunkPrefix(op, id)
-		resp, err := s.client.Get(ctx, chunkKey(chunks, m.First),
-			clientv3.WithRange(chunkKey(chunks, m.Next)), clientv3.WithRev(rev))
-		if err != nil {
-			return nil, fmt.Errorf("read metric chunks: %w", err)
-		}
-		for _, kv := range resp.Kvs {
-			if points, err = decodePoints(points, kv.Value); err != nil {
-				return nil, err
+		for _, p := range points[id] {
+			m.add(p)
+			if m.HeadCount == ChunkPoints {
+				ck := chunkKey(chunks, m.Next)
+				ops = append(ops, clientv3.OpPut(ck, string(m.head)))
+				delta += kvBytes(ck, m.head)
+				m.Next++
+				m.head, m.HeadCount, m.Tail = nil, 0, Point{}
 			}
 		}
+		if m.Next-m.First > s.maxChunks {
+			drop := m.Next - m.First - s.maxChunks
+			// The dropped chunks are stored ones (a series holds more
+			// chunks than an append writes), read at the revision the
+			// transaction compares against.
+			dropped, err := s.chunkBytes(ctx, chunks, m.First, m.First+drop, read.Header.Revision)
+			if err != nil {
+				return 0, nil, err
+			}
+			delta -= dropped
+			ops = append(ops, clientv3.OpDelete(chunkKey(chunks, m.First), clientv3.WithRange(chunkKey(chunks, m.First+drop))))
+			m.First += drop
+			m.Count -= drop * ChunkPoints
+		}
+		value, err := encodeMeta(m)
+		if err != nil {
+			return 0, nil, err
+		}
+		delta += kvBytes(key, value)
+		ops = append(ops, clientv3.OpPut(key, string(value)))
 	}
-	return decodePoints(points, m.head)
+	if delta > 0 && usage.Bytes+delta > s.maxBytes {
+		return 0, nil, &BytesCapError{Cap: s.maxBytes, Used: usage.Bytes, Adding: delta}
+	}
+	usage.Bytes = max(0, usage.Bytes+delta)
+	usage.Series += int64(len(newSeries))
+	ops = append(ops, clientv3.OpPut(usageKey, usage.Encode()))
+	return delta, s.client.Txn(ctx).If(cmps...).Then(ops...), nil
 }
 
-// sortByStep orders points by step, keeping the order of arrival among
-// equal steps; points usually arrive in order, so that is checked first.
-func sortByStep(points []Point) []Point {
-	if !slices.IsSortedFunc(points, cmpStep) {
-		slices.SortStableFunc(points, cmpStep)
-	}
-	return points
-}
-
-func cmpStep(a, b Point) int {
-	switch {
-	case a.Step < b.Step:
-		return -1
-	case a.Step > b.Step:
-		return 1
-	}
-	return 0
-}
-
-func sinceStep(points []Point, step int64) []Point {
-	if step <= 0 {
-		return points
-	}
-	i, _ := slices.BinarySearchFunc(points, step, func(p Point, s int64) int { return cmpStep(p, Point{Step: s}) })
-	return points[i:]
-}
-
-// Delete implements MetricStore.
+// Delete implements MetricStore: the series and the usage keys go in one
+// transaction, and the usage is given back to the budget.
 func (s *Etcd) Delete(ctx context.Context, owner Owner) error {
-	if _, err := s.client.Delete(ctx, s.ownerPrefix(owner), clientv3.WithPrefix()); err != nil {
+	usage := s.usageKey(owner)
+	resp, err := s.client.Txn(ctx).Then(
+		clientv3.OpGet(usage, clientv3.WithPrefix()),
+		clientv3.OpDelete(usage, clientv3.WithPrefix()),
+		clientv3.OpDelete(s.ownerPrefix(owner), clientv3.WithPrefix()),
+	).Commit()
+	if err != nil {
 		return fmt.Errorf("delete metric series of %s/%s: %w", owner.Namespace, owner.Name, err)
 	}
+	var freed int64
+	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
+		if u, err := budget.DecodeUsage(kv.Value); err == nil {
+			freed += u.Bytes
+		}
+	}
+	s.budget.Release(freed)
 	return nil
 }

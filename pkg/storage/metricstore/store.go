@@ -9,13 +9,18 @@ import (
 // MetricStore keeps the metric series of objects.
 type MetricStore interface {
 	// Append adds points to series of owner, creating the series as needed.
-	// The batch is stored entirely or not at all.
+	// The batch is stored entirely or not at all: a *SeriesCapError,
+	// *BytesCapError or *budget.ExceededError says which bound refused it.
 	Append(ctx context.Context, owner Owner, batch []Series) error
 	// Read returns the series of owner that q selects, sorted by task and
 	// name, their points in step order.
 	Read(ctx context.Context, owner Owner, q Query) ([]Series, error)
+	// Each calls fn with the series of owner that q selects, in the order
+	// of Read, one at a time, and stops at the first error fn returns.
+	Each(ctx context.Context, owner Owner, q Query, fn func(Series) error) error
 	// Delete removes every series of owner. An empty owner UID removes the
-	// series of every object that had owner's name.
+	// series of every object that had owner's name. The bytes they used
+	// go back to the budget.
 	Delete(ctx context.Context, owner Owner) error
 }
 

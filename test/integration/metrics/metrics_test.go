@@ -119,9 +119,9 @@ func TestDownsamplingKeepsShape(t *testing.T) {
 	for i := 0; i < len(all); i += 5000 {
 		mustPost(t, c, "trainingjobs", ns, "train", series("", "loss", all[i:i+5000]...))
 	}
-	full := mustGet(t, c, "trainingjobs", ns, "train", nil)
-	if n := len(full.Series[0].Points); n != len(all) {
-		t.Fatalf("without maxPoints: %d points, want %d", n, len(all))
+	full := mustGet(t, c, "trainingjobs", ns, "train", map[string]string{"maxPoints": "0"})
+	if n := len(full.Series[0].Points); n != len(all) || full.Series[0].Downsampled {
+		t.Fatalf("maxPoints=0: %d points (downsampled %v), want %d", n, full.Series[0].Downsampled, len(all))
 	}
 	m := mustGet(t, c, "trainingjobs", ns, "train", map[string]string{"maxPoints": "100"})
 	s := m.Series[0]

@@ -71,6 +71,8 @@ type Options struct {
 	MetricsCredentials *MetricsCredentialOptions
 	// LocalRuntime bounds the processes of standalone mode.
 	LocalRuntime *LocalRuntimeOptions
+	// DataLimits bound the logs and metrics keyspaces.
+	DataLimits *DataLimitsOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -86,6 +88,7 @@ func NewOptions() *Options {
 		Logs:               NewLogOptions(),
 		MetricsCredentials: NewMetricsCredentialOptions(),
 		LocalRuntime:       NewLocalRuntimeOptions(),
+		DataLimits:         NewDataLimitsOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -120,6 +123,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Logs.AddFlags(fs)
 	o.MetricsCredentials.AddFlags(fs)
 	o.LocalRuntime.AddFlags(fs)
+	o.DataLimits.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -187,6 +191,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Logs.Validate()...)
 	errs = append(errs, o.MetricsCredentials.Validate()...)
 	errs = append(errs, o.LocalRuntime.Validate()...)
+	errs = append(errs, o.DataLimits.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -285,5 +290,6 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	if metricsWriters != nil {
 		extra.MetricsOwners = metricsWriters
 	}
+	o.DataLimits.ApplyTo(&extra, o.embeddedEtcdQuota())
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }

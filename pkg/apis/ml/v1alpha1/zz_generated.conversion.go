@@ -938,7 +938,7 @@ func autoConvert_v1alpha1_MetricsOptions_To_ml_MetricsOptions(in *MetricsOptions
 	out.Names = *(*[]string)(unsafe.Pointer(&in.Names))
 	out.Task = in.Task
 	out.SinceStep = (*int64)(unsafe.Pointer(in.SinceStep))
-	out.MaxPoints = in.MaxPoints
+	out.MaxPoints = (*int64)(unsafe.Pointer(in.MaxPoints))
 	return nil
 }
 
@@ -951,7 +951,7 @@ func autoConvert_ml_MetricsOptions_To_v1alpha1_MetricsOptions(in *ml.MetricsOpti
 	out.Names = *(*[]string)(unsafe.Pointer(&in.Names))
 	out.Task = in.Task
 	out.SinceStep = (*int64)(unsafe.Pointer(in.SinceStep))
-	out.MaxPoints = in.MaxPoints
+	out.MaxPoints = (*int64)(unsafe.Pointer(in.MaxPoints))
 	return nil
 }
 
@@ -983,11 +983,11 @@ func autoConvert_url_Values_To_v1alpha1_MetricsOptions(in *url.Values, out *Metr
 		out.SinceStep = nil
 	}
 	if values, ok := map[string][]string(*in)["maxPoints"]; ok && len(values) > 0 {
-		if err := runtime.Convert_Slice_string_To_int64(&values, &out.MaxPoints, s); err != nil {
+		if err := runtime.Convert_Slice_string_To_Pointer_int64(&values, &out.MaxPoints, s); err != nil {
 			return err
 		}
 	} else {
-		out.MaxPoints = 0
+		out.MaxPoints = nil
 	}
 	return nil
 }

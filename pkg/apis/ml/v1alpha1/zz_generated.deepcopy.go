@@ -388,6 +388,11 @@ func (in *MetricsOptions) DeepCopyInto(out *MetricsOptions) {
 		*out = new(int64)
 		**out = **in
 	}
+	if in.MaxPoints != nil {
+		in, out := &in.MaxPoints, &out.MaxPoints
+		*out = new(int64)
+		**out = **in
+	}
 	return
 }
 

@@ -55,7 +55,7 @@ type Options struct {
 
 // NewCmdMetrics returns the metrics command.
 func NewCmdMetrics(f *util.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{SinceStep: -1, Interval: 2 * time.Second, Width: 60, Height: 8, IOStreams: streams}
+	o := &Options{SinceStep: -1, MaxPoints: -1, Interval: 2 * time.Second, Width: 60, Height: 8, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:                   "metrics KIND/NAME [--names a,b] [--task T] [--watch] [-o json|yaml]",
 		DisableFlagsInUseLine: true,
@@ -83,7 +83,7 @@ With -o json or -o yaml it prints the Metrics object instead.`,
 	cmd.Flags().StringSliceVar(&o.Names, "names", o.Names, "Only these series, comma separated.")
 	cmd.Flags().StringVar(&o.Task, "task", o.Task, "Only the series of this task of a pipeline run.")
 	cmd.Flags().Int64Var(&o.SinceStep, "since-step", o.SinceStep, "Only points at this step or later; -1 for all.")
-	cmd.Flags().Int32Var(&o.MaxPoints, "max-points", o.MaxPoints, "Downsample each series to at most this many points (at least 4) on the server; 0 for all. Charts downsample on their own.")
+	cmd.Flags().Int32Var(&o.MaxPoints, "max-points", o.MaxPoints, "Downsample each series to at most this many points (at least 4) on the server; 0 for every point; -1 for the server's default (1000 unless --metrics-default-max-points says otherwise). Charts downsample on their own.")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", o.Watch, "After printing, print again whenever the metrics change, until interrupted.")
 	cmd.Flags().DurationVar(&o.Interval, "interval", o.Interval, "How often --watch asks the server.")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "Output format: json or yaml; a table and charts when empty.")
@@ -101,8 +101,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("--task is for pipelineruns, not %s", o.target.Resource)
 	case o.SinceStep < -1:
 		return errors.New("--since-step must be -1 (all) or more")
-	case o.MaxPoints < 0 || (o.MaxPoints > 0 && o.MaxPoints < 4):
-		return errors.New("--max-points must be 0 (all) or at least 4")
+	case o.MaxPoints < -1 || (o.MaxPoints > 0 && o.MaxPoints < 4):
+		return errors.New("--max-points must be -1 (the server's default), 0 (all) or at least 4")
 	case o.Watch && o.Interval <= 0:
 		return errors.New("--interval must be positive")
 	case o.Width < 10:
@@ -129,7 +129,7 @@ func (o *Options) Request() *rest.Request {
 	if o.SinceStep >= 0 {
 		r.Param("sinceStep", strconv.FormatInt(o.SinceStep, 10))
 	}
-	if o.MaxPoints > 0 {
+	if o.MaxPoints >= 0 {
 		r.Param("maxPoints", strconv.FormatInt(int64(o.MaxPoints), 10))
 	}
 	return r

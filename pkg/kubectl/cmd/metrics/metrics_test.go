@@ -40,6 +40,29 @@ func TestRequest(t *testing.T) {
 	}
 }
 
+// TestRequestMaxPoints: by default the server's default applies (no
+// maxPoints); --max-points 0 asks for every point explicitly.
+func TestRequestMaxPoints(t *testing.T) {
+	c, err := rest.RESTClientFor(&rest.Config{
+		Host:    "https://example.invalid",
+		APIPath: "/apis",
+		ContentConfig: rest.ContentConfig{
+			GroupVersion:         &schema.GroupVersion{Group: "ml.example.io", Version: "v1alpha1"},
+			NegotiatedSerializer: scheme.Codecs.WithoutConversion(),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for maxPoints, want := range map[int32]string{-1: "", 0: "0", 50: "50"} {
+		o := &Options{SinceStep: -1, MaxPoints: maxPoints, client: c, target: util.Target{Resource: "trainingjobs", Namespace: "ns", Name: "job"}}
+		q := o.Request().URL().Query()
+		if got := q.Get("maxPoints"); got != want || q.Has("maxPoints") != (want != "") {
+			t.Errorf("--max-points %d: maxPoints=%q (present %v), want %q", maxPoints, got, q.Has("maxPoints"), want)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -52,6 +75,8 @@ func TestValidate(t *testing.T) {
 		{"task of a job", "trainingjobs", func(o *Options) { o.Task = "a" }, "--task is for pipelineruns"},
 		{"since step", "models", func(o *Options) { o.SinceStep = -2 }, "--since-step"},
 		{"max points", "models", func(o *Options) { o.MaxPoints = 3 }, "--max-points"},
+		{"max points below -1", "models", func(o *Options) { o.MaxPoints = -2 }, "--max-points"},
+		{"every point", "models", func(o *Options) { o.MaxPoints = 0 }, ""},
 		{"interval", "models", func(o *Options) { o.Watch, o.Interval = true, 0 }, "--interval"},
 		{"height", "models", func(o *Options) { o.Height = 1 }, "--height"},
 		{"no charts", "models", func(o *Options) { o.Height = 0 }, ""},

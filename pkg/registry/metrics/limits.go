@@ -1,0 +1,92 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/storage/budget"
+	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
+)
+
+const (
+	// DefaultMaxPoints is the number of points per series a GET without
+	// maxPoints returns: the series is downsampled beyond it.
+	DefaultMaxPoints = 1000
+	// DefaultMaxQueryPoints is the default bound of maxPoints.
+	DefaultMaxQueryPoints = 100000
+)
+
+// The flags that set the bounds, named in refusals.
+const (
+	FlagMaxSeriesPerObject = "metrics-max-series-per-object"
+	FlagMaxBytesPerObject  = "metrics-max-bytes-per-object"
+	FlagMaxQueryPoints     = "metrics-max-query-points"
+)
+
+// QueryLimits bound the answers of GET.
+type QueryLimits struct {
+	// DefaultMaxPoints is maxPoints when a GET has none (DefaultMaxPoints
+	// when 0).
+	DefaultMaxPoints int64
+	// MaxQueryPoints is the highest maxPoints a GET may ask for
+	// (DefaultMaxQueryPoints when 0); maxPoints=0, every point, is always
+	// allowed: it is streamed.
+	MaxQueryPoints int64
+}
+
+func (l QueryLimits) withDefaults() QueryLimits {
+	if l.DefaultMaxPoints <= 0 {
+		l.DefaultMaxPoints = DefaultMaxPoints
+	}
+	if l.MaxQueryPoints <= 0 {
+		l.MaxQueryPoints = DefaultMaxQueryPoints
+	}
+	return l
+}
+
+// SetQueryLimits sets the bounds of GET answers.
+func (r *REST) SetQueryLimits(l QueryLimits) { r.c.Limits = l }
+
+// appendError turns a refused append into an API error: 422 for new series
+// past the object's cap (the request can never succeed as it is), 429 for
+// bytes past the object's cap or the store's budget (a budget that
+// deleting points or objects gives back), 500 for anything else.
+func appendError(name string, err error) error {
+	var series *metricstore.SeriesCapError
+	var bytes *metricstore.BytesCapError
+	var full *budget.ExceededError
+	switch {
+	case errors.As(err, &series):
+		return apierrors.NewInvalid(ml.Kind("Metrics"), name, field.ErrorList{field.Forbidden(field.NewPath("series"),
+			fmt.Sprintf("%v (--%s)", series, FlagMaxSeriesPerObject))})
+	case errors.As(err, &bytes):
+		return apierrors.NewTooManyRequests(fmt.Sprintf("metrics of %s refused: %v (--%s)", name, bytes, FlagMaxBytesPerObject), 0)
+	case errors.As(err, &full):
+		return apierrors.NewTooManyRequests(fmt.Sprintf("metrics of %s refused: %v", name, full), 0)
+	}
+	return apierrors.NewInternalError(err)
+}
+
+// IsSeriesCapError says whether err is the refusal of new series past an
+// object's cap (see appendError), as a client receives it.
+func IsSeriesCapError(err error) bool {
+	if !apierrors.IsInvalid(err) {
+		return false
+	}
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	for _, c := range status.Status().Details.Causes {
+		if c.Field == "series" && c.Type == metav1.CauseType(field.ErrorTypeForbidden) && strings.Contains(c.Message, FlagMaxSeriesPerObject) {
+			return true
+		}
+	}
+	return false
+}
