@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -53,6 +52,7 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 	}
 	cmd.SetContext(ctx)
 	cmd.AddCommand(NewControllerCommand())
+	cmd.AddCommand(NewEtcdRecoverCommand())
 
 	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
@@ -76,18 +76,17 @@ type Started func(kubeconfig string)
 // --etcd-servers are given, and stopped after the server has shut down.
 func Run(ctx context.Context, o *options.Options, started Started) error {
 	logger := klog.FromContext(ctx)
+	if o.Standalone || o.UsesEmbeddedEtcd() {
+		if err := standalone.SecureDir(ctx, o.DataDir); err != nil {
+			return err
+		}
+	}
 	if o.UsesEmbeddedEtcd() {
-		etcd, err := standalone.StartEtcd(ctx, standalone.EtcdOptions{
-			Dir:               filepath.Join(o.DataDir, "etcd"),
-			QuotaBackendBytes: o.EtcdQuotaBackendBytes,
-			UnsafeNoFsync:     o.EmbeddedEtcdUnsafeNoFsync,
-		})
+		stop, err := startEmbeddedEtcd(ctx, o)
 		if err != nil {
 			return err
 		}
-		defer etcd.Close()
-		o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = []string{etcd.ClientURL()}
-		defer func() { o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = nil }()
+		defer stop()
 	}
 	if o.Standalone {
 		hosts, ips := o.ServingHosts()
@@ -117,6 +116,11 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
+	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, o, config.ExtraConfig.DataEtcd)
+	if err != nil {
+		return err
+	}
+	defer stopSpaceCheck()
 	waitForControllers := addControllers(ctx, server, o, config, rt)
 	kubeconfig := ""
 	if o.Standalone {
