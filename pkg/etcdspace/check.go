@@ -86,7 +86,7 @@ func (c *Check) check() error {
 		}
 		if len(alarms) > 0 {
 			full = append(full, fmt.Sprintf("the etcd of %s is out of space (NOSPACE alarm: its database reached the space quota, "+
-				"and every create, update and delete fails until it is recovered): %s", t.Name, t.Hint))
+				"and etcd refuses every write that needs room, so creates and updates fail, until it is recovered): %s", t.Name, t.Hint))
 		}
 	}
 	if len(full) == 0 {

@@ -42,6 +42,8 @@ type Etcd struct {
 	pki       EtcdPKI
 	clientURL string
 	closeOnce sync.Once
+	// recovered is what the start did about a full etcd, if it was full.
+	recovered *etcdspace.Result
 }
 
 // EtcdOptions configure an embedded etcd.
@@ -165,11 +167,21 @@ func (e *Etcd) recoverIfFull(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover the full embedded etcd: %w", err)
 	}
+	e.recovered = &r
 	logger.Info("Embedded etcd recovered", "revision", r.Revision, "sizeBefore", r.SizeBefore, "sizeAfter", r.SizeAfter, "sizeInUse", r.SizeInUse, "quota", r.Quota)
 	if r.StillFull() {
 		logger.Error(nil, "The data of the embedded etcd still fills its quota: delete objects, or raise --embedded-etcd-quota-backend-bytes", "sizeInUse", r.SizeInUse, "quota", r.Quota)
 	}
 	return nil
+}
+
+// RecoveredAtStart returns what the start did to an etcd that was full
+// (NOSPACE alarm), and false when it was not full.
+func (e *Etcd) RecoveredAtStart() (etcdspace.Result, bool) {
+	if e.recovered == nil {
+		return etcdspace.Result{}, false
+	}
+	return *e.recovered, true
 }
 
 // ClientURL is the URL clients use to reach etcd.

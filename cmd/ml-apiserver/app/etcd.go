@@ -44,10 +44,11 @@ func startEmbeddedEtcd(ctx context.Context, o *options.Options) (stop func(), er
 
 // addEtcdSpaceCheck adds the readyz check that fails while an etcd of the
 // server is full. dataEtcd is the client of logs and metrics; the objects'
-// etcd gets a client of its own when it is another cluster.
-func addEtcdSpaceCheck(ctx context.Context, s *genericapiserver.GenericAPIServer, o *options.Options, dataEtcd *clientv3.Client) (stop func(), err error) {
+// etcd gets a client of its own when it is another cluster. embedded says
+// whether the objects' etcd is the embedded one.
+func addEtcdSpaceCheck(ctx context.Context, s *genericapiserver.GenericAPIServer, o *options.Options, embedded bool, dataEtcd *clientv3.Client) (stop func(), err error) {
 	objectsHint := externalEtcdHint
-	if o.UsesEmbeddedEtcd() {
+	if embedded {
 		objectsHint = fmt.Sprintf("run `ml-apiserver etcd-recover --data-dir %s`, or restart the server, which recovers it at start "+
 			"(see docs/standalone.md, \"When etcd is full\")", o.DataDir)
 	}

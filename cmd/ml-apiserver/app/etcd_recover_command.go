@@ -72,6 +72,9 @@ func recoverEtcd(ctx context.Context, out io.Writer, dataDir string) error {
 			return err
 		}
 		defer etcd.Close()
+		if r, ok := etcd.RecoveredAtStart(); ok {
+			return report(out, r)
+		}
 		if client, err = etcd.NewClient(); err != nil {
 			return err
 		}
@@ -82,6 +85,10 @@ func recoverEtcd(ctx context.Context, out io.Writer, dataDir string) error {
 	if err != nil {
 		return err
 	}
+	return report(out, r)
+}
+
+func report(out io.Writer, r etcdspace.Result) error {
 	fmt.Fprintf(out, "Compacted to revision %d and defragmented: database %s -> %s (%s in use, quota %s); disarmed %d NOSPACE alarm(s).\n",
 		r.Revision, size(r.SizeBefore), size(r.SizeAfter), size(r.SizeInUse), size(r.Quota), r.Disarmed)
 	if r.StillFull() {

@@ -76,12 +76,13 @@ type Started func(kubeconfig string)
 // --etcd-servers are given, and stopped after the server has shut down.
 func Run(ctx context.Context, o *options.Options, started Started) error {
 	logger := klog.FromContext(ctx)
-	if o.Standalone || o.UsesEmbeddedEtcd() {
+	embeddedEtcd := o.UsesEmbeddedEtcd()
+	if o.Standalone || embeddedEtcd {
 		if err := standalone.SecureDir(ctx, o.DataDir); err != nil {
 			return err
 		}
 	}
-	if o.UsesEmbeddedEtcd() {
+	if embeddedEtcd {
 		stop, err := startEmbeddedEtcd(ctx, o)
 		if err != nil {
 			return err
@@ -116,7 +117,7 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
-	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, o, config.ExtraConfig.DataEtcd)
+	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, o, embeddedEtcd, config.ExtraConfig.DataEtcd)
 	if err != nil {
 		return err
 	}
