@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	"ml.example.io/ml-apiserver/pkg/etcdspace"
 	"ml.example.io/ml-apiserver/pkg/standalone"
 )
@@ -19,7 +20,7 @@ import (
 // NewEtcdRecoverCommand returns `ml-apiserver etcd-recover`: it frees a
 // full embedded etcd (NOSPACE alarm) without losing a key.
 func NewEtcdRecoverCommand() *cobra.Command {
-	dataDir := defaultDataDirFlag()
+	dataDir := options.NewOptions().DataDir
 	timeout := 10 * time.Minute
 	cmd := &cobra.Command{
 		Use:   "etcd-recover",
@@ -47,13 +48,6 @@ server also does this by itself at start).`,
 	cmd.Flags().StringVar(&dataDir, "data-dir", dataDir, "Data directory of the server whose embedded etcd to recover.")
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "Give up after this long (defragmenting a large database takes a while).")
 	return cmd
-}
-
-func defaultDataDirFlag() string {
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".ml-apiserver")
-	}
-	return ""
 }
 
 func recoverEtcd(ctx context.Context, out io.Writer, dataDir string) error {

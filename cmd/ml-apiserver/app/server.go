@@ -73,7 +73,8 @@ type Started func(kubeconfig string)
 
 // Run starts the server with completed and validated options and blocks
 // until ctx is done. An embedded etcd is started first when no
-// --etcd-servers are given, and stopped after the server has shut down.
+// --etcd-servers are given (reachable only with the client certificate
+// it makes for the server), and stopped after the server has shut down.
 func Run(ctx context.Context, o *options.Options, started Started) error {
 	logger := klog.FromContext(ctx)
 	embeddedEtcd := o.UsesEmbeddedEtcd()
