@@ -22,6 +22,7 @@ import (
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	"ml.example.io/ml-apiserver/pkg/etcdspace"
 	"ml.example.io/ml-apiserver/pkg/standalone"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
@@ -52,23 +53,28 @@ func startFullServer(t *testing.T) (*framework.TestServer, string) {
 		t.Fatal(err)
 	}
 	defer func() { _ = c.Close() }()
+	fill(ctx, t, c)
+	if _, err := jobs.Create(ctx, fixtures.TrainingJob("while-full", ns).Obj(), metav1.CreateOptions{}); err == nil {
+		t.Fatal("create on a full etcd succeeded: the fill did not fill it")
+	}
+	return s, ns
+}
+
+// fill rewrites one big key under a prefix no object uses until etcd
+// refuses with NOSPACE.
+func fill(ctx context.Context, t *testing.T, c *clientv3.Client) {
+	t.Helper()
 	junk := strings.Repeat("x", 1<<20)
-	for i := 0; ; i++ {
-		if i == 1000 {
-			t.Fatal("etcd never ran out of space")
-		}
+	for i := 0; i < 1000; i++ {
 		_, err := c.Put(ctx, "/ml-test-junk/big", fmt.Sprintf("%d%s", i, junk))
 		if errors.Is(err, rpctypes.ErrNoSpace) {
-			break
+			return
 		}
 		if err != nil {
 			t.Fatalf("put %d: %v", i, err)
 		}
 	}
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("while-full", ns).Obj(), metav1.CreateOptions{}); err == nil {
-		t.Fatal("create on a full etcd succeeded: the fill did not fill it")
-	}
-	return s, ns
+	t.Fatal("etcd never ran out of space")
 }
 
 // get returns the status code and body of path on the server.
@@ -187,4 +193,44 @@ func TestRecoverWhileTheServerIsStopped(t *testing.T) {
 	}
 	s.Restart()
 	checkObjects(ctx, t, s, ns)
+}
+
+// TestFullExternalEtcdFailsReadyz runs the server on an etcd it does not
+// own (--etcd-servers): the check reports, with the etcdctl way out, and
+// leaves the recovery to the etcd's administrator.
+func TestFullExternalEtcdFailsReadyz(t *testing.T) {
+	ctx := t.Context()
+	etcdCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ext, err := standalone.StartEtcd(etcdCtx, standalone.EtcdOptions{Dir: t.TempDir(), QuotaBackendBytes: quota, UnsafeNoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close()
+	s := framework.StartTestServerWith(t, func(o *options.Options) {
+		tls := ext.PKI().ClientTLSInfo()
+		tr := &o.RecommendedOptions.Etcd.StorageConfig.Transport
+		tr.ServerList = []string{ext.ClientURL()}
+		tr.CertFile, tr.KeyFile, tr.TrustedCAFile = tls.CertFile, tls.KeyFile, tls.TrustedCAFile
+	})
+	c, err := ext.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	fill(ctx, t, c)
+	waitReadyz(ctx, t, s, http.StatusInternalServerError)
+	code, body := get(ctx, t, s.ClientConfig, "/readyz/etcd-space")
+	if code != http.StatusInternalServerError || !strings.Contains(body, "etcdctl alarm disarm") || strings.Contains(body, "etcd-recover") {
+		t.Errorf("/readyz/etcd-space: %d %q, want 500 with the etcdctl commands", code, body)
+	}
+	// The server only reported: the alarm is still there.
+	if alarms, err := c.AlarmList(ctx); err != nil || len(alarms.Alarms) != 1 {
+		t.Errorf("alarms of the external etcd: %v, %v; want the NOSPACE alarm, untouched", alarms, err)
+	}
+	// What the administrator does (docs/install.md).
+	if _, err := etcdspace.Recover(ctx, c, ext.ClientURL()); err != nil {
+		t.Fatal(err)
+	}
+	waitReadyz(ctx, t, s, http.StatusOK)
 }
