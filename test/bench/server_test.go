@@ -77,9 +77,10 @@ func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 	case <-time.After(90 * time.Second):
 		b.Fatalf("server did not start within 90s")
 	}
-	// Run set the embedded etcd's URL before it called started.
-	endpoints := append([]string(nil), o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList...)
-	if len(endpoints) == 0 {
+	// Run set the embedded etcd's URL and client certificate before it
+	// called started.
+	transport := o.RecommendedOptions.Etcd.StorageConfig.Transport
+	if len(transport.ServerList) == 0 {
 		b.Fatal("no embedded etcd endpoint in the options")
 	}
 
@@ -94,7 +95,7 @@ func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 		b.Fatalf("server not ready: %v", err)
 	}
 
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 10 * time.Second})
+	etcd, err := (&options.DataStoreOptions{}).NewEtcdClient(transport)
 	if err != nil {
 		b.Fatalf("etcd client: %v", err)
 	}

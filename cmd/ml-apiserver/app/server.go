@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -53,6 +52,7 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 	}
 	cmd.SetContext(ctx)
 	cmd.AddCommand(NewControllerCommand())
+	cmd.AddCommand(NewEtcdRecoverCommand())
 
 	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
@@ -73,21 +73,22 @@ type Started func(kubeconfig string)
 
 // Run starts the server with completed and validated options and blocks
 // until ctx is done. An embedded etcd is started first when no
-// --etcd-servers are given, and stopped after the server has shut down.
+// --etcd-servers are given (reachable only with the client certificate
+// it makes for the server), and stopped after the server has shut down.
 func Run(ctx context.Context, o *options.Options, started Started) error {
 	logger := klog.FromContext(ctx)
-	if o.UsesEmbeddedEtcd() {
-		etcd, err := standalone.StartEtcd(ctx, standalone.EtcdOptions{
-			Dir:               filepath.Join(o.DataDir, "etcd"),
-			QuotaBackendBytes: o.EtcdQuotaBackendBytes,
-			UnsafeNoFsync:     o.EmbeddedEtcdUnsafeNoFsync,
-		})
+	embeddedEtcd := o.UsesEmbeddedEtcd()
+	if o.Standalone || embeddedEtcd {
+		if err := standalone.SecureDir(ctx, o.DataDir); err != nil {
+			return err
+		}
+	}
+	if embeddedEtcd {
+		stop, err := startEmbeddedEtcd(ctx, o)
 		if err != nil {
 			return err
 		}
-		defer etcd.Close()
-		o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = []string{etcd.ClientURL()}
-		defer func() { o.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList = nil }()
+		defer stop()
 	}
 	if o.Standalone {
 		hosts, ips := o.ServingHosts()
@@ -117,6 +118,11 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
+	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, o, embeddedEtcd, config.ExtraConfig.DataEtcd)
+	if err != nil {
+		return err
+	}
+	defer stopSpaceCheck()
 	waitForControllers := addControllers(ctx, server, o, config, rt)
 	kubeconfig := ""
 	if o.Standalone {

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 	"ml.example.io/ml-apiserver/test/integration/framework"
@@ -254,7 +254,8 @@ func testOwnerDeletion(t *testing.T, e *env) {
 	if _, err := e.archive(t.Context(), ns, "del", "del-0"); err != nil {
 		t.Fatal(err)
 	}
-	client, err := clientv3.New(clientv3.Config{Endpoints: e.options.RecommendedOptions.Etcd.StorageConfig.Transport.ServerList})
+	// The embedded etcd's address and client certificate, as Run set them.
+	client, err := (&options.DataStoreOptions{}).NewEtcdClient(e.options.RecommendedOptions.Etcd.StorageConfig.Transport)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,8 @@ package metrics
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
-	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,19 +25,31 @@ func TestOwnerDeletionRemovesSeries(t *testing.T) {
 	ctx := t.Context()
 	etcdCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	data, err := standalone.StartEtcd(etcdCtx, standalone.EtcdOptions{Dir: t.TempDir(), UnsafeNoFsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer data.Close()
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{data.ClientURL()}, DialTimeout: 10 * time.Second})
+	var data *standalone.Etcd
+	defer func() {
+		if data != nil {
+			data.Close()
+		}
+	}()
+	s := framework.StartTestServerWith(t, func(o *options.Options) {
+		// The data etcd shares the certificates of the server's embedded
+		// etcd: the server reaches both with the same client certificate.
+		var err error
+		data, err = standalone.StartEtcd(etcdCtx, standalone.EtcdOptions{
+			Dir:           t.TempDir(),
+			PKIDir:        filepath.Join(standalone.EmbeddedEtcdDir(o.DataDir), "pki"),
+			UnsafeNoFsync: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.DataStore.EtcdServers = []string{data.ClientURL()}
+	})
+	etcd, err := data.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = etcd.Close() }()
-	s := framework.StartTestServerWith(t, func(o *options.Options) {
-		o.DataStore.EtcdServers = []string{data.ClientURL()}
-	})
 	c := client(t, s)
 	jobs := s.Clientset().MlV1alpha1().TrainingJobs("ns")
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -54,6 +55,8 @@ type Options struct {
 	KubeconfigPath string
 	// EtcdQuotaBackendBytes is the space quota of the embedded etcd.
 	EtcdQuotaBackendBytes int64
+	// EtcdAutoCompactionRetention is the history the embedded etcd keeps.
+	EtcdAutoCompactionRetention time.Duration
 	// AlternateDNS are extra names of the self-signed serving certificate.
 	AlternateDNS []string
 	// EmbeddedEtcdUnsafeNoFsync skips fsync in the embedded etcd. Tests and
@@ -90,6 +93,7 @@ func NewOptions() *Options {
 		LocalRuntime:       NewLocalRuntimeOptions(),
 		DataLimits:         NewDataLimitsOptions(),
 	}
+	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
 	o.RecommendedOptions.SecureServing.BindPort = DefaultSecurePort
@@ -117,6 +121,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Standalone mode: where to write the admin kubeconfig (default <data-dir>/kubeconfig).")
 	fs.Int64Var(&o.EtcdQuotaBackendBytes, "embedded-etcd-quota-backend-bytes", o.EtcdQuotaBackendBytes,
 		"Space quota of the embedded etcd in bytes (0 means etcd's default of 2 GiB).")
+	o.addEmbeddedEtcdFlags(fs)
 	fs.StringSliceVar(&o.AlternateDNS, "alternate-dns", o.AlternateDNS,
 		"Extra DNS names for a generated serving certificate.")
 	o.DataStore.AddFlags(fs)
@@ -192,6 +197,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.MetricsCredentials.Validate()...)
 	errs = append(errs, o.LocalRuntime.Validate()...)
 	errs = append(errs, o.DataLimits.Validate()...)
+	errs = append(errs, o.validateEmbeddedEtcd()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
