@@ -66,6 +66,8 @@ type Options struct {
 	DataStore *DataStoreOptions
 	// Logs configures the log subresources and the log archive.
 	Logs *LogOptions
+	// Limits are the caps objects are validated against.
+	Limits *LimitOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -79,6 +81,7 @@ func NewOptions() *Options {
 		Controllers: NewControllerOptions(),
 		DataStore:   NewDataStoreOptions(),
 		Logs:        NewLogOptions(),
+		Limits:      NewLimitOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -111,6 +114,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Extra DNS names for a generated serving certificate.")
 	o.DataStore.AddFlags(fs)
 	o.Logs.AddFlags(fs)
+	o.Limits.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -136,6 +140,7 @@ func (o *Options) Complete() error {
 	if o.KubeconfigPath == "" {
 		o.KubeconfigPath = filepath.Join(o.DataDir, "kubeconfig")
 	}
+	o.Limits.ApplyToController(o.Controllers)
 	if !o.Standalone {
 		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "serving-certs")
 		return nil
@@ -176,6 +181,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Controllers.Validate()...)
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
+	errs = append(errs, o.Limits.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -268,5 +274,6 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		return nil, err
 	}
 	o.Logs.ApplyTo(&extra)
+	o.Limits.ApplyTo(&extra)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
