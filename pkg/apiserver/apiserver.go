@@ -24,6 +24,7 @@ import (
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
+	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -94,7 +95,7 @@ func (c completedConfig) New() (*Server, error) {
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
-	storage, err := v1alpha1Storage(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter), c.ExtraConfig.Validation)
+	storage, err := v1alpha1Storage(statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter)), c.ExtraConfig.Validation)
 	if err != nil {
 		return nil, err
 	}
