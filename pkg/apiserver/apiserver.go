@@ -5,6 +5,7 @@ package apiserver
 
 import (
 	"fmt"
+	"net/http"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -16,6 +17,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
+	"ml.example.io/ml-apiserver/pkg/apiserver/patchops"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
@@ -78,6 +80,12 @@ func (c *Config) Complete() CompletedConfig {
 	}
 	if c.ExtraConfig.Validation.MaxForEachItems == 0 {
 		c.ExtraConfig.Validation.MaxForEachItems = defaults.MaxForEachItems
+	}
+	// A refused JSON patch on our group names its failing operation; the
+	// filter runs innermost, after authentication and authorization.
+	buildChain, maxBody := c.GenericConfig.BuildHandlerChainFunc, c.GenericConfig.MaxRequestBodyBytes
+	c.GenericConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, gc *genericapiserver.Config) http.Handler {
+		return buildChain(patchops.WithOperationErrors(apiHandler, "/apis/"+ml.GroupName+"/", maxBody), gc)
 	}
 	return CompletedConfig{&completedConfig{
 		GenericConfig: c.GenericConfig.Complete(),
