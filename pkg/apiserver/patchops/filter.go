@@ -98,7 +98,7 @@ func describe(i int, op map[string]json.RawMessage) string {
 	var kind, path string
 	_ = json.Unmarshal(op["op"], &kind)
 	_ = json.Unmarshal(op["path"], &path)
-	return strings.TrimSpace(fmt.Sprintf("json patch operation %d (%s %s)", i, kind, path))
+	return fmt.Sprintf("json patch operation %d (%s)", i, strings.TrimSpace(kind+" "+path))
 }
 
 // malformed checks each operation on its own and says what is wrong with
