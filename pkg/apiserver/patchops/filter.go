@@ -253,4 +253,3 @@ type readCloser struct {
 	io.Reader
 	io.Closer
 }
-

@@ -22,7 +22,7 @@ func TestJSONPatchNamesFailingOperation(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name, patch string
+		name, patch  string
 		subresources []string
 		want         []string
 	}{
