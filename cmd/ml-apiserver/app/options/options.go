@@ -140,7 +140,6 @@ func (o *Options) Complete() error {
 	if o.KubeconfigPath == "" {
 		o.KubeconfigPath = filepath.Join(o.DataDir, "kubeconfig")
 	}
-	o.Limits.ApplyToController(o.Controllers)
 	if !o.Standalone {
 		o.RecommendedOptions.SecureServing.ServerCert.CertDirectory = filepath.Join(o.DataDir, "serving-certs")
 		return nil
@@ -275,5 +274,6 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	}
 	o.Logs.ApplyTo(&extra)
 	o.Limits.ApplyTo(&extra)
+	o.Limits.ApplyToController(o.Controllers)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
