@@ -5,7 +5,6 @@ package apiserver
 
 import (
 	"fmt"
-	"net/http"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -17,7 +16,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/patchops"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
@@ -54,6 +52,9 @@ type ExtraConfig struct {
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
 	ExtraConfig   ExtraConfig
+
+	// patchFilterAdded is set once the JSON patch filter wraps the chain.
+	patchFilterAdded bool
 }
 
 type completedConfig struct {
@@ -74,19 +75,7 @@ type Server struct {
 
 // Complete fills in defaults of the configuration.
 func (c *Config) Complete() CompletedConfig {
-	defaults := validation.DefaultOptions()
-	if c.ExtraConfig.Validation.MaxReplicas == 0 {
-		c.ExtraConfig.Validation.MaxReplicas = defaults.MaxReplicas
-	}
-	if c.ExtraConfig.Validation.MaxForEachItems == 0 {
-		c.ExtraConfig.Validation.MaxForEachItems = defaults.MaxForEachItems
-	}
-	// A refused JSON patch on our group names its failing operation; the
-	// filter runs innermost, after authentication and authorization.
-	buildChain, maxBody := c.GenericConfig.BuildHandlerChainFunc, c.GenericConfig.MaxRequestBodyBytes
-	c.GenericConfig.BuildHandlerChainFunc = func(apiHandler http.Handler, gc *genericapiserver.Config) http.Handler {
-		return buildChain(patchops.WithOperationErrors(apiHandler, "/apis/"+ml.GroupName+"/", maxBody), gc)
-	}
+	c.completeBadInput()
 	return CompletedConfig{&completedConfig{
 		GenericConfig: c.GenericConfig.Complete(),
 		ExtraConfig:   &c.ExtraConfig,
