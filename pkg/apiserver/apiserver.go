@@ -15,6 +15,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
@@ -23,6 +24,7 @@ import (
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
+	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -47,12 +49,18 @@ type ExtraConfig struct {
 	MetricsOwners MetricsWriters
 	// DataLimits bound the logs and metrics keyspaces and their reads.
 	DataLimits DataLimits
+	// Validation are the caps objects are validated against (--max-replicas,
+	// --max-foreach); a zero cap means its default.
+	Validation validation.Options
 }
 
 // Config is the configuration of the server, before completion.
 type Config struct {
 	GenericConfig *genericapiserver.RecommendedConfig
 	ExtraConfig   ExtraConfig
+
+	// patchFilterAdded is set once the JSON patch filter wraps the chain.
+	patchFilterAdded bool
 }
 
 type completedConfig struct {
@@ -73,6 +81,7 @@ type Server struct {
 
 // Complete fills in defaults of the configuration.
 func (c *Config) Complete() CompletedConfig {
+	c.completeBadInput()
 	return CompletedConfig{&completedConfig{
 		GenericConfig: c.GenericConfig.Complete(),
 		ExtraConfig:   &c.ExtraConfig,
@@ -89,7 +98,7 @@ func (c completedConfig) New() (*Server, error) {
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
-	storage, err := v1alpha1Storage(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter))
+	storage, err := v1alpha1Storage(statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter)), c.ExtraConfig.Validation)
 	if err != nil {
 		return nil, err
 	}
@@ -111,25 +120,25 @@ func (c completedConfig) New() (*Server, error) {
 }
 
 // v1alpha1Storage builds the storage of every resource and subresource of
-// ml.example.io/v1alpha1.
-func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+// ml.example.io/v1alpha1, validating objects against the caps in opts.
+func v1alpha1Storage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (map[string]rest.Storage, error) {
 	storage := map[string]rest.Storage{}
 
-	pipeline, pipelineStatus, err := pipelinestorage.NewREST(scheme.Scheme, optsGetter)
+	pipeline, pipelineStatus, err := pipelinestorage.NewREST(scheme.Scheme, optsGetter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pipelines storage: %w", err)
 	}
 	storage["pipelines"] = pipeline
 	storage["pipelines/status"] = pipelineStatus
 
-	run, runStatus, err := pipelinerunstorage.NewREST(scheme.Scheme, optsGetter)
+	run, runStatus, err := pipelinerunstorage.NewREST(scheme.Scheme, optsGetter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pipelineruns storage: %w", err)
 	}
 	storage["pipelineruns"] = run
 	storage["pipelineruns/status"] = runStatus
 
-	job, jobStatus, err := trainingjobstorage.NewREST(scheme.Scheme, optsGetter)
+	job, jobStatus, err := trainingjobstorage.NewREST(scheme.Scheme, optsGetter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("trainingjobs storage: %w", err)
 	}
@@ -137,7 +146,7 @@ func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Stor
 	storage["trainingjobs/status"] = jobStatus
 	storage["trainingjobs/scale"] = trainingjobstorage.NewScaleREST(job)
 
-	model, modelStatus, err := modelstorage.NewREST(scheme.Scheme, optsGetter)
+	model, modelStatus, err := modelstorage.NewREST(scheme.Scheme, optsGetter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("models storage: %w", err)
 	}
@@ -145,7 +154,7 @@ func v1alpha1Storage(optsGetter generic.RESTOptionsGetter) (map[string]rest.Stor
 	storage["models/status"] = modelStatus
 	storage["models/scale"] = modelstorage.NewScaleREST(model)
 
-	notebook, notebookStatus, err := notebookstorage.NewREST(scheme.Scheme, optsGetter)
+	notebook, notebookStatus, err := notebookstorage.NewREST(scheme.Scheme, optsGetter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("notebooks storage: %w", err)
 	}

@@ -43,6 +43,9 @@ type Context struct {
 	Recorder record.EventRecorder
 	// Clock tells the time of deadlines and TTLs.
 	Clock clock.WithTicker
+	// MaxForEachItems caps the instances of one forEach task; 0 means the
+	// default.
+	MaxForEachItems int32
 }
 
 // InitFunc builds a controller.

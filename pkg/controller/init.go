@@ -31,12 +31,13 @@ func startTrainingJobController(_ context.Context, cc Context) (Controller, erro
 
 func startPipelineRunController(_ context.Context, cc Context) (Controller, error) {
 	return pipelinerun.New(pipelinerun.Config{
-		Client:       cc.MLClient,
-		Runs:         cc.MLInformers.Ml().V1alpha1().PipelineRuns(),
-		Runtime:      logarchive.ArchiveBeforeDelete(cc.Runtime, logarchive.APIArchiver{Client: cc.MLClient}),
-		Recorder:     cc.Recorder,
-		Clock:        cc.Clock,
-		FieldManager: FieldManager,
+		Client:          cc.MLClient,
+		Runs:            cc.MLInformers.Ml().V1alpha1().PipelineRuns(),
+		Runtime:         logarchive.ArchiveBeforeDelete(cc.Runtime, logarchive.APIArchiver{Client: cc.MLClient}),
+		Recorder:        cc.Recorder,
+		Clock:           cc.Clock,
+		FieldManager:    FieldManager,
+		MaxForEachItems: cc.MaxForEachItems,
 	})
 }
 

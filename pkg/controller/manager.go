@@ -36,6 +36,9 @@ type Config struct {
 	ResyncPeriod time.Duration
 	// LeaderElection configures the election among copies.
 	LeaderElection LeaderElectionConfig
+	// MaxForEachItems caps the instances of a forEach task whose list is
+	// known only at run time (--max-foreach); 0 means the default.
+	MaxForEachItems int32
 }
 
 // Manager runs the enabled controllers, while it holds the leader lease
@@ -172,6 +175,7 @@ func (m *Manager) runControllers(ctx context.Context, names []string) error {
 		Recorder: recorder,
 		Clock:    m.clock,
 	}
+	cc.MaxForEachItems = m.config.MaxForEachItems
 	controllers := make([]Controller, 0, len(names))
 	for _, name := range names {
 		c, err := m.initializers[name](ctx, cc)

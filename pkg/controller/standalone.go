@@ -79,6 +79,7 @@ func RunStandalone(ctx context.Context, config Config, ml mlclientset.Interface,
 		Recorder:    recorder,
 		Clock:       clock.RealClock{},
 	}
+	cc.MaxForEachItems = config.MaxForEachItems
 	controllers := make([]Controller, 0, len(names))
 	for _, name := range names {
 		c, err := inits[name](ctx, cc)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -230,5 +231,27 @@ func TestForEachInvalid(t *testing.T) {
 	}
 	if s.run.Status.Phase != ml.PipelineRunFailed {
 		t.Errorf("run phase %s, want Failed", s.run.Status.Phase)
+	}
+}
+
+// TestForEachOverCap fails a task whose list, known only at run time, has
+// more items than the server's --max-foreach, without starting any of them.
+func TestForEachOverCap(t *testing.T) {
+	s := newSim(t, pipeline(
+		task("split").Outputs("shards"),
+		task("shard").ForEachFrom("$(tasks.split.outputs.shards)"),
+	).Spec())
+	s.maxForEach = 2
+	s.script = func(entry string, _ int) outcome { return outcome{message: `shards=["a","b","c"]`} }
+	s.runToEnd()
+	got := s.task("shard")
+	want := "forEach has 3 items, more than the limit of 2 (the server's --max-foreach)"
+	if got.Phase != ml.TaskFailed || got.Reason != ReasonInvalidForEach || got.Message != want {
+		t.Errorf("shard %s/%s: %q, want Failed/InvalidForEach: %q", got.Phase, got.Reason, got.Message, want)
+	}
+	for _, name := range s.started {
+		if strings.HasPrefix(name, "r-shard") {
+			t.Errorf("started %s, want no instance of shard", name)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -19,8 +20,9 @@ const (
 	// tasks of one run may record; a task whose outputs would pass it
 	// fails with OutputsTooLarge.
 	MaxRunOutputBytes = 512 * 1024
-	// MaxForEachItems is the most instances one forEach task may have.
-	MaxForEachItems = 500
+	// MaxForEachItems is the most instances one forEach task may have
+	// unless Input.MaxForEachItems says otherwise (--max-foreach).
+	MaxForEachItems = int(validation.DefaultMaxForEachItems)
 	// MaxMessageBytes caps every message written to the status.
 	MaxMessageBytes = 512
 )
@@ -37,6 +39,11 @@ type Input struct {
 	// Cache finds the results of earlier tasks by cache key; nil disables
 	// caching.
 	Cache Cache
+	// MaxForEachItems is the most instances one forEach task may have
+	// (--max-foreach, which validation holds literal lists to); a task
+	// whose list, from a param or an upstream output, is longer fails.
+	// 0 means MaxForEachItems.
+	MaxForEachItems int32
 }
 
 // Cache finds a Succeeded task with a cache key.
@@ -69,6 +76,14 @@ type Result struct {
 	RequeueAfter time.Duration
 	// Events describe what changed, for after the status was written.
 	Events []Event
+}
+
+// maxForEachItems is the forEach cap of the plan.
+func (in *Input) maxForEachItems() int {
+	if in.MaxForEachItems > 0 {
+		return int(in.MaxForEachItems)
+	}
+	return MaxForEachItems
 }
 
 // Finished says whether the plan ended the run.

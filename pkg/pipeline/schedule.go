@@ -229,8 +229,8 @@ func (p *planner) expand(ni int) bool {
 		e.Phase, e.Reason, e.Message = ml.TaskSucceeded, ReasonNoItems, "forEach has no items"
 		e.StartTime, e.CompletionTime = p.now.DeepCopy(), p.now.DeepCopy()
 		return false
-	case len(items) > MaxForEachItems:
-		p.failTask(e, ReasonInvalidForEach, fmt.Sprintf("forEach has %d items, more than the limit of %d", len(items), MaxForEachItems))
+	case len(items) > p.in.maxForEachItems():
+		p.failTask(e, ReasonInvalidForEach, fmt.Sprintf("forEach has %d items, more than the limit of %d (the server's --max-foreach)", len(items), p.in.maxForEachItems()))
 		if !p.g.nodes[ni].finally && p.stop == notStopping {
 			p.stopFailed(e)
 		}

@@ -26,6 +26,7 @@ import (
 func NewControllerCommand() *cobra.Command {
 	o := options.NewControllerOptions()
 	serving := options.NewControllerServingOptions()
+	limits := options.NewLimitOptions()
 	logOptions := logs.NewOptions()
 	var kubeconfig string
 	cmd := &cobra.Command{
@@ -44,9 +45,10 @@ leader Lease <controller-namespace>/ml-controller.`,
 			if len(args) != 0 {
 				return fmt.Errorf("unexpected arguments: %v", args)
 			}
-			if err := utilerrors.NewAggregate(append(o.Validate(), serving.Validate()...)); err != nil {
+			if err := utilerrors.NewAggregate(append(append(o.Validate(), serving.Validate()...), limits.Validate()...)); err != nil {
 				return err
 			}
+			limits.ApplyToController(o)
 			if !o.Enabled() {
 				return errors.New("--controllers enables no controller")
 			}
@@ -87,6 +89,7 @@ leader Lease <controller-namespace>/ml-controller.`,
 	fs.StringVar(&kubeconfig, "kubeconfig", kubeconfig,
 		"Kubeconfig of the cluster: kube-apiserver, with ml.example.io aggregated into it.")
 	o.AddFlags(fs)
+	limits.AddForEachFlag(fs)
 	serving.AddFlags(fss.FlagSet("secure serving"))
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
 	globalflag.AddGlobalFlags(fss.FlagSet("global"), cmd.Name(), logs.SkipLoggingConfigurationFlags())

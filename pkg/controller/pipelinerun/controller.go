@@ -54,6 +54,9 @@ type Config struct {
 	CacheRetention time.Duration
 	// FieldManager is the field manager of status writes.
 	FieldManager string
+	// MaxForEachItems caps the instances of one forEach task
+	// (--max-foreach); 0 means pipeline.MaxForEachItems.
+	MaxForEachItems int32
 }
 
 // Controller is the PipelineRun controller.
@@ -67,6 +70,7 @@ type Controller struct {
 	clock          clock.WithTicker
 	cacheRetention time.Duration
 	fieldManager   string
+	maxForEach     int32
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -94,6 +98,7 @@ func New(c Config) (*Controller, error) {
 		clock:          c.Clock,
 		cacheRetention: retention,
 		fieldManager:   c.FieldManager,
+		maxForEach:     c.MaxForEachItems,
 	}
 	ctrl.queue = queue.New(queue.Options{
 		Name: Name, Kind: "PipelineRun", Clock: c.Clock,

@@ -30,9 +30,10 @@ type Strategy = registryutil.Strategy[*ml.Model, ml.ModelSpec, ml.ModelStatus]
 // StatusStrategy is the update strategy of the status subresource of Models.
 type StatusStrategy = registryutil.StatusStrategy[*ml.Model, ml.ModelSpec, ml.ModelStatus]
 
-// NewStrategy returns the strategy of Models.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return registryutil.NewStrategy(typer, kind)
+// NewStrategy returns the strategy of Models, which validates them against
+// the caps in opts.
+func NewStrategy(typer runtime.ObjectTyper, opts validation.Options) Strategy {
+	return registryutil.NewStrategy(typer, kind, opts)
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of Models.

@@ -10,6 +10,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
@@ -20,7 +21,7 @@ func makeModel() *mltesting.ModelWrapper {
 
 func TestStrategies(t *testing.T) {
 	registrytest.StrategyContract[*ml.Model]{
-		Strategy:       NewStrategy(scheme.Scheme),
+		Strategy:       NewStrategy(scheme.Scheme, validation.DefaultOptions()),
 		StatusStrategy: NewStatusStrategy(scheme.Scheme),
 		New:            func() *ml.Model { return makeModel().Obj() },
 		ChangeSpec:     func(m *ml.Model) { m.Spec.Replicas = ptr.To[int32](3) },

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
@@ -13,10 +14,15 @@ import (
 )
 
 var kind = registryutil.Kind[*ml.Notebook, ml.NotebookSpec, ml.NotebookStatus]{
-	Spec:                 func(o *ml.Notebook) *ml.NotebookSpec { return &o.Spec },
-	Status:               func(o *ml.Notebook) *ml.NotebookStatus { return &o.Status },
-	Validate:             validation.ValidateNotebook,
-	ValidateUpdate:       validation.ValidateNotebookUpdate,
+	Spec:   func(o *ml.Notebook) *ml.NotebookSpec { return &o.Spec },
+	Status: func(o *ml.Notebook) *ml.NotebookStatus { return &o.Status },
+	// A notebook runs 0 or 1 replica: no server cap applies.
+	Validate: func(o *ml.Notebook, _ validation.Options) field.ErrorList {
+		return validation.ValidateNotebook(o)
+	},
+	ValidateUpdate: func(o, old *ml.Notebook, _ validation.Options) field.ErrorList {
+		return validation.ValidateNotebookUpdate(o, old)
+	},
 	ValidateStatusUpdate: validation.ValidateNotebookStatusUpdate,
 }
 
@@ -26,9 +32,10 @@ type Strategy = registryutil.Strategy[*ml.Notebook, ml.NotebookSpec, ml.Notebook
 // StatusStrategy is the update strategy of the status subresource of Notebooks.
 type StatusStrategy = registryutil.StatusStrategy[*ml.Notebook, ml.NotebookSpec, ml.NotebookStatus]
 
-// NewStrategy returns the strategy of Notebooks.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return registryutil.NewStrategy(typer, kind)
+// NewStrategy returns the strategy of Notebooks; opts are the server's caps,
+// none of which applies to a notebook today.
+func NewStrategy(typer runtime.ObjectTyper, opts validation.Options) Strategy {
+	return registryutil.NewStrategy(typer, kind, opts)
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of Notebooks.

@@ -10,6 +10,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
@@ -21,7 +22,7 @@ func makeNotebook() *mltesting.NotebookWrapper {
 func TestStrategies(t *testing.T) {
 	active := metav1.NewTime(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	registrytest.StrategyContract[*ml.Notebook]{
-		Strategy:       NewStrategy(scheme.Scheme),
+		Strategy:       NewStrategy(scheme.Scheme, validation.DefaultOptions()),
 		StatusStrategy: NewStatusStrategy(scheme.Scheme),
 		New:            func() *ml.Notebook { return makeNotebook().Obj() },
 		ChangeSpec:     func(nb *ml.Notebook) { nb.Spec.Stopped = true },

@@ -26,9 +26,10 @@ type Strategy = registryutil.Strategy[*ml.Pipeline, ml.PipelineSpec, ml.Pipeline
 // StatusStrategy is the update strategy of the status subresource of Pipelines.
 type StatusStrategy = registryutil.StatusStrategy[*ml.Pipeline, ml.PipelineSpec, ml.PipelineStatus]
 
-// NewStrategy returns the strategy of Pipelines.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return registryutil.NewStrategy(typer, kind)
+// NewStrategy returns the strategy of Pipelines, which validates them against
+// the caps in opts.
+func NewStrategy(typer runtime.ObjectTyper, opts validation.Options) Strategy {
+	return registryutil.NewStrategy(typer, kind, opts)
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of Pipelines.

@@ -9,6 +9,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
@@ -19,7 +20,7 @@ func makePipeline() *mltesting.PipelineWrapper {
 
 func TestStrategies(t *testing.T) {
 	registrytest.StrategyContract[*ml.Pipeline]{
-		Strategy:       NewStrategy(scheme.Scheme),
+		Strategy:       NewStrategy(scheme.Scheme, validation.DefaultOptions()),
 		StatusStrategy: NewStatusStrategy(scheme.Scheme),
 		New:            func() *ml.Pipeline { return makePipeline().Obj() },
 		ChangeSpec:     func(p *ml.Pipeline) { p.Spec.Tasks = append(p.Spec.Tasks, mltesting.MakeTask("eval").Obj()) },

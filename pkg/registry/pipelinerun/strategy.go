@@ -42,9 +42,10 @@ type StatusStrategy struct {
 	registryutil.StatusStrategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
 }
 
-// NewStrategy returns the strategy of PipelineRuns.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return Strategy{registryutil.NewStrategy(typer, kind)}
+// NewStrategy returns the strategy of PipelineRuns, which validates them against
+// the caps in opts.
+func NewStrategy(typer runtime.ObjectTyper, opts validation.Options) Strategy {
+	return Strategy{registryutil.NewStrategy(typer, kind, opts)}
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of PipelineRuns.

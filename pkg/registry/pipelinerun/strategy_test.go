@@ -11,6 +11,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
@@ -22,7 +23,7 @@ func makeRun() *mltesting.PipelineRunWrapper {
 func TestStrategies(t *testing.T) {
 	started := metav1.NewTime(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	registrytest.StrategyContract[*ml.PipelineRun]{
-		Strategy:       NewStrategy(scheme.Scheme),
+		Strategy:       NewStrategy(scheme.Scheme, validation.DefaultOptions()),
 		StatusStrategy: NewStatusStrategy(scheme.Scheme),
 		New:            func() *ml.PipelineRun { return makeRun().Obj() },
 		ChangeSpec:     func(r *ml.PipelineRun) { r.Spec.Suspend = true },
@@ -97,14 +98,14 @@ func TestResolvedSnapshot(t *testing.T) {
 
 	t.Run("create keeps the snapshot and clears the rest", func(t *testing.T) {
 		in := with(resolved, running)
-		NewStrategy(scheme.Scheme).PrepareForCreate(ctx, in)
+		NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForCreate(ctx, in)
 		if diff := cmp.Diff(with(resolved), in); diff != "" {
 			t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("main-resource update keeps the stored snapshot", func(t *testing.T) {
 		in := with(resolved, edited)
-		NewStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with(resolved))
+		NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForUpdate(ctx, in, with(resolved))
 		if diff := cmp.Diff(with(resolved), in); diff != "" {
 			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
 		}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
 
 // Object is an internal ml.example.io object: a runtime.Object with object
@@ -29,10 +30,11 @@ type Kind[T Object, S, St any] struct {
 	Spec func(T) *S
 	// Status returns a pointer to the object's status.
 	Status func(T) *St
-	// Validate validates a new object.
-	Validate func(obj T) field.ErrorList
-	// ValidateUpdate validates an update of the main resource.
-	ValidateUpdate func(obj, old T) field.ErrorList
+	// Validate validates a new object against the server's caps.
+	Validate func(obj T, opts validation.Options) field.ErrorList
+	// ValidateUpdate validates an update of the main resource against the
+	// server's caps.
+	ValidateUpdate func(obj, old T, opts validation.Options) field.ErrorList
 	// ValidateStatusUpdate validates an update through the status subresource.
 	ValidateStatusUpdate func(obj, old T) field.ErrorList
 }
@@ -50,15 +52,19 @@ type Strategy[T Object, S, St any] struct {
 	names.NameGenerator
 
 	kind Kind[T, S, St]
+	// opts are the caps (--max-replicas, --max-foreach) objects are
+	// validated against.
+	opts validation.Options
 }
 
 var _ rest.RESTCreateUpdateStrategy = Strategy[Object, struct{}, struct{}]{}
 var _ rest.RESTDeleteStrategy = Strategy[Object, struct{}, struct{}]{}
 var _ rest.ResetFieldsStrategy = Strategy[Object, struct{}, struct{}]{}
 
-// NewStrategy returns the main-resource strategy of a kind.
-func NewStrategy[T Object, S, St any](typer runtime.ObjectTyper, kind Kind[T, S, St]) Strategy[T, S, St] {
-	return Strategy[T, S, St]{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, kind: kind}
+// NewStrategy returns the main-resource strategy of a kind, which
+// validates objects against the caps in opts.
+func NewStrategy[T Object, S, St any](typer runtime.ObjectTyper, kind Kind[T, S, St], opts validation.Options) Strategy[T, S, St] {
+	return Strategy[T, S, St]{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator, kind: kind, opts: opts}
 }
 
 // NamespaceScoped is true: every ml.example.io kind lives in a namespace.
@@ -92,7 +98,7 @@ func (s Strategy[T, S, St]) PrepareForUpdate(ctx context.Context, obj, old runti
 
 // Validate validates a new object.
 func (s Strategy[T, S, St]) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
-	return s.kind.Validate(obj.(T))
+	return s.kind.Validate(obj.(T), s.opts)
 }
 
 // WarningsOnCreate returns no warnings.
@@ -113,7 +119,7 @@ func (Strategy[T, S, St]) AllowUnconditionalUpdate(ctx context.Context) bool { r
 
 // ValidateUpdate validates an update of the main resource.
 func (s Strategy[T, S, St]) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return s.kind.ValidateUpdate(obj.(T), old.(T))
+	return s.kind.ValidateUpdate(obj.(T), old.(T), s.opts)
 }
 
 // WarningsOnUpdate returns no warnings.
@@ -130,8 +136,9 @@ type StatusStrategy[T Object, S, St any] struct {
 var _ rest.UpdateResetFieldsStrategy = StatusStrategy[Object, struct{}, struct{}]{}
 
 // NewStatusStrategy returns the status-subresource strategy of a kind.
+// Status validation has no caps: the spec it keeps was capped when written.
 func NewStatusStrategy[T Object, S, St any](typer runtime.ObjectTyper, kind Kind[T, S, St]) StatusStrategy[T, S, St] {
-	return StatusStrategy[T, S, St]{Strategy: NewStrategy(typer, kind)}
+	return StatusStrategy[T, S, St]{Strategy: NewStrategy(typer, kind, validation.DefaultOptions())}
 }
 
 // GetResetFields says that writes to the status subresource never set spec.

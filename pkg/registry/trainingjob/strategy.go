@@ -30,9 +30,10 @@ type Strategy = registryutil.Strategy[*ml.TrainingJob, ml.TrainingJobSpec, ml.Tr
 // StatusStrategy is the update strategy of the status subresource of TrainingJobs.
 type StatusStrategy = registryutil.StatusStrategy[*ml.TrainingJob, ml.TrainingJobSpec, ml.TrainingJobStatus]
 
-// NewStrategy returns the strategy of TrainingJobs.
-func NewStrategy(typer runtime.ObjectTyper) Strategy {
-	return registryutil.NewStrategy(typer, kind)
+// NewStrategy returns the strategy of TrainingJobs, which validates them against
+// the caps in opts.
+func NewStrategy(typer runtime.ObjectTyper, opts validation.Options) Strategy {
+	return registryutil.NewStrategy(typer, kind, opts)
 }
 
 // NewStatusStrategy returns the strategy of the status subresource of TrainingJobs.

@@ -11,6 +11,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
@@ -22,7 +23,7 @@ func makeJob() *mltesting.TrainingJobWrapper {
 func TestStrategies(t *testing.T) {
 	started := metav1.NewTime(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	registrytest.StrategyContract[*ml.TrainingJob]{
-		Strategy:       NewStrategy(scheme.Scheme),
+		Strategy:       NewStrategy(scheme.Scheme, validation.DefaultOptions()),
 		StatusStrategy: NewStatusStrategy(scheme.Scheme),
 		New:            func() *ml.TrainingJob { return makeJob().Obj() },
 		ChangeSpec:     func(j *ml.TrainingJob) { j.Spec.Suspend = true },

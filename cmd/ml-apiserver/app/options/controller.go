@@ -41,6 +41,9 @@ type ControllerOptions struct {
 	// kube-apiserver.
 	KubeAPIQPS   float32
 	KubeAPIBurst int
+	// MaxForEachItems caps the instances of one forEach task; set from
+	// --max-foreach (LimitOptions).
+	MaxForEachItems int32
 }
 
 // NewControllerOptions returns the defaults: every controller, leader
@@ -128,5 +131,6 @@ func (o *ControllerOptions) Config() controller.Config {
 			RenewDeadline: o.RenewDeadline,
 			RetryPeriod:   o.RetryPeriod,
 		},
+		MaxForEachItems: o.MaxForEachItems,
 	}
 }

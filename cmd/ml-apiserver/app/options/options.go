@@ -76,6 +76,8 @@ type Options struct {
 	LocalRuntime *LocalRuntimeOptions
 	// DataLimits bound the logs and metrics keyspaces.
 	DataLimits *DataLimitsOptions
+	// Limits are the caps objects are validated against.
+	Limits *LimitOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -92,6 +94,7 @@ func NewOptions() *Options {
 		MetricsCredentials: NewMetricsCredentialOptions(),
 		LocalRuntime:       NewLocalRuntimeOptions(),
 		DataLimits:         NewDataLimitsOptions(),
+		Limits:             NewLimitOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -129,6 +132,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.MetricsCredentials.AddFlags(fs)
 	o.LocalRuntime.AddFlags(fs)
 	o.DataLimits.AddFlags(fs)
+	o.Limits.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -198,6 +202,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.LocalRuntime.Validate()...)
 	errs = append(errs, o.DataLimits.Validate()...)
 	errs = append(errs, o.validateEmbeddedEtcd()...)
+	errs = append(errs, o.Limits.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -297,5 +302,7 @@ func (o *Options) Config() (*apiserver.Config, error) {
 		extra.MetricsOwners = metricsWriters
 	}
 	o.DataLimits.ApplyTo(&extra, o.embeddedEtcdQuota())
+	o.Limits.ApplyTo(&extra)
+	o.Limits.ApplyToController(o.Controllers)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }

@@ -18,7 +18,7 @@ import (
 // pipeline tasks, TrainingJobs and Notebooks. fldPath is the struct that
 // inlines the ContainerSpec, so errors name spec.image, spec.env[0].name...
 func validateContainerSpec(c *ml.ContainerSpec, fldPath *field.Path) field.ErrorList {
-	allErrs := validateImageOrCommand(c.Image, c.Command, fldPath)
+	allErrs := validateProcess(c.Image, c.Command, c.Args, fldPath)
 	allErrs = append(allErrs, validateEnv(c.Env, fldPath.Child("env"))...)
 	allErrs = append(allErrs, validateResources(&c.Resources, fldPath.Child("resources"))...)
 	return allErrs
@@ -35,7 +35,7 @@ func validateImageOrCommand(image string, command []string, fldPath *field.Path)
 }
 
 // validateEnv validates environment variables: C-identifier-like unique
-// names, and at most one of value and valueFrom.
+// names, values without NUL bytes, and at most one of value and valueFrom.
 func validateEnv(env []corev1.EnvVar, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	seen := sets.New[string]()
@@ -53,6 +53,7 @@ func validateEnv(env []corev1.EnvVar, fldPath *field.Path) field.ErrorList {
 			}
 		}
 		seen.Insert(e.Name)
+		allErrs = append(allErrs, validateNoNUL(e.Value, idxPath.Child("value"))...)
 		if e.ValueFrom != nil {
 			fromPath := idxPath.Child("valueFrom")
 			if e.Value != "" {

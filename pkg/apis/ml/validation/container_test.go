@@ -67,7 +67,7 @@ func TestValidateContainerSpec(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj))
+			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj, opts))
 		})
 	}
 }
@@ -122,7 +122,7 @@ func TestValidatePodOptions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj))
+			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj, opts))
 		})
 	}
 }

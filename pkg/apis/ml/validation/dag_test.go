@@ -174,7 +174,7 @@ func TestValidatePipelineCycles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkMessages(t, tc.want, validation.ValidatePipeline(pipeline(tc.tasks...).Obj()))
+			checkMessages(t, tc.want, validation.ValidatePipeline(pipeline(tc.tasks...).Obj(), opts))
 		})
 	}
 }

@@ -88,18 +88,18 @@ func TestExamplesAreValid(t *testing.T) {
 			switch obj := internal.(type) {
 			case *ml.Pipeline:
 				obj.Namespace = "default"
-				errs = validation.ValidatePipeline(obj)
+				errs = validation.ValidatePipeline(obj, opts)
 				pipelines[obj.Name] = obj
 			case *ml.PipelineRun:
 				obj.Namespace = "default"
-				errs = validation.ValidatePipelineRun(obj)
+				errs = validation.ValidatePipelineRun(obj, opts)
 				runs = append(runs, obj)
 			case *ml.TrainingJob:
 				obj.Namespace = "default"
-				errs = validation.ValidateTrainingJob(obj)
+				errs = validation.ValidateTrainingJob(obj, opts)
 			case *ml.Model:
 				obj.Namespace = "default"
-				errs = validation.ValidateModel(obj)
+				errs = validation.ValidateModel(obj, opts)
 			case *ml.Notebook:
 				obj.Namespace = "default"
 				errs = validation.ValidateNotebook(obj)

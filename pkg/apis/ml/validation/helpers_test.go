@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
 
 // checkErrors compares the field and type of each error with want, given
@@ -29,3 +30,6 @@ func checkMessages(t *testing.T, want []string, errs field.ErrorList) {
 		t.Errorf("error messages (-want +got):\n%s", diff)
 	}
 }
+
+// opts are the caps of a server with the default flags.
+var opts = validation.DefaultOptions()

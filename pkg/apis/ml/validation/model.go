@@ -12,18 +12,22 @@ import (
 var modelPhases = phaseNames(ml.ModelPending, ml.ModelLoading, ml.ModelReady, ml.ModelFailed, ml.ModelStopped)
 
 // ValidateModel validates a Model on create.
-func ValidateModel(obj *ml.Model) field.ErrorList {
+func ValidateModel(obj *ml.Model, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, validateWorkloadName, metadataPath)
-	return append(allErrs, validateModelSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateModelSpec(&obj.Spec, opts, specPath)...)
 }
 
-func validateModelSpec(spec *ml.ModelSpec, fldPath *field.Path) field.ErrorList {
+// validateModelSpec validates a model's spec. The canary has no replica
+// count of its own: it takes trafficPercent of spec.replicas, so the cap
+// on spec.replicas bounds both tracks together.
+func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	allErrs := validateModelSource(&spec.Source, fldPath.Child("source"))
 	rtPath := fldPath.Child("runtime")
-	allErrs = append(allErrs, validateImageOrCommand(spec.Runtime.Image, spec.Runtime.Command, rtPath)...)
+	allErrs = append(allErrs, validateProcess(spec.Runtime.Image, spec.Runtime.Command, spec.Runtime.Args, rtPath)...)
 	allErrs = append(allErrs, validateEnv(spec.Runtime.Env, rtPath.Child("env"))...)
 	allErrs = append(allErrs, validatePort(spec.Runtime.Port, rtPath.Child("port"))...)
 	allErrs = append(allErrs, validateMinimum(spec.Replicas, 0, fldPath.Child("replicas"))...)
+	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	if c := spec.Canary; c != nil {
 		cPath := fldPath.Child("canary")
 		allErrs = append(allErrs, validateModelSource(&c.Source, cPath.Child("source"))...)
@@ -57,9 +61,9 @@ func validateModelSource(src *ml.ModelSource, fldPath *field.Path) field.ErrorLi
 
 // ValidateModelUpdate validates an update of a Model. Every spec field may
 // change: the controller rolls the model's Deployment to the new spec.
-func ValidateModelUpdate(obj, old *ml.Model) field.ErrorList {
+func ValidateModelUpdate(obj, old *ml.Model, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateModelSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateModelSpec(&obj.Spec, opts.ratchetReplicas(old.Spec.Replicas), specPath)...)
 }
 
 // ValidateModelStatusUpdate validates an update of a Model's status.

@@ -56,7 +56,7 @@ func TestValidateModel(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateModel(tc.obj))
+			checkErrors(t, tc.want, validation.ValidateModel(tc.obj, opts))
 		})
 	}
 }
@@ -79,7 +79,7 @@ func TestValidateModelUpdate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateModelUpdate(tc.obj, old))
+			checkErrors(t, tc.want, validation.ValidateModelUpdate(tc.obj, old, opts))
 		})
 	}
 }

@@ -16,17 +16,17 @@ import (
 )
 
 // ValidatePipeline validates a Pipeline on create.
-func ValidatePipeline(obj *ml.Pipeline) field.ErrorList {
+func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, metadataPath)
-	return append(allErrs, ValidatePipelineSpec(&obj.Spec, specPath)...)
+	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts, specPath)...)
 }
 
 // ValidatePipelineUpdate validates an update of a Pipeline. Every spec
 // field may change: runs snapshot the spec they execute, so an edit never
 // changes a run in flight.
-func ValidatePipelineUpdate(obj, old *ml.Pipeline) field.ErrorList {
+func ValidatePipelineUpdate(obj, old *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, ValidatePipelineSpec(&obj.Spec, specPath)...)
+	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts.ratchetForEach(&old.Spec), specPath)...)
 }
 
 // ValidatePipelineStatusUpdate validates an update of a Pipeline's status.
@@ -39,7 +39,7 @@ func ValidatePipelineStatusUpdate(obj, old *ml.Pipeline) field.ErrorList {
 
 // ValidatePipelineSpec validates a pipeline spec at fldPath: spec of a
 // Pipeline, or spec.pipelineSpec of a PipelineRun.
-func ValidatePipelineSpec(spec *ml.PipelineSpec, fldPath *field.Path) field.ErrorList {
+func ValidatePipelineSpec(spec *ml.PipelineSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	paramsPath := fldPath.Child("params")
 	params, allErrs := validateParamSpecs(spec.Params, paramsPath)
 
@@ -66,7 +66,7 @@ func ValidatePipelineSpec(spec *ml.PipelineSpec, fldPath *field.Path) field.Erro
 		}
 	}
 
-	pc := &pipelineContext{params: params, paramsPath: paramsPath, tasks: regular, finally: finally, tasksPath: tasksPath}
+	pc := &pipelineContext{params: params, paramsPath: paramsPath, tasks: regular, finally: finally, tasksPath: tasksPath, opts: opts}
 	for i := range spec.Tasks {
 		allErrs = append(allErrs, pc.validateTask(&spec.Tasks[i], false, tasksPath.Index(i))...)
 	}
@@ -154,6 +154,9 @@ func validateParamName(name string, seen sets.Set[string], fldPath *field.Path) 
 // int is a base-10 integer, a float a decimal number, a bool "true" or
 // "false", a list a JSON array of strings. An empty type means string.
 func CheckParamValue(typ ml.ParamType, value string) error {
+	if hasNUL(value) {
+		return fmt.Errorf("%s", nulDetail)
+	}
 	switch typ {
 	case ml.ParamTypeInt:
 		if _, err := strconv.ParseInt(value, 10, 64); err != nil {
@@ -171,6 +174,9 @@ func CheckParamValue(typ ml.ParamType, value string) error {
 		var items []string
 		if !strings.HasPrefix(strings.TrimSpace(value), "[") || json.Unmarshal([]byte(value), &items) != nil {
 			return fmt.Errorf(`must be a JSON array of strings, such as ["a","b"]`)
+		}
+		if slices.ContainsFunc(items, hasNUL) {
+			return fmt.Errorf("items %s", nulDetail)
 		}
 	}
 	return nil

@@ -44,7 +44,7 @@ func TestValidatePipelineMetadataAndTasks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipeline(tc.obj))
+			checkErrors(t, tc.want, validation.ValidatePipeline(tc.obj, opts))
 		})
 	}
 }
@@ -80,7 +80,7 @@ func TestValidatePipelineParams(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipeline(pipeline(task("a").Obj()).Params(tc.params...).Obj()))
+			checkErrors(t, tc.want, validation.ValidatePipeline(pipeline(task("a").Obj()).Params(tc.params...).Obj(), opts))
 		})
 	}
 }
@@ -132,7 +132,7 @@ func TestValidatePipelineTaskFields(t *testing.T) {
 				param("list").Type(ml.ParamTypeList).Default(`["a"]`).Obj(),
 				param("str").Default("s").Obj(),
 			).Obj()
-			checkErrors(t, tc.want, validation.ValidatePipeline(obj))
+			checkErrors(t, tc.want, validation.ValidatePipeline(obj, opts))
 		})
 	}
 }
@@ -170,7 +170,7 @@ func TestValidatePipelineDependencies(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipeline(pipeline(tc.tasks...).Finally(tc.finally...).Obj()))
+			checkErrors(t, tc.want, validation.ValidatePipeline(pipeline(tc.tasks...).Finally(tc.finally...).Obj(), opts))
 		})
 	}
 }
@@ -189,7 +189,7 @@ func TestValidatePipelineUpdate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipelineUpdate(tc.obj, old))
+			checkErrors(t, tc.want, validation.ValidatePipelineUpdate(tc.obj, old, opts))
 		})
 	}
 }

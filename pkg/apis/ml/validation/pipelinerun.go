@@ -17,12 +17,12 @@ var (
 // ValidatePipelineRun validates a PipelineRun on create. The resolved
 // snapshot in status.pipelineSpec is written by the server, not the user,
 // and is not validated.
-func ValidatePipelineRun(obj *ml.PipelineRun) field.ErrorList {
+func ValidatePipelineRun(obj *ml.PipelineRun, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, metadataPath)
-	return append(allErrs, validatePipelineRunSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validatePipelineRunSpec(&obj.Spec, opts, specPath)...)
 }
 
-func validatePipelineRunSpec(spec *ml.PipelineRunSpec, fldPath *field.Path) field.ErrorList {
+func validatePipelineRunSpec(spec *ml.PipelineRunSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	refPath, inlinePath, paramsPath := fldPath.Child("pipelineRef"), fldPath.Child("pipelineSpec"), fldPath.Child("params")
 	switch {
@@ -43,7 +43,7 @@ func validatePipelineRunSpec(spec *ml.PipelineRunSpec, fldPath *field.Path) fiel
 	// A referenced pipeline's params are checked at admission, where the
 	// Pipeline can be read; an inline one's here.
 	if spec.PipelineSpec != nil {
-		allErrs = append(allErrs, ValidatePipelineSpec(spec.PipelineSpec, inlinePath)...)
+		allErrs = append(allErrs, ValidatePipelineSpec(spec.PipelineSpec, opts, inlinePath)...)
 		allErrs = append(allErrs, ValidateParamsAgainstSpec(spec.PipelineSpec.Params, spec.Params, paramsPath)...)
 	}
 
@@ -57,9 +57,12 @@ func validatePipelineRunSpec(spec *ml.PipelineRunSpec, fldPath *field.Path) fiel
 // is fixed at create: only suspend, cancel, parallelism,
 // activeDeadlineSeconds and ttlSecondsAfterFinished may change, and a
 // canceled run stays canceled.
-func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun) field.ErrorList {
+func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	allErrs = append(allErrs, validatePipelineRunSpec(&obj.Spec, specPath)...)
+	if old.Spec.PipelineSpec != nil {
+		opts = opts.ratchetForEach(old.Spec.PipelineSpec)
+	}
+	allErrs = append(allErrs, validatePipelineRunSpec(&obj.Spec, opts, specPath)...)
 
 	spec, oldSpec := &obj.Spec, &old.Spec
 	var immutableErrs field.ErrorList

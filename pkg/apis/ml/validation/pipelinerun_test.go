@@ -73,7 +73,7 @@ func TestValidatePipelineRun(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipelineRun(tc.obj))
+			checkErrors(t, tc.want, validation.ValidatePipelineRun(tc.obj, opts))
 		})
 	}
 }
@@ -104,7 +104,7 @@ func TestValidatePipelineRunInlineSpec(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipelineRun(tc.obj))
+			checkErrors(t, tc.want, validation.ValidatePipelineRun(tc.obj, opts))
 		})
 	}
 }
@@ -142,7 +142,7 @@ func TestValidatePipelineRunUpdate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidatePipelineRunUpdate(tc.obj, tc.old))
+			checkErrors(t, tc.want, validation.ValidatePipelineRunUpdate(tc.obj, tc.old, opts))
 		})
 	}
 }

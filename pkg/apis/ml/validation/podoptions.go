@@ -87,6 +87,8 @@ func validateVolumeMounts(mounts []corev1.VolumeMount, volumes sets.Set[string],
 		switch {
 		case m.MountPath == "":
 			allErrs = append(allErrs, field.Required(mountPath, ""))
+		case hasNUL(m.MountPath):
+			allErrs = append(allErrs, field.Invalid(mountPath, m.MountPath, nulDetail))
 		case !path.IsAbs(m.MountPath):
 			allErrs = append(allErrs, field.Invalid(mountPath, m.MountPath, "must be an absolute path"))
 		case mountPaths.Has(path.Clean(m.MountPath)):
@@ -101,6 +103,9 @@ func validateVolumeMounts(mounts []corev1.VolumeMount, volumes sets.Set[string],
 }
 
 func validateRelativePath(p string, fldPath *field.Path) field.ErrorList {
+	if hasNUL(p) {
+		return field.ErrorList{field.Invalid(fldPath, p, nulDetail)}
+	}
 	if path.IsAbs(p) {
 		return field.ErrorList{field.Invalid(fldPath, p, "must be a relative path")}
 	}

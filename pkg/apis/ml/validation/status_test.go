@@ -162,8 +162,8 @@ func TestErrorsHaveTypesAndPaths(t *testing.T) {
 	}
 	bad := job().Replicas(0).Framework("X").Image("").Env("1", "").Request("gpu", "-1").MasterPort(0).
 		ServiceAccountName("A").VolumeMount("v", "rel").Metrics("Y", "(").Obj()
-	errs := validation.ValidateTrainingJob(bad)
-	errs = append(errs, validation.ValidatePipeline(pipeline(task("a").DependsOn("b").Args("$(x)").Obj(), task("b").DependsOn("a").Obj()).Obj())...)
+	errs := validation.ValidateTrainingJob(bad, opts)
+	errs = append(errs, validation.ValidatePipeline(pipeline(task("a").DependsOn("b").Args("$(x)").Obj(), task("b").DependsOn("a").Obj()).Obj(), opts)...)
 	if len(errs) < 10 {
 		t.Fatalf("want many errors, got %v", errs)
 	}

@@ -22,6 +22,7 @@ type pipelineContext struct {
 	tasks      map[string]*ml.PipelineTask
 	finally    map[string]*ml.PipelineTask
 	tasksPath  *field.Path
+	opts       Options
 }
 
 var whenOperators = []string{string(ml.WhenOperatorIn), string(ml.WhenOperatorNotIn)}
@@ -134,8 +135,12 @@ func (pc *pipelineContext) validateForEach(t *ml.PipelineTask, fldPath *field.Pa
 		return field.ErrorList{field.Required(fldPath, "one of items or from is required")}
 	case len(fe.Items) > 0 && fe.From != "":
 		return field.ErrorList{field.Forbidden(fldPath.Child("from"), "may not be set together with items")}
+	case len(fe.Items) > int(pc.opts.MaxForEachItems):
+		err := field.TooMany(fldPath.Child("items"), len(fe.Items), int(pc.opts.MaxForEachItems))
+		err.Detail += fmt.Sprintf(" (the server's %s)", maxForEachFlag)
+		return field.ErrorList{err}
 	case fe.From == "":
-		return nil
+		return validateNoNULs(fe.Items, fldPath.Child("items"))
 	}
 	fromPath := fldPath.Child("from")
 	vars := ParseVariables(fe.From)

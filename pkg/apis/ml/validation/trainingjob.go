@@ -21,18 +21,20 @@ var (
 )
 
 // ValidateTrainingJob validates a TrainingJob on create.
-func ValidateTrainingJob(obj *ml.TrainingJob) field.ErrorList {
+func ValidateTrainingJob(obj *ml.TrainingJob, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, validateWorkloadName, metadataPath)
-	return append(allErrs, validateTrainingJobSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateTrainingJobSpec(&obj.Spec, opts, specPath)...)
 }
 
-func validateTrainingJobSpec(spec *ml.TrainingJobSpec, fldPath *field.Path) field.ErrorList {
+func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	if spec.Framework != "" && !slices.Contains(frameworks, string(spec.Framework)) {
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("framework"), spec.Framework, frameworks))
 	}
 	allErrs = append(allErrs, validateMinimum(spec.Replicas, 1, fldPath.Child("replicas"))...)
+	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	if spec.Elastic != nil {
+		allErrs = append(allErrs, validateMaximum(spec.Elastic.MaxReplicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("elastic", "maxReplicas"))...)
 		allErrs = append(allErrs, validateElastic(spec.Elastic, spec.Replicas, fldPath)...)
 	}
 	allErrs = append(allErrs, validateContainerSpec(&spec.ContainerSpec, fldPath)...)
@@ -110,9 +112,13 @@ func validateMetrics(m *ml.MetricsSpec, fldPath *field.Path) field.ErrorList {
 // replicas could not follow a change; the replica count, its elastic
 // bounds and the lifecycle knobs (suspend, deadlines, ttl, backoffLimit,
 // cleanPodPolicy) may change.
-func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob) field.ErrorList {
+func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	allErrs = append(allErrs, validateTrainingJobSpec(&obj.Spec, specPath)...)
+	opts = opts.ratchetReplicas(old.Spec.Replicas)
+	if old.Spec.Elastic != nil {
+		opts = opts.ratchetReplicas(old.Spec.Elastic.MaxReplicas)
+	}
+	allErrs = append(allErrs, validateTrainingJobSpec(&obj.Spec, opts, specPath)...)
 	spec, oldSpec := &obj.Spec, &old.Spec
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Framework, oldSpec.Framework, specPath.Child("framework"))...)
 	allErrs = append(allErrs, validateImmutableContainerSpec(&spec.ContainerSpec, &oldSpec.ContainerSpec, specPath)...)

@@ -73,7 +73,7 @@ func TestValidateTrainingJob(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj))
+			checkErrors(t, tc.want, validation.ValidateTrainingJob(tc.obj, opts))
 		})
 	}
 }
@@ -81,19 +81,19 @@ func TestValidateTrainingJob(t *testing.T) {
 func TestValidateTrainingJobElasticMessages(t *testing.T) {
 	checkMessages(t, []string{
 		"spec.replicas: Invalid value: 5: must be between spec.elastic.minReplicas (2) and spec.elastic.maxReplicas (4)",
-	}, validation.ValidateTrainingJob(job().Elastic(2, 4).Replicas(5).Obj()))
+	}, validation.ValidateTrainingJob(job().Elastic(2, 4).Replicas(5).Obj(), opts))
 
 	onlyMax := job().Replicas(5).Obj()
 	onlyMax.Spec.Elastic = &ml.ElasticPolicy{MaxReplicas: ptr.To[int32](4)}
 	checkMessages(t, []string{
 		"spec.replicas: Invalid value: 5: must be between 1 and spec.elastic.maxReplicas (4)",
-	}, validation.ValidateTrainingJob(onlyMax))
+	}, validation.ValidateTrainingJob(onlyMax, opts))
 
 	onlyMin := job().Replicas(1).Obj()
 	onlyMin.Spec.Elastic = &ml.ElasticPolicy{MinReplicas: ptr.To[int32](2)}
 	checkMessages(t, []string{
 		"spec.replicas: Invalid value: 1: must be greater than or equal to spec.elastic.minReplicas (2)",
-	}, validation.ValidateTrainingJob(onlyMin))
+	}, validation.ValidateTrainingJob(onlyMin, opts))
 }
 
 func TestValidateTrainingJobUpdate(t *testing.T) {
@@ -138,14 +138,14 @@ func TestValidateTrainingJobUpdate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkErrors(t, tc.want, validation.ValidateTrainingJobUpdate(tc.obj, tc.old))
+			checkErrors(t, tc.want, validation.ValidateTrainingJobUpdate(tc.obj, tc.old, opts))
 		})
 	}
 }
 
 func TestValidateTrainingJobUpdateReplicasMessage(t *testing.T) {
 	old := job().Replicas(2).ResourceVersion("1").Obj()
-	errs := validation.ValidateTrainingJobUpdate(job().Replicas(3).ResourceVersion("1").Obj(), old)
+	errs := validation.ValidateTrainingJobUpdate(job().Replicas(3).ResourceVersion("1").Obj(), old, opts)
 	if len(errs) != 1 || !strings.Contains(errs[0].Detail, "set spec.elastic") {
 		t.Errorf("want one error telling to set spec.elastic, got %v", errs)
 	}

@@ -132,7 +132,7 @@ func TestValidatePipelineVariables(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := pipeline(tc.tasks...).Finally(tc.finally...).Params(param("lr").Default("0.1").Obj()).Obj()
-			checkErrors(t, tc.want, validation.ValidatePipeline(obj))
+			checkErrors(t, tc.want, validation.ValidatePipeline(obj, opts))
 		})
 	}
 }

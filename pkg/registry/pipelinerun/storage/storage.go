@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/registry/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
@@ -30,9 +31,10 @@ type StatusREST struct {
 	*registryutil.StatusREST
 }
 
-// NewREST returns the storage of PipelineRuns and of their status subresource.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
-	strategy := pipelinerun.NewStrategy(scheme)
+// NewREST returns the storage of PipelineRuns and of their status subresource,
+// validating objects against the caps in opts.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, opts validation.Options) (*REST, *StatusREST, error) {
+	strategy := pipelinerun.NewStrategy(scheme, opts)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &ml.PipelineRun{} },
 		NewListFunc:               func() runtime.Object { return &ml.PipelineRunList{} },

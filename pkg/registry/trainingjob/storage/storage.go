@@ -11,6 +11,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	"ml.example.io/ml-apiserver/pkg/registry/trainingjob"
 )
@@ -30,9 +31,10 @@ type StatusREST struct {
 	*registryutil.StatusREST
 }
 
-// NewREST returns the storage of TrainingJobs and of their status subresource.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
-	strategy := trainingjob.NewStrategy(scheme)
+// NewREST returns the storage of TrainingJobs and of their status subresource,
+// validating objects against the caps in opts.
+func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, opts validation.Options) (*REST, *StatusREST, error) {
+	strategy := trainingjob.NewStrategy(scheme, opts)
 	store := &genericregistry.Store{
 		NewFunc:                   func() runtime.Object { return &ml.TrainingJob{} },
 		NewListFunc:               func() runtime.Object { return &ml.TrainingJobList{} },

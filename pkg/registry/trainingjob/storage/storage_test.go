@@ -10,13 +10,14 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
 func newStorage(t *testing.T, decorator generic.StorageDecorator) (*REST, *StatusREST) {
 	t.Helper()
-	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "trainingjobs", decorator))
+	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "trainingjobs", decorator), validation.DefaultOptions())
 	if err != nil {
 		t.Fatalf("NewREST: %v", err)
 	}

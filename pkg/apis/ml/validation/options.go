@@ -1,0 +1,74 @@
+package validation
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+)
+
+// Defaults of the caps in Options, documented in docs/api.md.
+const (
+	// DefaultMaxReplicas caps the replicas of a TrainingJob (and its
+	// elastic maxReplicas) and of a Model.
+	DefaultMaxReplicas int32 = 1000
+	// DefaultMaxForEachItems caps the instances of one forEach task.
+	DefaultMaxForEachItems int32 = 500
+)
+
+// Options are the server-wide caps objects are validated against. The
+// server sets them from its flags (--max-replicas, --max-foreach) and hands
+// them to the strategies; validation stays a pure function of its
+// arguments.
+type Options struct {
+	// MaxReplicas is the most replicas a TrainingJob or Model may ask for.
+	MaxReplicas int32
+	// MaxForEachItems is the most instances one forEach task may have.
+	MaxForEachItems int32
+}
+
+// DefaultOptions returns the caps a server runs with unless told otherwise.
+func DefaultOptions() Options {
+	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems}
+}
+
+// validateMaximum checks an optional count against a server cap, naming
+// the flag that sets the cap so an administrator knows what to change.
+func validateMaximum(v *int32, maximum int32, flag string, fldPath *field.Path) field.ErrorList {
+	if v != nil && *v > maximum {
+		return field.ErrorList{field.Invalid(fldPath, *v, fmt.Sprintf("must be no more than %d (the server's %s)", maximum, flag))}
+	}
+	return nil
+}
+
+// Flags that set the caps of Options, named in the errors.
+const (
+	maxReplicasFlag = "--max-replicas"
+	maxForEachFlag  = "--max-foreach"
+)
+
+// ratchetReplicas lets an update keep (or lower) a count that was stored
+// under a higher cap: the cap becomes the old count when that is higher,
+// so lowering --max-replicas never blocks other edits of existing objects.
+func (o Options) ratchetReplicas(old ...*int32) Options {
+	for _, v := range old {
+		if v != nil && *v > o.MaxReplicas {
+			o.MaxReplicas = *v
+		}
+	}
+	return o
+}
+
+// ratchetForEach is ratchetReplicas for the literal forEach lists of a
+// stored pipeline spec.
+func (o Options) ratchetForEach(old *ml.PipelineSpec) Options {
+	for _, tasks := range [][]ml.PipelineTask{old.Tasks, old.Finally} {
+		for _, t := range tasks {
+			if t.ForEach != nil && int32(len(t.ForEach.Items)) > o.MaxForEachItems {
+				o.MaxForEachItems = int32(len(t.ForEach.Items))
+			}
+		}
+	}
+	return o
+}
