@@ -21,8 +21,9 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build ml-apiserver and the kubectl-ml plugin into _output/bin.
+build: ## Build ml-apiserver (with its launcher of local processes) and the kubectl-ml plugin into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
+	$(GO) build -o $(BIN)/ml-apiserver-launch ./cmd/ml-apiserver-launch
 	$(GO) build -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
 
 PLUGIN_DIR ?= $(HOME)/.local/bin

@@ -55,6 +55,9 @@ type Config struct {
 	// forgotten, or at a later start once the owner is gone
 	// (RemoveStaleCredentials).
 	OwnerEnv func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
+	// Confinement is how processes are kept away from the rest of the
+	// host (confined by default).
+	Confinement Confinement
 }
 
 // Runtime runs replicas as host processes.
@@ -64,6 +67,9 @@ type Runtime struct {
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
+	confinement    Confinement
+	// marker identifies the processes of this runtime's directory.
+	marker string
 
 	mu       sync.Mutex
 	replicas map[cache.ObjectName]*replica
@@ -121,11 +127,15 @@ func New(c Config) (*Runtime, error) {
 		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
 		warned:         map[string]bool{},
 		forgotten:      map[types.UID]time.Time{},
+		marker:         Marker(c.Dir),
 	}
 	if r.clock == nil {
 		r.clock = clock.RealClock{}
 	}
 	if err := stopLeftovers(c.Dir); err != nil {
+		return nil, err
+	}
+	if err := r.setUpConfinement(c.Confinement); err != nil {
 		return nil, err
 	}
 	return r, nil

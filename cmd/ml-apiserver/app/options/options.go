@@ -66,6 +66,8 @@ type Options struct {
 	DataStore *DataStoreOptions
 	// Logs configures the log subresources and the log archive.
 	Logs *LogOptions
+	// Local configures the processes of standalone mode.
+	Local *LocalOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -79,6 +81,7 @@ func NewOptions() *Options {
 		Controllers: NewControllerOptions(),
 		DataStore:   NewDataStoreOptions(),
 		Logs:        NewLogOptions(),
+		Local:       NewLocalOptions(),
 	}
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
@@ -111,6 +114,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 		"Extra DNS names for a generated serving certificate.")
 	o.DataStore.AddFlags(fs)
 	o.Logs.AddFlags(fs)
+	o.Local.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -176,6 +180,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.Controllers.Validate()...)
 	errs = append(errs, o.DataStore.Validate()...)
 	errs = append(errs, o.Logs.Validate()...)
+	errs = append(errs, o.Local.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
