@@ -49,7 +49,8 @@ local-down: ## Stop the processes of local-up.
 .PHONY: run
 run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
 	@mkdir -p $(DATA_DIR)
-	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT)
+	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT) \
+		--local-read-write-paths /tmp/ml-apiserver-examples
 
 .PHONY: test
 test: test-unit test-integration test-e2e ## Run every test suite (what CI runs).

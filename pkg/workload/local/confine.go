@@ -38,7 +38,8 @@ type Confinement struct {
 	// execute (a tool chain outside the system paths).
 	ReadOnlyPaths []string
 	// ReadWritePaths are paths confined processes may read and write (a
-	// scratch directory shared by jobs, a data set they update).
+	// scratch directory shared by jobs, a data set they update). Those
+	// that do not exist are made, for the user processes run as.
 	ReadWritePaths []string
 }
 
@@ -138,6 +139,25 @@ func (r *Runtime) setUpConfinement(c Confinement) error {
 	return nil
 }
 
+// makeSharedPaths makes the read-write paths that do not exist, for the
+// user processes run as.
+func (r *Runtime) makeSharedPaths() error {
+	for _, p := range r.confinement.ReadWritePaths {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			continue
+		}
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			return err
+		}
+		if u := r.confinement.RunAs; u != nil {
+			if err := os.Chown(p, int(u.UID), int(u.GID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // allowTraverse lets every user traverse dir when the server owns it.
 func allowTraverse(dir string) error {
 	fi, err := os.Stat(dir)
@@ -161,6 +181,9 @@ func (r *Runtime) confined() bool { return !r.confinement.Disabled }
 func (r *Runtime) prepareConfined(rep *replica, env []string, credentials string) ([]string, error) {
 	if !r.confined() && r.confinement.RunAs == nil {
 		return env, nil
+	}
+	if err := r.makeSharedPaths(); err != nil {
+		return nil, err
 	}
 	tmp := filepath.Join(rep.dir, tmpDirName)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
