@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -179,5 +180,31 @@ try proc sh -c 'cat /proc/self/status >/dev/null'
 	}
 	if strings.Contains(string(log), "forged") {
 		t.Errorf("the job wrote its own log file")
+	}
+}
+
+func TestLookupUser(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		want    *User
+		wantErr bool
+	}{
+		{name: "", want: nil},
+		{name: "root", want: nil},
+		{name: "0", want: nil},
+		{name: "nobody", want: &User{UID: 65534, GID: 65534}},
+		{name: "1234", want: &User{UID: 1234, GID: 1234}},
+		{name: "1234:99", want: &User{UID: 1234, GID: 99}},
+		{name: "1234:x", wantErr: true},
+		{name: "no-such-user-here", wantErr: true},
+	} {
+		got, err := LookupUser(tc.name)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%q: error %v, want error %v", tc.name, err, tc.wantErr)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" && !tc.wantErr {
+			t.Errorf("%q: (-want +got)\n%s", tc.name, diff)
+		}
 	}
 }
