@@ -115,6 +115,13 @@ func testConfinement1(t *testing.T, c Confinement) {
 	}
 	waitFor(t, r, other, "other-0", func(s workload.ReplicaStatus) bool { return s.Phase == workload.PhaseRunning })
 	otherDir := replicaDir(t, r, "other-0")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(otherDir, workDirName, "mine")); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the other job never wrote its file: %v", err)
+		}
+	}
 	otherToken, err := r.credentialsDir(other.UID)
 	if err != nil {
 		t.Fatal(err)
