@@ -120,8 +120,12 @@ func (r *Runtime) setUpConfinement(c Confinement) error {
 	// directory: every directory on the way lets others traverse it (not
 	// list it); what is in them stays the server's (0600 and 0700).
 	for d := r.dir; ; d = filepath.Dir(d) {
-		if err := allowTraverse(d); err != nil {
+		changed, err := allowTraverse(d)
+		if err != nil {
 			return fmt.Errorf("local runtime: %w", err)
+		}
+		if changed {
+			klog.InfoS("Letting local processes traverse a directory on the way to theirs (o+x)", "dir", d, "user", r.confinement.RunAs.UID)
 		}
 		if d == filepath.Dir(d) {
 			break
@@ -132,7 +136,7 @@ func (r *Runtime) setUpConfinement(c Confinement) error {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return fmt.Errorf("local runtime: %w", err)
 		}
-		if err := allowTraverse(d); err != nil {
+		if _, err := allowTraverse(d); err != nil {
 			return fmt.Errorf("local runtime: %w", err)
 		}
 	}
@@ -158,18 +162,18 @@ func (r *Runtime) makeSharedPaths() error {
 	return nil
 }
 
-// allowTraverse lets every user traverse dir when the server owns it.
-func allowTraverse(dir string) error {
+// allowTraverse lets every user traverse dir when the server owns it;
+// changed says whether its mode changed.
+func allowTraverse(dir string) (changed bool, err error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return err
+		return false, err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o001 != 0 {
-		return nil
+		return false, nil
 	}
-	klog.V(2).InfoS("Letting local processes traverse a directory", "dir", dir)
-	return os.Chmod(dir, fi.Mode().Perm()|0o001)
+	return true, os.Chmod(dir, fi.Mode().Perm()|0o001)
 }
 
 // confined says whether processes go through the launcher.
@@ -196,15 +200,17 @@ func (r *Runtime) prepareConfined(rep *replica, env []string, credentials string
 	}
 	_ = f.Close()
 	if u := r.confinement.RunAs; u != nil {
-		for d := rep.dir; d != r.dir && strings.HasPrefix(d, r.dir); d = filepath.Dir(d) {
-			if err := allowTraverse(d); err != nil {
-				return nil, err
-			}
-		}
 		owned := append([]string{rep.workDir, tmp, term}, r.volumeDirs(rep)...)
 		for _, p := range owned {
 			if err := os.Chown(p, int(u.UID), int(u.GID)); err != nil {
 				return nil, err
+			}
+			// The way to it from the runtime's directory (a replica's,
+			// a volume's namespace).
+			for d := filepath.Dir(p); d != r.dir && strings.HasPrefix(d, r.dir+string(filepath.Separator)); d = filepath.Dir(d) {
+				if _, err := allowTraverse(d); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if credentials != "" {
