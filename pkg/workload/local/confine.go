@@ -351,3 +351,19 @@ func (r *Runtime) ownerCredentialsDir(uid types.UID) string {
 	}
 	return dir
 }
+
+// ShareCredentials gives the credentials of the owner uid to the user
+// processes run as. The runtime does so whenever a process starts; call it
+// after rewriting them while processes run (a renewed certificate written
+// by the server's user is unreadable to them otherwise).
+func (r *Runtime) ShareCredentials(uid types.UID) error {
+	u := r.confinement.RunAs
+	if u == nil {
+		return nil
+	}
+	dir, err := r.credentialsDir(uid)
+	if err != nil {
+		return err
+	}
+	return chownTree(dir, u)
+}
