@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -212,6 +213,38 @@ func TestLookupUser(t *testing.T) {
 		}
 		if diff := cmp.Diff(tc.want, got); diff != "" && !tc.wantErr {
 			t.Errorf("%q: (-want +got)\n%s", tc.name, diff)
+		}
+	}
+}
+
+// Credentials rewritten by the server while processes run are given back
+// to the processes' user.
+func TestShareCredentials(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs processes as another user")
+	}
+	r := newRuntime(t, t.TempDir())
+	dir, err := r.credentialsDir("uid-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "metrics.crt")
+	if err := os.WriteFile(file, []byte("renewed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ShareCredentials("uid-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, file} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 65534 {
+			t.Errorf("%s belongs to uid %d, want nobody (65534)", p, st.Uid)
 		}
 	}
 }
