@@ -83,7 +83,9 @@ func (o *LocalOptions) Confinement() local.Confinement {
 	}
 }
 
+// isExecutable says whether p is an executable that only its owner may
+// change: the launcher runs as the server's user.
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Mode()&0o022 == 0
 }
