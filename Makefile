@@ -21,8 +21,9 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build ml-apiserver and the kubectl-ml plugin into _output/bin.
+build: ## Build ml-apiserver (with its launcher of local processes) and the kubectl-ml plugin into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
+	$(GO) build -o $(BIN)/ml-apiserver-launch ./cmd/ml-apiserver-launch
 	$(GO) build -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
 
 PLUGIN_DIR ?= $(HOME)/.local/bin
@@ -48,7 +49,8 @@ local-down: ## Stop the processes of local-up.
 .PHONY: run
 run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
 	@mkdir -p $(DATA_DIR)
-	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT)
+	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT) \
+		--local-read-write-paths /tmp/ml-apiserver-examples
 
 .PHONY: test
 test: test-unit test-integration test-e2e ## Run every test suite (what CI runs).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
 
 // localTasks is how many task processes the standalone overhead benchmark
@@ -27,8 +29,34 @@ func localTasks() int {
 }
 
 // localTask is the short process both sides start: a Python interpreter
-// that prints a line, the smallest real task.
-var localTask = []string{"python3", "-c", `print("done")`}
+// that prints a line, the smallest real task. The interpreter is the one
+// of the PATH confined processes get (the server's PATH may name a shim
+// in its user's home, which another user cannot run), for both sides.
+var localTask = []string{systemPython(), "-c", `print("done")`}
+
+// systemPython is python3 of local.ConfinedPATH ("python3" when none).
+func systemPython() string {
+	for _, dir := range filepath.SplitList(local.ConfinedPATH) {
+		p := filepath.Join(dir, "python3")
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return "python3"
+}
+
+// buildLauncher builds the launcher of local processes that the server
+// uses when installed next to it (make build).
+func buildLauncher(b *testing.B) string {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), "ml-apiserver-launch")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/ml-apiserver-launch")
+	cmd.Dir = "../.."
+	if data, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build the launcher: %v\n%s", err, data)
+	}
+	return out
+}
 
 // BenchmarkLocalProcesses measures standalone mode's overhead of running
 // short processes as pipeline tasks: a PipelineRun whose one task fans out
@@ -40,12 +68,24 @@ var localTask = []string{"python3", "-c", `print("done")`}
 // too, without a target: there every task waits for a reconcile of its
 // own.
 func BenchmarkLocalProcesses(b *testing.B) {
-	if _, err := exec.LookPath("python3"); err != nil {
+	if _, err := exec.LookPath(localTask[0]); err != nil {
 		b.Skip("python3 is not installed")
 	}
 	n := localTasks()
-	s := startServer(b, func(o *options.Options) { o.Controllers.Controllers = []string{"*"} })
+	launcher := buildLauncher(b)
+	s := startServer(b, func(o *options.Options) {
+		o.Controllers.Controllers = []string{"*"}
+		o.Local.Launcher = launcher
+	})
 	cs, err := mlclientset.NewForConfig(s.config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	unconfined := startServer(b, func(o *options.Options) {
+		o.Controllers.Controllers = []string{"*"}
+		o.Local.Confine, o.Local.RunAsUser = false, ""
+	})
+	ucs, err := mlclientset.NewForConfig(unconfined.config)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,11 +95,13 @@ func BenchmarkLocalProcesses(b *testing.B) {
 	if _, err := shellLoop(ctx, 5); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := runLocal(ctx, cs, "warm-up", 5, false); err != nil {
-		b.Fatal(err)
+	for _, c := range []mlclientset.Interface{cs, ucs} {
+		if _, err := runLocal(ctx, c, "warm-up", 5, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 
-	var loop, fanOut, chain time.Duration
+	var loop, fanOut, unconfinedFanOut, chain time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		l, err := shellLoop(ctx, n)
@@ -70,29 +112,43 @@ func BenchmarkLocalProcesses(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		u, err := runLocal(ctx, ucs, fmt.Sprintf("fan-out-%d", i), n, false)
+		if err != nil {
+			b.Fatal(err)
+		}
 		c, err := runLocal(ctx, cs, fmt.Sprintf("chain-%d", i), n, true)
 		if err != nil {
 			b.Fatal(err)
 		}
-		loop, fanOut, chain = loop+l, fanOut+f, chain+c
+		loop, fanOut, unconfinedFanOut, chain = loop+l, fanOut+f, unconfinedFanOut+u, chain+c
 	}
 	b.StopTimer()
 	loop, fanOut, chain = loop/time.Duration(b.N), fanOut/time.Duration(b.N), chain/time.Duration(b.N)
+	unconfinedFanOut /= time.Duration(b.N)
 	ratio := fanOut.Seconds() / loop.Seconds()
+	confinement := fanOut.Seconds() / unconfinedFanOut.Seconds()
 	b.ReportMetric(loop.Seconds(), "loop-s")
 	b.ReportMetric(fanOut.Seconds(), "pipelinerun-s")
 	b.ReportMetric(ratio, "pipelinerun/loop")
+	b.ReportMetric(unconfinedFanOut.Seconds(), "unconfined-pipelinerun-s")
+	b.ReportMetric(confinement, "confined/unconfined")
 	b.ReportMetric(chain.Seconds(), "chain-s")
 	fmt.Printf("\n%d short processes (%v), standalone mode; load average before %s\n", n, localTask, loadAverage())
 	fmt.Printf("%-52s %10s %10s\n", "", "seconds", "/ loop")
 	fmt.Printf("%-52s %10.2f %10s\n", "shell loop, one after another", loop.Seconds(), "1.00")
 	fmt.Printf("%-52s %10.2f %10.2f\n", "PipelineRun, one task with forEach over the items", fanOut.Seconds(), ratio)
+	fmt.Printf("%-52s %10.2f %10.2f\n", "PipelineRun, fan-out, processes not confined", unconfinedFanOut.Seconds(), unconfinedFanOut.Seconds()/loop.Seconds())
 	fmt.Printf("%-52s %10.2f %10.2f\n", "PipelineRun, a chain of tasks (no target)", chain.Seconds(), chain.Seconds()/loop.Seconds())
 	verdict := "met"
 	if ratio > 3 {
 		verdict = "NOT met"
 	}
 	fmt.Printf("target: PipelineRun <= 3x the shell loop: %.2fx (%s)\n", ratio, verdict)
+	verdict = "met"
+	if confinement > 1.1 {
+		verdict = "NOT met"
+	}
+	fmt.Printf("target: confined fan-out <= 1.1x the unconfined one: %.2fx (%s)\n", confinement, verdict)
 }
 
 // shellLoop starts the task n times from sh, one after another.

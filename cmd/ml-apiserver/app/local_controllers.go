@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,7 @@ func newLocalRuntime(o *options.Options) (*local.Runtime, error) {
 		Labels:         map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
 		MaxGracePeriod: localGracePeriod,
 		OwnerEnv:       metricsEnv(o),
+		Confinement:    o.Local.Confinement(),
 	}
 	o.LocalRuntime.ApplyTo(&c)
 	return local.New(c)
@@ -73,13 +75,24 @@ func metricsEnv(o *options.Options) func(owner workload.Owner, dir string) ([]co
 		if err != nil {
 			return nil, fmt.Errorf("issue the metrics certificate of %s/%s: %w", owner.Namespace, owner.Name, err)
 		}
+		// A copy of the CA certificate: the processes cannot read pki/.
+		ca := filepath.Join(dir, "ca.crt")
+		if _, err := os.Stat(ca); err != nil {
+			data, err := os.ReadFile(pki.CACertFile())
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(ca, data, 0o600); err != nil {
+				return nil, err
+			}
+		}
 		url := fmt.Sprintf("https://%s/apis/%s/namespaces/%s/%s/%s/metrics",
 			o.ServingAddress(), mlv1alpha1.SchemeGroupVersion, owner.Namespace, resource, owner.Name)
 		return []corev1.EnvVar{
 			{Name: "ML_METRICS_URL", Value: url},
 			{Name: "ML_METRICS_CERT", Value: cert},
 			{Name: "ML_METRICS_KEY", Value: key},
-			{Name: "ML_METRICS_CA", Value: pki.CACertFile()},
+			{Name: "ML_METRICS_CA", Value: ca},
 		}, nil
 	}
 }

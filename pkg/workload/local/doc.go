@@ -23,9 +23,18 @@
 // a directory per owner that goes with the owner (ForgetOwner), or at a
 // later start when the owner is gone (RemoveStaleCredentials).
 //
+// Confinement: every process starts as the launcher (package launcher),
+// which confines it with Landlock to the system paths (read-only), its own
+// directories and volumes (read-write) and its owner's credentials
+// (read-only), and runs it as Confinement.RunAs (nobody when the server is
+// root), before it executes the command (confine.go).
+//
 // Restarts of the server: replicas do not survive them. A runtime started
 // on a directory where an earlier one ran stops every process that one left
-// running (process group and start time recorded in a pid file, so a
-// reused pid is never killed), and the controllers start the replicas
-// again, as they would after a node was lost.
+// running: those carrying the directory's marker (MarkerEnv) in
+// /proc/<pid>/environ, and the process groups recorded in pid files (with
+// their start time, so a reused pid is never killed). A confined process
+// runs nothing until the runtime has recorded it (the launcher's start
+// pipe). The controllers then start the replicas again, as they would
+// after a node was lost.
 package local

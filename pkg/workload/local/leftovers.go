@@ -1,6 +1,9 @@
 package local
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,9 +54,80 @@ func procStat(pid int) ([]string, error) {
 	return strings.Fields(s[i+1:]), nil
 }
 
-// stopLeftovers kills the process groups that an earlier runtime on dir
-// recorded and that still run, and removes their directories.
+// MarkerEnv names the variable every process of the runtime starts with:
+// the runtime directory's marker, then ":<namespace>/<replica>". It is in
+// /proc/<pid>/environ from the moment the process is executed, before any
+// of its user's code runs, so a runtime that starts after a crash finds
+// every process an earlier one started, recorded in a pid file or not.
+const MarkerEnv = "ML_LOCAL_RUNTIME"
+
+// Marker is the marker of the processes of the runtime directory dir.
+func Marker(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	sum := sha256.Sum256([]byte(filepath.Clean(dir)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Processes returns the running processes that carry the marker of the
+// runtime directory dir, by "<namespace>/<replica>".
+func Processes(dir string) map[string][]int {
+	prefix := []byte(MarkerEnv + "=" + Marker(dir) + ":")
+	out := map[string][]int{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	self := os.Getpid()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range bytes.Split(data, []byte{0}) {
+			if rest, ok := bytes.CutPrefix(kv, prefix); ok {
+				out[string(rest)] = append(out[string(rest)], pid)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// stopMarked kills every process that carries the marker of dir, with its
+// process group, and waits until none runs.
+func stopMarked(dir string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		procs := Processes(dir)
+		if len(procs) == 0 || time.Now().After(deadline) {
+			return
+		}
+		for replica, pids := range procs {
+			for _, pid := range pids {
+				klog.InfoS("Stopping a replica process left by an earlier run", "pid", pid, "replica", replica)
+				if fields, err := procStat(pid); err == nil && len(fields) > 2 {
+					if pgid, err := strconv.Atoi(fields[2]); err == nil && pgid > 1 && pgid != syscall.Getpgrp() {
+						_ = syscall.Kill(-pgid, syscall.SIGKILL)
+					}
+				}
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stopLeftovers kills the processes that an earlier runtime on dir
+// started and that still run: those that carry its marker, and the
+// process groups it recorded; and removes their directories.
 func stopLeftovers(dir string) error {
+	stopMarked(dir)
 	files, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*", pidFile))
 	if err != nil {
 		return err

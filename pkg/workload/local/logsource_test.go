@@ -80,7 +80,7 @@ func TestLogSourceFollowAndPrevious(t *testing.T) {
 	o := owner("job", "1")
 	s := r.LogSource()
 	// Runs twice: fails once (restart on failure), then succeeds.
-	spec := shReplica("job-0", `if [ -e ../ran ]; then echo second; sleep 1; echo done; exit 0; fi; touch ../ran; echo first; exit 1`)
+	spec := shReplica("job-0", `if [ -e .ran ]; then echo second; sleep 1; echo done; exit 0; fi; touch .ran; echo first; exit 1`)
 	spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
 	if _, err := r.EnsureReplica(context.Background(), o, spec); err != nil {
 		t.Fatal(err)

@@ -122,7 +122,7 @@ func readTFConfig(t *testing.T, out, name string) (masterPort string, c tfConfig
 func TestTFConfigPortPerWorker(t *testing.T) {
 	r := newRuntime(t, t.TempDir())
 	ctx := context.Background()
-	out := t.TempDir()
+	out := sharedDir(t)
 	svc := func(name string) workload.ServiceSpec {
 		return workload.ServiceSpec{Name: name, Headless: true, Selector: map[string]string{"job": name},
 			Ports: []corev1.ServicePort{{Name: "rendezvous", Port: 29500}}}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -106,11 +107,35 @@ func (r *Runtime) check(rep *replica, c *corev1.Container, p *corev1.Probe, time
 		_ = conn.Close()
 		return true
 	case p.Exec != nil && len(p.Exec.Command) > 0:
-		cmd := exec.CommandContext(ctx, p.Exec.Command[0], p.Exec.Command[1:]...)
-		cmd.Dir = rep.workDir
-		return cmd.Run() == nil
+		// Run like the replica's own process: confined, as its user.
+		path, err := lookPath(p.Exec.Command[0], rep.env)
+		if err != nil {
+			return false
+		}
+		cmd, _, err := r.processCmd(rep, path, p.Exec.Command, rep.env, rep.workDir, false)
+		if err != nil {
+			return false
+		}
+		return runContext(ctx, cmd) == nil
 	}
 	return false
+}
+
+// runContext runs cmd, killing its process group when ctx ends.
+func runContext(ctx context.Context, cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		case <-done:
+		}
+	}()
+	return cmd.Wait()
 }
 
 // probePort is the host port a probe reaches: the replica's own port when

@@ -31,6 +31,8 @@ type replica struct {
 	// workDir is the process's working directory and HOME: the replica's
 	// own, or the first volume it mounts.
 	workDir string
+	// env is the environment of its processes (exec probes included).
+	env []string
 
 	status workload.ReplicaStatus
 	// log are the replica's log files, once it ran; runOffsets are the
@@ -114,11 +116,13 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 			return nil, "CreateContainerError", err
 		}
 	}
+	credentials := ""
 	if r.ownerEnv != nil {
 		dir, err := r.credentialsDir(rep.owner.UID)
 		if err != nil {
 			return nil, "CreateContainerConfigError", err
 		}
+		credentials = dir
 		extra, err := r.ownerEnv(rep.owner, dir)
 		if err != nil {
 			return nil, "CreateContainerConfigError", err
@@ -130,6 +134,10 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
 	}
+	if env, err = r.prepareConfined(rep, env, credentials); err != nil {
+		return nil, "CreateContainerError", err
+	}
+	rep.env = env
 	lookup := func(name string) (string, bool) {
 		for i := len(env) - 1; i >= 0; i-- {
 			if k, v, _ := strings.Cut(env[i], "="); k == name {
@@ -258,20 +266,19 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 			_ = p.r.Close()
 		}()
 	}
-	cmd := &exec.Cmd{
-		Path:        c.path,
-		Args:        c.argv,
-		Env:         c.env,
-		Dir:         rep.workDir,
-		Stdout:      stdoutW,
-		Stderr:      stderrW,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	cmd, start, err := r.processCmd(rep, c.path, c.argv, c.env, rep.workDir, true)
+	if err != nil {
+		_ = stdoutW.Close()
+		_ = stderrW.Close()
+		return 0, false, err
 	}
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	rep.pmu.Lock()
 	if rep.stopping {
 		rep.pmu.Unlock()
 		_ = stdoutW.Close()
 		_ = stderrW.Close()
+		closeStart(cmd, start)
 		return 0, false, nil
 	}
 	err = cmd.Start()
@@ -279,13 +286,20 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	_ = stderrW.Close()
 	if err != nil {
 		rep.pmu.Unlock()
+		closeStart(cmd, start)
 		return 0, false, err
 	}
 	pgid := cmd.Process.Pid
 	rep.pgid = pgid
 	rep.pmu.Unlock()
+	// Recorded before any of the command runs: a confined process waits
+	// for the start byte, and a crash before it is sent ends it unrun.
 	if err := writePIDFile(rep.dir, pgid); err != nil {
 		klog.ErrorS(err, "Record the process of a replica", "replica", rep.name)
+	}
+	if start != nil {
+		_, _ = start.Write([]byte{1})
+		closeStart(cmd, start)
 	}
 	r.mu.Lock()
 	rep.status.Phase = workload.PhaseRunning
@@ -321,6 +335,17 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 		}
 	}
 	return code, true, nil
+}
+
+// closeStart closes the runtime's ends of a start pipe.
+func closeStart(cmd *exec.Cmd, start *os.File) {
+	if start == nil {
+		return
+	}
+	_ = start.Close()
+	for _, f := range cmd.ExtraFiles {
+		_ = f.Close()
+	}
 }
 
 // stop sends SIGTERM to the replica's process group, and SIGKILL once

@@ -59,6 +59,9 @@ type Config struct {
 	MaxProcesses int
 	// Log bounds the log files of each replica (zero: the kubelet's).
 	Log LogLimits
+	// Confinement is how processes are kept away from the rest of the
+	// host (confined by default).
+	Confinement Confinement
 }
 
 // Runtime runs replicas as host processes.
@@ -70,6 +73,9 @@ type Runtime struct {
 	maxGracePeriod time.Duration
 	slots          *processSlots
 	logLimits      LogLimits
+	confinement    Confinement
+	// marker identifies the processes of this runtime's directory.
+	marker string
 
 	mu       sync.Mutex
 	replicas map[cache.ObjectName]*replica
@@ -129,11 +135,15 @@ func New(c Config) (*Runtime, error) {
 		handlers:       map[schema.GroupKind][]func(cache.ObjectName){},
 		warned:         map[string]bool{},
 		forgotten:      map[types.UID]time.Time{},
+		marker:         Marker(c.Dir),
 	}
 	if r.clock == nil {
 		r.clock = clock.RealClock{}
 	}
 	if err := stopLeftovers(c.Dir); err != nil {
+		return nil, err
+	}
+	if err := r.setUpConfinement(c.Confinement); err != nil {
 		return nil, err
 	}
 	return r, nil

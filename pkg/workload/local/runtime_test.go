@@ -27,7 +27,7 @@ var jobKind = schema.GroupVersionKind{Group: "ml.example.io", Version: "v1alpha1
 
 func newRuntime(t *testing.T, dir string) *Runtime {
 	t.Helper()
-	r, err := New(Config{Dir: dir, MaxGracePeriod: 2 * time.Second, Labels: map[string]string{"managed": "test"}})
+	r, err := New(Config{Dir: dir, MaxGracePeriod: 2 * time.Second, Labels: map[string]string{"managed": "test"}, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func alive(pid int) bool {
 // returns both once they run.
 func startWithChild(t *testing.T, r *Runtime, o workload.Owner, name, trap string) (int, int) {
 	t.Helper()
-	pidFile := filepath.Join(t.TempDir(), "pids")
+	pidFile := filepath.Join(sharedDir(t), name+".pids")
 	script := trap + `sleep 300 & echo "$$$$ $!" > ` + pidFile + `.tmp; mv ` + pidFile + `.tmp ` + pidFile + `; wait`
 	if _, err := r.EnsureReplica(context.Background(), o, shReplica(name, script)); err != nil {
 		t.Fatal(err)
@@ -308,7 +308,7 @@ func waitGoneFromList(t *testing.T, r *Runtime, o workload.Owner, name string) {
 func TestFinishedProcessLeavesNoChild(t *testing.T) {
 	r := newRuntime(t, t.TempDir())
 	o := owner("job", "1")
-	pidFile := filepath.Join(t.TempDir(), "child")
+	pidFile := filepath.Join(sharedDir(t), "child")
 	if _, err := r.EnsureReplica(context.Background(), o, shReplica("bg", `sleep 300 & echo $! > `+pidFile+`; exit 0`)); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestFinishedProcessLeavesNoChild(t *testing.T) {
 
 func TestRestartStopsLeftovers(t *testing.T) {
 	dir := t.TempDir()
-	first, err := New(Config{Dir: dir})
+	first, err := New(Config{Dir: dir, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,6 +187,9 @@ func (s *TestServer) start() {
 	if err := o.Validate(); err != nil {
 		s.fatalf("validate options: %v", err)
 	}
+	if root, err := sharedRoot(); err == nil {
+		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, root)
+	}
 	if s.customize != nil {
 		s.customize(o)
 	}

@@ -27,6 +27,8 @@ var server *framework.TestServer
 func TestMain(m *testing.M) {
 	framework.MainWith(m, &server, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
+		// As make run: the examples share files there.
+		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, "/tmp/ml-apiserver-examples")
 	})
 }
 

@@ -82,7 +82,7 @@ func waitGone(t *testing.T, what, path string) {
 func TestCredentialsGoWithTheirJob(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
 	job, err := jobs.Create(ctx, sleeper(ns, "certified", dir, 1), metav1.CreateOptions{})
 	if err != nil {

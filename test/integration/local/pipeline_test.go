@@ -47,7 +47,7 @@ func TestExamplePipelineRuns(t *testing.T) {
 	pl.Namespace = ns
 	for i := range pl.Spec.Params {
 		if pl.Spec.Params[i].Name == "workdir" {
-			dir := t.TempDir()
+			dir := framework.SharedDir(t)
 			pl.Spec.Params[i].Default = &dir
 		}
 	}
@@ -97,7 +97,7 @@ func task(name, script string) mlv1alpha1.PipelineTask {
 func TestRetryCancelAndFinally(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	runs := server.Clientset().MlV1alpha1().PipelineRuns(ns)
 
 	// flaky fails its first attempt and succeeds on the second.

@@ -99,7 +99,7 @@ print(f"worker {me}: rendezvous of {len(workers)} complete", flush=True)
 func TestTensorFlowWorkersRendezvous(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	marks := t.TempDir()
+	marks := framework.SharedDir(t)
 	const replicas = 3
 	job := &mlv1alpha1.TrainingJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "tf"},

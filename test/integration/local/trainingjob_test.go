@@ -59,7 +59,7 @@ func exampleJob(t *testing.T, ns string) *mlv1alpha1.TrainingJob {
 	job := &mlv1alpha1.TrainingJob{}
 	readExample(t, "1-trainingjob.yaml", job)
 	job.Namespace = ns
-	out := filepath.Join(t.TempDir(), "model.json")
+	out := filepath.Join(framework.SharedDir(t), "model.json")
 	job.Spec.OutputURI = "file://" + out
 	for i := range job.Spec.Env {
 		switch job.Spec.Env[i].Name {
@@ -90,7 +90,7 @@ func sleeper(ns, name, dir string, replicas int32) *mlv1alpha1.TrainingJob {
 
 func TestScaleDownStopsTheHighestIndexAndDeleteStopsAll(t *testing.T) {
 	ns := framework.NewNamespace(t)
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
 	ctx := context.Background()
 	if _, err := jobs.Create(ctx, sleeper(ns, "elastic", dir, 3), metav1.CreateOptions{}); err != nil {
@@ -120,7 +120,7 @@ func TestScaleDownStopsTheHighestIndexAndDeleteStopsAll(t *testing.T) {
 
 func TestSuspendStopsProcesses(t *testing.T) {
 	ns := framework.NewNamespace(t)
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
 	ctx := context.Background()
 	if _, err := jobs.Create(ctx, sleeper(ns, "pausable", dir, 1), metav1.CreateOptions{}); err != nil {

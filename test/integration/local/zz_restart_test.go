@@ -19,7 +19,7 @@ import (
 // package's server.)
 func TestServerRestartMidJob(t *testing.T) {
 	ns := framework.NewNamespace(t)
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	ctx := context.Background()
 	created, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, sleeper(ns, "survivor", dir, 1), metav1.CreateOptions{})
 	if err != nil {

@@ -110,7 +110,7 @@ func testFollowReplacedReplica(t *testing.T, cs versioned.Interface) {
 	ns := framework.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(t.Context(), localTimeout)
 	defer cancel()
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	tried, proceed := filepath.Join(dir, "tried"), filepath.Join(dir, "go")
 	job := &mlv1alpha1.TrainingJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "flaky"},
@@ -155,7 +155,7 @@ func testFollowRetryAndNextTask(t *testing.T, cs versioned.Interface) {
 	ns := framework.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(t.Context(), localTimeout)
 	defer cancel()
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	tried, proceed := filepath.Join(dir, "tried"), filepath.Join(dir, "go")
 	first := mlv1alpha1.PipelineTask{Name: "first", ContainerSpec: shell(`if [ -e ` + tried + ` ]; then echo "attempt 2"; exit 0; fi
 touch ` + tried + `

@@ -61,12 +61,14 @@ func TestREADMETour(t *testing.T) {
 		}
 	}
 	lines := tourLines(t)
-	server := framework.StartTestServerWith(t, func(o *options.Options) {
-		o.Controllers.Controllers = []string{"*"}
-	})
-	bin := kubectlML(t)
 	// The examples write under this directory; start from a clean one.
 	_ = os.RemoveAll("/tmp/ml-apiserver-examples")
+	server := framework.StartTestServerWith(t, func(o *options.Options) {
+		o.Controllers.Controllers = []string{"*"}
+		// As make run: the examples share files there.
+		o.Local.ReadWritePaths = []string{"/tmp/ml-apiserver-examples"}
+	})
+	bin := kubectlML(t)
 
 	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	outputs := map[string]string{}

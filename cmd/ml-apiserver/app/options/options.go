@@ -78,6 +78,8 @@ type Options struct {
 	DataLimits *DataLimitsOptions
 	// Limits are the caps objects are validated against.
 	Limits *LimitOptions
+	// Local configures the processes of standalone mode.
+	Local *LocalOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -95,6 +97,7 @@ func NewOptions() *Options {
 		LocalRuntime:       NewLocalRuntimeOptions(),
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
+		Local:              NewLocalOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -133,6 +136,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.LocalRuntime.AddFlags(fs)
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
+	o.Local.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -203,6 +207,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.DataLimits.Validate()...)
 	errs = append(errs, o.validateEmbeddedEtcd()...)
 	errs = append(errs, o.Limits.Validate()...)
+	errs = append(errs, o.Local.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
