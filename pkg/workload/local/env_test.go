@@ -52,7 +52,7 @@ func TestUserValuesKept(t *testing.T) {
 	if _, err := r.EnsureService(ctx, o, workload.ServiceSpec{Name: "train", Headless: true}); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "env")
+	file := filepath.Join(sharedDir(t), "env")
 	spec := shReplica("train-0", dumpEnv(file),
 		corev1.EnvVar{Name: "RUN_NAME", Value: "train"},
 		corev1.EnvVar{Name: "OUTPUT", Value: "train.ns.svc"},
@@ -84,7 +84,7 @@ func TestServiceURLHasTheProcessPort(t *testing.T) {
 		Ports: []corev1.ServicePort{{Name: "http", Port: 8888, TargetPort: intstr.FromString("http")}}}); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "env")
+	file := filepath.Join(sharedDir(t), "env")
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "nb"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{

@@ -19,7 +19,7 @@ import (
 
 func rotatingRuntime(t *testing.T, limits LogLimits) *Runtime {
 	t.Helper()
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, Log: limits})
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, Log: limits, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestLogFollowAcrossRotation(t *testing.T) {
 	limits := LogLimits{MaxSize: 64 << 10, MaxFiles: 4}
 	r := rotatingRuntime(t, limits)
 	o := owner("job", "1")
-	gates := t.TempDir()
+	gates := sharedDir(t)
 	const chunks, perChunk = 20, 1000
 	script := fmt.Sprintf(`for c in $(seq 1 %d); do
   while [ ! -e %s/$c ]; do sleep 0.02; done
@@ -185,7 +185,7 @@ func TestLogPreviousAcrossRotation(t *testing.T) {
 	limits := LogLimits{MaxSize: 16 << 10, MaxFiles: 10}
 	r := rotatingRuntime(t, limits)
 	o := owner("job", "1")
-	runs := t.TempDir()
+	runs := sharedDir(t)
 	// The first run prints 1..1000 and fails; the second 1001..2000 and
 	// waits.
 	script := `if [ ! -e ` + runs + `/ran ]; then touch ` + runs + `/ran; ` + numbered(1, 1000) + `; exit 1; fi; ` +

@@ -47,7 +47,7 @@ func processGroupsWith(marker string) int {
 
 func TestMaxProcesses(t *testing.T) {
 	const maxProcesses, n = 2, 6
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses})
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestMaxProcesses(t *testing.T) {
 		r.Shutdown(ctx)
 	})
 	o := owner("job", "1")
-	shared := t.TempDir()
+	shared := sharedDir(t)
 	marker := "SLOTS_TEST=" + shared
 	gate, order := filepath.Join(shared, "go"), filepath.Join(shared, "order")
 	// Each replica says it started, then runs until the gate opens and a
@@ -154,7 +154,7 @@ func TestMaxProcesses(t *testing.T) {
 }
 
 func TestWaitingReplicaDeleted(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1})
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestWaitingReplicaDeleted(t *testing.T) {
 // TestServedSetWaitingForProcessSlot checks that a served set whose
 // replica waits for a slot says so in its status, without failing.
 func TestServedSetWaitingForProcessSlot(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1})
+	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
