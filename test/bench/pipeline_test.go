@@ -27,7 +27,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	mlworkload "ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -75,7 +75,7 @@ func planSpec(deep bool) *ml.PipelineSpec {
 // planInput is the reconcile a plan is measured on: the deep chain half
 // done (one task to start), the wide DAG with its root just done (998
 // tasks to substitute, hash and start).
-func planInput(deep bool) pipeline.Input {
+func planInput(deep bool) plan.Input {
 	spec := planSpec(deep)
 	done := 1
 	if deep {
@@ -90,7 +90,7 @@ func planInput(deep bool) pipeline.Input {
 	for i, t := range spec.Tasks {
 		e := ml.PipelineTaskStatus{Name: t.Name, Task: t.Name, Phase: ml.TaskPending}
 		if i < done {
-			pod := pipeline.PodName("r", t.Name, 1)
+			pod := plan.PodName("r", t.Name, 1)
 			e.Phase, e.PodName, e.StartTime, e.CompletionTime = ml.TaskSucceeded, pod, &start, &start
 			e.Attempts = []ml.TaskAttempt{{PodName: pod, ExitCode: ptr.To[int32](0), StartTime: &start, CompletionTime: &start}}
 			e.Outputs = []ml.Param{{Name: "x", Value: "s3://bucket/" + t.Name}}
@@ -98,7 +98,7 @@ func planInput(deep bool) pipeline.Input {
 		}
 		run.Status.Tasks = append(run.Status.Tasks, e)
 	}
-	return pipeline.Input{Run: run, Pods: pods, Now: start.Add(time.Minute)}
+	return plan.Input{Run: run, Pods: pods, Now: start.Add(time.Minute)}
 }
 
 // planRuns is how many plans BenchmarkPipelinePlan times per shape; the
@@ -115,13 +115,13 @@ func BenchmarkPipelinePlan(b *testing.B) {
 	}{{"deep-1000", true}, {"wide-1000", false}} {
 		in := planInput(shape.deep)
 		b.Run(shape.name, func(b *testing.B) {
-			var res *pipeline.Result
+			var res *plan.Result
 			lat := make([]time.Duration, 0, planRuns)
 			for b.Loop() {
 				lat = lat[:0]
 				for range planRuns {
 					start := time.Now()
-					res = pipeline.Plan(in)
+					res = plan.Plan(in)
 					lat = append(lat, time.Since(start))
 				}
 			}

@@ -19,7 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
@@ -206,8 +206,8 @@ func TestLogsFollowNewTask(t *testing.T) {
 	e := newPLREnv(t)
 	const name = "chain"
 	containerLogFiles(ctx, t, e.ns, "task", map[string]string{
-		pipeline.PodName(name, "first", 1):  criLines("first 1", "first 2"),
-		pipeline.PodName(name, "second", 1): criLines("second 1"),
+		plan.PodName(name, "first", 1):  criLines("first 1", "first 2"),
+		plan.PodName(name, "second", 1): criLines("second 1"),
 	})
 	first := plrTask("first")
 	simulate(&first, 0, "8s", "")

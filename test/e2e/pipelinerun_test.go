@@ -22,7 +22,7 @@ import (
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
 )
 
@@ -333,7 +333,7 @@ func testDiamond(t *testing.T) {
 	pods := rec.runPods(run.Name)
 	pod := func(task string) corev1.Pod {
 		t.Helper()
-		p, ok := pods[pipeline.PodName(run.Name, task, 1)]
+		p, ok := pods[plan.PodName(run.Name, task, 1)]
 		if !ok {
 			t.Fatalf("no pod for task %s among %d pods", task, len(pods))
 		}
@@ -419,7 +419,7 @@ func testWhenFalse(t *testing.T) {
 	}
 	pods := rec.runPods(run.Name)
 	for _, skipped := range []string{"evaluate", "report"} {
-		if _, ok := pods[pipeline.PodName(run.Name, skipped, 1)]; ok {
+		if _, ok := pods[plan.PodName(run.Name, skipped, 1)]; ok {
 			t.Errorf("skipped task %s has a pod", skipped)
 		}
 	}
@@ -444,10 +444,10 @@ func testRetry(t *testing.T) {
 		t.Fatalf("flaky: %d attempts, want 2\n%s", len(f.Attempts), describeRun(done))
 	}
 	first, second := f.Attempts[0], f.Attempts[1]
-	if first.ExitCode == nil || *first.ExitCode != 1 || first.PodName != pipeline.PodName(run.Name, "flaky", 1) {
+	if first.ExitCode == nil || *first.ExitCode != 1 || first.PodName != plan.PodName(run.Name, "flaky", 1) {
 		t.Errorf("first attempt %+v, want exit code 1 in pod -1", first)
 	}
-	if second.ExitCode == nil || *second.ExitCode != 0 || second.PodName != pipeline.PodName(run.Name, "flaky", 2) {
+	if second.ExitCode == nil || *second.ExitCode != 0 || second.PodName != plan.PodName(run.Name, "flaky", 2) {
 		t.Errorf("second attempt %+v, want exit code 0 in pod -2", second)
 	}
 	if first.CompletionTime == nil || second.StartTime == nil || second.StartTime.Sub(first.CompletionTime.Time) < time.Second {
@@ -457,7 +457,7 @@ func testRetry(t *testing.T) {
 	if p, ok := pods[first.PodName]; !ok || p.Status.Phase != corev1.PodFailed {
 		t.Errorf("first attempt's pod: %v %s, want it kept and Failed", ok, p.Status.Phase)
 	}
-	if got := pods[pipeline.PodName(run.Name, "after", 1)].Spec.Containers[0].Args; !slices.Equal(got, []string{"--result=42"}) {
+	if got := pods[plan.PodName(run.Name, "after", 1)].Spec.Containers[0].Args; !slices.Equal(got, []string{"--result=42"}) {
 		t.Errorf("after args %q", got)
 	}
 }
@@ -492,7 +492,7 @@ func testForEach(t *testing.T) {
 	}
 	for i, lr := range []string{"0.1", "0.03", "0.01", "0.003", "0.001"} {
 		name := fmt.Sprintf("fit-%d", i)
-		p, ok := pods[pipeline.PodName(run.Name, name, 1)]
+		p, ok := pods[plan.PodName(run.Name, name, 1)]
 		if !ok {
 			t.Errorf("no pod for %s", name)
 			continue
@@ -505,7 +505,7 @@ func testForEach(t *testing.T) {
 		}
 	}
 	want := []string{`--losses=["0.5","0.5","0.5","0.5","0.5"]`}
-	if got := pods[pipeline.PodName(run.Name, "pick", 1)].Spec.Containers[0].Args; !slices.Equal(got, want) {
+	if got := pods[plan.PodName(run.Name, "pick", 1)].Spec.Containers[0].Args; !slices.Equal(got, want) {
 		t.Errorf("pick args %q, want the fan-in %q", got, want)
 	}
 }
@@ -526,7 +526,7 @@ func testCancel(t *testing.T) {
 	e.wait(ctx, t, run.Name, runTimeout, "long running", func(r *mlv1alpha1.PipelineRun) bool {
 		return r.Status.Phase == mlv1alpha1.PipelineRunRunning && len(r.Status.Tasks) > 0 && r.Status.Tasks[0].Phase == mlv1alpha1.TaskRunning
 	})
-	longPod := pipeline.PodName(run.Name, "long", 1)
+	longPod := plan.PodName(run.Name, "long", 1)
 	err := wait.PollUntilContextTimeout(ctx, framework.PollInterval, runTimeout, true, func(ctx context.Context) (bool, error) {
 		p, err := e.kube.CoreV1().Pods(e.ns).Get(ctx, longPod, metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodRunning, nil
@@ -547,7 +547,7 @@ func testCancel(t *testing.T) {
 		t.Errorf("conditions %+v, want Failed true for a canceled run", done.Status.Conditions)
 	}
 	pods := rec.runPods(run.Name)
-	if got := pods[pipeline.PodName(run.Name, "cleanup", 1)].Spec.Containers[0].Args; !slices.Equal(got, []string{"Canceled"}) {
+	if got := pods[plan.PodName(run.Name, "cleanup", 1)].Spec.Containers[0].Args; !slices.Equal(got, []string{"Canceled"}) {
 		t.Errorf("cleanup args %q, want $(run.status) Canceled", got)
 	}
 	err = wait.PollUntilContextTimeout(ctx, framework.PollInterval, shortTimeout, true, func(ctx context.Context) (bool, error) {
@@ -579,7 +579,7 @@ func testCache(t *testing.T) {
 	done := e.waitEnded(ctx, t, second.Name, runTimeout, mlv1alpha1.PipelineRunSucceeded)
 	for _, task := range []string{"prep", "train"} {
 		s := taskStatus(t, done, task)
-		if s.Phase != mlv1alpha1.TaskSkipped || s.Reason != pipeline.ReasonCached {
+		if s.Phase != mlv1alpha1.TaskSkipped || s.Reason != plan.ReasonCached {
 			t.Errorf("%s: %s/%s (%s), want Skipped/Cached", task, s.Phase, s.Reason, s.Message)
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/controller/model"
-	"ml.example.io/ml-apiserver/pkg/controller/notebook"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -47,14 +45,14 @@ func (a APIArchiver) Archive(ctx context.Context, owner schema.GroupKind, namesp
 		Do(ctx).Error()
 }
 
-// ownerOf returns the ml.example.io controller of pod, if any.
 // servingLabels name, on the pods of serving objects, the object they
-// serve: the owner labels of the Model and Notebook controllers.
+// serve.
 var servingLabels = map[string]string{
-	"Model":    model.NameLabel,
-	"Notebook": notebook.NameLabel,
+	"Model":    mlv1alpha1.ModelNameLabel,
+	"Notebook": mlv1alpha1.NotebookNameLabel,
 }
 
+// ownerOf returns the ml.example.io controller of pod, if any.
 func ownerOf(pod *corev1.Pod) (schema.GroupKind, string, bool) {
 	ref := metav1.GetControllerOfNoCopy(pod)
 	if ref == nil || ref.Kind == "ReplicaSet" || ref.Kind == "StatefulSet" {

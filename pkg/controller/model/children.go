@@ -14,13 +14,11 @@ import (
 
 // Labels of a model's Deployments, pods and Service.
 const (
-	// NameLabel is on every child of a Model, with the model's name: the
-	// Service and status.selector (so `kubectl scale` and HPAs) select
-	// the pods of both Deployments by it.
-	NameLabel = "ml.example.io/model"
+	// NameLabel is on every child of a Model, with the model's name.
+	NameLabel = mlv1alpha1.ModelNameLabel
 	// TrackLabel tells the pods of the stable Deployment from the
-	// canary's: it keeps the selectors of the two apart.
-	TrackLabel = "ml.example.io/model-track"
+	// canary's.
+	TrackLabel = mlv1alpha1.ModelTrackLabel
 )
 
 // The tracks of a model: its stable version and its canary.

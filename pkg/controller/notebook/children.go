@@ -13,9 +13,8 @@ import (
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
-// NameLabel is on every child of a Notebook, with the notebook's name;
-// status.selector selects the notebook's pod by it.
-const NameLabel = "ml.example.io/notebook"
+// NameLabel is on every child of a Notebook, with the notebook's name.
+const NameLabel = mlv1alpha1.NotebookNameLabel
 
 // ContainerName is the name of the notebook container; PortName names its
 // port on the pod and the Service; WorkspaceVolume is the pod's volume of

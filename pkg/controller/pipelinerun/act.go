@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -23,7 +23,7 @@ import (
 // returns the errors; a failed action does not stop the others. A pod
 // that could not be created is created again by a later sync, which finds
 // its attempt running without a pod.
-func (c *Controller) act(ctx context.Context, run *mlv1alpha1.PipelineRun, owner workload.Owner, res *pipeline.Result) []error {
+func (c *Controller) act(ctx context.Context, run *mlv1alpha1.PipelineRun, owner workload.Owner, res *plan.Result) []error {
 	var errs []error
 	deleted := map[string][]string{}
 	for _, d := range res.Delete {

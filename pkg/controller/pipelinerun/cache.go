@@ -7,7 +7,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // cacheKeyIndex indexes runs by <namespace>/<cache key> of their
@@ -43,13 +43,13 @@ type runCache struct {
 	notBefore time.Time
 }
 
-var _ pipeline.Cache = runCache{}
+var _ plan.Cache = runCache{}
 
 // Lookup returns the newest Succeeded task with key.
-func (c runCache) Lookup(key string) (pipeline.CacheHit, bool) {
+func (c runCache) Lookup(key string) (plan.CacheHit, bool) {
 	objs, err := c.indexer.ByIndex(cacheKeyIndex, c.namespace+"/"+key)
 	if err != nil {
-		return pipeline.CacheHit{}, false
+		return plan.CacheHit{}, false
 	}
 	var best *mlv1alpha1.PipelineTaskStatus
 	var bestRun string
@@ -70,9 +70,9 @@ func (c runCache) Lookup(key string) (pipeline.CacheHit, bool) {
 		}
 	}
 	if best == nil {
-		return pipeline.CacheHit{}, false
+		return plan.CacheHit{}, false
 	}
-	hit := pipeline.CacheHit{Run: bestRun, Task: best.Name}
+	hit := plan.CacheHit{Run: bestRun, Task: best.Name}
 	for _, o := range best.Outputs {
 		hit.Outputs = append(hit.Outputs, ml.Param{Name: o.Name, Value: o.Value})
 	}

@@ -2,7 +2,7 @@
 // DAG as pods. Every sync reads the run's snapshot of its pipeline
 // (status.pipelineSpec) and effective params (status.params), which the
 // PipelineRunResolve admission plugin writes at create time, and the pods
-// the run owns; package pipeline plans the next step from them (which
+// the run owns; package pipelinerun/plan plans the next step from them (which
 // tasks start, are skipped, served from the cache, retried, canceled or
 // end); the sync then deletes and creates pods through the workload
 // runtime, writes the status once if it changed (tasks, phase, conditions

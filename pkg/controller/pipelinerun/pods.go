@@ -12,7 +12,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -42,7 +42,7 @@ func labelValue(name string) string {
 // place: a failed attempt is retried as a new pod. The container writes
 // its outputs to the termination message; when it fails without one, the
 // tail of its log becomes the message.
-func replicaSpec(run *mlv1alpha1.PipelineRun, s pipeline.Start) workload.ReplicaSpec {
+func replicaSpec(run *mlv1alpha1.PipelineRun, s plan.Start) workload.ReplicaSpec {
 	t := s.Task
 	labels := map[string]string{}
 	annotations := map[string]string{}

@@ -11,7 +11,7 @@ import (
 
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // TestReplicaSpec checks the pod of a forEach instance's retry: the
@@ -22,7 +22,7 @@ func TestReplicaSpec(t *testing.T) {
 		PodLabel("team", "vision").PodAnnotation("note", "x").ServiceAccountName("trainer").
 		NodeSelector("gpu", "a100").PVCVolume("data", "mnist").VolumeMount("data", "/data").Obj()
 	run := &mlv1alpha1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}
-	spec := replicaSpec(run, pipeline.Start{
+	spec := replicaSpec(run, plan.Start{
 		Name: "fit-3", Task: &task, PodName: "r-fit-3-2", Attempt: 2, Index: 3,
 		Command: []string{"python"}, Args: []string{"--lr=0.1"}, Env: []corev1.EnvVar{{Name: "A", Value: "1"}},
 	})
@@ -66,7 +66,7 @@ func TestLongRunName(t *testing.T) {
 		t.Errorf("a short name changed")
 	}
 	for _, run := range []string{strings.Repeat("r", 250), strings.Repeat("r", 241) + "." + strings.Repeat("x", 20)} {
-		if name := pipeline.PodName(run, "task", 1); len(validation.IsDNS1123Subdomain(name)) != 0 {
+		if name := plan.PodName(run, "task", 1); len(validation.IsDNS1123Subdomain(name)) != 0 {
 			t.Errorf("pod name %q is not a valid name: %v", name, validation.IsDNS1123Subdomain(name))
 		}
 	}

@@ -18,7 +18,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -40,7 +40,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return nil
 	}
 	now := c.clock.Now()
-	if stored.Status.CompletionTime != nil && pipeline.IsFinished(ml.PipelineRunPhase(stored.Status.Phase)) {
+	if stored.Status.CompletionTime != nil && plan.IsFinished(ml.PipelineRunPhase(stored.Status.Phase)) {
 		return c.expire(ctx, key, stored, now)
 	}
 	if stored.Status.PipelineSpec == nil {
@@ -63,12 +63,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	for _, r := range replicas {
 		pods[r.Name] = r
 	}
-	var runs pipeline.Cache
+	var runs plan.Cache
 	if c.cacheRetention > 0 {
 		runs = runCache{indexer: c.runsIndexer, namespace: stored.Namespace, notBefore: now.Add(-c.cacheRetention)}
 	}
 
-	res := pipeline.Plan(pipeline.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach})
+	res := plan.Plan(plan.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach})
 	errs := c.act(ctx, stored, owner, res)
 
 	status, err := external(&res.Status)
@@ -107,12 +107,12 @@ func (c *Controller) fail(ctx context.Context, stored *mlv1alpha1.PipelineRun, n
 	}
 	status.CompletionTime = &t
 	setConditions(&status, stored.Generation, reason, message, now)
-	return c.writeStatus(ctx, stored, status, []pipeline.Event{{Type: corev1.EventTypeWarning, Reason: reason, Message: message}})
+	return c.writeStatus(ctx, stored, status, []plan.Event{{Type: corev1.EventTypeWarning, Reason: reason, Message: message}})
 }
 
 // writeStatus writes status when it differs from the stored run's, then
 // emits the events of the sync: they describe what the write made true.
-func (c *Controller) writeStatus(ctx context.Context, stored *mlv1alpha1.PipelineRun, status mlv1alpha1.PipelineRunStatus, events []pipeline.Event) error {
+func (c *Controller) writeStatus(ctx context.Context, stored *mlv1alpha1.PipelineRun, status mlv1alpha1.PipelineRunStatus, events []plan.Event) error {
 	if apiequality.Semantic.DeepEqual(stored.Status, status) {
 		return nil
 	}

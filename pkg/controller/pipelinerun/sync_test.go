@@ -22,7 +22,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 func diamond() *ml.PipelineSpec {
@@ -37,7 +37,7 @@ func diamond() *ml.PipelineSpec {
 		Finally(mltesting.MakeTask("notify").Args("$(run.status)").Obj()).Spec()
 }
 
-func podName(run, task string) string { return pipeline.PodName(run, task, 1) }
+func podName(run, task string) string { return plan.PodName(run, task, 1) }
 
 // TestSyncDiamond runs a diamond to its end: pods in dependency order,
 // owned and labelled, with params and outputs substituted; status,
@@ -174,7 +174,7 @@ func TestSyncCache(t *testing.T) {
 		t.Errorf("second run %s, want Succeeded at once", second.Status.Phase)
 	}
 	for _, task := range second.Status.Tasks {
-		if task.Phase != mlv1alpha1.TaskSkipped || task.Reason != pipeline.ReasonCached {
+		if task.Phase != mlv1alpha1.TaskSkipped || task.Reason != plan.ReasonCached {
 			t.Errorf("task %s: %s/%s", task.Name, task.Phase, task.Reason)
 		}
 	}

@@ -5,9 +5,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -21,120 +21,33 @@ func at(d time.Duration) *metav1.Time {
 	return &t
 }
 
-// jobWrapper builds a v1alpha1 TrainingJob with the defaults the API
-// server sets.
-type jobWrapper struct{ job mlv1alpha1.TrainingJob }
-
-func makeJob(name string) *jobWrapper {
-	return &jobWrapper{job: mlv1alpha1.TrainingJob{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: "ns", UID: types.UID("uid-" + name),
-			Generation: 1, ResourceVersion: "1",
-		},
-		Spec: mlv1alpha1.TrainingJobSpec{
-			Framework:      mlv1alpha1.FrameworkGeneric,
-			Replicas:       ptr.To[int32](1),
-			ContainerSpec:  mlv1alpha1.ContainerSpec{Image: "trainer:1", Command: []string{"python", "train.py"}},
-			MasterPort:     ptr.To(mlv1alpha1.DefaultMasterPort),
-			BackoffLimit:   ptr.To(mlv1alpha1.DefaultBackoffLimit),
-			CleanPodPolicy: mlv1alpha1.CleanPodPolicyRunning,
-		},
-	}}
+// makeJob starts job name in namespace "ns" as the controller reads it
+// from the API: defaulted, with a UID, generation 1 and a resource
+// version, running "python train.py" in trainer:1.
+func makeJob(name string) *mltesting.TrainingJobWrapper {
+	return mltesting.MakeTrainingJob(name, "ns").
+		UID("uid-"+name).Generation(1).ResourceVersion("1").
+		Image("trainer:1").Command("python", "train.py")
 }
 
-func (w *jobWrapper) obj() *mlv1alpha1.TrainingJob { return w.job.DeepCopy() }
-
-func (w *jobWrapper) replicas(n int32) *jobWrapper {
-	w.job.Spec.Replicas = ptr.To(n)
-	return w
-}
-
-func (w *jobWrapper) framework(f mlv1alpha1.Framework) *jobWrapper {
-	w.job.Spec.Framework = f
-	return w
-}
-
-func (w *jobWrapper) elastic(lo, hi int32) *jobWrapper {
-	w.job.Spec.Elastic = &mlv1alpha1.ElasticPolicy{MinReplicas: ptr.To(lo), MaxReplicas: ptr.To(hi)}
-	return w
-}
-
-func (w *jobWrapper) backoffLimit(n int32) *jobWrapper {
-	w.job.Spec.BackoffLimit = ptr.To(n)
-	return w
-}
-
-func (w *jobWrapper) deadline(seconds int64) *jobWrapper {
-	w.job.Spec.ActiveDeadlineSeconds = ptr.To(seconds)
-	return w
-}
-
-func (w *jobWrapper) ttl(seconds int32) *jobWrapper {
-	w.job.Spec.TTLSecondsAfterFinished = ptr.To(seconds)
-	return w
-}
-
-func (w *jobWrapper) suspend() *jobWrapper {
-	w.job.Spec.Suspend = true
-	return w
-}
-
-func (w *jobWrapper) cleanPodPolicy(p mlv1alpha1.CleanPodPolicy) *jobWrapper {
-	w.job.Spec.CleanPodPolicy = p
-	return w
-}
-
-func (w *jobWrapper) started(t *metav1.Time) *jobWrapper {
-	w.job.Status.StartTime = t
-	return w
-}
-
-func (w *jobWrapper) completed(t *metav1.Time) *jobWrapper {
-	w.job.Status.CompletionTime = t
-	return w
-}
-
-func (w *jobWrapper) failures(failed, restarts int32) *jobWrapper {
-	w.job.Status.Failed, w.job.Status.Restarts = failed, restarts
-	return w
-}
-
-func (w *jobWrapper) succeeded(n int32) *jobWrapper {
-	w.job.Status.Succeeded = n
-	return w
-}
-
-func (w *jobWrapper) phase(p mlv1alpha1.TrainingJobPhase) *jobWrapper {
-	w.job.Status.Phase = p
-	return w
-}
-
-func (w *jobWrapper) counted(uids string) *jobWrapper {
-	if w.job.Annotations == nil {
-		w.job.Annotations = map[string]string{}
-	}
-	w.job.Annotations[mlv1alpha1.CountedFailuresAnnotation] = uids
-	return w
-}
-
-func (w *jobWrapper) condition(condType string, status metav1.ConditionStatus, reason string, since time.Duration) *jobWrapper {
-	meta.SetStatusCondition(&w.job.Status.Conditions, metav1.Condition{
-		Type: condType, Status: status, Reason: reason, ObservedGeneration: w.job.Generation,
+// cond is a condition of a generation-1 job set at t0+since.
+func cond(condType string, status metav1.ConditionStatus, reason string, since time.Duration) metav1.Condition {
+	return metav1.Condition{
+		Type: condType, Status: status, Reason: reason, ObservedGeneration: 1,
 		LastTransitionTime: *at(since),
-	})
-	return w
+	}
 }
 
-// complete marks the job Succeeded at t0+since.
-func (w *jobWrapper) complete(since time.Duration) *jobWrapper {
-	return w.condition(ConditionComplete, metav1.ConditionTrue, ReasonSucceeded, since).
-		completed(at(since)).phase(mlv1alpha1.TrainingJobSucceeded)
+// succeededAt is the Complete condition of a job that succeeded at
+// t0+since, for TrainingJobWrapper.Finished.
+func succeededAt(since time.Duration) metav1.Condition {
+	return cond(ConditionComplete, metav1.ConditionTrue, ReasonSucceeded, since)
 }
 
-// failed marks the job Failed with reason at t0+since.
-func (w *jobWrapper) failed(reason string, since time.Duration) *jobWrapper {
-	return w.condition(ConditionFailed, metav1.ConditionTrue, reason, since).
-		completed(at(since)).phase(mlv1alpha1.TrainingJobFailed)
+// failedAt is the Failed condition of a job that failed with reason at
+// t0+since, for TrainingJobWrapper.Finished.
+func failedAt(reason string, since time.Duration) metav1.Condition {
+	return cond(ConditionFailed, metav1.ConditionTrue, reason, since)
 }
 
 // rep is replica index of job "a" in phase, with UID "a-<index>"; opts

@@ -7,6 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -19,7 +21,9 @@ func TestCleanup(t *testing.T) {
 		rep(3, workload.PhasePending),
 		rep(4, workload.PhaseRunning, terminating),
 	}
-	ended := func() *jobWrapper { return makeJob("a").replicas(5).failed(ReasonDeadlineExceeded, 0) }
+	ended := func() *mltesting.TrainingJobWrapper {
+		return makeJob("a").Replicas(5).Finished(ml.TrainingJobFailed, failedAt(ReasonDeadlineExceeded, 0))
+	}
 	cases := []struct {
 		name        string
 		job         *mlv1alpha1.TrainingJob
@@ -30,32 +34,32 @@ func TestCleanup(t *testing.T) {
 	}{
 		{
 			name: "a running job is not cleaned",
-			job:  makeJob("a").replicas(5).cleanPodPolicy(mlv1alpha1.CleanPodPolicyAll).ttl(0).obj(),
+			job:  makeJob("a").Replicas(5).CleanPodPolicy(ml.CleanPodPolicyAll).TTLSecondsAfterFinished(0).V1alpha1(),
 		},
-		{name: "None keeps every pod", job: ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyNone).obj()},
-		{name: "Running deletes pending and running pods", job: ended().obj(), wantDeleted: []string{"a-2", "a-3"}},
-		{name: "unset means Running", job: ended().cleanPodPolicy("").obj(), wantDeleted: []string{"a-2", "a-3"}},
-		{name: "All deletes every pod", job: ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyAll).obj(), wantDeleted: []string{"a-0", "a-1", "a-2", "a-3"}},
+		{name: "None keeps every pod", job: ended().CleanPodPolicy(ml.CleanPodPolicyNone).V1alpha1()},
+		{name: "Running deletes pending and running pods", job: ended().V1alpha1(), wantDeleted: []string{"a-2", "a-3"}},
+		{name: "unset means Running", job: ended().CleanPodPolicy("").V1alpha1(), wantDeleted: []string{"a-2", "a-3"}},
+		{name: "All deletes every pod", job: ended().CleanPodPolicy(ml.CleanPodPolicyAll).V1alpha1(), wantDeleted: []string{"a-0", "a-1", "a-2", "a-3"}},
 		{
 			name:        "before the TTL the job waits",
-			job:         ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyNone).ttl(100).obj(),
+			job:         ended().CleanPodPolicy(ml.CleanPodPolicyNone).TTLSecondsAfterFinished(100).V1alpha1(),
 			now:         40 * time.Second,
 			wantRequeue: 60 * time.Second,
 		},
 		{
 			name:        "at the TTL the job is deleted",
-			job:         ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyNone).ttl(100).obj(),
+			job:         ended().CleanPodPolicy(ml.CleanPodPolicyNone).TTLSecondsAfterFinished(100).V1alpha1(),
 			now:         100 * time.Second,
 			wantJobGone: true,
 		},
 		{
 			name:        "TTL 0 deletes at once",
-			job:         ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyNone).ttl(0).obj(),
+			job:         ended().CleanPodPolicy(ml.CleanPodPolicyNone).TTLSecondsAfterFinished(0).V1alpha1(),
 			wantJobGone: true,
 		},
 		{
 			name:        "without completionTime the end condition's time counts",
-			job:         ended().cleanPodPolicy(mlv1alpha1.CleanPodPolicyNone).ttl(100).completed(nil).obj(),
+			job:         ended().CleanPodPolicy(ml.CleanPodPolicyNone).TTLSecondsAfterFinished(100).CompletionTime(nil).V1alpha1(),
 			now:         99 * time.Second,
 			wantRequeue: time.Second,
 		},
@@ -80,7 +84,7 @@ func TestCleanup(t *testing.T) {
 // TestCleanupWaitsForTheStoredEnd checks that an end decided in this sync
 // is not acted on before it is stored.
 func TestCleanupWaitsForTheStoredEnd(t *testing.T) {
-	s := state(makeJob("a").cleanPodPolicy(mlv1alpha1.CleanPodPolicyAll).ttl(0).obj(), 0, rep(0, workload.PhaseRunning))
+	s := state(makeJob("a").CleanPodPolicy(ml.CleanPodPolicyAll).TTLSecondsAfterFinished(0).V1alpha1(), 0, rep(0, workload.PhaseRunning))
 	s.finish(ConditionFailed, ReasonDeadlineExceeded, "late")
 	cleanup(s)
 	if len(s.deletes) != 0 || s.deleteJob {

@@ -3,6 +3,7 @@ package trainingjob
 import (
 	"testing"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -15,32 +16,32 @@ func TestCheckCompletion(t *testing.T) {
 		replicas []workload.ReplicaStatus
 		want     bool
 	}{
-		{name: "no pods", job: makeJob("a").replicas(2).obj()},
+		{name: "no pods", job: makeJob("a").Replicas(2).V1alpha1()},
 		{
 			name:     "one of two succeeded",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, workload.PhaseRunning)},
 		},
 		{
 			name:     "every replica succeeded",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, succeeded)},
 			want:     true,
 		},
 		{
 			name:     "a missing replica is not done",
-			job:      makeJob("a").replicas(3).obj(),
+			job:      makeJob("a").Replicas(3).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(2, succeeded)},
 		},
 		{
 			name:     "pods above spec.replicas do not count",
-			job:      makeJob("a").replicas(1).elastic(1, 3).obj(),
+			job:      makeJob("a").Replicas(1).Elastic(1, 3).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, workload.PhaseRunning)},
 			want:     true,
 		},
 		{
 			name:     "a pod that is not a replica does not count",
-			job:      makeJob("a").obj(),
+			job:      makeJob("a").V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded, func(r *workload.ReplicaStatus) { r.Name = "stray" })},
 		},
 	}
@@ -66,7 +67,7 @@ func TestCheckCompletion(t *testing.T) {
 }
 
 func TestCheckCompletionKeepsAnEnd(t *testing.T) {
-	job := makeJob("a").failed(ReasonDeadlineExceeded, 0).obj()
+	job := makeJob("a").Finished(ml.TrainingJobFailed, failedAt(ReasonDeadlineExceeded, 0)).V1alpha1()
 	s := state(job, 0, rep(0, workload.PhaseSucceeded))
 	checkCompletion(s)
 	if got := finished(s.job); got != ConditionFailed {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
@@ -15,13 +16,13 @@ func TestCheckDeadline(t *testing.T) {
 		wantFailed  bool
 		wantRequeue time.Duration
 	}{
-		{name: "no deadline", job: makeJob("a").started(at(0)).obj(), now: time.Hour},
-		{name: "not started", job: makeJob("a").deadline(60).obj(), now: time.Hour},
-		{name: "before the deadline", job: makeJob("a").deadline(60).started(at(0)).obj(), now: 20 * time.Second, wantRequeue: 40 * time.Second},
-		{name: "at the deadline", job: makeJob("a").deadline(60).started(at(0)).obj(), now: time.Minute, wantFailed: true},
-		{name: "past the deadline", job: makeJob("a").deadline(60).started(at(0)).obj(), now: time.Hour, wantFailed: true},
-		{name: "suspended", job: makeJob("a").deadline(60).suspend().started(at(0)).obj(), now: time.Hour},
-		{name: "ended", job: makeJob("a").deadline(60).started(at(0)).complete(time.Second).obj(), now: time.Hour},
+		{name: "no deadline", job: makeJob("a").StartTime(at(0)).V1alpha1(), now: time.Hour},
+		{name: "not started", job: makeJob("a").ActiveDeadlineSeconds(60).V1alpha1(), now: time.Hour},
+		{name: "before the deadline", job: makeJob("a").ActiveDeadlineSeconds(60).StartTime(at(0)).V1alpha1(), now: 20 * time.Second, wantRequeue: 40 * time.Second},
+		{name: "at the deadline", job: makeJob("a").ActiveDeadlineSeconds(60).StartTime(at(0)).V1alpha1(), now: time.Minute, wantFailed: true},
+		{name: "past the deadline", job: makeJob("a").ActiveDeadlineSeconds(60).StartTime(at(0)).V1alpha1(), now: time.Hour, wantFailed: true},
+		{name: "suspended", job: makeJob("a").ActiveDeadlineSeconds(60).Suspend(true).StartTime(at(0)).V1alpha1(), now: time.Hour},
+		{name: "ended", job: makeJob("a").ActiveDeadlineSeconds(60).StartTime(at(0)).Finished(ml.TrainingJobSucceeded, succeededAt(time.Second)).V1alpha1(), now: time.Hour},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
@@ -29,13 +30,13 @@ func TestReplicaEnv(t *testing.T) {
 	}{
 		{
 			name:  "Generic",
-			job:   makeJob("a").replicas(3).obj(),
+			job:   makeJob("a").Replicas(3).V1alpha1(),
 			index: 2,
 			want:  common("2", "3"),
 		},
 		{
 			name:  "PyTorch",
-			job:   makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(4).obj(),
+			job:   makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(4).V1alpha1(),
 			index: 1,
 			want: append(common("1", "4"),
 				corev1.EnvVar{Name: "MASTER_ADDR", Value: "a-0.a.ns.svc"},
@@ -52,7 +53,7 @@ func TestReplicaEnv(t *testing.T) {
 		},
 		{
 			name:  "elastic PyTorch rendezvous through c10d",
-			job:   makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(2).elastic(1, 4).obj(),
+			job:   makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).Elastic(1, 4).V1alpha1(),
 			index: 0,
 			want: append(common("0", "2"),
 				corev1.EnvVar{Name: "MASTER_ADDR", Value: "a-0.a.ns.svc"},
@@ -72,7 +73,7 @@ func TestReplicaEnv(t *testing.T) {
 		},
 		{
 			name:  "TensorFlow",
-			job:   makeJob("a").framework(mlv1alpha1.FrameworkTensorFlow).replicas(2).obj(),
+			job:   makeJob("a").Framework(ml.FrameworkTensorFlow).Replicas(2).V1alpha1(),
 			index: 1,
 			want: append(common("1", "2"), corev1.EnvVar{
 				Name:  "TF_CONFIG",
@@ -81,7 +82,7 @@ func TestReplicaEnv(t *testing.T) {
 		},
 		{
 			name:  "MPI",
-			job:   makeJob("a").framework(mlv1alpha1.FrameworkMPI).replicas(2).obj(),
+			job:   makeJob("a").Framework(ml.FrameworkMPI).Replicas(2).V1alpha1(),
 			index: 0,
 			want:  append(common("0", "2"), corev1.EnvVar{Name: "ML_HOSTS", Value: "a-0.a.ns.svc,a-1.a.ns.svc"}),
 		},
@@ -97,7 +98,7 @@ func TestReplicaEnv(t *testing.T) {
 
 // TestTFConfigParses checks TF_CONFIG against the shape TensorFlow reads.
 func TestTFConfigParses(t *testing.T) {
-	job := makeJob("a").framework(mlv1alpha1.FrameworkTensorFlow).replicas(3).obj()
+	job := makeJob("a").Framework(ml.FrameworkTensorFlow).Replicas(3).V1alpha1()
 	job.Spec.MasterPort = ptr.To[int32](2222)
 	var got struct {
 		Cluster map[string][]string

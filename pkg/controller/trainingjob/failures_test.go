@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -24,12 +25,12 @@ func TestCountFailures(t *testing.T) {
 	}{
 		{
 			name:     "nothing failed",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseSucceeded)},
 		},
 		{
 			name:         "a new failure is counted and kept until the count is stored",
-			job:          makeJob("a").replicas(2).obj(),
+			job:          makeJob("a").Replicas(2).V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed, exited(1, "Error", "boom"))},
 			wantFailed:   1,
 			wantRestarts: 1,
@@ -38,7 +39,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "a failure counted before is deleted, not counted again",
-			job:          makeJob("a").replicas(2).failures(1, 1).counted("a-1").obj(),
+			job:          makeJob("a").Replicas(2).Failures(1, 1).Annotation(mlv1alpha1.CountedFailuresAnnotation, "a-1").V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed)},
 			wantFailed:   1,
 			wantRestarts: 1,
@@ -47,14 +48,14 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "a counted pod that is gone leaves the annotation",
-			job:          makeJob("a").replicas(2).failures(1, 1).counted("a-1").obj(),
+			job:          makeJob("a").Replicas(2).Failures(1, 1).Annotation(mlv1alpha1.CountedFailuresAnnotation, "a-1").V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning)},
 			wantFailed:   1,
 			wantRestarts: 1,
 		},
 		{
 			name:         "the replacement failing is a new failure",
-			job:          makeJob("a").replicas(2).failures(1, 1).obj(),
+			job:          makeJob("a").Replicas(2).Failures(1, 1).V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed, uid("a-1-second"))},
 			wantFailed:   2,
 			wantRestarts: 2,
@@ -63,7 +64,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "a counted pod being deleted is neither recounted nor deleted again",
-			job:          makeJob("a").failures(1, 1).counted("a-0").obj(),
+			job:          makeJob("a").Failures(1, 1).Annotation(mlv1alpha1.CountedFailuresAnnotation, "a-0").V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed, terminating)},
 			wantFailed:   1,
 			wantRestarts: 1,
@@ -71,12 +72,12 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:     "a pod that fails while being deleted is no failure",
-			job:      makeJob("a").obj(),
+			job:      makeJob("a").V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, workload.PhaseFailed, terminating)},
 		},
 		{
 			name:         "reaching the backoff limit replaces the pod",
-			job:          makeJob("a").backoffLimit(1).obj(),
+			job:          makeJob("a").BackoffLimit(1).V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed)},
 			wantFailed:   1,
 			wantRestarts: 1,
@@ -85,7 +86,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "past the backoff limit the job fails and keeps the pod",
-			job:          makeJob("a").replicas(2).backoffLimit(1).failures(1, 1).obj(),
+			job:          makeJob("a").Replicas(2).BackoffLimit(1).Failures(1, 1).V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed)},
 			wantFailed:   2,
 			wantRestarts: 1,
@@ -94,7 +95,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:       "backoff limit 0: the first failure fails the job",
-			job:        makeJob("a").backoffLimit(0).obj(),
+			job:        makeJob("a").BackoffLimit(0).V1alpha1(),
 			replicas:   []workload.ReplicaStatus{rep(0, workload.PhaseFailed)},
 			wantFailed: 1,
 			wantEnd:    ReasonBackoffLimitExceeded,
@@ -102,7 +103,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "two failures at once both count",
-			job:          makeJob("a").replicas(3).obj(),
+			job:          makeJob("a").Replicas(3).V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed), rep(1, workload.PhaseRunning), rep(2, workload.PhaseFailed)},
 			wantFailed:   2,
 			wantRestarts: 2,
@@ -111,7 +112,7 @@ func TestCountFailures(t *testing.T) {
 		},
 		{
 			name:         "an ended job counts nothing more, and forgets what it counted",
-			job:          makeJob("a").failures(4, 3).failed(ReasonBackoffLimitExceeded, 0).counted("a-0").obj(),
+			job:          makeJob("a").Failures(4, 3).Finished(ml.TrainingJobFailed, failedAt(ReasonBackoffLimitExceeded, 0)).Annotation(mlv1alpha1.CountedFailuresAnnotation, "a-0").V1alpha1(),
 			replicas:     []workload.ReplicaStatus{rep(0, workload.PhaseFailed), rep(1, workload.PhaseFailed, uid("other"))},
 			wantFailed:   4,
 			wantRestarts: 3,
@@ -149,7 +150,7 @@ func TestCountFailures(t *testing.T) {
 // TestCountFailuresMessages checks that simultaneous failures are numbered
 // one by one in their events.
 func TestCountFailuresMessages(t *testing.T) {
-	s := state(makeJob("a").replicas(3).failures(1, 1).obj(), 0,
+	s := state(makeJob("a").Replicas(3).Failures(1, 1).V1alpha1(), 0,
 		rep(0, workload.PhaseFailed, exited(1, "Error", "")), rep(1, workload.PhaseRunning), rep(2, workload.PhaseFailed, exited(2, "Error", "")))
 	countFailures(s)
 	var got []string
@@ -170,7 +171,7 @@ func TestCountFailuresMessages(t *testing.T) {
 // twice.
 func TestCountFailuresIdempotent(t *testing.T) {
 	replicas := []workload.ReplicaStatus{rep(0, workload.PhaseRunning), rep(1, workload.PhaseFailed)}
-	s := state(makeJob("a").replicas(2).obj(), 0, replicas...)
+	s := state(makeJob("a").Replicas(2).V1alpha1(), 0, replicas...)
 	countFailures(s)
 	for range 3 {
 		s = state(s.job, 0, replicas...)

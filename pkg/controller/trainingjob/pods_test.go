@@ -10,12 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 func TestReplicaSpec(t *testing.T) {
-	job := makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(2).obj()
+	job := makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).V1alpha1()
 	job.Spec.Args = []string{"--epochs", "3"}
 	job.Spec.Env = []corev1.EnvVar{{Name: "EPOCHS", Value: "3"}, {Name: "LOCAL_RANK", Value: "7"}}
 	job.Spec.Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{"nvidia.com/gpu": resource.MustParse("1")}}
@@ -100,7 +101,7 @@ func TestMergeEnv(t *testing.T) {
 }
 
 func TestHeadlessService(t *testing.T) {
-	job := makeJob("a").obj()
+	job := makeJob("a").V1alpha1()
 	job.Spec.MasterPort = ptr.To[int32](23456)
 	want := workload.ServiceSpec{
 		Name:     "a",

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -53,7 +54,7 @@ func TestComputeStatus(t *testing.T) {
 	}{
 		{
 			name: "pods just created are pending",
-			job:  makeJob("a").replicas(2).obj(),
+			job:  makeJob("a").Replicas(2).V1alpha1(),
 			act: func(s *syncState) {
 				s.creates = []int32{0, 1}
 				s.created.Insert(0, 1)
@@ -62,7 +63,7 @@ func TestComputeStatus(t *testing.T) {
 		},
 		{
 			name: "a pod that could not be created does not count",
-			job:  makeJob("a").replicas(2).obj(),
+			job:  makeJob("a").Replicas(2).V1alpha1(),
 			act: func(s *syncState) {
 				s.creates = []int32{0, 1}
 				s.created.Insert(1)
@@ -71,59 +72,59 @@ func TestComputeStatus(t *testing.T) {
 		},
 		{
 			name:     "one running pod makes the job run",
-			job:      makeJob("a").replicas(2).phase(mlv1alpha1.TrainingJobPending).obj(),
+			job:      makeJob("a").Replicas(2).Phase(ml.TrainingJobPending).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, running, ready), rep(1, pending)},
 			want:     want(mlv1alpha1.TrainingJobRunning, 2, 1, 0, metav1.ConditionTrue, ReasonReplicasRunning),
 		},
 		{
 			name:     "replicas the runtime holds back say why",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, pending, waitingForSlot), rep(1, pending, waitingForSlot)},
 			want:     want(mlv1alpha1.TrainingJobPending, 2, 0, 0, metav1.ConditionFalse, ReasonWaitingForProcessSlot),
 		},
 		{
 			name:     "succeeded replicas keep the job running",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, pending)},
 			want:     want(mlv1alpha1.TrainingJobRunning, 2, 0, 1, metav1.ConditionTrue, ReasonReplicasRunning),
 		},
 		{
 			name:     "pods being deleted do not count",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, running, ready, terminating), rep(1, pending)},
 			want:     want(mlv1alpha1.TrainingJobPending, 1, 0, 0, metav1.ConditionFalse, ReasonReplicasPending),
 		},
 		{
 			name:     "pods deleted now do not count",
-			job:      makeJob("a").replicas(1).elastic(1, 2).obj(),
+			job:      makeJob("a").Replicas(1).Elastic(1, 2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, running, ready), rep(1, running, ready)},
 			act:      func(s *syncState) { s.deleted.Insert("a-1") },
 			want:     want(mlv1alpha1.TrainingJobRunning, 1, 1, 0, metav1.ConditionTrue, ReasonReplicasRunning),
 		},
 		{
 			name:     "a suspended job",
-			job:      makeJob("a").replicas(2).suspend().obj(),
+			job:      makeJob("a").Replicas(2).Suspend(true).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, running, ready), rep(1, running, ready)},
 			act:      func(s *syncState) { s.deleted.Insert("a-0", "a-1") },
 			want:     want(mlv1alpha1.TrainingJobSuspended, 0, 0, 0, metav1.ConditionFalse, ReasonSuspended),
 		},
 		{
 			name:     "a job that succeeds now",
-			job:      makeJob("a").replicas(2).obj(),
+			job:      makeJob("a").Replicas(2).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded), rep(1, succeeded)},
 			act:      checkCompletion,
 			want:     want(mlv1alpha1.TrainingJobSucceeded, 2, 0, 2, metav1.ConditionFalse, ReasonSucceeded),
 		},
 		{
 			name:     "an ended job keeps its count of succeeded replicas after cleanup",
-			job:      makeJob("a").replicas(2).succeeded(2).complete(0).obj(),
+			job:      makeJob("a").Replicas(2).Succeeded(2).Finished(ml.TrainingJobSucceeded, succeededAt(0)).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, succeeded)},
 			act:      func(s *syncState) { s.deleted.Insert("a-0") },
 			want:     want(mlv1alpha1.TrainingJobSucceeded, 0, 0, 2, metav1.ConditionFalse, ReasonSucceeded),
 		},
 		{
 			name:     "a failed job",
-			job:      makeJob("a").replicas(2).failed(ReasonBackoffLimitExceeded, 0).obj(),
+			job:      makeJob("a").Replicas(2).Finished(ml.TrainingJobFailed, failedAt(ReasonBackoffLimitExceeded, 0)).V1alpha1(),
 			replicas: []workload.ReplicaStatus{rep(0, running, ready), rep(1, workload.PhaseFailed)},
 			want:     want(mlv1alpha1.TrainingJobFailed, 2, 1, 0, metav1.ConditionFalse, ReasonBackoffLimitExceeded),
 		},
@@ -153,7 +154,7 @@ func TestComputeStatusWaitingMessage(t *testing.T) {
 		{rep(0, workload.PhasePending, waitingForSlot), rep(1, workload.PhasePending, waitingForSlot)},
 		{rep(0, workload.PhaseRunning, ready), rep(1, workload.PhasePending, waitingForSlot)},
 	} {
-		s := state(makeJob("a").replicas(2).obj(), 0, replicas...)
+		s := state(makeJob("a").Replicas(2).V1alpha1(), 0, replicas...)
 		computeStatus(s)
 		c := meta.FindStatusCondition(s.job.Status.Conditions, ConditionRunning)
 		if c == nil || !strings.Contains(c.Message, "--local-max-processes") {
@@ -165,7 +166,7 @@ func TestComputeStatusWaitingMessage(t *testing.T) {
 // TestComputeStatusGeneration checks that status and conditions name the
 // generation they were computed for.
 func TestComputeStatusGeneration(t *testing.T) {
-	job := makeJob("a").obj()
+	job := makeJob("a").V1alpha1()
 	job.Generation = 3
 	s := state(job, 0, rep(0, workload.PhaseRunning))
 	computeStatus(s)
@@ -180,7 +181,7 @@ func TestComputeStatusGeneration(t *testing.T) {
 // nothing.
 func TestComputeStatusStable(t *testing.T) {
 	replicas := []workload.ReplicaStatus{rep(0, workload.PhaseRunning, ready), rep(1, workload.PhasePending)}
-	s := state(makeJob("a").replicas(2).obj(), 0, replicas...)
+	s := state(makeJob("a").Replicas(2).V1alpha1(), 0, replicas...)
 	computeStatus(s)
 	first := s.job.DeepCopy()
 	s = state(first.DeepCopy(), time.Minute, replicas...)

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -27,18 +28,18 @@ func TestSuspendOrStart(t *testing.T) {
 	}{
 		{
 			name:      "a new job starts now",
-			job:       makeJob("a").obj(),
+			job:       makeJob("a").V1alpha1(),
 			wantStart: at(time.Minute),
 		},
 		{
 			name:      "a started job keeps its start",
-			job:       makeJob("a").started(at(0)).obj(),
+			job:       makeJob("a").StartTime(at(0)).V1alpha1(),
 			replicas:  []workload.ReplicaStatus{rep(0, running)},
 			wantStart: at(0),
 		},
 		{
 			name:          "suspending deletes the pods and the start time",
-			job:           makeJob("a").replicas(3).suspend().started(at(0)).obj(),
+			job:           makeJob("a").Replicas(3).Suspend(true).StartTime(at(0)).V1alpha1(),
 			replicas:      []workload.ReplicaStatus{rep(0, running), rep(1, workload.PhasePending), rep(2, running, terminating)},
 			wantDeleted:   []string{"a-0", "a-1"},
 			wantSuspended: &metav1.Condition{Type: ConditionSuspended, Status: metav1.ConditionTrue, Reason: ReasonSuspended},
@@ -46,25 +47,25 @@ func TestSuspendOrStart(t *testing.T) {
 		},
 		{
 			name:          "a suspended job is suspended once",
-			job:           makeJob("a").suspend().condition(ConditionSuspended, metav1.ConditionTrue, ReasonSuspended, 0).obj(),
+			job:           makeJob("a").Suspend(true).SetCondition(cond(ConditionSuspended, metav1.ConditionTrue, ReasonSuspended, 0)).V1alpha1(),
 			wantSuspended: &metav1.Condition{Type: ConditionSuspended, Status: metav1.ConditionTrue, Reason: ReasonSuspended},
 		},
 		{
 			name:          "resuming restarts the clock",
-			job:           makeJob("a").condition(ConditionSuspended, metav1.ConditionTrue, ReasonSuspended, 0).obj(),
+			job:           makeJob("a").SetCondition(cond(ConditionSuspended, metav1.ConditionTrue, ReasonSuspended, 0)).V1alpha1(),
 			wantStart:     at(time.Minute),
 			wantSuspended: &metav1.Condition{Type: ConditionSuspended, Status: metav1.ConditionFalse, Reason: ReasonResumed},
 			wantEvents:    []string{ReasonResumed},
 		},
 		{
 			name:          "a resumed job is resumed once",
-			job:           makeJob("a").started(at(0)).condition(ConditionSuspended, metav1.ConditionFalse, ReasonResumed, 0).obj(),
+			job:           makeJob("a").StartTime(at(0)).SetCondition(cond(ConditionSuspended, metav1.ConditionFalse, ReasonResumed, 0)).V1alpha1(),
 			wantStart:     at(0),
 			wantSuspended: &metav1.Condition{Type: ConditionSuspended, Status: metav1.ConditionFalse, Reason: ReasonResumed},
 		},
 		{
 			name:      "an ended job is not suspended",
-			job:       makeJob("a").suspend().started(at(0)).complete(0).obj(),
+			job:       makeJob("a").Suspend(true).StartTime(at(0)).Finished(ml.TrainingJobSucceeded, succeededAt(0)).V1alpha1(),
 			replicas:  []workload.ReplicaStatus{rep(0, workload.PhaseSucceeded)},
 			wantStart: at(0),
 		},

@@ -16,6 +16,7 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -24,8 +25,8 @@ import (
 // failure to success, cleanup and deletion at its TTL, checking at each
 // sync what was written.
 func TestSyncLifecycle(t *testing.T) {
-	f := newFixture(t, makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(2).ttl(60).
-		cleanPodPolicy(mlv1alpha1.CleanPodPolicyAll).obj())
+	f := newFixture(t, makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).TTLSecondsAfterFinished(60).
+		CleanPodPolicy(ml.CleanPodPolicyAll).V1alpha1())
 
 	// Creation: the Service and both pods, and a pending status, at once.
 	f.mustSync()
@@ -173,7 +174,7 @@ func checkChildren(t *testing.T, f *fixture) {
 }
 
 func TestSyncBackoffLimitExceeded(t *testing.T) {
-	f := newFixture(t, makeJob("a").replicas(2).backoffLimit(1).obj())
+	f := newFixture(t, makeJob("a").Replicas(2).BackoffLimit(1).V1alpha1())
 	f.mustSync()
 	f.setPod("a-0", corev1.PodRunning, true, 0)
 	f.setPod("a-1", corev1.PodFailed, false, 1)
@@ -200,7 +201,7 @@ func TestSyncBackoffLimitExceeded(t *testing.T) {
 }
 
 func TestSyncDeadline(t *testing.T) {
-	f := newFixture(t, makeJob("a").deadline(30).obj())
+	f := newFixture(t, makeJob("a").ActiveDeadlineSeconds(30).V1alpha1())
 	f.mustSync()
 	f.setPod("a-0", corev1.PodRunning, true, 0)
 	f.mustSync()
@@ -232,7 +233,7 @@ func waitForQueue(t *testing.T, f *fixture, n int) {
 }
 
 func TestSyncSuspendResume(t *testing.T) {
-	f := newFixture(t, makeJob("a").replicas(2).deadline(600).obj())
+	f := newFixture(t, makeJob("a").Replicas(2).ActiveDeadlineSeconds(600).V1alpha1())
 	f.mustSync()
 	f.setPod("a-0", corev1.PodRunning, true, 0)
 	f.setPod("a-1", corev1.PodRunning, true, 0)
@@ -268,7 +269,7 @@ func TestSyncSuspendResume(t *testing.T) {
 }
 
 func TestSyncElasticScale(t *testing.T) {
-	f := newFixture(t, makeJob("a").replicas(4).elastic(1, 4).obj())
+	f := newFixture(t, makeJob("a").Replicas(4).Elastic(1, 4).V1alpha1())
 	f.mustSync()
 	for _, p := range f.podNames() {
 		f.setPod(p, corev1.PodRunning, true, 0)
@@ -301,7 +302,7 @@ func TestSyncElasticScale(t *testing.T) {
 // TestSyncStatusWriteFails checks that the events of a sync are emitted
 // only once its status is stored, and that the failed write is retried.
 func TestSyncStatusWriteFails(t *testing.T) {
-	f := newFixture(t, makeJob("a").obj())
+	f := newFixture(t, makeJob("a").V1alpha1())
 	f.mustSync()
 	f.setPod("a-0", corev1.PodSucceeded, false, 0)
 	f.events()
@@ -322,7 +323,7 @@ func TestSyncStatusWriteFails(t *testing.T) {
 }
 
 func TestSyncPodNameTaken(t *testing.T) {
-	f := newFixture(t, makeJob("a").obj())
+	f := newFixture(t, makeJob("a").V1alpha1())
 	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "a-0", Namespace: "ns",
 		Labels: map[string]string{mlv1alpha1.TrainingJobNameLabel: "a"}}}
 	if _, err := f.Kube.CoreV1().Pods("ns").Create(f.Ctx, other, metav1.CreateOptions{}); err != nil {

@@ -12,7 +12,7 @@ const (
 	// uses the same key from the API package.
 	TrainingJobNameLabel = mlv1alpha1.TrainingJobNameLabel
 	// ModelNameLabel marks the server pods of a Model.
-	ModelNameLabel = "ml.example.io/model"
+	ModelNameLabel = mlv1alpha1.ModelNameLabel
 	// NotebookNameLabel marks the pod of a Notebook.
-	NotebookNameLabel = "ml.example.io/notebook"
+	NotebookNameLabel = mlv1alpha1.NotebookNameLabel
 )

@@ -14,7 +14,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // current returns the internal version of an object, from the informer or,
@@ -176,7 +176,7 @@ type runKey struct {
 // the charges of the runs in flight are remembered: working one out plans
 // the whole run.
 func (p *Plugin) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
-	if pipeline.IsFinished(ml.PipelineRunPhase(run.Status.Phase)) {
+	if plan.IsFinished(ml.PipelineRunPhase(run.Status.Phase)) {
 		return charge{}, nil
 	}
 	key := runKey{uid: run.UID, generation: run.Generation}

@@ -14,7 +14,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/pipeline"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // A PipelineRun holds, from its create until it ends, what its task pods
@@ -31,7 +31,7 @@ import (
 // its own, as ResourceQuota limits each on its own.
 //
 // Which tasks run and how many instances a forEach task has are the
-// planner's (package pipeline) decision on the run as created: root tasks
+// planner's (package pipelinerun/plan) decision on the run as created: root tasks
 // whose when expressions do not hold on the params are skipped and hold
 // nothing; a forEach over literal items or a param has one instance per
 // item. A forEach over an upstream task's output has a list nobody knows
@@ -78,7 +78,7 @@ type taskPods struct {
 // peakOf returns what run's task pods can hold at once; a finished run,
 // or one without a pipeline, holds nothing.
 func peakOf(run *ml.PipelineRun) runPeak {
-	if pipeline.IsFinished(run.Status.Phase) {
+	if plan.IsFinished(run.Status.Phase) {
 		return runPeak{}
 	}
 	spec, params := run.Status.PipelineSpec, run.Status.Params
@@ -129,7 +129,7 @@ func runTasks(run *ml.PipelineRun, spec *ml.PipelineSpec, params []ml.Param, par
 	// A suspended run starts nothing yet but will: plan it as running.
 	runSpec := run.Spec
 	runSpec.Suspend = false
-	plan := pipeline.Plan(pipeline.Input{
+	res := plan.Plan(plan.Input{
 		Run: &ml.PipelineRun{
 			ObjectMeta: metav1.ObjectMeta{Name: run.Name, Namespace: run.Namespace},
 			Spec:       runSpec,
@@ -139,9 +139,9 @@ func runTasks(run *ml.PipelineRun, spec *ml.PipelineSpec, params []ml.Param, par
 	})
 	pods := map[string]int64{}
 	placeholder := map[string]bool{}
-	for i := range plan.Status.Tasks {
-		e := &plan.Status.Tasks[i]
-		if pipeline.IsTerminal(e.Phase) {
+	for i := range res.Status.Tasks {
+		e := &res.Status.Tasks[i]
+		if plan.IsTerminal(e.Phase) {
 			continue // skipped, no items, or invalid: runs no pod
 		}
 		task := e.Task

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 )
@@ -151,6 +152,12 @@ type MetaSetters[W any] struct {
 // ResourceVersion sets metadata.resourceVersion, which updates need.
 func (s MetaSetters[W]) ResourceVersion(rv string) W {
 	s.m.ResourceVersion = rv
+	return s.w
+}
+
+// UID sets metadata.uid, which owner references of children carry.
+func (s MetaSetters[W]) UID(uid string) W {
+	s.m.UID = types.UID(uid)
 	return s.w
 }
 

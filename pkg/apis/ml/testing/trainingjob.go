@@ -1,10 +1,14 @@
 package testing
 
 import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // TrainingJobWrapper builds a TrainingJob.
@@ -37,6 +41,17 @@ func MakeTrainingJob(name, namespace string) *TrainingJobWrapper {
 
 // Obj returns a copy of the TrainingJob.
 func (w *TrainingJobWrapper) Obj() *ml.TrainingJob { return w.obj.DeepCopy() }
+
+// V1alpha1 returns the TrainingJob as ml.example.io/v1alpha1, the version
+// the controller reads; it panics if the conversion fails, a mistake in a
+// test.
+func (w *TrainingJobWrapper) V1alpha1() *mlv1alpha1.TrainingJob {
+	out := &mlv1alpha1.TrainingJob{}
+	if err := mlv1alpha1.Convert_ml_TrainingJob_To_v1alpha1_TrainingJob(w.obj.DeepCopy(), out, nil); err != nil {
+		panic(fmt.Sprintf("convert TrainingJob %s to v1alpha1: %v", w.obj.Name, err))
+	}
+	return out
+}
 
 // Framework sets spec.framework.
 func (w *TrainingJobWrapper) Framework(f ml.Framework) *TrainingJobWrapper {
@@ -119,6 +134,44 @@ func (w *TrainingJobWrapper) Phase(p ml.TrainingJobPhase) *TrainingJobWrapper {
 // Conditions sets status.conditions.
 func (w *TrainingJobWrapper) Conditions(conditions ...metav1.Condition) *TrainingJobWrapper {
 	w.obj.Status.Conditions = conditions
+	return w
+}
+
+// SetCondition sets a status.conditions entry as the controller does:
+// it replaces the condition of the same type.
+func (w *TrainingJobWrapper) SetCondition(c metav1.Condition) *TrainingJobWrapper {
+	meta.SetStatusCondition(&w.obj.Status.Conditions, c)
+	return w
+}
+
+// Finished ends the job in phase, with the condition c saying why and
+// status.completionTime at c's lastTransitionTime.
+func (w *TrainingJobWrapper) Finished(phase ml.TrainingJobPhase, c metav1.Condition) *TrainingJobWrapper {
+	t := c.LastTransitionTime
+	return w.SetCondition(c).CompletionTime(&t).Phase(phase)
+}
+
+// StartTime sets status.startTime.
+func (w *TrainingJobWrapper) StartTime(t *metav1.Time) *TrainingJobWrapper {
+	w.obj.Status.StartTime = t
+	return w
+}
+
+// CompletionTime sets status.completionTime.
+func (w *TrainingJobWrapper) CompletionTime(t *metav1.Time) *TrainingJobWrapper {
+	w.obj.Status.CompletionTime = t
+	return w
+}
+
+// Failures sets status.failed and status.restarts.
+func (w *TrainingJobWrapper) Failures(failed, restarts int32) *TrainingJobWrapper {
+	w.obj.Status.Failed, w.obj.Status.Restarts = failed, restarts
+	return w
+}
+
+// Succeeded sets status.succeeded.
+func (w *TrainingJobWrapper) Succeeded(n int32) *TrainingJobWrapper {
+	w.obj.Status.Succeeded = n
 	return w
 }
 

@@ -1,4 +1,4 @@
-// Package pipeline plans the execution of a PipelineRun: from the run's
+// Package plan plans the execution of a PipelineRun: from the run's
 // snapshot of its pipeline (status.pipelineSpec), its effective params
 // (status.params), the state of its tasks (status.tasks) and the pods the
 // controller observed, Plan decides which tasks start, which are skipped
@@ -33,4 +33,4 @@
 //     not started are Skipped, running ones finish (or are canceled, with
 //     spec.failFast, cancel or the deadline). Then the finally tasks run,
 //     and the run ends Succeeded, Failed or Canceled.
-package pipeline
+package plan

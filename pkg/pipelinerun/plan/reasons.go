@@ -1,4 +1,4 @@
-package pipeline
+package plan
 
 // Reasons of task states (status.tasks[].reason).
 const (

@@ -1,4 +1,4 @@
-package pipeline
+package plan
 
 import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
