@@ -7,24 +7,9 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 )
 
-// LogREST is the log subresource of Models: the logs of the pods
+// logKind makes the log subresource of Models show the logs of the pods
 // status.selector selects, the pod name before each line.
-type LogREST struct {
-	*logs.REST
-}
-
-// NewLogREST returns the log subresource of the Models of store, and
-// makes store delete an object's archived logs with it.
-func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
-	return &LogREST{logs.NewREST(logs.Config{
-		Resource: ml.Resource("models"),
-		Objects:  store,
-		Kind: logs.SelectorKind{
-			Resource: "models",
-			Selector: func(obj runtime.Object) string { return obj.(*ml.Model).Status.Selector },
-		},
-		Source:  deps.Source,
-		Archive: deps.Archive,
-	})}
+var logKind = logs.SelectorKind{
+	Resource: "models",
+	Selector: func(obj runtime.Object) string { return obj.(*ml.Model).Status.Selector },
 }
