@@ -88,7 +88,7 @@ func (c completedConfig) New() (*Server, error) {
 	s := &Server{GenericAPIServer: genericServer}
 
 	data := c.newDataStores(s)
-	storage, err := c.newV1alpha1Storage(data)
+	storage, err := c.newV1alpha1Storage(c.GenericConfig.RESTOptionsGetter, data)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 
+	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
@@ -27,13 +28,13 @@ type v1alpha1Storage struct {
 	notebooks    notebookstorage.NotebookStorage
 }
 
-// newV1alpha1Storage builds the storage of every kind: objects in etcd,
-// validated against the caps of ExtraConfig.Validation, logs and metric
-// series in data.
-func (c completedConfig) newV1alpha1Storage(data *dataStores) (*v1alpha1Storage, error) {
+// newV1alpha1Storage builds the storage of every kind: objects in the etcd
+// of optsGetter, validated against the caps of ExtraConfig.Validation, logs
+// and metric series in data.
+func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter, data *dataStores) (*v1alpha1Storage, error) {
 	o := registryutil.StorageOptions{
 		Scheme:      scheme.Scheme,
-		RESTOptions: statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter)),
+		RESTOptions: statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(optsGetter)),
 		Validation:  c.ExtraConfig.Validation,
 	}
 	logDeps := c.logDeps(data)

@@ -16,12 +16,13 @@ type NotebookStorage struct {
 	Notebook *registryutil.REST
 	Status   *registryutil.StatusREST
 	Scale    *registryutil.ScaleREST[*ml.Notebook]
-	Log      *logs.REST
+	// Log shows the logs of the pods status.selector selects, the pod
+	// name before each line.
+	Log *logs.REST
 }
 
 // NewStorage returns the storage of Notebooks, validated against the caps
-// in o, and of their subresources over logDeps. Deleting a Notebook deletes its
-// archived logs.
+// in o, and of their subresources, with logs from logDeps.
 func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps) (NotebookStorage, error) {
 	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "notebooks", Singular: "notebook", ShortNames: []string{"nb"},
@@ -35,11 +36,16 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps) (NotebookStora
 	if err != nil {
 		return NotebookStorage{}, err
 	}
+	// Deleting an object from the main store deletes its archived logs.
+	// The status store, a copy made before, does not.
 	logs.DeleteWithOwner(store.Store, logDeps.Archive)
 	return NotebookStorage{
 		Notebook: store,
 		Status:   status,
 		Scale:    registryutil.NewScaleREST(store.Store, scaler),
-		Log:      logs.NewREST(logDeps.Config(ml.Resource("notebooks"), store, logKind)),
+		Log: logs.NewREST(logDeps.Config(ml.Resource("notebooks"), store, logs.SelectorKind{
+			Resource: "notebooks",
+			Selector: func(obj runtime.Object) string { return obj.(*ml.Notebook).Status.Selector },
+		})),
 	}, nil
 }

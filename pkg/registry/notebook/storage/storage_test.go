@@ -10,20 +10,13 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
-	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
 func newStorage(t *testing.T, decorator generic.StorageDecorator) NotebookStorage {
 	t.Helper()
-	s, err := NewStorage(registryutil.StorageOptions{
-		Scheme:      scheme.Scheme,
-		RESTOptions: registrytest.NewRESTOptions(t, "notebooks", decorator),
-		Validation:  validation.DefaultOptions(),
-	}, logs.Deps{})
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "notebooks", decorator), logs.Deps{})
 	if err != nil {
 		t.Fatalf("NewStorage: %v", err)
 	}

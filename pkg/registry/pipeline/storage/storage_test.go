@@ -10,19 +10,12 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
-	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
 func newStorage(t *testing.T, decorator generic.StorageDecorator) PipelineStorage {
 	t.Helper()
-	s, err := NewStorage(registryutil.StorageOptions{
-		Scheme:      scheme.Scheme,
-		RESTOptions: registrytest.NewRESTOptions(t, "pipelines", decorator),
-		Validation:  validation.DefaultOptions(),
-	})
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "pipelines", decorator))
 	if err != nil {
 		t.Fatalf("NewStorage: %v", err)
 	}

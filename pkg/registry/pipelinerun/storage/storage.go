@@ -17,7 +17,8 @@ import (
 type PipelineRunStorage struct {
 	PipelineRun *registryutil.REST
 	Status      *registryutil.StatusREST
-	Log         *logs.REST
+	// Log shows the logs of the tasks' pods (see logKind).
+	Log *logs.REST
 	// Metrics are the series of the run's tasks: POSTed series carry
 	// `task`, and GET selects one task with the `task` option. Nil without
 	// a metric store.
@@ -25,8 +26,8 @@ type PipelineRunStorage struct {
 }
 
 // NewStorage returns the storage of PipelineRuns, validated against the
-// caps in o, and of their subresources over logDeps and metricDeps. Deleting a run deletes its metric
-// series and archived logs.
+// caps in o, and of their subresources: logs from logDeps, metrics in the
+// store of metricDeps.
 func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (PipelineRunStorage, error) {
 	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "pipelineruns", Singular: "pipelinerun", ShortNames: []string{"plr"},
@@ -40,6 +41,8 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	if err != nil {
 		return PipelineRunStorage{}, err
 	}
+	// Deleting an object from the main store deletes its metric series
+	// and archived logs. The status store, a copy made before, does not.
 	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
 	logs.DeleteWithOwner(store.Store, logDeps.Archive)
 	s := PipelineRunStorage{PipelineRun: store, Status: status}

@@ -18,7 +18,8 @@ type TrainingJobStorage struct {
 	TrainingJob *registryutil.REST
 	Status      *registryutil.StatusREST
 	Scale       *registryutil.ScaleREST[*ml.TrainingJob]
-	Log         *logs.REST
+	// Log shows the logs of the job's replicas (see logKind).
+	Log *logs.REST
 	// Metrics are the job's series; appends mark the job for the
 	// throttled write of status.latestMetrics by LatestMetrics, which the
 	// caller runs. Both nil without a metric store.
@@ -27,8 +28,8 @@ type TrainingJobStorage struct {
 }
 
 // NewStorage returns the storage of TrainingJobs, validated against the
-// caps in o, and of their subresources over logDeps and metricDeps. Deleting a job deletes its metric
-// series and archived logs.
+// caps in o, and of their subresources: logs from logDeps, metrics in the
+// store of metricDeps.
 func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (TrainingJobStorage, error) {
 	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "trainingjobs", Singular: "trainingjob", ShortNames: []string{"tj"},
@@ -42,6 +43,8 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	if err != nil {
 		return TrainingJobStorage{}, err
 	}
+	// Deleting an object from the main store deletes its metric series
+	// and archived logs. The status store, a copy made before, does not.
 	metrics.DeleteWithOwner(store.Store, "trainingjobs", metricDeps.Store)
 	logs.DeleteWithOwner(store.Store, logDeps.Archive)
 	s := TrainingJobStorage{TrainingJob: store, Status: status, Scale: registryutil.NewScaleREST(store.Store, scaler)}

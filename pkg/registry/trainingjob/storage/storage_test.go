@@ -10,21 +10,14 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
-	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
 func newStorage(t *testing.T, decorator generic.StorageDecorator) TrainingJobStorage {
 	t.Helper()
-	s, err := NewStorage(registryutil.StorageOptions{
-		Scheme:      scheme.Scheme,
-		RESTOptions: registrytest.NewRESTOptions(t, "trainingjobs", decorator),
-		Validation:  validation.DefaultOptions(),
-	}, logs.Deps{}, metrics.Deps{})
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "trainingjobs", decorator), logs.Deps{}, metrics.Deps{})
 	if err != nil {
 		t.Fatalf("NewStorage: %v", err)
 	}
