@@ -8,8 +8,6 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"k8s.io/apiserver/pkg/registry/generic"
-	"k8s.io/apiserver/pkg/registry/rest"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 
@@ -18,13 +16,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
-	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
-	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
-	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
-	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
-	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
-	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
-	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -96,71 +87,22 @@ func (c completedConfig) New() (*Server, error) {
 	}
 	s := &Server{GenericAPIServer: genericServer}
 
-	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
-	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
-	storage, err := v1alpha1Storage(statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(c.GenericConfig.RESTOptionsGetter)), c.ExtraConfig.Validation)
+	data := c.newDataStores(s)
+	storage, err := c.newV1alpha1Storage(c.GenericConfig.RESTOptionsGetter, data)
 	if err != nil {
 		return nil, err
 	}
-	data := c.newDataStores(s)
-	if err := c.installMetrics(s, storage, data); err != nil {
+	c.setMetricsOwners(storage)
+	runLatestMetrics(s, storage)
+	if err := sweepLogArchives(s, storage, data); err != nil {
 		return nil, err
 	}
-	if err := c.setMetricsOwners(storage); err != nil {
-		return nil, err
-	}
-	if err := c.installLogs(s, storage, data); err != nil {
-		return nil, err
-	}
-	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage
+
+	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
+	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage.resources()
 	if err := s.GenericAPIServer.InstallAPIGroup(&apiGroupInfo); err != nil {
 		return nil, fmt.Errorf("install API group %s: %w", ml.GroupName, err)
 	}
 	return s, nil
-}
-
-// v1alpha1Storage builds the storage of every resource and subresource of
-// ml.example.io/v1alpha1, validating objects against the caps in opts.
-func v1alpha1Storage(optsGetter generic.RESTOptionsGetter, opts validation.Options) (map[string]rest.Storage, error) {
-	storage := map[string]rest.Storage{}
-
-	pipeline, pipelineStatus, err := pipelinestorage.NewREST(scheme.Scheme, optsGetter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("pipelines storage: %w", err)
-	}
-	storage["pipelines"] = pipeline
-	storage["pipelines/status"] = pipelineStatus
-
-	run, runStatus, err := pipelinerunstorage.NewREST(scheme.Scheme, optsGetter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("pipelineruns storage: %w", err)
-	}
-	storage["pipelineruns"] = run
-	storage["pipelineruns/status"] = runStatus
-
-	job, jobStatus, err := trainingjobstorage.NewREST(scheme.Scheme, optsGetter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("trainingjobs storage: %w", err)
-	}
-	storage["trainingjobs"] = job
-	storage["trainingjobs/status"] = jobStatus
-	storage["trainingjobs/scale"] = trainingjobstorage.NewScaleREST(job)
-
-	model, modelStatus, err := modelstorage.NewREST(scheme.Scheme, optsGetter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("models storage: %w", err)
-	}
-	storage["models"] = model
-	storage["models/status"] = modelStatus
-	storage["models/scale"] = modelstorage.NewScaleREST(model)
-
-	notebook, notebookStatus, err := notebookstorage.NewREST(scheme.Scheme, optsGetter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("notebooks storage: %w", err)
-	}
-	storage["notebooks"] = notebook
-	storage["notebooks/status"] = notebookStatus
-	storage["notebooks/scale"] = notebookstorage.NewScaleREST(notebook)
-
-	return storage, nil
 }

@@ -23,22 +23,16 @@ type MetricsWriters interface {
 	metrics.WriterCheck
 }
 
-// metricsOwnerResources are the resources whose objects own metrics.
-var metricsOwnerResources = []string{"trainingjobs", "pipelineruns", "models"}
-
 // setMetricsOwners gives ExtraConfig.MetricsOwners, when set, the lookup
-// of the objects of storage.
-func (c completedConfig) setMetricsOwners(storage map[string]rest.Storage) error {
+// of the objects that own metrics: TrainingJobs, PipelineRuns and Models.
+func (c completedConfig) setMetricsOwners(storage *v1alpha1Storage) {
 	if c.ExtraConfig.MetricsOwners == nil {
-		return nil
+		return
 	}
-	getters := map[string]rest.Getter{}
-	for _, resource := range metricsOwnerResources {
-		g, ok := storage[resource].(rest.Getter)
-		if !ok {
-			return fmt.Errorf("metrics owners: %s storage cannot get objects", resource)
-		}
-		getters[resource] = g
+	getters := map[string]rest.Getter{
+		"trainingjobs": storage.trainingJobs.TrainingJob,
+		"pipelineruns": storage.pipelineRuns.PipelineRun,
+		"models":       storage.models.Model,
 	}
 	c.ExtraConfig.MetricsOwners.SetOwnerLookup(func(ctx context.Context, resource, namespace, name string) (types.UID, error) {
 		g, ok := getters[resource]
@@ -57,5 +51,4 @@ func (c completedConfig) setMetricsOwners(storage map[string]rest.Storage) error
 		}
 		return m.GetUID(), nil
 	})
-	return nil
 }

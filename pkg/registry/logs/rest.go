@@ -64,6 +64,12 @@ func NewREST(c Config) *REST {
 	return &REST{c: c, rescanPoll: rescanPoll, finishPoll: finishPoll, finishGrace: finishGrace}
 }
 
+// Config returns the Config of the log subresource of resource, whose
+// objects objects reads and whose pods kind finds, over d.
+func (d Deps) Config(resource schema.GroupResource, objects rest.Getter, kind Kind) Config {
+	return Config{Resource: resource, Objects: objects, Kind: kind, Source: d.Source, Archive: d.Archive}
+}
+
 // New returns the body of POST: a request to archive a pod's logs.
 func (r *REST) New() runtime.Object { return &ml.LogArchiveRequest{} }
 

@@ -20,8 +20,11 @@ const deleteTimeout = 30 * time.Second
 // is removed, or by a deletecollection). Another AfterDelete hook already
 // set runs first. Series are keyed by the object's UID, so a failure here
 // leaves garbage but never shows old points to a new object of the same
-// name.
+// name. Without a store (ms nil) there is nothing to delete.
 func DeleteWithOwner(store *genericregistry.Store, resource string, ms metricstore.MetricStore) {
+	if ms == nil {
+		return
+	}
 	previous := store.AfterDelete
 	store.AfterDelete = func(obj runtime.Object, options *metav1.DeleteOptions) {
 		if previous != nil {

@@ -50,9 +50,6 @@ func (l QueryLimits) withDefaults() QueryLimits {
 	return l
 }
 
-// SetQueryLimits sets the bounds of GET answers.
-func (r *REST) SetQueryLimits(l QueryLimits) { r.c.Limits = l }
-
 // appendError turns a refused append into an API error: 422 for new series
 // past the object's cap (the request can never succeed as it is), 429 for
 // bytes past the object's cap or the store's budget (a budget that

@@ -40,6 +40,23 @@ type Config struct {
 	Limits QueryLimits
 }
 
+// Deps are what every metrics subresource shares. Without a Store no
+// metrics subresource is served.
+type Deps struct {
+	// Store holds the series.
+	Store metricstore.MetricStore
+	// Writers checks the writers of POSTs beyond RBAC; nil for none.
+	Writers WriterCheck
+	// Limits bound the answers of GET.
+	Limits QueryLimits
+}
+
+// Config returns the Config of the metrics subresource of resource, whose
+// objects, of kind kind, owners reads, over d.
+func (d Deps) Config(resource, kind string, owners rest.Getter) Config {
+	return Config{Resource: resource, Kind: kind, Owners: owners, Store: d.Store, Writers: d.Writers, Limits: d.Limits}
+}
+
 // WriterCheck decides whether the requesting user may append to the
 // series of owner, beyond RBAC.
 type WriterCheck interface {

@@ -12,7 +12,9 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
 // Namespace is the namespace test objects are made in; the storage
@@ -44,6 +46,17 @@ func NewRESTOptions(t *testing.T, resource string, decorator generic.StorageDeco
 		Decorator:               decorator,
 		DeleteCollectionWorkers: 1,
 		ResourcePrefix:          gr.Group + "/" + gr.Resource,
+	}
+}
+
+// NewStorageOptions returns the options of a kind's NewStorage: resource
+// stored as NewRESTOptions stores it, validated against the default caps.
+func NewStorageOptions(t *testing.T, resource string, decorator generic.StorageDecorator) registryutil.StorageOptions {
+	t.Helper()
+	return registryutil.StorageOptions{
+		Scheme:      scheme.Scheme,
+		RESTOptions: NewRESTOptions(t, resource, decorator),
+		Validation:  validation.DefaultOptions(),
 	}
 }
 

@@ -7,20 +7,9 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
-// ScaleREST is the storage of the scale subresource of Models:
-// `kubectl scale model/x --replicas=N` and a HorizontalPodAutoscaler set
-// the number of server pods, zero included.
-type ScaleREST struct {
-	*registryutil.ScaleREST[*ml.Model]
-}
-
-// NewScaleREST returns the scale subresource storage over the store of
-// Models.
-func NewScaleREST(r *REST) *ScaleREST {
-	return &ScaleREST{registryutil.NewScaleREST(r.Store, scaler)}
-}
-
-// scaler maps a Model's server pods to its Scale.
+// scaler maps a Model's server pods to its Scale: `kubectl scale
+// model/x --replicas=N` and a HorizontalPodAutoscaler set the number of
+// server pods, zero included.
 var scaler = registryutil.Scaler[*ml.Model]{
 	NameLabel: registryutil.ModelNameLabel,
 	// Defaulting always sets spec.replicas; 1 is its default.

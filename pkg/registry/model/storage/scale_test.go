@@ -18,11 +18,11 @@ import (
 
 func TestScaleStorage(t *testing.T) {
 	const selector = "ml.example.io/model=a"
-	rest, status := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	registrytest.ScaleContract[*ml.Model]{
-		Store:       rest.Store,
-		StatusStore: status.StatusREST,
-		Scale:       NewScaleREST(rest).ScaleREST,
+		Store:       s.Model.Store,
+		StatusStore: s.Status,
+		Scale:       s.Scale,
 		New: func(name string) *ml.Model {
 			return mltesting.MakeModel(name, registrytest.Namespace).Replicas(2).Obj()
 		},
@@ -40,7 +40,7 @@ func TestScaleStorage(t *testing.T) {
 
 // TestScaleRules checks that a Model scales to any count, zero included.
 func TestScaleRules(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	model := func() *ml.Model { return mltesting.MakeModel("model", registrytest.Namespace).Replicas(2).Obj() }
 	scaledTo := func(want int32) func(*testing.T, *scalescheme.Scale, *ml.Model) {
 		return func(t *testing.T, scale *scalescheme.Scale, stored *ml.Model) {
@@ -49,7 +49,7 @@ func TestScaleRules(t *testing.T) {
 			}
 		}
 	}
-	registrytest.RunScaleRules(t, rest.Store, NewScaleREST(rest), map[string]registrytest.ScaleRule[*ml.Model]{
+	registrytest.RunScaleRules(t, s.Model.Store, s.Scale, map[string]registrytest.ScaleRule[*ml.Model]{
 		"up":       {Obj: model(), Replicas: 10, Check: scaledTo(10)},
 		"down":     {Obj: model(), Replicas: 1, Check: scaledTo(1)},
 		"to zero":  {Obj: model(), Replicas: 0, Check: scaledTo(0)},

@@ -10,28 +10,28 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
-func newStorage(t *testing.T, decorator generic.StorageDecorator) (*REST, *StatusREST) {
+func newStorage(t *testing.T, decorator generic.StorageDecorator) ModelStorage {
 	t.Helper()
-	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "models", decorator), validation.DefaultOptions())
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "models", decorator), logs.Deps{}, metrics.Deps{})
 	if err != nil {
-		t.Fatalf("NewREST: %v", err)
+		t.Fatalf("NewStorage: %v", err)
 	}
-	t.Cleanup(rest.Destroy)
-	return rest, status
+	t.Cleanup(s.Model.Destroy)
+	return s
 }
 
 func TestStorage(t *testing.T) {
 	for backend, decorator := range registrytest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			rest, status := newStorage(t, decorator)
+			s := newStorage(t, decorator)
 			registrytest.StorageContract[*ml.Model]{
-				Store:       rest.Store,
-				StatusStore: status.StatusREST,
+				Store:       s.Model.Store,
+				StatusStore: s.Status,
 				New: func(name string) *ml.Model {
 					return mltesting.MakeModel(name, registrytest.Namespace).SourceTrainingJob("train").Obj()
 				},
@@ -54,11 +54,11 @@ func TestStorage(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
-	if diff := cmp.Diff([]string{"mdl"}, rest.ShortNames()); diff != "" {
+	s := newStorage(t, generic.UndecoratedStorage)
+	if diff := cmp.Diff([]string{"mdl"}, s.Model.ShortNames()); diff != "" {
 		t.Errorf("short names (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"ml"}, rest.Categories()); diff != "" {
+	if diff := cmp.Diff([]string{"ml"}, s.Model.Categories()); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)
 	}
 }

@@ -7,26 +7,15 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
-// ScaleREST is the storage of the scale subresource of Notebooks: a
-// notebook runs one pod or none, so its Scale is 0 or 1 (the update
-// validation of Notebooks refuses other counts), and scaling is how
-// `kubectl scale` stops and starts it.
-type ScaleREST struct {
-	*registryutil.ScaleREST[*ml.Notebook]
-}
-
-// NewScaleREST returns the scale subresource storage over the store of
-// Notebooks.
-func NewScaleREST(r *REST) *ScaleREST {
-	return &ScaleREST{registryutil.NewScaleREST(r.Store, scaler)}
-}
-
-// scaler maps a Notebook to its Scale. A notebook runs only while
-// spec.replicas is 1 and spec.stopped is false, so its Scale asks for 0
-// replicas while it is stopped, and a scale to 1 starts it: scaling sets
-// spec.stopped as well as spec.replicas. Without that, `kubectl scale
-// --replicas=1` of a notebook stopped through spec.stopped would do
-// nothing.
+// scaler maps a Notebook to its Scale. A notebook runs one pod or none,
+// so its Scale is 0 or 1 (the update validation of Notebooks refuses other
+// counts), and scaling is how `kubectl scale` stops and starts it.
+//
+// A notebook runs only while spec.replicas is 1 and spec.stopped is false,
+// so its Scale asks for 0 replicas while it is stopped, and a scale to 1
+// starts it: scaling sets spec.stopped as well as spec.replicas. Without
+// that, `kubectl scale --replicas=1` of a notebook stopped through
+// spec.stopped would do nothing.
 var scaler = registryutil.Scaler[*ml.Notebook]{
 	NameLabel: registryutil.NotebookNameLabel,
 	Replicas: func(nb *ml.Notebook) int32 {

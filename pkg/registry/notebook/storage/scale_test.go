@@ -17,11 +17,11 @@ import (
 
 func TestScaleStorage(t *testing.T) {
 	const selector = "ml.example.io/notebook=a"
-	rest, status := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	registrytest.ScaleContract[*ml.Notebook]{
-		Store:       rest.Store,
-		StatusStore: status.StatusREST,
-		Scale:       NewScaleREST(rest).ScaleREST,
+		Store:       s.Notebook.Store,
+		StatusStore: s.Status,
+		Scale:       s.Scale,
 		New: func(name string) *ml.Notebook {
 			return mltesting.MakeNotebook(name, registrytest.Namespace).Obj()
 		},
@@ -40,7 +40,7 @@ func TestScaleStorage(t *testing.T) {
 // TestScaleRules checks that a Notebook scales to 0 or 1 only, and that
 // scaling stops and starts it.
 func TestScaleRules(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	notebook := func() *mltesting.NotebookWrapper { return mltesting.MakeNotebook("nb", registrytest.Namespace) }
 	scaledTo := func(replicas int32, stopped bool) func(*testing.T, *scalescheme.Scale, *ml.Notebook) {
 		return func(t *testing.T, scale *scalescheme.Scale, stored *ml.Notebook) {
@@ -52,7 +52,7 @@ func TestScaleRules(t *testing.T) {
 			}
 		}
 	}
-	registrytest.RunScaleRules(t, rest.Store, NewScaleREST(rest), map[string]registrytest.ScaleRule[*ml.Notebook]{
+	registrytest.RunScaleRules(t, s.Notebook.Store, s.Scale, map[string]registrytest.ScaleRule[*ml.Notebook]{
 		"stop":                      {Obj: notebook().Obj(), Replicas: 0, Check: scaledTo(0, true)},
 		"start":                     {Obj: notebook().Replicas(0).Stopped(true).Obj(), Replicas: 1, Check: scaledTo(1, false)},
 		"start one stopped by spec": {Obj: notebook().Stopped(true).Obj(), Replicas: 1, Check: scaledTo(1, false)},

@@ -10,29 +10,28 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
-func newStorage(t *testing.T, decorator generic.StorageDecorator) (*REST, *StatusREST) {
+func newStorage(t *testing.T, decorator generic.StorageDecorator) NotebookStorage {
 	t.Helper()
-	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "notebooks", decorator), validation.DefaultOptions())
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "notebooks", decorator), logs.Deps{})
 	if err != nil {
-		t.Fatalf("NewREST: %v", err)
+		t.Fatalf("NewStorage: %v", err)
 	}
-	t.Cleanup(rest.Destroy)
-	return rest, status
+	t.Cleanup(s.Notebook.Destroy)
+	return s
 }
 
 func TestStorage(t *testing.T) {
 	active := metav1.NewTime(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	for backend, decorator := range registrytest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			rest, status := newStorage(t, decorator)
+			s := newStorage(t, decorator)
 			registrytest.StorageContract[*ml.Notebook]{
-				Store:       rest.Store,
-				StatusStore: status.StatusREST,
+				Store:       s.Notebook.Store,
+				StatusStore: s.Status,
 				New: func(name string) *ml.Notebook {
 					return mltesting.MakeNotebook(name, registrytest.Namespace).Obj()
 				},
@@ -53,11 +52,11 @@ func TestStorage(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
-	if diff := cmp.Diff([]string{"nb"}, rest.ShortNames()); diff != "" {
+	s := newStorage(t, generic.UndecoratedStorage)
+	if diff := cmp.Diff([]string{"nb"}, s.Notebook.ShortNames()); diff != "" {
 		t.Errorf("short names (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"ml"}, rest.Categories()); diff != "" {
+	if diff := cmp.Diff([]string{"ml"}, s.Notebook.Categories()); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)
 	}
 }

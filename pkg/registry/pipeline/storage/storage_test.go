@@ -10,28 +10,26 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
-func newStorage(t *testing.T, decorator generic.StorageDecorator) (*REST, *StatusREST) {
+func newStorage(t *testing.T, decorator generic.StorageDecorator) PipelineStorage {
 	t.Helper()
-	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "pipelines", decorator), validation.DefaultOptions())
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "pipelines", decorator))
 	if err != nil {
-		t.Fatalf("NewREST: %v", err)
+		t.Fatalf("NewStorage: %v", err)
 	}
-	t.Cleanup(rest.Destroy)
-	return rest, status
+	t.Cleanup(s.Pipeline.Destroy)
+	return s
 }
 
 func TestStorage(t *testing.T) {
 	for backend, decorator := range registrytest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			rest, status := newStorage(t, decorator)
+			s := newStorage(t, decorator)
 			registrytest.StorageContract[*ml.Pipeline]{
-				Store:       rest.Store,
-				StatusStore: status.StatusREST,
+				Store:       s.Pipeline.Store,
+				StatusStore: s.Status,
 				New: func(name string) *ml.Pipeline {
 					return mltesting.MakePipeline(name, registrytest.Namespace).Tasks(mltesting.MakeTask("fit").Obj()).Obj()
 				},
@@ -50,11 +48,11 @@ func TestStorage(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
-	if diff := cmp.Diff([]string{"pl"}, rest.ShortNames()); diff != "" {
+	s := newStorage(t, generic.UndecoratedStorage)
+	if diff := cmp.Diff([]string{"pl"}, s.Pipeline.ShortNames()); diff != "" {
 		t.Errorf("short names (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"ml"}, rest.Categories()); diff != "" {
+	if diff := cmp.Diff([]string{"ml"}, s.Pipeline.Categories()); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)
 	}
 }

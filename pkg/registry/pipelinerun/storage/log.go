@@ -11,26 +11,10 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 )
 
-// LogREST is the log subresource of PipelineRuns: the logs of the latest
-// attempt of every task (every forEach instance), [task] before each line;
-// ?task= picks a task or an instance, &attempt=N an earlier attempt.
-type LogREST struct {
-	*logs.REST
-}
-
-// NewLogREST returns the log subresource of the PipelineRuns of store, and
-// makes store delete a run's archived logs with the run.
-func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
-	return &LogREST{logs.NewREST(logs.Config{
-		Resource: ml.Resource("pipelineruns"),
-		Objects:  store,
-		Kind:     logKind{},
-		Source:   deps.Source,
-		Archive:  deps.Archive,
-	})}
-}
-
+// logKind makes the log subresource of PipelineRuns show the logs of the
+// latest attempt of every task (every forEach instance), [task] before
+// each line; ?task= picks a task or an instance, &attempt=N an earlier
+// attempt.
 type logKind struct{}
 
 // podNames are the pods of every attempt of every task, oldest first.

@@ -1,68 +1,56 @@
-// Package storage holds the etcd storage of PipelineRuns and of their status
-// subresource, and how kubectl prints them.
+// Package storage holds the etcd storage of PipelineRuns and of their
+// status, log and metrics subresources, and how kubectl prints them.
 package storage
 
 import (
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
-// REST is the storage of PipelineRuns.
-type REST struct {
-	*genericregistry.Store
+// PipelineRunStorage is the storage of PipelineRuns and of their
+// subresources.
+type PipelineRunStorage struct {
+	PipelineRun *registryutil.REST
+	Status      *registryutil.StatusREST
+	// Log shows the logs of the tasks' pods (see logKind).
+	Log *logs.REST
+	// Metrics are the series of the run's tasks: POSTed series carry
+	// `task`, and GET selects one task with the `task` option. Nil without
+	// a metric store.
+	Metrics *metrics.REST
 }
 
-var (
-	_ rest.ShortNamesProvider = &REST{}
-	_ rest.CategoriesProvider = &REST{}
-)
-
-// StatusREST is the storage of the status subresource of PipelineRuns.
-type StatusREST struct {
-	*registryutil.StatusREST
-}
-
-// NewREST returns the storage of PipelineRuns and of their status subresource,
-// validating objects against the caps in opts.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, opts validation.Options) (*REST, *StatusREST, error) {
-	strategy := pipelinerun.NewStrategy(scheme, opts)
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &ml.PipelineRun{} },
-		NewListFunc:               func() runtime.Object { return &ml.PipelineRunList{} },
-		PredicateFunc:             registryutil.PredicateFunc(pipelinerun.GetAttrs),
-		DefaultQualifiedResource:  ml.Resource("pipelineruns"),
-		SingularQualifiedResource: ml.Resource("pipelinerun"),
-
-		CreateStrategy:      strategy,
-		UpdateStrategy:      strategy,
-		DeleteStrategy:      strategy,
-		ResetFieldsStrategy: strategy,
-
+// NewStorage returns the storage of PipelineRuns, validated against the
+// caps in o, and of their subresources: logs from logDeps, metrics in the
+// store of metricDeps.
+func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (PipelineRunStorage, error) {
+	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
+		Name: "pipelineruns", Singular: "pipelinerun", ShortNames: []string{"plr"},
+		NewFunc:        func() runtime.Object { return &ml.PipelineRun{} },
+		NewListFunc:    func() runtime.Object { return &ml.PipelineRunList{} },
+		GetAttrs:       pipelinerun.GetAttrs,
+		Strategy:       pipelinerun.NewStrategy(o.Scheme, o.Validation),
+		StatusStrategy: pipelinerun.NewStatusStrategy(o.Scheme),
 		TableConvertor: newTableConvertor(),
+	})
+	if err != nil {
+		return PipelineRunStorage{}, err
 	}
-	options := &generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: pipelinerun.GetAttrs}
-	if err := store.CompleteWithOptions(options); err != nil {
-		return nil, nil, fmt.Errorf("complete the storage of pipelineruns: %w", err)
+	// Deleting an object from the main store deletes its metric series
+	// and archived logs. The status store, a copy made before, does not.
+	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
+	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	s := PipelineRunStorage{PipelineRun: store, Status: status}
+	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, logKind{}))
+	if metricDeps.Store != nil {
+		c := metricDeps.Config("pipelineruns", "PipelineRun", store)
+		c.WithTasks = true
+		s.Metrics = metrics.NewREST(c)
 	}
-	status := registryutil.NewStatusREST(store, pipelinerun.NewStatusStrategy(scheme))
-	return &REST{store}, &StatusREST{status}, nil
-}
-
-// ShortNames lets `kubectl get plr` list PipelineRuns.
-func (r *REST) ShortNames() []string {
-	return []string{"plr"}
-}
-
-// Categories puts PipelineRuns in `kubectl get ml`.
-func (r *REST) Categories() []string {
-	return registryutil.Categories()
+	return s, nil
 }

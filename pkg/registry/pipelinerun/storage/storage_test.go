@@ -10,29 +10,29 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
-	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
-func newStorage(t *testing.T, decorator generic.StorageDecorator) (*REST, *StatusREST) {
+func newStorage(t *testing.T, decorator generic.StorageDecorator) PipelineRunStorage {
 	t.Helper()
-	rest, status, err := NewREST(scheme.Scheme, registrytest.NewRESTOptions(t, "pipelineruns", decorator), validation.DefaultOptions())
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "pipelineruns", decorator), logs.Deps{}, metrics.Deps{})
 	if err != nil {
-		t.Fatalf("NewREST: %v", err)
+		t.Fatalf("NewStorage: %v", err)
 	}
-	t.Cleanup(rest.Destroy)
-	return rest, status
+	t.Cleanup(s.PipelineRun.Destroy)
+	return s
 }
 
 func TestStorage(t *testing.T) {
 	started := metav1.NewTime(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	for backend, decorator := range registrytest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			rest, status := newStorage(t, decorator)
+			s := newStorage(t, decorator)
 			registrytest.StorageContract[*ml.PipelineRun]{
-				Store:       rest.Store,
-				StatusStore: status.StatusREST,
+				Store:       s.PipelineRun.Store,
+				StatusStore: s.Status,
 				New: func(name string) *ml.PipelineRun {
 					return mltesting.MakePipelineRun(name, registrytest.Namespace).PipelineRef("train").Obj()
 				},
@@ -52,11 +52,11 @@ func TestStorage(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
-	if diff := cmp.Diff([]string{"plr"}, rest.ShortNames()); diff != "" {
+	s := newStorage(t, generic.UndecoratedStorage)
+	if diff := cmp.Diff([]string{"plr"}, s.PipelineRun.ShortNames()); diff != "" {
 		t.Errorf("short names (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"ml"}, rest.Categories()); diff != "" {
+	if diff := cmp.Diff([]string{"ml"}, s.PipelineRun.Categories()); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)
 	}
 }

@@ -10,25 +10,9 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 )
 
-// LogREST is the log subresource of TrainingJobs: the logs of the job's
-// pods, [replica-N] before each line, or one replica's with ?replica=N.
-type LogREST struct {
-	*logs.REST
-}
-
-// NewLogREST returns the log subresource of the TrainingJobs of store,
-// and makes store delete a job's archived logs with the job.
-func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
-	return &LogREST{logs.NewREST(logs.Config{
-		Resource: ml.Resource("trainingjobs"),
-		Objects:  store,
-		Kind:     logKind{},
-		Source:   deps.Source,
-		Archive:  deps.Archive,
-	})}
-}
-
+// logKind makes the log subresource of TrainingJobs show the logs of the
+// job's pods, [replica-N] before each line, or one replica's with
+// ?replica=N.
 type logKind struct{}
 
 // Pods are those labelled with the job's name.

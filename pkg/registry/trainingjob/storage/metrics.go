@@ -11,34 +11,14 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
+	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
-
-// MetricsREST is the metrics subresource of TrainingJobs. Appends mark the
-// job for the throttled write of status.latestMetrics.
-type MetricsREST struct {
-	*metrics.REST
-}
-
-// NewMetricsREST returns the metrics subresource over the TrainingJob
-// store, and the writer of status.latestMetrics the caller must run.
-func NewMetricsREST(r *REST, status *StatusREST, store metricstore.MetricStore, writers metrics.WriterCheck) (*MetricsREST, *metrics.LatestWriter) {
-	latest := &metrics.LatestWriter{Store: store, Update: latestUpdater(status)}
-	metrics.DeleteWithOwner(r.Store, "trainingjobs", store)
-	return &MetricsREST{metrics.NewREST(metrics.Config{
-		Resource: "trainingjobs",
-		Kind:     "TrainingJob",
-		Owners:   r,
-		Store:    store,
-		Writers:  writers,
-		Appended: latest.Touch,
-	})}, latest
-}
 
 // latestUpdater writes status.latestMetrics through the status store, on
 // the job with the series' UID only. An unchanged status is not written
 // (etcd3 storage skips identical updates).
-func latestUpdater(status *StatusREST) metrics.LatestUpdater {
+func latestUpdater(status *registryutil.StatusREST) metrics.LatestUpdater {
 	return func(ctx context.Context, owner metricstore.Owner, latest []ml.MetricValue) error {
 		ctx = genericapirequest.WithNamespace(ctx, owner.Namespace)
 		update := rest.DefaultUpdatedObjectInfo(nil, func(_ context.Context, _, old runtime.Object) (runtime.Object, error) {

@@ -7,21 +7,10 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
 
-// ScaleREST is the storage of the scale subresource of TrainingJobs:
-// `kubectl scale tj/x --replicas=N` and a HorizontalPodAutoscaler change
-// spec.replicas of an elastic job, inside its spec.elastic bounds (the
-// update validation of TrainingJobs refuses the rest).
-type ScaleREST struct {
-	*registryutil.ScaleREST[*ml.TrainingJob]
-}
-
-// NewScaleREST returns the scale subresource storage over the store of
-// TrainingJobs.
-func NewScaleREST(r *REST) *ScaleREST {
-	return &ScaleREST{registryutil.NewScaleREST(r.Store, scaler)}
-}
-
-// scaler maps a TrainingJob's workers to its Scale.
+// scaler maps a TrainingJob's workers to its Scale: `kubectl scale
+// tj/x --replicas=N` and a HorizontalPodAutoscaler change spec.replicas of
+// an elastic job, inside its spec.elastic bounds (the update validation of
+// TrainingJobs refuses the rest).
 var scaler = registryutil.Scaler[*ml.TrainingJob]{
 	NameLabel: registryutil.TrainingJobNameLabel,
 	// Defaulting always sets spec.replicas; 1 is its default.

@@ -17,11 +17,11 @@ import (
 
 func TestScaleStorage(t *testing.T) {
 	const selector = "ml.example.io/trainingjob=a,ml.example.io/role in (worker)"
-	rest, status := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	registrytest.ScaleContract[*ml.TrainingJob]{
-		Store:       rest.Store,
-		StatusStore: status.StatusREST,
-		Scale:       NewScaleREST(rest).ScaleREST,
+		Store:       s.TrainingJob.Store,
+		StatusStore: s.Status,
+		Scale:       s.Scale,
 		New: func(name string) *ml.TrainingJob {
 			return mltesting.MakeTrainingJob(name, registrytest.Namespace).Replicas(2).Elastic(1, 4).Obj()
 		},
@@ -40,7 +40,7 @@ func TestScaleStorage(t *testing.T) {
 // TestScaleRules checks which replica counts a TrainingJob may be scaled
 // to: only inside its elastic bounds, and only when it is elastic.
 func TestScaleRules(t *testing.T) {
-	rest, _ := newStorage(t, generic.UndecoratedStorage)
+	s := newStorage(t, generic.UndecoratedStorage)
 	job := func() *mltesting.TrainingJobWrapper {
 		return mltesting.MakeTrainingJob("job", registrytest.Namespace).Replicas(2)
 	}
@@ -52,7 +52,7 @@ func TestScaleRules(t *testing.T) {
 		}
 	}
 	const bounds = "must be between spec.elastic.minReplicas (2) and spec.elastic.maxReplicas (4)"
-	registrytest.RunScaleRules(t, rest.Store, NewScaleREST(rest), map[string]registrytest.ScaleRule[*ml.TrainingJob]{
+	registrytest.RunScaleRules(t, s.TrainingJob.Store, s.Scale, map[string]registrytest.ScaleRule[*ml.TrainingJob]{
 		"inside the bounds": {Obj: job().Elastic(2, 4).Obj(), Replicas: 3, Check: scaledTo(3)},
 		"to maxReplicas":    {Obj: job().Elastic(2, 4).Obj(), Replicas: 4, Check: scaledTo(4)},
 		"to minReplicas":    {Obj: job().Elastic(2, 4).Obj(), Replicas: 2, Check: scaledTo(2)},

@@ -1,68 +1,59 @@
-// Package storage holds the etcd storage of TrainingJobs and of their status
-// subresource, and how kubectl prints them.
+// Package storage holds the etcd storage of TrainingJobs and of their
+// status, scale, log and metrics subresources, and how kubectl prints them.
 package storage
 
 import (
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
-	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
+	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	"ml.example.io/ml-apiserver/pkg/registry/trainingjob"
 )
 
-// REST is the storage of TrainingJobs.
-type REST struct {
-	*genericregistry.Store
+// TrainingJobStorage is the storage of TrainingJobs and of their
+// subresources.
+type TrainingJobStorage struct {
+	TrainingJob *registryutil.REST
+	Status      *registryutil.StatusREST
+	Scale       *registryutil.ScaleREST[*ml.TrainingJob]
+	// Log shows the logs of the job's replicas (see logKind).
+	Log *logs.REST
+	// Metrics are the job's series; appends mark the job for the
+	// throttled write of status.latestMetrics by LatestMetrics, which the
+	// caller runs. Both nil without a metric store.
+	Metrics       *metrics.REST
+	LatestMetrics *metrics.LatestWriter
 }
 
-var (
-	_ rest.ShortNamesProvider = &REST{}
-	_ rest.CategoriesProvider = &REST{}
-)
-
-// StatusREST is the storage of the status subresource of TrainingJobs.
-type StatusREST struct {
-	*registryutil.StatusREST
-}
-
-// NewREST returns the storage of TrainingJobs and of their status subresource,
-// validating objects against the caps in opts.
-func NewREST(scheme *runtime.Scheme, optsGetter generic.RESTOptionsGetter, opts validation.Options) (*REST, *StatusREST, error) {
-	strategy := trainingjob.NewStrategy(scheme, opts)
-	store := &genericregistry.Store{
-		NewFunc:                   func() runtime.Object { return &ml.TrainingJob{} },
-		NewListFunc:               func() runtime.Object { return &ml.TrainingJobList{} },
-		PredicateFunc:             registryutil.PredicateFunc(trainingjob.GetAttrs),
-		DefaultQualifiedResource:  ml.Resource("trainingjobs"),
-		SingularQualifiedResource: ml.Resource("trainingjob"),
-
-		CreateStrategy:      strategy,
-		UpdateStrategy:      strategy,
-		DeleteStrategy:      strategy,
-		ResetFieldsStrategy: strategy,
-
+// NewStorage returns the storage of TrainingJobs, validated against the
+// caps in o, and of their subresources: logs from logDeps, metrics in the
+// store of metricDeps.
+func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (TrainingJobStorage, error) {
+	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
+		Name: "trainingjobs", Singular: "trainingjob", ShortNames: []string{"tj"},
+		NewFunc:        func() runtime.Object { return &ml.TrainingJob{} },
+		NewListFunc:    func() runtime.Object { return &ml.TrainingJobList{} },
+		GetAttrs:       trainingjob.GetAttrs,
+		Strategy:       trainingjob.NewStrategy(o.Scheme, o.Validation),
+		StatusStrategy: trainingjob.NewStatusStrategy(o.Scheme),
 		TableConvertor: newTableConvertor(),
+	})
+	if err != nil {
+		return TrainingJobStorage{}, err
 	}
-	options := &generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: trainingjob.GetAttrs}
-	if err := store.CompleteWithOptions(options); err != nil {
-		return nil, nil, fmt.Errorf("complete the storage of trainingjobs: %w", err)
+	// Deleting an object from the main store deletes its metric series
+	// and archived logs. The status store, a copy made before, does not.
+	metrics.DeleteWithOwner(store.Store, "trainingjobs", metricDeps.Store)
+	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	s := TrainingJobStorage{TrainingJob: store, Status: status, Scale: registryutil.NewScaleREST(store.Store, scaler)}
+	s.Log = logs.NewREST(logDeps.Config(ml.Resource("trainingjobs"), store, logKind{}))
+	if metricDeps.Store != nil {
+		s.LatestMetrics = &metrics.LatestWriter{Store: metricDeps.Store, Update: latestUpdater(status)}
+		c := metricDeps.Config("trainingjobs", "TrainingJob", store)
+		c.Appended = s.LatestMetrics.Touch
+		s.Metrics = metrics.NewREST(c)
 	}
-	status := registryutil.NewStatusREST(store, trainingjob.NewStatusStrategy(scheme))
-	return &REST{store}, &StatusREST{status}, nil
-}
-
-// ShortNames lets `kubectl get tj` list TrainingJobs.
-func (r *REST) ShortNames() []string {
-	return []string{"tj"}
-}
-
-// Categories puts TrainingJobs in `kubectl get ml`.
-func (r *REST) Categories() []string {
-	return registryutil.Categories()
+	return s, nil
 }

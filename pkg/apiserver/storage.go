@@ -1,0 +1,99 @@
+package apiserver
+
+import (
+	"fmt"
+
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/metrics"
+	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
+	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
+	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
+	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
+	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
+	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
+)
+
+// v1alpha1Storage is the storage of every kind of ml.example.io/v1alpha1,
+// subresources included.
+type v1alpha1Storage struct {
+	pipelines    pipelinestorage.PipelineStorage
+	pipelineRuns pipelinerunstorage.PipelineRunStorage
+	trainingJobs trainingjobstorage.TrainingJobStorage
+	models       modelstorage.ModelStorage
+	notebooks    notebookstorage.NotebookStorage
+}
+
+// newV1alpha1Storage builds the storage of every kind: objects in the etcd
+// of optsGetter, validated against the caps of ExtraConfig.Validation, logs
+// and metric series in data.
+func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter, data *dataStores) (*v1alpha1Storage, error) {
+	o := registryutil.StorageOptions{
+		Scheme:      scheme.Scheme,
+		RESTOptions: statuscodes.RESTOptionsGetter(historywatch.RESTOptionsGetter(optsGetter)),
+		Validation:  c.ExtraConfig.Validation,
+	}
+	logDeps := c.logDeps(data)
+	metricDeps := c.metricDeps(data)
+	s := &v1alpha1Storage{}
+	var err error
+	if s.pipelines, err = pipelinestorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("pipelines storage: %w", err)
+	}
+	if s.pipelineRuns, err = pipelinerunstorage.NewStorage(o, logDeps, metricDeps); err != nil {
+		return nil, fmt.Errorf("pipelineruns storage: %w", err)
+	}
+	if s.trainingJobs, err = trainingjobstorage.NewStorage(o, logDeps, metricDeps); err != nil {
+		return nil, fmt.Errorf("trainingjobs storage: %w", err)
+	}
+	if s.models, err = modelstorage.NewStorage(o, logDeps, metricDeps); err != nil {
+		return nil, fmt.Errorf("models storage: %w", err)
+	}
+	if s.notebooks, err = notebookstorage.NewStorage(o, logDeps); err != nil {
+		return nil, fmt.Errorf("notebooks storage: %w", err)
+	}
+	return s, nil
+}
+
+// resources maps the path of every resource and subresource to its
+// storage, for InstallAPIGroup. The metrics subresources are served only
+// with a metric store.
+func (s *v1alpha1Storage) resources() map[string]rest.Storage {
+	m := map[string]rest.Storage{
+		"pipelines":        s.pipelines.Pipeline,
+		"pipelines/status": s.pipelines.Status,
+
+		"pipelineruns":        s.pipelineRuns.PipelineRun,
+		"pipelineruns/status": s.pipelineRuns.Status,
+		"pipelineruns/log":    s.pipelineRuns.Log,
+
+		"trainingjobs":        s.trainingJobs.TrainingJob,
+		"trainingjobs/status": s.trainingJobs.Status,
+		"trainingjobs/scale":  s.trainingJobs.Scale,
+		"trainingjobs/log":    s.trainingJobs.Log,
+
+		"models":        s.models.Model,
+		"models/status": s.models.Status,
+		"models/scale":  s.models.Scale,
+		"models/log":    s.models.Log,
+
+		"notebooks":        s.notebooks.Notebook,
+		"notebooks/status": s.notebooks.Status,
+		"notebooks/scale":  s.notebooks.Scale,
+		"notebooks/log":    s.notebooks.Log,
+	}
+	for path, r := range map[string]*metrics.REST{
+		"pipelineruns/metrics": s.pipelineRuns.Metrics,
+		"trainingjobs/metrics": s.trainingJobs.Metrics,
+		"models/metrics":       s.models.Metrics,
+	} {
+		if r != nil {
+			m[path] = r
+		}
+	}
+	return m
+}

@@ -1,0 +1,69 @@
+package apiserver
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apiserver/pkg/registry/generic"
+
+	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
+)
+
+// TestV1alpha1StorageResources checks the paths the group serves, with and
+// without the data etcd of logs and metric points, and that none of them
+// is served by a nil storage.
+func TestV1alpha1StorageResources(t *testing.T) {
+	always := []string{
+		"models", "models/log", "models/scale", "models/status",
+		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
+		"pipelineruns", "pipelineruns/log", "pipelineruns/status",
+		"pipelines", "pipelines/status",
+		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
+	}
+	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")
+	slices.Sort(withMetrics)
+	tests := map[string]struct {
+		data *dataStores
+		want []string
+	}{
+		"without a data etcd": {data: &dataStores{}, want: always},
+		"with a data etcd": {
+			// The stores are not used: no client is needed.
+			data: &dataStores{metrics: metricstore.NewEtcd(nil, metricstore.EtcdOptions{}), logs: logstore.NewEtcd(logstore.EtcdConfig{})},
+			want: withMetrics,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := completedConfig{ExtraConfig: &ExtraConfig{}}
+			s, err := c.newV1alpha1Storage(registrytest.NewRESTOptions(t, "things", generic.UndecoratedStorage), tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resources := s.resources()
+			t.Cleanup(func() {
+				for _, path := range []string{"pipelines", "pipelineruns", "trainingjobs", "models", "notebooks"} {
+					resources[path].Destroy()
+				}
+			})
+			var got []string
+			for path, storage := range resources {
+				got = append(got, path)
+				if v := reflect.ValueOf(storage); v.Kind() == reflect.Pointer && v.IsNil() {
+					t.Errorf("%s is served by a nil %T", path, storage)
+				}
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("paths (-want +got):\n%s", diff)
+			}
+			if (s.trainingJobs.LatestMetrics != nil) != (tc.data.metrics != nil) {
+				t.Errorf("the writer of status.latestMetrics is %v with metric store %v", s.trainingJobs.LatestMetrics, tc.data.metrics)
+			}
+		})
+	}
+}
