@@ -17,7 +17,6 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
 	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
@@ -25,6 +24,7 @@ import (
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -40,7 +40,7 @@ type ExtraConfig struct {
 	MetricsMaxPointsPerSeries int64
 	// LogSource reads the logs of live pods; nil means kube-apiserver's
 	// pods/log through KubeClient (none without one).
-	LogSource logs.Source
+	LogSource workload.LogSource
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
 	// MetricsOwners, when set, is given the lookup of the objects that own

@@ -11,6 +11,7 @@ import (
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // installLogs adds the log subresources of TrainingJobs, PipelineRuns,
@@ -20,7 +21,7 @@ import (
 func (c completedConfig) installLogs(s *Server, storage map[string]rest.Storage, data *dataStores) error {
 	deps := logs.Deps{Source: c.ExtraConfig.LogSource}
 	if deps.Source == nil && c.ExtraConfig.KubeClient != nil {
-		deps.Source = logs.NewKubernetesSource(c.ExtraConfig.KubeClient)
+		deps.Source = workloadkubernetes.NewLogSource(c.ExtraConfig.KubeClient)
 	}
 	if data.logs != nil {
 		deps.Archive = data.logs

@@ -5,6 +5,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // LogREST is the log subresource of Models: the logs of the pods
@@ -16,7 +17,7 @@ type LogREST struct {
 // NewLogREST returns the log subresource of the Models of store, and
 // makes store delete an object's archived logs with it.
 func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
+	logstore.DeleteWithOwner(store.Store, deps.Archive)
 	return &LogREST{logs.NewREST(logs.Config{
 		Resource: ml.Resource("models"),
 		Objects:  store,

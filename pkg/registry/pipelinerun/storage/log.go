@@ -9,6 +9,8 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // LogREST is the log subresource of PipelineRuns: the logs of the latest
@@ -21,7 +23,7 @@ type LogREST struct {
 // NewLogREST returns the log subresource of the PipelineRuns of store, and
 // makes store delete a run's archived logs with the run.
 func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
+	logstore.DeleteWithOwner(store.Store, deps.Archive)
 	return &LogREST{logs.NewREST(logs.Config{
 		Resource: ml.Resource("pipelineruns"),
 		Objects:  store,
@@ -54,7 +56,7 @@ func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 
 // Label is the name of the task (or instance) whose attempt pod ran, for a
 // pod status.tasks names and the run controls (when it has a controller).
-func (logKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	run := obj.(*ml.PipelineRun)
 	if pod.ControllerUID != "" && pod.ControllerUID != run.UID {
 		return "", false

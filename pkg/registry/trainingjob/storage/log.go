@@ -8,6 +8,8 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // LogREST is the log subresource of TrainingJobs: the logs of the job's
@@ -19,7 +21,7 @@ type LogREST struct {
 // NewLogREST returns the log subresource of the TrainingJobs of store,
 // and makes store delete a job's archived logs with the job.
 func NewLogREST(store *REST, deps logs.Deps) *LogREST {
-	logs.DeleteWithOwner(store.Store, deps.Archive)
+	logstore.DeleteWithOwner(store.Store, deps.Archive)
 	return &LogREST{logs.NewREST(logs.Config{
 		Resource: ml.Resource("trainingjobs"),
 		Objects:  store,
@@ -38,7 +40,7 @@ func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 }
 
 // Label is replica-<rank> for a pod the job controls.
-func (logKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	job := obj.(*ml.TrainingJob)
 	if pod.ControllerUID != job.UID {
 		return "", false
