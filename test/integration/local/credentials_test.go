@@ -105,7 +105,7 @@ func TestMetricsCredentialsAreRevokedWithTheirObject(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
 	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
-	dir := t.TempDir()
+	dir := framework.SharedDir(t)
 	first, err := jobs.Create(ctx, sleeper(ns, "reborn", dir, 1), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
