@@ -79,7 +79,7 @@ update-codegen: ## Regenerate clients, deepcopy, conversion, defaults and OpenAP
 	hack/update-codegen.sh
 
 .PHONY: verify
-verify: verify-gofmt verify-codegen vet lint ## gofmt, codegen up to date, vet, lint.
+verify: verify-gofmt verify-codegen verify-imports vet lint ## gofmt, codegen up to date, import and init() rules, vet, lint.
 
 .PHONY: verify-gofmt
 verify-gofmt:
@@ -88,6 +88,10 @@ verify-gofmt:
 .PHONY: verify-codegen
 verify-codegen:
 	hack/verify-codegen.sh
+
+.PHONY: verify-imports
+verify-imports: ## No registry imports from workload/controller, no cmd imports from pkg, no init() outside main and scheme registration.
+	hack/verify-imports.sh
 
 .PHONY: vet
 vet:

@@ -15,7 +15,7 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // ExtraConfig is the configuration specific to ml-apiserver.
@@ -31,7 +31,7 @@ type ExtraConfig struct {
 	MetricsMaxPointsPerSeries int64
 	// LogSource reads the logs of live pods; nil means kube-apiserver's
 	// pods/log through KubeClient (none without one).
-	LogSource logs.Source
+	LogSource workload.LogSource
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
 	// MetricsOwners, when set, is given the lookup of the objects that own

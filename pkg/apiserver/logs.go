@@ -5,6 +5,7 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // logDeps are the dependencies of the log subresources of TrainingJobs,
@@ -14,7 +15,7 @@ import (
 func (c completedConfig) logDeps(data *dataStores) logs.Deps {
 	deps := logs.Deps{Source: c.ExtraConfig.LogSource}
 	if deps.Source == nil && c.ExtraConfig.KubeClient != nil {
-		deps.Source = logs.NewKubernetesSource(c.ExtraConfig.KubeClient)
+		deps.Source = workloadkubernetes.NewLogSource(c.ExtraConfig.KubeClient)
 	}
 	if data.logs != nil {
 		deps.Archive = data.logs

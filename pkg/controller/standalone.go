@@ -17,7 +17,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -28,7 +27,7 @@ type LocalRuntime interface {
 	// ForgetOwner stops and removes every child of owner.
 	ForgetOwner(ctx context.Context, owner workload.Owner)
 	// LogSource reads the children's logs.
-	LogSource() logs.Source
+	LogSource() workload.LogSource
 	// SetEventRecorder gives the runtime a recorder for warnings about
 	// what it cannot run as asked.
 	SetEventRecorder(record.EventRecorder)

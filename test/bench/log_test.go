@@ -13,8 +13,8 @@ import (
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
+	mlworkload "ml.example.io/ml-apiserver/pkg/workload"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -48,7 +48,7 @@ func (lb *logBench) job(b *testing.B, name string, size int) {
 		b.Fatal(err)
 	}
 	pod := name + "-0"
-	lb.source.AddPod(lb.ns, logs.Pod{
+	lb.source.AddPod(lb.ns, mlworkload.Pod{
 		Name: pod, UID: types.UID("uid-" + pod), ControllerUID: job.UID, Containers: []string{"trainer"},
 		Labels: map[string]string{mlv1alpha1.TrainingJobNameLabel: name, mlv1alpha1.ReplicaIndexLabel: "0"},
 	})
@@ -105,7 +105,7 @@ func BenchmarkLogFollow(b *testing.B) {
 	var direct, api, merged float64
 	for b.Loop() {
 		direct = measure(func() int64 {
-			rc, err := lb.source.Stream(context.Background(), lb.ns, "follow-0", logs.PodLogOptions{Follow: true})
+			rc, err := lb.source.Stream(context.Background(), lb.ns, "follow-0", mlworkload.PodLogOptions{Follow: true})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -21,7 +21,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/queue"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions/ml/v1alpha1"
 	mllisters "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -270,7 +269,7 @@ func (k KubeLogs) StreamLog(ctx context.Context, namespace, pod, container strin
 // SourceLogs is a LogStreamer over the log subresource's source of live
 // logs: the local processes' log files in standalone mode.
 type SourceLogs struct {
-	Source logs.Source
+	Source workload.LogSource
 }
 
 var _ LogStreamer = SourceLogs{}
@@ -279,7 +278,7 @@ var _ LogStreamer = SourceLogs{}
 // lines of the second of sinceTime are read again, and the follower drops
 // the steps it already stored.
 func (s SourceLogs) StreamLog(ctx context.Context, namespace, pod, container string, sinceTime *metav1.Time) (io.ReadCloser, error) {
-	o := logs.PodLogOptions{Container: container, Follow: true, Timestamps: true}
+	o := workload.PodLogOptions{Container: container, Follow: true, Timestamps: true}
 	if sinceTime != nil {
 		seconds := int64(math.Ceil(time.Since(sinceTime.Time).Seconds())) + 1
 		o.SinceSeconds = &seconds

@@ -19,6 +19,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/storage/budget"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // Create archives the logs of one pod of the object name: every
@@ -94,8 +95,8 @@ func (r *REST) Create(ctx context.Context, name string, obj runtime.Object, crea
 
 var schemaPods = schema.GroupResource{Resource: "pods"}
 
-func (r *REST) archive(ctx context.Context, owner metav1.Object, pod *Pod, label string, index int, container string, previous bool) (logstore.Meta, error) {
-	rc, err := r.c.Source.Stream(ctx, owner.GetNamespace(), pod.Name, PodLogOptions{Container: container, Previous: previous, Timestamps: true})
+func (r *REST) archive(ctx context.Context, owner metav1.Object, pod *workload.Pod, label string, index int, container string, previous bool) (logstore.Meta, error) {
+	rc, err := r.c.Source.Stream(ctx, owner.GetNamespace(), pod.Name, workload.PodLogOptions{Container: container, Previous: previous, Timestamps: true})
 	if err != nil {
 		return logstore.Meta{}, podError(err)
 	}

@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // endlessSource serves a stream that never ends by itself, like kwok's
@@ -20,20 +22,20 @@ type endlessSource struct {
 	gone     bool
 }
 
-func (s *endlessSource) ListPods(context.Context, string, labels.Selector) ([]Pod, error) {
+func (s *endlessSource) ListPods(context.Context, string, labels.Selector) ([]workload.Pod, error) {
 	return nil, nil
 }
 
-func (s *endlessSource) GetPod(_ context.Context, _, name string) (*Pod, error) {
+func (s *endlessSource) GetPod(_ context.Context, _, name string) (*workload.Pod, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gone {
 		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, name)
 	}
-	return &Pod{Name: name, UID: "u", Finished: s.finished}, nil
+	return &workload.Pod{Name: name, UID: "u", Finished: s.finished}, nil
 }
 
-func (s *endlessSource) Stream(context.Context, string, string, PodLogOptions) (io.ReadCloser, error) {
+func (s *endlessSource) Stream(context.Context, string, string, workload.PodLogOptions) (io.ReadCloser, error) {
 	pr, pw := io.Pipe()
 	go func() { _, _ = pw.Write([]byte("line\n")) }()
 	return pr, nil
@@ -45,7 +47,7 @@ func TestFollowEndsWhenThePodEnds(t *testing.T) {
 			src := &endlessSource{}
 			r := NewREST(Config{Source: src})
 			r.finishPoll, r.finishGrace = 10*time.Millisecond, 10*time.Millisecond
-			up, _ := src.Stream(context.Background(), "ns", "p", PodLogOptions{})
+			up, _ := src.Stream(context.Background(), "ns", "p", workload.PodLogOptions{})
 			rc := r.untilFinished(context.Background(), "ns", "p", "u", up)
 			buf := make([]byte, 5)
 			if _, err := io.ReadFull(rc, buf); err != nil || string(buf) != "line\n" {

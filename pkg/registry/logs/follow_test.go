@@ -24,6 +24,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 const ns = "team"
@@ -63,7 +64,7 @@ func (jobKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 	return labels.SelectorFromSet(labels.Set{"job": obj.(*ml.TrainingJob).Name}), nil
 }
 
-func (jobKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (jobKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	if pod.ControllerUID != obj.(*ml.TrainingJob).UID {
 		return "", false
 	}
@@ -91,7 +92,7 @@ func (runKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 	return nil, names
 }
 
-func (runKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (runKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	for _, t := range obj.(*ml.PipelineRun).Status.Tasks {
 		for _, a := range t.Attempts {
 			if a.PodName == pod.Name {
@@ -237,7 +238,7 @@ func trainingJob(replicas int32) *ml.TrainingJob {
 
 // addReplica adds a running pod of replica index of the job.
 func (e *env) addReplica(index string, uid types.UID) {
-	e.source.AddPod(ns, logs.Pod{
+	e.source.AddPod(ns, workload.Pod{
 		Name: "train-" + index, UID: uid, ControllerUID: "job-uid",
 		Labels: map[string]string{"job": "train", "index": index}, Containers: []string{"main"},
 	})
@@ -387,7 +388,7 @@ func attempts(pods ...string) []ml.TaskAttempt {
 }
 
 func (e *env) addTaskPod(name string) {
-	e.source.AddPod(ns, logs.Pod{Name: name, UID: types.UID("uid-" + name), ControllerUID: "run-uid", Containers: []string{"main"}})
+	e.source.AddPod(ns, workload.Pod{Name: name, UID: types.UID("uid-" + name), ControllerUID: "run-uid", Containers: []string{"main"}})
 }
 
 func (e *env) setTasks(tasks ...ml.PipelineTaskStatus) {
@@ -478,7 +479,7 @@ func TestFollowWithoutAnEndEndsWithThePods(t *testing.T) {
 	kind := logs.SelectorKind{Resource: "models", Selector: func(runtime.Object) string { return "model=serve" }}
 	e := newEnv(t, kind, model)
 	add := func(name string) {
-		e.source.AddPod(ns, logs.Pod{Name: name, UID: types.UID(name), Labels: map[string]string{"model": "serve"}, Containers: []string{"main"}})
+		e.source.AddPod(ns, workload.Pod{Name: name, UID: types.UID(name), Labels: map[string]string{"model": "serve"}, Containers: []string{"main"}})
 	}
 	add("serve-a")
 	e.source.Write(ns, "serve-a", "main", "a up\n")
@@ -523,7 +524,7 @@ type replacingSource struct {
 	listOnce bool
 }
 
-func (s *replacingSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]logs.Pod, error) {
+func (s *replacingSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]workload.Pod, error) {
 	pods, err := s.Source.ListPods(ctx, namespace, selector)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -587,7 +588,7 @@ func TestFollowStreamsARestartedContainer(t *testing.T) {
 	model := &ml.Model{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "serve", UID: "model-uid"}}
 	kind := logs.SelectorKind{Resource: "models", Selector: func(runtime.Object) string { return "model=serve" }}
 	e := newEnv(t, kind, model)
-	e.source.AddPod(ns, logs.Pod{Name: "serve-a", UID: "uid-a", Labels: map[string]string{"model": "serve"}, Containers: []string{"main", "sidecar"}})
+	e.source.AddPod(ns, workload.Pod{Name: "serve-a", UID: "uid-a", Labels: map[string]string{"model": "serve"}, Containers: []string{"main", "sidecar"}})
 	e.source.Write(ns, "serve-a", "main", "run 1 a\n")
 	f := e.follow(t, "serve", &ml.LogOptions{})
 	if diff := cmp.Diff([]string{"[serve-a] run 1 a\n"}, f.next(t, 1)); diff != "" {
@@ -645,7 +646,7 @@ type countingSource struct {
 	gets map[string]int
 }
 
-func (s *countingSource) GetPod(ctx context.Context, namespace, name string) (*logs.Pod, error) {
+func (s *countingSource) GetPod(ctx context.Context, namespace, name string) (*workload.Pod, error) {
 	s.mu.Lock()
 	s.gets[name]++
 	s.mu.Unlock()

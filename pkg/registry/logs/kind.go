@@ -7,6 +7,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // Kind is what the log subresource of one kind needs to know: where its
@@ -18,7 +19,7 @@ type Kind interface {
 	Pods(obj runtime.Object) (selector labels.Selector, names []string)
 	// Label says whether pod belongs to obj and names it in merged output
 	// ("replica-0", a task name).
-	Label(obj runtime.Object, pod *Pod) (label string, ok bool)
+	Label(obj runtime.Object, pod *workload.Pod) (label string, ok bool)
 	// Select returns which logs the options select, by pod name and
 	// label, or field errors about replica, task and attempt.
 	Select(obj runtime.Object, opts *ml.LogOptions) (func(pod, label string) bool, field.ErrorList)
@@ -42,6 +43,6 @@ func NoTask(opts *ml.LogOptions, resource string) field.ErrorList {
 // Deps are what every log subresource shares: where live logs come from
 // and the archive. Either may be nil.
 type Deps struct {
-	Source  Source
+	Source  workload.LogSource
 	Archive logstore.LogStore
 }

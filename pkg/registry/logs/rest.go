@@ -22,6 +22,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // Config is what a REST needs.
@@ -34,7 +35,7 @@ type Config struct {
 	Kind Kind
 	// Source reads live pods; nil where there are none (standalone mode
 	// before its local runtime), so only the archive is served.
-	Source Source
+	Source workload.LogSource
 	// Archive keeps logs after their pods are gone; nil for none.
 	Archive logstore.LogStore
 	// Now tells the time for sinceSeconds on archived logs.
@@ -101,7 +102,7 @@ func (r *REST) ProducesObject(verb string) any {
 type target struct {
 	label    string
 	pod      string
-	live     *Pod
+	live     *workload.Pod
 	archived []logstore.Meta
 	// verify makes a followed live log check, once open, that the pod
 	// still has the UID it was listed with (see errSuperseded).
@@ -250,9 +251,9 @@ func compareLabels(a, b string) int {
 // livePods reads the pods of obj: those its selector selects, in one
 // list, and those it names, one by one but those settled says a follow
 // knows already (ended or gone: a named pod does not come back).
-func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace string, settled func(pod string) bool) ([]Pod, error) {
+func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace string, settled func(pod string) bool) ([]workload.Pod, error) {
 	selector, names := r.c.Kind.Pods(obj)
-	var pods []Pod
+	var pods []workload.Pod
 	if selector != nil && !selector.Empty() {
 		list, err := r.c.Source.ListPods(ctx, namespace, selector)
 		if err != nil {
@@ -261,7 +262,7 @@ func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace strin
 		pods = append(pods, list...)
 	}
 	for _, name := range names {
-		if slices.ContainsFunc(pods, func(p Pod) bool { return p.Name == name }) || settled != nil && settled(name) {
+		if slices.ContainsFunc(pods, func(p workload.Pod) bool { return p.Name == name }) || settled != nil && settled(name) {
 			continue
 		}
 		pod, err := r.c.Source.GetPod(ctx, namespace, name)
@@ -339,7 +340,7 @@ const startRetry = time.Second
 func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, container string, o *ml.LogOptions) (*stream, error) {
 	m, _ := meta.Accessor(obj)
 	ns, pod := m.GetNamespace(), t.pod
-	popts := PodLogOptions{
+	popts := workload.PodLogOptions{
 		Container:    container,
 		Follow:       o.Follow,
 		Previous:     o.Previous,

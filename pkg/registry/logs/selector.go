@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // SelectorKind is the Kind of objects whose pods status.selector selects
@@ -35,7 +36,7 @@ func (k SelectorKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 }
 
 // Label is the pod's name, for a pod status.selector selects.
-func (k SelectorKind) Label(obj runtime.Object, pod *Pod) (string, bool) {
+func (k SelectorKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	sel, _ := k.Pods(obj)
 	if sel == nil || !sel.Matches(labels.Set(pod.Labels)) {
 		return "", false

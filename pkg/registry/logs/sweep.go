@@ -19,10 +19,9 @@ import (
 const DefaultSweepPeriod = 30 * time.Minute
 
 // SweepOrphans deletes the archived logs whose owner no longer exists
-// (or exists with another UID): what a crash between an object's deletion
-// and its AfterDelete hook leaves behind. objects reads each owner
-// resource. It runs every period until ctx is done; copies in several
-// servers do the same idempotent work.
+// (logstore.DeleteOrphans). objects reads each owner resource. It runs
+// every period until ctx is done; copies in several servers do the same
+// idempotent work.
 func SweepOrphans(ctx context.Context, archive logstore.LogStore, objects map[string]rest.Getter, period time.Duration) {
 	logger := klog.FromContext(ctx).WithName("log-archive-sweep")
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
@@ -38,30 +37,25 @@ func SweepOrphans(ctx context.Context, archive logstore.LogStore, objects map[st
 }
 
 func sweepOnce(ctx context.Context, archive logstore.LogStore, objects map[string]rest.Getter) (int, error) {
-	owners, err := archive.Owners(ctx)
-	if err != nil {
-		return 0, err
-	}
-	deleted := 0
-	for _, o := range owners {
+	return logstore.DeleteOrphans(ctx, archive, ownerExists(objects))
+}
+
+// ownerExists looks owners up in the storage of their resource; owners of
+// resources not in objects are kept.
+func ownerExists(objects map[string]rest.Getter) logstore.OwnerExists {
+	return func(ctx context.Context, o logstore.Owner) (bool, error) {
 		getter, ok := objects[o.Resource]
 		if !ok {
-			continue
+			return true, nil
 		}
 		obj, err := getter.Get(genericapirequest.WithNamespace(ctx, o.Namespace), o.Name, &metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
+			return false, nil
 		case err != nil:
-			return deleted, err
-		default:
-			if m, err := meta.Accessor(obj); err == nil && m.GetUID() == o.UID {
-				continue
-			}
+			return false, err
 		}
-		if err := archive.DeleteOwner(ctx, o.Namespace, o.UID); err != nil {
-			return deleted, err
-		}
-		deleted++
+		m, err := meta.Accessor(obj)
+		return err == nil && m.GetUID() == o.UID, nil
 	}
-	return deleted, nil
 }

@@ -7,4 +7,8 @@
 // container's log, at most a configured size, split into chunks well under
 // etcd's request limit and compressed chunk by chunk. Everything archived
 // for an object lives under the object's UID and goes with DeleteOwner.
+//
+// Archives go with their owners (cleanup.go): DeleteWithOwner hooks the
+// deletion of an owner's store, and DeleteOrphans removes what a crash
+// between the two deletions left behind.
 package logstore

@@ -13,7 +13,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -88,18 +87,18 @@ func TestLogRotationBoundsTheFiles(t *testing.T) {
 	for i := n - 4; i <= n; i++ {
 		want += fmt.Sprintf("%07d %s\n", i, strings.Repeat("x", 90))
 	}
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{TailLines: ptr(int64(5))}); got != want {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{TailLines: ptr(int64(5))}); got != want {
 		t.Errorf("tail 5: %q, want %q", got, want)
 	}
 	// limitBytes and sinceSeconds read from the oldest line kept.
-	first := readAll(t, s, "job-0", logs.PodLogOptions{LimitBytes: ptr(int64(8))})
-	since := readAll(t, s, "job-0", logs.PodLogOptions{SinceSeconds: ptr(int64(3600)), LimitBytes: ptr(int64(8))})
+	first := readAll(t, s, "job-0", workload.PodLogOptions{LimitBytes: ptr(int64(8))})
+	since := readAll(t, s, "job-0", workload.PodLogOptions{SinceSeconds: ptr(int64(3600)), LimitBytes: ptr(int64(8))})
 	if len(first) != 8 || first == "0000001 " || since != first {
 		t.Errorf("limitBytes=8: %q, with sinceSeconds: %q; want the start of the oldest line kept", first, since)
 	}
 	// The whole log is what the files kept: whole lines, in order, up to
 	// the last one.
-	all := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", logs.PodLogOptions{}), "\n"), "\n")
+	all := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", workload.PodLogOptions{}), "\n"), "\n")
 	if int64(len(all)*100) > bound || len(all) < int(limits.MaxSize/200) {
 		t.Errorf("whole log of %d lines: want what %d files of %d bytes hold", len(all), limits.MaxFiles, limits.MaxSize)
 	}
@@ -148,7 +147,7 @@ done`, chunks, gates, perChunk, perChunk, strings.Repeat("y", 40))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	rc, err := r.LogSource().Stream(ctx, "ns", "job-0", logs.PodLogOptions{Follow: true})
+	rc, err := r.LogSource().Stream(ctx, "ns", "job-0", workload.PodLogOptions{Follow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +202,7 @@ func TestLogPreviousAcrossRotation(t *testing.T) {
 	s := r.LogSource()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		got := readAll(t, s, "job-0", logs.PodLogOptions{TailLines: ptr(int64(1))})
+		got := readAll(t, s, "job-0", workload.PodLogOptions{TailLines: ptr(int64(1))})
 		if strings.HasPrefix(got, "0002000 ") {
 			break
 		}
@@ -212,9 +211,9 @@ func TestLogPreviousAcrossRotation(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	prev := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", logs.PodLogOptions{Previous: true}), "\n"), "\n")
+	prev := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", workload.PodLogOptions{Previous: true}), "\n"), "\n")
 	checkConsecutive(t, prev, 1000)
-	current := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", logs.PodLogOptions{}), "\n"), "\n")
+	current := strings.Split(strings.TrimSuffix(readAll(t, s, "job-0", workload.PodLogOptions{}), "\n"), "\n")
 	checkConsecutive(t, current, 2000)
 	if !strings.HasPrefix(current[0], "0001001 ") {
 		t.Errorf("current run starts with %q, want 0001001", current[0])

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // LogSource serves the logs of the runtime's replicas to the log
@@ -25,10 +25,10 @@ type LogSource struct {
 	r *Runtime
 }
 
-var _ logs.Source = &LogSource{}
+var _ workload.LogSource = &LogSource{}
 
 // LogSource returns the log source of the runtime's replicas.
-func (r *Runtime) LogSource() logs.Source { return &LogSource{r: r} }
+func (r *Runtime) LogSource() workload.LogSource { return &LogSource{r: r} }
 
 // allReplicasLocked are the one-off replicas and those of served sets,
 // with the UID of what controls each (the owner, or the set).
@@ -45,12 +45,12 @@ func (r *Runtime) allReplicasLocked() map[*replica]types.UID {
 	return out
 }
 
-func (r *Runtime) podLocked(rep *replica, controller types.UID) logs.Pod {
+func (r *Runtime) podLocked(rep *replica, controller types.UID) workload.Pod {
 	name := "main"
 	if c, err := mainContainer(&rep.template); err == nil && c.Name != "" {
 		name = c.Name
 	}
-	return logs.Pod{
+	return workload.Pod{
 		Name:          rep.name,
 		UID:           types.UID(rep.uid),
 		Labels:        rep.status.Labels,
@@ -62,21 +62,21 @@ func (r *Runtime) podLocked(rep *replica, controller types.UID) logs.Pod {
 }
 
 // ListPods returns the replicas of namespace that selector selects.
-func (s *LogSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]logs.Pod, error) {
+func (s *LogSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]workload.Pod, error) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
-	var out []logs.Pod
+	var out []workload.Pod
 	for rep, controller := range s.r.allReplicasLocked() {
 		if rep.owner.Namespace == namespace && selector.Matches(labels.Set(rep.status.Labels)) {
 			out = append(out, s.r.podLocked(rep, controller))
 		}
 	}
-	slices.SortFunc(out, func(a, b logs.Pod) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b workload.Pod) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
 // GetPod returns the replica name of namespace.
-func (s *LogSource) GetPod(ctx context.Context, namespace, name string) (*logs.Pod, error) {
+func (s *LogSource) GetPod(ctx context.Context, namespace, name string) (*workload.Pod, error) {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	rep, controller := s.r.findLocked(namespace, name)
@@ -103,7 +103,7 @@ const followPoll = 100 * time.Millisecond
 // with Previous, of the run before it), filtered as pods/log filters them.
 // With Follow it keeps reading until the replica's process ends or ctx is
 // done.
-func (s *LogSource) Stream(ctx context.Context, namespace, name string, o logs.PodLogOptions) (io.ReadCloser, error) {
+func (s *LogSource) Stream(ctx context.Context, namespace, name string, o workload.PodLogOptions) (io.ReadCloser, error) {
 	s.r.mu.Lock()
 	rep, _ := s.r.findLocked(namespace, name)
 	var from, to int64 = 0, -1
@@ -146,7 +146,7 @@ func (s *LogSource) Stream(ctx context.Context, namespace, name string, o logs.P
 // copyLog writes the lines of src to w as pods/log does: the tail, the
 // lines since a time, with or without their timestamps, at most a number
 // of bytes; following new lines while follow holds and the replica runs.
-func copyLog(ctx context.Context, w io.Writer, src io.Reader, rep *replica, o logs.PodLogOptions, since time.Time, follow bool) error {
+func copyLog(ctx context.Context, w io.Writer, src io.Reader, rep *replica, o workload.PodLogOptions, since time.Time, follow bool) error {
 	br := bufio.NewReader(src)
 	var written int64
 	limit := int64(-1)

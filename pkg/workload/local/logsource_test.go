@@ -11,11 +11,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
-func readAll(t *testing.T, s logs.Source, name string, o logs.PodLogOptions) string {
+func readAll(t *testing.T, s workload.LogSource, name string, o workload.PodLogOptions) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -53,24 +52,24 @@ func TestLogSource(t *testing.T) {
 		t.Errorf("GetPod of a missing replica: %v, want NotFound", err)
 	}
 
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{}); got != "line 1\nline 2\nline 3\nline 4\nline 5\nerr\n" {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{}); got != "line 1\nline 2\nline 3\nline 4\nline 5\nerr\n" {
 		t.Errorf("whole log %q", got)
 	}
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{TailLines: ptr(int64(2))}); got != "line 5\nerr\n" {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{TailLines: ptr(int64(2))}); got != "line 5\nerr\n" {
 		t.Errorf("tail 2: %q", got)
 	}
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{LimitBytes: ptr(int64(10))}); got != "line 1\nlin" {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{LimitBytes: ptr(int64(10))}); got != "line 1\nlin" {
 		t.Errorf("limit 10 bytes: %q", got)
 	}
-	got := readAll(t, s, "job-0", logs.PodLogOptions{Timestamps: true, TailLines: ptr(int64(1))})
+	got := readAll(t, s, "job-0", workload.PodLogOptions{Timestamps: true, TailLines: ptr(int64(1))})
 	ts, text, _ := strings.Cut(got, " ")
 	if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || text != "err\n" {
 		t.Errorf("timestamps: %q", got)
 	}
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{SinceSeconds: ptr(int64(3600))}); !strings.HasPrefix(got, "line 1\n") {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{SinceSeconds: ptr(int64(3600))}); !strings.HasPrefix(got, "line 1\n") {
 		t.Errorf("since an hour: %q", got)
 	}
-	if _, err := s.Stream(context.Background(), "ns", "job-0", logs.PodLogOptions{Previous: true}); !apierrors.IsBadRequest(err) {
+	if _, err := s.Stream(context.Background(), "ns", "job-0", workload.PodLogOptions{Previous: true}); !apierrors.IsBadRequest(err) {
 		t.Errorf("previous of a replica that ran once: %v, want BadRequest", err)
 	}
 }
@@ -87,10 +86,10 @@ func TestLogSourceFollowAndPrevious(t *testing.T) {
 	}
 	waitFor(t, r, o, "job-0", func(s workload.ReplicaStatus) bool { return s.Restarts == 1 && s.Phase == workload.PhaseRunning })
 	// Follow from the second run: ends by itself when the process ends.
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{Follow: true}); got != "second\ndone\n" {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{Follow: true}); got != "second\ndone\n" {
 		t.Errorf("followed log %q", got)
 	}
-	if got := readAll(t, s, "job-0", logs.PodLogOptions{Previous: true}); got != "first\n" {
+	if got := readAll(t, s, "job-0", workload.PodLogOptions{Previous: true}); got != "first\n" {
 		t.Errorf("previous run's log %q", got)
 	}
 
@@ -100,7 +99,7 @@ func TestLogSourceFollowAndPrevious(t *testing.T) {
 	}
 	waitFor(t, r, o, "long", func(s workload.ReplicaStatus) bool { return s.Phase == workload.PhaseRunning })
 	ctx, cancel := context.WithCancel(context.Background())
-	rc, err := s.Stream(ctx, "ns", "long", logs.PodLogOptions{Follow: true})
+	rc, err := s.Stream(ctx, "ns", "long", workload.PodLogOptions{Follow: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,7 @@ func (s *serverProcess) start() {
 		"--standalone", "--data-dir", s.data, "--secure-port", strconv.Itoa(s.port),
 		"--controllers", "*", "--local-launcher", s.launcher,
 		// Every replica runs at once: the test counts them all.
-		"--local-max-processes", strconv.Itoa(creates+10),
+		"--local-max-processes", strconv.Itoa(creates + 10),
 	})
 	log, err := os.OpenFile(filepath.Join(s.t.TempDir(), "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

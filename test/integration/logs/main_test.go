@@ -16,8 +16,8 @@ import (
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
+	"ml.example.io/ml-apiserver/pkg/workload"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -56,7 +56,7 @@ func (e *env) job(t *testing.T, ns, name string, replicas int) *mlv1alpha1.Train
 		t.Fatalf("create job: %v", err)
 	}
 	for i := range replicas {
-		e.source.AddPod(ns, logs.Pod{
+		e.source.AddPod(ns, workload.Pod{
 			Name:          podName(name, i),
 			UID:           types.UID("pod-uid-" + podName(name, i)),
 			Labels:        map[string]string{mlv1alpha1.TrainingJobNameLabel: name, mlv1alpha1.ReplicaIndexLabel: itoa(i)},

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -47,7 +47,7 @@ func testPipelineRunTasks(t *testing.T, e *env) {
 		"nightly-train-1-1": "shard 1 ok\n",
 		"nightly-eval-1":    "accuracy=0.98\n",
 	} {
-		e.source.AddPod(ns, logs.Pod{Name: pod, UID: types.UID("uid-" + pod), ControllerUID: run.UID, Containers: []string{"main"}})
+		e.source.AddPod(ns, workload.Pod{Name: pod, UID: types.UID("uid-" + pod), ControllerUID: run.UID, Containers: []string{"main"}})
 		e.source.Write(ns, pod, "main", text)
 	}
 	for _, tc := range []struct {

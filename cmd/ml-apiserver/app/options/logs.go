@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // LogOptions configure the log subresources and the log archive, which
@@ -18,7 +18,7 @@ type LogOptions struct {
 	// Source overrides where live pod logs come from; tests set it. By
 	// default they come from kube-apiserver's pods/log with the server's
 	// core client, and in standalone mode from nowhere yet.
-	Source logs.Source
+	Source workload.LogSource
 }
 
 // NewLogOptions returns the defaults.

@@ -1,6 +1,6 @@
-// Package logstest has a fake logs.Source for tests: pods and their logs
-// in memory, written and ended by the test, behind the same interface as
-// kube-apiserver's pods/log.
+// Package logstest has a fake workload.LogSource for tests: pods and their
+// logs in memory, written and ended by the test, behind the same interface
+// as kube-apiserver's pods/log.
 package logstest
 
 import (
@@ -16,12 +16,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 var podsResource = schema.GroupResource{Resource: "pods"}
 
-// Source is a fake logs.Source. Its zero value is not usable: use New.
+// Source is a fake workload.LogSource. Its zero value is not usable: use New.
 type Source struct {
 	mu   sync.Mutex
 	cond *sync.Cond
@@ -34,7 +34,7 @@ type Source struct {
 }
 
 type pod struct {
-	pod      logs.Pod
+	pod      workload.Pod
 	started  bool
 	logs     map[string]*containerLog
 	previous map[string]*containerLog
@@ -50,7 +50,7 @@ type containerLog struct {
 	ended bool
 }
 
-var _ logs.Source = &Source{}
+var _ workload.LogSource = &Source{}
 
 // New returns an empty fake source.
 func New() *Source {
@@ -62,7 +62,7 @@ func New() *Source {
 func key(ns, name string) string { return ns + "/" + name }
 
 // AddPod adds a pod whose containers have started (see NotStarted).
-func (s *Source) AddPod(ns string, p logs.Pod) {
+func (s *Source) AddPod(ns string, p workload.Pod) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fp := &pod{pod: p, started: true, logs: map[string]*containerLog{}}
@@ -173,10 +173,10 @@ func (s *Source) Cancelled() int {
 }
 
 // ListPods returns the pods selector selects.
-func (s *Source) ListPods(_ context.Context, ns string, selector labels.Selector) ([]logs.Pod, error) {
+func (s *Source) ListPods(_ context.Context, ns string, selector labels.Selector) ([]workload.Pod, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []logs.Pod
+	var out []workload.Pod
 	for k, p := range s.pods {
 		if strings.HasPrefix(k, ns+"/") && selector.Matches(labels.Set(p.pod.Labels)) {
 			out = append(out, p.pod)
@@ -186,7 +186,7 @@ func (s *Source) ListPods(_ context.Context, ns string, selector labels.Selector
 }
 
 // GetPod returns one pod.
-func (s *Source) GetPod(_ context.Context, ns, name string) (*logs.Pod, error) {
+func (s *Source) GetPod(_ context.Context, ns, name string) (*workload.Pod, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.pods[key(ns, name)]
@@ -199,7 +199,7 @@ func (s *Source) GetPod(_ context.Context, ns, name string) (*logs.Pod, error) {
 
 // Stream reads a container's log; following, until the log ends, the pod
 // is deleted or ctx is done.
-func (s *Source) Stream(ctx context.Context, ns, name string, o logs.PodLogOptions) (io.ReadCloser, error) {
+func (s *Source) Stream(ctx context.Context, ns, name string, o workload.PodLogOptions) (io.ReadCloser, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.pods[key(ns, name)]

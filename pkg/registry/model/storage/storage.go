@@ -10,6 +10,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/model"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // ModelStorage is the storage of Models and of their subresources.
@@ -44,7 +45,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	// Deleting an object from the main store deletes its metric series
 	// and archived logs. The status store, a copy made before, does not.
 	metrics.DeleteWithOwner(store.Store, "models", metricDeps.Store)
-	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
 	s := ModelStorage{Model: store, Status: status, Scale: registryutil.NewScaleREST(store.Store, scaler)}
 	s.Log = logs.NewREST(logDeps.Config(ml.Resource("models"), store, logs.SelectorKind{
 		Resource: "models",

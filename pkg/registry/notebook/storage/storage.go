@@ -9,6 +9,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	"ml.example.io/ml-apiserver/pkg/registry/notebook"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // NotebookStorage is the storage of Notebooks and of their subresources.
@@ -38,7 +39,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps) (NotebookStora
 	}
 	// Deleting an object from the main store deletes its archived logs.
 	// The status store, a copy made before, does not.
-	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
 	return NotebookStorage{
 		Notebook: store,
 		Status:   status,

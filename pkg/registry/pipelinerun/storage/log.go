@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
-	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // logKind makes the log subresource of PipelineRuns show the logs of the
@@ -38,7 +38,7 @@ func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 
 // Label is the name of the task (or instance) whose attempt pod ran, for a
 // pod status.tasks names and the run controls (when it has a controller).
-func (logKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	run := obj.(*ml.PipelineRun)
 	if pod.ControllerUID != "" && pod.ControllerUID != run.UID {
 		return "", false

@@ -10,6 +10,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // PipelineRunStorage is the storage of PipelineRuns and of their
@@ -44,7 +45,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	// Deleting an object from the main store deletes its metric series
 	// and archived logs. The status store, a copy made before, does not.
 	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
-	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
 	s := PipelineRunStorage{PipelineRun: store, Status: status}
 	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, logKind{}))
 	if metricDeps.Store != nil {

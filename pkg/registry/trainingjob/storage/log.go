@@ -8,6 +8,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // logKind makes the log subresource of TrainingJobs show the logs of the
@@ -22,7 +23,7 @@ func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
 }
 
 // Label is replica-<rank> for a pod the job controls.
-func (logKind) Label(obj runtime.Object, pod *logs.Pod) (string, bool) {
+func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	job := obj.(*ml.TrainingJob)
 	if pod.ControllerUID != job.UID {
 		return "", false

@@ -10,6 +10,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	"ml.example.io/ml-apiserver/pkg/registry/trainingjob"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 )
 
 // TrainingJobStorage is the storage of TrainingJobs and of their
@@ -46,7 +47,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	// Deleting an object from the main store deletes its metric series
 	// and archived logs. The status store, a copy made before, does not.
 	metrics.DeleteWithOwner(store.Store, "trainingjobs", metricDeps.Store)
-	logs.DeleteWithOwner(store.Store, logDeps.Archive)
+	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
 	s := TrainingJobStorage{TrainingJob: store, Status: status, Scale: registryutil.NewScaleREST(store.Store, scaler)}
 	s.Log = logs.NewREST(logDeps.Config(ml.Resource("trainingjobs"), store, logKind{}))
 	if metricDeps.Store != nil {

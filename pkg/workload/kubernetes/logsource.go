@@ -1,4 +1,4 @@
-package logs
+package kubernetes
 
 import (
 	"context"
@@ -7,48 +7,50 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/kubernetes"
+	clientset "k8s.io/client-go/kubernetes"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
-// KubernetesSource reads pods and their logs from kube-apiserver with the
+// LogSource reads pods and their logs from kube-apiserver with the
 // server's own identity: callers of the log subresource are authorized for
 // `get <resource>/log`, and need no access to pods.
-type KubernetesSource struct {
-	client kubernetes.Interface
+type LogSource struct {
+	client clientset.Interface
 }
 
-var _ Source = &KubernetesSource{}
+var _ workload.LogSource = &LogSource{}
 
-// NewKubernetesSource returns a Source over client.
-func NewKubernetesSource(client kubernetes.Interface) *KubernetesSource {
-	return &KubernetesSource{client: client}
+// NewLogSource returns a LogSource over client.
+func NewLogSource(client clientset.Interface) *LogSource {
+	return &LogSource{client: client}
 }
 
 // ListPods lists the selected pods of namespace.
-func (s *KubernetesSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]Pod, error) {
+func (s *LogSource) ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]workload.Pod, error) {
 	list, err := s.client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Pod, 0, len(list.Items))
+	out := make([]workload.Pod, 0, len(list.Items))
 	for i := range list.Items {
-		out = append(out, podOf(&list.Items[i]))
+		out = append(out, logPodOf(&list.Items[i]))
 	}
 	return out, nil
 }
 
 // GetPod reads one pod.
-func (s *KubernetesSource) GetPod(ctx context.Context, namespace, name string) (*Pod, error) {
+func (s *LogSource) GetPod(ctx context.Context, namespace, name string) (*workload.Pod, error) {
 	pod, err := s.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
-	p := podOf(pod)
+	p := logPodOf(pod)
 	return &p, nil
 }
 
 // Stream opens pods/log.
-func (s *KubernetesSource) Stream(ctx context.Context, namespace, pod string, o PodLogOptions) (io.ReadCloser, error) {
+func (s *LogSource) Stream(ctx context.Context, namespace, pod string, o workload.PodLogOptions) (io.ReadCloser, error) {
 	return s.client.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{
 		Container:    o.Container,
 		Follow:       o.Follow,
@@ -60,8 +62,8 @@ func (s *KubernetesSource) Stream(ctx context.Context, namespace, pod string, o 
 	}).Stream(ctx)
 }
 
-func podOf(pod *corev1.Pod) Pod {
-	p := Pod{
+func logPodOf(pod *corev1.Pod) workload.Pod {
+	p := workload.Pod{
 		Name:     pod.Name,
 		UID:      pod.UID,
 		Labels:   pod.Labels,

@@ -1,4 +1,4 @@
-package logs
+package workload
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// Pod is what the log subresource needs to know of a pod.
+// Pod is what a reader of live logs needs to know of a pod (a replica or
+// a task's pod).
 type Pod struct {
 	Name   string
 	UID    types.UID
@@ -34,10 +35,11 @@ type PodLogOptions struct {
 	LimitBytes   *int64
 }
 
-// Source reads the logs of live pods: kube-apiserver's pods/log in a
-// cluster (NewKubernetesSource), files of local processes, or a fake in
-// tests.
-type Source interface {
+// LogSource reads the logs of live pods: kube-apiserver's pods/log in a
+// cluster (workload/kubernetes.LogSource), the log files of host processes
+// in standalone mode (workload/local.LogSource), or a fake in tests. The
+// log subresource and the metrics collector read through it.
+type LogSource interface {
 	// ListPods returns the pods of namespace that selector selects.
 	ListPods(ctx context.Context, namespace string, selector labels.Selector) ([]Pod, error)
 	// GetPod returns one pod; an error satisfying apierrors.IsNotFound
