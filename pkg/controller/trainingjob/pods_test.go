@@ -90,12 +90,20 @@ func TestReplicaSpec(t *testing.T) {
 	}
 }
 
+// TestMergeEnv: a variable of spec.env replaces the injected one of the
+// same name, which keeps the others.
 func TestMergeEnv(t *testing.T) {
-	injected := []corev1.EnvVar{{Name: "RANK", Value: "0"}, {Name: "WORLD_SIZE", Value: "2"}}
-	user := []corev1.EnvVar{{Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
-	want := []corev1.EnvVar{{Name: "RANK", Value: "0"}, {Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
-	if diff := cmp.Diff(want, mergeEnv(injected, user)); diff != "" {
-		t.Errorf("env (-want +got):\n%s", diff)
+	job := makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(2).obj()
+	job.Spec.Env = []corev1.EnvVar{{Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
+	got := map[string][]string{}
+	for _, e := range replicaSpec(job, 0).Template.Spec.Containers[0].Env {
+		got[e.Name] = append(got[e.Name], e.Value)
+	}
+	want := map[string][]string{"RANK": {"0"}, "WORLD_SIZE": {"8"}, "LR": {"0.1"}}
+	for name, values := range want {
+		if diff := cmp.Diff(values, got[name]); diff != "" {
+			t.Errorf("env %s (-want +got):\n%s", name, diff)
+		}
 	}
 }
 
