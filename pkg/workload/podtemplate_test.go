@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload/podtemplatetest"
 )
 
 func TestPodTemplate(t *testing.T) {
@@ -90,4 +91,23 @@ func TestMergeEnv(t *testing.T) {
 	if diff := cmp.Diff(want, MergeEnv(injected, user)); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
 	}
+}
+
+// TestPodTemplateFields: every field of ContainerSpec and PodOptions
+// reaches the template, over a kind's own template.
+func TestPodTemplateFields(t *testing.T) {
+	own := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "ours"}, Annotations: map[string]string{"a": "ours"}},
+		Spec: corev1.PodSpec{
+			Volumes: []corev1.Volume{{Name: "own"}},
+			Containers: []corev1.Container{{
+				Name:         "main",
+				Env:          []corev1.EnvVar{{Name: "INJECTED", Value: "1"}},
+				VolumeMounts: []corev1.VolumeMount{{Name: "own", MountPath: "/own"}},
+			}},
+		},
+	}
+	podtemplatetest.CheckFields(t, func(_ *testing.T, c *mlv1alpha1.ContainerSpec, opts *mlv1alpha1.PodOptions) corev1.PodTemplateSpec {
+		return PodTemplate(own, c, opts)
+	}, nil)
 }

@@ -12,6 +12,7 @@ import (
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
+	"ml.example.io/ml-apiserver/pkg/workload/podtemplatetest"
 )
 
 func TestReplicaSpec(t *testing.T) {
@@ -122,4 +123,14 @@ func TestHeadlessService(t *testing.T) {
 	if diff := cmp.Diff(want, headlessService(job)); diff != "" {
 		t.Errorf("service (-want +got):\n%s", diff)
 	}
+}
+
+// TestReplicaFields: every container and pod field of the spec reaches
+// the pod of a replica.
+func TestReplicaFields(t *testing.T) {
+	podtemplatetest.CheckFields(t, func(_ *testing.T, c *mlv1alpha1.ContainerSpec, opts *mlv1alpha1.PodOptions) corev1.PodTemplateSpec {
+		job := makeJob("a").framework(mlv1alpha1.FrameworkPyTorch).replicas(2).obj()
+		job.Spec.ContainerSpec, job.Spec.PodOptions = *c, *opts
+		return replicaSpec(job, 1).Template
+	}, nil)
 }
