@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/diff"
 	"sigs.k8s.io/randfill"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -114,7 +115,7 @@ func check(t *testing.T, name string, c *mlv1alpha1.ContainerSpec, opts *mlv1alp
 	}
 	want, got := place(c, opts, pod)
 	if !equality.Semantic.DeepEqual(want, got) {
-		t.Errorf("%s: the pod has\n%#v\nwant\n%#v", name, got, want)
+		t.Errorf("%s is not where it belongs in the pod (-want +got):\n%s", name, diff.Diff(want, got))
 	}
 }
 
