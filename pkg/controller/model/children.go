@@ -125,13 +125,5 @@ func containerSpec(m *mlv1alpha1.Model) *mlv1alpha1.ContainerSpec {
 // service is the model's Service: one virtual IP in front of the pods of
 // both tracks.
 func service(m *mlv1alpha1.Model) workload.ServiceSpec {
-	p := port(m)
-	return workload.ServiceSpec{
-		Name:     m.Name,
-		Labels:   map[string]string{NameLabel: m.Name},
-		Selector: map[string]string{NameLabel: m.Name},
-		Ports: []corev1.ServicePort{{
-			Name: PortName, Port: p, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP,
-		}},
-	}
+	return workload.NamedPortService(m.Name, map[string]string{NameLabel: m.Name}, PortName, port(m))
 }

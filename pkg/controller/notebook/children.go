@@ -7,7 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -131,13 +130,5 @@ func servedSet(nb *mlv1alpha1.Notebook, replicas int32) workload.ServedSetSpec {
 
 // service is the notebook's Service.
 func service(nb *mlv1alpha1.Notebook) workload.ServiceSpec {
-	p := port(nb)
-	return workload.ServiceSpec{
-		Name:     nb.Name,
-		Labels:   map[string]string{NameLabel: nb.Name},
-		Selector: map[string]string{NameLabel: nb.Name},
-		Ports: []corev1.ServicePort{{
-			Name: PortName, Port: p, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP,
-		}},
-	}
+	return workload.NamedPortService(nb.Name, map[string]string{NameLabel: nb.Name}, PortName, port(nb))
 }
