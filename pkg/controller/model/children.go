@@ -2,9 +2,9 @@ package model
 
 import (
 	"fmt"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -82,7 +82,6 @@ func desiredReplicas(m *mlv1alpha1.Model) int32 {
 // readiness probe on its port keeps a pod out of the Service until the
 // server listens.
 func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.ServedSetSpec {
-	rt := &m.Spec.Runtime
 	p := port(m)
 	selector := map[string]string{NameLabel: m.Name, TrackLabel: track}
 	injected := []corev1.EnvVar{
@@ -92,37 +91,37 @@ func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.
 		{Name: "ML_MODEL_PORT", Value: fmt.Sprint(p)},
 		{Name: "ML_MODEL_TRACK", Value: track},
 	}
-	container := corev1.Container{
-		Name:      ContainerName,
-		Image:     rt.Image,
-		Command:   slices.Clone(rt.Command),
-		Args:      slices.Clone(rt.Args),
-		Env:       workload.MergeEnv(injected, rt.Env),
-		Resources: *m.Spec.Resources.DeepCopy(),
-		Ports:     []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
-		ReadinessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(PortName)}},
-		},
+	own := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: selector},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name:  ContainerName,
+			Env:   injected,
+			Ports: []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
+			ReadinessProbe: &corev1.Probe{
+				ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(PortName)}},
+			},
+		}}},
 	}
 	return workload.ServedSetSpec{
 		Name:     DeploymentName(m.Name, track),
 		Labels:   selector,
 		Selector: selector,
 		Replicas: replicas,
-		Template: workload.PodTemplate(selector, &m.Spec.PodOptions, container),
+		Template: workload.PodTemplate(own, containerSpec(m), &m.Spec.PodOptions),
+	}
+}
+
+// containerSpec is the model's server container as the ContainerSpec of
+// the other kinds: spec.runtime with spec.resources.
+func containerSpec(m *mlv1alpha1.Model) *mlv1alpha1.ContainerSpec {
+	rt := &m.Spec.Runtime
+	return &mlv1alpha1.ContainerSpec{
+		Image: rt.Image, Command: rt.Command, Args: rt.Args, Env: rt.Env, Resources: m.Spec.Resources,
 	}
 }
 
 // service is the model's Service: one virtual IP in front of the pods of
 // both tracks.
 func service(m *mlv1alpha1.Model) workload.ServiceSpec {
-	p := port(m)
-	return workload.ServiceSpec{
-		Name:     m.Name,
-		Labels:   map[string]string{NameLabel: m.Name},
-		Selector: map[string]string{NameLabel: m.Name},
-		Ports: []corev1.ServicePort{{
-			Name: PortName, Port: p, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP,
-		}},
-	}
+	return workload.NamedPortService(m.Name, map[string]string{NameLabel: m.Name}, PortName, port(m))
 }

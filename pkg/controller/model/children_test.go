@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload/podtemplatetest"
 )
 
 func TestServedSet(t *testing.T) {
@@ -78,4 +79,17 @@ func TestCanaryWaitingForItsJob(t *testing.T) {
 	if got := *f.deployment("a").Spec.Replicas; got != 4 {
 		t.Errorf("stable replicas while the canary waits = %d, want all 4", got)
 	}
+}
+
+// TestServedSetFields: every container and pod field of the spec reaches
+// the pods of the model's Deployments; spec.runtime and spec.resources
+// stand for the container fields.
+func TestServedSetFields(t *testing.T) {
+	podtemplatetest.CheckFields(t, func(_ *testing.T, c *mlv1alpha1.ContainerSpec, opts *mlv1alpha1.PodOptions) corev1.PodTemplateSpec {
+		m := makeModel("a").obj()
+		rt := &m.Spec.Runtime
+		rt.Image, rt.Command, rt.Args, rt.Env = c.Image, c.Command, c.Args, c.Env
+		m.Spec.Resources, m.Spec.PodOptions = c.Resources, *opts
+		return servedSet(m, TrackStable, "s3://a", 1).Template
+	}, nil)
 }

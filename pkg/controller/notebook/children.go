@@ -2,12 +2,11 @@ package notebook
 
 import (
 	"fmt"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -95,35 +94,34 @@ func volume(nb *mlv1alpha1.Notebook) workload.VolumeSpec {
 // servedSet is the notebook's StatefulSet, of replicas (0 or 1) pods that
 // mount the workspace claim.
 func servedSet(nb *mlv1alpha1.Notebook, replicas int32) workload.ServedSetSpec {
-	spec := &nb.Spec
 	p := port(nb)
 	selector := map[string]string{NameLabel: nb.Name}
-	container := corev1.Container{
-		Name:    ContainerName,
-		Image:   spec.Image,
-		Command: slices.Clone(spec.Command),
-		Args:    slices.Clone(spec.Args),
-		Env: workload.MergeEnv([]corev1.EnvVar{
-			{Name: "ML_NOTEBOOK_NAME", Value: nb.Name},
-			{Name: "ML_NOTEBOOK_URL", Value: URL(nb)},
-		}, spec.Env),
-		Resources:    *spec.Resources.DeepCopy(),
-		Ports:        []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
-		VolumeMounts: []corev1.VolumeMount{{Name: WorkspaceVolume, MountPath: workspace(nb).MountPath}},
+	own := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: selector},
+		Spec: corev1.PodSpec{
+			Volumes: []corev1.Volume{{
+				Name: WorkspaceVolume,
+				VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+					ClaimName: WorkspaceClaimName(nb.Name),
+				}},
+			}},
+			Containers: []corev1.Container{{
+				Name: ContainerName,
+				Env: []corev1.EnvVar{
+					{Name: "ML_NOTEBOOK_NAME", Value: nb.Name},
+					{Name: "ML_NOTEBOOK_URL", Value: URL(nb)},
+				},
+				Ports:        []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
+				VolumeMounts: []corev1.VolumeMount{{Name: WorkspaceVolume, MountPath: workspace(nb).MountPath}},
+			}},
+		},
 	}
-	template := workload.PodTemplate(selector, &spec.PodOptions, container)
-	template.Spec.Volumes = append([]corev1.Volume{{
-		Name: WorkspaceVolume,
-		VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
-			ClaimName: WorkspaceClaimName(nb.Name),
-		}},
-	}}, template.Spec.Volumes...)
 	return workload.ServedSetSpec{
 		Name:        nb.Name,
 		Labels:      selector,
 		Selector:    selector,
 		Replicas:    replicas,
-		Template:    template,
+		Template:    workload.PodTemplate(own, &nb.Spec.ContainerSpec, &nb.Spec.PodOptions),
 		Stable:      true,
 		ServiceName: nb.Name,
 	}
@@ -131,13 +129,5 @@ func servedSet(nb *mlv1alpha1.Notebook, replicas int32) workload.ServedSetSpec {
 
 // service is the notebook's Service.
 func service(nb *mlv1alpha1.Notebook) workload.ServiceSpec {
-	p := port(nb)
-	return workload.ServiceSpec{
-		Name:     nb.Name,
-		Labels:   map[string]string{NameLabel: nb.Name},
-		Selector: map[string]string{NameLabel: nb.Name},
-		Ports: []corev1.ServicePort{{
-			Name: PortName, Port: p, TargetPort: intstr.FromString(PortName), Protocol: corev1.ProtocolTCP,
-		}},
-	}
+	return workload.NamedPortService(nb.Name, map[string]string{NameLabel: nb.Name}, PortName, port(nb))
 }

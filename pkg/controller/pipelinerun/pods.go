@@ -3,8 +3,6 @@ package pipelinerun
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
-	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,57 +42,49 @@ func labelValue(name string) string {
 // tail of its log becomes the message.
 func replicaSpec(run *mlv1alpha1.PipelineRun, s plan.Start) workload.ReplicaSpec {
 	t := s.Task
-	labels := map[string]string{}
-	annotations := map[string]string{}
-	if m := t.PodMetadata; m != nil {
-		maps.Copy(labels, m.Labels)
-		maps.Copy(annotations, m.Annotations)
+	labels := map[string]string{
+		mlv1alpha1.PipelineRunNameLabel: labelValue(run.Name),
+		mlv1alpha1.PipelineTaskLabel:    t.Name,
+		mlv1alpha1.TaskAttemptLabel:     strconv.Itoa(s.Attempt),
 	}
-	labels[mlv1alpha1.PipelineRunNameLabel] = labelValue(run.Name)
-	labels[mlv1alpha1.PipelineTaskLabel] = t.Name
-	labels[mlv1alpha1.TaskAttemptLabel] = strconv.Itoa(s.Attempt)
 	if s.Index >= 0 {
 		labels[mlv1alpha1.ForEachIndexLabel] = strconv.Itoa(s.Index)
 	}
-	annotations[mlv1alpha1.TaskEntryAnnotation] = s.Name
-
-	container := corev1.Container{
-		Name:                     ContainerName,
-		Image:                    t.Image,
-		Command:                  s.Command,
-		Args:                     s.Args,
-		Env:                      s.Env,
-		Resources:                *t.Resources.DeepCopy(),
-		VolumeMounts:             slices.Clone(t.VolumeMounts),
-		SecurityContext:          t.SecurityContext.DeepCopy(),
-		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
-		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-	}
-	pod := corev1.PodSpec{
-		RestartPolicy:      corev1.RestartPolicyNever,
-		ServiceAccountName: t.ServiceAccountName,
-		NodeSelector:       maps.Clone(t.NodeSelector),
-		SecurityContext:    t.PodSecurityContext.DeepCopy(),
-		ImagePullSecrets:   slices.Clone(t.ImagePullSecrets),
-		Containers:         []corev1.Container{container},
-	}
-	for i := range t.Tolerations {
-		pod.Tolerations = append(pod.Tolerations, *t.Tolerations[i].DeepCopy())
-	}
-	for i := range t.Volumes {
-		pod.Volumes = append(pod.Volumes, *t.Volumes[i].DeepCopy())
-	}
-	return workload.ReplicaSpec{
-		Name: s.PodName,
-		Template: corev1.PodTemplateSpec{
-			ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
-			Spec:       pod,
+	own := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{
+			Labels:      labels,
+			Annotations: map[string]string{mlv1alpha1.TaskEntryAnnotation: s.Name},
 		},
+		Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers: []corev1.Container{{
+				Name:                     ContainerName,
+				TerminationMessagePath:   corev1.TerminationMessagePathDefault,
+				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+			}},
+		},
+	}
+	c, opts := taskPod(s)
+	return workload.ReplicaSpec{
+		Name:     s.PodName,
+		Template: workload.PodTemplate(own, c, opts),
 	}
 }
 
-// internal converts a run to the internal types package pipeline plans
-// with. The two share memory: read only.
+// taskPod is the task's container, with its command, args and env after
+// substitution, and pod options in the served version. The two share
+// memory with the task: read only.
+func taskPod(s plan.Start) (*mlv1alpha1.ContainerSpec, *mlv1alpha1.PodOptions) {
+	c, opts := &mlv1alpha1.ContainerSpec{}, &mlv1alpha1.PodOptions{}
+	// Both conversions only cast: the types are the same in both versions.
+	_ = mlv1alpha1.Convert_ml_ContainerSpec_To_v1alpha1_ContainerSpec(&s.Task.ContainerSpec, c, nil)
+	_ = mlv1alpha1.Convert_ml_PodOptions_To_v1alpha1_PodOptions(&s.Task.PodOptions, opts, nil)
+	c.Command, c.Args, c.Env = s.Command, s.Args, s.Env
+	return c, opts
+}
+
+// internal converts a run to the internal types the planner
+// (pkg/pipelinerun/plan) works with. The two share memory: read only.
 func internal(run *mlv1alpha1.PipelineRun) (*ml.PipelineRun, error) {
 	out := &ml.PipelineRun{}
 	if err := mlv1alpha1.Convert_v1alpha1_PipelineRun_To_ml_PipelineRun(run, out, nil); err != nil {

@@ -9,9 +9,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
+	"ml.example.io/ml-apiserver/pkg/workload/podtemplatetest"
 )
 
 // TestReplicaSpec checks the pod of a forEach instance's retry: the
@@ -70,4 +72,29 @@ func TestLongRunName(t *testing.T) {
 			t.Errorf("pod name %q is not a valid name: %v", name, validation.IsDNS1123Subdomain(name))
 		}
 	}
+}
+
+// TestTaskPodFields: every container and pod field of a task reaches the
+// pod of its attempt, through the plan that substitutes command, args and
+// env.
+func TestTaskPodFields(t *testing.T) {
+	podtemplatetest.CheckFields(t, func(t *testing.T, c *mlv1alpha1.ContainerSpec, opts *mlv1alpha1.PodOptions) corev1.PodTemplateSpec {
+		task := ml.PipelineTask{Name: "fit"}
+		if err := mlv1alpha1.Convert_v1alpha1_ContainerSpec_To_ml_ContainerSpec(c, &task.ContainerSpec, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := mlv1alpha1.Convert_v1alpha1_PodOptions_To_ml_PodOptions(opts, &task.PodOptions, nil); err != nil {
+			t.Fatal(err)
+		}
+		run := makeRun(t, "r", &ml.PipelineSpec{Tasks: []ml.PipelineTask{task}})
+		in, err := internal(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := plan.Plan(plan.Input{Run: in, Now: t0})
+		if len(res.Create) != 1 {
+			t.Fatalf("the plan starts %d pods, want 1: %s", len(res.Create), res.Message)
+		}
+		return replicaSpec(run, res.Create[0]).Template
+	}, nil)
 }

@@ -13,6 +13,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
+	"ml.example.io/ml-apiserver/pkg/workload/podtemplatetest"
 )
 
 func TestReplicaSpec(t *testing.T) {
@@ -91,12 +92,20 @@ func TestReplicaSpec(t *testing.T) {
 	}
 }
 
+// TestMergeEnv: a variable of spec.env replaces the injected one of the
+// same name, which keeps the others.
 func TestMergeEnv(t *testing.T) {
-	injected := []corev1.EnvVar{{Name: "RANK", Value: "0"}, {Name: "WORLD_SIZE", Value: "2"}}
-	user := []corev1.EnvVar{{Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
-	want := []corev1.EnvVar{{Name: "RANK", Value: "0"}, {Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
-	if diff := cmp.Diff(want, mergeEnv(injected, user)); diff != "" {
-		t.Errorf("env (-want +got):\n%s", diff)
+	job := makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).V1alpha1()
+	job.Spec.Env = []corev1.EnvVar{{Name: "WORLD_SIZE", Value: "8"}, {Name: "LR", Value: "0.1"}}
+	got := map[string][]string{}
+	for _, e := range replicaSpec(job, 0).Template.Spec.Containers[0].Env {
+		got[e.Name] = append(got[e.Name], e.Value)
+	}
+	want := map[string][]string{"RANK": {"0"}, "WORLD_SIZE": {"8"}, "LR": {"0.1"}}
+	for name, values := range want {
+		if diff := cmp.Diff(values, got[name]); diff != "" {
+			t.Errorf("env %s (-want +got):\n%s", name, diff)
+		}
 	}
 }
 
@@ -115,4 +124,14 @@ func TestHeadlessService(t *testing.T) {
 	if diff := cmp.Diff(want, headlessService(job)); diff != "" {
 		t.Errorf("service (-want +got):\n%s", diff)
 	}
+}
+
+// TestReplicaFields: every container and pod field of the spec reaches
+// the pod of a replica.
+func TestReplicaFields(t *testing.T) {
+	podtemplatetest.CheckFields(t, func(_ *testing.T, c *mlv1alpha1.ContainerSpec, opts *mlv1alpha1.PodOptions) corev1.PodTemplateSpec {
+		job := makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).V1alpha1()
+		job.Spec.ContainerSpec, job.Spec.PodOptions = *c, *opts
+		return replicaSpec(job, 1).Template
+	}, nil)
 }

@@ -2,14 +2,14 @@ package workloadsecurity
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // pod is one kind of pod the controller would create for an object.
@@ -23,10 +23,10 @@ type pod struct {
 }
 
 // podsOf returns the pods the controller would create for obj, built from
-// the user-supplied fields the way the controllers build them: one main
-// container with the object's image, command, resources and security
-// context, and the object's pod-level fields. Fields the controller adds
-// itself (env, ports, labels of its own) do not matter to pod security.
+// the user-supplied fields by the controllers' builder: one main container
+// with the object's image, command, resources and security context, and
+// the object's pod-level fields. Fields the controller adds itself (env,
+// ports, labels of its own) do not matter to pod security.
 func podsOf(obj any) ([]pod, bool) {
 	spec := field.NewPath("spec")
 	switch o := obj.(type) {
@@ -34,9 +34,10 @@ func podsOf(obj any) ([]pod, bool) {
 		return []pod{buildPod("pods", spec, "trainer", &o.Spec.ContainerSpec, &o.Spec.PodOptions)}, true
 	case *ml.Notebook:
 		p := buildPod("pod", spec, "notebook", &o.Spec.ContainerSpec, &o.Spec.PodOptions)
-		p.spec.Volumes = append(p.spec.Volumes, corev1.Volume{Name: "workspace", VolumeSource: corev1.VolumeSource{
+		// The workspace comes first, as in the controller's pod.
+		p.spec.Volumes = append([]corev1.Volume{{Name: "workspace", VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: o.Name + "-workspace"},
-		}})
+		}}}, p.spec.Volumes...)
 		return []pod{p}, true
 	case *ml.Model:
 		c := &ml.ContainerSpec{
@@ -67,31 +68,21 @@ func podsOf(obj any) ([]pod, bool) {
 	return nil, false
 }
 
+// buildPod builds the pod with workload.PodTemplate, the builder of the
+// controllers, so a pod-level field the controllers set is checked too.
 func buildPod(what string, fldPath *field.Path, container string, c *ml.ContainerSpec, opts *ml.PodOptions) pod {
-	meta := metav1.ObjectMeta{}
-	if m := opts.PodMetadata; m != nil {
-		meta.Labels, meta.Annotations = maps.Clone(m.Labels), maps.Clone(m.Annotations)
-	}
-	main := corev1.Container{
-		Name:            container,
-		Image:           c.Image,
-		Command:         slices.Clone(c.Command),
-		Args:            slices.Clone(c.Args),
-		Resources:       *c.Resources.DeepCopy(),
-		VolumeMounts:    slices.Clone(opts.VolumeMounts),
-		SecurityContext: opts.SecurityContext.DeepCopy(),
-	}
-	spec := corev1.PodSpec{
-		RestartPolicy:      corev1.RestartPolicyNever,
-		ServiceAccountName: opts.ServiceAccountName,
-		NodeSelector:       maps.Clone(opts.NodeSelector),
-		SecurityContext:    opts.PodSecurityContext.DeepCopy(),
-		ImagePullSecrets:   slices.Clone(opts.ImagePullSecrets),
-		Tolerations:        slices.Clone(opts.Tolerations),
-		Containers:         []corev1.Container{main},
-	}
-	for i := range opts.Volumes {
-		spec.Volumes = append(spec.Volumes, *opts.Volumes[i].DeepCopy())
-	}
-	return pod{what: what, saPath: fldPath.Child("serviceAccountName"), meta: meta, spec: spec}
+	// Both conversions only cast: the types are the same in both versions.
+	var vc mlv1alpha1.ContainerSpec
+	var vopts mlv1alpha1.PodOptions
+	_ = mlv1alpha1.Convert_ml_ContainerSpec_To_v1alpha1_ContainerSpec(c, &vc, nil)
+	_ = mlv1alpha1.Convert_ml_PodOptions_To_v1alpha1_PodOptions(opts, &vopts, nil)
+	// Pod security does not read env; without it, an update that changes
+	// only env is not checked again.
+	vc.Env = nil
+	own := corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+		RestartPolicy: corev1.RestartPolicyNever,
+		Containers:    []corev1.Container{{Name: container}},
+	}}
+	t := workload.PodTemplate(own, &vc, &vopts)
+	return pod{what: what, saPath: fldPath.Child("serviceAccountName"), meta: t.ObjectMeta, spec: t.Spec}
 }
