@@ -125,9 +125,17 @@ func (l *logFiles) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// rotateLocked renames the live file after its first offset, starts a
-// new one and removes the oldest files past MaxFiles.
+// rotateLocked removes the oldest files that the rotation would put past
+// MaxFiles, then renames the live file after its first offset and starts a
+// new one: the files on disk never number more than MaxFiles, not even
+// between two steps.
 func (l *logFiles) rotateLocked() error {
+	for len(l.rotated) > l.limits.MaxFiles-2 {
+		if err := os.Remove(l.rotatedPath(l.rotated[0])); err != nil && !os.IsNotExist(err) {
+			klog.ErrorS(err, "Remove a rotated log file", "dir", l.dir)
+		}
+		l.rotated = l.rotated[1:]
+	}
 	live, rotated := LogPath(l.dir), l.rotatedPath(l.base)
 	if err := os.Rename(live, rotated); err != nil {
 		return err
@@ -142,12 +150,6 @@ func (l *logFiles) rotateLocked() error {
 	l.rotated = append(l.rotated, l.base)
 	l.base += l.size
 	l.size = 0
-	for len(l.rotated) > l.limits.MaxFiles-1 {
-		if err := os.Remove(l.rotatedPath(l.rotated[0])); err != nil && !os.IsNotExist(err) {
-			klog.ErrorS(err, "Remove a rotated log file", "dir", l.dir)
-		}
-		l.rotated = l.rotated[1:]
-	}
 	return nil
 }
 
