@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 
 	"k8s.io/klog/v2"
 )
@@ -25,33 +26,23 @@ func writePIDFile(dir string, pid int) error {
 	return os.WriteFile(filepath.Join(dir, pidFile), []byte(fmt.Sprintf("%d %s\n", pid, start)), 0o600)
 }
 
-// processStartTime is field 22 of /proc/<pid>/stat: the start time of the
-// process in clock ticks since boot.
+// processStartTime is the start time of the process in clock ticks since
+// boot (field 22 of /proc/<pid>/stat): with the pid, it names one process.
 func processStartTime(pid int) (string, error) {
-	fields, err := procStat(pid)
+	st, err := procStat(pid)
 	if err != nil {
 		return "", err
 	}
-	// fields[0] is field 3 (state), so field 22 is fields[19].
-	if len(fields) < 20 {
-		return "", fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	return fields[19], nil
+	return strconv.FormatUint(st.Starttime, 10), nil
 }
 
-// procStat is /proc/<pid>/stat from field 3 (the state) on: field 2, the
-// command name, is in parentheses and may hold spaces.
-func procStat(pid int) ([]string, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// procStat is /proc/<pid>/stat.
+func procStat(pid int) (procfs.ProcStat, error) {
+	p, err := procfs.NewProc(pid)
 	if err != nil {
-		return nil, err
+		return procfs.ProcStat{}, err
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return nil, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	return strings.Fields(s[i+1:]), nil
+	return p.Stat()
 }
 
 // MarkerEnv names the variable every process of the runtime starts with:
@@ -111,10 +102,8 @@ func stopMarked(dir string) {
 		for replica, pids := range procs {
 			for _, pid := range pids {
 				klog.InfoS("Stopping a replica process left by an earlier run", "pid", pid, "replica", replica)
-				if fields, err := procStat(pid); err == nil && len(fields) > 2 {
-					if pgid, err := strconv.Atoi(fields[2]); err == nil && pgid > 1 && pgid != syscall.Getpgrp() {
-						_ = syscall.Kill(-pgid, syscall.SIGKILL)
-					}
+				if st, err := procStat(pid); err == nil && st.PGRP > 1 && st.PGRP != syscall.Getpgrp() {
+					_ = syscall.Kill(-st.PGRP, syscall.SIGKILL)
 				}
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
@@ -178,13 +167,12 @@ func groupRuns(pgid int) bool {
 	if err != nil {
 		return false
 	}
-	want := strconv.Itoa(pgid)
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if fields, err := procStat(pid); err == nil && len(fields) > 2 && fields[2] == want && fields[0] != "Z" {
+		if st, err := procStat(pid); err == nil && st.PGRP == pgid && st.State != "Z" {
 			return true
 		}
 	}

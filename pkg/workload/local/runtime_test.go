@@ -216,8 +216,8 @@ func alive(pid int) bool {
 		return false
 	}
 	// A zombie is dead too.
-	fields, err := procStat(pid)
-	return err == nil && len(fields) > 0 && fields[0] != "Z"
+	st, err := procStat(pid)
+	return err == nil && st.State != "Z"
 }
 
 // pids starts a replica that records its own pid and a child's, and

@@ -21,7 +21,7 @@ import (
 // have marker in their environment.
 func processGroupsWith(marker string) int {
 	entries, _ := os.ReadDir("/proc")
-	groups := map[string]bool{}
+	groups := map[int]bool{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -31,15 +31,9 @@ func processGroupsWith(marker string) int {
 		if err != nil || !bytes.Contains(env, []byte(marker)) {
 			continue
 		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		// state, ppid, pgrp: a zombie no longer runs.
-		if len(fields) > 2 && fields[0] != "Z" {
-			groups[fields[2]] = true
+		// A zombie no longer runs.
+		if st, err := procStat(pid); err == nil && st.State != "Z" {
+			groups[st.PGRP] = true
 		}
 	}
 	return len(groups)
