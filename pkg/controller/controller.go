@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/clock"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -27,18 +28,20 @@ type Controller interface {
 // Context is what controllers are built from. The informer factories are
 // started by the manager after every controller was built.
 type Context struct {
-	// KubeClient reaches kube-apiserver.
+	// KubeClient reaches kube-apiserver; nil in standalone mode.
 	KubeClient kubernetes.Interface
 	// MLClient reaches the ml.example.io group.
 	MLClient mlclientset.Interface
 	// KubeInformers watch only the objects the controllers made (those
-	// labelled ManagedByLabel=ControllerName).
+	// labelled ManagedByLabel=ControllerName); nil in standalone mode.
 	KubeInformers informers.SharedInformerFactory
 	// MLInformers watch the ml.example.io objects.
 	MLInformers mlinformers.SharedInformerFactory
 	// Runtime runs the children of the objects: replicas and services,
 	// and the served sets and volumes of Models and Notebooks.
 	Runtime workload.ServingRuntime
+	// ReplicaLogs opens the logs of the children Runtime runs.
+	ReplicaLogs metricscollector.LogStreamer
 	// Recorder writes core/v1 Events about the objects.
 	Recorder record.EventRecorder
 	// Clock tells the time of deadlines and TTLs.

@@ -4,5 +4,8 @@
 // recorder and workload runtime they share, and starts the enabled ones
 // while it holds the leader lease, so that of several running copies
 // (API server replicas, or `ml-apiserver controller` processes) exactly one
-// acts.
+// acts. The same Manager runs them in the standalone server
+// (NewStandaloneManager) over a different backend: the local runtime, events
+// to the log, no leader election. Every controller is one row of the
+// initializers table (init.go).
 package controller

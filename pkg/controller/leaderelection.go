@@ -75,7 +75,7 @@ func (m *Manager) leadOnce(ctx context.Context, cfg LeaderElectionConfig, run fu
 	logger := klog.FromContext(ctx)
 	lock := &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Namespace: cfg.Namespace, Name: cfg.Name},
-		Client:     m.kube.CoordinationV1(),
+		Client:     m.backend.kube.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: cfg.Identity},
 	}
 	// The election outlives ctx until the controllers have stopped.

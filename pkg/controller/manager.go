@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apiserver/pkg/server/healthz"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/klog/v2"
@@ -22,7 +21,6 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // Config configures a Manager.
@@ -41,14 +39,17 @@ type Config struct {
 	MaxForEachItems int32
 }
 
-// Manager runs the enabled controllers, while it holds the leader lease
-// when leader election is on.
+// Manager runs the enabled controllers over a backend: against a cluster
+// (NewManager), while it holds the leader lease when leader election is
+// on, or in the standalone server (NewStandaloneManager).
 type Manager struct {
-	config       Config
-	kube         kubernetes.Interface
-	ml           mlclientset.Interface
-	clock        clock.WithTicker
-	initializers map[string]InitFunc
+	config  Config
+	backend backend
+	ml      mlclientset.Interface
+	clock   clock.WithTicker
+	// initializers build the controllers; the package's table but in
+	// tests.
+	initializers []initializer
 	// identity names this copy in the leader Lease and in the events it
 	// writes (source.host, reportingInstance).
 	identity string
@@ -65,16 +66,22 @@ type Manager struct {
 // kube-controller-manager.
 const leaderHealthTimeout = 20 * time.Second
 
-// NewManager returns a manager of the controllers config enables, reaching
-// kube-apiserver with kube and the ml.example.io group with ml.
+// NewManager returns a manager of the controllers config enables against a
+// cluster, reaching kube-apiserver with kube and the ml.example.io group
+// with ml: children are pods and other core objects, events are written
+// to kube-apiserver.
 func NewManager(config Config, kube kubernetes.Interface, ml mlclientset.Interface) *Manager {
+	return newManager(config, ml, clusterBackend(kube))
+}
+
+func newManager(config Config, ml mlclientset.Interface, b backend) *Manager {
 	identity := config.LeaderElection.Identity
 	if identity == "" {
 		identity = NewIdentity()
 	}
 	m := &Manager{
 		config:       config,
-		kube:         kube,
+		backend:      b,
 		ml:           ml,
 		clock:        clock.RealClock{},
 		initializers: initializers,
@@ -118,98 +125,111 @@ func (m *Manager) Leading() bool { return m.leading.Load() }
 // campaigns again when it loses it.
 func (m *Manager) Run(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
-	var names []string
-	for _, name := range EnabledControllers(m.config.Controllers) {
-		if _, ok := m.initializers[name]; !ok {
-			logger.Info("Controller is not built yet, skipping it", "controller", name)
-			continue
+	enabled := EnabledControllers(m.config.Controllers)
+	var inits []initializer
+	for _, i := range m.initializers {
+		switch {
+		case !slices.Contains(enabled, i.name):
+		case i.needsKubeAPI && m.backend.kube == nil:
+			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", i.name)
+		default:
+			inits = append(inits, i)
 		}
-		names = append(names, name)
 	}
-	if len(names) == 0 {
+	if len(inits) == 0 {
 		logger.Info("No controller enabled")
 		<-ctx.Done()
 		return nil
 	}
 	if !m.config.LeaderElection.Enabled {
-		logger.Info("Leader election is off: running the controllers", "controllers", names)
-		return m.runControllers(ctx, names)
+		logger.Info("Leader election is off: running the controllers", "controllers", initializerNames(inits), "mode", m.backend.mode)
+		return m.runControllers(ctx, inits)
 	}
-	return m.runLeaderElected(ctx, func(ctx context.Context) error { return m.runControllers(ctx, names) })
+	return m.runLeaderElected(ctx, func(ctx context.Context) error { return m.runControllers(ctx, inits) })
 }
 
 // runControllers builds the shared informers, event recorder and workload
-// runtime, builds the controllers, starts everything, and returns once the
-// controllers have stopped after ctx is done.
-func (m *Manager) runControllers(ctx context.Context, names []string) error {
+// runtime of the backend, builds the controllers of inits, starts
+// everything, and returns once the controllers have stopped after ctx is
+// done.
+func (m *Manager) runControllers(ctx context.Context, inits []initializer) error {
 	logger := klog.FromContext(ctx)
-	managed := labels.SelectorFromSet(labels.Set{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName}).String()
-	kubeInformers := informers.NewSharedInformerFactoryWithOptions(m.kube, m.config.ResyncPeriod,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = managed }))
+	kubeInformers := m.backend.newKubeInformers(m.config)
 	mlInformers := mlinformers.NewSharedInformerFactory(m.ml, m.config.ResyncPeriod)
-	broadcaster, _ := NewEventRecorder(ctx, m.kube)
+	broadcaster := m.backend.events(ctx)
 	defer broadcaster.Shutdown()
 	// Events name the copy that wrote them.
 	recorder := broadcaster.NewRecorder(Scheme, corev1.EventSource{Component: mlv1alpha1.ControllerName, Host: m.identity})
 	m.synced.Store(false)
 	m.leading.Store(true)
 	defer m.leading.Store(false)
-	defer kubeInformers.Shutdown()
+	if kubeInformers != nil {
+		defer kubeInformers.Shutdown()
+	}
 	defer mlInformers.Shutdown()
 
 	cc := Context{
-		KubeClient:    m.kube,
-		MLClient:      m.ml,
-		KubeInformers: kubeInformers,
-		MLInformers:   mlInformers,
-		Runtime: workloadkubernetes.New(workloadkubernetes.Config{
-			Client:       m.kube,
-			Pods:         kubeInformers.Core().V1().Pods(),
-			Services:     kubeInformers.Core().V1().Services(),
-			Deployments:  kubeInformers.Apps().V1().Deployments(),
-			StatefulSets: kubeInformers.Apps().V1().StatefulSets(),
-			Volumes:      kubeInformers.Core().V1().PersistentVolumeClaims(),
-			FieldManager: FieldManager,
-			Labels:       map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
-		}),
-		Recorder: recorder,
-		Clock:    m.clock,
+		KubeClient:      m.backend.kube,
+		MLClient:        m.ml,
+		KubeInformers:   kubeInformers,
+		MLInformers:     mlInformers,
+		Runtime:         m.backend.runtime(kubeInformers),
+		ReplicaLogs:     m.backend.logs,
+		Recorder:        recorder,
+		Clock:           m.clock,
+		MaxForEachItems: m.config.MaxForEachItems,
 	}
-	cc.MaxForEachItems = m.config.MaxForEachItems
-	controllers := make([]Controller, 0, len(names))
-	for _, name := range names {
-		c, err := m.initializers[name](ctx, cc)
+	if m.backend.prepare != nil {
+		if err := m.backend.prepare(ctx, cc); err != nil {
+			return err
+		}
+	}
+	controllers := make([]Controller, 0, len(inits))
+	for _, i := range inits {
+		c, err := i.init(ctx, cc)
 		if err != nil {
-			return fmt.Errorf("start controller %s: %w", name, err)
+			return fmt.Errorf("start controller %s: %w", i.name, err)
 		}
 		controllers = append(controllers, c)
 	}
-	kubeInformers.Start(ctx.Done())
-	mlInformers.Start(ctx.Done())
+	var factories []informerFactory
+	if kubeInformers != nil {
+		factories = append(factories, kubeInformers)
+	}
+	factories = append(factories, mlInformers)
+	for _, f := range factories {
+		f.Start(ctx.Done())
+	}
 	var syncWait sync.WaitGroup
 	defer syncWait.Wait()
-	syncWait.Go(func() {
-		kubeSynced := kubeInformers.WaitForCacheSync(ctx.Done())
-		mlSynced := mlInformers.WaitForCacheSync(ctx.Done())
-		for _, ok := range kubeSynced {
-			if !ok {
-				return
-			}
-		}
-		for _, ok := range mlSynced {
-			if !ok {
-				return
-			}
-		}
-		m.synced.Store(ctx.Err() == nil)
-	})
+	syncWait.Go(func() { m.synced.Store(synced(ctx, factories) && ctx.Err() == nil) })
 
 	workers := max(m.config.Workers, 1)
 	var wg sync.WaitGroup
 	for _, c := range controllers {
 		wg.Go(func() { c.Run(ctx, workers) })
 	}
-	logger.Info("Started controllers", "controllers", names, "workers", workers)
+	logger.Info("Started controllers", "controllers", initializerNames(inits), "workers", workers, "mode", m.backend.mode)
 	wg.Wait()
 	return nil
+}
+
+// informerFactory is what the shared informer factories of client-go and
+// of the generated ml.example.io informers have in common.
+type informerFactory interface {
+	Start(stopCh <-chan struct{})
+	WaitForCacheSync(stopCh <-chan struct{}) map[reflect.Type]bool
+}
+
+// synced waits until every informer of factories has synced, and says
+// whether they all did before ctx was done.
+func synced(ctx context.Context, factories []informerFactory) bool {
+	for _, f := range factories {
+		for _, ok := range f.WaitForCacheSync(ctx.Done()) {
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -32,9 +32,10 @@ func TestManagerIdentity(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctx)
 	kube := kubefake.NewClientset()
 	m := NewManager(Config{Controllers: []string{TrainingJobController}, LeaderElection: LeaderElectionConfig{Identity: "copy-x"}}, kube, mlfake.NewClientset())
-	m.initializers = map[string]InitFunc{
-		TrainingJobController: func(_ context.Context, cc Context) (Controller, error) { return eventingController{cc: cc}, nil },
-	}
+	m.initializers = []initializer{{
+		name: TrainingJobController,
+		init: func(_ context.Context, cc Context) (Controller, error) { return eventingController{cc: cc}, nil },
+	}}
 	if m.Identity() != "copy-x" {
 		t.Errorf("Identity() = %q, want copy-x", m.Identity())
 	}

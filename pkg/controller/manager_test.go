@@ -37,11 +37,12 @@ func startCopy(t *testing.T, i int, config Config, kube *kubefake.Clientset, ml 
 	c := &copyOf{cancel: cancel, done: make(chan struct{})}
 	config.LeaderElection.Identity = fmt.Sprintf("copy-%d", i)
 	m := NewManager(config, kube, ml)
-	m.initializers = map[string]InitFunc{
-		TrainingJobController: func(context.Context, Context) (Controller, error) {
+	m.initializers = []initializer{{
+		name: TrainingJobController,
+		init: func(context.Context, Context) (Controller, error) {
 			return countingController{running: &c.running, starts: &c.starts}, nil
 		},
-	}
+	}}
 	go func() {
 		defer close(c.done)
 		if err := m.Run(ctx); err != nil {

@@ -21,8 +21,17 @@ const (
 	LogArchiveController = "logarchive"
 )
 
-// KnownControllers are the names --controllers accepts, in start order.
-var KnownControllers = []string{TrainingJobController, ModelController, NotebookController, PipelineRunController, MetricsController, LogArchiveController}
+// KnownControllers are the names --controllers accepts, in start order:
+// those of the initializers table.
+var KnownControllers = initializerNames(initializers)
+
+func initializerNames(inits []initializer) []string {
+	names := make([]string, 0, len(inits))
+	for _, i := range inits {
+		names = append(names, i.name)
+	}
+	return names
+}
 
 // ValidateControllers checks a --controllers list: "*" (every controller),
 // a name (enable it) or -name (disable it).

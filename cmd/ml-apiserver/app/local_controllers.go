@@ -115,7 +115,8 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		go func() {
 			defer close(done)
 			removeStaleCredentials(hookCtx, ml, rt)
-			if err := controller.RunStandalone(klog.NewContext(hookCtx, logger), o.Controllers.Config(), ml, rt); err != nil {
+			manager := controller.NewStandaloneManager(o.Controllers.Config(), ml, rt)
+			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}
 		}()
