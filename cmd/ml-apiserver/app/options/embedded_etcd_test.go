@@ -1,11 +1,8 @@
 package options
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/spf13/pflag"
 )
 
 func TestEmbeddedEtcdAutoCompactionRetention(t *testing.T) {
@@ -21,20 +18,9 @@ func TestEmbeddedEtcdAutoCompactionRetention(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			o := NewOptions()
-			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-			o.AddFlags(fs)
-			if err := fs.Parse(append([]string{"--standalone", "--data-dir", t.TempDir()}, tc.args...)); err != nil {
-				t.Fatal(err)
-			}
-			if err := o.Complete(); err != nil {
-				t.Fatal(err)
-			}
-			err := o.Validate()
+			o, err := validateStandalone(t, tc.args...)
 			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("Validate: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			case !errorMatches(err, tc.wantErr):
 				t.Errorf("Validate: %v, want %q", err, tc.wantErr)
 			case tc.wantErr == "" && o.EtcdAutoCompactionRetention != tc.want:
 				t.Errorf("retention %v, want %v", o.EtcdAutoCompactionRetention, tc.want)

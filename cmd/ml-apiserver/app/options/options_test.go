@@ -18,22 +18,33 @@ func TestValidateSecurePort(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			o := NewOptions()
-			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-			o.AddFlags(fs)
-			if err := fs.Parse(append([]string{"--standalone", "--data-dir", t.TempDir()}, tc.args...)); err != nil {
-				t.Fatal(err)
-			}
-			if err := o.Complete(); err != nil {
-				t.Fatal(err)
-			}
-			err := o.Validate()
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Errorf("Validate: %v", err)
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			if _, err := validateStandalone(t, tc.args...); !errorMatches(err, tc.wantErr) {
 				t.Errorf("Validate: %v, want %q", err, tc.wantErr)
 			}
 		})
 	}
+}
+
+// validateStandalone parses args after --standalone and a data dir of the
+// test, completes the options and returns them with Validate's error.
+func validateStandalone(t *testing.T, args ...string) (*Options, error) {
+	t.Helper()
+	o := NewOptions()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--standalone", "--data-dir", t.TempDir()}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	return o, o.Validate()
+}
+
+// errorMatches reports whether err is nil when want is empty, or holds want.
+func errorMatches(err error, want string) bool {
+	if want == "" {
+		return err == nil
+	}
+	return err != nil && strings.Contains(err.Error(), want)
 }
