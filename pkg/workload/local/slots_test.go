@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,36 +11,13 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
-// processGroupsWith counts the process groups of /proc whose processes
-// have marker in their environment.
-func processGroupsWith(marker string) int {
-	entries, _ := os.ReadDir("/proc")
-	groups := map[int]bool{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err != nil || !bytes.Contains(env, []byte(marker)) {
-			continue
-		}
-		// A zombie no longer runs.
-		if st, err := procStat(pid); err == nil && st.State != "Z" {
-			groups[st.PGRP] = true
-		}
-	}
-	return len(groups)
-}
-
 func TestMaxProcesses(t *testing.T) {
 	const maxProcesses, n = 2, 6
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses, Confinement: testConfinement(t)})
+	dir := t.TempDir()
+	r, err := New(Config{Dir: dir, MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses, Confinement: testConfinement(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +28,6 @@ func TestMaxProcesses(t *testing.T) {
 	})
 	o := owner("job", "1")
 	shared := sharedDir(t)
-	marker := "SLOTS_TEST=" + shared
 	gate, order := filepath.Join(shared, "go"), filepath.Join(shared, "order")
 	// Each replica says it started, then runs until the gate opens and a
 	// little longer, so that the ones that start late overlap the others.
@@ -61,7 +36,7 @@ func TestMaxProcesses(t *testing.T) {
 	for i := range n {
 		name := fmt.Sprintf("job-%d", i)
 		names = append(names, name)
-		spec := shReplica(name, script, corev1.EnvVar{Name: "SLOTS_TEST", Value: shared})
+		spec := shReplica(name, script)
 		if _, err := r.EnsureReplica(context.Background(), o, spec); err != nil {
 			t.Fatal(err)
 		}
@@ -90,8 +65,8 @@ func TestMaxProcesses(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if got := processGroupsWith(marker); got > maxProcesses {
-		t.Errorf("%d replica processes run, want at most %d", got, maxProcesses)
+	if got := len(Processes(dir)); got != maxProcesses {
+		t.Errorf("%d replica processes run, want %d: the cap runs, the rest waits", got, maxProcesses)
 	}
 
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
@@ -100,7 +75,7 @@ func TestMaxProcesses(t *testing.T) {
 	most := 0
 	deadline = time.Now().Add(60 * time.Second)
 	for {
-		most = max(most, processGroupsWith(marker))
+		most = max(most, len(Processes(dir)))
 		list, _ = r.ListReplicas(o)
 		done := 0
 		for _, s := range list {

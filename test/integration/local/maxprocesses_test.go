@@ -1,9 +1,7 @@
 package local
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -20,35 +17,9 @@ import (
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
+	"ml.example.io/ml-apiserver/pkg/workload/local"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
-
-// processGroupsWith counts the live process groups whose processes have
-// marker in their environment.
-func processGroupsWith(marker string) int {
-	entries, _ := os.ReadDir("/proc")
-	groups := map[string]bool{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err != nil || !bytes.Contains(env, []byte(marker)) {
-			continue
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 2 && fields[0] != "Z" {
-			groups[fields[2]] = true
-		}
-	}
-	return len(groups)
-}
 
 // TestMaxProcesses runs two jobs of 2 replicas on a server that runs at
 // most 2 processes: the second job waits, Pending, with a Running
@@ -63,8 +34,9 @@ func TestMaxProcesses(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	shared := t.TempDir()
-	marker := "SLOTS_TEST=" + shared
+	shared := framework.SharedDir(t)
+	// The replica processes of the server, by replica.
+	running := func() int { return len(local.Processes(filepath.Join(srv.DataDir, "workloads"))) }
 	gate := filepath.Join(shared, "go")
 	jobs := srv.Clientset().MlV1alpha1().TrainingJobs(ns)
 	waitJob := func(t *testing.T, _, name string, timeout time.Duration, cond func(*mlv1alpha1.TrainingJob) bool) *mlv1alpha1.TrainingJob {
@@ -91,7 +63,6 @@ func TestMaxProcesses(t *testing.T) {
 				ContainerSpec: mlv1alpha1.ContainerSpec{
 					Image:   "ignored",
 					Command: []string{"sh", "-c", `while [ ! -e ` + gate + ` ]; do sleep 0.05; done; sleep 0.2`},
-					Env:     []corev1.EnvVar{{Name: "SLOTS_TEST", Value: shared}},
 				},
 			},
 		}
@@ -111,15 +82,15 @@ func TestMaxProcesses(t *testing.T) {
 		!strings.Contains(c.Message, strconv.Itoa(maxProcesses)) {
 		t.Errorf("waiting job: phase %s, Running condition %q: want Pending, naming --local-max-processes and its value", waiting.Status.Phase, c.Message)
 	}
-	if got := processGroupsWith(marker); got > maxProcesses {
-		t.Errorf("%d replica processes run, want at most %d", got, maxProcesses)
+	if got := running(); got != maxProcesses {
+		t.Errorf("%d replica processes run, want %d: the cap runs, the rest waits", got, maxProcesses)
 	}
 
 	touch(t, gate)
 	most := 0
 	for _, name := range []string{"first", "second"} {
 		done := waitJob(t, ns, name, 2*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
-			most = max(most, processGroupsWith(marker))
+			most = max(most, running())
 			return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
 		})
 		if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded {
