@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	controllermanagerapp "k8s.io/controller-manager/app"
 )
 
 // The names of the controllers, for --controllers.
@@ -49,14 +50,14 @@ func ValidateControllers(list []string) error {
 }
 
 // EnabledControllers returns the known controllers a --controllers list
-// enables, in start order: a name is on when listed, off when listed with
-// a leading -, and otherwise on when the list has "*".
+// enables, in start order, as kube-controller-manager reads its list: the
+// first entry naming a controller decides (name: on, -name: off), and
+// otherwise it is on when the list has "*". No controller is off by
+// default.
 func EnabledControllers(list []string) []string {
 	var enabled []string
 	for _, name := range KnownControllers {
-		switch {
-		case slices.Contains(list, "-"+name):
-		case slices.Contains(list, name), slices.Contains(list, "*"):
+		if controllermanagerapp.IsControllerEnabled(name, nil, list) {
 			enabled = append(enabled, name)
 		}
 	}

@@ -17,6 +17,10 @@ func TestEnabledControllers(t *testing.T) {
 		{list: []string{"trainingjob"}, want: []string{"trainingjob"}},
 		{list: []string{"*", "-model", "-notebook", "-metrics", "-logarchive"}, want: []string{"trainingjob", "pipelinerun"}},
 		{list: []string{"-trainingjob", "trainingjob"}, want: nil},
+		// The first entry naming a controller decides, as in
+		// kube-controller-manager.
+		{list: []string{"trainingjob", "-trainingjob"}, want: []string{"trainingjob"}},
+		{list: []string{"-model", "*"}, want: []string{"trainingjob", "notebook", "pipelinerun", "metrics", "logarchive"}},
 		{list: []string{"notebook", "trainingjob"}, want: []string{"trainingjob", "notebook"}},
 	}
 	for _, tc := range cases {

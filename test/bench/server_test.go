@@ -27,8 +27,8 @@ type server struct {
 
 // startServer starts ml-apiserver in standalone mode on a fresh data
 // directory, with fsync on in the embedded etcd as in production, and stops
-// it when the benchmark ends. Unlike the integration test framework it keeps
-// the options, to learn the embedded etcd's client URL.
+// it when the benchmark ends. Unlike the integration test framework it
+// runs with fsync on.
 func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -47,17 +47,18 @@ func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 	o.EmbeddedEtcdUnsafeNoFsync = false
 	o.RecommendedOptions.SecureServing.Listener = ln
 	o.RecommendedOptions.SecureServing.BindPort = ln.Addr().(*net.TCPAddr).Port
-	if err := o.Complete(); err != nil {
+	completed, err := o.Complete()
+	if err != nil {
 		b.Fatalf("complete options: %v", err)
 	}
-	if err := o.Validate(); err != nil {
+	if err := completed.Validate(); err != nil {
 		b.Fatalf("validate options: %v", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	started := make(chan string, 1)
-	go func() { done <- app.Run(ctx, o, func(kubeconfig string) { started <- kubeconfig }) }()
+	started := make(chan app.ServerInfo, 1)
+	go func() { done <- app.Run(ctx, completed, func(info app.ServerInfo) { started <- info }) }()
 	b.Cleanup(func() {
 		cancel()
 		select {
@@ -69,22 +70,21 @@ func startServer(b *testing.B, customize ...func(*options.Options)) *server {
 			b.Errorf("server did not stop within 60s")
 		}
 	})
-	var kubeconfig string
+	var info app.ServerInfo
 	select {
-	case kubeconfig = <-started:
+	case info = <-started:
 	case err := <-done:
 		b.Fatalf("server exited before it was ready: %v", err)
 	case <-time.After(90 * time.Second):
 		b.Fatalf("server did not start within 90s")
 	}
-	// Run set the embedded etcd's URL and client certificate before it
-	// called started.
-	transport := o.RecommendedOptions.Etcd.StorageConfig.Transport
+	// The embedded etcd's URL and client certificate.
+	transport := info.Etcd
 	if len(transport.ServerList) == 0 {
-		b.Fatal("no embedded etcd endpoint in the options")
+		b.Fatal("no embedded etcd endpoint in the server's information")
 	}
 
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	cfg, err := clientcmd.BuildConfigFromFlags("", info.Kubeconfig)
 	if err != nil {
 		b.Fatalf("load kubeconfig: %v", err)
 	}

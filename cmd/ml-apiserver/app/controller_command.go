@@ -2,13 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	utilerrors "k8s.io/apimachinery/pkg/util/errors"
-	"k8s.io/client-go/tools/clientcmd"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/cli/globalflag"
 	"k8s.io/component-base/logs"
@@ -24,11 +21,8 @@ import (
 // (through kube-apiserver's aggregation), leader-elected with every other
 // copy, the API servers' included.
 func NewControllerCommand() *cobra.Command {
-	o := options.NewControllerOptions()
-	serving := options.NewControllerServingOptions()
-	limits := options.NewLimitOptions()
+	o := options.NewControllerCommandOptions()
 	logOptions := logs.NewOptions()
-	var kubeconfig string
 	cmd := &cobra.Command{
 		Use:   "controller",
 		Short: "Run only the bundled controllers against a cluster",
@@ -45,52 +39,18 @@ leader Lease <controller-namespace>/ml-controller.`,
 			if len(args) != 0 {
 				return fmt.Errorf("unexpected arguments: %v", args)
 			}
-			if err := utilerrors.NewAggregate(append(append(o.Validate(), serving.Validate()...), limits.Validate()...)); err != nil {
-				return err
-			}
-			limits.ApplyToController(o)
-			if !o.Enabled() {
-				return errors.New("--controllers enables no controller")
-			}
-			rules := clientcmd.NewDefaultClientConfigLoadingRules()
-			rules.ExplicitPath = kubeconfig
-			config, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
-			if err != nil {
-				return fmt.Errorf("kubeconfig: %w", err)
-			}
-			manager, err := newControllerManager(o, config, config)
+			completed, err := o.Complete()
 			if err != nil {
 				return err
 			}
-			serving.Complete(kubeconfig)
-			endpoint, err := newControllerEndpoint(serving)
-			if err != nil {
+			if err := completed.Validate(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithCancel(c.Context())
-			defer cancel()
-			if endpoint != nil {
-				stopped, err := endpoint.serve(ctx, manager)
-				if err != nil {
-					return err
-				}
-				// Serve until the controllers have stopped and given
-				// back the lease.
-				defer func() { <-stopped }()
-				defer cancel()
-			}
-			klog.FromContext(ctx).Info("Starting the controllers", "server", config.Host, "identity", manager.Identity())
-			return manager.Run(ctx)
+			return RunController(c.Context(), completed)
 		},
 	}
 
-	var fss cliflag.NamedFlagSets
-	fs := fss.FlagSet("controllers")
-	fs.StringVar(&kubeconfig, "kubeconfig", kubeconfig,
-		"Kubeconfig of the cluster: kube-apiserver, with ml.example.io aggregated into it.")
-	o.AddFlags(fs)
-	limits.AddForEachFlag(fs)
-	serving.AddFlags(fss.FlagSet("secure serving"))
+	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
 	globalflag.AddGlobalFlags(fss.FlagSet("global"), cmd.Name(), logs.SkipLoggingConfigurationFlags())
 	for _, f := range fss.FlagSets {
@@ -99,4 +59,36 @@ leader Lease <controller-namespace>/ml-controller.`,
 	cols, _, _ := term.TerminalSize(cmd.OutOrStdout())
 	cliflag.SetUsageAndHelpFunc(cmd, fss, cols)
 	return cmd
+}
+
+// RunController runs the controllers with completed and validated options,
+// and their endpoint unless it is off, until ctx is done and they have
+// given back the leader lease.
+func RunController(ctx context.Context, c options.CompletedControllerCommandOptions) error {
+	config, err := c.ClientConfig()
+	if err != nil {
+		return err
+	}
+	manager, err := newControllerManager(c.Controller, c.QPS, c.Burst, config, config)
+	if err != nil {
+		return err
+	}
+	endpoint, err := newControllerEndpoint(c.Serving)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if endpoint != nil {
+		stopped, err := endpoint.serve(ctx, manager)
+		if err != nil {
+			return err
+		}
+		// Serve until the controllers have stopped and given back the
+		// lease.
+		defer func() { <-stopped }()
+		defer cancel()
+	}
+	klog.FromContext(ctx).Info("Starting the controllers", "server", config.Host, "identity", manager.Identity())
+	return manager.Run(ctx)
 }

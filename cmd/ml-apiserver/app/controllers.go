@@ -30,16 +30,16 @@ const controllerStopTimeout = 10 * time.Second
 // and kube-apiserver with the core client configuration (--kubeconfig or
 // in-cluster). The returned function waits, after the server stopped, until
 // they have stopped.
-func addControllers(ctx context.Context, server *apiserver.Server, o *options.Options, config *apiserver.Config, rt *local.Runtime) func() {
+func addControllers(ctx context.Context, server *apiserver.Server, c options.CompletedOptions, config *apiserver.Config, rt *local.Runtime) func() {
 	logger := klog.FromContext(ctx).WithName("controllers")
 	noWait := func() {}
 	switch {
-	case !o.Controllers.Enabled():
+	case !c.Controllers.Enabled():
 		logger.Info("No controller enabled (--controllers)")
 		return noWait
-	case o.Standalone && rt != nil:
-		return addLocalControllers(ctx, server, o, rt)
-	case o.Standalone:
+	case c.Standalone && rt != nil:
+		return addLocalControllers(ctx, server, c, rt)
+	case c.Standalone:
 		logger.Info("Standalone mode without a local runtime: the controllers are off")
 		return noWait
 	case config.GenericConfig.ClientConfig == nil:
@@ -50,7 +50,7 @@ func addControllers(ctx context.Context, server *apiserver.Server, o *options.Op
 	done := make(chan struct{})
 	var started atomic.Bool
 	server.GenericAPIServer.AddPostStartHookOrDie("start-ml-controllers", func(hookCtx genericapiserver.PostStartHookContext) error {
-		manager, err := newControllerManager(o.Controllers, kubeConfig, hookCtx.LoopbackClientConfig)
+		manager, err := newControllerManager(c.ControllerConfig(), c.Controllers.KubeAPIQPS, c.Controllers.KubeAPIBurst, kubeConfig, hookCtx.LoopbackClientConfig)
 		if err != nil {
 			return err
 		}
@@ -76,21 +76,22 @@ func addControllers(ctx context.Context, server *apiserver.Server, o *options.Op
 }
 
 // newControllerManager builds the manager of the controllers: kubeConfig
-// reaches kube-apiserver, mlConfig the ml.example.io group.
-func newControllerManager(o *options.ControllerOptions, kubeConfig, mlConfig *rest.Config) (*controller.Manager, error) {
+// reaches kube-apiserver, mlConfig the ml.example.io group, both at qps
+// and burst.
+func newControllerManager(config controller.Config, qps float32, burst int, kubeConfig, mlConfig *rest.Config) (*controller.Manager, error) {
 	kubeConfig = rest.CopyConfig(kubeConfig)
-	kubeConfig.QPS, kubeConfig.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	kubeConfig.QPS, kubeConfig.Burst = qps, burst
 	kubeConfig = rest.AddUserAgent(kubeConfig, controller.FieldManager)
 	kube, err := kubernetes.NewForConfig(kubeConfig)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client of the controllers: %w", err)
 	}
 	mlConfig = rest.CopyConfig(mlConfig)
-	mlConfig.QPS, mlConfig.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	mlConfig.QPS, mlConfig.Burst = qps, burst
 	mlConfig = rest.AddUserAgent(mlConfig, controller.FieldManager)
 	ml, err := mlclientset.NewForConfig(mlConfig)
 	if err != nil {
 		return nil, fmt.Errorf("ml.example.io client of the controllers: %w", err)
 	}
-	return controller.NewManager(o.Config(), kube, ml), nil
+	return controller.NewManager(config, kube, ml), nil
 }

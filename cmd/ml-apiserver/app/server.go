@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/cli/globalflag"
 	"k8s.io/component-base/logs"
@@ -41,13 +42,14 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 			if len(args) != 0 {
 				return fmt.Errorf("unexpected arguments: %v", args)
 			}
-			if err := o.Complete(); err != nil {
+			completed, err := o.Complete()
+			if err != nil {
 				return err
 			}
-			if err := o.Validate(); err != nil {
+			if err := completed.Validate(); err != nil {
 				return err
 			}
-			return Run(c.Context(), o, nil)
+			return Run(c.Context(), completed, nil)
 		},
 	}
 	cmd.SetContext(ctx)
@@ -66,47 +68,59 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 	return cmd
 }
 
-// Started is called once the server serves requests, with the kubeconfig
-// path in standalone mode (empty otherwise). Tests use it to learn when to
-// connect.
-type Started func(kubeconfig string)
+// Started is called once the server serves requests. Tests use it to
+// learn when and how to connect.
+type Started func(ServerInfo)
+
+// ServerInfo is how to reach a started server.
+type ServerInfo struct {
+	// Kubeconfig is the path of the admin kubeconfig in standalone mode;
+	// empty otherwise.
+	Kubeconfig string
+	// Address is host:port of the HTTPS listener.
+	Address string
+	// Etcd is how the server reaches the etcd of its objects: the
+	// embedded etcd's address and client certificate once it runs.
+	Etcd storagebackend.TransportConfig
+}
 
 // Run starts the server with completed and validated options and blocks
-// until ctx is done. An embedded etcd is started first when no
-// --etcd-servers are given (reachable only with the client certificate
-// it makes for the server), and stopped after the server has shut down.
-func Run(ctx context.Context, o *options.Options, started Started) error {
+// until ctx is done: the embedded etcd when no --etcd-servers are given
+// (reachable only with the client certificate it makes for the server),
+// the PKI of standalone mode, the configuration, the server, the
+// controllers. The embedded etcd is stopped after the server has shut
+// down.
+func Run(ctx context.Context, c options.CompletedOptions, started Started) error {
 	logger := klog.FromContext(ctx)
-	embeddedEtcd := o.UsesEmbeddedEtcd()
-	if o.Standalone || embeddedEtcd {
-		if err := standalone.SecureDir(ctx, o.DataDir); err != nil {
+	if c.Standalone || c.EmbeddedEtcd {
+		if err := standalone.SecureDir(ctx, c.DataDir); err != nil {
 			return err
 		}
 	}
-	if embeddedEtcd {
-		stop, err := startEmbeddedEtcd(ctx, o)
+	if c.EmbeddedEtcd {
+		etcd, err := standalone.StartEtcd(ctx, c.EmbeddedEtcdOptions())
 		if err != nil {
 			return err
 		}
-		defer stop()
+		defer etcd.Close()
+		c = c.WithEmbeddedEtcd(etcd.ClientURL(), etcd.PKI().ClientTLSInfo())
 	}
-	if o.Standalone {
-		hosts, ips := o.ServingHosts()
-		if err := o.PKI().Ensure(hosts, ips); err != nil {
+	if c.Standalone {
+		if err := c.PKI.Ensure(c.ServingHosts()); err != nil {
 			return fmt.Errorf("standalone certificates: %w", err)
 		}
 		logger.Info("Standalone mode: no core Kubernetes API, so priority and fairness and the admission plugins NamespaceLifecycle, MutatingAdmissionPolicy, ValidatingAdmissionPolicy and the admission webhooks are off; only the admin identity is authorized",
-			"dataDir", o.DataDir)
+			"dataDir", c.DataDir)
 	}
 
-	config, err := o.Config()
+	config, err := c.Config()
 	if err != nil {
 		return err
 	}
-	if c := config.ExtraConfig.DataEtcd; c != nil {
-		defer func() { _ = c.Close() }()
+	if dataEtcd := config.ExtraConfig.DataEtcd; dataEtcd != nil {
+		defer func() { _ = dataEtcd.Close() }()
 	}
-	rt, err := newLocalRuntime(o)
+	rt, err := newLocalRuntime(c)
 	if err != nil {
 		return err
 	}
@@ -118,30 +132,30 @@ func Run(ctx context.Context, o *options.Options, started Started) error {
 	if err != nil {
 		return err
 	}
-	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, o, embeddedEtcd, config.ExtraConfig.DataEtcd)
+	stopSpaceCheck, err := addEtcdSpaceCheck(ctx, server.GenericAPIServer, c, config.ExtraConfig.DataEtcd)
 	if err != nil {
 		return err
 	}
 	defer stopSpaceCheck()
-	waitForControllers := addControllers(ctx, server, o, config, rt)
-	kubeconfig := ""
-	if o.Standalone {
-		kubeconfig = o.KubeconfigPath
+	waitForControllers := addControllers(ctx, server, c, config, rt)
+	info := ServerInfo{Address: c.ServingAddress, Etcd: c.RecommendedOptions.Etcd.StorageConfig.Transport}
+	if c.Standalone {
+		info.Kubeconfig = c.KubeconfigPath
 	}
 	server.GenericAPIServer.AddPostStartHookOrDie("ml-apiserver-ready", func(hookCtx genericapiserver.PostStartHookContext) error {
-		if o.Standalone {
-			if err := o.WriteKubeconfig(); err != nil {
+		if c.Standalone {
+			if err := standalone.WriteKubeconfig(c.KubeconfigPath, "https://"+c.ServingAddress, c.PKI, c.PKI.AdminCertFile(), c.PKI.AdminKeyFile()); err != nil {
 				return err
 			}
 		}
 		if started != nil {
-			started(kubeconfig)
+			started(info)
 		}
 		return nil
 	})
-	if o.Standalone {
+	if c.Standalone {
 		fmt.Fprintf(os.Stderr, "ml-apiserver standalone: serving on https://%s\n  export KUBECONFIG=%s\n  kubectl get ml\n",
-			o.ServingAddress(), kubeconfig)
+			c.ServingAddress, c.KubeconfigPath)
 	}
 	err = server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
 	waitForControllers()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
@@ -33,6 +34,9 @@ type TestServer struct {
 	ClientConfig *rest.Config
 	// Address is host:port of the HTTPS listener.
 	Address string
+	// Etcd is how the server reaches the etcd of its objects (the
+	// embedded etcd's address and client certificate).
+	Etcd storagebackend.TransportConfig
 
 	// t is the test that owns the server; nil for a server started by Main,
 	// which reports failures by panicking.
@@ -181,27 +185,29 @@ func (s *TestServer) start() {
 	o.EmbeddedEtcdUnsafeNoFsync = true
 	o.RecommendedOptions.SecureServing.Listener = ln
 	o.RecommendedOptions.SecureServing.BindPort = ln.Addr().(*net.TCPAddr).Port
-	if err := o.Complete(); err != nil {
-		s.fatalf("complete options: %v", err)
-	}
-	if err := o.Validate(); err != nil {
-		s.fatalf("validate options: %v", err)
-	}
 	if root, err := sharedRoot(); err == nil {
 		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, root)
 	}
 	if s.customize != nil {
 		s.customize(o)
 	}
+	completed, err := o.Complete()
+	if err != nil {
+		s.fatalf("complete options: %v", err)
+	}
+	if err := completed.Validate(); err != nil {
+		s.fatalf("validate options: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.done = make(chan error, 1)
-	started := make(chan string, 1)
+	started := make(chan app.ServerInfo, 1)
 	go func() {
-		s.done <- app.Run(ctx, o, func(kubeconfig string) { started <- kubeconfig })
+		s.done <- app.Run(ctx, completed, func(info app.ServerInfo) { started <- info })
 	}()
+	var info app.ServerInfo
 	select {
-	case s.Kubeconfig = <-started:
+	case info = <-started:
 	case err := <-s.done:
 		cancel()
 		s.fatalf("server exited before it was ready: %v", err)
@@ -209,13 +215,13 @@ func (s *TestServer) start() {
 		cancel()
 		s.fatalf("server did not start within 90s")
 	}
+	s.Kubeconfig, s.Address, s.Etcd = info.Kubeconfig, info.Address, info.Etcd
 	cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig)
 	if err != nil {
 		s.fatalf("load kubeconfig: %v", err)
 	}
 	cfg.QPS, cfg.Burst = 1000, 2000
 	s.ClientConfig = cfg
-	s.Address = o.ServingAddress()
 	if err := waitReady(ctx, cfg); err != nil {
 		s.fatalf("server not ready: %v", err)
 	}

@@ -254,8 +254,8 @@ func testOwnerDeletion(t *testing.T, e *env) {
 	if _, err := e.archive(t.Context(), ns, "del", "del-0"); err != nil {
 		t.Fatal(err)
 	}
-	// The embedded etcd's address and client certificate, as Run set them.
-	client, err := (&options.DataStoreOptions{}).NewEtcdClient(e.options.RecommendedOptions.Etcd.StorageConfig.Transport)
+	// The embedded etcd's address and client certificate.
+	client, err := (&options.DataStoreOptions{}).NewEtcdClient(e.server.Etcd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,10 +27,9 @@ const archiveCap = 64 << 10
 
 // env is a server with a fake pod log source.
 type env struct {
-	server  *framework.TestServer
-	source  *logstest.Source
-	options *options.Options
-	cs      versioned.Interface
+	server *framework.TestServer
+	source *logstest.Source
+	cs     versioned.Interface
 }
 
 func start(t *testing.T) *env {
@@ -41,7 +40,6 @@ func start(t *testing.T) *env {
 		o.Controllers.Controllers = nil
 		o.Logs.Source = e.source
 		o.Logs.ArchiveMaxBytes = archiveCap
-		e.options = o
 	})
 	e.cs = e.server.Clientset()
 	return e

@@ -63,13 +63,18 @@ func (o *ControllerServingOptions) Enabled() bool {
 	return o.SecureServing.BindPort > 0
 }
 
-// Complete makes kubeconfig the delegated authentication and
-// authorization kubeconfig when none was given.
-func (o *ControllerServingOptions) Complete(kubeconfig string) {
-	if o.Authentication.RemoteKubeConfigFile == "" {
-		o.Authentication.RemoteKubeConfigFile = kubeconfig
+// Complete returns a copy of the options whose delegated authentication
+// and authorization use kubeconfig where no kubeconfig of their own was
+// given; o is not changed.
+func (o *ControllerServingOptions) Complete(kubeconfig string) *ControllerServingOptions {
+	ss := *o.SecureServing
+	authn := *o.Authentication
+	authz := *o.Authorization
+	if authn.RemoteKubeConfigFile == "" {
+		authn.RemoteKubeConfigFile = kubeconfig
 	}
-	if o.Authorization.RemoteKubeConfigFile == "" {
-		o.Authorization.RemoteKubeConfigFile = kubeconfig
+	if authz.RemoteKubeConfigFile == "" {
+		authz.RemoteKubeConfigFile = kubeconfig
 	}
+	return &ControllerServingOptions{SecureServing: &ss, Authentication: &authn, Authorization: &authz}
 }

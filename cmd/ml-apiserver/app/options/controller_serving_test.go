@@ -47,9 +47,12 @@ func TestControllerServingComplete(t *testing.T) {
 		t.Errorf("defaults: port %d cert dir %q, want %d and in memory", o.SecureServing.BindPort, o.SecureServing.ServerCert.CertDirectory, DefaultControllerSecurePort)
 	}
 	o.Authorization.RemoteKubeConfigFile = "authz.kubeconfig"
-	o.Complete("controller.kubeconfig")
-	if o.Authentication.RemoteKubeConfigFile != "controller.kubeconfig" || o.Authorization.RemoteKubeConfigFile != "authz.kubeconfig" {
+	c := o.Complete("controller.kubeconfig")
+	if c.Authentication.RemoteKubeConfigFile != "controller.kubeconfig" || c.Authorization.RemoteKubeConfigFile != "authz.kubeconfig" {
 		t.Errorf("Complete: authentication %q authorization %q; want --kubeconfig only where none was given",
-			o.Authentication.RemoteKubeConfigFile, o.Authorization.RemoteKubeConfigFile)
+			c.Authentication.RemoteKubeConfigFile, c.Authorization.RemoteKubeConfigFile)
+	}
+	if o.Authentication.RemoteKubeConfigFile != "" {
+		t.Errorf("Complete changed the options: authentication kubeconfig %q", o.Authentication.RemoteKubeConfigFile)
 	}
 }

@@ -23,7 +23,12 @@ func TestControllerOptions(t *testing.T) {
 		{args: []string{"--controllers=trainingjobs"}, wantErr: `unknown controller "trainingjobs"`},
 		{args: []string{"--controller-namespace="}, wantErr: "--controller-namespace is required"},
 		{args: []string{"--controller-workers=0"}, wantErr: "--controller-workers must be at least 1"},
-		{args: []string{"--leader-elect-lease-duration=5s", "--leader-elect-renew-deadline=10s"}, wantErr: "leader election needs"},
+		{args: []string{"--leader-elect-lease-duration=5s", "--leader-elect-renew-deadline=10s"}, wantErr: "--leader-elect-lease-duration: Invalid value"},
+		{args: []string{"--leader-elect-renew-deadline=2s", "--leader-elect-retry-period=2s"}, wantErr: "leader election needs --leader-elect-renew-deadline (2s) above 1.2 x --leader-elect-retry-period (2s)"},
+		{args: []string{"--leader-elect-retry-period=0s"}, wantErr: "--leader-elect-retry-period: Invalid value"},
+		{args: []string{"--leader-elect-resource-lock=configmaps"}, wantErr: `--leader-elect-resource-lock must be "leases"`},
+		{args: []string{"--leader-elect-resource-name="}, wantErr: "--leader-elect-resource-name: Required value"},
+		{args: []string{"--controller-namespace=", "--leader-elect-resource-namespace=locks"}},
 	}
 	for _, tc := range cases {
 		o := NewControllerOptions()
@@ -44,7 +49,7 @@ func TestControllerOptions(t *testing.T) {
 
 func TestControllerOptionsConfig(t *testing.T) {
 	o := NewControllerOptions()
-	o.Namespace, o.LeaseDuration = "ml", 30*time.Second
+	o.Namespace, o.LeaderElection.LeaseDuration.Duration = "ml", 30*time.Second
 	c := o.Config()
 	le := c.LeaderElection
 	if !le.Enabled || le.Namespace != "ml" || le.Name != "ml-controller" || le.LeaseDuration != 30*time.Second || c.Workers != DefaultControllerWorkers {

@@ -102,13 +102,3 @@ func (o *DataLimitsOptions) ApplyTo(c *apiserver.ExtraConfig, embeddedQuota int6
 		LogArchiveMaxBytesPerObject: o.LogArchiveMaxBytesPerObject,
 	}
 }
-
-// embeddedEtcdQuota is the quota of the embedded etcd when it also holds
-// logs and metrics; 0 for etcd's default, an external etcd, or a separate
-// data etcd.
-func (o *Options) embeddedEtcdQuota() int64 {
-	if !o.UsesEmbeddedEtcd() || len(o.DataStore.EtcdServers) > 0 {
-		return 0
-	}
-	return o.EtcdQuotaBackendBytes
-}

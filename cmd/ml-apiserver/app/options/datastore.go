@@ -9,11 +9,8 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
-	"k8s.io/client-go/kubernetes"
 
-	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
 
@@ -79,23 +76,4 @@ func (o *DataStoreOptions) NewEtcdClient(objects storagebackend.TransportConfig)
 		return nil, fmt.Errorf("connect to the data etcd %v: %w", servers, err)
 	}
 	return client, nil
-}
-
-// extraConfig connects to the data etcd and, in aggregated mode, to
-// kube-apiserver. The caller closes ExtraConfig.DataEtcd.
-func (o *Options) extraConfig(serverConfig *genericapiserver.RecommendedConfig) (apiserver.ExtraConfig, error) {
-	extra := apiserver.ExtraConfig{MetricsMaxPointsPerSeries: o.DataStore.MetricsMaxPointsPerSeries}
-	if serverConfig.ClientConfig != nil {
-		kube, err := kubernetes.NewForConfig(serverConfig.ClientConfig)
-		if err != nil {
-			return extra, fmt.Errorf("kube-apiserver client: %w", err)
-		}
-		extra.KubeClient = kube
-	}
-	client, err := o.DataStore.NewEtcdClient(o.RecommendedOptions.Etcd.StorageConfig.Transport)
-	if err != nil {
-		return extra, err
-	}
-	extra.DataEtcd = client
-	return extra, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/controller"
 )
 
 // LimitOptions are the caps every object is validated against. They apply
@@ -60,6 +61,6 @@ func (o *LimitOptions) ApplyTo(c *apiserver.ExtraConfig) {
 }
 
 // ApplyToController sets the forEach cap of the controllers.
-func (o *LimitOptions) ApplyToController(c *ControllerOptions) {
+func (o *LimitOptions) ApplyToController(c *controller.Config) {
 	c.MaxForEachItems = o.MaxForEachItems
 }

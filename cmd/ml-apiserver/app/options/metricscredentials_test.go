@@ -22,7 +22,7 @@ func TestMetricsCredentialLifetime(t *testing.T) {
 			switch {
 			case !errorMatches(err, tc.wantErr):
 				t.Errorf("Validate: %v, want %q", err, tc.wantErr)
-			case tc.wantErr == "" && o.MetricsCredentials.New(o.PKI()).Lifetime != tc.want:
+			case tc.wantErr == "" && o.MetricsCredentials.New(o.PKI).Lifetime != tc.want:
 				t.Errorf("lifetime %v, want %v", o.MetricsCredentials.Lifetime, tc.want)
 			}
 		})

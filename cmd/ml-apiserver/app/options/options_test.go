@@ -27,7 +27,7 @@ func TestValidateSecurePort(t *testing.T) {
 
 // validateStandalone parses args after --standalone and a data dir of the
 // test, completes the options and returns them with Validate's error.
-func validateStandalone(t *testing.T, args ...string) (*Options, error) {
+func validateStandalone(t *testing.T, args ...string) (CompletedOptions, error) {
 	t.Helper()
 	o := NewOptions()
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
@@ -35,10 +35,11 @@ func validateStandalone(t *testing.T, args ...string) (*Options, error) {
 	if err := fs.Parse(append([]string{"--standalone", "--data-dir", t.TempDir()}, args...)); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.Complete(); err != nil {
+	c, err := o.Complete()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return o, o.Validate()
+	return c, c.Validate()
 }
 
 // errorMatches reports whether err is nil when want is empty, or holds want.

@@ -1,4 +1,4 @@
-package app
+package standalone
 
 import (
 	"context"
@@ -65,7 +65,7 @@ func TestRemoveStaleCredentials(t *testing.T) {
 		&mlv1alpha1.Notebook{ObjectMeta: meta("c", "nb", "uid-notebook")},
 	)
 	dir, rt := credentialsFixture(t, "uid-job", "uid-run", "uid-model", "uid-notebook", "uid-deleted-job", "uid-deleted-run")
-	removeStaleCredentials(context.Background(), ml, rt)
+	RemoveStaleCredentials(context.Background(), ml, rt)
 	if diff := cmp.Diff([]string{"uid-job", "uid-model", "uid-notebook", "uid-run"}, credentialUIDs(t, dir)); diff != "" {
 		t.Errorf("credentials after the sweep (-want +got):\n%s", diff)
 	}
@@ -80,7 +80,7 @@ func TestRemoveStaleCredentialsKeepsAllWhenUnsure(t *testing.T) {
 	dir, rt := credentialsFixture(t, "uid-a", "uid-b")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	removeStaleCredentials(ctx, ml, rt)
+	RemoveStaleCredentials(ctx, ml, rt)
 	if diff := cmp.Diff([]string{"uid-a", "uid-b"}, credentialUIDs(t, dir)); diff != "" {
 		t.Errorf("credentials after a sweep that could not list models (-want +got):\n%s", diff)
 	}

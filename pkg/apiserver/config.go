@@ -1,0 +1,52 @@
+package apiserver
+
+import (
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/authn/certcache"
+	generatedopenapi "ml.example.io/ml-apiserver/pkg/generated/openapi"
+)
+
+// NewRecommendedConfig returns the generic server configuration of
+// ml-apiserver: the server's own settings (OpenAPI, long-running requests,
+// shutdown, version), then those of the flags, which apply sets (the
+// generic options' ApplyTo), then the client-certificate cache around the
+// authenticator the flags built.
+func NewRecommendedConfig(apply func(*genericapiserver.RecommendedConfig) error) (*genericapiserver.RecommendedConfig, error) {
+	c := genericapiserver.NewRecommendedConfig(scheme.Codecs)
+	namer := openapi.NewDefinitionNamer(scheme.Scheme)
+	c.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	c.OpenAPIConfig.Info.Title = "ml-apiserver"
+	c.OpenAPIConfig.Info.Version = mlv1alpha1.SchemeGroupVersion.Version
+	c.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	c.OpenAPIV3Config.Info.Title = "ml-apiserver"
+	c.OpenAPIV3Config.Info.Version = mlv1alpha1.SchemeGroupVersion.Version
+	// log?follow streams for as long as the job runs: it must not be cut
+	// at the request timeout, like watch.
+	c.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(sets.NewString("watch"), sets.NewString("log"))
+	// On SIGTERM, stop once the requests in flight have finished, answering
+	// new ones 429 with Retry-After meanwhile, and close open watches and
+	// log follows after 2 s. Without it the HTTP server waits for them up to
+	// the request timeout (60 s): every open watch (kubectl get -w, an
+	// informer) would hold a restart for a minute.
+	c.ShutdownSendRetryAfter = true
+	c.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	c.FeatureGate = utilfeature.DefaultFeatureGate
+
+	if err := apply(c); err != nil {
+		return nil, err
+	}
+	// A verified client certificate chain (the admin's, a front proxy's
+	// with the user it forwards) is trusted for a few seconds instead of
+	// verified on every request.
+	c.Authentication.Authenticator = certcache.New(c.Authentication.Authenticator,
+		c.Authentication.RequestHeaderConfig, certcache.DefaultTTL)
+	return c, nil
+}
