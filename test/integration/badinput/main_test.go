@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -21,6 +22,9 @@ import (
 var server *framework.TestServer
 
 func TestMain(m *testing.M) {
+	// The local runtime starts this test binary as the launcher of its
+	// confined processes.
+	launcher.RunIfLauncher()
 	framework.Main(m, &server)
 }
 

@@ -7,6 +7,7 @@ package logs
 import (
 	"context"
 	"io"
+	"os"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,9 +19,17 @@ import (
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
 	"ml.example.io/ml-apiserver/pkg/workload"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
+
+func TestMain(m *testing.M) {
+	// The local runtime starts this test binary as the launcher of its
+	// confined processes.
+	launcher.RunIfLauncher()
+	os.Exit(m.Run())
+}
 
 // archiveCap is the --log-archive-max-bytes of the test server.
 const archiveCap = 64 << 10
