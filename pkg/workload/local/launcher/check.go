@@ -56,18 +56,26 @@ func Check(path string) error {
 		return fmt.Errorf("local launcher %s: %w", path, err)
 	}
 	return fmt.Errorf("local launcher %s does not run as the launcher (a binary used as the launcher calls launcher.RunIfLauncher first thing in main): probed, it ended with %v: %s",
-		path, err, firstLine(stderr.String(), stdout.String()))
+		path, err, probeOutput(stderr.String(), stdout.String()))
 }
 
-// firstLine is the first non-empty line of the outputs, or a note that
-// there was none.
-func firstLine(outputs ...string) string {
+// probeOutput is the line of output that says why a probe failed: the
+// one that names the probe's flag (the binary refused it), else the last.
+func probeOutput(outputs ...string) string {
+	var last string
 	for _, out := range outputs {
 		for line := range strings.Lines(out) {
-			if l := strings.TrimSpace(line); l != "" {
+			l := strings.TrimSpace(line)
+			if strings.Contains(l, strings.TrimLeft(notLauncherFlag, "-")) {
 				return fmt.Sprintf("%q", l)
+			}
+			if l != "" {
+				last = l
 			}
 		}
 	}
-	return "no output"
+	if last == "" {
+		return "no output"
+	}
+	return fmt.Sprintf("%q", last)
 }
