@@ -17,8 +17,8 @@ const probeReply = "ml-apiserver-local-launch: ready"
 
 // notLauncherFlag is the one argument of a probe. A launcher never looks
 // at it; a Go binary that does not call RunIfLauncher refuses it as an
-// unknown flag and exits at once, instead of running as itself (a second
-// server, or a test binary running its tests again).
+// unknown flag when it parses its flags and exits, instead of doing its
+// work (serving a second time, or a test binary running its tests again).
 const notLauncherFlag = "--ml-local-launch-probe"
 
 // probeTimeout bounds a probe of a binary that neither answers nor exits.
