@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	// The launcher runs from the package's init when its spec is set.
+	launcher.RunIfLauncher()
 	fmt.Fprintf(os.Stderr, "ml-apiserver-launch is started by ml-apiserver only (%s is not set)\n", launcher.SpecEnv)
 	os.Exit(2)
 }

@@ -11,11 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
 	mlworkload "ml.example.io/ml-apiserver/pkg/workload"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -43,7 +43,7 @@ func startLogBench(b *testing.B) *logBench {
 // log is size bytes of training lines, already ended.
 func (lb *logBench) job(b *testing.B, name string, size int) {
 	b.Helper()
-	job, err := lb.cs.MlV1alpha1().TrainingJobs(lb.ns).Create(context.Background(), fixtures.TrainingJob(name, lb.ns).Obj(), metav1.CreateOptions{})
+	job, err := lb.cs.MlV1alpha1().TrainingJobs(lb.ns).Create(context.Background(), mltesting.NewTrainingJob(name, lb.ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,10 +18,10 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/controller/model"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 const gpu = corev1.ResourceName("nvidia.com/gpu")
@@ -43,7 +43,7 @@ func wantRefused(t *testing.T, err error, code int32, want ...string) {
 
 // gpuJob is a TrainingJob of replicas pods of gpus GPUs each.
 func gpuJob(name string, replicas int32, gpus string) *mlv1alpha1.TrainingJob {
-	job := fixtures.TrainingJob(name, "").Replicas(replicas).Obj()
+	job := mltesting.NewTrainingJob(name, "").Replicas(replicas).Obj()
 	q := apiresource.MustParse(gpus)
 	job.Spec.Resources = corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{gpu: q},
@@ -83,10 +83,10 @@ func TestAdmissionPipelineRunResolve(t *testing.T) {
 	ns := cluster.Namespace(t)
 	ml := framework.ML(t, cluster.Config())
 
-	_, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("orphan", ns).Ref("missing").Obj(), metav1.CreateOptions{})
+	_, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, mltesting.NewPipelineRun("orphan", ns).Ref("missing").Obj(), metav1.CreateOptions{})
 	wantRefused(t, err, 422, "spec.pipelineRef.name", `Pipeline "missing" does not exist in namespace "`+ns+`"`)
 
-	pipeline := fixtures.Pipeline("train", ns).Obj()
+	pipeline := mltesting.NewPipeline("train", ns).Obj()
 	pipeline.Spec.Params = []mlv1alpha1.ParamSpec{
 		{Name: "lr", Type: mlv1alpha1.ParamTypeFloat, Default: ptr.To("0.1")},
 		{Name: "epochs", Type: mlv1alpha1.ParamTypeInt},
@@ -94,12 +94,12 @@ func TestAdmissionPipelineRunResolve(t *testing.T) {
 	if _, err := ml.MlV1alpha1().Pipelines(ns).Create(ctx, pipeline, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create Pipeline: %v", err)
 	}
-	bad := fixtures.PipelineRun("bad", ns).Ref("train").Obj()
+	bad := mltesting.NewPipelineRun("bad", ns).Ref("train").Obj()
 	bad.Spec.Params = []mlv1alpha1.Param{{Name: "epochs", Value: "many"}}
 	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, bad, metav1.CreateOptions{})
 	wantRefused(t, err, 422, "spec.params[0].value", `parameter "epochs" is of type int`)
 
-	run := fixtures.PipelineRun("nightly", ns).Ref("train").Obj()
+	run := mltesting.NewPipelineRun("nightly", ns).Ref("train").Obj()
 	run.Spec.Params = []mlv1alpha1.Param{{Name: "epochs", Value: "3"}}
 	created, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, run, metav1.CreateOptions{})
 	if err != nil {
@@ -147,12 +147,12 @@ func TestAdmissionModelSource(t *testing.T) {
 	_, err := ml.MlV1alpha1().Models(ns).Create(ctx, modelOfJob("ghost", "nobody"), metav1.CreateOptions{})
 	wantRefused(t, err, 422, "spec.source.trainingJobRef.name", `TrainingJob "nobody" does not exist`)
 
-	broken := fixtures.TrainingJob("broken", ns).Replicas(1).BackoffLimit(0).Obj()
+	broken := mltesting.NewTrainingJob("broken", ns).Replicas(1).BackoffLimit(0).Obj()
 	broken.Spec.PodMetadata = &mlv1alpha1.PodMetadata{Annotations: map[string]string{
 		framework.PodExitCodeAnnotation:  "1",
 		framework.PodExitDelayAnnotation: "200ms",
 	}}
-	running := fixtures.TrainingJob("running", ns).Replicas(1).Obj()
+	running := mltesting.NewTrainingJob("running", ns).Replicas(1).Obj()
 	running.Spec.OutputURI = "s3://out/running"
 	for _, job := range []*mlv1alpha1.TrainingJob{broken, running} {
 		if _, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
@@ -198,7 +198,7 @@ func TestAdmissionModelSource(t *testing.T) {
 }
 
 func modelOfJob(name, job string) *mlv1alpha1.Model {
-	m := fixtures.Model(name, "").Obj()
+	m := mltesting.NewModel(name, "").Obj()
 	m.Spec.Source = mlv1alpha1.ModelSource{TrainingJobRef: &mlv1alpha1.LocalObjectReference{Name: job}}
 	return m
 }
@@ -289,7 +289,7 @@ func TestAdmissionQuotaConcurrent(t *testing.T) {
 
 // gpuTask is a pipeline task whose pod asks for gpus GPUs.
 func gpuTask(name, gpus string, dependsOn ...string) mlv1alpha1.PipelineTask {
-	t := fixtures.Task(name)
+	t := mltesting.NewTask(name)
 	t.DependsOn = dependsOn
 	t.Resources = gpuResources(gpus)
 	return t
@@ -311,7 +311,7 @@ func TestAdmissionQuotaPipelineRun(t *testing.T) {
 	ml := framework.ML(t, cluster.Config())
 	createQuota(ctx, t, ns, corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")})
 
-	pipeline := fixtures.Pipeline("sweep", ns).Obj()
+	pipeline := mltesting.NewPipeline("sweep", ns).Obj()
 	train := gpuTask("train", "4", "prep")
 	train.ForEach = &mlv1alpha1.ForEach{Items: []string{"0.1", "0.01", "0.001"}}
 	pipeline.Spec.Tasks = []mlv1alpha1.PipelineTask{gpuTask("prep", "1"), train, gpuTask("pick", "1", "train")}
@@ -320,21 +320,21 @@ func TestAdmissionQuotaPipelineRun(t *testing.T) {
 	}
 
 	err := untilRefused(t, "a run past the quota refused", func() error {
-		_, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		_, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, mltesting.NewPipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err
 	})
 	wantRefused(t, err, 403, `exceeded quota "gpus"`, "requests.nvidia.com/gpu requested 12 (tasks that can run at once: train 3 x 4)", "hold 0 of 8, 8 left")
-	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, fixtures.PipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{})
+	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, mltesting.NewPipelineRun("wide", ns).Ref("sweep").Obj(), metav1.CreateOptions{})
 	wantRefused(t, err, 403, "requested 12 (tasks that can run at once: train 3 x 4)", "8 left")
 
 	// Suspended, it holds what it will run but starts nothing, so it cannot
 	// end (and give its quota back) while the test looks at the record.
-	narrow := fixtures.PipelineRun("narrow", ns).Ref("sweep").Parallelism(2).Obj()
+	narrow := mltesting.NewPipelineRun("narrow", ns).Ref("sweep").Parallelism(2).Obj()
 	narrow.Spec.Suspend = true
 	if _, err := ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, narrow, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create a run whose peak fits: %v", err)
 	}
-	one := fixtures.PipelineRun("one", ns).Inline(&mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{gpuTask("main", "1")}}).Obj()
+	one := mltesting.NewPipelineRun("one", ns).Inline(&mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{gpuTask("main", "1")}}).Obj()
 	_, err = ml.MlV1alpha1().PipelineRuns(ns).Create(ctx, one, metav1.CreateOptions{})
 	wantRefused(t, err, 403, "requested 1 (tasks that can run at once: main 1 x 1), other ml.example.io objects hold 8 of 8, 0 left")
 
@@ -460,13 +460,13 @@ func TestAdmissionValidatingAdmissionPolicy(t *testing.T) {
 	})
 
 	err := untilRefused(t, "the policy applied", func() error {
-		_, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("wide", ns).Replicas(16).Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		_, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("wide", ns).Replicas(16).Obj(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err
 	})
 	wantRefused(t, err, 422, name, "at most 8 replicas")
-	_, err = ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("wide", ns).Replicas(16).Obj(), metav1.CreateOptions{})
+	_, err = ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("wide", ns).Replicas(16).Obj(), metav1.CreateOptions{})
 	wantRefused(t, err, 422, "at most 8 replicas")
-	if _, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("narrow", ns).Replicas(8).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("narrow", ns).Replicas(8).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Errorf("8 replicas under the policy: %v", err)
 	}
 }
@@ -491,7 +491,7 @@ func TestAdmissionNamespaceLifecycle(t *testing.T) {
 		t.Fatalf("delete namespace: %v", err)
 	}
 	err := untilRefused(t, "a create in the terminating namespace refused", func() error {
-		_, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("late", ns).Obj(), metav1.CreateOptions{})
+		_, err := ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("late", ns).Obj(), metav1.CreateOptions{})
 		if err == nil {
 			_ = ml.MlV1alpha1().TrainingJobs(ns).Delete(ctx, "late", metav1.DeleteOptions{})
 		}

@@ -18,10 +18,10 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // TestCRUD creates, reads, updates (spec and status), patches, lists and
@@ -30,7 +30,7 @@ import (
 func TestCRUD(t *testing.T) {
 	ns := cluster.Namespace(t)
 	cs := framework.ML(t, cluster.Config())
-	for _, kind := range fixtures.Kinds() {
+	for _, kind := range mltesting.Kinds() {
 		t.Run(kind.Name, func(t *testing.T) {
 			ctx := testContext(t, shortTimeout)
 			client := kind.Client(cs, ns)
@@ -57,19 +57,19 @@ func TestCRUD(t *testing.T) {
 			}
 
 			// Spec update: generation moves.
-			var updated fixtures.Object
+			var updated mltesting.Object
 			err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 				cur, err := client.Get(ctx, name, metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
-				updated, err = client.Update(ctx, fixtures.WithField(t, cur, kind.Values[1], kind.Field...), metav1.UpdateOptions{})
+				updated, err = client.Update(ctx, mltesting.WithField(t, cur, kind.Values[1], kind.Field...), metav1.UpdateOptions{})
 				return err
 			})
 			if err != nil {
 				t.Fatalf("update %v: %v", kind.Field, err)
 			}
-			if v := fixtures.FieldValue(t, updated, kind.Field...); !cmp.Equal(v, kind.Values[1]) {
+			if v := mltesting.FieldValue(t, updated, kind.Field...); !cmp.Equal(v, kind.Values[1]) {
 				t.Errorf("update: %v = %v, want %v", kind.Field, v, kind.Values[1])
 			}
 			if updated.GetGeneration() != 2 {
@@ -77,19 +77,19 @@ func TestCRUD(t *testing.T) {
 			}
 
 			// Status update through the status subresource: generation stays.
-			var withStatus fixtures.Object
+			var withStatus mltesting.Object
 			err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 				cur, err := client.Get(ctx, name, metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
-				withStatus, err = client.UpdateStatus(ctx, fixtures.WithPhase(t, cur, kind.Phases[1]), metav1.UpdateOptions{})
+				withStatus, err = client.UpdateStatus(ctx, mltesting.WithPhase(t, cur, kind.Phases[1]), metav1.UpdateOptions{})
 				return err
 			})
 			if err != nil {
 				t.Fatalf("update status: %v", err)
 			}
-			if p := fixtures.Phase(t, withStatus); p != kind.Phases[1] {
+			if p := mltesting.Phase(t, withStatus); p != kind.Phases[1] {
 				t.Errorf("update status: phase %q, want %q", p, kind.Phases[1])
 			}
 			if withStatus.GetGeneration() != 2 {
@@ -145,7 +145,7 @@ func TestWatch(t *testing.T) {
 		}
 		defer w.Stop()
 
-		created, err := jobs.Create(ctx, fixtures.TrainingJob("watched", ns).BackoffLimit(1).Obj(), metav1.CreateOptions{})
+		created, err := jobs.Create(ctx, mltesting.NewTrainingJob("watched", ns).BackoffLimit(1).Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
@@ -194,7 +194,7 @@ func TestWatch(t *testing.T) {
 		ctx := testContext(t, shortTimeout)
 		want := []string{"initial-a", "initial-b", "initial-c"}
 		for _, name := range want {
-			if _, err := jobs.Create(ctx, fixtures.TrainingJob(name, ns).Label("e2e", "watchlist").Obj(), metav1.CreateOptions{}); err != nil {
+			if _, err := jobs.Create(ctx, mltesting.NewTrainingJob(name, ns).Label("e2e", "watchlist").Obj(), metav1.CreateOptions{}); err != nil {
 				t.Fatalf("create %s: %v", name, err)
 			}
 		}
@@ -286,7 +286,7 @@ func TestInformer(t *testing.T) {
 	cs := framework.ML(t, cluster.Config())
 	jobs := cs.MlV1alpha1().TrainingJobs(ns)
 	for i := range 3 {
-		if _, err := jobs.Create(ctx, fixtures.TrainingJob(fmt.Sprintf("before-%d", i), ns).Obj(), metav1.CreateOptions{}); err != nil {
+		if _, err := jobs.Create(ctx, mltesting.NewTrainingJob(fmt.Sprintf("before-%d", i), ns).Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create: %v", err)
 		}
 	}
@@ -322,7 +322,7 @@ func TestInformer(t *testing.T) {
 		t.Errorf("lister after sync (-want +got):\n%s", diff)
 	}
 
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("after", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(ctx, mltesting.NewTrainingJob("after", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {

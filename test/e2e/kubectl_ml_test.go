@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // kubectlML runs `kubectl ml args...` through the machine's kubectl, which
@@ -60,7 +60,7 @@ func TestKubectlML(t *testing.T) {
 		pods[0]: criLines("epoch=1 loss=0.9", "epoch=2 loss=0.4"),
 		pods[1]: criLines("worker ready"),
 	})
-	job := fixtures.TrainingJob(name, e.ns).Replicas(2).Obj()
+	job := mltesting.NewTrainingJob(name, e.ns).Replicas(2).Obj()
 	job.Spec.Metrics = &mlv1alpha1.MetricsSpec{Collector: mlv1alpha1.MetricsCollectorPush}
 	e.create(ctx, t, job)
 	e.waitRunning(ctx, t, name, pods...)

@@ -13,10 +13,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/controller"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // The leader Lease of the bundled controllers (--controller-namespace).
@@ -67,7 +67,7 @@ func TestControllerEndpoint(t *testing.T) {
 
 	// A job handled while the new copy stands by: the leader writes it all.
 	e := newTJEnv(t)
-	job := e.create(ctx, t, fixtures.TrainingJob("led", e.ns).Replicas(2).Obj())
+	job := e.create(ctx, t, mltesting.NewTrainingJob("led", e.ns).Replicas(2).Obj())
 	e.waitRunning(ctx, t, "led", podNames("led", 2)...)
 	checkEventsFrom(ctx, t, kube, job, leader)
 

@@ -11,9 +11,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // TestNamespaceDeletion deletes a namespace holding an object of every kind:
@@ -24,7 +24,7 @@ func TestNamespaceDeletion(t *testing.T) {
 	ns := cluster.Namespace(t)
 	kube := framework.Kube(t, cluster.Config())
 	ml := framework.ML(t, cluster.Config())
-	for _, kind := range fixtures.Kinds() {
+	for _, kind := range mltesting.Kinds() {
 		if _, err := kind.Client(ml, ns).Create(ctx, kind.New("doomed", ns), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create %s: %v", kind.Name, err)
 		}
@@ -57,7 +57,7 @@ func TestNamespaceDeletion(t *testing.T) {
 	}
 	for view, cfg := range views {
 		cs := framework.ML(t, cfg)
-		for _, kind := range fixtures.Kinds() {
+		for _, kind := range mltesting.Kinds() {
 			list, err := kind.Client(cs, ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
 				t.Errorf("list %s in the deleted namespace %s: %v", kind.Resource, view, err)
@@ -82,7 +82,7 @@ func TestGarbageCollection(t *testing.T) {
 	// ownedConfigMap creates a job and a ConfigMap it owns.
 	ownedConfigMap := func(ctx context.Context, t *testing.T, name string) (*mlv1alpha1.TrainingJob, *corev1.ConfigMap) {
 		t.Helper()
-		job, err := jobs.Create(ctx, fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{})
+		job, err := jobs.Create(ctx, mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create job %s: %v", name, err)
 		}

@@ -18,10 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // kwokLogs is kwok's Logs kind: a Logs object named like a pod makes
@@ -89,7 +89,7 @@ func TestLogs(t *testing.T) {
 		pods[0]: criLines("epoch 1 loss=0.91", "epoch 2 loss=0.52"),
 		pods[1]: criLines("worker 1 ready"),
 	})
-	job := fixtures.TrainingJob(name, e.ns).Replicas(2).Obj()
+	job := mltesting.NewTrainingJob(name, e.ns).Replicas(2).Obj()
 	job.Spec.CleanPodPolicy = mlv1alpha1.CleanPodPolicyAll
 	e.create(ctx, t, job)
 	e.waitRunning(ctx, t, name, pods...)

@@ -19,10 +19,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // metricsRequest posts body to (or, with a nil body, gets) the metrics of
@@ -66,7 +66,7 @@ func TestMetricsPodTokens(t *testing.T) {
 	jobs := map[string]*mlv1alpha1.TrainingJob{}
 	pods := map[string]corev1.Pod{}
 	for _, name := range []string{"job-a", "job-b"} {
-		job := fixtures.TrainingJob(name, ns).Obj()
+		job := mltesting.NewTrainingJob(name, ns).Obj()
 		job.Spec.ServiceAccountName = sa
 		job.Spec.Metrics = &mlv1alpha1.MetricsSpec{Collector: mlv1alpha1.MetricsCollectorPush}
 		created, err := ml.TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
@@ -179,7 +179,7 @@ func TestMetricsStdOutCollector(t *testing.T) {
 	files := podLogFiles(ctx, t, e.ns, map[string]string{
 		pods[0]: criLines("starting", "step=1 loss=0.91 accuracy=.5", "step=2 loss=0.52 accuracy=.75"),
 	})
-	e.create(ctx, t, fixtures.TrainingJob(name, e.ns).Obj())
+	e.create(ctx, t, mltesting.NewTrainingJob(name, e.ns).Obj())
 	e.waitRunning(ctx, t, name, pods...)
 
 	admin := cluster.Config()

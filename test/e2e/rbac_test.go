@@ -19,10 +19,10 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclient "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/typed/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // Users of the RBAC matrix: alice is bound to the built-in edit ClusterRole
@@ -98,7 +98,7 @@ func TestRBAC(t *testing.T) {
 	}
 	admin := framework.ML(t, cluster.Config()).MlV1alpha1()
 	for _, ns := range namespaces {
-		if _, err := admin.TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("existing", ns).Obj(), metav1.CreateOptions{}); err != nil {
+		if _, err := admin.TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("existing", ns).Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create the job every case reads: %v", err)
 		}
 	}
@@ -186,7 +186,7 @@ func do(ctx context.Context, t *testing.T, cfg *rest.Config, admin mlclient.MlV1
 	name := "existing"
 	if c.verb == "delete" && c.sub == "" {
 		// Every delete case gets an object of its own.
-		job := fixtures.TrainingJob("", ns).Obj()
+		job := mltesting.NewTrainingJob("", ns).Obj()
 		job.GenerateName = "to-delete-"
 		created, err := admin.TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
 		if err != nil {
@@ -216,7 +216,7 @@ func do(ctx context.Context, t *testing.T, cfg *rest.Config, admin mlclient.MlV1
 		}
 		return err
 	case "/create":
-		job := fixtures.TrainingJob("", ns).Obj()
+		job := mltesting.NewTrainingJob("", ns).Obj()
 		job.GenerateName = "created-"
 		_, err := jobs.Create(ctx, job, metav1.CreateOptions{})
 		return err

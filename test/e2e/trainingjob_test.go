@@ -18,10 +18,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // jobTimeout bounds how long the bundled controller, the scheduler and
@@ -146,7 +146,7 @@ func testPyTorchLifecycle(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "bert"
-	job := e.create(ctx, t, fixtures.TrainingJob(name, e.ns).Framework(mlv1alpha1.FrameworkPyTorch).Replicas(4).Obj())
+	job := e.create(ctx, t, mltesting.NewTrainingJob(name, e.ns).Framework(mlv1alpha1.FrameworkPyTorch).Replicas(4).Obj())
 
 	pods := e.waitRunning(ctx, t, name, podNames(name, 4)...)
 	master := fmt.Sprintf("%s-0.%s.%s.svc", name, name, e.ns)
@@ -161,7 +161,7 @@ func testPyTorchLifecycle(t *testing.T) {
 			t.Errorf("pod %s: hostname %q subdomain %q restartPolicy %q, want %q %q Never",
 				p.Name, p.Spec.Hostname, p.Spec.Subdomain, p.Spec.RestartPolicy, p.Name, name)
 		}
-		if p.Spec.Containers[0].Image != fixtures.TrainerImage {
+		if p.Spec.Containers[0].Image != mltesting.TrainerImage {
 			t.Errorf("pod %s: image %q", p.Name, p.Spec.Containers[0].Image)
 		}
 		env := framework.PodEnv(&p)
@@ -248,7 +248,7 @@ func testFailedPodReplaced(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "flaky"
-	e.create(ctx, t, fixtures.TrainingJob(name, e.ns).Replicas(2).BackoffLimit(2).Obj())
+	e.create(ctx, t, mltesting.NewTrainingJob(name, e.ns).Replicas(2).BackoffLimit(2).Obj())
 	before := uids(e.waitRunning(ctx, t, name, podNames(name, 2)...))
 
 	e.exitPods(t, 3, "CUDA out of memory", name+"-1")
@@ -283,7 +283,7 @@ func testBackoffLimitExceeded(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "doomed"
-	job := fixtures.TrainingJob(name, e.ns).Replicas(1).BackoffLimit(2).Obj()
+	job := mltesting.NewTrainingJob(name, e.ns).Replicas(1).BackoffLimit(2).Obj()
 	job.Spec.PodMetadata = &mlv1alpha1.PodMetadata{Annotations: map[string]string{
 		framework.PodExitCodeAnnotation:  "1",
 		framework.PodExitDelayAnnotation: "500ms",
@@ -313,7 +313,7 @@ func testDeadlineExceeded(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "slow"
-	job := fixtures.TrainingJob(name, e.ns).Replicas(2).Obj()
+	job := mltesting.NewTrainingJob(name, e.ns).Replicas(2).Obj()
 	job.Spec.ActiveDeadlineSeconds = ptr.To[int64](8)
 	e.create(ctx, t, job)
 	e.waitRunning(ctx, t, name, podNames(name, 2)...)
@@ -337,7 +337,7 @@ func testSuspendResume(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "pausable"
-	e.create(ctx, t, fixtures.TrainingJob(name, e.ns).Replicas(2).Obj())
+	e.create(ctx, t, mltesting.NewTrainingJob(name, e.ns).Replicas(2).Obj())
 	before := uids(e.waitRunning(ctx, t, name, podNames(name, 2)...))
 
 	e.kubectl.MustRun(t, "-n", e.ns, "patch", "trainingjob", name, "--type=merge", "-p", `{"spec":{"suspend":true}}`)
@@ -375,7 +375,7 @@ func testElasticScale(t *testing.T) {
 	ctx := testContext(t, 5*time.Minute)
 	e := newTJEnv(t)
 	const name = "elastic"
-	job := fixtures.TrainingJob(name, e.ns).Framework(mlv1alpha1.FrameworkPyTorch).Replicas(4).Obj()
+	job := mltesting.NewTrainingJob(name, e.ns).Framework(mlv1alpha1.FrameworkPyTorch).Replicas(4).Obj()
 	job.Spec.Elastic = &mlv1alpha1.ElasticPolicy{MinReplicas: ptr.To[int32](2), MaxReplicas: ptr.To[int32](4)}
 	e.create(ctx, t, job)
 	before := uids(e.waitRunning(ctx, t, name, podNames(name, 4)...))

@@ -20,8 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 var apiServicesGVR = schema.GroupVersionResource{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"}
@@ -46,7 +46,7 @@ func TestKubeAPIServerRestart(t *testing.T) {
 		t.Fatalf("create RoleBinding: %v", err)
 	}
 	admin := framework.ML(t, cluster.Config()).MlV1alpha1().TrainingJobs(ns)
-	if _, err := admin.Create(ctx, fixtures.TrainingJob("before-restart", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := admin.Create(ctx, mltesting.NewTrainingJob("before-restart", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	mlPID := cluster.PID(t, "ml-apiserver")
@@ -73,7 +73,7 @@ func TestKubeAPIServerRestart(t *testing.T) {
 		t.Fatalf("the job created before the restart cannot be read through the new kube-apiserver: %v", err)
 	}
 	t.Logf("serving through the new kube-apiserver %s after the restart", time.Since(restarted).Round(100*time.Millisecond))
-	created, err := carol.Create(ctx, fixtures.TrainingJob("after-restart", ns).Obj(), metav1.CreateOptions{})
+	created, err := carol.Create(ctx, mltesting.NewTrainingJob("after-restart", ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create as carol after the restart: %v", err)
 	}
@@ -105,7 +105,7 @@ func TestEtcdOutage(t *testing.T) {
 	direct := cluster.MLAPIServerConfig(t)
 	ns := cluster.Namespace(t)
 	admin := framework.ML(t, cluster.Config()).MlV1alpha1().TrainingJobs(ns)
-	if _, err := admin.Create(ctx, fixtures.TrainingJob("before-outage", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := admin.Create(ctx, mltesting.NewTrainingJob("before-outage", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	if code, body := readyz(ctx, direct); code != http.StatusOK {
@@ -169,7 +169,7 @@ func TestEtcdOutage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the job created before the outage cannot be read after it: %v", err)
 	}
-	if _, err := admin.Create(ctx, fixtures.TrainingJob("after-outage", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := admin.Create(ctx, mltesting.NewTrainingJob("after-outage", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Errorf("create after the outage: %v", err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // Short leader election durations of the two copies, so that a handover
@@ -60,7 +60,7 @@ func TestControllerLeaderHandover(t *testing.T) {
 	}
 	t.Logf("leader: %s", leader)
 
-	job := e.create(ctx, t, fixtures.TrainingJob("first", e.ns).Replicas(2).Obj())
+	job := e.create(ctx, t, mltesting.NewTrainingJob("first", e.ns).Replicas(2).Obj())
 	e.waitRunning(ctx, t, "first", podNames("first", 2)...)
 	checkEventsFrom(ctx, t, e.kube, job, lead.Identity)
 	leadMetrics, standbyMetricsText := standbyMetrics(ctx, t, lead), standbyMetrics(ctx, t, standby)
@@ -91,7 +91,7 @@ func TestControllerLeaderHandover(t *testing.T) {
 		t.Errorf("handover took %v, more than the lease duration (%v) and two retry periods", handover, testLeaseDuration)
 	}
 
-	second := e.create(ctx, t, fixtures.TrainingJob("second", e.ns).Replicas(1).Obj())
+	second := e.create(ctx, t, mltesting.NewTrainingJob("second", e.ns).Replicas(1).Obj())
 	e.waitRunning(ctx, t, "second", podNames("second", 1)...)
 	checkEventsFrom(ctx, t, e.kube, second, holder)
 	if holder == standby.Identity {
@@ -106,7 +106,7 @@ func TestControllerLeaderHandover(t *testing.T) {
 	waitLeaseHolder(ctx, t, e.kube, longTimeout, "back with ml-apiserver", func(h string) bool {
 		return h != "" && !slices.Contains(ids, h)
 	})
-	e.create(ctx, t, fixtures.TrainingJob("third", e.ns).Replicas(1).Obj())
+	e.create(ctx, t, mltesting.NewTrainingJob("third", e.ns).Replicas(1).Obj())
 	e.waitRunning(ctx, t, "third", podNames("third", 1)...)
 	if t.Failed() {
 		t.Logf("copy logs: %s, %s", copies[0].Log, copies[1].Log)

@@ -32,7 +32,9 @@ type Confinement struct {
 	// RunAs is the user processes run as; nil for the server's own.
 	RunAs *User
 	// Launcher is the binary started as the launcher: the server's own
-	// (/proc/self/exe) when empty. It must link package launcher.
+	// (/proc/self/exe) when empty. Its main (a test binary's TestMain)
+	// must call launcher.RunIfLauncher first; a process fails to start
+	// with an error saying so when it does not.
 	Launcher string
 	// ReadOnlyPaths are more paths confined processes may read and
 	// execute (a tool chain outside the system paths).
@@ -312,6 +314,9 @@ func (r *Runtime) processCmd(rep *replica, path string, argv, env []string, dir 
 	if u := r.confinement.RunAs; u != nil {
 		uid := u.UID
 		spec.UID, spec.GID = &uid, u.GID
+	}
+	if err := launcher.Check(r.confinement.Launcher); err != nil {
+		return nil, nil, err
 	}
 	data, err := json.Marshal(spec)
 	if err != nil {

@@ -11,11 +11,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestServerSideApply(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		const name = "applied"
 		fieldPath := "." + strings.Join(k.Field, ".")
 
@@ -23,7 +23,7 @@ func TestServerSideApply(t *testing.T) {
 		if err != nil {
 			t.Fatalf("first apply (creates the object): %v", err)
 		}
-		if v := fixtures.FieldValue(t, obj, k.Field...); !cmp.Equal(k.Values[0], v) {
+		if v := mltesting.FieldValue(t, obj, k.Field...); !cmp.Equal(k.Values[0], v) {
 			t.Errorf("applied %v (-want +got):\n%s", k.Field, cmp.Diff(k.Values[0], v))
 		}
 		if !managerOwns(t, obj, "manager-a", k.Field) {
@@ -58,7 +58,7 @@ func TestServerSideApply(t *testing.T) {
 		if err != nil {
 			t.Fatalf("get: %v", err)
 		}
-		if v := fixtures.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[0], v) {
+		if v := mltesting.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[0], v) {
 			t.Errorf("a conflicting apply changed %v (-want +got):\n%s", k.Field, cmp.Diff(k.Values[0], v))
 		}
 
@@ -66,7 +66,7 @@ func TestServerSideApply(t *testing.T) {
 		if err != nil {
 			t.Fatalf("forced apply: %v", err)
 		}
-		if v := fixtures.FieldValue(t, forced, k.Field...); !cmp.Equal(k.Values[1], v) {
+		if v := mltesting.FieldValue(t, forced, k.Field...); !cmp.Equal(k.Values[1], v) {
 			t.Errorf("force-applied %v (-want +got):\n%s", k.Field, cmp.Diff(k.Values[1], v))
 		}
 		if !managerOwns(t, forced, "manager-b", k.Field) || managerOwns(t, forced, "manager-a", k.Field) {
@@ -86,7 +86,7 @@ func statusCauses(err error) []metav1.StatusCause {
 
 // managerOwns says whether manager's apply entry in the managed fields of
 // obj holds the field at path.
-func managerOwns(t *testing.T, obj fixtures.Object, manager string, path []string) bool {
+func managerOwns(t *testing.T, obj mltesting.Object, manager string, path []string) bool {
 	t.Helper()
 	for _, entry := range obj.GetManagedFields() {
 		if entry.Manager != manager || entry.Operation != metav1.ManagedFieldsOperationApply || entry.FieldsV1 == nil {
@@ -112,7 +112,7 @@ func managerOwns(t *testing.T, obj fixtures.Object, manager string, path []strin
 	return false
 }
 
-func managedFieldsString(obj fixtures.Object) string {
+func managedFieldsString(obj mltesting.Object) string {
 	data, _ := json.Marshal(obj.GetManagedFields())
 	return string(data)
 }

@@ -9,11 +9,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestCreateGetUpdateDelete(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		created, err := c.Create(ctx, k.New("crud", ""), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
@@ -21,7 +21,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 		if ts := created.GetCreationTimestamp(); created.GetUID() == "" || created.GetResourceVersion() == "" || ts.IsZero() {
 			t.Errorf("create did not set uid, resourceVersion and creationTimestamp: %+v", created)
 		}
-		if got := fixtures.FieldValue(t, created, k.Field...); !cmp.Equal(k.Values[0], got) {
+		if got := mltesting.FieldValue(t, created, k.Field...); !cmp.Equal(k.Values[0], got) {
 			t.Errorf("created %v: %s", k.Field, cmp.Diff(k.Values[0], got))
 		}
 
@@ -33,7 +33,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 			t.Errorf("get returned another object than create (-want +got):\n%s", diff)
 		}
 
-		updated, err := c.Update(ctx, fixtures.WithField(t, got, k.Values[1], k.Field...), metav1.UpdateOptions{})
+		updated, err := c.Update(ctx, mltesting.WithField(t, got, k.Values[1], k.Field...), metav1.UpdateOptions{})
 		if err != nil {
 			t.Fatalf("update: %v", err)
 		}
@@ -47,7 +47,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 		if diff := cmp.Diff(updated, got); diff != "" {
 			t.Errorf("get after update (-want +got):\n%s", diff)
 		}
-		if v := fixtures.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[1], v) {
+		if v := mltesting.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[1], v) {
 			t.Errorf("updated %v (-want +got):\n%s", k.Field, cmp.Diff(k.Values[1], v))
 		}
 

@@ -9,11 +9,11 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestDeleteCollectionWithLabelSelector(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		for i, group := range []string{"old", "old", "keep", "old", "keep"} {
 			obj := k.New(fmt.Sprintf("obj-%d", i), "")
 			obj.SetLabels(map[string]string{"group": group})

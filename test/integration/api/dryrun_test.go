@@ -10,14 +10,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 func TestDryRunCreate(t *testing.T) {
-	retryTask := fixtures.Task("with-retries")
+	retryTask := mltesting.NewTask("with-retries")
 	retryTask.Retries = &mlv1alpha1.RetryPolicy{Limit: 2, Backoff: &mlv1alpha1.Backoff{}}
-	pipeline := fixtures.Pipeline("dry-run", "").Param("lr", "0.1").Obj()
+	pipeline := mltesting.NewPipeline("dry-run", "").Param("lr", "0.1").Obj()
 	pipeline.Spec.Tasks = append(pipeline.Spec.Tasks, retryTask)
 	defaultedPipelineSpec := func(spec *mlv1alpha1.PipelineSpec) {
 		spec.Params[0].Type = mlv1alpha1.ParamTypeString
@@ -26,28 +26,28 @@ func TestDryRunCreate(t *testing.T) {
 
 	tests := []struct {
 		kind string
-		obj  fixtures.Object
+		obj  mltesting.Object
 		// defaults sets on a copy of obj what defaulting sets.
-		defaults func(obj fixtures.Object)
+		defaults func(obj mltesting.Object)
 	}{
 		{
 			kind: "Pipeline",
 			obj:  pipeline,
-			defaults: func(obj fixtures.Object) {
+			defaults: func(obj mltesting.Object) {
 				defaultedPipelineSpec(&obj.(*mlv1alpha1.Pipeline).Spec)
 			},
 		},
 		{
 			kind: "PipelineRun",
-			obj:  fixtures.PipelineRun("dry-run", "").Inline(&pipeline.Spec).Obj(),
-			defaults: func(obj fixtures.Object) {
+			obj:  mltesting.NewPipelineRun("dry-run", "").Inline(&pipeline.Spec).Obj(),
+			defaults: func(obj mltesting.Object) {
 				defaultedPipelineSpec(obj.(*mlv1alpha1.PipelineRun).Spec.PipelineSpec)
 			},
 		},
 		{
 			kind: "TrainingJob",
-			obj:  fixtures.TrainingJob("dry-run", "").Obj(),
-			defaults: func(obj fixtures.Object) {
+			obj:  mltesting.NewTrainingJob("dry-run", "").Obj(),
+			defaults: func(obj mltesting.Object) {
 				spec := &obj.(*mlv1alpha1.TrainingJob).Spec
 				spec.Framework = mlv1alpha1.FrameworkGeneric
 				spec.Replicas = ptr.To[int32](1)
@@ -58,8 +58,8 @@ func TestDryRunCreate(t *testing.T) {
 		},
 		{
 			kind: "Model",
-			obj:  fixtures.Model("dry-run", "").Obj(),
-			defaults: func(obj fixtures.Object) {
+			obj:  mltesting.NewModel("dry-run", "").Obj(),
+			defaults: func(obj mltesting.Object) {
 				spec := &obj.(*mlv1alpha1.Model).Spec
 				spec.Replicas = ptr.To[int32](1)
 				spec.Runtime.Port = mlv1alpha1.DefaultModelPort
@@ -67,8 +67,8 @@ func TestDryRunCreate(t *testing.T) {
 		},
 		{
 			kind: "Notebook",
-			obj:  fixtures.Notebook("dry-run", "").Obj(),
-			defaults: func(obj fixtures.Object) {
+			obj:  mltesting.NewNotebook("dry-run", "").Obj(),
+			defaults: func(obj mltesting.Object) {
 				spec := &obj.(*mlv1alpha1.Notebook).Spec
 				spec.Replicas = ptr.To[int32](1)
 				spec.Port = mlv1alpha1.DefaultNotebookPort
@@ -82,16 +82,16 @@ func TestDryRunCreate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.kind, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
-			k := fixtures.KindNamed(tc.kind)
+			k := mltesting.KindNamed(tc.kind)
 			c := k.Client(cs, ns)
 
 			got, err := c.Create(ctx, tc.obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 			if err != nil {
 				t.Fatalf("dry-run create: %v", err)
 			}
-			want := tc.obj.DeepCopyObject().(fixtures.Object)
+			want := tc.obj.DeepCopyObject().(mltesting.Object)
 			tc.defaults(want)
-			if diff := cmp.Diff(fixtures.FieldValue(t, want, "spec"), fixtures.FieldValue(t, got, "spec")); diff != "" {
+			if diff := cmp.Diff(mltesting.FieldValue(t, want, "spec"), mltesting.FieldValue(t, got, "spec")); diff != "" {
 				t.Errorf("dry-run create did not return the defaulted spec (-want +got):\n%s", diff)
 			}
 			if got.GetName() != "dry-run" || got.GetNamespace() != ns || got.GetGeneration() != 1 {

@@ -7,8 +7,8 @@ import (
 	"context"
 	"testing"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -29,9 +29,9 @@ func setup(t *testing.T) (context.Context, versioned.Interface, string) {
 
 // forEachKind runs f as a parallel-safe subtest for every kind, each in a
 // namespace of its own.
-func forEachKind(t *testing.T, f func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client)) {
+func forEachKind(t *testing.T, f func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client)) {
 	t.Helper()
-	for _, k := range fixtures.Kinds() {
+	for _, k := range mltesting.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
 			f(t, ctx, k, k.Client(cs, ns))

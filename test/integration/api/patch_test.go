@@ -11,11 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestPatch(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		fieldPointer := "/" + strings.Join(k.Field, "/")
 		tests := []struct {
 			name  string
@@ -68,7 +68,7 @@ func TestPatch(t *testing.T) {
 				if diff := cmp.Diff(patched, got); diff != "" {
 					t.Errorf("get after patch differs from the patch response (-want +got):\n%s", diff)
 				}
-				if v := fixtures.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[1], v) {
+				if v := mltesting.FieldValue(t, got, k.Field...); !cmp.Equal(k.Values[1], v) {
 					t.Errorf("patched %v (-want +got):\n%s", k.Field, cmp.Diff(k.Values[1], v))
 				}
 				wantLabels := map[string]string{"app": "demo", "patched": tc.name}

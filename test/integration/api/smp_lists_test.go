@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 // Lists declared as maps (listType=map) merge by their key under a
@@ -19,7 +19,7 @@ func TestStrategicMergePatchMergesListsByKey(t *testing.T) {
 	t.Run("pipeline tasks by name", func(t *testing.T) {
 		ctx, cs, ns := setup(t)
 		pipelines := cs.MlV1alpha1().Pipelines(ns)
-		created, err := pipelines.Create(ctx, fixtures.Pipeline("merge-tasks", ns).Task("prepare").Task("train", "prepare").Obj(), metav1.CreateOptions{})
+		created, err := pipelines.Create(ctx, mltesting.NewPipeline("merge-tasks", ns).Task("prepare").Task("train", "prepare").Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
@@ -38,7 +38,7 @@ func TestStrategicMergePatchMergesListsByKey(t *testing.T) {
 	t.Run("notebook env by name", func(t *testing.T) {
 		ctx, cs, ns := setup(t)
 		notebooks := cs.MlV1alpha1().Notebooks(ns)
-		nb := fixtures.Notebook("merge-env", ns).Obj()
+		nb := mltesting.NewNotebook("merge-env", ns).Obj()
 		nb.Spec.Env = []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}}
 		created, err := notebooks.Create(ctx, nb, metav1.CreateOptions{})
 		if err != nil {
@@ -59,7 +59,7 @@ func TestStrategicMergePatchMergesListsByKey(t *testing.T) {
 	t.Run("an empty patch keeps the lists", func(t *testing.T) {
 		ctx, cs, ns := setup(t)
 		pipelines := cs.MlV1alpha1().Pipelines(ns)
-		created, err := pipelines.Create(ctx, fixtures.Pipeline("keep", ns).Task("prepare").Task("train", "prepare").Obj(), metav1.CreateOptions{})
+		created, err := pipelines.Create(ctx, mltesting.NewPipeline("keep", ns).Task("prepare").Task("train", "prepare").Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}

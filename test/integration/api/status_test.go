@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 // want is what the status tests expect of an object.
@@ -20,13 +20,13 @@ type want struct {
 	Field      any
 }
 
-func observe(t *testing.T, k fixtures.Kind, obj fixtures.Object) want {
+func observe(t *testing.T, k mltesting.Kind, obj mltesting.Object) want {
 	t.Helper()
-	return want{Generation: obj.GetGeneration(), Phase: fixtures.Phase(t, obj), Field: fixtures.FieldValue(t, obj, k.Field...)}
+	return want{Generation: obj.GetGeneration(), Phase: mltesting.Phase(t, obj), Field: mltesting.FieldValue(t, obj, k.Field...)}
 }
 
 // checkStored compares the response of a write and the stored object with w.
-func checkStored(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client, step string, resp fixtures.Object, w want) {
+func checkStored(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client, step string, resp mltesting.Object, w want) {
 	t.Helper()
 	if diff := cmp.Diff(w, observe(t, k, resp)); diff != "" {
 		t.Errorf("%s: response (-want +got):\n%s", step, diff)
@@ -41,8 +41,8 @@ func checkStored(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.
 }
 
 func TestCreateDropsStatus(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
-		obj := fixtures.WithPhase(t, k.New("with-status", ""), k.Phases[0])
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
+		obj := mltesting.WithPhase(t, k.New("with-status", ""), k.Phases[0])
 		created, err := c.Create(ctx, obj, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
@@ -52,12 +52,12 @@ func TestCreateDropsStatus(t *testing.T) {
 }
 
 func TestStatusWritesKeepSpec(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		created, err := c.Create(ctx, k.New("status-write", ""), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		obj := fixtures.WithPhase(t, fixtures.WithField(t, created, k.Values[1], k.Field...), k.Phases[0])
+		obj := mltesting.WithPhase(t, mltesting.WithField(t, created, k.Values[1], k.Field...), k.Phases[0])
 		updated, err := c.UpdateStatus(ctx, obj, metav1.UpdateOptions{})
 		if err != nil {
 			t.Fatalf("update status: %v", err)
@@ -77,16 +77,16 @@ func TestStatusWritesKeepSpec(t *testing.T) {
 }
 
 func TestSpecWritesKeepStatus(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		created, err := c.Create(ctx, k.New("spec-write", ""), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		withStatus, err := c.UpdateStatus(ctx, fixtures.WithPhase(t, created, k.Phases[0]), metav1.UpdateOptions{})
+		withStatus, err := c.UpdateStatus(ctx, mltesting.WithPhase(t, created, k.Phases[0]), metav1.UpdateOptions{})
 		if err != nil {
 			t.Fatalf("update status: %v", err)
 		}
-		obj := fixtures.WithField(t, fixtures.WithPhase(t, withStatus, k.Phases[1]), k.Values[1], k.Field...)
+		obj := mltesting.WithField(t, mltesting.WithPhase(t, withStatus, k.Phases[1]), k.Values[1], k.Field...)
 		updated, err := c.Update(ctx, obj, metav1.UpdateOptions{})
 		if err != nil {
 			t.Fatalf("update: %v", err)
@@ -106,38 +106,38 @@ func TestSpecWritesKeepStatus(t *testing.T) {
 }
 
 func TestGenerationCountsSpecChanges(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		obj, err := c.Create(ctx, k.New("generation", ""), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
 		steps := []struct {
 			name   string
-			write  func(obj fixtures.Object) (fixtures.Object, error)
+			write  func(obj mltesting.Object) (mltesting.Object, error)
 			wantGn int64
 		}{
-			{"label change", func(obj fixtures.Object) (fixtures.Object, error) {
+			{"label change", func(obj mltesting.Object) (mltesting.Object, error) {
 				obj.SetLabels(map[string]string{"changed": "label"})
 				return c.Update(ctx, obj, metav1.UpdateOptions{})
 			}, 1},
-			{"annotation change", func(obj fixtures.Object) (fixtures.Object, error) {
+			{"annotation change", func(obj mltesting.Object) (mltesting.Object, error) {
 				obj.SetAnnotations(map[string]string{"changed": "annotation"})
 				return c.Update(ctx, obj, metav1.UpdateOptions{})
 			}, 1},
-			{"status change", func(obj fixtures.Object) (fixtures.Object, error) {
-				return c.UpdateStatus(ctx, fixtures.WithPhase(t, obj, k.Phases[0]), metav1.UpdateOptions{})
+			{"status change", func(obj mltesting.Object) (mltesting.Object, error) {
+				return c.UpdateStatus(ctx, mltesting.WithPhase(t, obj, k.Phases[0]), metav1.UpdateOptions{})
 			}, 1},
-			{"spec change", func(obj fixtures.Object) (fixtures.Object, error) {
-				return c.Update(ctx, fixtures.WithField(t, obj, k.Values[1], k.Field...), metav1.UpdateOptions{})
+			{"spec change", func(obj mltesting.Object) (mltesting.Object, error) {
+				return c.Update(ctx, mltesting.WithField(t, obj, k.Values[1], k.Field...), metav1.UpdateOptions{})
 			}, 2},
-			{"unchanged update", func(obj fixtures.Object) (fixtures.Object, error) {
+			{"unchanged update", func(obj mltesting.Object) (mltesting.Object, error) {
 				return c.Update(ctx, obj, metav1.UpdateOptions{})
 			}, 2},
-			{"second status change", func(obj fixtures.Object) (fixtures.Object, error) {
-				return c.UpdateStatus(ctx, fixtures.WithPhase(t, obj, k.Phases[1]), metav1.UpdateOptions{})
+			{"second status change", func(obj mltesting.Object) (mltesting.Object, error) {
+				return c.UpdateStatus(ctx, mltesting.WithPhase(t, obj, k.Phases[1]), metav1.UpdateOptions{})
 			}, 2},
-			{"spec change back", func(obj fixtures.Object) (fixtures.Object, error) {
-				return c.Update(ctx, fixtures.WithField(t, obj, k.Values[0], k.Field...), metav1.UpdateOptions{})
+			{"spec change back", func(obj mltesting.Object) (mltesting.Object, error) {
+				return c.Update(ctx, mltesting.WithField(t, obj, k.Values[0], k.Field...), metav1.UpdateOptions{})
 			}, 3},
 		}
 		if obj.GetGeneration() != 1 {

@@ -11,8 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -28,11 +28,11 @@ func TestCapsFollowFlags(t *testing.T) {
 	})
 	ctx, cs, ns := t.Context(), s.Clientset(), "default"
 
-	_, err := cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("six", ns).Replicas(6).Obj(), metav1.CreateOptions{})
+	_, err := cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("six", ns).Replicas(6).Obj(), metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.replicas")
 	expectStatus(t, err, http.StatusUnprocessableEntity, "must be no more than 5 (the server's --max-replicas)")
 
-	task := fixtures.Task("fan")
+	task := mltesting.NewTask("fan")
 	task.Command = []string{"sh", "-c", "exit 0"}
 	task.ForEach = &mlv1alpha1.ForEach{From: "$(params.items)"}
 	run := &mlv1alpha1.PipelineRun{

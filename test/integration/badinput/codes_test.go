@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // expectStatus fails the test unless err is an API error with code whose
@@ -42,15 +42,15 @@ func TestOverEtcdRequestLimitIs413(t *testing.T) {
 	big := strings.Repeat("x", 2_000_000)
 	pipelines := cs.MlV1alpha1().Pipelines(ns)
 
-	_, err := pipelines.Create(ctx, fixtures.Pipeline("big", ns).Description(big).Obj(), metav1.CreateOptions{})
+	_, err := pipelines.Create(ctx, mltesting.NewPipeline("big", ns).Description(big).Obj(), metav1.CreateOptions{})
 	expectStatus(t, err, http.StatusRequestEntityTooLarge, `pipelines.ml.example.io "big" is 2000`, "bytes", "request limit of 1572864 bytes")
 
-	job := fixtures.TrainingJob("big", ns).Obj()
+	job := mltesting.NewTrainingJob("big", ns).Obj()
 	job.Spec.Env = []corev1.EnvVar{{Name: "BIG", Value: big}}
 	_, err = cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
 	expectStatus(t, err, http.StatusRequestEntityTooLarge, "bytes", "request limit of 1572864 bytes")
 
-	p, err := pipelines.Create(ctx, fixtures.Pipeline("small", ns).Obj(), metav1.CreateOptions{})
+	p, err := pipelines.Create(ctx, mltesting.NewPipeline("small", ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestOverEtcdRequestLimitIs413(t *testing.T) {
 // TestBadResourceVersionIs400 reads with a resourceVersion that is not a
 // number: 400 naming it, as kube-apiserver answers.
 func TestBadResourceVersionIs400(t *testing.T) {
-	for _, k := range fixtures.Kinds() {
+	for _, k := range mltesting.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
 			c := k.Client(cs, ns)
@@ -102,26 +102,26 @@ func TestBadResourceVersionIs400(t *testing.T) {
 // kind that runs one, naming the field.
 func TestNULBytesAre422(t *testing.T) {
 	ctx, cs, ns := setup(t)
-	job := fixtures.TrainingJob("nul", ns).Obj()
+	job := mltesting.NewTrainingJob("nul", ns).Obj()
 	job.Spec.Command = []string{"python", "train\x00.py"}
 	job.Spec.Env = []corev1.EnvVar{{Name: "A", Value: "x\x00y"}}
 	_, err := cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.command[1]", "spec.env[0].value")
 	expectStatus(t, err, http.StatusUnprocessableEntity, "NUL")
 
-	nb := fixtures.Notebook("nul", ns).Obj()
+	nb := mltesting.NewNotebook("nul", ns).Obj()
 	nb.Spec.Args = []string{"--dir=\x00"}
 	_, err = cs.MlV1alpha1().Notebooks(ns).Create(ctx, nb, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.args[0]")
 
-	m := fixtures.Model("nul", ns).Obj()
+	m := mltesting.NewModel("nul", ns).Obj()
 	m.Spec.Runtime.Args = []string{"\x00"}
 	_, err = cs.MlV1alpha1().Models(ns).Create(ctx, m, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.runtime.args[0]")
 
-	task := fixtures.Task("a")
+	task := mltesting.NewTask("a")
 	task.Env = []corev1.EnvVar{{Name: "A", Value: "\x00"}}
-	p := fixtures.Pipeline("nul", ns).Obj()
+	p := mltesting.NewPipeline("nul", ns).Obj()
 	p.Spec.Tasks = []mlv1alpha1.PipelineTask{task}
 	_, err = cs.MlV1alpha1().Pipelines(ns).Create(ctx, p, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.tasks[0].env[0].value")
@@ -137,14 +137,14 @@ func TestNULBytesAre422(t *testing.T) {
 func TestReplicasOverCapAre422(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	jobs := cs.MlV1alpha1().TrainingJobs(ns)
-	_, err := jobs.Create(ctx, fixtures.TrainingJob("huge", ns).Replicas(1000000).Obj(), metav1.CreateOptions{})
+	_, err := jobs.Create(ctx, mltesting.NewTrainingJob("huge", ns).Replicas(1000000).Obj(), metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.replicas")
 	expectStatus(t, err, http.StatusUnprocessableEntity, "must be no more than 1000", "--max-replicas")
 
-	_, err = cs.MlV1alpha1().Models(ns).Create(ctx, fixtures.Model("huge", ns).Replicas(1001).Obj(), metav1.CreateOptions{})
+	_, err = cs.MlV1alpha1().Models(ns).Create(ctx, mltesting.NewModel("huge", ns).Replicas(1001).Obj(), metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.replicas")
 
-	elastic := fixtures.TrainingJob("elastic", ns).Replicas(2).Obj()
+	elastic := mltesting.NewTrainingJob("elastic", ns).Replicas(2).Obj()
 	elastic.Spec.Elastic = &mlv1alpha1.ElasticPolicy{MinReplicas: ptr.To[int32](1), MaxReplicas: ptr.To[int32](5000)}
 	_, err = jobs.Create(ctx, elastic, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.elastic.maxReplicas")
@@ -166,9 +166,9 @@ func TestReplicasOverCapAre422(t *testing.T) {
 	for i := range items {
 		items[i] = fmt.Sprint(i)
 	}
-	task := fixtures.Task("fan")
+	task := mltesting.NewTask("fan")
 	task.ForEach = &mlv1alpha1.ForEach{Items: items}
-	p := fixtures.Pipeline("fan", ns).Obj()
+	p := mltesting.NewPipeline("fan", ns).Obj()
 	p.Spec.Tasks = []mlv1alpha1.PipelineTask{task}
 	_, err = cs.MlV1alpha1().Pipelines(ns).Create(ctx, p, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.tasks[0].forEach.items")

@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // expectInvalid fails the test unless err is a 422 Invalid whose causes
@@ -45,49 +45,49 @@ func expectInvalid(t *testing.T, err error, fields ...string) {
 }
 
 func TestInvalidObjectsAreRejected(t *testing.T) {
-	noCommand := fixtures.Task("empty")
+	noCommand := mltesting.NewTask("empty")
 	noCommand.Image, noCommand.Command = "", nil
 	tests := []struct {
 		name   string
 		kind   string
-		obj    fixtures.Object
+		obj    mltesting.Object
 		fields []string
 	}{
-		{"training job without replicas", "TrainingJob", fixtures.TrainingJob("bad", "").Replicas(0).Obj(), []string{"spec.replicas"}},
-		{"unknown framework", "TrainingJob", fixtures.TrainingJob("bad", "").Framework("Caffe").Obj(), []string{"spec.framework"}},
-		{"name that cannot name a pod", "TrainingJob", fixtures.TrainingJob("Bad_Name", "").Obj(), []string{"metadata.name"}},
-		{"two running notebooks", "Notebook", fixtures.Notebook("bad", "").Replicas(2).Obj(), []string{"spec.replicas"}},
-		{"model without a source", "Model", func() fixtures.Object {
-			m := fixtures.Model("bad", "").Obj()
+		{"training job without replicas", "TrainingJob", mltesting.NewTrainingJob("bad", "").Replicas(0).Obj(), []string{"spec.replicas"}},
+		{"unknown framework", "TrainingJob", mltesting.NewTrainingJob("bad", "").Framework("Caffe").Obj(), []string{"spec.framework"}},
+		{"name that cannot name a pod", "TrainingJob", mltesting.NewTrainingJob("Bad_Name", "").Obj(), []string{"metadata.name"}},
+		{"two running notebooks", "Notebook", mltesting.NewNotebook("bad", "").Replicas(2).Obj(), []string{"spec.replicas"}},
+		{"model without a source", "Model", func() mltesting.Object {
+			m := mltesting.NewModel("bad", "").Obj()
 			m.Spec.Source.URI = ""
 			return m
 		}(), []string{"spec.source"}},
-		{"canary over 100%", "Model", func() fixtures.Object {
-			m := fixtures.Model("bad", "").Obj()
+		{"canary over 100%", "Model", func() mltesting.Object {
+			m := mltesting.NewModel("bad", "").Obj()
 			m.Spec.Canary = &mlv1alpha1.CanarySpec{Source: mlv1alpha1.ModelSource{URI: "s3://models/v2"}, TrafficPercent: 150}
 			return m
 		}(), []string{"spec.canary.trafficPercent"}},
-		{"pipeline without tasks", "Pipeline", func() fixtures.Object {
-			p := fixtures.Pipeline("bad", "").Obj()
+		{"pipeline without tasks", "Pipeline", func() mltesting.Object {
+			p := mltesting.NewPipeline("bad", "").Obj()
 			p.Spec.Tasks = nil
 			return p
 		}(), []string{"spec.tasks"}},
-		{"task with nothing to run", "Pipeline", func() fixtures.Object {
-			p := fixtures.Pipeline("bad", "").Obj()
+		{"task with nothing to run", "Pipeline", func() mltesting.Object {
+			p := mltesting.NewPipeline("bad", "").Obj()
 			p.Spec.Tasks = append(p.Spec.Tasks, noCommand)
 			return p
 		}(), []string{"spec.tasks[1].image"}},
-		{"run of a pipeline both referenced and inline", "PipelineRun", func() fixtures.Object {
-			r := fixtures.PipelineRun("bad", "").Obj()
+		{"run of a pipeline both referenced and inline", "PipelineRun", func() mltesting.Object {
+			r := mltesting.NewPipelineRun("bad", "").Obj()
 			r.Spec.PipelineRef = &mlv1alpha1.LocalObjectReference{Name: "train"}
 			return r
 		}(), []string{"spec.pipelineSpec"}},
-		{"run with parallelism 0", "PipelineRun", fixtures.PipelineRun("bad", "").Parallelism(0).Obj(), []string{"spec.parallelism"}},
+		{"run with parallelism 0", "PipelineRun", mltesting.NewPipelineRun("bad", "").Parallelism(0).Obj(), []string{"spec.parallelism"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
-			k := fixtures.KindNamed(tc.kind)
+			k := mltesting.KindNamed(tc.kind)
 			_, err := k.Client(cs, ns).Create(ctx, tc.obj, metav1.CreateOptions{})
 			expectInvalid(t, err, tc.fields...)
 			expectNothingStored(ctx, t, cs, ns, k)
@@ -99,15 +99,15 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 	tests := []struct {
 		name   string
 		kind   string
-		obj    fixtures.Object
-		update func(c fixtures.Client, ctx context.Context, obj fixtures.Object) error
+		obj    mltesting.Object
+		update func(c mltesting.Client, ctx context.Context, obj mltesting.Object) error
 		fields []string
 	}{
 		{
 			name: "training job image is immutable",
 			kind: "TrainingJob",
-			obj:  fixtures.TrainingJob("immutable", "").Obj(),
-			update: func(c fixtures.Client, ctx context.Context, obj fixtures.Object) error {
+			obj:  mltesting.NewTrainingJob("immutable", "").Obj(),
+			update: func(c mltesting.Client, ctx context.Context, obj mltesting.Object) error {
 				obj.(*mlv1alpha1.TrainingJob).Spec.Image = "ghcr.io/example/trainer:2"
 				_, err := c.Update(ctx, obj, metav1.UpdateOptions{})
 				return err
@@ -117,8 +117,8 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 		{
 			name: "training job replicas are fixed unless elastic",
 			kind: "TrainingJob",
-			obj:  fixtures.TrainingJob("fixed", "").Replicas(2).Obj(),
-			update: func(c fixtures.Client, ctx context.Context, obj fixtures.Object) error {
+			obj:  mltesting.NewTrainingJob("fixed", "").Replicas(2).Obj(),
+			update: func(c mltesting.Client, ctx context.Context, obj mltesting.Object) error {
 				obj.(*mlv1alpha1.TrainingJob).Spec.Replicas = ptr.To[int32](3)
 				_, err := c.Update(ctx, obj, metav1.UpdateOptions{})
 				return err
@@ -128,8 +128,8 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 		{
 			name: "pipeline run cannot change what it runs",
 			kind: "PipelineRun",
-			obj:  fixtures.PipelineRun("fixed", "").Obj(),
-			update: func(c fixtures.Client, ctx context.Context, obj fixtures.Object) error {
+			obj:  mltesting.NewPipelineRun("fixed", "").Obj(),
+			update: func(c mltesting.Client, ctx context.Context, obj mltesting.Object) error {
 				run := obj.(*mlv1alpha1.PipelineRun)
 				run.Spec.PipelineSpec.Tasks[0].Image = "ghcr.io/example/tools:2"
 				_, err := c.Update(ctx, run, metav1.UpdateOptions{})
@@ -140,8 +140,8 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 		{
 			name: "unknown phase",
 			kind: "Model",
-			obj:  fixtures.Model("phase", "").Obj(),
-			update: func(c fixtures.Client, ctx context.Context, obj fixtures.Object) error {
+			obj:  mltesting.NewModel("phase", "").Obj(),
+			update: func(c mltesting.Client, ctx context.Context, obj mltesting.Object) error {
 				obj.(*mlv1alpha1.Model).Status.Phase = "Exploded"
 				_, err := c.UpdateStatus(ctx, obj, metav1.UpdateOptions{})
 				return err
@@ -152,12 +152,12 @@ func TestInvalidUpdatesAreRejected(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
-			c := fixtures.KindNamed(tc.kind).Client(cs, ns)
+			c := mltesting.KindNamed(tc.kind).Client(cs, ns)
 			created, err := c.Create(ctx, tc.obj, metav1.CreateOptions{})
 			if err != nil {
 				t.Fatalf("create: %v", err)
 			}
-			expectInvalid(t, tc.update(c, ctx, created.DeepCopyObject().(fixtures.Object)), tc.fields...)
+			expectInvalid(t, tc.update(c, ctx, created.DeepCopyObject().(mltesting.Object)), tc.fields...)
 			stored, err := c.Get(ctx, created.GetName(), metav1.GetOptions{})
 			if err != nil {
 				t.Fatalf("get: %v", err)

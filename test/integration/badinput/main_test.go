@@ -11,8 +11,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -21,6 +22,9 @@ import (
 var server *framework.TestServer
 
 func TestMain(m *testing.M) {
+	// The local runtime starts this test binary as the launcher of its
+	// confined processes.
+	launcher.RunIfLauncher()
 	framework.Main(m, &server)
 }
 
@@ -49,7 +53,7 @@ func post(ctx context.Context, cs versioned.Interface, ns, resource string, body
 
 // expectNothingStored fails the test unless the namespace holds no object
 // of kind k.
-func expectNothingStored(ctx context.Context, t *testing.T, cs versioned.Interface, ns string, k fixtures.Kind) {
+func expectNothingStored(ctx context.Context, t *testing.T, cs versioned.Interface, ns string, k mltesting.Kind) {
 	t.Helper()
 	list, err := k.Client(cs, ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -61,7 +65,7 @@ func expectNothingStored(ctx context.Context, t *testing.T, cs versioned.Interfa
 }
 
 // body returns the JSON of obj, as kind k, with apiVersion and kind set.
-func body(t *testing.T, k fixtures.Kind, obj fixtures.Object) map[string]any {
+func body(t *testing.T, k mltesting.Kind, obj mltesting.Object) map[string]any {
 	t.Helper()
 	data, err := json.Marshal(obj)
 	if err != nil {

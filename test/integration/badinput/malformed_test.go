@@ -6,11 +6,11 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestMalformedJSONIsRejected(t *testing.T) {
-	for _, k := range fixtures.Kinds() {
+	for _, k := range mltesting.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
 			head := `{"apiVersion":"ml.example.io/v1alpha1","kind":"` + k.Name + `","metadata":{"name":"broken"`

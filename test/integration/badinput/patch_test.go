@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 // TestJSONPatchNamesFailingOperation sends JSON patches that cannot apply:
@@ -17,7 +17,7 @@ import (
 func TestJSONPatchNamesFailingOperation(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	pipelines := cs.MlV1alpha1().Pipelines(ns)
-	p, err := pipelines.Create(ctx, fixtures.Pipeline("p", ns).Description("first").Obj(), metav1.CreateOptions{})
+	p, err := pipelines.Create(ctx, mltesting.NewPipeline("p", ns).Description("first").Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,11 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestUnknownFieldsWithStrictValidation(t *testing.T) {
-	for _, k := range fixtures.Kinds() {
+	for _, k := range mltesting.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
 			obj := body(t, k, k.New("unknown-field", ns))

@@ -13,6 +13,7 @@ import (
 	"k8s.io/component-base/cli"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 )
 
 // serverArgsEnv makes the test binary run ml-apiserver with the JSON list
@@ -20,6 +21,8 @@ import (
 const serverArgsEnv = "ML_CRASH_TEST_SERVER_ARGS"
 
 func TestMain(m *testing.M) {
+	// As ml-apiserver's main: the server process is this test binary.
+	launcher.RunIfLauncher()
 	if v, ok := os.LookupEnv(serverArgsEnv); ok {
 		var args []string
 		if err := json.Unmarshal([]byte(v), &args); err != nil {

@@ -18,8 +18,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/standalone"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -86,7 +86,7 @@ func startServer(t *testing.T) *framework.TestServer {
 	}
 	s.Restart()
 	if _, err := s.Clientset().MlV1alpha1().TrainingJobs("default").Create(t.Context(),
-		fixtures.TrainingJob("kept", "default").Obj(), metav1.CreateOptions{}); err != nil {
+		mltesting.NewTrainingJob("kept", "default").Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("the server does not work: %v", err)
 	}
 	return s

@@ -22,9 +22,9 @@ import (
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/etcdspace"
 	"ml.example.io/ml-apiserver/pkg/standalone"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -44,7 +44,7 @@ func startFullServer(t *testing.T) (*framework.TestServer, string) {
 	ns := framework.NewNamespace(t)
 	jobs := s.Clientset().MlV1alpha1().TrainingJobs(ns)
 	for i := 0; i < objects; i++ {
-		if _, err := jobs.Create(ctx, fixtures.TrainingJob(fmt.Sprintf("before-%d", i), ns).Obj(), metav1.CreateOptions{}); err != nil {
+		if _, err := jobs.Create(ctx, mltesting.NewTrainingJob(fmt.Sprintf("before-%d", i), ns).Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,7 +54,7 @@ func startFullServer(t *testing.T) (*framework.TestServer, string) {
 	}
 	defer func() { _ = c.Close() }()
 	fill(ctx, t, c)
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("while-full", ns).Obj(), metav1.CreateOptions{}); err == nil {
+	if _, err := jobs.Create(ctx, mltesting.NewTrainingJob("while-full", ns).Obj(), metav1.CreateOptions{}); err == nil {
 		t.Fatal("create on a full etcd succeeded: the fill did not fill it")
 	}
 	return s, ns
@@ -117,7 +117,7 @@ func waitReadyz(ctx context.Context, t *testing.T, s *framework.TestServer, want
 func checkObjects(ctx context.Context, t *testing.T, s *framework.TestServer, ns string) {
 	t.Helper()
 	jobs := s.Clientset().MlV1alpha1().TrainingJobs(ns)
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("after", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(ctx, mltesting.NewTrainingJob("after", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create after the recovery: %v", err)
 	}
 	for i := 0; i < objects; i++ {

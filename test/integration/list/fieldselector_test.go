@@ -10,11 +10,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestFieldSelectorOnPhase(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		phases := map[string]string{"first-a": k.Phases[0], "first-b": k.Phases[0], "second": k.Phases[1], "no-status": ""}
 		for name, phase := range phases {
 			created, err := c.Create(ctx, k.New(name, ""), metav1.CreateOptions{})
@@ -24,7 +24,7 @@ func TestFieldSelectorOnPhase(t *testing.T) {
 			if phase == "" {
 				continue
 			}
-			if _, err := c.UpdateStatus(ctx, fixtures.WithPhase(t, created, phase), metav1.UpdateOptions{}); err != nil {
+			if _, err := c.UpdateStatus(ctx, mltesting.WithPhase(t, created, phase), metav1.UpdateOptions{}); err != nil {
 				t.Fatalf("update status of %s: %v", name, err)
 			}
 		}
@@ -55,16 +55,16 @@ func TestFieldSelectorOnPhase(t *testing.T) {
 func TestFieldSelectorOnPipelineRef(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	for _, name := range []string{"train", "evaluate"} {
-		if _, err := cs.MlV1alpha1().Pipelines(ns).Create(ctx, fixtures.Pipeline(name, ns).Obj(), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.MlV1alpha1().Pipelines(ns).Create(ctx, mltesting.NewPipeline(name, ns).Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create pipeline %s: %v", name, err)
 		}
 	}
 	runs := cs.MlV1alpha1().PipelineRuns(ns)
-	for _, run := range []*fixtures.PipelineRunBuilder{
-		fixtures.PipelineRun("train-1", ns).Ref("train"),
-		fixtures.PipelineRun("train-2", ns).Ref("train"),
-		fixtures.PipelineRun("evaluate-1", ns).Ref("evaluate"),
-		fixtures.PipelineRun("inline-1", ns),
+	for _, run := range []*mltesting.PipelineRunBuilder{
+		mltesting.NewPipelineRun("train-1", ns).Ref("train"),
+		mltesting.NewPipelineRun("train-2", ns).Ref("train"),
+		mltesting.NewPipelineRun("evaluate-1", ns).Ref("evaluate"),
+		mltesting.NewPipelineRun("inline-1", ns),
 	} {
 		if _, err := runs.Create(ctx, run.Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create run: %v", err)
@@ -96,7 +96,7 @@ func TestFieldSelectorOnPipelineRef(t *testing.T) {
 }
 
 func TestUnsupportedFieldSelector(t *testing.T) {
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		for _, selector := range []string{"spec.unknown=x", "status.url=x"} {
 			_, err := c.List(ctx, metav1.ListOptions{FieldSelector: selector})
 			if !apierrors.IsBadRequest(err) {

@@ -8,9 +8,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // eventTimeout bounds the wait for one informer event; events normally
@@ -29,7 +29,7 @@ func TestInformerSeesTrainingJobChanges(t *testing.T) {
 
 	// One job exists before the informer starts: it arrives as an add
 	// during the initial list.
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("before", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(ctx, mltesting.NewTrainingJob("before", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 
@@ -77,7 +77,7 @@ func TestInformerSeesTrainingJobChanges(t *testing.T) {
 		t.Errorf("initial list: got %s of %s, want add of before", e.kind, e.job.Name)
 	}
 
-	created, err := jobs.Create(ctx, fixtures.TrainingJob("watched", ns).Obj(), metav1.CreateOptions{})
+	created, err := jobs.Create(ctx, mltesting.NewTrainingJob("watched", ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestLabelSelectors(t *testing.T) {
@@ -31,7 +31,7 @@ func TestLabelSelectors(t *testing.T) {
 		{"!app", []string{"unlabeled"}},
 		{"app=llama", nil},
 	}
-	forEachKind(t, func(t *testing.T, ctx context.Context, k fixtures.Kind, c fixtures.Client) {
+	forEachKind(t, func(t *testing.T, ctx context.Context, k mltesting.Kind, c mltesting.Client) {
 		for name, labels := range objects {
 			obj := k.New(name, "")
 			obj.SetLabels(labels)

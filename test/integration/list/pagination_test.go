@@ -10,7 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 func TestListPagesThroughThousandTrainingJobs(t *testing.T) {
@@ -33,7 +33,7 @@ func TestListPagesThroughThousandTrainingJobs(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for name := range names {
-				if _, err := jobs.Create(ctx, fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{}); err != nil {
+				if _, err := jobs.Create(ctx, mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{}); err != nil {
 					errs <- fmt.Errorf("create %s: %w", name, err)
 				}
 			}

@@ -11,9 +11,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // tableAccept asks for kubectl's server-side printing.
@@ -44,7 +44,7 @@ func TestTableOutput(t *testing.T) {
 			kind: "TrainingJob",
 			create: func(ctx context.Context, t *testing.T, cs versioned.Interface, ns string) {
 				c := cs.MlV1alpha1().TrainingJobs(ns)
-				obj, err := c.Create(ctx, fixtures.TrainingJob("sample", ns).Replicas(2).Framework(mlv1alpha1.FrameworkPyTorch).Obj(), metav1.CreateOptions{})
+				obj, err := c.Create(ctx, mltesting.NewTrainingJob("sample", ns).Replicas(2).Framework(mlv1alpha1.FrameworkPyTorch).Obj(), metav1.CreateOptions{})
 				if err != nil {
 					t.Fatalf("create: %v", err)
 				}
@@ -56,14 +56,14 @@ func TestTableOutput(t *testing.T) {
 				}
 			},
 			columns: []column{{"Name", 0}, {"Phase", 0}, {"Replicas", 0}, {"Ready", 0}, {"Age", 0}, {"Framework", 1}, {"Image", 1}, {"Latest Metric", 1}},
-			cells:   []any{"sample", "Running", float64(2), "1/2", ageCell, "PyTorch", fixtures.TrainerImage, "loss=0.25"},
+			cells:   []any{"sample", "Running", float64(2), "1/2", ageCell, "PyTorch", mltesting.TrainerImage, "loss=0.25"},
 		},
 		{
 			kind: "PipelineRun",
 			create: func(ctx context.Context, t *testing.T, cs versioned.Interface, ns string) {
 				c := cs.MlV1alpha1().PipelineRuns(ns)
-				spec := fixtures.Pipeline("", "").Task("prepare").Task("train", "prepare").Spec()
-				obj, err := c.Create(ctx, fixtures.PipelineRun("sample", ns).Inline(spec).Obj(), metav1.CreateOptions{})
+				spec := mltesting.NewPipeline("", "").Task("prepare").Task("train", "prepare").Spec()
+				obj, err := c.Create(ctx, mltesting.NewPipelineRun("sample", ns).Inline(spec).Obj(), metav1.CreateOptions{})
 				if err != nil {
 					t.Fatalf("create: %v", err)
 				}
@@ -84,7 +84,7 @@ func TestTableOutput(t *testing.T) {
 			kind: "Model",
 			create: func(ctx context.Context, t *testing.T, cs versioned.Interface, ns string) {
 				c := cs.MlV1alpha1().Models(ns)
-				obj, err := c.Create(ctx, fixtures.Model("sample", ns).Replicas(2).Obj(), metav1.CreateOptions{})
+				obj, err := c.Create(ctx, mltesting.NewModel("sample", ns).Replicas(2).Obj(), metav1.CreateOptions{})
 				if err != nil {
 					t.Fatalf("create: %v", err)
 				}
@@ -102,7 +102,7 @@ func TestTableOutput(t *testing.T) {
 			kind: "Notebook",
 			create: func(ctx context.Context, t *testing.T, cs versioned.Interface, ns string) {
 				c := cs.MlV1alpha1().Notebooks(ns)
-				obj, err := c.Create(ctx, fixtures.Notebook("sample", ns).Obj(), metav1.CreateOptions{})
+				obj, err := c.Create(ctx, mltesting.NewNotebook("sample", ns).Obj(), metav1.CreateOptions{})
 				if err != nil {
 					t.Fatalf("create: %v", err)
 				}
@@ -113,12 +113,12 @@ func TestTableOutput(t *testing.T) {
 				}
 			},
 			columns: []column{{"Name", 0}, {"Phase", 0}, {"URL", 0}, {"Age", 0}, {"Image", 1}, {"Last Activity", 1}},
-			cells:   []any{"sample", "Running", "http://sample.<ns>.svc:8888", ageCell, fixtures.NotebookImage, ""},
+			cells:   []any{"sample", "Running", "http://sample.<ns>.svc:8888", ageCell, mltesting.NotebookImage, ""},
 		},
 		{
 			kind: "Pipeline",
 			create: func(ctx context.Context, t *testing.T, cs versioned.Interface, ns string) {
-				obj := fixtures.Pipeline("sample", ns).Description("Train and evaluate.").
+				obj := mltesting.NewPipeline("sample", ns).Description("Train and evaluate.").
 					Param("lr", "0.1").Task("prepare").Task("train", "prepare").Task("evaluate", "train").Obj()
 				if _, err := cs.MlV1alpha1().Pipelines(ns).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
 					t.Fatalf("create: %v", err)
@@ -132,7 +132,7 @@ func TestTableOutput(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			ctx, cs, ns := setup(t)
 			tc.create(ctx, t, cs, ns)
-			k := fixtures.KindNamed(tc.kind)
+			k := mltesting.KindNamed(tc.kind)
 			// A second object shows that a list prints a row per object.
 			if _, err := k.Client(cs, ns).Create(ctx, k.New("another", ""), metav1.CreateOptions{}); err != nil {
 				t.Fatalf("create another: %v", err)

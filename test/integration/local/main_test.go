@@ -19,12 +19,16 @@ import (
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
 var server *framework.TestServer
 
 func TestMain(m *testing.M) {
+	// The local runtime starts this test binary as the launcher of its
+	// confined processes.
+	launcher.RunIfLauncher()
 	framework.MainWith(m, &server, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
 		// As make run: the examples share files there.

@@ -7,6 +7,7 @@ package logs
 import (
 	"context"
 	"io"
+	"os"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,13 +15,21 @@ import (
 	"k8s.io/client-go/rest"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/registry/logs/logstest"
 	"ml.example.io/ml-apiserver/pkg/workload"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
+
+func TestMain(m *testing.M) {
+	// The local runtime starts this test binary as the launcher of its
+	// confined processes.
+	launcher.RunIfLauncher()
+	os.Exit(m.Run())
+}
 
 // archiveCap is the --log-archive-max-bytes of the test server.
 const archiveCap = 64 << 10
@@ -49,7 +58,7 @@ func start(t *testing.T) *env {
 // source, controlled by the job and labelled like the controller's.
 func (e *env) job(t *testing.T, ns, name string, replicas int) *mlv1alpha1.TrainingJob {
 	t.Helper()
-	job, err := e.cs.MlV1alpha1().TrainingJobs(ns).Create(t.Context(), fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{})
+	job, err := e.cs.MlV1alpha1().TrainingJobs(ns).Create(t.Context(), mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create job: %v", err)
 	}

@@ -9,9 +9,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -21,7 +21,7 @@ func testPipelineRunTasks(t *testing.T, e *env) {
 	ns := framework.NewNamespace(t)
 	ctx := t.Context()
 	runs := e.cs.MlV1alpha1().PipelineRuns(ns)
-	run, err := runs.Create(ctx, fixtures.PipelineRun("nightly", ns).Obj(), metav1.CreateOptions{})
+	run, err := runs.Create(ctx, mltesting.NewPipelineRun("nightly", ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,10 @@ import (
 	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/standalone"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -66,7 +66,7 @@ func TestOwnerDeletionRemovesSeries(t *testing.T) {
 	}
 	create := func(name string, finalizers ...string) *mlv1alpha1.TrainingJob {
 		t.Helper()
-		obj := fixtures.TrainingJob(name, "ns").Obj()
+		obj := mltesting.NewTrainingJob(name, "ns").Obj()
 		obj.Finalizers = finalizers
 		job, err := jobs.Create(ctx, obj, metav1.CreateOptions{})
 		if err != nil {
@@ -119,7 +119,7 @@ func TestOwnerDeletionRemovesSeries(t *testing.T) {
 	}
 
 	// A new job of an old name starts without points.
-	again, err := jobs.Create(ctx, fixtures.TrainingJob("direct", "ns").Obj(), metav1.CreateOptions{})
+	again, err := jobs.Create(ctx, mltesting.NewTrainingJob("direct", "ns").Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -41,7 +41,7 @@ func TestPerObjectCaps(t *testing.T) {
 	c := client(t, s)
 	jobs := s.Clientset().MlV1alpha1().TrainingJobs("caps")
 	for _, name := range []string{"series", "bytes"} {
-		if _, err := jobs.Create(t.Context(), fixtures.TrainingJob(name, "caps").Obj(), metav1.CreateOptions{}); err != nil {
+		if _, err := jobs.Create(t.Context(), mltesting.NewTrainingJob(name, "caps").Obj(), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +87,7 @@ func TestDataBudget(t *testing.T) {
 	})
 	c := client(t, s)
 	jobs := s.Clientset().MlV1alpha1().TrainingJobs("budget")
-	if _, err := jobs.Create(t.Context(), fixtures.TrainingJob("runaway", "budget").Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(t.Context(), mltesting.NewTrainingJob("runaway", "budget").Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var code int
@@ -100,7 +100,7 @@ func TestDataBudget(t *testing.T) {
 	expectRefusal(t, "POST into a full budget", code, err, http.StatusTooManyRequests, "--ml-data-max-bytes")
 
 	// Objects are still written; their metrics are not.
-	if _, err := jobs.Create(t.Context(), fixtures.TrainingJob("other", "budget").Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(t.Context(), mltesting.NewTrainingJob("other", "budget").Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create with a full metrics budget: %v", err)
 	}
 	code, err = post(t.Context(), c, "trainingjobs", "budget", "other", series("", "loss", wave10k(0)...))

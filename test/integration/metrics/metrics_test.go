@@ -12,14 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
 func createJob(t *testing.T, ns, name string) *mlv1alpha1.TrainingJob {
 	t.Helper()
-	job, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(t.Context(), fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{})
+	job, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(t.Context(), mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +85,10 @@ func TestPipelineRunTasksAndModels(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	c := client(t, server)
 	cs := server.Clientset().MlV1alpha1()
-	if _, err := cs.PipelineRuns(ns).Create(t.Context(), fixtures.PipelineRun("run", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := cs.PipelineRuns(ns).Create(t.Context(), mltesting.NewPipelineRun("run", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cs.Models(ns).Create(t.Context(), fixtures.Model("mdl", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := cs.Models(ns).Create(t.Context(), mltesting.NewModel("mdl", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mustPost(t, c, "pipelineruns", ns, "run", series("train", "loss", mlv1alpha1.MetricPoint{Step: 1, Value: 0.4}))
@@ -187,7 +187,7 @@ func TestRejectedPointsStoreNothing(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	c := client(t, server)
 	createJob(t, ns, "train")
-	if _, err := server.Clientset().MlV1alpha1().PipelineRuns(ns).Create(t.Context(), fixtures.PipelineRun("run", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := server.Clientset().MlV1alpha1().PipelineRuns(ns).Create(t.Context(), mltesting.NewPipelineRun("run", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	good := mlv1alpha1.MetricSeries{Name: "good", Points: []mlv1alpha1.MetricPoint{{Step: 1, Value: 1}}}

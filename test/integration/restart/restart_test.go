@@ -14,9 +14,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/standalone"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -26,8 +26,8 @@ const watchTimeout = 30 * time.Second
 
 // storedObject is an object the restart must keep.
 type storedObject struct {
-	kind fixtures.Kind
-	obj  fixtures.Object
+	kind mltesting.Kind
+	obj  mltesting.Object
 }
 
 // event is what the test checks of a watch event. ResourceVersion is
@@ -47,7 +47,7 @@ func TestRestartKeepsObjectsWatchHistoryAndCertificates(t *testing.T) {
 
 	// One object of every kind.
 	var stored []storedObject
-	for _, k := range fixtures.Kinds() {
+	for _, k := range mltesting.Kinds() {
 		obj, err := k.Client(cs, ns).Create(ctx, k.New("kept", ""), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create %s: %v", k.Name, err)
@@ -67,7 +67,7 @@ func TestRestartKeepsObjectsWatchHistoryAndCertificates(t *testing.T) {
 	var want []event
 	create := func(name string) *mlv1alpha1.TrainingJob {
 		t.Helper()
-		job, err := jobs.Create(ctx, fixtures.TrainingJob(name, ns).Obj(), metav1.CreateOptions{})
+		job, err := jobs.Create(ctx, mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create %s: %v", name, err)
 		}
@@ -104,7 +104,7 @@ func TestRestartKeepsObjectsWatchHistoryAndCertificates(t *testing.T) {
 		t.Fatalf("update status of c: %v", err)
 	}
 	want = append(want, event{watch.Modified, "c", c.ResourceVersion})
-	stored = append(stored, storedObject{fixtures.KindNamed("TrainingJob"), b}, storedObject{fixtures.KindNamed("TrainingJob"), c})
+	stored = append(stored, storedObject{mltesting.KindNamed("TrainingJob"), b}, storedObject{mltesting.KindNamed("TrainingJob"), c})
 
 	server.Restart()
 	cs = server.Clientset()
@@ -138,7 +138,7 @@ func TestRestartKeepsObjectsWatchHistoryAndCertificates(t *testing.T) {
 		}
 		defer w.Stop()
 		// A change after the restart must follow the history.
-		d, err := cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, fixtures.TrainingJob("d", ns).Obj(), metav1.CreateOptions{})
+		d, err := cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, mltesting.NewTrainingJob("d", ns).Obj(), metav1.CreateOptions{})
 		if err != nil {
 			t.Fatalf("create d: %v", err)
 		}

@@ -13,15 +13,15 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlapply "ml.example.io/ml-apiserver/pkg/generated/applyconfiguration/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 var replicasPath = fieldpath.MakePathOrDie("spec", "replicas")
 
 // owners returns the managers (manager, or manager/subresource) whose
 // managed fields hold spec.replicas.
-func owners(t *testing.T, obj fixtures.Object) []string {
+func owners(t *testing.T, obj mltesting.Object) []string {
 	t.Helper()
 	var out []string
 	for _, e := range obj.GetManagedFields() {
@@ -48,7 +48,7 @@ func owners(t *testing.T, obj fixtures.Object) []string {
 func modelApply(name, ns string, replicas int32) *mlapply.ModelApplyConfiguration {
 	spec := mlapply.ModelSpec().
 		WithSource(mlapply.ModelSource().WithURI("s3://models/" + name)).
-		WithRuntime(mlapply.ModelRuntime().WithImage(fixtures.ServingImage))
+		WithRuntime(mlapply.ModelRuntime().WithImage(mltesting.ServingImage))
 	if replicas >= 0 {
 		spec.WithReplicas(replicas)
 	}

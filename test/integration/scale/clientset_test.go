@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 )
 
 // TestGetAndUpdateScale scales each kind with the generated clientset's
@@ -97,7 +97,7 @@ func TestTrainingJobScaleBounds(t *testing.T) {
 	if _, err := jobs.Create(ctx, elasticJob("elastic", ns, 2), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if _, err := jobs.Create(ctx, fixtures.TrainingJob("fixed", ns).Replicas(2).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := jobs.Create(ctx, mltesting.NewTrainingJob("fixed", ns).Replicas(2).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	scaleTo := func(name string, n int32) error {
@@ -144,7 +144,7 @@ func TestTrainingJobScaleBounds(t *testing.T) {
 func TestNotebookScaleStopsAndStarts(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	notebooks := cs.MlV1alpha1().Notebooks(ns)
-	if _, err := notebooks.Create(ctx, fixtures.Notebook("nb", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := notebooks.Create(ctx, mltesting.NewNotebook("nb", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	scaleTo := func(n int32) error {
@@ -208,7 +208,7 @@ func TestNotebookScaleStopsAndStarts(t *testing.T) {
 func TestModelScale(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	models := cs.MlV1alpha1().Models(ns)
-	if _, err := models.Create(ctx, fixtures.Model("m", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := models.Create(ctx, mltesting.NewModel("m", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	for _, n := range []int32{3, 0, 12} {
@@ -234,7 +234,7 @@ func TestModelScale(t *testing.T) {
 func TestScaleDryRun(t *testing.T) {
 	ctx, cs, ns := setup(t)
 	models := cs.MlV1alpha1().Models(ns)
-	created, err := models.Create(ctx, fixtures.Model("m", ns).Replicas(2).Obj(), metav1.CreateOptions{})
+	created, err := models.Create(ctx, mltesting.NewModel("m", ns).Replicas(2).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}

@@ -12,9 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -43,9 +43,9 @@ type scalable struct {
 	// it may be scaled to.
 	from, to int32
 	// create stores a valid object named name asking for from replicas.
-	create func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, error)
+	create func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, error)
 	// get returns the stored object and its spec.replicas.
-	get      func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, int32, error)
+	get      func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, int32, error)
 	getScale func(ctx context.Context, cs versioned.Interface, ns, name string) (*autoscalingv1.Scale, error)
 	update   func(ctx context.Context, cs versioned.Interface, ns string, scale *autoscalingv1.Scale, opts metav1.UpdateOptions) (*autoscalingv1.Scale, error)
 	// setStatus writes status.replicas and status.selector.
@@ -54,7 +54,7 @@ type scalable struct {
 
 // elasticJob is a TrainingJob that may scale between 1 and 4 workers.
 func elasticJob(name, ns string, replicas int32) *mlv1alpha1.TrainingJob {
-	job := fixtures.TrainingJob(name, ns).Replicas(replicas).Obj()
+	job := mltesting.NewTrainingJob(name, ns).Replicas(replicas).Obj()
 	job.Spec.Elastic = &mlv1alpha1.ElasticPolicy{MinReplicas: ptr.To[int32](1), MaxReplicas: ptr.To[int32](4)}
 	return job
 }
@@ -63,10 +63,10 @@ func scalables() []scalable {
 	return []scalable{
 		{
 			kind: "TrainingJob", resource: "trainingjobs", label: "ml.example.io/trainingjob", from: 2, to: 3,
-			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, error) {
+			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, error) {
 				return cs.MlV1alpha1().TrainingJobs(ns).Create(ctx, elasticJob(name, ns, 2), metav1.CreateOptions{})
 			},
-			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, int32, error) {
+			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, int32, error) {
 				j, err := cs.MlV1alpha1().TrainingJobs(ns).Get(ctx, name, metav1.GetOptions{})
 				if err != nil {
 					return nil, 0, err
@@ -91,10 +91,10 @@ func scalables() []scalable {
 		},
 		{
 			kind: "Model", resource: "models", label: "ml.example.io/model", from: 2, to: 5,
-			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, error) {
-				return cs.MlV1alpha1().Models(ns).Create(ctx, fixtures.Model(name, ns).Replicas(2).Obj(), metav1.CreateOptions{})
+			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, error) {
+				return cs.MlV1alpha1().Models(ns).Create(ctx, mltesting.NewModel(name, ns).Replicas(2).Obj(), metav1.CreateOptions{})
 			},
-			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, int32, error) {
+			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, int32, error) {
 				m, err := cs.MlV1alpha1().Models(ns).Get(ctx, name, metav1.GetOptions{})
 				if err != nil {
 					return nil, 0, err
@@ -119,10 +119,10 @@ func scalables() []scalable {
 		},
 		{
 			kind: "Notebook", resource: "notebooks", label: "ml.example.io/notebook", from: 1, to: 0,
-			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, error) {
-				return cs.MlV1alpha1().Notebooks(ns).Create(ctx, fixtures.Notebook(name, ns).Obj(), metav1.CreateOptions{})
+			create: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, error) {
+				return cs.MlV1alpha1().Notebooks(ns).Create(ctx, mltesting.NewNotebook(name, ns).Obj(), metav1.CreateOptions{})
 			},
-			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (fixtures.Object, int32, error) {
+			get: func(ctx context.Context, cs versioned.Interface, ns, name string) (mltesting.Object, int32, error) {
 				nb, err := cs.MlV1alpha1().Notebooks(ns).Get(ctx, name, metav1.GetOptions{})
 				if err != nil {
 					return nil, 0, err

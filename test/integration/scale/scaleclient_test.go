@@ -13,7 +13,7 @@ import (
 	scaleclient "k8s.io/client-go/scale"
 	"k8s.io/utils/ptr"
 
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 )
 
 // TestScaleClient scales a Model with client-go's polymorphic scale
@@ -22,7 +22,7 @@ import (
 // and the selector the HPA lists pods with from the Scale's status.
 func TestScaleClient(t *testing.T) {
 	ctx, cs, ns := setup(t)
-	if _, err := cs.MlV1alpha1().Models(ns).Create(ctx, fixtures.Model("m", ns).Replicas(2).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := cs.MlV1alpha1().Models(ns).Create(ctx, mltesting.NewModel("m", ns).Replicas(2).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	dc, err := discovery.NewDiscoveryClientForConfig(server.ClientConfig)

@@ -176,6 +176,14 @@ func (s MetaSetters[W]) Label(key, value string) W {
 	return s.w
 }
 
+// Labels adds labels.
+func (s MetaSetters[W]) Labels(labels map[string]string) W {
+	for k, v := range labels {
+		s.Label(k, v)
+	}
+	return s.w
+}
+
 // Annotation adds an annotation.
 func (s MetaSetters[W]) Annotation(key, value string) W {
 	if s.m.Annotations == nil {

@@ -4,11 +4,14 @@
 // Spec's uid, and then executes the command, which inherits all of it.
 //
 // Landlock restricts the calling process and what it executes, never its
-// parent, so the runtime re-executes its own binary (/proc/self/exe) with
-// the Spec in the environment variable SpecEnv. The package's init turns
-// any binary that links it (the server, and every test binary that runs
-// the local runtime) into the launcher when that variable is set, before
-// the binary's main or TestMain runs.
+// parent, so the runtime starts a binary of its own with the Spec in the
+// environment variable SpecEnv: cmd/ml-apiserver-launch when installed,
+// else its own binary (/proc/self/exe). A binary becomes the launcher by
+// calling RunIfLauncher first thing in main; so do the TestMain functions
+// of test packages whose processes run confined, since the runtime
+// re-executes the test binary there. Check tells a binary that does not
+// from one that does, so a missing call fails the process's start with a
+// clear error instead of running the binary a second time.
 package launcher
 
 import (
@@ -50,6 +53,9 @@ type Spec struct {
 	// without supplementary groups.
 	UID *uint32 `json:"uid,omitempty"`
 	GID uint32  `json:"gid,omitempty"`
+	// Probe asks the launcher to answer probeReply on its standard output
+	// and exit, running nothing (see Check).
+	Probe bool `json:"probe,omitempty"`
 }
 
 // Exit codes of a launcher that could not run the command, as a shell's.
@@ -59,7 +65,12 @@ const (
 	exitNotFound   = 127
 )
 
-func init() {
+// RunIfLauncher turns the calling binary into the launcher when it was
+// started as one (SpecEnv is set): it then runs the command and never
+// returns. Otherwise it returns at once. Call it first thing in main, and
+// in TestMain of a test package whose tests run confined local processes
+// with the test binary as the launcher.
+func RunIfLauncher() {
 	if v, ok := os.LookupEnv(SpecEnv); ok {
 		os.Exit(Run(v))
 	}
@@ -70,7 +81,12 @@ func init() {
 func Run(spec string) int {
 	_ = os.Unsetenv(SpecEnv)
 	var s Spec
-	if err := json.Unmarshal([]byte(spec), &s); err != nil || s.Path == "" || len(s.Args) == 0 {
+	err := json.Unmarshal([]byte(spec), &s)
+	if err == nil && s.Probe {
+		fmt.Println(probeReply)
+		return 0
+	}
+	if err != nil || s.Path == "" || len(s.Args) == 0 {
 		fmt.Fprintf(os.Stderr, "local-launch: bad spec: %v\n", err)
 		return exitNotStarted
 	}
@@ -95,7 +111,7 @@ func Run(spec string) int {
 			return exitNotStarted
 		}
 	}
-	err := syscall.Exec(s.Path, s.Args, os.Environ())
+	err = syscall.Exec(s.Path, s.Args, os.Environ())
 	fmt.Fprintf(os.Stderr, "local-launch: exec %s: %v\n", s.Path, err)
 	if os.IsNotExist(err) {
 		return exitNotFound
