@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,4 +234,39 @@ func TestLogsArchivedWhenProcessesEnd(t *testing.T) {
 	if _, err := os.Stat(LogPath(dir2)); err != nil {
 		t.Errorf("the log of a replica that could not be archived: %v, want it kept", err)
 	}
+}
+
+// A rotated log left by an earlier runtime reads, after the restart, as it
+// read before: the part its files still hold.
+func TestLeftoverLogAcrossRotation(t *testing.T) {
+	dir := t.TempDir()
+	limits := LogLimits{MaxSize: 64 << 10, MaxFiles: 3}
+	first, err := New(Config{Dir: dir, Log: limits, Confinement: testConfinement(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := owner("job", "1")
+	if _, err := first.EnsureReplica(context.Background(), o, shReplica("job-0", numbered(1, 3000))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, first, o, "job-0", finished)
+	files, _ := logFilesOf(t, replicaDir(t, first, "job-0"))
+	if len(files) < 2 {
+		t.Fatalf("log files %v: want a rotated log", files)
+	}
+	before := readAll(t, first.LogSource(), "job-0", workload.PodLogOptions{})
+
+	second, err := New(Config{Dir: dir, Log: limits, Confinement: testConfinement(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := readAll(t, second.LogSource(), "job-0", workload.PodLogOptions{})
+	if after != before {
+		t.Errorf("the rotated log after the restart differs: %d bytes, before %d", len(after), len(before))
+	}
+	checkConsecutive(t, strings.Split(strings.TrimSuffix(after, "\n"), "\n"), 3000)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first.Shutdown(ctx)
+	second.Shutdown(ctx)
 }
