@@ -180,7 +180,9 @@ func (r *Runtime) archivePending(ctx context.Context, archiver LogArchiver, rep 
 	l.Lock()
 	defer l.Unlock()
 	if _, err := os.Stat(rep.dir); os.IsNotExist(err) {
-		// Removed (and archived first) by a deletion.
+		// Removed (and archived first) by a deletion, or archived
+		// already.
+		r.archive.forget(rep.uid)
 		return
 	}
 	if !r.archive.isArchived(rep.uid) {
@@ -237,18 +239,20 @@ func (r *Runtime) archiveOnce(ctx context.Context, archiver LogArchiver, rep *re
 }
 
 // refusedForGood says whether an archive's failure will not pass by
-// trying again: the owner or the replica is gone or was replaced, the
-// request is refused, or the archive's caps are reached.
+// trying again: the owner or the replica is gone or was replaced, or the
+// request is refused. A full archive (429) may pass: deleting objects
+// gives bytes back.
 func refusedForGood(err error) bool {
 	return apierrors.IsNotFound(err) || apierrors.IsConflict(err) || apierrors.IsBadRequest(err) ||
 		apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) ||
-		apierrors.IsMethodNotSupported(err) || apierrors.IsTooManyRequests(err)
+		apierrors.IsMethodNotSupported(err)
 }
 
 // removeReplicaDir removes the directory of a replica whose processes have
 // ended, once its log is archived while ArchiveLogs runs. When the archive
 // fails for a reason that may pass, the directory is kept: the next start
-// archives it.
+// archives it; but a full archive (429) does not hold the removal, as on a
+// cluster, or the disk would fill up in its place.
 func (r *Runtime) removeReplicaDir(rep *replica) {
 	if archiver := r.archive.current(); archiver != nil {
 		l := r.archive.lock(rep.uid)
@@ -260,7 +264,10 @@ func (r *Runtime) removeReplicaDir(rep *replica) {
 			ctx, cancel := context.WithTimeout(context.Background(), archiveTimeout)
 			err := r.archiveOnce(ctx, archiver, rep)
 			cancel()
-			if err != nil {
+			switch {
+			case apierrors.IsTooManyRequests(err):
+				klog.ErrorS(err, "The archive refused the log of a removed replica: it goes with its directory", "replica", klog.KRef(rep.owner.Namespace, rep.name))
+			case err != nil:
 				l.Unlock()
 				klog.ErrorS(err, "Could not archive the log of a removed replica: its directory is kept until the next start", "replica", klog.KRef(rep.owner.Namespace, rep.name), "dir", rep.dir)
 				return

@@ -234,6 +234,23 @@ func TestLogsArchivedWhenProcessesEnd(t *testing.T) {
 	if _, err := os.Stat(LogPath(dir2)); err != nil {
 		t.Errorf("the log of a replica that could not be archived: %v, want it kept", err)
 	}
+
+	// The archive is full: the removal goes on, as on a cluster.
+	a.mu.Lock()
+	a.err = apierrors.NewTooManyRequests("the store of logs and metric points is full", 0)
+	a.mu.Unlock()
+	if _, err := r.EnsureReplica(ctx, o, shReplica("job-3", `echo refused`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r, o, "job-3", finished)
+	dir3 := replicaDir(t, r, "job-3")
+	if err := r.DeleteReplica(ctx, o, "job-3", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitGoneFromList(t, r, o, "job-3")
+	if _, err := os.Stat(dir3); !os.IsNotExist(err) {
+		t.Errorf("the directory of a replica the full archive refused: %v, want it removed", err)
+	}
 }
 
 // A rotated log left by an earlier runtime reads, after the restart, as it
