@@ -287,3 +287,57 @@ func TestLeftoverLogAcrossRotation(t *testing.T) {
 	first.Shutdown(ctx)
 	second.Shutdown(ctx)
 }
+
+// A served set's replica (a Model's or Notebook's server) that a scale
+// down stops is archived, still readable while it is, before its
+// directory goes.
+func TestServedSetReplicaArchivedBeforeRemoval(t *testing.T) {
+	r := newRuntime(t, t.TempDir())
+	a := &fakeArchiver{source: r.LogSource()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.ArchiveLogs(ctx, a)
+	}()
+	defer func() { cancel(); <-done }()
+	o := owner("model", "1")
+	spec := workload.ServedSetSpec{
+		Name: "srv", Replicas: 2, Stable: true,
+		Selector: map[string]string{"app": "srv"},
+		Template: shReplica("", `echo serving; exec sleep 300`).Template,
+	}
+	spec.Template.Labels = map[string]string{"app": "srv"}
+	if _, err := r.EnsureServedSet(ctx, o, spec); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if p, err := r.LogSource().GetPod(ctx, "ns", "srv-1"); err == nil && len(p.Containers) == 1 {
+			if rc, err := r.LogSource().Stream(ctx, "ns", "srv-1", workload.PodLogOptions{}); err == nil {
+				data, _ := io.ReadAll(rc)
+				_ = rc.Close()
+				if string(data) == "serving\n" {
+					break
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	spec.Replicas = 1
+	if _, err := r.EnsureServedSet(ctx, o, spec); err != nil {
+		t.Fatal(err)
+	}
+	for a.archived()["model/srv-1"] == "" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := a.archived()["model/srv-1"]; got != "serving\n" {
+		t.Errorf("archived log of the stopped server: %q, want %q", got, "serving\n")
+	}
+	for len(replicaDirs(t, r.dir)) > 1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if dirs := replicaDirs(t, r.dir); len(dirs) != 1 {
+		t.Errorf("replica directories %v, want the one of srv-0", dirs)
+	}
+}
