@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
 	"ml.example.io/ml-apiserver/pkg/controller/logarchive"
 	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
@@ -24,16 +25,16 @@ type initializer struct {
 }
 
 // initializers are every controller, in start order. The log archiver
-// needs the core API: in standalone mode the TrainingJob and PipelineRun
-// controllers archive a replica's log before they remove it, which covers
-// every removal there.
+// watches pods on a cluster; in standalone mode it has the local runtime
+// archive each process's log once it ended, and an earlier run's logs
+// before the other controllers start.
 var initializers = []initializer{
 	{name: TrainingJobController, init: startTrainingJobController},
 	{name: ModelController, init: startModelController},
 	{name: NotebookController, init: startNotebookController},
 	{name: PipelineRunController, init: startPipelineRunController},
 	{name: MetricsController, init: startMetricsController},
-	{name: LogArchiveController, init: startLogArchiveController, needsKubeAPI: true},
+	{name: LogArchiveController, init: startLogArchiveController},
 }
 
 func startTrainingJobController(_ context.Context, cc Context) (Controller, error) {
@@ -98,7 +99,14 @@ func startMetricsController(_ context.Context, cc Context) (Controller, error) {
 	return metricscollector.New(c)
 }
 
-func startLogArchiveController(_ context.Context, cc Context) (Controller, error) {
+func startLogArchiveController(ctx context.Context, cc Context) (Controller, error) {
+	if cc.KubeInformers == nil {
+		rt, ok := cc.Runtime.(logarchive.LocalRuntime)
+		if !ok {
+			return nil, fmt.Errorf("the runtime %T keeps no logs", cc.Runtime)
+		}
+		return logarchive.NewLocal(ctx, rt, logarchive.APIArchiver{Client: cc.MLClient}), nil
+	}
 	return logarchive.New(logarchive.Config{
 		Pods:     cc.KubeInformers.Core().V1().Pods(),
 		Archiver: logarchive.APIArchiver{Client: cc.MLClient},

@@ -57,9 +57,23 @@ func New(c Config) (*Controller, error) {
 	return ctrl, nil
 }
 
-// ended says whether a pod has ended: no container will write again.
+// ended says whether a pod has ended: no container will write again. A
+// pod being deleted (by a controller, the garbage collector, a TTL or a
+// user) while it ran never reaches a final phase: its containers' last
+// statuses, which the kubelet reports before the pod goes, say it.
 func ended(pod *corev1.Pod) bool {
-	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return true
+	}
+	if pod.DeletionTimestamp == nil || len(pod.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, s := range pod.Status.ContainerStatuses {
+		if s.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Controller) onPod(obj any) {

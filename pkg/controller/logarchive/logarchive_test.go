@@ -81,11 +81,26 @@ func pod(name string, phase corev1.PodPhase, ownerKind string) *corev1.Pod {
 }
 
 func TestSyncArchivesEndedPodsOnce(t *testing.T) {
+	// Deleted while they ran (by the garbage collector, a TTL, a
+	// scale-down): ended once the kubelet reports every container
+	// terminated, before the pod goes.
+	deleted := func(name string, terminated bool) *corev1.Pod {
+		p := pod(name, corev1.PodRunning, "Model")
+		p.DeletionTimestamp = &metav1.Time{}
+		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+		if terminated {
+			state = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 143}}
+		}
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "server", State: state}}
+		return p
+	}
 	pods := []*corev1.Pod{
 		pod("done", corev1.PodSucceeded, "TrainingJob"),
 		pod("failed", corev1.PodFailed, "PipelineRun"),
 		pod("running", corev1.PodRunning, "TrainingJob"),
 		pod("foreign", corev1.PodSucceeded, ""),
+		deleted("stopping", false),
+		deleted("stopped", true),
 	}
 	client := fake.NewClientset()
 	factory := informers.NewSharedInformerFactory(client, 0)
@@ -107,7 +122,7 @@ func TestSyncArchivesEndedPodsOnce(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"TrainingJob ns/owner done", "PipelineRun ns/owner failed"}
+	want := []string{"TrainingJob ns/owner done", "PipelineRun ns/owner failed", "Model ns/owner stopped"}
 	if diff := cmp.Diff(want, a.calls); diff != "" {
 		t.Errorf("archived (-want +got):\n%s", diff)
 	}

@@ -86,8 +86,8 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 		return nil, err
 	}
 	state := lifecycleOf(r.c.Kind, obj)
-	if len(streams) == 0 && (o.Replica != "" || o.Task != "") && (state == ended || state == podsEnd) {
-		return nil, noLogs(r.c.Resource, m.GetName(), o)
+	if len(streams) == 0 && (state == ended || state == podsEnd && (o.Replica != "" || o.Task != "")) {
+		return nil, r.noLogs(obj, m.GetName(), o, false)
 	}
 	labels := map[string]bool{}
 	for _, s := range streams {

@@ -134,10 +134,12 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 		return r.follow(ctx, obj, o, selected, targets)
 	}
 	var streams []*stream
+	matched := false
 	for _, t := range targets {
 		if !selected(t.pod, t.label) {
 			continue
 		}
+		matched = true
 		s, err := r.open(ctx, obj, t, o)
 		if err != nil {
 			for _, s := range streams {
@@ -151,8 +153,8 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 			streams = append(streams, s)
 		}
 	}
-	if len(streams) == 0 && (o.Replica != "" || o.Task != "") {
-		return nil, noLogs(r.c.Resource, name, o)
+	if len(streams) == 0 {
+		return nil, r.noLogs(obj, name, o, matched)
 	}
 	prefix := (o.Replica == "" && o.Task == "") || len(streams) > 1
 	return &logStream{
@@ -168,11 +170,6 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 			return err
 		},
 	}, nil
-}
-
-// noLogs is the 404 answer when the options select no log.
-func noLogs(resource schema.GroupResource, name string, o *ml.LogOptions) error {
-	return apierrors.NewNotFound(resource, fmt.Sprintf("%s (no logs of %s)", name, selection(o)))
 }
 
 func selection(o *ml.LogOptions) string {

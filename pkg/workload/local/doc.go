@@ -37,4 +37,13 @@
 // runs nothing until the runtime has recorded it (the launcher's start
 // pipe). The controllers then start the replicas again, as they would
 // after a node was lost.
+//
+// Logs outlive their processes (keep.go, archive.go): each replica's
+// directory holds its record (replica.json). While ArchiveLogs runs (the
+// logarchive controller), the log of a replica is archived once its last
+// process ended, and before its directory is removed; a directory goes
+// only once its log is archived. A runtime started after a restart keeps
+// the directories of an earlier run whose logs are not archived, serves
+// them through LogSource as finished pods, and removes each once
+// ArchiveLeftovers or ArchiveLogs archived it.
 package local

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/procfs"
 
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 )
 
@@ -114,12 +115,14 @@ func stopMarked(dir string) {
 
 // stopLeftovers kills the processes that an earlier runtime on dir
 // started and that still run: those that carry its marker, and the
-// process groups it recorded; and removes their directories.
-func stopLeftovers(dir string) error {
+// process groups it recorded. It returns the replicas whose logs are not
+// archived yet (see loadLeftover), with the UID of what controlled each,
+// and removes the other directories.
+func stopLeftovers(dir string, limits LogLimits) (map[*replica]types.UID, error) {
 	stopMarked(dir)
 	files, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*", pidFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -139,14 +142,24 @@ func stopLeftovers(dir string) error {
 	}
 	entries, err := filepath.Glob(filepath.Join(dir, "replicas", "*", "*"))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	kept := map[*replica]types.UID{}
 	for _, e := range entries {
+		rep, controller, err := loadLeftover(e, limits)
+		if err != nil {
+			klog.ErrorS(err, "Read the record of a replica left by an earlier run: its log is not kept", "dir", e)
+		}
+		if rep != nil {
+			_ = os.Remove(filepath.Join(e, pidFile))
+			kept[rep] = controller
+			continue
+		}
 		if err := os.RemoveAll(e); err != nil {
-			return fmt.Errorf("local runtime: remove %s: %w", e, err)
+			return nil, fmt.Errorf("local runtime: remove %s: %w", e, err)
 		}
 	}
-	return nil
+	return kept, nil
 }
 
 // waitGroupGone waits until no process of the process group pgid runs

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -31,7 +32,10 @@ var _ workload.LogSource = &LogSource{}
 func (r *Runtime) LogSource() workload.LogSource { return &LogSource{r: r} }
 
 // allReplicasLocked are the one-off replicas and those of served sets,
-// with the UID of what controls each (the owner, or the set).
+// with the UID of what controls each (the owner, or the set); then the
+// replicas of sets being removed, and the leftovers of an earlier runtime
+// whose logs are not archived yet, but those whose name a replica of now
+// took.
 func (r *Runtime) allReplicasLocked() map[*replica]types.UID {
 	out := map[*replica]types.UID{}
 	for _, rep := range r.replicas {
@@ -40,6 +44,17 @@ func (r *Runtime) allReplicasLocked() map[*replica]types.UID {
 	for _, set := range r.sets {
 		for _, rep := range set.replicas {
 			out[rep] = types.UID(set.uid)
+		}
+	}
+	named := map[cache.ObjectName]bool{}
+	for rep := range out {
+		named[cache.ObjectName{Namespace: rep.owner.Namespace, Name: rep.name}] = true
+	}
+	for _, gone := range []map[*replica]types.UID{r.removing, r.leftovers} {
+		for rep, controller := range gone {
+			if !named[cache.ObjectName{Namespace: rep.owner.Namespace, Name: rep.name}] {
+				out[rep] = controller
+			}
 		}
 	}
 	return out
@@ -87,13 +102,20 @@ func (s *LogSource) GetPod(ctx context.Context, namespace, name string) (*worklo
 	return &p, nil
 }
 
+// findLocked returns the replica name of namespace: a leftover only when
+// no replica being removed has the name.
 func (r *Runtime) findLocked(namespace, name string) (*replica, types.UID) {
+	var found *replica
+	var uid types.UID
 	for rep, controller := range r.allReplicasLocked() {
-		if rep.owner.Namespace == namespace && rep.name == name {
-			return rep, controller
+		if rep.owner.Namespace != namespace || rep.name != name {
+			continue
+		}
+		if _, leftover := r.leftovers[rep]; found == nil || !leftover {
+			found, uid = rep, controller
 		}
 	}
-	return nil, ""
+	return found, uid
 }
 
 // followPoll is how often a followed log is checked for new lines.

@@ -93,6 +93,13 @@ type Runtime struct {
 	warned   map[string]bool
 	// wg counts the goroutines watching processes.
 	wg sync.WaitGroup
+	// leftovers are the replicas an earlier runtime on the directory ran
+	// whose logs are not archived yet; removing are the replicas of
+	// served sets being stopped and removed. LogSource reads both, with
+	// the UID of what controls each (keep.go, archive.go).
+	leftovers map[*replica]types.UID
+	removing  map[*replica]types.UID
+	archive   *archiving
 }
 
 var _ workload.Runtime = &Runtime{}
@@ -136,12 +143,19 @@ func New(c Config) (*Runtime, error) {
 		warned:         map[string]bool{},
 		forgotten:      map[types.UID]time.Time{},
 		marker:         Marker(c.Dir),
+		removing:       map[*replica]types.UID{},
+		archive:        newArchiving(),
 	}
 	if r.clock == nil {
 		r.clock = clock.RealClock{}
 	}
-	if err := stopLeftovers(c.Dir); err != nil {
+	leftovers, err := stopLeftovers(c.Dir, r.logLimits)
+	if err != nil {
 		return nil, err
+	}
+	r.leftovers = leftovers
+	for rep := range leftovers {
+		r.archive.push(rep)
 	}
 	if err := r.setUpConfinement(c.Confinement); err != nil {
 		return nil, err
@@ -247,6 +261,7 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 	r.mu.Unlock()
 
 	r.warnImageIgnored(owner, &rep.template)
+	r.keep(rep, owner.UID)
 	r.start(rep, env)
 	r.notify(owner)
 	return true, nil
@@ -291,9 +306,7 @@ func (r *Runtime) DeleteReplica(ctx context.Context, owner workload.Owner, name,
 	go func() {
 		defer r.wg.Done()
 		rep.stop(grace)
-		if err := os.RemoveAll(rep.dir); err != nil {
-			klog.ErrorS(err, "Remove the directory of a deleted replica", "replica", key)
-		}
+		r.removeReplicaDir(rep)
 		r.mu.Lock()
 		if r.replicas[key] == rep {
 			delete(r.replicas, key)

@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/tools/cache"
 
@@ -196,13 +197,20 @@ func (r *Runtime) applySet(set *servedSet, start, stop []*replica, hosts []local
 		go func() {
 			defer r.wg.Done()
 			defer close(done)
+			r.mu.Lock()
+			r.removing[rep] = types.UID(set.uid)
+			r.mu.Unlock()
 			rep.stop(grace)
-			_ = os.RemoveAll(rep.dir)
+			r.removeReplicaDir(rep)
+			r.mu.Lock()
+			delete(r.removing, rep)
+			r.mu.Unlock()
 			r.notify(rep.owner)
 		}()
 	}
 	for _, rep := range start {
 		wait := stopping[ordinalOf(rep)]
+		r.keep(rep, types.UID(set.uid))
 		if !set.spec.Stable || wait == nil {
 			r.start(rep, hosts)
 			continue
