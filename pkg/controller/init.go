@@ -21,12 +21,18 @@ type initializer struct {
 	// kube-apiserver and has no standalone counterpart; standalone mode
 	// skips it.
 	needsKubeAPI bool
+	// needs, when set, names the store of the data etcd the controller
+	// needs and the manager lacks ("" when it has them); such a controller
+	// is skipped outside an API server.
+	needs func(DataStores) string
 }
 
 // initializers are every controller, in start order. The log archiver
 // needs the core API: in standalone mode the TrainingJob and PipelineRun
 // controllers archive a replica's log before they remove it, which covers
-// every removal there.
+// every removal there. The quota usage reconciler needs it too (the
+// MLQuota plugin, whose records it keeps, runs only against a cluster).
+// The latest-metrics writer and the archive sweep need the data etcd.
 var initializers = []initializer{
 	{name: TrainingJobController, init: startTrainingJobController},
 	{name: ModelController, init: startModelController},
@@ -34,6 +40,9 @@ var initializers = []initializer{
 	{name: PipelineRunController, init: startPipelineRunController},
 	{name: MetricsController, init: startMetricsController},
 	{name: LogArchiveController, init: startLogArchiveController, needsKubeAPI: true},
+	{name: LatestMetricsController, init: startLatestMetricsController, needs: needsMetricStore},
+	{name: LogArchiveSweepController, init: startLogArchiveSweepController, needs: needsLogStore},
+	{name: QuotaUsageController, init: startQuotaUsageController, needsKubeAPI: true},
 }
 
 func startTrainingJobController(_ context.Context, cc Context) (Controller, error) {

@@ -58,7 +58,7 @@ leader Lease <controller-namespace>/ml-controller.`,
 			if err != nil {
 				return fmt.Errorf("kubeconfig: %w", err)
 			}
-			manager, err := newControllerManager(o, config, config)
+			manager, err := newControllerManager(controllerConfig(o, nil), o, config, config)
 			if err != nil {
 				return err
 			}

@@ -50,7 +50,7 @@ func addControllers(ctx context.Context, server *apiserver.Server, o *options.Op
 	done := make(chan struct{})
 	var started atomic.Bool
 	server.GenericAPIServer.AddPostStartHookOrDie("start-ml-controllers", func(hookCtx genericapiserver.PostStartHookContext) error {
-		manager, err := newControllerManager(o.Controllers, kubeConfig, hookCtx.LoopbackClientConfig)
+		manager, err := newControllerManager(controllerConfig(o.Controllers, server), o.Controllers, kubeConfig, hookCtx.LoopbackClientConfig)
 		if err != nil {
 			return err
 		}
@@ -75,9 +75,20 @@ func addControllers(ctx context.Context, server *apiserver.Server, o *options.Op
 	}
 }
 
+// controllerConfig is the manager configuration of o, with the stores of
+// the data etcd of server; nil for the controller subcommand, which has
+// none.
+func controllerConfig(o *options.ControllerOptions, server *apiserver.Server) controller.Config {
+	config := o.Config()
+	if server != nil {
+		config.Data = controller.DataStores{Logs: server.LogStore, Metrics: server.MetricStore}
+	}
+	return config
+}
+
 // newControllerManager builds the manager of the controllers: kubeConfig
 // reaches kube-apiserver, mlConfig the ml.example.io group.
-func newControllerManager(o *options.ControllerOptions, kubeConfig, mlConfig *rest.Config) (*controller.Manager, error) {
+func newControllerManager(config controller.Config, o *options.ControllerOptions, kubeConfig, mlConfig *rest.Config) (*controller.Manager, error) {
 	kubeConfig = rest.CopyConfig(kubeConfig)
 	kubeConfig.QPS, kubeConfig.Burst = o.KubeAPIQPS, o.KubeAPIBurst
 	kubeConfig = rest.AddUserAgent(kubeConfig, controller.FieldManager)
@@ -92,5 +103,5 @@ func newControllerManager(o *options.ControllerOptions, kubeConfig, mlConfig *re
 	if err != nil {
 		return nil, fmt.Errorf("ml.example.io client of the controllers: %w", err)
 	}
-	return controller.NewManager(o.Config(), kube, ml), nil
+	return controller.NewManager(config, kube, ml), nil
 }

@@ -115,7 +115,7 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		go func() {
 			defer close(done)
 			removeStaleCredentials(hookCtx, ml, rt)
-			manager := controller.NewStandaloneManager(o.Controllers.Config(), ml, rt)
+			manager := controller.NewStandaloneManager(controllerConfig(o.Controllers, server), ml, rt)
 			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}
