@@ -130,20 +130,7 @@ func (m *Manager) Leading() bool { return m.leading.Load() }
 // campaigns again when it loses it.
 func (m *Manager) Run(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
-	enabled := EnabledControllers(m.config.Controllers)
-	var inits []initializer
-	for _, i := range m.initializers {
-		switch {
-		case !slices.Contains(enabled, i.name):
-		case i.needsKubeAPI && m.backend.kube == nil:
-			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", i.name)
-		case i.needs != nil && i.needs(m.config.Data) != "":
-			logger.Info("Controller needs a store of the data etcd, which only the controllers inside an API server have: skipping it",
-				"controller", i.name, "missing", i.needs(m.config.Data))
-		default:
-			inits = append(inits, i)
-		}
-	}
+	inits := m.runnable(logger)
 	if len(inits) == 0 {
 		logger.Info("No controller enabled")
 		<-ctx.Done()
@@ -243,4 +230,24 @@ func synced(ctx context.Context, factories []informerFactory) bool {
 		}
 	}
 	return true
+}
+
+// runnable are the initializers of the enabled controllers this manager
+// can run; it logs why it skips the others it was asked for.
+func (m *Manager) runnable(logger klog.Logger) []initializer {
+	enabled := EnabledControllers(m.config.Controllers)
+	var inits []initializer
+	for _, i := range m.initializers {
+		switch {
+		case !slices.Contains(enabled, i.name):
+		case i.needsKubeAPI && m.backend.kube == nil:
+			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", i.name)
+		case i.needs != nil && i.needs(m.config.Data) != "":
+			logger.Info("Controller needs a store of the data etcd, which only the controllers inside an API server have: skipping it",
+				"controller", i.name, "missing", i.needs(m.config.Data))
+		default:
+			inits = append(inits, i)
+		}
+	}
+	return inits
 }
