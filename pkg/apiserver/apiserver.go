@@ -15,6 +15,8 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -68,6 +70,11 @@ type CompletedConfig struct {
 // Server is the running ml.example.io API server.
 type Server struct {
 	GenericAPIServer *genericapiserver.GenericAPIServer
+	// LogStore and MetricStore are the stores of the data etcd, for the
+	// controllers that reconcile what they hold (the sweep of archived
+	// logs, status.latestMetrics); nil without a data etcd.
+	LogStore    logstore.LogStore
+	MetricStore metricstore.MetricStore
 }
 
 // Complete fills in defaults of the configuration.
@@ -93,10 +100,7 @@ func (c completedConfig) New() (*Server, error) {
 		return nil, err
 	}
 	c.setMetricsOwners(storage)
-	runLatestMetrics(s, storage)
-	if err := sweepLogArchives(s, storage, data); err != nil {
-		return nil, err
-	}
+	s.setDataStores(data)
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
 	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer

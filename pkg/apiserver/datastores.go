@@ -83,3 +83,14 @@ func (c completedConfig) newDataStores(s *Server) *dataStores {
 	})
 	return d
 }
+
+// setDataStores hands the stores of the data etcd to whoever runs the
+// controllers that reconcile them; they stay nil without a data etcd.
+func (s *Server) setDataStores(data *dataStores) {
+	if data.logs != nil {
+		s.LogStore = data.logs
+	}
+	if data.metrics != nil {
+		s.MetricStore = data.metrics
+	}
+}

@@ -1,9 +1,6 @@
 package apiserver
 
 import (
-	"k8s.io/apiserver/pkg/registry/rest"
-	genericapiserver "k8s.io/apiserver/pkg/server"
-
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
 	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
@@ -21,22 +18,4 @@ func (c completedConfig) logDeps(data *dataStores) logs.Deps {
 		deps.Archive = data.logs
 	}
 	return deps
-}
-
-// sweepLogArchives adds the post-start hook sweeping the archived logs of
-// deleted objects, when there is an archive.
-func sweepLogArchives(s *Server, storage *v1alpha1Storage, data *dataStores) error {
-	if data.logs == nil {
-		return nil
-	}
-	objects := map[string]rest.Getter{
-		"trainingjobs": storage.trainingJobs.TrainingJob,
-		"pipelineruns": storage.pipelineRuns.PipelineRun,
-		"models":       storage.models.Model,
-		"notebooks":    storage.notebooks.Notebook,
-	}
-	return s.GenericAPIServer.AddPostStartHook("ml-log-archive-sweep", func(ctx genericapiserver.PostStartHookContext) error {
-		go logs.SweepOrphans(ctx, data.logs, objects, logs.DefaultSweepPeriod)
-		return nil
-	})
 }

@@ -5,7 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 )
@@ -29,17 +28,4 @@ func (c completedConfig) metricDeps(data *dataStores) metrics.Deps {
 		writers = append(writers, w)
 	}
 	return metrics.Deps{Store: data.metrics, Writers: writers, Limits: c.ExtraConfig.DataLimits.MetricsQuery}
-}
-
-// runLatestMetrics adds the post-start hook writing status.latestMetrics
-// of TrainingJobs, when they serve metrics.
-func runLatestMetrics(s *Server, storage *v1alpha1Storage) {
-	latest := storage.trainingJobs.LatestMetrics
-	if latest == nil {
-		return
-	}
-	s.GenericAPIServer.AddPostStartHookOrDie("ml-metrics-latest", func(ctx genericapiserver.PostStartHookContext) error {
-		go latest.Run(ctx)
-		return nil
-	})
 }

@@ -61,8 +61,12 @@ func TestV1alpha1StorageResources(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("paths (-want +got):\n%s", diff)
 			}
-			if (s.trainingJobs.LatestMetrics != nil) != (tc.data.metrics != nil) {
-				t.Errorf("the writer of status.latestMetrics is %v with metric store %v", s.trainingJobs.LatestMetrics, tc.data.metrics)
+			// The controllers that write status.latestMetrics and sweep
+			// archived logs get the stores exactly when they exist.
+			server := &Server{}
+			server.setDataStores(tc.data)
+			if (server.MetricStore != nil) != (tc.data.metrics != nil) || (server.LogStore != nil) != (tc.data.logs != nil) {
+				t.Errorf("the controllers get metric store %v and log store %v from data stores %+v", server.MetricStore, server.LogStore, tc.data)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -12,6 +13,8 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -49,6 +52,24 @@ type Context struct {
 	// MaxForEachItems caps the instances of one forEach task; 0 means the
 	// default.
 	MaxForEachItems int32
+	// Namespace is the controllers' own namespace (--controller-namespace):
+	// the leader Lease and the quota usage records are there.
+	Namespace string
+	// ResyncPeriod is the resync period of informers a controller makes
+	// of its own.
+	ResyncPeriod time.Duration
+	// Data are the stores of the data etcd; empty outside an API server.
+	Data DataStores
+}
+
+// DataStores are the stores of the data etcd (archived logs and metric
+// points). Only a manager inside an API server has them: the controllers
+// that need them are skipped elsewhere (`ml-apiserver controller`).
+type DataStores struct {
+	// Logs holds the archived logs; nil for none.
+	Logs logstore.LogStore
+	// Metrics holds the metric series; nil for none.
+	Metrics metricstore.MetricStore
 }
 
 // InitFunc builds a controller.

@@ -7,5 +7,9 @@
 // acts. The same Manager runs them in the standalone server
 // (NewStandaloneManager) over a different backend: the local runtime, events
 // to the log, no leader election. Every controller is one row of the
-// initializers table (init.go).
+// initializers table (init.go), the reconcilers of what the API servers keep
+// beside the objects included (status.latestMetrics, the log archive sweep,
+// the MLQuota usage records: init_reconcilers.go). Those that need the
+// stores of the data etcd (Config.Data) run only in a manager inside an API
+// server.
 package controller

@@ -22,12 +22,19 @@ type initializer struct {
 	// kube-apiserver and has no standalone counterpart; standalone mode
 	// skips it.
 	needsKubeAPI bool
+	// needs, when set, names the store of the data etcd the controller
+	// needs and the manager lacks ("" when it has them); such a controller
+	// is skipped outside an API server.
+	needs func(DataStores) string
 }
 
 // initializers are every controller, in start order. The log archiver
 // watches pods on a cluster; in standalone mode it has the local runtime
 // archive each process's log once it ended, and an earlier run's logs
 // before the other controllers start.
+// The quota usage reconciler needs the core API (the MLQuota plugin, whose
+// records it keeps, runs only against a cluster). The latest-metrics writer
+// and the archive sweep need the data etcd.
 var initializers = []initializer{
 	{name: TrainingJobController, init: startTrainingJobController},
 	{name: ModelController, init: startModelController},
@@ -35,6 +42,9 @@ var initializers = []initializer{
 	{name: PipelineRunController, init: startPipelineRunController},
 	{name: MetricsController, init: startMetricsController},
 	{name: LogArchiveController, init: startLogArchiveController},
+	{name: LatestMetricsController, init: startLatestMetricsController, needs: needsMetricStore},
+	{name: LogArchiveSweepController, init: startLogArchiveSweepController, needs: needsLogStore},
+	{name: QuotaUsageController, init: startQuotaUsageController, needsKubeAPI: true},
 }
 
 func startTrainingJobController(_ context.Context, cc Context) (Controller, error) {

@@ -37,6 +37,11 @@ type Config struct {
 	// MaxForEachItems caps the instances of a forEach task whose list is
 	// known only at run time (--max-foreach); 0 means the default.
 	MaxForEachItems int32
+	// Data are the stores of the data etcd, which a manager inside an API
+	// server hands to the controllers that reconcile what they hold
+	// (latestmetrics, logarchivesweep); empty in `ml-apiserver controller`,
+	// which skips those.
+	Data DataStores
 }
 
 // Manager runs the enabled controllers over a backend: against a cluster
@@ -125,17 +130,7 @@ func (m *Manager) Leading() bool { return m.leading.Load() }
 // campaigns again when it loses it.
 func (m *Manager) Run(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
-	enabled := EnabledControllers(m.config.Controllers)
-	var inits []initializer
-	for _, i := range m.initializers {
-		switch {
-		case !slices.Contains(enabled, i.name):
-		case i.needsKubeAPI && m.backend.kube == nil:
-			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", i.name)
-		default:
-			inits = append(inits, i)
-		}
-	}
+	inits := m.runnable(logger)
 	if len(inits) == 0 {
 		logger.Info("No controller enabled")
 		<-ctx.Done()
@@ -178,6 +173,9 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		Recorder:        recorder,
 		Clock:           m.clock,
 		MaxForEachItems: m.config.MaxForEachItems,
+		Namespace:       m.config.LeaderElection.Namespace,
+		ResyncPeriod:    m.config.ResyncPeriod,
+		Data:            m.config.Data,
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {
@@ -232,4 +230,24 @@ func synced(ctx context.Context, factories []informerFactory) bool {
 		}
 	}
 	return true
+}
+
+// runnable are the initializers of the enabled controllers this manager
+// can run; it logs why it skips the others it was asked for.
+func (m *Manager) runnable(logger klog.Logger) []initializer {
+	enabled := EnabledControllers(m.config.Controllers)
+	var inits []initializer
+	for _, i := range m.initializers {
+		switch {
+		case !slices.Contains(enabled, i.name):
+		case i.needsKubeAPI && m.backend.kube == nil:
+			logger.Info("Controller needs the core Kubernetes API, skipping it in standalone mode", "controller", i.name)
+		case i.needs != nil && i.needs(m.config.Data) != "":
+			logger.Info("Controller needs a store of the data etcd, which only the controllers inside an API server have: skipping it",
+				"controller", i.name, "missing", i.needs(m.config.Data))
+		default:
+			inits = append(inits, i)
+		}
+	}
+	return inits
 }

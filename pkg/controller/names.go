@@ -20,6 +20,15 @@ const (
 	MetricsController = "metrics"
 	// LogArchiveController archives the logs of ended pods.
 	LogArchiveController = "logarchive"
+	// LatestMetricsController writes status.latestMetrics of TrainingJobs
+	// from the metric store.
+	LatestMetricsController = "latestmetrics"
+	// LogArchiveSweepController deletes the archived logs of deleted
+	// objects.
+	LogArchiveSweepController = "logarchivesweep"
+	// QuotaUsageController recomputes the MLQuota admission plugin's usage
+	// records from the objects.
+	QuotaUsageController = "quotausage"
 )
 
 // KnownControllers are the names --controllers accepts, in start order:

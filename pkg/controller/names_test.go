@@ -15,7 +15,7 @@ func TestEnabledControllers(t *testing.T) {
 		{list: []string{"*"}, want: KnownControllers},
 		{list: nil, want: nil},
 		{list: []string{"trainingjob"}, want: []string{"trainingjob"}},
-		{list: []string{"*", "-model", "-notebook", "-metrics", "-logarchive"}, want: []string{"trainingjob", "pipelinerun"}},
+		{list: []string{"*", "-model", "-notebook", "-metrics", "-logarchive", "-latestmetrics", "-logarchivesweep", "-quotausage"}, want: []string{"trainingjob", "pipelinerun"}},
 		{list: []string{"-trainingjob", "trainingjob"}, want: nil},
 		// The first entry naming a controller decides, as in
 		// kube-controller-manager.

@@ -50,7 +50,7 @@ func addControllers(ctx context.Context, server *apiserver.Server, c options.Com
 	done := make(chan struct{})
 	var started atomic.Bool
 	server.GenericAPIServer.AddPostStartHookOrDie("start-ml-controllers", func(hookCtx genericapiserver.PostStartHookContext) error {
-		manager, err := newControllerManager(c.ControllerConfig(), c.Controllers.KubeAPIQPS, c.Controllers.KubeAPIBurst, kubeConfig, hookCtx.LoopbackClientConfig)
+		manager, err := newControllerManager(withDataStores(c.ControllerConfig(), server), c.Controllers.KubeAPIQPS, c.Controllers.KubeAPIBurst, kubeConfig, hookCtx.LoopbackClientConfig)
 		if err != nil {
 			return err
 		}
@@ -73,6 +73,16 @@ func addControllers(ctx context.Context, server *apiserver.Server, c options.Com
 			logger.Info("Controllers did not stop in time", "timeout", controllerStopTimeout)
 		}
 	}
+}
+
+// withDataStores adds to config the stores of the data etcd of server, for
+// the controllers that need them (the latest-metrics writer, the archive
+// sweep). The controller subcommand has no server and none.
+func withDataStores(config controller.Config, server *apiserver.Server) controller.Config {
+	if server != nil {
+		config.Data = controller.DataStores{Logs: server.LogStore, Metrics: server.MetricStore}
+	}
+	return config
 }
 
 // newControllerManager builds the manager of the controllers: kubeConfig

@@ -59,7 +59,7 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, c option
 		go func() {
 			defer close(done)
 			standalone.RemoveStaleCredentials(hookCtx, ml, rt)
-			manager := controller.NewStandaloneManager(c.ControllerConfig(), ml, rt)
+			manager := controller.NewStandaloneManager(withDataStores(c.ControllerConfig(), server), ml, rt)
 			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}

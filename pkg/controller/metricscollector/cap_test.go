@@ -15,7 +15,6 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 )
 
 // cappedAPI stores series like the server: it refuses, with the server's
@@ -39,7 +38,7 @@ func (a *cappedAPI) Append(_ context.Context, _, job string, series []mlv1alpha1
 	if len(a.points)+added > a.serverCap {
 		a.refused++
 		return apierrors.NewInvalid(mlv1alpha1.Kind("Metrics"), job, field.ErrorList{field.Forbidden(field.NewPath("series"),
-			fmt.Sprintf("the object has %d metric series, at most %d are allowed (--%s)", len(a.points), a.serverCap, metrics.FlagMaxSeriesPerObject))})
+			fmt.Sprintf("the object has %d metric series, at most %d are allowed (--%s)", len(a.points), a.serverCap, mlv1alpha1.FlagMetricsMaxSeriesPerObject))})
 	}
 	for _, s := range series {
 		a.points[s.Name] += len(s.Points)
@@ -71,7 +70,7 @@ func TestFollowerStopsAtSeriesCap(t *testing.T) {
 		wantSeries              int
 	}{
 		{name: "collector cap", collectorCap: 50, serverCap: 1 << 30, wantSeries: 50},
-		{name: "server cap", collectorCap: 1000, serverCap: 40, wantSeries: metrics.MaxSeriesPerRequest},
+		{name: "server cap", collectorCap: 1000, serverCap: 40, wantSeries: mlv1alpha1.MaxMetricSeriesPerRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logger, ctx := ktesting.NewTestContext(t)

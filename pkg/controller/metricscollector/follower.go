@@ -14,7 +14,6 @@ import (
 	"k8s.io/utils/clock"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
 
@@ -255,7 +254,7 @@ func (f *follower) flush(ctx context.Context) {
 			return
 		}
 		err := f.api.Append(ctx, f.namespace, f.job, batch)
-		if metrics.IsSeriesCapError(err) {
+		if mlv1alpha1.IsMetricSeriesCapError(err) {
 			f.serverCapped = true
 			f.capReached("the server's cap", batch[len(batch)-1].Name)
 			batch, err = f.storedOnly(batch), nil
@@ -274,10 +273,10 @@ func (f *follower) flush(ctx context.Context) {
 	}
 	for name, points := range f.pending {
 		for len(points) > 0 {
-			take := min(len(points), metrics.MaxPointsPerRequest-n)
+			take := min(len(points), mlv1alpha1.MaxMetricPointsPerRequest-n)
 			batch = append(batch, mlv1alpha1.MetricSeries{Name: name, Points: points[:take]})
 			points, n = points[take:], n+take
-			if n == metrics.MaxPointsPerRequest || len(batch) == metrics.MaxSeriesPerRequest {
+			if n == mlv1alpha1.MaxMetricPointsPerRequest || len(batch) == mlv1alpha1.MaxMetricSeriesPerRequest {
 				send()
 			}
 		}

@@ -3,13 +3,12 @@ package metrics
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/storage/budget"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 )
@@ -24,7 +23,7 @@ const (
 
 // The flags that set the bounds, named in refusals.
 const (
-	FlagMaxSeriesPerObject = "metrics-max-series-per-object"
+	FlagMaxSeriesPerObject = mlv1alpha1.FlagMetricsMaxSeriesPerObject
 	FlagMaxBytesPerObject  = "metrics-max-bytes-per-object"
 	FlagMaxQueryPoints     = "metrics-max-query-points"
 )
@@ -51,7 +50,8 @@ func (l QueryLimits) withDefaults() QueryLimits {
 }
 
 // appendError turns a refused append into an API error: 422 for new series
-// past the object's cap (the request can never succeed as it is), 429 for
+// past the object's cap (the request can never succeed as it is; clients
+// recognise it with mlv1alpha1.IsMetricSeriesCapError), 429 for
 // bytes past the object's cap or the store's budget (a budget that
 // deleting points or objects gives back), 500 for anything else.
 func appendError(name string, err error) error {
@@ -68,22 +68,4 @@ func appendError(name string, err error) error {
 		return apierrors.NewTooManyRequests(fmt.Sprintf("metrics of %s refused: %v", name, full), 0)
 	}
 	return apierrors.NewInternalError(err)
-}
-
-// IsSeriesCapError says whether err is the refusal of new series past an
-// object's cap (see appendError), as a client receives it.
-func IsSeriesCapError(err error) bool {
-	if !apierrors.IsInvalid(err) {
-		return false
-	}
-	var status apierrors.APIStatus
-	if !errors.As(err, &status) || status.Status().Details == nil {
-		return false
-	}
-	for _, c := range status.Status().Details.Causes {
-		if c.Field == "series" && c.Type == metav1.CauseType(field.ErrorTypeForbidden) && strings.Contains(c.Message, FlagMaxSeriesPerObject) {
-			return true
-		}
-	}
-	return false
 }

@@ -31,9 +31,6 @@ type Config struct {
 	// Writers checks the writer of a POST beyond RBAC; nil allows every
 	// writer RBAC allowed.
 	Writers WriterCheck
-	// Appended is told after points were stored (for status.latestMetrics);
-	// optional.
-	Appended func(owner metricstore.Owner)
 	// Clock gives the time of points posted without one.
 	Clock clock.PassiveClock
 	// Limits bound the answers of GET.
@@ -179,9 +176,6 @@ func (r *REST) Create(ctx context.Context, name string, obj runtime.Object, crea
 	}
 	if err := r.c.Store.Append(ctx, owner, batch); err != nil {
 		return nil, appendError(name, err)
-	}
-	if r.c.Appended != nil {
-		r.c.Appended(owner)
 	}
 	return out, nil
 }

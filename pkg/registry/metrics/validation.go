@@ -12,14 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 const (
 	// MaxPointsPerRequest bounds the points of one POST.
-	MaxPointsPerRequest = 10000
-	// MaxSeriesPerRequest bounds the series of one POST (one etcd
-	// transaction holds them all).
-	MaxSeriesPerRequest = 32
+	MaxPointsPerRequest = mlv1alpha1.MaxMetricPointsPerRequest
+	// MaxSeriesPerRequest bounds the series of one POST.
+	MaxSeriesPerRequest = mlv1alpha1.MaxMetricSeriesPerRequest
 	// MaxStep is the highest step: 2^53, the largest integer a JSON number
 	// in every client keeps exactly.
 	MaxStep = 1 << 53

@@ -22,6 +22,9 @@ type MetricStore interface {
 	// series of every object that had owner's name. The bytes they used
 	// go back to the budget.
 	Delete(ctx context.Context, owner Owner) error
+	// WatchAppends calls fn with the owner of every append until ctx is
+	// done, and first with every owner that has series.
+	WatchAppends(ctx context.Context, fn func(Owner)) error
 }
 
 // Owner is the object series belong to.

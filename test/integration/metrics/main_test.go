@@ -13,15 +13,22 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/controller"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
 // server is shared by the tests that need no server of their own.
 var server *framework.TestServer
 
+// TestMain starts the shared server with only the latestmetrics
+// controller, which writes status.latestMetrics (TestLatestMetrics); the
+// tests drive everything else themselves.
 func TestMain(m *testing.M) {
-	framework.Main(m, &server)
+	framework.MainWith(m, &server, func(o *options.Options) {
+		o.Controllers.Controllers = []string{controller.LatestMetricsController}
+	})
 }
 
 // client is a REST client of the group on s.

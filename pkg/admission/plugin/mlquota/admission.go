@@ -16,7 +16,8 @@
 // The sum is not taken from informers, which would let concurrent
 // requests each see the same room: every charge is a compare-and-swap on
 // the namespace's usage record (see record.go). Usage is released at once
-// when an object is deleted, and a reconciler recounts every record from
+// when an object is deleted, and a reconciler (Reconciler, run by the
+// controller manager under its leader lease) recounts every record from
 // the objects periodically, so objects that are gone, finished or shrunk,
 // and requests that failed after admission, hold nothing.
 //
@@ -31,7 +32,6 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,7 +45,6 @@ import (
 	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	corelisters "k8s.io/client-go/listers/core/v1"
 	scalescheme "k8s.io/client-go/scale/scheme"
 	"k8s.io/klog/v2"
 
@@ -54,13 +53,12 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
-	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
 )
 
 // PluginName is the name of the plugin, for --disable-admission-plugins.
 const PluginName = "MLQuota"
 
-// Defaults of the reconciler.
+// Defaults of the reconciler (Reconciler).
 const (
 	// DefaultReconcileInterval is how often usage records are recomputed
 	// from the objects.
@@ -82,34 +80,17 @@ func Register(plugins *admission.Plugins) {
 // Plugin charges the pods of objects against the namespace's ResourceQuotas.
 type Plugin struct {
 	*admission.Handler
-	gate            *ready.Gate
-	quotas          corelisters.ResourceQuotaLister
-	client          kubernetes.Interface
-	mlClient        versioned.Interface
-	jobs            listers.TrainingJobLister
-	models          listers.ModelLister
-	notebooks       listers.NotebookLister
-	runs            listers.PipelineRunLister
-	systemNamespace string
-	drained         <-chan struct{}
-
-	// cache holds the records as this server last wrote them, by namespace.
-	cacheMu sync.Mutex
-	cache   map[string]*corev1.ConfigMap
-	// runCharges are the charges of PipelineRuns in flight.
-	runsMu     sync.Mutex
-	runCharges map[runKey]charge
-
-	// ReconcileInterval and Grace tune the reconciler.
-	ReconcileInterval, Grace time.Duration
-	now                      func() time.Time
+	// ledger reads and writes the usage records; the Reconciler shares
+	// its code.
+	*ledger
+	gate     *ready.Gate
+	mlClient versioned.Interface
 }
 
 var (
 	_ admission.ValidationInterface                       = &Plugin{}
 	_ genericinitializer.WantsExternalKubeInformerFactory = &Plugin{}
 	_ genericinitializer.WantsExternalKubeClientSet       = &Plugin{}
-	_ genericinitializer.WantsDrainedNotification         = &Plugin{}
 	_ initializer.WantsMLInformerFactory                  = &Plugin{}
 	_ initializer.WantsMLClient                           = &Plugin{}
 	_ initializer.WantsSystemNamespace                    = &Plugin{}
@@ -119,19 +100,15 @@ var (
 // New returns the plugin; it needs the initializers before use.
 func New() *Plugin {
 	return &Plugin{
-		Handler:           admission.NewHandler(admission.Create, admission.Update, admission.Delete),
-		gate:              ready.New(PluginName),
-		ReconcileInterval: DefaultReconcileInterval,
-		Grace:             DefaultGrace,
-		now:               time.Now,
+		Handler: admission.NewHandler(admission.Create, admission.Update, admission.Delete),
+		ledger:  newLedger(),
+		gate:    ready.New(PluginName),
 	}
 }
 
 // SetExternalKubeInformerFactory reads ResourceQuotas from the shared informer.
 func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactory) {
-	informer := f.Core().V1().ResourceQuotas()
-	p.quotas = informer.Lister()
-	p.gate.Add("resourcequotas", informer.Informer().HasSynced)
+	p.gate.Add("resourcequotas", p.setQuotas(f.Core().V1().ResourceQuotas()))
 }
 
 // SetExternalKubeClientSet reads and writes the usage records, unless a
@@ -146,18 +123,11 @@ func (p *Plugin) SetExternalKubeClientSet(c kubernetes.Interface) {
 // their own, whose rate limit lets concurrent charges through.
 func (p *Plugin) SetRecordClient(c kubernetes.Interface) { p.client = c }
 
-// SetDrainedNotification stops the reconciler when the server drains.
-func (p *Plugin) SetDrainedNotification(ch <-chan struct{}) { p.drained = ch }
-
 // SetMLInformerFactory reads the objects that hold quota.
 func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) {
-	v := f.Ml().V1alpha1()
-	p.jobs, p.models, p.notebooks = v.TrainingJobs().Lister(), v.Models().Lister(), v.Notebooks().Lister()
-	p.gate.Add("trainingjobs", v.TrainingJobs().Informer().HasSynced)
-	p.gate.Add("models", v.Models().Informer().HasSynced)
-	p.gate.Add("notebooks", v.Notebooks().Informer().HasSynced)
-	p.runs = v.PipelineRuns().Lister()
-	p.gate.Add("pipelineruns", v.PipelineRuns().Informer().HasSynced)
+	for _, i := range p.setObjects(f) {
+		p.gate.Add(i.resource, i.synced)
+	}
 }
 
 // SetMLClient reads objects the informers have not seen yet.
@@ -169,8 +139,9 @@ func (p *Plugin) SetSystemNamespace(ns string) { p.systemNamespace = ns }
 // Gate is the plugin's readiness gate; tests shorten its wait.
 func (p *Plugin) Gate() *ready.Gate { return p.gate }
 
-// ValidateInitialization checks what the plugin got and starts the
-// reconciler when the server gave a drain notification.
+// ValidateInitialization checks what the plugin got. The reconciler of
+// the records is not the plugin's: it runs under the controller manager
+// (Reconciler), so that of several API servers only the leader runs it.
 func (p *Plugin) ValidateInitialization() error {
 	switch {
 	case p.quotas == nil || p.client == nil:
@@ -179,9 +150,6 @@ func (p *Plugin) ValidateInitialization() error {
 		return fmt.Errorf("%s: missing ml.example.io informers or client", PluginName)
 	case p.systemNamespace == "":
 		return fmt.Errorf("%s: missing the system namespace for usage records", PluginName)
-	}
-	if p.drained != nil {
-		go p.reconcileLoop(p.drained)
 	}
 	return nil
 }
@@ -283,8 +251,8 @@ func increases(c, old charge) bool {
 
 // limits are the resources the namespace's quotas limit that objects can
 // hold.
-func (p *Plugin) limits(namespace string) ([]limit, error) {
-	quotas, err := p.quotas.ResourceQuotas(namespace).List(labels.Everything())
+func (l *ledger) limits(namespace string) ([]limit, error) {
+	quotas, err := l.quotas.ResourceQuotas(namespace).List(labels.Everything())
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("list ResourceQuotas: %w", err))
 	}

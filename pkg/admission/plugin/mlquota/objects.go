@@ -63,28 +63,28 @@ func internal(obj runtime.Object) (runtime.Object, error) {
 
 // liveEntries are the entries the namespace's objects hold now, as the
 // informers see them, keyed like the record.
-func (p *Plugin) liveEntries(namespace string) map[string]entry {
+func (l *ledger) liveEntries(namespace string) map[string]entry {
 	entries := map[string]entry{}
 	add := func(resource string, obj runtime.Object) {
-		m, c, err := p.chargeOf(obj)
+		m, c, err := l.chargeOf(obj)
 		if err != nil || len(c) == 0 {
 			return
 		}
 		entries[entryKey(resource, m.GetName())] = newEntry(m.GetUID(), c, m.GetCreationTimestamp().Time)
 	}
-	jobs, _ := p.jobs.TrainingJobs(namespace).List(labels.Everything())
+	jobs, _ := l.jobs.TrainingJobs(namespace).List(labels.Everything())
 	for _, o := range jobs {
 		add("trainingjobs", o)
 	}
-	models, _ := p.models.Models(namespace).List(labels.Everything())
+	models, _ := l.models.Models(namespace).List(labels.Everything())
 	for _, o := range models {
 		add("models", o)
 	}
-	notebooks, _ := p.notebooks.Notebooks(namespace).List(labels.Everything())
+	notebooks, _ := l.notebooks.Notebooks(namespace).List(labels.Everything())
 	for _, o := range notebooks {
 		add("notebooks", o)
 	}
-	runs, _ := p.runs.PipelineRuns(namespace).List(labels.Everything())
+	runs, _ := l.runs.PipelineRuns(namespace).List(labels.Everything())
 	for _, o := range runs {
 		add("pipelineruns", o)
 	}
@@ -92,9 +92,9 @@ func (p *Plugin) liveEntries(namespace string) map[string]entry {
 }
 
 // liveTotal is what the namespace's objects hold, as the informers see them.
-func (p *Plugin) liveTotal(namespace string) charge {
+func (l *ledger) liveTotal(namespace string) charge {
 	total := charge{}
-	for _, e := range p.liveEntries(namespace) {
+	for _, e := range l.liveEntries(namespace) {
 		total = total.add(e.charge())
 	}
 	return total
@@ -103,14 +103,14 @@ func (p *Plugin) liveTotal(namespace string) charge {
 // prunePending drops the pending entries of rec that no longer need
 // keeping: older than the grace period, or whose object the informers show
 // as admitted (same uid, same charge), so the total counts it already.
-func (p *Plugin) prunePending(rec *record) {
-	now := p.now()
+func (l *ledger) prunePending(rec *record) {
+	now := l.now()
 	for k, e := range rec.pending {
-		if now.Sub(e.At.Time) >= p.Grace {
+		if now.Sub(e.At.Time) >= l.Grace {
 			delete(rec.pending, k)
 			continue
 		}
-		if live, ok := p.liveEntry(rec.namespace, k); ok && live.UID == e.UID && live.charge().equal(e.charge()) {
+		if live, ok := l.liveEntry(rec.namespace, k); ok && live.UID == e.UID && live.charge().equal(e.charge()) {
 			delete(rec.pending, k)
 		}
 	}
@@ -118,7 +118,7 @@ func (p *Plugin) prunePending(rec *record) {
 
 // liveEntry is what the object at key (<resource>.<name>) holds as the
 // informers see it; false when they do not show it.
-func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
+func (l *ledger) liveEntry(namespace, key string) (entry, bool) {
 	resource, name, ok := strings.Cut(key, ".")
 	if !ok {
 		return entry{}, false
@@ -127,20 +127,20 @@ func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
 	var err error
 	switch resource {
 	case "trainingjobs":
-		obj, err = p.jobs.TrainingJobs(namespace).Get(name)
+		obj, err = l.jobs.TrainingJobs(namespace).Get(name)
 	case "models":
-		obj, err = p.models.Models(namespace).Get(name)
+		obj, err = l.models.Models(namespace).Get(name)
 	case "notebooks":
-		obj, err = p.notebooks.Notebooks(namespace).Get(name)
+		obj, err = l.notebooks.Notebooks(namespace).Get(name)
 	case "pipelineruns":
-		obj, err = p.runs.PipelineRuns(namespace).Get(name)
+		obj, err = l.runs.PipelineRuns(namespace).Get(name)
 	default:
 		return entry{}, false
 	}
 	if err != nil {
 		return entry{}, false
 	}
-	m, c, err := p.chargeOf(obj)
+	m, c, err := l.chargeOf(obj)
 	if err != nil {
 		return entry{}, false
 	}
@@ -148,9 +148,9 @@ func (p *Plugin) liveEntry(namespace, key string) (entry, bool) {
 }
 
 // chargeOf is what an object, as the informers hold it, holds.
-func (p *Plugin) chargeOf(obj runtime.Object) (metav1.Object, charge, error) {
+func (l *ledger) chargeOf(obj runtime.Object) (metav1.Object, charge, error) {
 	if run, ok := obj.(*mlv1alpha1.PipelineRun); ok {
-		c, err := p.runCharge(run)
+		c, err := l.runCharge(run)
 		return run, c, err
 	}
 	in, err := internal(obj)
@@ -175,14 +175,14 @@ type runKey struct {
 // every charge in their namespace while their own charge is in flight, so
 // the charges of the runs in flight are remembered: working one out plans
 // the whole run.
-func (p *Plugin) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
+func (l *ledger) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
 	if plan.IsFinished(ml.PipelineRunPhase(run.Status.Phase)) {
 		return charge{}, nil
 	}
 	key := runKey{uid: run.UID, generation: run.Generation}
-	p.runsMu.Lock()
-	c, ok := p.runCharges[key]
-	p.runsMu.Unlock()
+	l.runsMu.Lock()
+	c, ok := l.runCharges[key]
+	l.runsMu.Unlock()
 	if ok {
 		return c, nil
 	}
@@ -192,11 +192,11 @@ func (p *Plugin) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
 	}
 	d, _ := shapeOf(in)
 	c = d.charge()
-	p.runsMu.Lock()
-	defer p.runsMu.Unlock()
-	if p.runCharges == nil || len(p.runCharges) >= maxCachedRuns {
-		p.runCharges = map[runKey]charge{}
+	l.runsMu.Lock()
+	defer l.runsMu.Unlock()
+	if l.runCharges == nil || len(l.runCharges) >= maxCachedRuns {
+		l.runCharges = map[runKey]charge{}
 	}
-	p.runCharges[key] = c
+	l.runCharges[key] = c
 	return c, nil
 }

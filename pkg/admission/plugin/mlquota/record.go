@@ -91,13 +91,13 @@ func entryKey(resource, name string) string { return resource + "." + name }
 
 // readRecord reads a namespace's record from kube-apiserver (never from an
 // informer: the compare-and-swap needs the latest resourceVersion).
-func (p *Plugin) readRecord(ctx context.Context, namespace string) (*record, error) {
-	cm, err := p.client.CoreV1().ConfigMaps(p.systemNamespace).Get(ctx, recordName(namespace), metav1.GetOptions{})
+func (l *ledger) readRecord(ctx context.Context, namespace string) (*record, error) {
+	cm, err := l.client.CoreV1().ConfigMaps(l.systemNamespace).Get(ctx, recordName(namespace), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return parseRecord(namespace, nil), nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read quota usage record %s/%s: %w", p.systemNamespace, recordName(namespace), err)
+		return nil, fmt.Errorf("read quota usage record %s/%s: %w", l.systemNamespace, recordName(namespace), err)
 	}
 	return parseRecord(namespace, cm), nil
 }
@@ -105,27 +105,27 @@ func (p *Plugin) readRecord(ctx context.Context, namespace string) (*record, err
 // cachedRecord is the record as this server last wrote it, if it did. It
 // saves a read when this server is the only writer; when it is stale, the
 // write conflicts and the request reads the record again.
-func (p *Plugin) cachedRecord(namespace string) (*record, bool) {
-	p.cacheMu.Lock()
-	defer p.cacheMu.Unlock()
-	cm, ok := p.cache[namespace]
+func (l *ledger) cachedRecord(namespace string) (*record, bool) {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	cm, ok := l.cache[namespace]
 	if !ok {
 		return nil, false
 	}
 	return parseRecord(namespace, cm.DeepCopy()), true
 }
 
-func (p *Plugin) cacheRecord(namespace string, cm *corev1.ConfigMap) {
-	p.cacheMu.Lock()
-	defer p.cacheMu.Unlock()
-	if p.cache == nil {
-		p.cache = map[string]*corev1.ConfigMap{}
+func (l *ledger) cacheRecord(namespace string, cm *corev1.ConfigMap) {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	if l.cache == nil {
+		l.cache = map[string]*corev1.ConfigMap{}
 	}
 	if cm == nil {
-		delete(p.cache, namespace)
+		delete(l.cache, namespace)
 		return
 	}
-	p.cache[namespace] = cm
+	l.cache[namespace] = cm
 }
 
 func parseRecord(namespace string, cm *corev1.ConfigMap) *record {
@@ -153,12 +153,12 @@ func parseRecord(namespace string, cm *corev1.ConfigMap) *record {
 // writeRecord writes r back: an update preconditioned on the
 // resourceVersion read, or a create when there was none. A concurrent
 // writer makes it fail with a conflict (or already-exists).
-func (p *Plugin) writeRecord(ctx context.Context, r *record) error {
+func (l *ledger) writeRecord(ctx context.Context, r *record) error {
 	cm := &corev1.ConfigMap{}
 	if r.stored != nil {
 		cm = r.stored.DeepCopy()
 	} else {
-		cm.Name, cm.Namespace = recordName(r.namespace), p.systemNamespace
+		cm.Name, cm.Namespace = recordName(r.namespace), l.systemNamespace
 	}
 	if cm.Labels == nil {
 		cm.Labels = map[string]string{}
@@ -182,19 +182,19 @@ func (p *Plugin) writeRecord(ctx context.Context, r *record) error {
 	}
 	var written *corev1.ConfigMap
 	if r.stored == nil {
-		written, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Create(ctx, cm, metav1.CreateOptions{FieldManager: PluginName})
+		written, err = l.client.CoreV1().ConfigMaps(l.systemNamespace).Create(ctx, cm, metav1.CreateOptions{FieldManager: PluginName})
 	} else {
-		written, err = p.client.CoreV1().ConfigMaps(p.systemNamespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: PluginName})
+		written, err = l.client.CoreV1().ConfigMaps(l.systemNamespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: PluginName})
 	}
 	if err != nil {
-		p.cacheRecord(r.namespace, nil)
+		l.cacheRecord(r.namespace, nil)
 		if r.stored != nil && apierrors.IsNotFound(err) {
 			// Deleted since it was read: read again.
 			return apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, cm.Name, err)
 		}
 		return err
 	}
-	p.cacheRecord(r.namespace, written)
+	l.cacheRecord(r.namespace, written)
 	return nil
 }
 

@@ -21,11 +21,9 @@ type TrainingJobStorage struct {
 	Scale       *registryutil.ScaleREST[*ml.TrainingJob]
 	// Log shows the logs of the job's replicas (see logKind).
 	Log *logs.REST
-	// Metrics are the job's series; appends mark the job for the
-	// throttled write of status.latestMetrics by LatestMetrics, which the
-	// caller runs. Both nil without a metric store.
-	Metrics       *metrics.REST
-	LatestMetrics *metrics.LatestWriter
+	// Metrics are the job's series; nil without a metric store. The
+	// latestmetrics controller writes status.latestMetrics from them.
+	Metrics *metrics.REST
 }
 
 // NewStorage returns the storage of TrainingJobs, validated against the
@@ -51,10 +49,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	s := TrainingJobStorage{TrainingJob: store, Status: status, Scale: registryutil.NewScaleREST(store.Store, scaler)}
 	s.Log = logs.NewREST(logDeps.Config(ml.Resource("trainingjobs"), store, logKind{}))
 	if metricDeps.Store != nil {
-		s.LatestMetrics = &metrics.LatestWriter{Store: metricDeps.Store, Update: latestUpdater(status)}
-		c := metricDeps.Config("trainingjobs", "TrainingJob", store)
-		c.Appended = s.LatestMetrics.Touch
-		s.Metrics = metrics.NewREST(c)
+		s.Metrics = metrics.NewREST(metricDeps.Config("trainingjobs", "TrainingJob", store))
 	}
 	return s, nil
 }
