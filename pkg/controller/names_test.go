@@ -20,7 +20,7 @@ func TestEnabledControllers(t *testing.T) {
 		// The first entry naming a controller decides, as in
 		// kube-controller-manager.
 		{list: []string{"trainingjob", "-trainingjob"}, want: []string{"trainingjob"}},
-		{list: []string{"-model", "*"}, want: []string{"trainingjob", "notebook", "pipelinerun", "metrics", "logarchive"}},
+		{list: []string{"-model", "*"}, want: []string{"trainingjob", "notebook", "pipelinerun", "metrics", "logarchive", "latestmetrics", "logarchivesweep", "quotausage"}},
 		{list: []string{"notebook", "trainingjob"}, want: []string{"trainingjob", "notebook"}},
 	}
 	for _, tc := range cases {
