@@ -48,8 +48,8 @@ workspace volume is kept. kubectl ml start runs it again.`,
 	},
 	{
 		Name: "start", Done: "started", Resources: []string{"notebooks"}, Field: "stopped", Value: false,
-		Short: "Start a stopped notebook",
-		Long:  `Start a stopped notebook: clear spec.stopped, so that its pod is created again on its workspace.`,
+		Short:   "Start a stopped notebook",
+		Long:    `Start a stopped notebook: clear spec.stopped, so that its pod is created again on its workspace.`,
 		Example: "  # Start the notebook explore again\n  kubectl ml start nb/explore",
 	},
 	{
@@ -63,8 +63,8 @@ A suspended pipeline run starts no new tasks; the running ones finish.`,
 	},
 	{
 		Name: "resume", Done: "resumed", Resources: []string{"trainingjobs", "pipelineruns"}, Field: "suspend", Value: false,
-		Short: "Resume a suspended training job or pipeline run",
-		Long:  `Resume a suspended training job or pipeline run: clear spec.suspend.`,
+		Short:   "Resume a suspended training job or pipeline run",
+		Long:    `Resume a suspended training job or pipeline run: clear spec.suspend.`,
 		Example: "  # Resume a training job\n  kubectl ml resume tj/mnist-ddp",
 	},
 	{
