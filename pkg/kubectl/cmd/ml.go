@@ -11,6 +11,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/metrics"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/tree"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
 
@@ -36,6 +37,7 @@ notebook or nb.`,
 	cmd.AddCommand(logs.NewCmdLogs(f, streams))
 	cmd.AddCommand(metrics.NewCmdMetrics(f, streams))
 	cmd.AddCommand(get.NewCmdGet(f, streams))
+	cmd.AddCommand(tree.NewCmdTree(f, flags, streams))
 	cmd.AddCommand(lifecycle.NewCmds(f, streams)...)
 	return cmd
 }
