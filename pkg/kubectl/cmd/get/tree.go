@@ -160,3 +160,24 @@ func dependenciesOf(t *mlv1alpha1.PipelineTask) []string {
 	}
 	return validation.DependenciesOf(internal)
 }
+
+// Ordered is the entries of tasks in the order get shows them (see
+// taskTree), spec may be nil.
+func Ordered(spec *mlv1alpha1.PipelineSpec, tasks []mlv1alpha1.PipelineTaskStatus) []*mlv1alpha1.PipelineTaskStatus {
+	var out []*mlv1alpha1.PipelineTaskStatus
+	var walk func(nodes []*node)
+	walk = func(nodes []*node) {
+		for _, n := range nodes {
+			if n.status != nil && n.status.Name != "" && len(n.children) == 0 {
+				for i := range tasks {
+					if &tasks[i] == n.status {
+						out = append(out, n.status)
+					}
+				}
+			}
+			walk(n.children)
+		}
+	}
+	walk(taskTree(spec, tasks))
+	return out
+}

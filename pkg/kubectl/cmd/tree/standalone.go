@@ -5,12 +5,14 @@ import (
 	"fmt"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/get"
 )
 
 // standaloneChildren are the children the status of an object (raw, as
 // the server sent it) names, for standalone mode where the local runtime's
 // processes are not served as pods:
-//   - a pipeline run: its tasks (forEach instances), each with the process
+//   - a pipeline run: its tasks (forEach instances) in the order they run
+//     (as kubectl ml get shows them), each with the process
 //     of every attempt and its exit code;
 //   - a training job: one process per replica, named as its pods would be
 //     (<job>-<index>), with the counts of status on the job's row;
@@ -53,8 +55,12 @@ func standaloneChildren(resource string, raw []byte) ([]*node, error) {
 }
 
 func runChildren(run *mlv1alpha1.PipelineRun) []*node {
+	spec := run.Status.PipelineSpec
+	if spec == nil {
+		spec = run.Spec.PipelineSpec
+	}
 	var out []*node
-	for _, t := range run.Status.Tasks {
+	for _, t := range get.Ordered(spec, run.Status.Tasks) {
 		task := &node{name: "task/" + t.Name, status: string(t.Phase)}
 		if t.StartTime != nil {
 			task.created = t.StartTime.Time

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -95,7 +97,8 @@ func (o *Options) Complete(f *util.Factory, flags genericclioptions.RESTClientGe
 	}
 	core, err := dc.ServerResourcesForGroupVersion("v1")
 	switch {
-	case apierrors.IsNotFound(err):
+	case apierrors.IsNotFound(err), errors.Is(err, memory.ErrCacheNotFound):
+		// No core API at all: standalone mode before it served events.
 		return nil
 	case err != nil:
 		return fmt.Errorf("discover the core API: %w", err)
