@@ -39,7 +39,9 @@ func TestNotebookStopStart(t *testing.T) {
 	if _, err := nbs.Create(t.Context(), fixtures.Notebook("explore", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	get := func(ctx context.Context) (*mlv1alpha1.Notebook, error) { return nbs.Get(ctx, "explore", metav1.GetOptions{}) }
+	get := func(ctx context.Context) (*mlv1alpha1.Notebook, error) {
+		return nbs.Get(ctx, "explore", metav1.GetOptions{})
+	}
 
 	if out := mustML(t, ns, "stop", "nb/explore"); out != "notebook.ml.example.io/explore stopped\n" {
 		t.Errorf("stop printed %q", out)
@@ -47,7 +49,7 @@ func TestNotebookStopStart(t *testing.T) {
 	nb := waitFor(t, "notebook stopped", get, func(nb *mlv1alpha1.Notebook) bool { return nb.Status.Phase == mlv1alpha1.NotebookStopped })
 	byPlugin := false
 	for _, m := range nb.ManagedFields {
-		byPlugin = byPlugin || m.Manager == "kubectl-ml" && strings.Contains(string(m.FieldsV1.Raw), "f:stopped")
+		byPlugin = byPlugin || m.Manager == "kubectl-ml" && m.FieldsV1 != nil && strings.Contains(m.FieldsV1.GetRawString(), "f:stopped")
 	}
 	if !nb.Spec.Stopped || !byPlugin {
 		t.Errorf("spec.stopped %v, managers %+v: want true, written by kubectl-ml", nb.Spec.Stopped, nb.ManagedFields)
@@ -71,7 +73,9 @@ func TestTrainingJobSuspendResume(t *testing.T) {
 	if _, err := jobs.Create(t.Context(), job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	get := func(ctx context.Context) (*mlv1alpha1.TrainingJob, error) { return jobs.Get(ctx, "sleeper", metav1.GetOptions{}) }
+	get := func(ctx context.Context) (*mlv1alpha1.TrainingJob, error) {
+		return jobs.Get(ctx, "sleeper", metav1.GetOptions{})
+	}
 	waitFor(t, "job running", get, func(j *mlv1alpha1.TrainingJob) bool { return j.Status.Phase == mlv1alpha1.TrainingJobRunning })
 
 	if out := mustML(t, ns, "suspend", "tj/sleeper"); out != "trainingjob.ml.example.io/sleeper suspended\n" {
@@ -109,7 +113,9 @@ func TestPipelineRunSuspendResumeCancel(t *testing.T) {
 	if _, err := runs.Create(t.Context(), run, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	get := func(ctx context.Context) (*mlv1alpha1.PipelineRun, error) { return runs.Get(ctx, "long", metav1.GetOptions{}) }
+	get := func(ctx context.Context) (*mlv1alpha1.PipelineRun, error) {
+		return runs.Get(ctx, "long", metav1.GetOptions{})
+	}
 
 	if out := mustML(t, ns, "suspend", "plr/long"); out != "pipelinerun.ml.example.io/long suspended\n" {
 		t.Errorf("suspend printed %q", out)
