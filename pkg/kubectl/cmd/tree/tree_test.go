@@ -109,3 +109,27 @@ func TestStandaloneRun(t *testing.T) {
 	}
 	golden(t, "standalone-run", out.String())
 }
+
+// A pipeline run's pods are found by the label key (its value may be a
+// hash) and kept only when the run owns them.
+func TestClusterRunChildren(t *testing.T) {
+	key := map[string]string{mlv1alpha1.PipelineRunNameLabel: "r"}
+	kube := fake.NewClientset(
+		&corev1.Pod{ObjectMeta: meta("r-train-1", "p1", 60, key, "run"), Status: corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted"}},
+		&corev1.Pod{ObjectMeta: meta("r-train-2", "p2", 30, key, "run"), Status: corev1.PodStatus{Phase: corev1.PodRunning}},
+		&corev1.Pod{ObjectMeta: meta("other-train-1", "p3", 30, map[string]string{mlv1alpha1.PipelineRunNameLabel: "other"}, "other-run"), Status: corev1.PodStatus{Phase: corev1.PodRunning}},
+	)
+	o := &Options{kube: kube, IOStreams: genericiooptions.IOStreams{ErrOut: &bytes.Buffer{}}}
+	o.target = util.Target{Resource: "pipelineruns", Namespace: "team-a", Name: "r"}
+	children, err := o.clusterChildren(t.Context(), &object{ObjectMeta: meta("r", "run", 100, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range children {
+		got = append(got, c.name+" "+c.status)
+	}
+	if diff := cmp.Diff([]string{"pod/r-train-1 Evicted", "pod/r-train-2 Running"}, got); diff != "" {
+		t.Errorf("children (-want +got):\n%s", diff)
+	}
+}
