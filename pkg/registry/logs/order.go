@@ -26,9 +26,25 @@ func labelOrder(kind Kind, obj runtime.Object) func(a, b string) int {
 	if !ok {
 		return compareLabels
 	}
+	type key struct {
+		start time.Time
+		rank  int
+		ok    bool
+	}
+	// Each label is looked up once, not once per comparison.
+	keys := map[string]key{}
+	keyOf := func(label string) key {
+		k, seen := keys[label]
+		if !seen {
+			k.start, k.rank, k.ok = ordered.Started(obj, label)
+			keys[label] = k
+		}
+		return k
+	}
 	return func(a, b string) int {
-		as, ar, aok := ordered.Started(obj, a)
-		bs, br, bok := ordered.Started(obj, b)
+		ak, bk := keyOf(a), keyOf(b)
+		as, ar, aok := ak.start, ak.rank, ak.ok
+		bs, br, bok := bk.start, bk.rank, bk.ok
 		switch {
 		case aok && !bok:
 			return -1
