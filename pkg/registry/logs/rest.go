@@ -190,8 +190,9 @@ func selection(o *ml.LogOptions) string {
 }
 
 // targets lists the logs of obj: its live pods and its archived logs, one
-// target per pod, sorted by label (or start, see OrderedKind). Pods named by the Kind that settled
-// says need not be read again are not (see livePods).
+// target per pod, sorted by label (by start for an OrderedKind). Pods named
+// by the Kind that settled says need not be read again are not (see
+// livePods).
 func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod string) bool) ([]*target, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
