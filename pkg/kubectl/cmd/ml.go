@@ -7,8 +7,11 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/get"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/metrics"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/tree"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
 
@@ -33,5 +36,8 @@ notebook or nb.`,
 	f := util.NewFactory(flags)
 	cmd.AddCommand(logs.NewCmdLogs(f, streams))
 	cmd.AddCommand(metrics.NewCmdMetrics(f, streams))
+	cmd.AddCommand(get.NewCmdGet(f, streams))
+	cmd.AddCommand(tree.NewCmdTree(f, flags, streams))
+	cmd.AddCommand(lifecycle.NewCmds(f, streams)...)
 	return cmd
 }

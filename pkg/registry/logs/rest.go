@@ -187,8 +187,9 @@ func selection(o *ml.LogOptions) string {
 }
 
 // targets lists the logs of obj: its live pods and its archived logs, one
-// target per pod, sorted by label. Pods named by the Kind that settled
-// says need not be read again are not (see livePods).
+// target per pod, sorted by label (by start for an OrderedKind). Pods named
+// by the Kind that settled says need not be read again are not (see
+// livePods).
 func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod string) bool) ([]*target, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -228,8 +229,9 @@ func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod
 	for _, t := range byPod {
 		out = append(out, t)
 	}
+	order := labelOrder(r.c.Kind, obj)
 	slices.SortFunc(out, func(a, b *target) int {
-		if c := compareLabels(a.label, b.label); c != 0 {
+		if c := order(a.label, b.label); c != 0 {
 			return c
 		}
 		return strings.Compare(a.pod, b.pod)

@@ -34,6 +34,7 @@ func TestLogs(t *testing.T) {
 	t.Run("OwnerDeletionRemovesArchive", func(t *testing.T) { testOwnerDeletion(t, e) })
 	t.Run("ArchiveOnlyOwnPods", func(t *testing.T) { testArchiveOwnPods(t, e) })
 	t.Run("PipelineRunTasks", func(t *testing.T) { testPipelineRunTasks(t, e) })
+	t.Run("PipelineRunOrder", func(t *testing.T) { testPipelineRunOrder(t, e) })
 }
 
 func testOptionsValidation(t *testing.T, e *env) {

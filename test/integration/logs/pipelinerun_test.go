@@ -2,6 +2,7 @@ package logs
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -80,5 +81,43 @@ func testPipelineRunTasks(t *testing.T, e *env) {
 		if _, err := req.DoRaw(ctx); !apierrors.IsBadRequest(err) {
 			t.Errorf("%v: %v, want 400", params, err)
 		}
+	}
+}
+
+// testPipelineRunOrder merges the logs of a diamond run in the order its
+// tasks ran: the join task (gather) after the tasks it waited for, even
+// when it started in the same second and sorts first by name.
+func testPipelineRunOrder(t *testing.T, e *env) {
+	ns := framework.NewNamespace(t)
+	ctx := t.Context()
+	runs := e.cs.MlV1alpha1().PipelineRuns(ns)
+	spec := fixtures.Pipeline("", "").Task("prepare").Task("work-a", "prepare").Task("work-b", "prepare").Task("gather", "work-a", "work-b").Spec()
+	run, err := runs.Create(ctx, fixtures.PipelineRun("diamond", ns).Inline(spec).Obj(), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	at := func(s int) *metav1.Time { v := metav1.NewTime(t0.Add(time.Duration(s) * time.Second)); return &v }
+	run.Status.Tasks = []mlv1alpha1.PipelineTaskStatus{
+		{Name: "gather", Task: "gather", PodName: "diamond-gather-1", StartTime: at(1)},
+		{Name: "prepare", Task: "prepare", PodName: "diamond-prepare-1", StartTime: at(0)},
+		{Name: "work-a", Task: "work-a", PodName: "diamond-work-a-1", StartTime: at(1)},
+		{Name: "work-b", Task: "work-b", PodName: "diamond-work-b-1", StartTime: at(0)},
+	}
+	if _, err := runs.UpdateStatus(ctx, run, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("write task status: %v", err)
+	}
+	for _, task := range []string{"gather", "prepare", "work-a", "work-b"} {
+		pod := "diamond-" + task + "-1"
+		e.source.AddPod(ns, workload.Pod{Name: pod, UID: types.UID("uid-" + pod), ControllerUID: run.UID, Containers: []string{"main"}})
+		e.source.Write(ns, pod, "main", task+" done\n")
+	}
+	got, err := e.cs.MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name("diamond").SubResource("log").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[prepare] prepare done\n[work-b] work-b done\n[work-a] work-a done\n[gather] gather done\n"
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("merged log (-want +got):\n%s", diff)
 	}
 }
