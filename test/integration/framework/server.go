@@ -21,6 +21,7 @@ import (
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -74,6 +75,10 @@ func MainWith(m *testing.M, server **TestServer, customize func(*options.Options
 }
 
 func runMain(m *testing.M, server **TestServer, customize func(*options.Options)) (code int) {
+	// The local runtime starts the test binary as the launcher of its
+	// confined processes: it must become the launcher before any server
+	// starts.
+	launcher.RunIfLauncher()
 	dir, err := os.MkdirTemp("", "ml-apiserver-integration-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "create data dir: %v\n", err)

@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
-	"ml.example.io/ml-apiserver/test/integration/fixtures"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -36,7 +36,7 @@ func waitFor[T any](t *testing.T, what string, get func(ctx context.Context) (T,
 func TestNotebookStopStart(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	nbs := server.Clientset().MlV1alpha1().Notebooks(ns)
-	if _, err := nbs.Create(t.Context(), fixtures.Notebook("explore", ns).Obj(), metav1.CreateOptions{}); err != nil {
+	if _, err := nbs.Create(t.Context(), mltesting.NewNotebook("explore", ns).Obj(), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	get := func(ctx context.Context) (*mlv1alpha1.Notebook, error) {
@@ -68,7 +68,7 @@ func TestNotebookStopStart(t *testing.T) {
 func TestTrainingJobSuspendResume(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	jobs := server.Clientset().MlV1alpha1().TrainingJobs(ns)
-	job := fixtures.TrainingJob("sleeper", ns).Obj()
+	job := mltesting.NewTrainingJob("sleeper", ns).Obj()
 	job.Spec.Command = []string{"sleep", "600"}
 	if _, err := jobs.Create(t.Context(), job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
