@@ -21,8 +21,8 @@ import (
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app"
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
-	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/pkg/workload/local/launcher"
 )
 
 // TestServer is a running in-process ml-apiserver.
