@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
@@ -110,12 +111,16 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, o *optio
 		if err != nil {
 			return err
 		}
+		kube, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
 		started.Store(true)
 		go renewMetricsCredentials(hookCtx, o.MetricsCredentials.New(o.PKI()), rt)
 		go func() {
 			defer close(done)
 			removeStaleCredentials(hookCtx, ml, rt)
-			manager := controller.NewStandaloneManager(o.Controllers.Config(), ml, rt)
+			manager := controller.NewStandaloneManager(o.Controllers.Config(), ml, kube.CoreV1(), rt)
 			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}

@@ -80,6 +80,8 @@ type Options struct {
 	Limits *LimitOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
+	// Events configures the core/v1 Events of standalone mode.
+	Events *EventOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -98,6 +100,7 @@ func NewOptions() *Options {
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
 		Local:              NewLocalOptions(),
+		Events:             NewEventOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -137,6 +140,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
 	o.Local.AddFlags(fs)
+	o.Events.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
@@ -208,6 +212,7 @@ func (o *Options) Validate() error {
 	errs = append(errs, o.validateEmbeddedEtcd()...)
 	errs = append(errs, o.Limits.Validate()...)
 	errs = append(errs, o.Local.Validate()...)
+	errs = append(errs, o.Events.Validate()...)
 	if ss := o.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.
@@ -309,5 +314,6 @@ func (o *Options) Config() (*apiserver.Config, error) {
 	o.DataLimits.ApplyTo(&extra, o.embeddedEtcdQuota())
 	o.Limits.ApplyTo(&extra)
 	o.Limits.ApplyToController(o.Controllers)
+	o.Events.ApplyTo(&extra, o.Standalone)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
