@@ -64,9 +64,10 @@ func validateEventFields(e *corev1.Event) field.ErrorList {
 		reportingComponent := field.NewPath("reportingComponent")
 		if e.ReportingController == "" {
 			allErrs = append(allErrs, field.Required(reportingComponent, ""))
-		}
-		for _, msg := range validation.IsQualifiedName(e.ReportingController) {
-			allErrs = append(allErrs, field.Invalid(reportingComponent, e.ReportingController, msg))
+		} else {
+			for _, msg := range validation.IsQualifiedName(e.ReportingController) {
+				allErrs = append(allErrs, field.Invalid(reportingComponent, e.ReportingController, msg))
+			}
 		}
 		allErrs = append(allErrs, requiredWithLimit(field.NewPath("reportingInstance"), e.ReportingInstance, ReportingInstanceLengthLimit)...)
 		allErrs = append(allErrs, requiredWithLimit(field.NewPath("action"), e.Action, ActionLengthLimit)...)
