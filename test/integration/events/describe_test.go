@@ -83,3 +83,16 @@ func TestDescribeShowsControllerEvents(t *testing.T) {
 		t.Errorf("kubectl get events --field-selector involvedObject.name=other lists the job's events:\n%s", out)
 	}
 }
+
+// TestExplainEvents checks that kubectl finds Events in the server's
+// OpenAPI, as it does the ml.example.io kinds.
+func TestExplainEvents(t *testing.T) {
+	out := kubectl(t, server.Kubeconfig, "explain", "events.involvedObject")
+	if !strings.Contains(out, "KIND:") || !strings.Contains(out, "Event") || !strings.Contains(out, "uid") {
+		t.Errorf("kubectl explain events.involvedObject:\n%s", out)
+	}
+	out = kubectl(t, server.Kubeconfig, "explain", "trainingjobs.spec")
+	if !strings.Contains(out, "TrainingJob") {
+		t.Errorf("kubectl explain trainingjobs.spec:\n%s", out)
+	}
+}
