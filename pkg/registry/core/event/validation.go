@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
-	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -29,7 +29,7 @@ const (
 // pkg/apis/core/validation/events.go, the legacy validation every request
 // version passes), and the object metadata (which checks the namespace).
 func ValidateEvent(e *corev1.Event) field.ErrorList {
-	allErrs := apimachineryvalidation.ValidateObjectMeta(&e.ObjectMeta, true, path.ValidatePathSegmentName, field.NewPath("metadata"))
+	allErrs := apimachineryvalidation.ValidateObjectMeta(&e.ObjectMeta, true, validateName, field.NewPath("metadata"))
 	return append(allErrs, validateEventFields(e)...)
 }
 
@@ -77,6 +77,16 @@ func validateEventFields(e *corev1.Event) field.ErrorList {
 		}
 	}
 	return allErrs
+}
+
+// validateName accepts any name that can be a segment of the resource's
+// path, as kube-apiserver does for core/v1 Events (their names are made by
+// recorders from the object's name and a timestamp).
+func validateName(name string, prefix bool) []string {
+	if prefix {
+		return content.IsPathSegmentPrefix(name)
+	}
+	return content.IsPathSegmentName(name)
 }
 
 // requiredWithLimit checks that value is set and at most limit bytes long.
