@@ -78,6 +78,14 @@ func TestDescribeShowsControllerEvents(t *testing.T) {
 	if strings.Contains(out, "SuccessfulCreate") {
 		t.Errorf("kubectl get events --field-selector type=Warning lists a Normal event:\n%s", out)
 	}
+	out = kubectl(t, server.Kubeconfig, "get", "events", "--all-namespaces", "--field-selector", "involvedObject.name=typo,reason=PodFailed")
+	if !strings.Contains(out, ns) || !strings.Contains(out, "PodFailed") {
+		t.Errorf("kubectl get events --all-namespaces does not list the job's warning:\n%s", out)
+	}
+	out = kubectl(t, server.Kubeconfig, "events", "-n", ns, "--for", "trainingjob/typo")
+	if !strings.Contains(out, "PodFailed") {
+		t.Errorf("kubectl events --for trainingjob/typo does not list the job's warning:\n%s", out)
+	}
 	out = kubectl(t, server.Kubeconfig, "get", "events", "-n", ns, "--field-selector", "involvedObject.name=other")
 	if strings.Contains(out, "typo") {
 		t.Errorf("kubectl get events --field-selector involvedObject.name=other lists the job's events:\n%s", out)
