@@ -22,11 +22,11 @@ func (c completedConfig) installCoreEvents(s *Server) error {
 	if c.ExtraConfig.EventTTL == 0 {
 		return nil
 	}
-	events, err := eventstorage.NewStorage(scheme.Scheme, coreV1RESTOptions{c.GenericConfig.RESTOptionsGetter}, c.ExtraConfig.EventTTL)
+	events, err := eventstorage.NewStorage(scheme.CoreScheme, coreV1RESTOptions{c.GenericConfig.RESTOptionsGetter}, c.ExtraConfig.EventTTL)
 	if err != nil {
 		return err
 	}
-	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(corev1.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
+	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(corev1.GroupName, scheme.CoreScheme, scheme.CoreParameterCodec, scheme.CoreCodecs)
 	apiGroupInfo.VersionedResourcesStorageMap[corev1.SchemeGroupVersion.Version] = map[string]rest.Storage{
 		"events": events.Event,
 	}
@@ -48,7 +48,7 @@ func (g coreV1RESTOptions) GetRESTOptions(resource schema.GroupResource, example
 		return opts, err
 	}
 	config := *opts.StorageConfig
-	config.Codec = scheme.Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	config.Codec = scheme.CoreCodecs.LegacyCodec(corev1.SchemeGroupVersion)
 	config.EncodeVersioner = corev1.SchemeGroupVersion
 	opts.StorageConfig = &config
 	return opts, nil

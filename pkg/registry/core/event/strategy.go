@@ -40,7 +40,8 @@ var (
 	_ func(runtime.Object) (labels.Set, fields.Set, error) = GetAttrs
 )
 
-// NewStrategy returns the strategy of Events; typer knows core/v1 Events.
+// NewStrategy returns the strategy of Events; typer knows core/v1 Events
+// (scheme.CoreScheme).
 func NewStrategy(typer runtime.ObjectTyper) Strategy {
 	return Strategy{ObjectTyper: typer, NameGenerator: names.SimpleNameGenerator}
 }

@@ -101,7 +101,7 @@ func TestSelectableFieldLabelConversions(t *testing.T) {
 	var selectable []string
 	for label := range SelectableFields(&corev1.Event{}) {
 		selectable = append(selectable, label)
-		gotLabel, gotValue, err := scheme.Scheme.ConvertFieldLabel(gvk, label, "value")
+		gotLabel, gotValue, err := scheme.CoreScheme.ConvertFieldLabel(gvk, label, "value")
 		if err != nil || gotLabel != label || gotValue != "value" {
 			t.Errorf("ConvertFieldLabel(%s=value) = %s=%s, %v", label, gotLabel, gotValue, err)
 		}
@@ -112,7 +112,7 @@ func TestSelectableFieldLabelConversions(t *testing.T) {
 		t.Errorf("selectable fields differ from the field labels the API converts (-want +got):\n%s", diff)
 	}
 	for _, label := range []string{"message", "count", "spec.nodeName"} {
-		if _, _, err := scheme.Scheme.ConvertFieldLabel(gvk, label, "value"); err == nil {
+		if _, _, err := scheme.CoreScheme.ConvertFieldLabel(gvk, label, "value"); err == nil {
 			t.Errorf("ConvertFieldLabel(%s): want an error", label)
 		}
 	}
@@ -120,7 +120,7 @@ func TestSelectableFieldLabelConversions(t *testing.T) {
 
 func TestStrategy(t *testing.T) {
 	ctx := context.Background()
-	s := NewStrategy(scheme.Scheme)
+	s := NewStrategy(scheme.CoreScheme)
 	if !s.NamespaceScoped() {
 		t.Errorf("events must be namespaced")
 	}

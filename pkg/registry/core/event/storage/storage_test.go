@@ -27,11 +27,11 @@ import (
 func newStorage(t *testing.T, decorator generic.StorageDecorator, ttl time.Duration) EventStorage {
 	t.Helper()
 	_, etcdConfig := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
-	config := storagebackend.NewDefaultConfig(etcdConfig.Prefix, scheme.Codecs.LegacyCodec(corev1.SchemeGroupVersion))
+	config := storagebackend.NewDefaultConfig(etcdConfig.Prefix, scheme.CoreCodecs.LegacyCodec(corev1.SchemeGroupVersion))
 	config.Transport.ServerList = etcdConfig.Transport.ServerList
 	config.EncodeVersioner = corev1.SchemeGroupVersion
 	gr := corev1.Resource("events")
-	s, err := NewStorage(scheme.Scheme, generic.RESTOptions{
+	s, err := NewStorage(scheme.CoreScheme, generic.RESTOptions{
 		StorageConfig:           config.ForResource(gr),
 		Decorator:               decorator,
 		DeleteCollectionWorkers: 1,
@@ -88,10 +88,12 @@ func TestFieldSelectors(t *testing.T) {
 					t.Fatal(err)
 				}
 				var got []string
+				var listErr error
 				err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
+					// The watch cache answers 429 until it has listed etcd.
 					list, err := s.Event.List(ctx, &metainternalversion.ListOptions{FieldSelector: sel})
-					if err != nil {
-						return false, err
+					if listErr = err; err != nil {
+						return false, nil
 					}
 					got = nil
 					for _, e := range list.(*corev1.EventList).Items {
@@ -100,7 +102,7 @@ func TestFieldSelectors(t *testing.T) {
 					return cmp.Equal(want, got), nil
 				})
 				if err != nil {
-					t.Errorf("list %s = %v, want %v: %v", selector, got, want, err)
+					t.Errorf("list %s = %v, want %v: %v (last error: %v)", selector, got, want, err, listErr)
 				}
 			}
 		})
@@ -139,7 +141,7 @@ func TestCreateInvalid(t *testing.T) {
 }
 
 func TestNewStorageRefusesNoTTL(t *testing.T) {
-	if _, err := NewStorage(scheme.Scheme, nil, 0); err == nil {
+	if _, err := NewStorage(scheme.CoreScheme, nil, 0); err == nil {
 		t.Errorf("NewStorage with a TTL of 0: want an error")
 	}
 }
