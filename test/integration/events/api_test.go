@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
@@ -122,5 +124,56 @@ func TestEventsExpire(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("the event is still there a minute after its TTL of 2s: %v", err)
+	}
+}
+
+// TestWatchPatchDelete follows one object's events with a watch, as
+// `kubectl get events -w --field-selector` does, while an event is created,
+// patched the way a recorder counts a repeated event, and deleted with
+// the collection.
+func TestWatchPatchDelete(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	events := kubernetes.NewForConfigOrDie(server.ClientConfig).CoreV1().Events(ns)
+	w, err := events.Watch(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=job"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	other := event(ns, "other.1")
+	other.InvolvedObject.Name = "other"
+	if _, err := events.Create(ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events.Create(ctx, event(ns, "job.1"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	patch := []byte(`{"count":2,"message":"again"}`)
+	if _, err := events.Patch(ctx, "job.1", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("patch the event's count: %v", err)
+	}
+	if err := events.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatalf("delete the collection: %v", err)
+	}
+	var got []string
+	for len(got) < 3 {
+		select {
+		case e, ok := <-w.ResultChan():
+			if !ok {
+				t.Fatalf("the watch ended after %v", got)
+			}
+			ev, isEvent := e.Object.(*corev1.Event)
+			if !isEvent {
+				t.Fatalf("watch event %s of a %T: %+v", e.Type, e.Object, e.Object)
+			}
+			got = append(got, fmt.Sprintf("%s %s %d", e.Type, ev.Name, ev.Count))
+		case <-ctx.Done():
+			t.Fatalf("watch events so far: %v: %v", got, ctx.Err())
+		}
+	}
+	want := []string{"ADDED job.1 1", "MODIFIED job.1 2", "DELETED job.1 2"}
+	if !slices.Equal(want, got) {
+		t.Errorf("watch events = %v, want %v", got, want)
 	}
 }
