@@ -33,11 +33,10 @@ type Strategy struct {
 }
 
 var (
-	_ rest.RESTCreateStrategy                              = Strategy{}
-	_ rest.RESTUpdateStrategy                              = Strategy{}
-	_ rest.RESTDeleteStrategy                              = Strategy{}
-	_ rest.GarbageCollectionDeleteStrategy                 = Strategy{}
-	_ func(runtime.Object) (labels.Set, fields.Set, error) = GetAttrs
+	_ rest.RESTCreateStrategy              = Strategy{}
+	_ rest.RESTUpdateStrategy              = Strategy{}
+	_ rest.RESTDeleteStrategy              = Strategy{}
+	_ rest.GarbageCollectionDeleteStrategy = Strategy{}
 )
 
 // NewStrategy returns the strategy of Events; typer knows core/v1 Events
