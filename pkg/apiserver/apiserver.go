@@ -5,6 +5,7 @@ package apiserver
 
 import (
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -45,6 +46,10 @@ type ExtraConfig struct {
 	// Validation are the caps objects are validated against (--max-replicas,
 	// --max-foreach); a zero cap means its default.
 	Validation validation.Options
+	// EventTTL, when set, serves core/v1 Events under /api/v1, kept that
+	// long after their last write (standalone mode, which has no
+	// kube-apiserver to write them to).
+	EventTTL time.Duration
 }
 
 // Config is the configuration of the server, before completion.
@@ -107,6 +112,9 @@ func (c completedConfig) New() (*Server, error) {
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage.resources()
 	if err := s.GenericAPIServer.InstallAPIGroup(&apiGroupInfo); err != nil {
 		return nil, fmt.Errorf("install API group %s: %w", ml.GroupName, err)
+	}
+	if err := c.installCoreEvents(s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

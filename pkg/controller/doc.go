@@ -6,7 +6,7 @@
 // (API server replicas, or `ml-apiserver controller` processes) exactly one
 // acts. The same Manager runs them in the standalone server
 // (NewStandaloneManager) over a different backend: the local runtime, events
-// to the log, no leader election. Every controller is one row of the
+// to the server's own core/v1 Events and its log, no leader election. Every controller is one row of the
 // initializers table (init.go), the reconcilers of what the API servers keep
 // beside the objects included (status.latestMetrics, the log archive sweep,
 // the MLQuota usage records: init_reconcilers.go). Those that need the

@@ -160,7 +160,7 @@ func TestReconcilersNeed(t *testing.T) {
 			want:    []string{LatestMetricsController, QuotaUsageController},
 		},
 		"standalone": {
-			manager: NewStandaloneManager(Config{Controllers: []string{"*"}, Data: data}, mlfake.NewClientset(), &fakeLocalRuntime{}),
+			manager: NewStandaloneManager(Config{Controllers: []string{"*"}, Data: data}, mlfake.NewClientset(), nil, &fakeLocalRuntime{}),
 			want:    []string{LatestMetricsController, LogArchiveSweepController},
 		},
 	} {

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
@@ -35,21 +36,25 @@ type LocalRuntime interface {
 // that runs them in the server's own process, with no kube-apiserver:
 // children are run by rt (host processes), there is no leader election
 // (one process owns its data directory), events are written to the
-// server's log, the StdOut metrics collector reads the processes' log
+// server's own core/v1 Events through events (as on a cluster, so that
+// `kubectl describe` shows them) and to its log, the StdOut metrics collector reads the processes' log
 // files, and the children of deleted objects are stopped by the manager
 // since no garbage collector does it. The controllers that need the core
 // Kubernetes API are skipped.
-func NewStandaloneManager(config Config, ml mlclientset.Interface, rt LocalRuntime) *Manager {
+// A nil events writes events to the log only.
+func NewStandaloneManager(config Config, ml mlclientset.Interface, events typedcorev1.EventsGetter, rt LocalRuntime) *Manager {
 	config.LeaderElection = LeaderElectionConfig{}
 	return newManager(config, ml, backend{
 		mode:    "standalone",
 		runtime: func(informers.SharedInformerFactory) workload.ServingRuntime { return rt },
 		events: func(ctx context.Context) record.EventBroadcaster {
 			broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-			// Without kube-apiserver there is nowhere to store Events:
-			// they go to the log, where a user of standalone mode sees
-			// them.
+			// The server's log keeps them too: it is where a user of
+			// standalone mode looks once they expired (--event-ttl).
 			broadcaster.StartStructuredLogging(0)
+			if events != nil {
+				broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: events.Events("")})
+			}
 			return broadcaster
 		},
 		logs: metricscollector.SourceLogs{Source: rt.LogSource()},

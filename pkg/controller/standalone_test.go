@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubefake "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2/ktesting"
 
@@ -21,9 +23,9 @@ import (
 // runtime; the controllers of these tests never run children.
 type fakeLocalRuntime struct {
 	workload.ServingRuntime
-	recorderSet atomic.Bool
-	mu          sync.Mutex
-	forgotten   []string
+	recorder  atomic.Value // of record.EventRecorder
+	mu        sync.Mutex
+	forgotten []string
 }
 
 func (r *fakeLocalRuntime) ForgetOwner(_ context.Context, owner workload.Owner) {
@@ -40,23 +42,25 @@ func (r *fakeLocalRuntime) Forgotten() []string {
 
 func (r *fakeLocalRuntime) LogSource() workload.LogSource { return nil }
 
-func (r *fakeLocalRuntime) SetEventRecorder(record.EventRecorder) { r.recorderSet.Store(true) }
+func (r *fakeLocalRuntime) SetEventRecorder(rec record.EventRecorder) { r.recorder.Store(rec) }
 
 // TestStandaloneManager runs the standalone manager with leader election
 // asked for and every controller enabled: it runs the controllers at once
 // with no lease, skips those that need the core Kubernetes API, gives the
-// runtime its event recorder, and lets the runtime stop the children of a
+// runtime its event recorder, whose events are written to the events
+// client and carry what `kubectl describe` matches on, and lets the runtime stop the children of a
 // deleted object.
 func TestStandaloneManager(t *testing.T) {
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	ml := mlfake.NewClientset()
+	kube := kubefake.NewClientset()
 	rt := &fakeLocalRuntime{}
 	config := Config{
 		Controllers:    []string{"*"},
 		LeaderElection: LeaderElectionConfig{Enabled: true, Namespace: "ml-system", Name: DefaultLeaseName},
 	}
-	m := NewStandaloneManager(config, ml, rt)
+	m := NewStandaloneManager(config, ml, kube.CoreV1(), rt)
 	var jobs, archivers countingCopy
 	var informers atomic.Value // of the term the controllers were built for
 	m.initializers = []initializer{
@@ -84,8 +88,9 @@ func TestStandaloneManager(t *testing.T) {
 	if n := archivers.starts.Load(); n != 0 {
 		t.Errorf("a controller that needs the core API was started %d times", n)
 	}
-	if !rt.recorderSet.Load() {
-		t.Errorf("the runtime got no event recorder")
+	recorder, ok := rt.recorder.Load().(record.EventRecorder)
+	if !ok {
+		t.Fatalf("the runtime got no event recorder")
 	}
 	waitFor(t, "readiness", 5*time.Second, func() bool { return m.Leading() && m.CheckReady(nil) == nil })
 
@@ -93,6 +98,16 @@ func TestStandaloneManager(t *testing.T) {
 	if _, err := ml.MlV1alpha1().TrainingJobs("ns").Create(ctx, job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	recorder.Event(job, corev1.EventTypeWarning, "FailedStart", "exec: \"pyhton3\": executable file not found in $PATH")
+	waitFor(t, "the event in the events client", 5*time.Second, func() bool {
+		events, err := kube.CoreV1().Events("ns").List(ctx, metav1.ListOptions{})
+		if err != nil || len(events.Items) != 1 {
+			return false
+		}
+		e := events.Items[0]
+		return e.InvolvedObject.UID == "uid-a" && e.InvolvedObject.Kind == "TrainingJob" && e.Reason == "FailedStart" &&
+			e.Source.Component == mlv1alpha1.ControllerName
+	})
 	// Delete only once the informer has the job, so that it hears of the
 	// deletion.
 	waitFor(t, "the job in the informer", 5*time.Second, func() bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
@@ -54,12 +55,16 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, c option
 		if err != nil {
 			return err
 		}
+		kube, err := kubernetes.NewForConfig(hookCtx.LoopbackClientConfig)
+		if err != nil {
+			return err
+		}
 		started.Store(true)
 		go standalone.RenewMetricsCredentials(hookCtx, c.MetricsCredentials.New(c.PKI), rt)
 		go func() {
 			defer close(done)
 			standalone.RemoveStaleCredentials(hookCtx, ml, rt)
-			manager := controller.NewStandaloneManager(withDataStores(c.ControllerConfig(), server), ml, rt)
+			manager := controller.NewStandaloneManager(withDataStores(c.ControllerConfig(), server), ml, kube.CoreV1(), rt)
 			if err := manager.Run(klog.NewContext(hookCtx, logger)); err != nil {
 				logger.Error(err, "Controllers stopped")
 			}

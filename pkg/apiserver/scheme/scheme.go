@@ -16,8 +16,9 @@ import (
 )
 
 var (
-	// Scheme knows the internal and versioned types of ml.example.io, and
-	// the autoscaling Scale used by the scale subresources.
+	// Scheme knows the internal and versioned types of ml.example.io, the
+	// autoscaling Scale used by the scale subresources, and the versioned
+	// core/v1 Events standalone mode serves (see CoreScheme).
 	Scheme = runtime.NewScheme()
 	// Codecs serializes the types of Scheme.
 	Codecs = serializer.NewCodecFactory(Scheme)
@@ -30,6 +31,7 @@ func init() {
 	install.Install(Scheme)
 	utilruntime.Must(scalescheme.AddToScheme(Scheme))
 	utilruntime.Must(scaleautoscalingv1.AddToScheme(Scheme))
+	utilruntime.Must(addCoreEvents())
 
 	// The generic server decodes list and get options as if they belonged to
 	// an empty-group v1.

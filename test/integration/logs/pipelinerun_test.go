@@ -91,8 +91,8 @@ func testPipelineRunOrder(t *testing.T, e *env) {
 	ns := framework.NewNamespace(t)
 	ctx := t.Context()
 	runs := e.cs.MlV1alpha1().PipelineRuns(ns)
-	spec := fixtures.Pipeline("", "").Task("prepare").Task("work-a", "prepare").Task("work-b", "prepare").Task("gather", "work-a", "work-b").Spec()
-	run, err := runs.Create(ctx, fixtures.PipelineRun("diamond", ns).Inline(spec).Obj(), metav1.CreateOptions{})
+	spec := mltesting.NewPipeline("", "").Task("prepare").Task("work-a", "prepare").Task("work-b", "prepare").Task("gather", "work-a", "work-b").Spec()
+	run, err := runs.Create(ctx, mltesting.NewPipelineRun("diamond", ns).Inline(spec).Obj(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,8 @@ type Options struct {
 	Limits *LimitOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
+	// Events configures the core/v1 Events of standalone mode.
+	Events *EventOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -87,6 +89,7 @@ func NewOptions() *Options {
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
 		Local:              NewLocalOptions(),
+		Events:             NewEventOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -130,6 +133,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
 	o.Local.AddFlags(fs)
+	o.Events.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
