@@ -63,8 +63,8 @@ line, each line prefixed with [replica-N] or [task]. The logs come from the runn
 pods, and from the server's archive once the pods are gone.`,
 		Example: example,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return cmdutil.UsageErrorf(c, "KIND/NAME is a required argument for the logs command, for example trainingjob/mnist")
+			if err := util.OneObject(c, args); err != nil {
+				return err
 			}
 			if err := o.Complete(f, args); err != nil {
 				return err

@@ -74,8 +74,8 @@ unless --names asks for them. With --watch the command ends when the object
 ends (Succeeded, Failed or Canceled).`,
 		Example: example,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return cmdutil.UsageErrorf(c, "KIND/NAME is a required argument for the metrics command, for example trainingjob/mnist")
+			if err := util.OneObject(c, args); err != nil {
+				return err
 			}
 			target, err := f.Resolve(args[0], Resources...)
 			if err != nil {

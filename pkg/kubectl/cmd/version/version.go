@@ -11,7 +11,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	componentversion "k8s.io/component-base/version"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
-	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/yaml"
 
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
@@ -23,12 +22,11 @@ type Version struct {
 	ServerVersion *apimachineryversion.Info `json:"serverVersion,omitempty"`
 }
 
-var example = templates.Examples(`
-	# The plugin's version and the server's
-	kubectl ml version
+const example = `  # The plugin's version and the server's
+  kubectl ml version
 
-	# Only the plugin's, as JSON
-	kubectl ml version --client -o json`)
+  # Only the plugin's, as JSON
+  kubectl ml version --client -o json`
 
 // Options are the flags of `kubectl ml version`.
 type Options struct {
@@ -46,10 +44,9 @@ func NewCmdVersion(f *util.Factory, streams genericiooptions.IOStreams) *cobra.C
 		Use:                   "version [--client] [-o json|yaml]",
 		DisableFlagsInUseLine: true,
 		Short:                 "Print the client and server version information",
-		Long: templates.LongDesc(`
-			Print the version of the kubectl ml plugin and the version the server
-			reports: ml-apiserver's in standalone mode, kube-apiserver's when
-			ml-apiserver is aggregated behind it.`),
+		Long: `Print the version of the kubectl ml plugin and the version the server
+reports: ml-apiserver's in standalone mode, kube-apiserver's when
+ml-apiserver is aggregated behind it.`,
 		Example: example,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
