@@ -34,6 +34,10 @@ install-plugin: ## Install the `kubectl ml` plugin as PLUGIN_DIR/kubectl-ml (def
 	$(GO) build -o $(PLUGIN_DIR)/kubectl-ml ./cmd/kubectl-ml
 	@echo "installed $(PLUGIN_DIR)/kubectl-ml; try: kubectl ml --help"
 
+.PHONY: release-plugin
+release-plugin: ## Build the `kubectl ml` release archives (VERSION, default git describe) into _output/release, with sha256sums.txt and the krew manifest (also artifacts/krew/ml.yaml).
+	GO=$(GO) RELEASE_DIR=$(OUTPUT)/release hack/release-plugin.sh
+
 .PHONY: tools
 tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.
 	TOOLS_BIN=$(TOOLS_BIN) hack/build-tools.sh
