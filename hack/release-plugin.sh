@@ -30,8 +30,9 @@ fi
 MAJOR=${BASH_REMATCH[1]}
 MINOR=${BASH_REMATCH[2]}
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+# The manifest this script writes does not make the tree dirty.
 TREE_STATE=clean
-if [[ -n $(git status --porcelain 2>/dev/null) ]]; then
+if [[ -n $(git status --porcelain -- . ':!artifacts/krew/ml.yaml' 2>/dev/null) ]]; then
   TREE_STATE=dirty
 fi
 EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
