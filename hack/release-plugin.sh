@@ -17,32 +17,19 @@ set -o nounset
 set -o pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source hack/lib/version.sh
 GO=${GO:-go}
 RELEASE_DIR=${RELEASE_DIR:-_output/release}
-VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)}
+VERSION=${VERSION:-$(version::default)}
 PLATFORMS=${PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64}
 BASE_URL=${BASE_URL:-https://ml.example.io/ml-apiserver/releases/${VERSION}}
 
-if [[ ! ${VERSION} =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+ ]]; then
+if [[ ! ${VERSION} =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
   echo "VERSION must be a semantic version vMAJOR.MINOR.PATCH[...], got ${VERSION}" >&2
   exit 1
 fi
-MAJOR=${BASH_REMATCH[1]}
-MINOR=${BASH_REMATCH[2]}
-COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-# The manifest this script writes does not make the tree dirty.
-TREE_STATE=clean
-if [[ -n $(git status --porcelain -- . ':!artifacts/krew/ml.yaml' 2>/dev/null) ]]; then
-  TREE_STATE=dirty
-fi
 EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
-BUILD_DATE=$(date -u -d "@${EPOCH}" +%Y-%m-%dT%H:%M:%SZ)
-
-LDFLAGS="-s -w"
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  LDFLAGS+=" -X ${p}.gitVersion=${VERSION} -X ${p}.gitMajor=${MAJOR} -X ${p}.gitMinor=${MINOR}"
-  LDFLAGS+=" -X ${p}.gitCommit=${COMMIT} -X ${p}.gitTreeState=${TREE_STATE} -X ${p}.buildDate=${BUILD_DATE}"
-done
+LDFLAGS="-s -w $(version::ldflags "${VERSION}")"
 
 rm -rf "${RELEASE_DIR}"
 mkdir -p "${RELEASE_DIR}"
