@@ -33,6 +33,9 @@ func TestPlugin(t *testing.T) {
 		// Errors of the server, as kubectl prints them.
 		{"not-found", []string{"logs", "trainingjob/nope", "-n", namespace}},
 		{"metrics-not-found", []string{"metrics", "tj/nope", "-n", namespace}},
+		// Every name kubectl knows resolves: the kind, resource.group.
+		{"kind-not-found", []string{"logs", "TrainingJob/nope", "-n", namespace}},
+		{"group-not-found", []string{"logs", "pipelineruns.ml.example.io/nope", "-n", namespace}},
 		// Errors of the resource builder, as kubectl prints them.
 		{"unknown-kind", []string{"logs", "foo/bar", "-n", namespace}},
 		{"not-kind-name", []string{"logs", "mnist", "-n", namespace}},
