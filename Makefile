@@ -24,15 +24,19 @@ help: ## Show the targets.
 build: ## Build ml-apiserver (with its launcher of local processes) and the kubectl-ml plugin into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
 	$(GO) build -o $(BIN)/ml-apiserver-launch ./cmd/ml-apiserver-launch
-	$(GO) build -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
+	$(GO) build -ldflags "$$(hack/lib/version.sh ldflags)" -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
 
 PLUGIN_DIR ?= $(HOME)/.local/bin
 
 .PHONY: install-plugin
 install-plugin: ## Install the `kubectl ml` plugin as PLUGIN_DIR/kubectl-ml (default ~/.local/bin; it must be on PATH).
 	@mkdir -p $(PLUGIN_DIR)
-	$(GO) build -o $(PLUGIN_DIR)/kubectl-ml ./cmd/kubectl-ml
+	$(GO) build -ldflags "$$(hack/lib/version.sh ldflags)" -o $(PLUGIN_DIR)/kubectl-ml ./cmd/kubectl-ml
 	@echo "installed $(PLUGIN_DIR)/kubectl-ml; try: kubectl ml --help"
+
+.PHONY: release-plugin
+release-plugin: ## Build the `kubectl ml` release archives (VERSION, default git describe) into _output/release, with sha256sums.txt and the krew manifest (also artifacts/krew/ml.yaml).
+	GO=$(GO) RELEASE_DIR=$(OUTPUT)/release hack/release-plugin.sh
 
 .PHONY: tools
 tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.

@@ -7,11 +7,16 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/component-base/cli"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd"
 )
 
 func main() {
 	root := cmd.NewCmdML(genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
-	os.Exit(cli.Run(root))
+	// As kubectl's main: errors are printed the way kubectl prints them
+	// ("Error from server (NotFound): ...", "error: ...") and exit 1.
+	if err := cli.RunNoErrOutput(root); err != nil {
+		cmdutil.CheckErr(err)
+	}
 }

@@ -19,7 +19,17 @@ type Point struct {
 type Options struct {
 	// Width is the number of columns of the plot area; Height its rows.
 	Width, Height int
+	// MaxWidth, when set, is the width of each line, the y axis labels
+	// included: the plot area gets what the labels leave (Width is
+	// ignored).
+	MaxWidth int
 }
+
+// axis is the y axis label of v.
+func axis(v float64) string { return fmt.Sprintf("%.4g", v) }
+
+// minPlotWidth is the narrowest plot area MaxWidth leaves.
+const minPlotWidth = 10
 
 // Draw writes a chart of points (sorted by step) to w: a y axis with the
 // minimum and maximum, one column per group of steps, and an x axis with
@@ -35,6 +45,17 @@ func Draw(w io.Writer, title string, points []Point, o Options) error {
 	if len(points) == 0 {
 		_, err := fmt.Fprintf(w, "%s: no points\n", title)
 		return err
+	}
+	if o.MaxWidth > 0 {
+		// Every point falls in a column, so the axis spans their range.
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, p := range points {
+			if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+				lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+			}
+		}
+		// A label, a space and the axis character precede the plot.
+		o.Width = max(o.MaxWidth-max(len(axis(lo)), len(axis(hi)))-2, minPlotWidth)
 	}
 	cols := Columns(points, o.Width)
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -58,7 +79,7 @@ func Draw(w io.Writer, title string, points []Point, o Options) error {
 		}
 		grid[row(c.Last)][x] = '*'
 	}
-	label := func(v float64) string { return fmt.Sprintf("%.4g", v) }
+	label := axis
 	labelWidth := max(len(label(lo)), len(label(hi)))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", title)

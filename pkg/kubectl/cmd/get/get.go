@@ -57,7 +57,7 @@ attempts and outputs, in the order the tasks run (a task below the tasks it
 depends on), the instances of a forEach task under it and the finally tasks
 last. A task that failed or was skipped says why in MESSAGE.`,
 		Example: example,
-		Args:    cobra.ExactArgs(1),
+		Args:    util.OneObject,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(f, args); err != nil {
 				return err

@@ -103,7 +103,7 @@ func NewCmd(f *util.Factory, streams genericiooptions.IOStreams, v Verb) *cobra.
 		Short:                 v.Short,
 		Long:                  v.Long,
 		Example:               v.Example,
-		Args:                  cobra.ExactArgs(1),
+		Args:                  util.OneObject,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(f, args); err != nil {
 				return err

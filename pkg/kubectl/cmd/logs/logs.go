@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
@@ -42,8 +43,9 @@ type Options struct {
 	Timestamps bool
 	LimitBytes int64
 
-	target util.Target
-	client rest.Interface
+	target  util.Target
+	client  rest.Interface
+	factory *util.Factory
 	genericiooptions.IOStreams
 }
 
@@ -60,13 +62,15 @@ Without --replica or --task the logs of all replicas (or tasks) are merged line 
 line, each line prefixed with [replica-N] or [task]. The logs come from the running
 pods, and from the server's archive once the pods are gone.`,
 		Example: example,
-		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := util.OneObject(c, args); err != nil {
+				return err
+			}
 			if err := o.Complete(f, args); err != nil {
 				return err
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return cmdutil.UsageErrorf(c, "%v", err)
 			}
 			return o.Run(c.Context())
 		},
@@ -90,6 +94,7 @@ func (o *Options) Complete(f *util.Factory, args []string) error {
 		return err
 	}
 	o.target = target
+	o.factory = f
 	o.client, err = f.RESTClient()
 	return err
 }
@@ -157,6 +162,11 @@ func (o *Options) Request() *rest.Request {
 func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if o.factory != nil {
+		if err := o.factory.CheckSelection(ctx, o.target, o.Task, int64(o.Replica)); err != nil {
+			return err
+		}
 	}
 	stream, err := o.Request().Stream(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/rest"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/kubectl/chart"
@@ -48,46 +50,56 @@ type Options struct {
 	Width     int
 	Height    int
 
-	target util.Target
-	client rest.Interface
+	target  util.Target
+	client  rest.Interface
+	factory *util.Factory
 	genericiooptions.IOStreams
 }
 
 // NewCmdMetrics returns the metrics command.
 func NewCmdMetrics(f *util.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &Options{SinceStep: -1, MaxPoints: -1, Interval: 2 * time.Second, Width: 60, Height: 8, IOStreams: streams}
+	o := &Options{SinceStep: -1, MaxPoints: -1, Interval: 2 * time.Second, Height: 8, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:                   "metrics KIND/NAME [--names a,b] [--task T] [--watch] [-o json|yaml]",
 		DisableFlagsInUseLine: true,
 		Short:                 "Print the metrics of a training job, pipeline run or model",
 		Long: `Print the metrics of a training job, pipeline run or model: a table with the
 last, minimum and maximum value of each series, then a line chart of each series.
-With -o json or -o yaml it prints the Metrics object instead.`,
+With -o json or -o yaml it prints the Metrics object instead.
+
+Charts are as wide as the terminal (80 columns when the output is not a
+terminal). Series that count progress rather than measure it (epoch, step,
+global_step, iteration, ...: see --names) are in the table but not charted
+unless --names asks for them. With --watch the command ends when the object
+ends (Succeeded, Failed or Canceled).`,
 		Example: example,
-		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := util.OneObject(c, args); err != nil {
+				return err
+			}
 			target, err := f.Resolve(args[0], Resources...)
 			if err != nil {
 				return err
 			}
 			o.target = target
+			o.factory = f
 			if o.client, err = f.RESTClient(); err != nil {
 				return err
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return cmdutil.UsageErrorf(c, "%v", err)
 			}
 			return o.Run(c.Context())
 		},
 	}
-	cmd.Flags().StringSliceVar(&o.Names, "names", o.Names, "Only these series, comma separated.")
+	cmd.Flags().StringSliceVar(&o.Names, "names", o.Names, "Only these series, comma separated. Progress counters (epoch, step, global_step, iteration, batch, ...) are charted only when named here.")
 	cmd.Flags().StringVar(&o.Task, "task", o.Task, "Only the series of this task of a pipeline run.")
 	cmd.Flags().Int64Var(&o.SinceStep, "since-step", o.SinceStep, "Only points at this step or later; -1 for all.")
 	cmd.Flags().Int32Var(&o.MaxPoints, "max-points", o.MaxPoints, "Downsample each series to at most this many points (at least 4) on the server; 0 for every point; -1 for the server's default (1000 unless --metrics-default-max-points says otherwise). Charts downsample on their own.")
-	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", o.Watch, "After printing, print again whenever the metrics change, until interrupted.")
+	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", o.Watch, "After printing, print again whenever the metrics change, until the object ends or the command is interrupted.")
 	cmd.Flags().DurationVar(&o.Interval, "interval", o.Interval, "How often --watch asks the server.")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "Output format: json or yaml; a table and charts when empty.")
-	cmd.Flags().IntVar(&o.Width, "width", o.Width, "Columns of each chart.")
+	cmd.Flags().IntVar(&o.Width, "width", o.Width, "Columns of each chart, its axis labels included; 0 is the terminal's width (80 when the output is not a terminal).")
 	cmd.Flags().IntVar(&o.Height, "height", o.Height, "Rows of each chart; 0 prints the table only.")
 	return cmd
 }
@@ -105,8 +117,8 @@ func (o *Options) Validate() error {
 		return errors.New("--max-points must be -1 (the server's default), 0 (all) or at least 4")
 	case o.Watch && o.Interval <= 0:
 		return errors.New("--interval must be positive")
-	case o.Width < 10:
-		return errors.New("--width must be at least 10")
+	case o.Width != 0 && o.Width < minWidth:
+		return fmt.Errorf("--width must be 0 (the terminal's) or at least %d", minWidth)
 	case o.Height < 0 || o.Height == 1:
 		return errors.New("--height must be 0 (no charts) or at least 2")
 	}
@@ -145,19 +157,37 @@ func (o *Options) Get(ctx context.Context) (*mlv1alpha1.Metrics, error) {
 	return m, nil
 }
 
-// Run prints the metrics, and with --watch again whenever they change.
+// Run prints the metrics, and with --watch again whenever they change,
+// until the object ends.
 func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if o.factory != nil {
+		if err := o.factory.CheckSelection(ctx, o.target, o.Task, -1); err != nil {
+			return err
+		}
+	}
 	var last *mlv1alpha1.Metrics
+	warned := false
 	for {
+		// The object first: metrics read after it ended are its last.
+		ended, how := o.ended(ctx)
 		m, err := o.Get(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil:
 			return err
+		}
+		if !warned {
+			if none, err := o.checkNames(ctx, m); err != nil {
+				if none && !o.Watch {
+					return err
+				}
+				fmt.Fprintf(o.ErrOut, "warning: %v\n", err)
+			}
+			warned = true
 		}
 		if last == nil || !equality.Semantic.DeepEqual(last.Series, m.Series) {
 			if last != nil && o.Output == "" {
@@ -171,12 +201,30 @@ func (o *Options) Run(ctx context.Context) error {
 		if !o.Watch {
 			return nil
 		}
+		if ended {
+			fmt.Fprintf(o.ErrOut, "%s has ended (%s).\n", o.target, how)
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(o.Interval):
 		}
 	}
+}
+
+// ended says whether --watch should stop: the object has finished. An
+// object that cannot be read (no permission) never ends the watch.
+func (o *Options) ended(ctx context.Context) (bool, string) {
+	if !o.Watch || o.factory == nil {
+		return false, ""
+	}
+	obj, err := o.factory.Get(ctx, o.target)
+	if err != nil {
+		return false, ""
+	}
+	how, ok := util.Finished(obj)
+	return ok, how
 }
 
 // Print writes m in the output format.
@@ -197,13 +245,20 @@ func (o *Options) Print(w io.Writer, m *mlv1alpha1.Metrics) error {
 	if o.Height == 0 {
 		return nil
 	}
+	width := o.Width
+	if width == 0 {
+		width = TerminalWidth(w)
+	}
 	for _, s := range m.Series {
+		if IsCounter(s) && !slices.Contains(o.Names, s.Name) {
+			continue
+		}
 		fmt.Fprintln(w)
 		points := make([]chart.Point, 0, len(s.Points))
 		for _, p := range s.Points {
 			points = append(points, chart.Point{Step: p.Step, Value: p.Value})
 		}
-		if err := chart.Draw(w, seriesName(s), points, chart.Options{Width: o.Width, Height: o.Height}); err != nil {
+		if err := chart.Draw(w, seriesName(s), points, chart.Options{MaxWidth: width, Height: o.Height}); err != nil {
 			return err
 		}
 	}

@@ -67,7 +67,7 @@ children are what the object's status says: a pipeline run's tasks and the
 process of each attempt, a training job's replica processes, the replicas
 and URL of a model or notebook.`,
 		Example: example,
-		Args:    cobra.ExactArgs(1),
+		Args:    util.OneObject,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(f, flags, args); err != nil {
 				return err

@@ -3,14 +3,20 @@
 package util
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -37,34 +43,51 @@ func (t Target) String() string {
 	return t.Resource + "/" + t.Name
 }
 
-// Resolve turns KIND/NAME (kind as a plural, singular, short name or
-// resource.group) into a target in the namespace of the flags. Only
-// resources of ml.example.io whose subresource sub exists are accepted.
+// Resolve turns KIND/NAME into a target in the namespace of the flags. KIND
+// is any name kubectl knows for the resource (plural, singular, short name,
+// resource.group), resolved by cli-runtime's resource.Builder, so an unknown
+// kind fails as kubectl fails ("the server doesn't have a resource type").
+// Only resources of ml.example.io are accepted, and of those only the
+// allowed ones when any are given. Resolve does not read the object.
 func (f *Factory) Resolve(arg string, allowed ...string) (Target, error) {
 	kind, name, ok := strings.Cut(arg, "/")
 	if !ok || kind == "" || name == "" {
 		return Target{}, fmt.Errorf("%q is not KIND/NAME, for example trainingjob/mnist", arg)
 	}
-	resource, group, _ := strings.Cut(kind, ".")
-	if group != "" && group != ml.GroupName {
-		return Target{}, fmt.Errorf("%q is not in the %s group", kind, ml.GroupName)
-	}
-	mapper, err := f.flags.ToRESTMapper()
-	if err != nil {
-		return Target{}, err
-	}
-	gvr, err := mapper.ResourceFor(schema.GroupVersionResource{Group: ml.GroupName, Resource: strings.ToLower(resource)})
-	if err != nil {
-		return Target{}, fmt.Errorf("unknown kind %q in %s: %w", kind, ml.GroupName, err)
-	}
-	if len(allowed) > 0 && !contains(allowed, gvr.Resource) {
-		return Target{}, fmt.Errorf("%s have no such subresource; use one of: %s", gvr.Resource, strings.Join(allowed, ", "))
-	}
 	ns, _, err := f.flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return Target{}, err
 	}
-	return Target{Resource: gvr.Resource, Namespace: ns, Name: name}, nil
+	infos, err := resource.NewBuilder(f.flags).
+		Unstructured().
+		NamespaceParam(ns).DefaultNamespace().
+		ResourceTypeOrNameArgs(false, arg).
+		SingleResourceType().
+		RequireObject(false).
+		Flatten().
+		Do().Infos()
+	if err != nil {
+		return Target{}, err
+	}
+	if len(infos) != 1 {
+		return Target{}, fmt.Errorf("%q names %d objects, want one", arg, len(infos))
+	}
+	gvr := infos[0].Mapping.Resource
+	if gvr.Group != ml.GroupName {
+		return Target{}, fmt.Errorf("%s is not an %s resource; use one of: %s", gvr.GroupResource(), ml.GroupName, strings.Join(orAll(allowed), ", "))
+	}
+	if len(allowed) > 0 && !contains(allowed, gvr.Resource) {
+		return Target{}, fmt.Errorf("%s have no such subresource; use one of: %s", gvr.Resource, strings.Join(allowed, ", "))
+	}
+	return Target{Resource: gvr.Resource, Namespace: infos[0].Namespace, Name: infos[0].Name}, nil
+}
+
+// orAll is allowed, or every resource of the group when none is given.
+func orAll(allowed []string) []string {
+	if len(allowed) > 0 {
+		return allowed
+	}
+	return []string{"trainingjobs", "pipelineruns", "models", "notebooks", "pipelines"}
 }
 
 // RESTClient returns a client for ml.example.io/v1alpha1.
@@ -78,6 +101,26 @@ func (f *Factory) RESTClient() (rest.Interface, error) {
 		return nil, err
 	}
 	return cs.MlV1alpha1().RESTClient(), nil
+}
+
+// DiscoveryClient returns the (cached) discovery client of the flags.
+func (f *Factory) DiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return f.flags.ToDiscoveryClient()
+}
+
+// Get reads the target as an unstructured object, so commands can look at
+// fields any version of the server has. Errors are the server's, unwrapped,
+// so kubectl's error printing names the reason.
+func (f *Factory) Get(ctx context.Context, t Target) (*unstructured.Unstructured, error) {
+	config, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	client, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	return client.Resource(mlv1alpha1.SchemeGroupVersion.WithResource(t.Resource)).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
 }
 
 func contains(list []string, s string) bool {

@@ -1,0 +1,118 @@
+package cmd
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/<name>.golden, or writes it with
+// -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (go test -update writes it): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+// run runs the command tree with args as the binary does: an error goes
+// through kubectl's CheckErr, whose message and exit code are captured.
+func run(t *testing.T, args ...string) string {
+	t.Helper()
+	// The default of --cache-dir is under HOME.
+	t.Setenv("HOME", "/home/user")
+	var out, errOut bytes.Buffer
+	root := NewCmdML(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	// Not nil: cobra reads os.Args then.
+	root.SetArgs(append([]string{}, args...))
+	code := 0
+	cmdutil.BehaviorOnFatal(func(msg string, c int) {
+		// As the binary: the message ends with a newline.
+		errOut.WriteString(strings.TrimSuffix(msg, "\n") + "\n")
+		code = c
+	})
+	defer cmdutil.DefaultBehaviorOnFatal()
+	if err := root.Execute(); err != nil {
+		cmdutil.CheckErr(err)
+	}
+	return "exit code: " + strconv.Itoa(code) + "\n--- stdout\n" + out.String() + "--- stderr\n" + errOut.String()
+}
+
+// TestHelp covers the help of every command, and of the root, with golden
+// files: usage lines say `kubectl ml ...`, global flags are only listed
+// by `kubectl ml options`.
+func TestHelp(t *testing.T) {
+	golden(t, "help-root", run(t, "--help"))
+	golden(t, "help-no-command", run(t))
+	golden(t, "help-options", run(t, "options"))
+	root := NewCmdML(genericiooptions.IOStreams{})
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "options" {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			out := run(t, c.Name(), "--help")
+			golden(t, "help-"+c.Name(), out)
+			checkHelp(t, c, out)
+		})
+	}
+}
+
+// checkHelp holds every command to kubectl's help layout, so that a new
+// command's golden file is not accepted as it comes.
+func checkHelp(t *testing.T, c *cobra.Command, out string) {
+	t.Helper()
+	if want := "Usage:\n  kubectl ml " + c.Name(); !strings.Contains(out, want) {
+		t.Errorf("help of %s: want %q in:\n%s", c.Name(), want, out)
+	}
+	if want := `Use "kubectl ml options" for a list of global command-line options`; !strings.Contains(out, want) {
+		t.Errorf("help of %s: want %q in:\n%s", c.Name(), want, out)
+	}
+	for _, global := range []string{"--kubeconfig", "--namespace", "--context"} {
+		if strings.Contains(out, global) {
+			t.Errorf("help of %s lists the global flag %s; `kubectl ml options` lists those", c.Name(), global)
+		}
+	}
+}
+
+// TestUsageErrors covers the errors that need no server.
+func TestUsageErrors(t *testing.T) {
+	cases := map[string][]string{
+		"error-logs-no-argument":      {"logs"},
+		"error-metrics-no-argument":   {"metrics"},
+		"error-logs-two-arguments":    {"logs", "tj/a", "tj/b"},
+		"error-unknown-flag":          {"logs", "--bogus"},
+		"error-unknown-command":       {"nope"},
+		"error-version-bad-output":    {"version", "--client", "-o", "wide"},
+		"error-options-takes-no-flag": {"options", "--bogus"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			golden(t, name, run(t, args...))
+		})
+	}
+}
