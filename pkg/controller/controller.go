@@ -49,6 +49,9 @@ type Context struct {
 	// MaxForEachItems caps the instances of one forEach task; 0 means the
 	// default.
 	MaxForEachItems int32
+	// ReplicaBackoff delays the replacement of failed TrainingJob
+	// replicas; zero values mean the controller's defaults.
+	ReplicaBackoff BackoffConfig
 }
 
 // InitFunc builds a controller.

@@ -37,6 +37,15 @@ type Config struct {
 	// MaxForEachItems caps the instances of a forEach task whose list is
 	// known only at run time (--max-foreach); 0 means the default.
 	MaxForEachItems int32
+	// ReplicaBackoff delays the replacement of failed TrainingJob
+	// replicas (--failed-replica-backoff, --failed-replica-backoff-max).
+	ReplicaBackoff BackoffConfig
+}
+
+// BackoffConfig is a back-off doubling from Base to at most Max; zero
+// values mean the controller's defaults.
+type BackoffConfig struct {
+	Base, Max time.Duration
 }
 
 // Manager runs the enabled controllers over a backend: against a cluster
@@ -178,6 +187,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		Recorder:        recorder,
 		Clock:           m.clock,
 		MaxForEachItems: m.config.MaxForEachItems,
+		ReplicaBackoff:  m.config.ReplicaBackoff,
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -64,8 +66,10 @@ func countFailures(s *syncState) {
 		}
 		last := newly[len(newly)-1]
 		job.Status.LastFailure = &mlv1alpha1.ReplicaFailure{
-			Replica:  last.Name,
-			Time:     s.now,
+			Replica: last.Name,
+			// Rounded up to the second that the API keeps, so that the
+			// back-off counted from it is never cut short.
+			Time:     metav1.NewTime(s.now.Add(time.Second - 1).Truncate(time.Second)),
 			Reason:   last.Reason,
 			ExitCode: last.ExitCode,
 			Message:  last.Cause(),

@@ -21320,7 +21320,7 @@ func schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref common.ReferenceCallback) co
 					},
 					"time": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Time is when the controller counted the failure.",
+							Description: "Time is when the controller counted the failure (rounded up to the second).",
 							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
 						},
 					},

@@ -3,7 +3,9 @@ package local
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -51,4 +53,11 @@ func lastOutputLine(rep *replica) string {
 		}
 	}
 	return workload.LastLine(last, workload.MaxCauseMessage)
+}
+
+// wroteTerminationMessage says whether the replica's process wrote a
+// termination message of its own (rather than one taken from its log).
+func wroteTerminationMessage(rep *replica) bool {
+	fi, err := os.Stat(filepath.Join(rep.dir, terminationFile))
+	return err == nil && fi.Size() > 0
 }

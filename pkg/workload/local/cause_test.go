@@ -21,6 +21,9 @@ func TestReplicaFailureCauses(t *testing.T) {
 	typo := shReplica("typo", "")
 	typo.Template.Spec.Containers[0].Command = []string{"pyhton3", "train.py"}
 	lastLine := shReplica("last-line", "echo 'loss is nan, giving up' >&2; sleep 0.1; echo 'epoch 1'; exit 3")
+	// The tail of the log is its termination message; the cause is still
+	// the last line of stderr.
+	lastLine.Template.Spec.Containers[0].TerminationMessagePolicy = corev1.TerminationMessageFallbackToLogsOnError
 	killed := shReplica("killed", "echo started; kill -9 $$$$")
 	restarting := shReplica("restarting", "echo 'cannot bind port'; exit 4")
 	restarting.Template.Spec.RestartPolicy = corev1.RestartPolicyAlways
@@ -52,7 +55,10 @@ func TestReplicaFailureCauses(t *testing.T) {
 			}
 		})
 	}
-	if s := waitFor(t, r, o, "last-line", finished); s.TerminationMessage != "" {
+	if s := waitFor(t, r, o, "last-line", finished); s.TerminationMessage != "loss is nan, giving up\nepoch 1" {
+		t.Errorf("termination message %q: want the tail of the log", s.TerminationMessage)
+	}
+	if s := waitFor(t, r, o, "killed", finished); s.TerminationMessage != "" {
 		t.Errorf("termination message %q: the last line is no termination message without FallbackToLogsOnError", s.TerminationMessage)
 	}
 }

@@ -188,13 +188,13 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 			return
 		}
 		msg := terminationMessage(rep, c.main, code)
-		// What a user reads first: the termination message, else the
-		// last line the process printed.
+		// What a user reads first: the message the process wrote to its
+		// termination file, else the last line it printed.
 		cause := msg
 		reason := workload.ReasonCompleted
 		if code != 0 {
 			reason = workload.ReasonError
-			if cause == "" {
+			if !wroteTerminationMessage(rep) {
 				cause = lastOutputLine(rep)
 			}
 		}

@@ -44,6 +44,8 @@ type ControllerOptions struct {
 	// MaxForEachItems caps the instances of one forEach task; set from
 	// --max-foreach (LimitOptions).
 	MaxForEachItems int32
+	// Backoff delays the replacement of failed TrainingJob replicas.
+	Backoff BackoffOptions
 }
 
 // NewControllerOptions returns the defaults: every controller, leader
@@ -59,6 +61,7 @@ func NewControllerOptions() *ControllerOptions {
 		Workers:       DefaultControllerWorkers,
 		KubeAPIQPS:    DefaultControllerQPS,
 		KubeAPIBurst:  DefaultControllerBurst,
+		Backoff:       NewBackoffOptions(),
 	}
 }
 
@@ -85,6 +88,7 @@ func (o *ControllerOptions) AddFlags(fs *pflag.FlagSet) {
 		"Queries per second of the controllers to kube-apiserver.")
 	fs.IntVar(&o.KubeAPIBurst, "controller-kube-api-burst", o.KubeAPIBurst,
 		"Burst of the controllers' queries to kube-apiserver.")
+	o.Backoff.AddFlags(fs)
 }
 
 // Validate checks the controller flags.
@@ -99,6 +103,7 @@ func (o *ControllerOptions) Validate() []error {
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst < 1 {
 		errs = append(errs, fmt.Errorf("--controller-kube-api-qps and --controller-kube-api-burst must be positive"))
 	}
+	errs = append(errs, o.Backoff.Validate()...)
 	if !o.LeaderElect {
 		return errs
 	}
@@ -132,5 +137,6 @@ func (o *ControllerOptions) Config() controller.Config {
 			RetryPeriod:   o.RetryPeriod,
 		},
 		MaxForEachItems: o.MaxForEachItems,
+		ReplicaBackoff:  o.Backoff.Config(),
 	}
 }

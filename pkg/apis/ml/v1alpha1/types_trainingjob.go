@@ -200,7 +200,7 @@ type TrainingJobStatus struct {
 type ReplicaFailure struct {
 	// Replica is the name of the pod (or local process) that failed.
 	Replica string `json:"replica"`
-	// Time is when the controller counted the failure.
+	// Time is when the controller counted the failure (rounded up to the second).
 	Time metav1.Time `json:"time"`
 	// Reason is a CamelCase word, such as Error, StartError, OOMKilled or Evicted.
 	// +optional

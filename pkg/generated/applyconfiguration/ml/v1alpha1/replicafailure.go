@@ -29,7 +29,7 @@ import (
 type ReplicaFailureApplyConfiguration struct {
 	// Replica is the name of the pod (or local process) that failed.
 	Replica *string `json:"replica,omitempty"`
-	// Time is when the controller counted the failure.
+	// Time is when the controller counted the failure (rounded up to the second).
 	Time *v1.Time `json:"time,omitempty"`
 	// Reason is a CamelCase word, such as Error, StartError, OOMKilled or Evicted.
 	Reason *string `json:"reason,omitempty"`
