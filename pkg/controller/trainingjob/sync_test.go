@@ -66,8 +66,9 @@ func TestSyncLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]string{"update trainingjobs/status a"}, f.writes()); diff != "" {
 		t.Errorf("writes after a failure (-want +got):\n%s", diff)
 	}
-	if got := f.eventReasons(); !cmp.Equal(got, []string{EventPodFailed}) {
-		t.Errorf("events after a failure = %q", got)
+	if got := f.events(); len(got) != 1 || !strings.HasPrefix(got[0], "Warning PodFailed Pod a-1 failed: exit code 1") ||
+		!strings.HasSuffix(got[0], "; replacing it in 10s (restart 1, backoffLimit 3)") {
+		t.Errorf("events after a failure = %q, want a PodFailed warning with the cause and the back-off", got)
 	}
 	failedUID := string(f.pod("a-1").UID)
 

@@ -170,3 +170,40 @@ func TestFailedTaskSaysWhy(t *testing.T) {
 		t.Errorf("Failed condition %+v: want the failed task's cause", c)
 	}
 }
+
+// A model server that crashes on start says why in the model's Ready
+// condition while the runtime restarts it; one that cannot start fails
+// the model with the start error.
+func TestModelSaysWhyItIsNotReady(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	models := server.Clientset().MlV1alpha1().Models(ns)
+	model := func(name string, command ...string) *mlv1alpha1.Model {
+		return &mlv1alpha1.Model{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: mlv1alpha1.ModelSpec{
+				Source:  mlv1alpha1.ModelSource{URI: "file:///nonexistent/model"},
+				Runtime: mlv1alpha1.ModelRuntime{Image: "ignored", Command: command},
+			},
+		}
+	}
+	for _, m := range []*mlv1alpha1.Model{
+		model("crashing", "sh", "-c", `echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1`),
+		model("typo", "pyhton3", "serve.py"),
+	} {
+		if _, err := models.Create(context.Background(), m, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ready := func(m *mlv1alpha1.Model) *metav1.Condition { return meta.FindStatusCondition(m.Status.Conditions, "Ready") }
+	crashing := waitModel(t, ns, "crashing", func(m *mlv1alpha1.Model) bool {
+		c := ready(m)
+		return c != nil && c.Reason == "CrashLoopBackOff"
+	})
+	if c := ready(crashing); c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "last exit code 1: ModuleNotFoundError: No module named 'torch'") {
+		t.Errorf("Ready condition %+v: want the exit code and the last line of stderr", c)
+	}
+	typo := waitModel(t, ns, "typo", func(m *mlv1alpha1.Model) bool { return m.Status.Phase == mlv1alpha1.ModelFailed })
+	if c := ready(typo); c.Reason != "StartError" || !strings.Contains(c.Message, `exec: "pyhton3": executable file not found in $PATH`) {
+		t.Errorf("Ready condition %+v: want the start error", c)
+	}
+}
