@@ -194,7 +194,9 @@ func TestModelSaysWhyItIsNotReady(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ready := func(m *mlv1alpha1.Model) *metav1.Condition { return meta.FindStatusCondition(m.Status.Conditions, "Ready") }
+	ready := func(m *mlv1alpha1.Model) *metav1.Condition {
+		return meta.FindStatusCondition(m.Status.Conditions, "Ready")
+	}
 	crashing := waitModel(t, ns, "crashing", func(m *mlv1alpha1.Model) bool {
 		c := ready(m)
 		return c != nil && c.Reason == "CrashLoopBackOff"
