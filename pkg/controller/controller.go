@@ -52,6 +52,9 @@ type Context struct {
 	// MaxForEachItems caps the instances of one forEach task; 0 means the
 	// default.
 	MaxForEachItems int32
+	// ReplicaBackoff delays the replacement of failed TrainingJob
+	// replicas; zero values mean the controller's defaults.
+	ReplicaBackoff BackoffConfig
 	// Namespace is the controllers' own namespace (--controller-namespace):
 	// the leader Lease and the quota usage records are there.
 	Namespace string

@@ -55,6 +55,7 @@ func startTrainingJobController(_ context.Context, cc Context) (Controller, erro
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,
 		FieldManager: FieldManager,
+		BackoffBase:  cc.ReplicaBackoff.Base, BackoffMax: cc.ReplicaBackoff.Max,
 	})
 }
 

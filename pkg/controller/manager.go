@@ -42,6 +42,15 @@ type Config struct {
 	// (latestmetrics, logarchivesweep); empty in `ml-apiserver controller`,
 	// which skips those.
 	Data DataStores
+	// ReplicaBackoff delays the replacement of failed TrainingJob
+	// replicas (--failed-replica-backoff, --failed-replica-backoff-max).
+	ReplicaBackoff BackoffConfig
+}
+
+// BackoffConfig is a back-off doubling from Base to at most Max; zero
+// values mean the controller's defaults.
+type BackoffConfig struct {
+	Base, Max time.Duration
 }
 
 // Manager runs the enabled controllers over a backend: against a cluster
@@ -176,6 +185,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		Namespace:       m.config.LeaderElection.Namespace,
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,
+		ReplicaBackoff:  m.config.ReplicaBackoff,
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {

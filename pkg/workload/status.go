@@ -20,11 +20,18 @@ type ReplicaStatus struct {
 	Terminating bool
 	// ExitCode of the main container, once it terminated.
 	ExitCode *int32
+	// Signal is the number of the signal that ended the main container,
+	// 0 when it exited by itself (or the runtime does not know).
+	Signal int32
 	// Reason is a one-word reason of the last termination or of the
-	// phase, such as Error, OOMKilled or Evicted.
+	// phase, such as Error, OOMKilled, StartError or Evicted, or of what
+	// keeps a pending replica from running, such as ImagePullBackOff or
+	// Unschedulable.
 	Reason string
-	// Message is the termination message of the main container, or a
-	// message about the phase.
+	// Message is the termination message of the main container (in the
+	// local runtime, the last line of its output when it wrote none), the
+	// error that kept it from starting, or a message about the phase (the
+	// scheduler's, the kubelet's).
 	Message string
 	// TerminationMessage is the main container's termination message only
 	// (what it wrote to its terminationMessagePath, or the tail of its log

@@ -175,6 +175,11 @@ type TrainingJobStatus struct {
 	// Restarts is the number of replaced pods.
 	// +optional
 	Restarts int32 `json:"restarts,omitempty"`
+	// LastFailure is the latest failure of a replica: which one, when and
+	// why. The replacement of a failed replica starts after a back-off
+	// counted from its time.
+	// +optional
+	LastFailure *ReplicaFailure `json:"lastFailure,omitempty"`
 	// Selector is the label selector of the job's pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
@@ -185,4 +190,21 @@ type TrainingJobStatus struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	LatestMetrics []MetricValue `json:"latestMetrics,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+}
+
+// ReplicaFailure is one failure of a replica of a TrainingJob.
+type ReplicaFailure struct {
+	// Replica is the name of the pod (or local process) that failed.
+	Replica string `json:"replica"`
+	// Time is when the controller counted the failure (rounded up to the second).
+	Time metav1.Time `json:"time"`
+	// Reason is a CamelCase word, such as Error, StartError or OOMKilled.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// ExitCode of the replica's main container, when it ran.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	// Message says why the replica failed in one line.
+	// +optional
+	Message string `json:"message,omitempty"`
 }

@@ -79,7 +79,7 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 		tracks[DeploymentName(m.Name, TrackCanary)] = s.canary
 	}
 	var waiting []string
-	var slotMessage string
+	var slotMessage, problemReason, problem string
 	exists := false
 	for name, want := range tracks {
 		set, ok := s.sets[name]
@@ -100,8 +100,13 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 				have = set.AvailableReplicas
 			}
 			waiting = append(waiting, fmt.Sprintf("%s (%d of %d available)", name, have, want))
-			if ok && set.Reason == workload.ReasonWaitingForProcessSlot {
+			switch {
+			case ok && set.Reason == workload.ReasonWaitingForProcessSlot:
 				slotMessage = set.Message
+			case ok && set.Reason != "":
+				// Why its pods do not become ready: a crash loop, an
+				// image that cannot be pulled.
+				problemReason, problem = set.Reason, fmt.Sprintf("Deployment %s: %s: %s", name, set.Reason, set.Message)
 			}
 		}
 	}
@@ -111,6 +116,9 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 	if len(waiting) > 0 {
 		slices.Sort(waiting)
 		msg := "Waiting for Deployment " + strings.Join(waiting, ", ")
+		if problem != "" {
+			return mlv1alpha1.ModelLoading, false_, problemReason, msg + "; " + problem
+		}
 		if slotMessage != "" {
 			return mlv1alpha1.ModelLoading, false_, ReasonWaitingForProcessSlot, msg + "; pods are " + slotMessage
 		}

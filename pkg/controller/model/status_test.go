@@ -47,6 +47,13 @@ func TestComputeStatus(t *testing.T) {
 				return s
 			}()},
 			wantPhase: mlv1alpha1.ModelLoading, wantReason: ReasonWaitingForProcessSlot, wantReady: "False", wantSource: "True"},
+		{name: "pods in a crash loop say why", model: makeModel("a").obj(), source: uri,
+			sets: []workload.ServedSetStatus{func() workload.ServedSetStatus {
+				s := starting("a", 1)
+				s.Reason, s.Message = workload.ReasonCrashLoopBackOff, "back-off 2s restarting failed process; last exit code 1: ModuleNotFoundError: No module named 'torch'"
+				return s
+			}()},
+			wantPhase: mlv1alpha1.ModelLoading, wantReason: workload.ReasonCrashLoopBackOff, wantReady: "False", wantSource: "True"},
 		{name: "available", model: makeModel("a").obj(), source: uri, sets: []workload.ServedSetStatus{available("a", 1)},
 			wantPhase: mlv1alpha1.ModelReady, wantReason: ReasonAvailable, wantReady: "True", wantSource: "True"},
 		{name: "not observed yet", model: makeModel("a").obj(), source: uri,

@@ -227,6 +227,10 @@ func transitionEvents(old, new *mlv1alpha1.Model) []event {
 		case new.Status.Phase == mlv1alpha1.ModelFailed && meta.IsStatusConditionTrue(new.Status.Conditions, ConditionSourceResolved):
 			// A failed source has had its event already.
 			events = append(events, event{corev1.EventTypeWarning, c.Reason, c.Message})
+		case new.Status.Phase == mlv1alpha1.ModelLoading && c.Reason != ReasonLoading && c.Reason != ReasonWaitingForProcessSlot:
+			// Its pods do not become ready, and the reason says why
+			// (CrashLoopBackOff, ImagePullBackOff).
+			events = append(events, event{corev1.EventTypeWarning, c.Reason, c.Message})
 		}
 	}
 	return events

@@ -59,7 +59,31 @@ func readiness(s *syncState) (mlv1alpha1.NotebookPhase, metav1.ConditionStatus, 
 		return mlv1alpha1.NotebookPending, f, ReasonWaitingForVolume, fmt.Sprintf("Waiting for PersistentVolumeClaim %s to be bound", claim)
 	case s.set != nil && s.set.Reason == workload.ReasonWaitingForProcessSlot:
 		return mlv1alpha1.NotebookPending, f, ReasonWaitingForProcessSlot, "The notebook's pod is " + s.set.Message
+	case s.set != nil && s.set.Failed:
+		return mlv1alpha1.NotebookFailed, f, s.set.Reason, fmt.Sprintf("StatefulSet %s: %s", s.set.Name, s.set.Message)
+	case s.set != nil && s.set.Reason != "":
+		// Why its pod does not become ready: a crash loop, an image that
+		// cannot be pulled.
+		return mlv1alpha1.NotebookPending, f, s.set.Reason, fmt.Sprintf("The notebook's pod does not start: %s: %s", s.set.Reason, s.set.Message)
 	default:
 		return mlv1alpha1.NotebookPending, f, ReasonStarting, "Starting the notebook's pod"
 	}
+}
+
+// newProblem returns the Ready condition of written when it newly says
+// why the notebook's pod does not run (a crash loop, an image that cannot
+// be pulled, a command that cannot start), for a Warning event.
+func newProblem(stored, written *mlv1alpha1.Notebook) (*metav1.Condition, bool) {
+	c := meta.FindStatusCondition(written.Status.Conditions, ConditionReady)
+	if c == nil || c.Status == metav1.ConditionTrue {
+		return nil, false
+	}
+	switch c.Reason {
+	case ReasonStarting, ReasonStopped, ReasonWaitingForVolume, ReasonWaitingForProcessSlot:
+		return nil, false
+	}
+	if old := meta.FindStatusCondition(stored.Status.Conditions, ConditionReady); old != nil && old.Reason == c.Reason {
+		return nil, false
+	}
+	return c, true
 }

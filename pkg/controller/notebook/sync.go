@@ -207,6 +207,9 @@ func (c *Controller) writeStatus(ctx context.Context, stored *mlv1alpha1.Noteboo
 	if readySince(written).After(readySince(stored)) {
 		c.recorder.Eventf(stored, corev1.EventTypeNormal, ReasonRunning, "The notebook is ready at %s", written.Status.URL)
 	}
+	if r, ok := newProblem(stored, written); ok {
+		c.recorder.Event(stored, corev1.EventTypeWarning, r.Reason, r.Message)
+	}
 	return written, nil
 }
 

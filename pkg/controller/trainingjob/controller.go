@@ -41,6 +41,11 @@ type Config struct {
 	ChildBatchPeriod time.Duration
 	// FieldManager is the field manager of status writes.
 	FieldManager string
+	// BackoffBase and BackoffMax delay the replacement of a failed
+	// replica: BackoffBase after the first failure, doubling after each,
+	// at most BackoffMax. 0 means DefaultBackoffBase and
+	// DefaultBackoffMax; a negative BackoffBase replaces at once.
+	BackoffBase, BackoffMax time.Duration
 }
 
 // Controller is the TrainingJob controller.
@@ -52,6 +57,7 @@ type Controller struct {
 	recorder     record.EventRecorder
 	clock        clock.WithTicker
 	fieldManager string
+	backoff      backoff
 	queue        *queue.Queue
 }
 
@@ -65,6 +71,7 @@ func New(c Config) (*Controller, error) {
 		recorder:     c.Recorder,
 		clock:        c.Clock,
 		fieldManager: c.FieldManager,
+		backoff:      newBackoff(c.BackoffBase, c.BackoffMax),
 	}
 	ctrl.queue = queue.New(queue.Options{
 		Name: Name, Kind: "TrainingJob", Clock: c.Clock,

@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
-
-// maxFailureMessage bounds the termination message quoted in an event.
-const maxFailureMessage = 256
 
 // countFailures counts every failed pod exactly once: in status.failed,
 // and in status.restarts when it is going to be replaced. Past
@@ -59,13 +58,26 @@ func countFailures(s *syncState) {
 			if !exceeded {
 				restarts++
 				then = fmt.Sprintf("replacing it (restart %d, backoffLimit %d)", restarts, limit)
+				if d := s.backoff.delay(job.Status.Failed); d > 0 {
+					then = fmt.Sprintf("replacing it in %s (restart %d, backoffLimit %d)", d, restarts, limit)
+				}
 			}
 			s.eventf(corev1.EventTypeWarning, EventPodFailed, "Pod %s failed%s; %s", r.Name, describeFailure(r), then)
+		}
+		last := newly[len(newly)-1]
+		job.Status.LastFailure = &mlv1alpha1.ReplicaFailure{
+			Replica: last.Name,
+			// Rounded up to the second that the API keeps, so that the
+			// back-off counted from it is never cut short.
+			Time:     metav1.NewTime(s.now.Add(time.Second - 1).Truncate(time.Second)),
+			Reason:   last.Reason,
+			ExitCode: last.ExitCode,
+			Message:  last.Cause(),
 		}
 		job.Status.Restarts = restarts
 		if exceeded {
 			s.finish(ConditionFailed, ReasonBackoffLimitExceeded,
-				fmt.Sprintf("%d pod failures exceed the backoff limit of %d", job.Status.Failed, limit))
+				fmt.Sprintf("%d pod failures exceed the backoff limit of %d%s", job.Status.Failed, limit, lastFailure(job)))
 			setCountedFailures(job, nil)
 			return
 		}
@@ -83,27 +95,26 @@ func backoffLimit(job *mlv1alpha1.TrainingJob) int32 {
 	return *job.Spec.BackoffLimit
 }
 
-// describeFailure says how a replica failed, for events: " (exit code 1,
-// Error: message)".
+// describeFailure says how a replica failed, for events: ": exit code 1:
+// loss is nan".
 func describeFailure(r workload.ReplicaStatus) string {
-	var parts []string
-	if r.ExitCode != nil {
-		parts = append(parts, fmt.Sprintf("exit code %d", *r.ExitCode))
+	if cause := r.Cause(); cause != "" {
+		return ": " + cause
 	}
-	if r.Reason != "" {
-		parts = append(parts, r.Reason)
-	}
-	text := strings.Join(parts, ", ")
-	if msg := strings.TrimSpace(r.Message); msg != "" {
-		if len(msg) > maxFailureMessage {
-			msg = strings.ToValidUTF8(msg[:maxFailureMessage], "") + "..."
-		}
-		text += ": " + msg
-	}
-	if text == "" {
+	return ""
+}
+
+// lastFailure quotes status.lastFailure for a condition message: ";
+// last: replica a-0: exit code 127 (StartError): exec: ...".
+func lastFailure(job *mlv1alpha1.TrainingJob) string {
+	f := job.Status.LastFailure
+	if f == nil {
 		return ""
 	}
-	return " (" + text + ")"
+	if f.Message == "" {
+		return "; last: replica " + f.Replica
+	}
+	return fmt.Sprintf("; last: replica %s: %s", f.Replica, f.Message)
 }
 
 // countedFailures reads the CountedFailuresAnnotation.

@@ -158,8 +158,8 @@ func TestCountFailuresMessages(t *testing.T) {
 		got = append(got, e.message)
 	}
 	want := []string{
-		"Pod a-0 failed (exit code 1, Error); replacing it (restart 2, backoffLimit 3)",
-		"Pod a-2 failed (exit code 2, Error); replacing it (restart 3, backoffLimit 3)",
+		"Pod a-0 failed: exit code 1; replacing it (restart 2, backoffLimit 3)",
+		"Pod a-2 failed: exit code 2; replacing it (restart 3, backoffLimit 3)",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("event messages (-want +got):\n%s", diff)
@@ -186,7 +186,7 @@ func TestCountFailuresIdempotent(t *testing.T) {
 }
 
 func TestDescribeFailure(t *testing.T) {
-	long := make([]byte, maxFailureMessage+10)
+	long := make([]byte, workload.MaxCauseMessage+10)
 	for i := range long {
 		long[i] = 'x'
 	}
@@ -195,9 +195,9 @@ func TestDescribeFailure(t *testing.T) {
 		want    string
 	}{
 		{rep(0, workload.PhaseFailed), ""},
-		{rep(0, workload.PhaseFailed, exited(137, "OOMKilled", "")), " (exit code 137, OOMKilled)"},
-		{rep(0, workload.PhaseFailed, exited(1, "Error", "loss is nan\n")), " (exit code 1, Error: loss is nan)"},
-		{rep(0, workload.PhaseFailed, exited(2, "", string(long))), " (exit code 2: " + string(long[:maxFailureMessage]) + "...)"},
+		{rep(0, workload.PhaseFailed, exited(137, "OOMKilled", "")), ": exit code 137 (OOMKilled)"},
+		{rep(0, workload.PhaseFailed, exited(1, "Error", "loss is nan\n")), ": exit code 1: loss is nan"},
+		{rep(0, workload.PhaseFailed, exited(2, "", string(long))), ": exit code 2: " + string(long[:workload.MaxCauseMessage]) + "..."},
 	}
 	for _, tc := range cases {
 		if got := describeFailure(tc.replica); got != tc.want {

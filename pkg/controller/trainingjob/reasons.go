@@ -10,8 +10,12 @@ const (
 	// ConditionSuspended is true while spec.suspend holds the job; false
 	// once it was resumed.
 	ConditionSuspended = "Suspended"
-	// ConditionComplete is true once every replica succeeded.
+	// ConditionComplete is true once every replica succeeded, as a
+	// Kubernetes Job's.
 	ConditionComplete = "Complete"
+	// ConditionSucceeded is true once every replica succeeded, false once
+	// the job failed: the condition every kind that finishes has.
+	ConditionSucceeded = "Succeeded"
 	// ConditionFailed is true once the job failed.
 	ConditionFailed = "Failed"
 )
@@ -34,6 +38,9 @@ const (
 	ReasonSucceeded = "AllReplicasSucceeded"
 	// ReasonBackoffLimitExceeded: more pods failed than spec.backoffLimit.
 	ReasonBackoffLimitExceeded = "BackoffLimitExceeded"
+	// ReasonBackOff: replicas that failed are replaced once the back-off
+	// after the last failure has passed.
+	ReasonBackOff = "BackOff"
 	// ReasonDeadlineExceeded: the job ran longer than spec.activeDeadlineSeconds.
 	ReasonDeadlineExceeded = "DeadlineExceeded"
 )

@@ -24,6 +24,8 @@ type syncState struct {
 	// wasFinished says that the stored job had ended, so that acting on
 	// the end (cleanup, TTL) can never be undone by a lost status write.
 	wasFinished bool
+	// backoff delays the replacement of failed replicas.
+	backoff backoff
 	// replicas are the job's pods, as the runtime's cache has them.
 	replicas []workload.ReplicaStatus
 	// byIndex are the replicas whose name and index label agree.
@@ -37,6 +39,9 @@ type syncState struct {
 	deleteJob     bool
 	requeueAfter  time.Duration
 	events        []event
+	// backingOff says why replicas are held back, for the Running
+	// condition; empty when none are.
+	backingOff string
 
 	// Results of acting: the indices whose pod was created (or found
 	// existing), and the UIDs of the pods that were deleted.
@@ -129,6 +134,9 @@ func (s *syncState) setCondition(condType string, status metav1.ConditionStatus,
 func (s *syncState) finish(condType, reason, message string) {
 	s.setCondition(condType, metav1.ConditionTrue, reason, message)
 	s.job.Status.CompletionTime = s.now.DeepCopy()
+	// Succeeded, as every kind that finishes has it, for `kubectl wait
+	// --for=condition=Succeeded`; Complete stays for Job users.
+	s.setCondition(ConditionSucceeded, succeeded(condType == ConditionComplete), reason, message)
 	if condType == ConditionComplete {
 		s.job.Status.Phase = mlv1alpha1.TrainingJobSucceeded
 		s.eventf(corev1.EventTypeNormal, EventCompleted, "%s", message)
@@ -136,6 +144,13 @@ func (s *syncState) finish(condType, reason, message string) {
 	}
 	s.job.Status.Phase = mlv1alpha1.TrainingJobFailed
 	s.eventf(corev1.EventTypeWarning, reason, "%s", message)
+}
+
+func succeeded(ok bool) metav1.ConditionStatus {
+	if ok {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
 }
 
 // active says whether the job should have pods: it has not ended and is

@@ -2,6 +2,7 @@ package trainingjob
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,12 +26,17 @@ func computeStatus(s *syncState) {
 	st.Selector = Selector(job.Name).String()
 	st.Replicas, st.ReadyReplicas = 0, 0
 	var running, succeeded, waiting int32
-	var waitingMessage string
+	var waitingMessage, problem string
 	for _, r := range live {
 		st.Replicas++
-		if r.Phase == workload.PhasePending && r.Reason == workload.ReasonWaitingForProcessSlot {
+		switch {
+		case r.Phase == workload.PhasePending && r.Reason == workload.ReasonWaitingForProcessSlot:
 			waiting++
 			waitingMessage = r.Message
+		case r.Phase == workload.PhasePending && r.Reason != "" && problem == "":
+			// What keeps it from running: an image that cannot be
+			// pulled, no node to schedule it on.
+			problem = fmt.Sprintf("; replica %s: %s", r.Name, r.Cause())
 		}
 		if r.Ready {
 			st.ReadyReplicas++
@@ -66,7 +72,13 @@ func computeStatus(s *syncState) {
 		if waiting > 0 {
 			msg += fmt.Sprintf("; %d %s", waiting, waitingMessage)
 		}
-		s.setCondition(ConditionRunning, metav1.ConditionTrue, ReasonReplicasRunning, msg)
+		if s.backingOff != "" {
+			msg += "; " + s.backingOff
+		}
+		s.setCondition(ConditionRunning, metav1.ConditionTrue, ReasonReplicasRunning, msg+problem)
+	case s.backingOff != "":
+		st.Phase = mlv1alpha1.TrainingJobPending
+		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonBackOff, capitalize(s.backingOff))
 	case waiting > 0:
 		st.Phase = mlv1alpha1.TrainingJobPending
 		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonWaitingForProcessSlot,
@@ -74,8 +86,16 @@ func computeStatus(s *syncState) {
 	default:
 		st.Phase = mlv1alpha1.TrainingJobPending
 		s.setCondition(ConditionRunning, metav1.ConditionFalse, ReasonReplicasPending,
-			fmt.Sprintf("Waiting for %d replicas to start", n))
+			fmt.Sprintf("Waiting for %d replicas to start%s", n, problem))
 	}
+}
+
+// capitalize makes a message a sentence.
+func capitalize(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // liveReplicas are the replicas after this sync acted: those observed

@@ -163,6 +163,37 @@ func TestComputeStatusWaitingMessage(t *testing.T) {
 	}
 }
 
+// TestComputeStatusPendingCause checks that the Running condition says
+// why a pending replica does not run (on a cluster: an image that cannot
+// be pulled, no node to schedule it on).
+func TestComputeStatusPendingCause(t *testing.T) {
+	imagePull := func(r *workload.ReplicaStatus) {
+		r.Reason, r.Message = "ImagePullBackOff", `Back-off pulling image "pytorch/nope:1"`
+	}
+	unschedulable := func(r *workload.ReplicaStatus) {
+		r.Reason, r.Message = workload.ReasonUnschedulable, "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."
+	}
+	for _, tc := range []struct {
+		replicas []workload.ReplicaStatus
+		want     string
+	}{
+		{
+			replicas: []workload.ReplicaStatus{rep(0, workload.PhasePending, imagePull), rep(1, workload.PhasePending)},
+			want:     `Waiting for 2 replicas to start; replica a-0: ImagePullBackOff: Back-off pulling image "pytorch/nope:1"`,
+		},
+		{
+			replicas: []workload.ReplicaStatus{rep(0, workload.PhaseRunning, ready), rep(1, workload.PhasePending, unschedulable)},
+			want:     "1 of 2 replicas running, 0 succeeded; replica a-1: Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
+		},
+	} {
+		s := state(makeJob("a").Replicas(2).V1alpha1(), 0, tc.replicas...)
+		computeStatus(s)
+		if c := meta.FindStatusCondition(s.job.Status.Conditions, ConditionRunning); c == nil || c.Message != tc.want {
+			t.Errorf("Running condition %+v, want message %q", c, tc.want)
+		}
+	}
+}
+
 // TestComputeStatusGeneration checks that status and conditions name the
 // generation they were computed for.
 func TestComputeStatusGeneration(t *testing.T) {

@@ -22,6 +22,7 @@ var steps = []func(*syncState){
 	suspendOrStart,
 	checkDeadline,
 	manageReplicas,
+	holdForBackoff,
 	cleanup,
 }
 
@@ -48,6 +49,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 
 	s := newSyncState(stored.DeepCopy(), replicas, c.clock.Now())
+	s.backoff = c.backoff
 	for _, step := range steps {
 		step(s)
 	}

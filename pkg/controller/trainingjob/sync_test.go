@@ -2,6 +2,7 @@ package trainingjob
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,8 +66,9 @@ func TestSyncLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]string{"update trainingjobs/status a"}, f.writes()); diff != "" {
 		t.Errorf("writes after a failure (-want +got):\n%s", diff)
 	}
-	if got := f.eventReasons(); !cmp.Equal(got, []string{EventPodFailed}) {
-		t.Errorf("events after a failure = %q", got)
+	if got := f.events(); len(got) != 1 || !strings.HasPrefix(got[0], "Warning PodFailed Pod a-1 failed: exit code 1") ||
+		!strings.HasSuffix(got[0], "; replacing it in 10s (restart 1, backoffLimit 3)") {
+		t.Errorf("events after a failure = %q, want a PodFailed warning with the cause and the back-off", got)
 	}
 	failedUID := string(f.pod("a-1").UID)
 
@@ -79,7 +81,28 @@ func TestSyncLifecycle(t *testing.T) {
 		t.Errorf("status after deleting the failed pod = %+v", st)
 	}
 
-	// Once it is gone: recreated, and forgotten by the annotation.
+	// Once it is gone: held back for the back-off after the failure
+	// (10s after the first, as a Job's), the Running condition saying so.
+	f.mustSync()
+	if diff := cmp.Diff([]string{"a-0"}, f.podNames()); diff != "" {
+		t.Errorf("pods during the back-off (-want +got):\n%s", diff)
+	}
+	if c := meta.FindStatusCondition(f.job().Status.Conditions, ConditionRunning); c == nil ||
+		!strings.Contains(c.Message, "replacing failed replicas in 10s (back-off 10s after 1 failures); last: replica a-1: exit code 1") {
+		t.Errorf("Running condition during the back-off = %+v", c)
+	}
+	if lf := f.job().Status.LastFailure; lf == nil || lf.Replica != "a-1" || !lf.Time.Equal(at(0)) || ptr.Deref(lf.ExitCode, 0) != 1 {
+		t.Errorf("lastFailure = %+v", lf)
+	}
+	f.step(9 * time.Second)
+	f.mustSync()
+	if diff := cmp.Diff([]string{"a-0"}, f.podNames()); diff != "" {
+		t.Errorf("pods a second before the back-off ends (-want +got):\n%s", diff)
+	}
+	// The sync asked to be run when the back-off ends: recreated, and
+	// forgotten by the annotation.
+	f.step(time.Second)
+	waitForQueue(t, f, 1)
 	f.mustSync()
 	if diff := cmp.Diff([]string{"a-0", "a-1"}, f.podNames()); diff != "" {
 		t.Errorf("pods after the recreation (-want +got):\n%s", diff)
@@ -98,8 +121,8 @@ func TestSyncLifecycle(t *testing.T) {
 	f.step(10 * time.Second)
 	f.mustSync()
 	job := f.job()
-	if job.Status.Phase != mlv1alpha1.TrainingJobSucceeded || job.Status.Succeeded != 2 || !job.Status.CompletionTime.Equal(at(10*time.Second)) ||
-		!meta.IsStatusConditionTrue(job.Status.Conditions, ConditionComplete) {
+	if job.Status.Phase != mlv1alpha1.TrainingJobSucceeded || job.Status.Succeeded != 2 || !job.Status.CompletionTime.Equal(at(20*time.Second)) ||
+		!meta.IsStatusConditionTrue(job.Status.Conditions, ConditionComplete) || !meta.IsStatusConditionTrue(job.Status.Conditions, ConditionSucceeded) {
 		t.Errorf("status after success = %+v", job.Status)
 	}
 	if got := f.eventReasons(); !cmp.Equal(got, []string{EventCompleted}) {
@@ -180,13 +203,21 @@ func TestSyncBackoffLimitExceeded(t *testing.T) {
 	f.setPod("a-1", corev1.PodFailed, false, 1)
 	f.mustSync() // failure 1 of 1 allowed
 	f.mustSync() // deleted
-	f.mustSync() // recreated
+	f.step(10 * time.Second)
+	f.mustSync() // recreated after the back-off
 	f.setPod("a-1", corev1.PodFailed, false, 1)
 	f.mustSync() // failure 2: the job fails
 	job := f.job()
 	if job.Status.Phase != mlv1alpha1.TrainingJobFailed || failedReason(job) != ReasonBackoffLimitExceeded ||
 		job.Status.Failed != 2 || job.Status.Restarts != 1 {
 		t.Fatalf("status = %+v", job.Status)
+	}
+	// The condition says what failed last, and Succeeded is false.
+	if c := meta.FindStatusCondition(job.Status.Conditions, ConditionFailed); !strings.HasPrefix(c.Message, "2 pod failures exceed the backoff limit of 1; last: replica a-1: exit code 1") {
+		t.Errorf("Failed condition message %q", c.Message)
+	}
+	if c := meta.FindStatusCondition(job.Status.Conditions, ConditionSucceeded); c == nil || c.Status != metav1.ConditionFalse || c.Reason != ReasonBackoffLimitExceeded {
+		t.Errorf("Succeeded condition %+v, want False with the reason of the failure", c)
 	}
 	// After the stored end, cleanPodPolicy Running deletes the running
 	// pod and keeps the failed one for its logs; nothing is recreated.

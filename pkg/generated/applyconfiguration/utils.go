@@ -88,6 +88,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.PodMetadataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PodOptions"):
 		return &mlv1alpha1.PodOptionsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ReplicaFailure"):
+		return &mlv1alpha1.ReplicaFailureApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RetryPolicy"):
 		return &mlv1alpha1.RetryPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskAttempt"):

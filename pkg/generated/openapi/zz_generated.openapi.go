@@ -397,6 +397,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.PipelineTaskStatus{}.OpenAPIModelName():               schema_pkg_apis_ml_v1alpha1_PipelineTaskStatus(ref),
 		v1alpha1.PodMetadata{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_PodMetadata(ref),
 		v1alpha1.PodOptions{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_PodOptions(ref),
+		v1alpha1.ReplicaFailure{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref),
 		v1alpha1.RetryPolicy{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref),
 		v1alpha1.TaskAttempt{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref),
 		v1alpha1.TaskOutput{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_TaskOutput(ref),
@@ -21302,6 +21303,57 @@ func schema_pkg_apis_ml_v1alpha1_PodOptions(ref common.ReferenceCallback) common
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReplicaFailure is one failure of a replica of a TrainingJob.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"replica": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replica is the name of the pod (or local process) that failed.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"time": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Time is when the controller counted the failure (rounded up to the second).",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason is a CamelCase word, such as Error, StartError, OOMKilled or Evicted.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"exitCode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ExitCode of the replica's main container, when it ran.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says why the replica failed in one line: exit code, signal, and the start error, termination message or last line of output.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"replica", "time"},
+			},
+		},
+		Dependencies: []string{
+			metav1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -21892,6 +21944,12 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref common.ReferenceCallback)
 							Format:      "int32",
 						},
 					},
+					"lastFailure": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastFailure is the latest failure of a replica: which one, when and why (the start error, exit code, signal, last line of output). The replacement of a failed replica starts after a back-off counted from its time.",
+							Ref:         ref(v1alpha1.ReplicaFailure{}.OpenAPIModelName()),
+						},
+					},
 					"selector": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Selector is the label selector of the job's pods, for the scale subresource.",
@@ -21926,7 +21984,7 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref common.ReferenceCallback)
 			},
 		},
 		Dependencies: []string{
-			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName()},
+			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName(), v1alpha1.ReplicaFailure{}.OpenAPIModelName()},
 	}
 }
 

@@ -81,12 +81,11 @@ func (p *planner) attemptEnded(i int, t *ml.PipelineTask, pod *workload.ReplicaS
 		if reason == "" {
 			reason = ReasonError
 		}
-		msg := "the pod failed"
-		if pod.ExitCode != nil {
-			msg = fmt.Sprintf("exit code %d", *pod.ExitCode)
-		}
-		if m := firstLine(pod.Message); m != "" {
-			msg += ": " + m
+		// The exit code, the signal, the start error or the last line
+		// the task printed: why it failed.
+		msg := pod.Cause()
+		if msg == "" {
+			msg = "the pod failed"
 		}
 		p.endAttempt(att, pod, msg)
 		return &failure{entry: i, reason: reason, message: msg}
@@ -192,34 +191,6 @@ func (p *planner) deadlineLeft() (time.Duration, bool) {
 		return 0, false
 	}
 	return start.Add(time.Duration(*ads) * time.Second).Sub(p.now.Time), true
-}
-
-// firstLine is the first non-empty line of s.
-func firstLine(s string) string {
-	for len(s) > 0 {
-		line, rest, _ := cutLine(s)
-		if line != "" {
-			return line
-		}
-		s = rest
-	}
-	return ""
-}
-
-func cutLine(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return trimCR(s[:i]), s[i+1:], true
-		}
-	}
-	return trimCR(s), "", false
-}
-
-func trimCR(s string) string {
-	if n := len(s); n > 0 && s[n-1] == '\r' {
-		return s[:n-1]
-	}
-	return s
 }
 
 // startAttempt appends attempt n (from 1) to e, running as podName.

@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // stopSpec: a and slow start together; b follows a; finally notify.
@@ -166,5 +168,21 @@ func TestInvalidSnapshot(t *testing.T) {
 	s = newSim(t, required)
 	if res := s.plan(); res.Status.Phase != ml.PipelineRunFailed || res.Reason != RunReasonInvalidPipeline {
 		t.Errorf("missing param: %s/%s: %s", res.Status.Phase, res.Reason, res.Message)
+	}
+}
+
+// A task whose command cannot start says why in its status and in the
+// run's message: the start error, not only an exit code.
+func TestFailedTaskSaysWhy(t *testing.T) {
+	s := newSim(t, stopSpec())
+	s.plan()
+	p := s.pods[pod("a")]
+	p.Phase, p.Reason, p.ExitCode = workload.PhaseFailed, workload.ReasonStartError, ptr.To[int32](127)
+	p.Message = `exec: "pyhton3": executable file not found in $PATH`
+	s.pods[pod("a")] = p
+	s.plan()
+	want := `exit code 127 (StartError): exec: "pyhton3": executable file not found in $PATH`
+	if a := s.task("a"); a.Phase != ml.TaskFailed || a.Reason != workload.ReasonStartError || a.Message != want {
+		t.Errorf("task a: %s/%s %q, want Failed/StartError %q", a.Phase, a.Reason, a.Message, want)
 	}
 }

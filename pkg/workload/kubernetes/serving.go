@@ -218,12 +218,12 @@ func (r *Runtime) ListServedSets(owner workload.Owner) ([]workload.ServedSetStat
 	var out []workload.ServedSetStatus
 	for _, d := range deployments {
 		if owner.Controls(metav1.GetControllerOfNoCopy(d)) {
-			out = append(out, deploymentStatus(d))
+			out = append(out, r.withPodProblem(deploymentStatus(d), d.Namespace, d.Spec.Selector))
 		}
 	}
 	for _, s := range sets {
 		if owner.Controls(metav1.GetControllerOfNoCopy(s)) {
-			out = append(out, statefulSetStatus(s))
+			out = append(out, r.withPodProblem(statefulSetStatus(s), s.Namespace, s.Spec.Selector))
 		}
 	}
 	slices.SortFunc(out, func(a, b workload.ServedSetStatus) int { return strings.Compare(a.Name, b.Name) })

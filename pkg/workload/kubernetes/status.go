@@ -23,21 +23,67 @@ func replicaStatus(pod *corev1.Pod) workload.ReplicaStatus {
 	for i := range pod.Status.ContainerStatuses {
 		s.Restarts += pod.Status.ContainerStatuses[i].RestartCount
 	}
-	if main := mainContainerStatus(pod); main != nil {
-		if t := main.State.Terminated; t != nil {
-			code := t.ExitCode
-			s.ExitCode = &code
-			s.FinishTime = t.FinishedAt.DeepCopy()
-			if t.Reason != "" {
-				s.Reason = t.Reason
-			}
-			if t.Message != "" {
-				s.Message = t.Message
-			}
-			s.TerminationMessage = t.Message
+	main := mainContainerStatus(pod)
+	switch {
+	case main != nil && main.State.Terminated != nil:
+		t := main.State.Terminated
+		code := t.ExitCode
+		s.ExitCode = &code
+		s.Signal = t.Signal
+		s.FinishTime = t.FinishedAt.DeepCopy()
+		if t.Reason != "" {
+			s.Reason = t.Reason
+		}
+		if t.Message != "" {
+			s.Message = t.Message
+		}
+		s.TerminationMessage = t.Message
+	case main != nil && main.State.Waiting != nil && isProblem(main.State.Waiting.Reason):
+		// The kubelet cannot run the container: an image it cannot
+		// pull, a configuration it cannot build, a crash loop.
+		w := main.State.Waiting
+		s.Reason, s.Message = w.Reason, w.Message
+		if t := main.LastTerminationState.Terminated; t != nil {
+			s.Message = lastTermination(w.Message, t)
+		}
+	case s.Phase == workload.PhasePending && s.Reason == "":
+		if c := podCondition(pod, corev1.PodScheduled); c != nil && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			s.Reason, s.Message = workload.ReasonUnschedulable, c.Message
 		}
 	}
 	return s
+}
+
+// isProblem says whether a waiting container's reason is one a user must
+// act on, rather than a step of a start (ContainerCreating,
+// PodInitializing).
+func isProblem(reason string) bool {
+	switch reason {
+	case "", "ContainerCreating", "PodInitializing":
+		return false
+	}
+	return true
+}
+
+// lastTermination says how a container in a crash loop ended last time,
+// after the kubelet's message: "back-off 10s restarting failed container;
+// last exit code 1 (Error): loss=nan".
+func lastTermination(waiting string, t *corev1.ContainerStateTerminated) string {
+	last := workload.ReplicaStatus{ExitCode: &t.ExitCode, Signal: t.Signal, Reason: t.Reason, Message: t.Message}
+	msg := "last " + last.Cause()
+	if waiting == "" {
+		return msg
+	}
+	return waiting + "; " + msg
+}
+
+func podCondition(pod *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range pod.Status.Conditions {
+		if pod.Status.Conditions[i].Type == t {
+			return &pod.Status.Conditions[i]
+		}
+	}
+	return nil
 }
 
 func phase(p corev1.PodPhase) workload.Phase {

@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -271,5 +272,6 @@ func lookPath(file string, env []string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("executable %q not found in PATH", file)
+	// As os/exec says it: `exec: "pyhton3": executable file not found in $PATH`.
+	return "", &exec.Error{Name: file, Err: exec.ErrNotFound}
 }

@@ -79,6 +79,9 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 		rep.status.Phase = workload.PhaseFailed
 		rep.status.Reason = reason
 		rep.status.Message = err.Error()
+		if reason == workload.ReasonStartError {
+			rep.status.ExitCode = startErrorCode(err)
+		}
 		rep.status.FinishTime = r.now()
 		r.mu.Unlock()
 		close(rep.done)
@@ -152,7 +155,7 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	}
 	path, err := lookPath(argv[0], env)
 	if err != nil {
-		return nil, "StartError", err
+		return nil, workload.ReasonStartError, err
 	}
 	return &command{path: path, argv: argv, env: env, main: c}, "", nil
 }
@@ -169,13 +172,14 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 	defer close(rep.done)
 	backoff := firstBackoff
 	for {
-		code, started, err := r.runOnce(rep, c)
+		code, signal, started, err := r.runOnce(rep, c)
 		if !started {
 			r.mu.Lock()
 			if err != nil {
 				rep.status.Phase = workload.PhaseFailed
-				rep.status.Reason = "StartError"
+				rep.status.Reason = workload.ReasonStartError
 				rep.status.Message = err.Error()
+				rep.status.ExitCode = startErrorCode(err)
 			}
 			rep.status.Ready = false
 			rep.status.FinishTime = r.now()
@@ -184,9 +188,15 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 			return
 		}
 		msg := terminationMessage(rep, c.main, code)
-		reason := "Completed"
+		// What a user reads first: the message the process wrote to its
+		// termination file, else the last line it printed.
+		cause := msg
+		reason := workload.ReasonCompleted
 		if code != 0 {
-			reason = "Error"
+			reason = workload.ReasonError
+			if !wroteTerminationMessage(rep) {
+				cause = lastOutputLine(rep)
+			}
 		}
 		rep.pmu.Lock()
 		stopping := rep.stopping
@@ -195,9 +205,10 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 		restart := !stopping && (policy == corev1.RestartPolicyAlways || policy == corev1.RestartPolicyOnFailure && code != 0)
 		r.mu.Lock()
 		rep.status.ExitCode = &code
+		rep.status.Signal = signal
 		rep.status.Reason = reason
 		rep.status.TerminationMessage = msg
-		rep.status.Message = msg
+		rep.status.Message = cause
 		rep.status.Ready = false
 		if !restart {
 			rep.status.FinishTime = r.now()
@@ -207,8 +218,9 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 				rep.status.Phase = workload.PhaseFailed
 			}
 		} else {
-			rep.status.Reason = "CrashLoopBackOff"
-			rep.status.Message = fmt.Sprintf("exited with code %d; restarting in %s", code, backoff)
+			last := workload.ReplicaStatus{ExitCode: &code, Signal: signal, Reason: reason, Message: cause}
+			rep.status.Reason = workload.ReasonCrashLoopBackOff
+			rep.status.Message = fmt.Sprintf("back-off %s restarting failed process; last %s", backoff, last.Cause())
 		}
 		r.mu.Unlock()
 		r.notify(rep.owner)
@@ -230,13 +242,13 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 	}
 }
 
-// runOnce runs the command once and returns its exit code. started is
-// false when the replica is stopping (or the process could not start:
-// err says why).
-func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, err error) {
+// runOnce runs the command once and returns its exit code, and the
+// signal that ended it (0 if none). started is false when the replica is
+// stopping (or the process could not start: err says why).
+func (r *Runtime) runOnce(rep *replica, c *command) (code, signal int32, started bool, err error) {
 	logf, err := r.openLog(rep)
 	if err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	defer logf.Close()
 	out := &criWriter{file: logf}
@@ -245,13 +257,13 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	// that keep its output open.
 	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	stderrR, stderrW, err := os.Pipe()
 	if err != nil {
 		_ = stdoutR.Close()
 		_ = stdoutW.Close()
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	var copying sync.WaitGroup
 	defer copying.Wait()
@@ -270,7 +282,7 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	if err != nil {
 		_ = stdoutW.Close()
 		_ = stderrW.Close()
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	rep.pmu.Lock()
@@ -279,7 +291,7 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 		_ = stdoutW.Close()
 		_ = stderrW.Close()
 		closeStart(cmd, start)
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
 	err = cmd.Start()
 	_ = stdoutW.Close()
@@ -287,7 +299,7 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	if err != nil {
 		rep.pmu.Unlock()
 		closeStart(cmd, start)
-		return 0, false, err
+		return 0, 0, false, err
 	}
 	pgid := cmd.Process.Pid
 	rep.pgid = pgid
@@ -304,6 +316,7 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	r.mu.Lock()
 	rep.status.Phase = workload.PhaseRunning
 	rep.status.Reason, rep.status.Message = "", ""
+	rep.status.ExitCode, rep.status.Signal = nil, 0
 	rep.status.Ready = readinessProbe(c.main) == nil
 	if rep.status.StartTime == nil {
 		rep.status.StartTime = r.now()
@@ -331,10 +344,11 @@ func (r *Runtime) runOnce(rep *replica, c *command) (code int32, started bool, e
 	var ee *exec.ExitError
 	if errors.As(waitErr, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int32(ws.Signal())
+			signal = int32(ws.Signal())
+			code = 128 + signal
 		}
 	}
-	return code, true, nil
+	return code, signal, true, nil
 }
 
 // closeStart closes the runtime's ends of a start pipe.

@@ -298,10 +298,14 @@ func (set *servedSet) statusLocked() workload.ServedSetStatus {
 			s.AvailableReplicas++
 		}
 		switch {
-		case rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == "StartError":
-			s.Failed, s.Reason, s.Message = true, rep.status.Reason, rep.status.Message
+		case rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == workload.ReasonStartError:
+			s.Failed, s.Reason, s.Message = true, rep.status.Reason, rep.status.Cause()
 		case !s.Failed && rep.status.Phase == workload.PhasePending && rep.status.Reason == workload.ReasonWaitingForProcessSlot:
 			// Not a failure: it starts once a process ends.
+			s.Reason, s.Message = rep.status.Reason, rep.status.Message
+		case !s.Failed && !rep.status.Ready && rep.status.Reason == workload.ReasonCrashLoopBackOff:
+			// Not a failure either, as for a Deployment: it restarts;
+			// but the reason it exited is what the owner's user needs.
 			s.Reason, s.Message = rep.status.Reason, rep.status.Message
 		}
 	}

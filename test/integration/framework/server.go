@@ -186,6 +186,9 @@ func (s *TestServer) start() {
 	// runtime they would start processes with) are off unless a test's
 	// customize function turns them on.
 	o.Controllers.Controllers = nil
+	// Failed replicas are replaced after a short back-off, not a Job's
+	// 10s: tests that need a longer one set it.
+	o.Controllers.Backoff = options.BackoffOptions{Base: 100 * time.Millisecond, Max: time.Second}
 	o.DataDir = s.DataDir
 	o.EmbeddedEtcdUnsafeNoFsync = true
 	o.RecommendedOptions.SecureServing.Listener = ln

@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		o.Controllers.Controllers = []string{"*"}
 		// As make run: the examples share files there.
 		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, "/tmp/ml-apiserver-examples")
+		// Long enough that TestFailedReplicasBackOff tells a back-off from
+		// the controllers' own pace; tests with failures keep backoffLimit low.
+		o.Controllers.Backoff = options.BackoffOptions{Base: replicaBackoff, Max: 4 * replicaBackoff}
 	})
 }
 

@@ -45,6 +45,8 @@ type ControllerOptions struct {
 	// kube-apiserver.
 	KubeAPIQPS   float32
 	KubeAPIBurst int
+	// Backoff delays the replacement of failed TrainingJob replicas.
+	Backoff BackoffOptions
 }
 
 // leaseLock is the only --leader-elect-resource-lock: a coordination.k8s.io Lease.
@@ -69,6 +71,7 @@ func NewControllerOptions() *ControllerOptions {
 		Workers:      DefaultControllerWorkers,
 		KubeAPIQPS:   DefaultControllerQPS,
 		KubeAPIBurst: DefaultControllerBurst,
+		Backoff:      NewBackoffOptions(),
 	}
 }
 
@@ -99,6 +102,7 @@ func (o *ControllerOptions) AddFlags(fs *pflag.FlagSet) {
 		"Queries per second of the controllers to kube-apiserver.")
 	fs.IntVar(&o.KubeAPIBurst, "controller-kube-api-burst", o.KubeAPIBurst,
 		"Burst of the controllers' queries to kube-apiserver.")
+	o.Backoff.AddFlags(fs)
 }
 
 // leaderElectionFlags name the flag of each field of the leader election
@@ -124,6 +128,7 @@ func (o *ControllerOptions) Validate() []error {
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst < 1 {
 		errs = append(errs, fmt.Errorf("--controller-kube-api-qps and --controller-kube-api-burst must be positive"))
 	}
+	errs = append(errs, o.Backoff.Validate()...)
 	le := o.leaderElection()
 	if !le.LeaderElect {
 		return errs
@@ -188,5 +193,6 @@ func (o *ControllerOptions) Config() controller.Config {
 			RenewDeadline: le.RenewDeadline.Duration,
 			RetryPeriod:   le.RetryPeriod.Duration,
 		},
+		ReplicaBackoff: o.Backoff.Config(),
 	}
 }

@@ -178,6 +178,12 @@ type TrainingJobStatus struct {
 	// Restarts is the number of replaced pods.
 	// +optional
 	Restarts int32 `json:"restarts,omitempty"`
+	// LastFailure is the latest failure of a replica: which one, when and
+	// why (the start error, exit code, signal, last line of output). The
+	// replacement of a failed replica starts after a back-off counted
+	// from its time.
+	// +optional
+	LastFailure *ReplicaFailure `json:"lastFailure,omitempty"`
 	// Selector is the label selector of the job's pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
@@ -188,4 +194,22 @@ type TrainingJobStatus struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	LatestMetrics []MetricValue `json:"latestMetrics,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+}
+
+// ReplicaFailure is one failure of a replica of a TrainingJob.
+type ReplicaFailure struct {
+	// Replica is the name of the pod (or local process) that failed.
+	Replica string `json:"replica"`
+	// Time is when the controller counted the failure (rounded up to the second).
+	Time metav1.Time `json:"time"`
+	// Reason is a CamelCase word, such as Error, StartError, OOMKilled or Evicted.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// ExitCode of the replica's main container, when it ran.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	// Message says why the replica failed in one line: exit code, signal,
+	// and the start error, termination message or last line of output.
+	// +optional
+	Message string `json:"message,omitempty"`
 }

@@ -39,8 +39,9 @@ func TestExamplesAreValid(t *testing.T) {
 	docs := map[string][]byte{}
 	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
 	local, err2 := filepath.Glob(filepath.Join(examplesDir, "local", "*.yaml"))
-	files = append(files, local...)
-	err = errors.Join(err, err2)
+	failing, err3 := filepath.Glob(filepath.Join(examplesDir, "local", "failing", "*.yaml"))
+	files = append(append(files, local...), failing...)
+	err = errors.Join(err, err2, err3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package validation_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,23 @@ func TestValidateTrainingJobStatusUpdate(t *testing.T) {
 		{name: "selector unparsable", obj: base().Selector("a in (b").Obj(), want: []string{"status.selector: Invalid value"}},
 		{name: "metric name required", obj: base().LatestMetric("", 1).Obj(), want: []string{"status.latestMetrics[0].name: Required value"}},
 		{name: "metric names unique", obj: base().LatestMetric("loss", 1).LatestMetric("loss", 2).Obj(), want: []string{"status.latestMetrics[1].name: Duplicate value"}},
+		{
+			name: "last failure",
+			obj: func() *ml.TrainingJob {
+				j := base().Obj()
+				j.Status.LastFailure = &ml.ReplicaFailure{Replica: "a-0", Reason: "StartError", Message: `exit code 127 (StartError): exec: "pyhton3": executable file not found in $PATH`}
+				return j
+			}(),
+		},
+		{
+			name: "last failure without a replica, with a log for a message",
+			obj: func() *ml.TrainingJob {
+				j := base().Obj()
+				j.Status.LastFailure = &ml.ReplicaFailure{Message: strings.Repeat("x", validation.MaxReplicaFailureMessage+1)}
+				return j
+			}(),
+			want: []string{"status.lastFailure.replica: Required value", "status.lastFailure.message: Too long"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

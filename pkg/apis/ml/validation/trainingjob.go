@@ -158,6 +158,27 @@ func ValidateTrainingJobStatusUpdate(obj, old *ml.TrainingJob) field.ErrorList {
 		}
 		seen.Insert(m.Name)
 	}
+	allErrs = append(allErrs, validateReplicaFailure(s.LastFailure, statusPath.Child("lastFailure"))...)
+	return allErrs
+}
+
+// MaxReplicaFailureMessage bounds status.lastFailure.message, in bytes:
+// one line that says why, not a log.
+const MaxReplicaFailureMessage = 1024
+
+// validateReplicaFailure checks status.lastFailure: it names a replica and
+// says why in a bounded message.
+func validateReplicaFailure(f *ml.ReplicaFailure, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	if f == nil {
+		return nil
+	}
+	if f.Replica == "" {
+		allErrs = append(allErrs, field.Required(fldPath.Child("replica"), "the name of the replica that failed"))
+	}
+	if len(f.Message) > MaxReplicaFailureMessage {
+		allErrs = append(allErrs, field.TooLong(fldPath.Child("message"), "", MaxReplicaFailureMessage))
+	}
 	return allErrs
 }
 

@@ -799,6 +799,25 @@ var schemaYAML = typed.YAMLObject(`types:
         map:
           elementType:
             scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaFailure
+  map:
+    fields:
+    - name: exitCode
+      type:
+        scalar: numeric
+    - name: message
+      type:
+        scalar: string
+    - name: reason
+      type:
+        scalar: string
+    - name: replica
+      type:
+        scalar: string
+      default: ""
+    - name: time
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy
   map:
     fields:
@@ -986,6 +1005,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: failed
       type:
         scalar: numeric
+    - name: lastFailure
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaFailure
     - name: latestMetrics
       type:
         list:

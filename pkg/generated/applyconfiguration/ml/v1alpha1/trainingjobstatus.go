@@ -49,6 +49,11 @@ type TrainingJobStatusApplyConfiguration struct {
 	Failed *int32 `json:"failed,omitempty"`
 	// Restarts is the number of replaced pods.
 	Restarts *int32 `json:"restarts,omitempty"`
+	// LastFailure is the latest failure of a replica: which one, when and
+	// why (the start error, exit code, signal, last line of output). The
+	// replacement of a failed replica starts after a back-off counted
+	// from its time.
+	LastFailure *ReplicaFailureApplyConfiguration `json:"lastFailure,omitempty"`
 	// Selector is the label selector of the job's pods, for the scale subresource.
 	Selector *string `json:"selector,omitempty"`
 	// LatestMetrics are the last values of the job's metric series.
@@ -143,6 +148,14 @@ func (b *TrainingJobStatusApplyConfiguration) WithFailed(value int32) *TrainingJ
 // If called multiple times, the Restarts field is set to the value of the last call.
 func (b *TrainingJobStatusApplyConfiguration) WithRestarts(value int32) *TrainingJobStatusApplyConfiguration {
 	b.Restarts = &value
+	return b
+}
+
+// WithLastFailure sets the LastFailure field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LastFailure field is set to the value of the last call.
+func (b *TrainingJobStatusApplyConfiguration) WithLastFailure(value *ReplicaFailureApplyConfiguration) *TrainingJobStatusApplyConfiguration {
+	b.LastFailure = value
 	return b
 }
 
