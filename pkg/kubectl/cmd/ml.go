@@ -28,8 +28,10 @@ func NewCmdML(streams genericiooptions.IOStreams) *cobra.Command {
 		// usage line and hint from the display name.
 		Use:         "ml",
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl ml"},
-		Short:       "Work with ml.example.io objects: logs and metrics of training jobs, pipeline runs, models and notebooks",
-		Long: `kubectl ml reads the log and metrics subresources of ml.example.io objects.
+		Short:       "Work with ml.example.io objects: logs, metrics, task trees and lifecycle of training jobs, pipeline runs, models and notebooks",
+		Long: `kubectl ml reads the log and metrics subresources of ml.example.io objects,
+shows a pipeline run's tasks and what an object owns, and stops, starts,
+suspends, resumes and cancels them.
 
 Objects are named as KIND/NAME, where KIND is any name kubectl knows for the
 resource: trainingjob, trainingjobs or tj; pipelinerun or plr; model or mdl;

@@ -129,6 +129,9 @@ func TestREADMETour(t *testing.T) {
 	expect("kubectl get plr local-sweep-1", "best-lr")
 	expect("kubectl ml logs plr/local-sweep-1 --task pick-best", "best learning rate")
 	expect("kubectl describe trainingjob local-train", "Succeeded")
+	expect("kubectl ml get plr/local-sweep-1", "pick-best")
+	expect("kubectl describe trainingjob typo", "PodFailed")
+	expect("kubectl describe trainingjob typo", `exec: "pyhton3": executable file not found`)
 	expect("kubectl get trainingjob typo", `last: replica typo-0: exit code 127 (StartError): exec: "pyhton3": executable file not found in $PATH`)
 
 	// Deleting the examples stops every process they started.
