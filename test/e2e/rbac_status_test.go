@@ -98,6 +98,18 @@ func TestRBACEditorCannotWriteStatus(t *testing.T) {
 		}
 	})
 
+	// Nor through the object itself: an update of the main resource keeps
+	// the stored status.
+	t.Run("main resource", func(t *testing.T) {
+		got, err := aliceJobs.Patch(ctx, "mine", types.MergePatchType, []byte(succeededPatch), metav1.PatchOptions{})
+		if err != nil {
+			t.Fatalf("patch mine as %s: %v", alice, err)
+		}
+		if got.Status.Phase == mlv1alpha1.TrainingJobSucceeded {
+			t.Errorf("a patch of the main resource by %s set status.phase %s", alice, got.Status.Phase)
+		}
+	})
+
 	// The refused writes left no trace, and the controller, with its own
 	// identity, still writes the job's status.
 	admin := framework.ML(t, cluster.Config()).MlV1alpha1().TrainingJobs(ns)
