@@ -174,7 +174,7 @@ func TestSyncCache(t *testing.T) {
 		t.Errorf("second run %s, want Succeeded at once", second.Status.Phase)
 	}
 	for _, task := range second.Status.Tasks {
-		if task.Phase != mlv1alpha1.TaskSkipped || task.Reason != plan.ReasonCached {
+		if task.Phase != mlv1alpha1.TaskSucceeded || task.Reason != plan.ReasonCached {
 			t.Errorf("task %s: %s/%s", task.Name, task.Phase, task.Reason)
 		}
 	}

@@ -15,8 +15,9 @@
 //     one plan.
 //   - A ready task that references outputs of a Skipped task is Skipped
 //     too (reason UpstreamSkipped); one whose when expressions do not hold
-//     is Skipped (WhenNotMet); one whose cache key matches a Succeeded task
-//     of a run in the namespace takes its outputs and is Skipped (Cached).
+//     is Skipped (WhenNotMet); one whose cache key (see CacheKey) matches a
+//     Succeeded task of a run in the namespace takes the outputs it
+//     declares and is Succeeded (Cached).
 //   - forEach expands a task into instances <task>-<i>, one per item; a
 //     reference to the outputs of a forEach task is the JSON list of its
 //     instances' values.

@@ -287,6 +287,11 @@ func (p *planner) layout() {
 	p.byNode = make([][]int, len(p.g.nodes))
 	p.expanded = make([]bool, len(p.g.nodes))
 	add := func(ni int, e ml.PipelineTaskStatus) {
+		// Servers before cache key v2 recorded tasks served from the
+		// cache as Skipped; they are done, with their outputs.
+		if e.Phase == ml.TaskSkipped && e.Reason == ReasonCached {
+			e.Phase = ml.TaskSucceeded
+		}
 		p.byNode[ni] = append(p.byNode[ni], len(p.entries))
 		p.outputBytes += outputsSize(e.Outputs)
 		p.entries = append(p.entries, e)

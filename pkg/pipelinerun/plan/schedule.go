@@ -89,15 +89,9 @@ func (p *planner) scheduleEntry(ni, i int) {
 		return
 	}
 	if !nd.finally && (t.Cache == nil || *t.Cache) {
-		e.CacheKey = CacheKey(t.Image, c, t.Resources)
-		if p.cacheEnabled() {
-			if hit, ok := p.in.Cache.Lookup(e.CacheKey); ok && p.outputBytes+outputsSize(hit.Outputs) <= MaxRunOutputBytes {
-				p.skip(e, ReasonCached, fmt.Sprintf("outputs of task %s of PipelineRun %s", hit.Task, hit.Run))
-				e.Outputs = slices.Clone(hit.Outputs)
-				e.StartTime = p.now.DeepCopy()
-				p.outputBytes += outputsSize(hit.Outputs)
-				return
-			}
+		e.CacheKey = p.cacheKey(ni, sc, c)
+		if p.fromCache(t, e) {
+			return
 		}
 	}
 	if p.capacity() <= 0 {
@@ -300,7 +294,7 @@ func (p *planner) outputValue(task, output string) (string, error) {
 		contributed := false
 		for _, i := range p.byNode[ni] {
 			e := &p.entries[i]
-			if e.Phase == ml.TaskSkipped && e.Reason != ReasonCached {
+			if e.Phase == ml.TaskSkipped {
 				continue
 			}
 			v, err := entryOutput(e, task, output)
@@ -326,7 +320,7 @@ func (p *planner) outputValue(task, output string) (string, error) {
 // entryOutput is one entry's output.
 func entryOutput(e *ml.PipelineTaskStatus, task, output string) (string, error) {
 	switch {
-	case e.Phase == ml.TaskSucceeded, e.Phase == ml.TaskSkipped && e.Reason == ReasonCached:
+	case e.Phase == ml.TaskSucceeded:
 		for _, o := range e.Outputs {
 			if o.Name == output {
 				return o.Value, nil
