@@ -279,3 +279,25 @@ func TestCaching(t *testing.T) {
 		t.Errorf("with cache: false: created %v, want prep to run", podNames(res.Create))
 	}
 }
+
+// TestLegacySkippedCached: a run that an older server recorded a cached
+// task of as Skipped/Cached goes on with the task's outputs: the task
+// reads Succeeded/Cached and its dependents get its outputs.
+func TestLegacySkippedCached(t *testing.T) {
+	spec := pipeline(
+		task("a").Outputs("x"),
+		task("b").Args("$(tasks.a.outputs.x)"),
+	).Spec()
+	s := newSim(t, spec)
+	s.run.Status.Tasks = []ml.PipelineTaskStatus{
+		{Name: "a", Task: "a", Phase: ml.TaskSkipped, Reason: ReasonCached, Outputs: []ml.Param{{Name: "x", Value: "1"}}},
+		{Name: "b", Task: "b", Phase: ml.TaskPending},
+	}
+	res := s.plan()
+	if got := s.phases()["a"]; got != "Succeeded/Cached" {
+		t.Errorf("a is %s, want Succeeded/Cached", got)
+	}
+	if got := s.create(res, pod("b")).Args; !cmp.Equal(got, []string{"1"}) {
+		t.Errorf("b args %q, want [1]", got)
+	}
+}
