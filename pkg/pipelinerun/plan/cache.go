@@ -20,7 +20,7 @@ func (p *planner) cacheKey(ni int, sc *scope, c container) string {
 }
 
 // reads returns the variables t reads in its command, args, env and when
-// expressions, with their values. A variable without a value is left out:
+// expressions (CEL conditions included), with their values. A variable without a value is left out:
 // the task could not have been resolved with it.
 func (sc *scope) reads(t *ml.PipelineTask) map[string]string {
 	reads := map[string]string{}
@@ -45,6 +45,13 @@ func (sc *scope) reads(t *ml.PipelineTask) map[string]string {
 	}
 	for _, w := range t.When {
 		add(w.Input)
+		for _, v := range validation.WhenCELRefs(w.CEL) {
+			if v.Kind == validation.VariableParam {
+				add("$(params." + v.Name + ")")
+			} else {
+				add("$(tasks." + v.Task + ".outputs." + v.Output + ")")
+			}
+		}
 	}
 	return reads
 }

@@ -44,6 +44,10 @@ type Input struct {
 	// whose list, from a param or an upstream output, is longer fails.
 	// 0 means MaxForEachItems.
 	MaxForEachItems int32
+	// WhenCELCostLimit is the most a CEL when condition may cost when it
+	// is evaluated (--max-when-cel-cost); 0 means
+	// validation.DefaultWhenCELCostLimit.
+	WhenCELCostLimit int64
 }
 
 // Cache finds a Succeeded task with a cache key.

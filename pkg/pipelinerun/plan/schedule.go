@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 )
@@ -72,16 +71,8 @@ func (p *planner) scheduleEntry(ni, i int) {
 		return
 	}
 
-	for k, w := range t.When {
-		in, err := sc.expand(w.Input, false)
-		if err != nil {
-			p.unresolvable(ni, i, err)
-			return
-		}
-		if slices.Contains(w.Values, in) != (w.Operator == ml.WhenOperatorIn) {
-			p.skip(e, ReasonWhenNotMet, fmt.Sprintf("when[%d]: %s is %q, not %s [%s]", k, w.Input, in, w.Operator, strings.Join(w.Values, ", ")))
-			return
-		}
+	if !p.whenHolds(ni, i, sc) {
+		return
 	}
 	c, err := sc.expandContainer(t.Command, t.Args, t.Env)
 	if err != nil {

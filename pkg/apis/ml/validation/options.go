@@ -26,6 +26,9 @@ type Options struct {
 	MaxReplicas int32
 	// MaxForEachItems is the most instances one forEach task may have.
 	MaxForEachItems int32
+	// WhenCELCostLimit is the most a CEL when condition may cost, by its
+	// estimate at admission; 0 means DefaultWhenCELCostLimit.
+	WhenCELCostLimit int64
 }
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
