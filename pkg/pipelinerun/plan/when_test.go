@@ -107,3 +107,27 @@ func TestWhenCELCacheKey(t *testing.T) {
 		t.Errorf("deploy read another accuracy but has the key %q both times", a)
 	}
 }
+
+// The controller holds conditions to its cost limit (--max-when-cel-cost):
+// one over it fails the task, saying so.
+func TestWhenCELCostLimit(t *testing.T) {
+	spec := pipeline(
+		task("train").Outputs("accuracy"),
+		task("deploy").WhenCEL("tasks.train.outputs.accuracy.lowerAscii() == 'high'"),
+	).Spec()
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{{0, "Succeeded"}, {10, "Failed/InvalidTask"}} {
+		s := newSim(t, spec)
+		s.whenCELCost = tc.limit
+		s.script = func(string, int) outcome { return outcome{message: "accuracy=HIGH"} }
+		s.runToEnd()
+		if got := s.phases()["deploy"]; got != tc.want {
+			t.Errorf("limit %d: deploy is %s (%s), want %s", tc.limit, got, s.task("deploy").Message, tc.want)
+		}
+		if tc.want != "Succeeded" && !strings.Contains(s.task("deploy").Message, "exceeds the limit of 10") {
+			t.Errorf("limit %d: message %q does not name the limit", tc.limit, s.task("deploy").Message)
+		}
+	}
+}
