@@ -15,42 +15,21 @@ import (
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
-// CEL when conditions branch a run on an upstream number (If/Elif/Else)
-// and a string param: the branches that do not hold are Skipped without a
-// process, the others run.
+// The example pipeline decide branches with CEL when conditions on an
+// upstream number (If/Elif/Else) and a string param: the branches that do
+// not hold are Skipped without a process, the others run.
 func TestWhenCELBranches(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	train := task("train", `echo accuracy=0.93 > "$ML_TERMINATION_MESSAGE_PATH"`)
-	train.Outputs = []mlv1alpha1.TaskOutput{{Name: "accuracy"}}
-	branch := func(name, cel string) mlv1alpha1.PipelineTask {
-		b := task(name, "echo "+name)
-		b.When = []mlv1alpha1.WhenExpression{{CEL: cel}}
-		return b
-	}
-	pl := &mlv1alpha1.Pipeline{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "branches"},
-		Spec: mlv1alpha1.PipelineSpec{
-			Params: []mlv1alpha1.ParamSpec{{Name: "env"}},
-			Tasks: []mlv1alpha1.PipelineTask{
-				train,
-				branch("deploy", "double(tasks.train.outputs.accuracy) > 0.9"),
-				branch("retune", "double(tasks.train.outputs.accuracy) > 0.5 && !(double(tasks.train.outputs.accuracy) > 0.9)"),
-				branch("alert", "!(double(tasks.train.outputs.accuracy) > 0.5)"),
-				branch("announce", "params.env.lowerAscii().startsWith('prod')"),
-			},
-		},
-	}
+	pl := &mlv1alpha1.Pipeline{}
+	readExample(t, "6-pipeline-when.yaml", pl)
+	pl.Namespace = ns
 	if _, err := server.Clientset().MlV1alpha1().Pipelines(ns).Create(ctx, pl, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	run := &mlv1alpha1.PipelineRun{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "branches-1"},
-		Spec: mlv1alpha1.PipelineRunSpec{
-			PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "branches"},
-			Params:      []mlv1alpha1.Param{{Name: "env", Value: "staging"}},
-		},
-	}
+	run := &mlv1alpha1.PipelineRun{}
+	readExample(t, "7-pipelinerun-when.yaml", run)
+	run.Namespace = ns
 	if _, err := server.Clientset().MlV1alpha1().PipelineRuns(ns).Create(ctx, run, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
