@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -179,6 +180,10 @@ func (pc *pipelineContext) validateWhenCEL(t *ml.PipelineTask, w ml.WhenExpressi
 		allErrs = append(allErrs, field.Forbidden(wPath, "cel may not be set together with input, operator and values"))
 	}
 	c, err := CompileWhenCEL(w.CEL, pc.opts.WhenCELCostLimit)
+	var costErr *WhenCELCostError
+	if errors.As(err, &costErr) && pc.opts.storedCEL.Has(w.CEL) {
+		c, err = CompileWhenCEL(w.CEL, int64(costErr.Estimate))
+	}
 	if err != nil {
 		return append(allErrs, field.Invalid(celPath, w.CEL, fmt.Sprintf("task %q: %v", t.Name, err)))
 	}

@@ -108,3 +108,23 @@ func TestWhenCELRuntimeCostLimit(t *testing.T) {
 		t.Errorf("compile with a limit of 10: %v, want a WhenCELCostError", err)
 	}
 }
+
+// Lowering --max-when-cel-cost never blocks other edits of a pipeline
+// whose condition was admitted under the higher limit; a new or changed
+// condition is held to the new limit.
+func TestWhenCELCostRatchet(t *testing.T) {
+	low := opts
+	low.WhenCELCostLimit = 100
+	old := celPipeline("params.env.lowerAscii() == 'prod'")
+	if errs := validation.ValidatePipeline(old, low); len(errs) != 1 {
+		t.Fatalf("the condition should cost more than 100: %v", errs)
+	}
+	old.ResourceVersion = "1"
+	edited := old.DeepCopy()
+	edited.Spec.Description = "edited"
+	checkErrors(t, nil, validation.ValidatePipelineUpdate(edited, old, low))
+
+	changed := old.DeepCopy()
+	changed.Spec.Tasks[1].When[0].CEL = "params.env.lowerAscii() == 'production'"
+	checkErrors(t, []string{"spec.tasks[1].when[0].cel: Invalid value"}, validation.ValidatePipelineUpdate(changed, old, low))
+}
