@@ -52,6 +52,9 @@ type Context struct {
 	// MaxForEachItems caps the instances of one forEach task; 0 means the
 	// default.
 	MaxForEachItems int32
+	// WhenCELCost is the cost limit of CEL when conditions; 0 means the
+	// default.
+	WhenCELCost int64
 	// ReplicaBackoff delays the replacement of failed TrainingJob
 	// replicas; zero values mean the controller's defaults.
 	ReplicaBackoff BackoffConfig

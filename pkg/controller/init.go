@@ -91,6 +91,7 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 		Clock:           cc.Clock,
 		FieldManager:    FieldManager,
 		MaxForEachItems: cc.MaxForEachItems,
+		WhenCELCost:     cc.WhenCELCost,
 	})
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	// MaxForEachItems caps the instances of a forEach task whose list is
 	// known only at run time (--max-foreach); 0 means the default.
 	MaxForEachItems int32
+	// WhenCELCostLimit is the most a CEL when condition may cost when it
+	// is evaluated (--max-when-cel-cost); 0 means the default.
+	WhenCELCostLimit int64
 	// Data are the stores of the data etcd, which a manager inside an API
 	// server hands to the controllers that reconcile what they hold
 	// (latestmetrics, logarchivesweep); empty in `ml-apiserver controller`,
@@ -182,6 +185,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		Recorder:        recorder,
 		Clock:           m.clock,
 		MaxForEachItems: m.config.MaxForEachItems,
+		WhenCELCost:     m.config.WhenCELCostLimit,
 		Namespace:       m.config.LeaderElection.Namespace,
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,

@@ -579,8 +579,8 @@ func testCache(t *testing.T) {
 	done := e.waitEnded(ctx, t, second.Name, runTimeout, mlv1alpha1.PipelineRunSucceeded)
 	for _, task := range []string{"prep", "train"} {
 		s := taskStatus(t, done, task)
-		if s.Phase != mlv1alpha1.TaskSkipped || s.Reason != plan.ReasonCached {
-			t.Errorf("%s: %s/%s (%s), want Skipped/Cached", task, s.Phase, s.Reason, s.Message)
+		if s.Phase != mlv1alpha1.TaskSucceeded || s.Reason != plan.ReasonCached {
+			t.Errorf("%s: %s/%s (%s), want Succeeded/Cached", task, s.Phase, s.Reason, s.Message)
 		}
 	}
 	if got := taskStatus(t, done, "train").Outputs; !slices.Equal(got, []mlv1alpha1.Param{{Name: "model", Value: "s3://models/10"}}) {

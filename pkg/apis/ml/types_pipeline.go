@@ -103,16 +103,28 @@ const (
 	WhenOperatorNotIn WhenOperator = "NotIn"
 )
 
-// WhenExpression guards a task: the task runs only when input (after
-// substitution) is (In) or is not (NotIn) one of values.
+// WhenExpression guards a task. Either input, operator and values: the
+// task runs only when input (after substitution) is (In) or is not (NotIn)
+// one of values; or cel: the task runs only when the CEL expression is
+// true.
 type WhenExpression struct {
 	// Input is a string with substitutions, such as $(tasks.check.outputs.ok).
-	Input string `json:"input"`
+	// +optional
+	Input string `json:"input,omitempty"`
 	// Operator is In or NotIn.
-	Operator WhenOperator `json:"operator"`
+	// +optional
+	Operator WhenOperator `json:"operator,omitempty"`
 	// Values to compare the input with.
+	// +optional
 	// +listType=atomic
-	Values []string `json:"values"`
+	Values []string `json:"values,omitempty"`
+	// CEL is a boolean CEL expression over params.<name> and
+	// tasks.<task>.outputs.<output> (strings), such as
+	// double(tasks.train.outputs.accuracy) > 0.9. It is compiled and
+	// type-checked at admission, within a cost limit. Not set together
+	// with input, operator and values.
+	// +optional
+	CEL string `json:"cel,omitempty"`
 }
 
 // Backoff is the delay between retries: duration, multiplied by factor after

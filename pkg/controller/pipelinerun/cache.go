@@ -24,13 +24,20 @@ func indexByCacheKey(obj any) ([]string, error) {
 	seen := map[string]bool{}
 	for i := range run.Status.Tasks {
 		t := &run.Status.Tasks[i]
-		if t.Phase != mlv1alpha1.TaskSucceeded || t.CacheKey == "" || seen[t.CacheKey] {
+		if !ranAndSucceeded(t) || seen[t.CacheKey] {
 			continue
 		}
 		seen[t.CacheKey] = true
 		keys = append(keys, run.Namespace+"/"+t.CacheKey)
 	}
 	return keys, nil
+}
+
+// ranAndSucceeded says whether t ran and succeeded with a cache key: a
+// task served from the cache is not a cached result itself, so that the
+// retention window counts from when the outputs were computed.
+func ranAndSucceeded(t *mlv1alpha1.PipelineTaskStatus) bool {
+	return t.Phase == mlv1alpha1.TaskSucceeded && t.Reason != plan.ReasonCached && t.CacheKey != ""
 }
 
 // runCache finds cached results for the runs of one namespace among the
@@ -60,7 +67,7 @@ func (c runCache) Lookup(key string) (plan.CacheHit, bool) {
 		}
 		for i := range run.Status.Tasks {
 			t := &run.Status.Tasks[i]
-			if t.Phase != mlv1alpha1.TaskSucceeded || t.CacheKey != key || t.CompletionTime == nil || t.CompletionTime.Time.Before(c.notBefore) {
+			if !ranAndSucceeded(t) || t.CacheKey != key || t.CompletionTime == nil || t.CompletionTime.Time.Before(c.notBefore) {
 				continue
 			}
 			if best == nil || best.CompletionTime.Before(t.CompletionTime) ||

@@ -57,6 +57,9 @@ type Config struct {
 	// MaxForEachItems caps the instances of one forEach task
 	// (--max-foreach); 0 means pipeline.MaxForEachItems.
 	MaxForEachItems int32
+	// WhenCELCost is the cost limit of evaluating CEL when conditions
+	// (--max-when-cel-cost); 0 means validation.DefaultWhenCELCostLimit.
+	WhenCELCost int64
 }
 
 // Controller is the PipelineRun controller.
@@ -71,6 +74,7 @@ type Controller struct {
 	cacheRetention time.Duration
 	fieldManager   string
 	maxForEach     int32
+	whenCELCost    int64
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -99,6 +103,7 @@ func New(c Config) (*Controller, error) {
 		cacheRetention: retention,
 		fieldManager:   c.FieldManager,
 		maxForEach:     c.MaxForEachItems,
+		whenCELCost:    c.WhenCELCost,
 	}
 	ctrl.queue = queue.New(queue.Options{
 		Name: Name, Kind: "PipelineRun", Clock: c.Clock,

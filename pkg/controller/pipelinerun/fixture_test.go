@@ -26,8 +26,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, runs...)
+}
+
+// newFixtureWith is newFixture with the controller's configuration
+// changed by configure.
+func newFixtureWith(t *testing.T, configure func(*Config), runs ...*mlv1alpha1.PipelineRun) *fixture {
+	t.Helper()
 	f := &fixture{Fixture: controllertest.NewFixture(t, runs...), clock: testingclock.NewFakeClock(t0)}
-	c, err := New(Config{
+	config := Config{
 		Client:           f.ML,
 		Runs:             f.MLInformers.Ml().V1alpha1().PipelineRuns(),
 		Runtime:          f.Runtime(),
@@ -35,7 +42,11 @@ func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
 		Clock:            f.clock,
 		ChildBatchPeriod: -1,
 		FieldManager:     mlv1alpha1.ControllerName,
-	})
+	}
+	if configure != nil {
+		configure(&config)
+	}
+	c, err := New(config)
 	if err != nil {
 		t.Fatal(err)
 	}

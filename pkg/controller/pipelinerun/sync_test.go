@@ -150,7 +150,9 @@ func TestSyncSnapshotMissing(t *testing.T) {
 }
 
 // TestSyncCache serves a second identical run from the first one's
-// results: no pods, tasks Skipped with reason Cached and the outputs.
+// results: no pods, tasks Succeeded with reason Cached and the outputs.
+// The retention window counts from when a result was computed: tasks
+// served from the cache do not serve again.
 func TestSyncCache(t *testing.T) {
 	spec := mltesting.MakePipeline("p", "ns").Tasks(
 		mltesting.MakeTask("a").Outputs("x").Obj(),
@@ -167,6 +169,7 @@ func TestSyncCache(t *testing.T) {
 	}
 	pods := f.podNames()
 
+	f.clock.Step(DefaultCacheRetention / 2)
 	f.create(makeRun(t, "second", spec))
 	f.mustSync("second")
 	second := f.run("second")
@@ -174,7 +177,7 @@ func TestSyncCache(t *testing.T) {
 		t.Errorf("second run %s, want Succeeded at once", second.Status.Phase)
 	}
 	for _, task := range second.Status.Tasks {
-		if task.Phase != mlv1alpha1.TaskSkipped || task.Reason != plan.ReasonCached {
+		if task.Phase != mlv1alpha1.TaskSucceeded || task.Reason != plan.ReasonCached {
 			t.Errorf("task %s: %s/%s", task.Name, task.Phase, task.Reason)
 		}
 	}
@@ -185,8 +188,9 @@ func TestSyncCache(t *testing.T) {
 		t.Errorf("the cached run made pods (-before +after):\n%s", diff)
 	}
 
-	// Past the retention window, the results no longer serve.
-	f.clock.Step(DefaultCacheRetention + time.Second)
+	// Past the retention window of the first run's results, nothing
+	// serves: the second run's cached tasks are no results of their own.
+	f.clock.Step(DefaultCacheRetention/2 + time.Second)
 	f.create(makeRun(t, "third", spec))
 	f.mustSync("third")
 	if !slices.Contains(f.podNames(), podName("third", "a")) {
@@ -307,5 +311,28 @@ func TestSyncCreateRefused(t *testing.T) {
 	}
 	if run.Status.Phase != mlv1alpha1.PipelineRunFailed {
 		t.Errorf("run %s, want Failed", run.Status.Phase)
+	}
+}
+
+// TestSyncWhenCELCost holds CEL conditions to the controller's cost limit
+// (--max-when-cel-cost): under the default a condition holds and its task
+// runs; under a lower limit the task fails, naming the limit.
+func TestSyncWhenCELCost(t *testing.T) {
+	spec := mltesting.MakePipeline("p", "ns").Tasks(
+		mltesting.MakeTask("a").Outputs("x").Obj(),
+		mltesting.MakeTask("b").WhenCEL("tasks.a.outputs.x.lowerAscii() == 'yes'").Obj(),
+	).Spec()
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{{0, "Running/"}, {10, "Failed/" + plan.ReasonInvalidTask}} {
+		f := newFixtureWith(t, func(c *Config) { c.WhenCELCost = tc.limit }, makeRun(t, "r", spec))
+		f.mustSync("r")
+		f.endPod(podName("r", "a"), 0, "x=YES")
+		f.mustSync("r")
+		b := f.run("r").Status.Tasks[1]
+		if got := string(b.Phase) + "/" + b.Reason; got != tc.want {
+			t.Errorf("limit %d: b is %s (%s), want %s", tc.limit, got, b.Message, tc.want)
+		}
 	}
 }

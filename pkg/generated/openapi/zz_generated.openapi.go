@@ -21992,13 +21992,12 @@ func schema_pkg_apis_ml_v1alpha1_WhenExpression(ref common.ReferenceCallback) co
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "WhenExpression guards a task: the task runs only when input (after substitution) is (In) or is not (NotIn) one of values.",
+				Description: "WhenExpression guards a task. Either input, operator and values: the task runs only when input (after substitution) is (In) or is not (NotIn) one of values; or cel: the task runs only when the CEL expression is true.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"input": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Input is a string with substitutions, such as $(tasks.check.outputs.ok).",
-							Default:     "",
 							Type:        []string{"string"},
 							Format:      "",
 						},
@@ -22006,7 +22005,6 @@ func schema_pkg_apis_ml_v1alpha1_WhenExpression(ref common.ReferenceCallback) co
 					"operator": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Operator is In or NotIn.",
-							Default:     "",
 							Type:        []string{"string"},
 							Format:      "",
 						},
@@ -22030,8 +22028,14 @@ func schema_pkg_apis_ml_v1alpha1_WhenExpression(ref common.ReferenceCallback) co
 							},
 						},
 					},
+					"cel": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CEL is a boolean CEL expression over params.<name> and tasks.<task>.outputs.<output> (strings), such as double(tasks.train.outputs.accuracy) > 0.9. It is compiled and type-checked at admission, within a cost limit. Not set together with input, operator and values.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 				},
-				Required: []string{"input", "operator", "values"},
 			},
 		},
 	}

@@ -10,13 +10,16 @@
 // The rules, in the order a plan applies them:
 //
 //   - A task is ready when every task it depends on (dependsOn, and every
-//     task whose outputs it references) has ended. Tasks are considered in
+//     task whose outputs it references, in CEL when conditions too) has
+//     ended. Tasks are considered in
 //     dependency order, so a chain of skipped or cached tasks settles in
 //     one plan.
 //   - A ready task that references outputs of a Skipped task is Skipped
-//     too (reason UpstreamSkipped); one whose when expressions do not hold
-//     is Skipped (WhenNotMet); one whose cache key matches a Succeeded task
-//     of a run in the namespace takes its outputs and is Skipped (Cached).
+//     too (reason UpstreamSkipped); one whose when expressions (In/NotIn,
+//     or CEL conditions compiled once by validation.CompileWhenCEL and
+//     held to its cost limit) do not hold is Skipped (WhenNotMet); one whose cache key (see CacheKey) matches a
+//     Succeeded task of a run in the namespace takes the outputs it
+//     declares and is Succeeded (Cached).
 //   - forEach expands a task into instances <task>-<i>, one per item; a
 //     reference to the outputs of a forEach task is the JSON list of its
 //     instances' values.

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
@@ -137,6 +139,13 @@ func outputRefs(t *ml.PipelineTask) []string {
 	}
 	if t.ForEach != nil {
 		add(t.ForEach.From)
+	}
+	for _, w := range t.When {
+		for _, v := range validation.WhenCELRefs(w.CEL) {
+			if v.Kind == validation.VariableTaskOutput && !slices.Contains(refs, v.Task) {
+				refs = append(refs, v.Task)
+			}
+		}
 	}
 	return refs
 }

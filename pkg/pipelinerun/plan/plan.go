@@ -44,6 +44,10 @@ type Input struct {
 	// whose list, from a param or an upstream output, is longer fails.
 	// 0 means MaxForEachItems.
 	MaxForEachItems int32
+	// WhenCELCostLimit is the most a CEL when condition may cost when it
+	// is evaluated (--max-when-cel-cost); 0 means
+	// validation.DefaultWhenCELCostLimit.
+	WhenCELCostLimit int64
 }
 
 // Cache finds a Succeeded task with a cache key.
@@ -287,6 +291,11 @@ func (p *planner) layout() {
 	p.byNode = make([][]int, len(p.g.nodes))
 	p.expanded = make([]bool, len(p.g.nodes))
 	add := func(ni int, e ml.PipelineTaskStatus) {
+		// Servers before cache key v2 recorded tasks served from the
+		// cache as Skipped; they are done, with their outputs.
+		if e.Phase == ml.TaskSkipped && e.Reason == ReasonCached {
+			e.Phase = ml.TaskSucceeded
+		}
 		p.byNode[ni] = append(p.byNode[ni], len(p.entries))
 		p.outputBytes += outputsSize(e.Outputs)
 		p.entries = append(p.entries, e)

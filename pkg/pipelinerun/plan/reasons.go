@@ -2,8 +2,8 @@ package plan
 
 // Reasons of task states (status.tasks[].reason).
 const (
-	// ReasonCached: the task's outputs were taken from a Succeeded task
-	// with the same cache key; it did not run.
+	// ReasonCached: the task is Succeeded with the outputs of a Succeeded
+	// task with the same cache key; it did not run.
 	ReasonCached = "Cached"
 	// ReasonWhenNotMet: a when expression of the task does not hold.
 	ReasonWhenNotMet = "WhenNotMet"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 )
@@ -72,16 +71,8 @@ func (p *planner) scheduleEntry(ni, i int) {
 		return
 	}
 
-	for k, w := range t.When {
-		in, err := sc.expand(w.Input, false)
-		if err != nil {
-			p.unresolvable(ni, i, err)
-			return
-		}
-		if slices.Contains(w.Values, in) != (w.Operator == ml.WhenOperatorIn) {
-			p.skip(e, ReasonWhenNotMet, fmt.Sprintf("when[%d]: %s is %q, not %s [%s]", k, w.Input, in, w.Operator, strings.Join(w.Values, ", ")))
-			return
-		}
+	if !p.whenHolds(ni, i, sc) {
+		return
 	}
 	c, err := sc.expandContainer(t.Command, t.Args, t.Env)
 	if err != nil {
@@ -89,15 +80,9 @@ func (p *planner) scheduleEntry(ni, i int) {
 		return
 	}
 	if !nd.finally && (t.Cache == nil || *t.Cache) {
-		e.CacheKey = CacheKey(t.Image, c, t.Resources)
-		if p.cacheEnabled() {
-			if hit, ok := p.in.Cache.Lookup(e.CacheKey); ok && p.outputBytes+outputsSize(hit.Outputs) <= MaxRunOutputBytes {
-				p.skip(e, ReasonCached, fmt.Sprintf("outputs of task %s of PipelineRun %s", hit.Task, hit.Run))
-				e.Outputs = slices.Clone(hit.Outputs)
-				e.StartTime = p.now.DeepCopy()
-				p.outputBytes += outputsSize(hit.Outputs)
-				return
-			}
+		e.CacheKey = p.cacheKey(ni, sc, c)
+		if p.fromCache(t, e) {
+			return
 		}
 	}
 	if p.capacity() <= 0 {
@@ -300,7 +285,7 @@ func (p *planner) outputValue(task, output string) (string, error) {
 		contributed := false
 		for _, i := range p.byNode[ni] {
 			e := &p.entries[i]
-			if e.Phase == ml.TaskSkipped && e.Reason != ReasonCached {
+			if e.Phase == ml.TaskSkipped {
 				continue
 			}
 			v, err := entryOutput(e, task, output)
@@ -326,7 +311,7 @@ func (p *planner) outputValue(task, output string) (string, error) {
 // entryOutput is one entry's output.
 func entryOutput(e *ml.PipelineTaskStatus, task, output string) (string, error) {
 	switch {
-	case e.Phase == ml.TaskSucceeded, e.Phase == ml.TaskSkipped && e.Reason == ReasonCached:
+	case e.Phase == ml.TaskSucceeded:
 		for _, o := range e.Outputs {
 			if o.Name == output {
 				return o.Value, nil

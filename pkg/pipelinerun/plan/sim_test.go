@@ -33,6 +33,8 @@ type sim struct {
 	cache Cache
 	// maxForEach is Input.MaxForEachItems.
 	maxForEach int32
+	// whenCELCost is Input.WhenCELCostLimit.
+	whenCELCost int64
 	// script says how attempt n (from 1) of a status entry ends; entries
 	// without a script succeed without outputs.
 	script func(entry string, attempt int) outcome
@@ -52,7 +54,7 @@ func newSim(t *testing.T, spec *ml.PipelineSpec, params ...ml.Param) *sim {
 // plan runs one plan and applies it: created pods run, deleted pods go.
 func (s *sim) plan() *Result {
 	s.t.Helper()
-	res := Plan(Input{Run: s.run, Pods: maps.Clone(s.pods), Now: s.now, Cache: s.cache, MaxForEachItems: s.maxForEach})
+	res := Plan(Input{Run: s.run, Pods: maps.Clone(s.pods), Now: s.now, Cache: s.cache, MaxForEachItems: s.maxForEach, WhenCELCostLimit: s.whenCELCost})
 	s.run.Status = res.Status
 	for _, d := range res.Delete {
 		delete(s.pods, d.PodName)

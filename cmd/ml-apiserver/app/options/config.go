@@ -41,6 +41,7 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	}
 	c.DataLimits.ApplyTo(&extra, c.embeddedEtcdQuota())
 	c.Limits.ApplyTo(&extra)
+	c.WhenCEL.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
@@ -100,5 +101,6 @@ func (c CompletedOptions) embeddedEtcdQuota() int64 {
 func (c CompletedOptions) ControllerConfig() controller.Config {
 	config := c.Controllers.Config()
 	c.Limits.ApplyToController(&config)
+	c.WhenCEL.ApplyToController(&config)
 	return config
 }

@@ -21,6 +21,7 @@ type ControllerCommandOptions struct {
 	Kubeconfig  string
 	Controllers *ControllerOptions
 	Limits      *LimitOptions
+	WhenCEL     *WhenCELOptions
 	Serving     *ControllerServingOptions
 }
 
@@ -29,6 +30,7 @@ func NewControllerCommandOptions() *ControllerCommandOptions {
 	return &ControllerCommandOptions{
 		Controllers: NewControllerOptions(),
 		Limits:      NewLimitOptions(),
+		WhenCEL:     NewWhenCELOptions(),
 		Serving:     NewControllerServingOptions(),
 	}
 }
@@ -41,6 +43,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 		"Kubeconfig of the cluster: kube-apiserver, with ml.example.io aggregated into it.")
 	o.Controllers.AddFlags(fs)
 	o.Limits.AddForEachFlag(fs)
+	o.WhenCEL.AddFlags(fs)
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
 }
@@ -80,6 +83,7 @@ func (o *ControllerCommandOptions) Complete() (CompletedControllerCommandOptions
 		options:    o,
 	}
 	o.Limits.ApplyToController(&c.Controller)
+	o.WhenCEL.ApplyToController(&c.Controller)
 	if o.Serving.Enabled() {
 		c.Serving = o.Serving.Complete(o.Kubeconfig)
 	}
@@ -92,6 +96,7 @@ func (c CompletedControllerCommandOptions) Validate() error {
 	errs := o.Controllers.Validate()
 	errs = append(errs, o.Serving.Validate()...)
 	errs = append(errs, o.Limits.Validate()...)
+	errs = append(errs, o.WhenCEL.Validate()...)
 	if len(errs) == 0 && !o.Controllers.Enabled() {
 		errs = append(errs, errors.New("--controllers enables no controller"))
 	}

@@ -67,6 +67,8 @@ type Options struct {
 	DataLimits *DataLimitsOptions
 	// Limits are the caps objects are validated against.
 	Limits *LimitOptions
+	// WhenCEL bounds the CEL when conditions of pipelines.
+	WhenCEL *WhenCELOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
@@ -88,6 +90,7 @@ func NewOptions() *Options {
 		LocalRuntime:       NewLocalRuntimeOptions(),
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
+		WhenCEL:            NewWhenCELOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 	}
@@ -132,6 +135,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.LocalRuntime.AddFlags(fs)
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
+	o.WhenCEL.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))

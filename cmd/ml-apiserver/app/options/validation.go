@@ -32,6 +32,7 @@ func (c CompletedOptions) Validate() error {
 	errs = append(errs, c.DataLimits.Validate()...)
 	errs = append(errs, c.validateEmbeddedEtcd()...)
 	errs = append(errs, c.Limits.Validate()...)
+	errs = append(errs, c.WhenCEL.Validate()...)
 	errs = append(errs, c.Events.Validate()...)
 	errs = append(errs, c.Local.Validate()...)
 	if ss := c.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {

@@ -116,6 +116,12 @@ func (w *TaskWrapper) When(input string, op ml.WhenOperator, values ...string) *
 	return w
 }
 
+// WhenCEL adds a CEL when condition.
+func (w *TaskWrapper) WhenCEL(expr string) *TaskWrapper {
+	w.obj.When = append(w.obj.When, ml.WhenExpression{CEL: expr})
+	return w
+}
+
 // ForEachItems fans the task out over literal items.
 func (w *TaskWrapper) ForEachItems(items ...string) *TaskWrapper {
 	w.obj.ForEach = &ml.ForEach{Items: items}

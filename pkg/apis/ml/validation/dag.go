@@ -12,7 +12,8 @@ import (
 // DependenciesOf returns the names of the tasks task must wait for: its
 // dependsOn entries, then the tasks whose outputs it references as
 // $(tasks.<task>.outputs.<output>) in command, args, env values, when
-// inputs and forEach.from. Each name appears once, in order of first
+// inputs and forEach.from, or as tasks.<task>.outputs.<output> in CEL when
+// conditions. Each name appears once, in order of first
 // appearance. Names are returned as written, whether or not such a task
 // exists; validation reports unknown ones.
 func DependenciesOf(task ml.PipelineTask) []string {
@@ -29,6 +30,13 @@ func DependenciesOf(task ml.PipelineTask) []string {
 	}
 	for _, f := range variableFields(&task, nil) {
 		for _, v := range ParseVariables(f.value) {
+			if v.Kind == VariableTaskOutput {
+				add(v.Task)
+			}
+		}
+	}
+	for _, w := range task.When {
+		for _, v := range WhenCELRefs(w.CEL) {
 			if v.Kind == VariableTaskOutput {
 				add(v.Task)
 			}

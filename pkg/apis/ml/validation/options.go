@@ -3,6 +3,7 @@ package validation
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -26,6 +27,13 @@ type Options struct {
 	MaxReplicas int32
 	// MaxForEachItems is the most instances one forEach task may have.
 	MaxForEachItems int32
+	// WhenCELCostLimit is the most a CEL when condition may cost, by its
+	// estimate at admission; 0 means DefaultWhenCELCostLimit.
+	WhenCELCostLimit int64
+
+	// storedCEL are the CEL when conditions of the stored object on an
+	// update, which keep passing the cost check (ratchetWhenCEL).
+	storedCEL sets.Set[string]
 }
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
@@ -67,6 +75,28 @@ func (o Options) ratchetForEach(old *ml.PipelineSpec) Options {
 		for _, t := range tasks {
 			if t.ForEach != nil && int32(len(t.ForEach.Items)) > o.MaxForEachItems {
 				o.MaxForEachItems = int32(len(t.ForEach.Items))
+			}
+		}
+	}
+	return o
+}
+
+// ratchetWhenCEL is ratchetReplicas for the CEL when conditions of a
+// stored pipeline spec: a condition stored under a higher
+// --max-when-cel-cost passes the cost check again unchanged, so lowering
+// the limit never blocks other edits (the controller still holds its
+// evaluation to the new limit).
+func (o Options) ratchetWhenCEL(old *ml.PipelineSpec) Options {
+	for _, tasks := range [][]ml.PipelineTask{old.Tasks, old.Finally} {
+		for _, t := range tasks {
+			for _, w := range t.When {
+				if w.CEL == "" {
+					continue
+				}
+				if o.storedCEL == nil {
+					o.storedCEL = sets.New[string]()
+				}
+				o.storedCEL.Insert(w.CEL)
 			}
 		}
 	}

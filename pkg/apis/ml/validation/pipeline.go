@@ -26,7 +26,7 @@ func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 // changes a run in flight.
 func ValidatePipelineUpdate(obj, old *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts.ratchetForEach(&old.Spec), specPath)...)
+	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts.ratchetForEach(&old.Spec).ratchetWhenCEL(&old.Spec), specPath)...)
 }
 
 // ValidatePipelineStatusUpdate validates an update of a Pipeline's status.

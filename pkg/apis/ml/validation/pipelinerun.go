@@ -60,7 +60,7 @@ func validatePipelineRunSpec(spec *ml.PipelineRunSpec, opts Options, fldPath *fi
 func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
 	if old.Spec.PipelineSpec != nil {
-		opts = opts.ratchetForEach(old.Spec.PipelineSpec)
+		opts = opts.ratchetForEach(old.Spec.PipelineSpec).ratchetWhenCEL(old.Spec.PipelineSpec)
 	}
 	allErrs = append(allErrs, validatePipelineRunSpec(&obj.Spec, opts, specPath)...)
 

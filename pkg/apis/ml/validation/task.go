@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -36,6 +37,10 @@ func (pc *pipelineContext) validateTask(t *ml.PipelineTask, isFinally bool, fldP
 	allErrs = append(allErrs, validateOutputs(t.Outputs, fldPath.Child("outputs"))...)
 	for i, w := range t.When {
 		wPath := fldPath.Child("when").Index(i)
+		if w.CEL != "" {
+			allErrs = append(allErrs, pc.validateWhenCEL(t, w, wPath)...)
+			continue
+		}
 		if w.Input == "" {
 			allErrs = append(allErrs, field.Required(wPath.Child("input"), ""))
 		}
@@ -163,6 +168,36 @@ func (pc *pipelineContext) validateForEach(t *ml.PipelineTask, fldPath *field.Pa
 	default:
 		return field.ErrorList{field.Invalid(fromPath, fe.From, "must be $(params.<list parameter>) or $(tasks.<task>.outputs.<output>)")}
 	}
+}
+
+// validateWhenCEL checks a CEL when condition of task t: alone, compiling
+// to a bool within the cost limit, reading declared params and outputs of
+// tasks t may read.
+func (pc *pipelineContext) validateWhenCEL(t *ml.PipelineTask, w ml.WhenExpression, wPath *field.Path) field.ErrorList {
+	celPath := wPath.Child("cel")
+	var allErrs field.ErrorList
+	if w.Input != "" || w.Operator != "" || len(w.Values) > 0 {
+		allErrs = append(allErrs, field.Forbidden(wPath, "cel may not be set together with input, operator and values"))
+	}
+	c, err := CompileWhenCEL(w.CEL, pc.opts.WhenCELCostLimit)
+	var costErr *WhenCELCostError
+	if errors.As(err, &costErr) && pc.opts.storedCEL.Has(w.CEL) {
+		c, err = CompileWhenCEL(w.CEL, int64(costErr.Estimate))
+	}
+	if err != nil {
+		return append(allErrs, field.Invalid(celPath, w.CEL, fmt.Sprintf("task %q: %v", t.Name, err)))
+	}
+	for _, v := range c.Refs {
+		switch v.Kind {
+		case VariableParam:
+			if _, ok := pc.params[v.Name]; !ok {
+				allErrs = append(allErrs, field.Invalid(celPath, w.CEL, fmt.Sprintf("task %q: %s: parameter %q is not declared in %s", t.Name, v.Text, v.Name, pc.paramsPath)))
+			}
+		case VariableTaskOutput:
+			allErrs = append(allErrs, pc.validateTaskOutputRef(v, w.CEL, t.Name, celPath)...)
+		}
+	}
+	return allErrs
 }
 
 // validateVariable checks one variable used by task t in field f.

@@ -1043,14 +1043,15 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.WhenExpression
   map:
     fields:
+    - name: cel
+      type:
+        scalar: string
     - name: input
       type:
         scalar: string
-      default: ""
     - name: operator
       type:
         scalar: string
-      default: ""
     - name: values
       type:
         list:

@@ -25,8 +25,10 @@ import (
 // WhenExpressionApplyConfiguration represents a declarative configuration of the WhenExpression type for use
 // with apply.
 //
-// WhenExpression guards a task: the task runs only when input (after
-// substitution) is (In) or is not (NotIn) one of values.
+// WhenExpression guards a task. Either input, operator and values: the
+// task runs only when input (after substitution) is (In) or is not (NotIn)
+// one of values; or cel: the task runs only when the CEL expression is
+// true.
 type WhenExpressionApplyConfiguration struct {
 	// Input is a string with substitutions, such as $(tasks.check.outputs.ok).
 	Input *string `json:"input,omitempty"`
@@ -34,6 +36,12 @@ type WhenExpressionApplyConfiguration struct {
 	Operator *mlv1alpha1.WhenOperator `json:"operator,omitempty"`
 	// Values to compare the input with.
 	Values []string `json:"values,omitempty"`
+	// CEL is a boolean CEL expression over params.<name> and
+	// tasks.<task>.outputs.<output> (strings), such as
+	// double(tasks.train.outputs.accuracy) > 0.9. It is compiled and
+	// type-checked at admission, within a cost limit. Not set together
+	// with input, operator and values.
+	CEL *string `json:"cel,omitempty"`
 }
 
 // WhenExpressionApplyConfiguration constructs a declarative configuration of the WhenExpression type for use with
@@ -65,5 +73,13 @@ func (b *WhenExpressionApplyConfiguration) WithValues(values ...string) *WhenExp
 	for i := range values {
 		b.Values = append(b.Values, values[i])
 	}
+	return b
+}
+
+// WithCEL sets the CEL field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the CEL field is set to the value of the last call.
+func (b *WhenExpressionApplyConfiguration) WithCEL(value string) *WhenExpressionApplyConfiguration {
+	b.CEL = &value
 	return b
 }
