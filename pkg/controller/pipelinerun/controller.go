@@ -57,6 +57,9 @@ type Config struct {
 	// MaxForEachItems caps the instances of one forEach task
 	// (--max-foreach); 0 means pipeline.MaxForEachItems.
 	MaxForEachItems int32
+	// Snapshot reads the snapshot of a run's pipeline; nil means
+	// ClientSnapshotGetter(Client).
+	Snapshot SnapshotGetter
 }
 
 // Controller is the PipelineRun controller.
@@ -71,6 +74,7 @@ type Controller struct {
 	cacheRetention time.Duration
 	fieldManager   string
 	maxForEach     int32
+	snapshots      *snapshotCache
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -99,6 +103,10 @@ func New(c Config) (*Controller, error) {
 		cacheRetention: retention,
 		fieldManager:   c.FieldManager,
 		maxForEach:     c.MaxForEachItems,
+		snapshots:      &snapshotCache{get: c.Snapshot},
+	}
+	if ctrl.snapshots.get == nil {
+		ctrl.snapshots.get = ClientSnapshotGetter(c.Client)
 	}
 	ctrl.queue = queue.New(queue.Options{
 		Name: Name, Kind: "PipelineRun", Clock: c.Clock,
