@@ -42,6 +42,7 @@ const snapshotTimeout = 30 * time.Second
 // deleted with the run.
 type Snapshots struct {
 	storage storage.Interface
+	prefix  string
 	scheme  *runtime.Scheme
 }
 
@@ -54,10 +55,10 @@ func newSnapshots(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme) 
 	}
 	config := *opts.StorageConfig
 	config.GroupResource = ml.Resource(snapshotResource)
-	prefix := opts.ResourcePrefix
-	if !strings.HasPrefix(prefix, "/") {
-		prefix = "/" + prefix // as the generic store does
-	}
+	// The keyspace is named here, beside whatever the getter's resource
+	// prefix ends with: a getter may answer every resource with the
+	// prefix of the runs, and snapshots there would be listed as runs.
+	prefix := "/" + path.Join(path.Dir(strings.TrimPrefix(opts.ResourcePrefix, "/")), snapshotResource)
 	s, destroy, err := generic.NewRawStorage(&config,
 		func() runtime.Object { return &ml.Pipeline{} },
 		func() runtime.Object { return &ml.PipelineList{} },
@@ -65,17 +66,17 @@ func newSnapshots(optsGetter generic.RESTOptionsGetter, scheme *runtime.Scheme) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("create the storage of %s: %w", snapshotResource, err)
 	}
-	return &Snapshots{storage: s, scheme: scheme}, destroy, nil
+	return &Snapshots{storage: s, prefix: prefix, scheme: scheme}, destroy, nil
 }
 
-func snapshotKey(namespace string, uid types.UID) string {
-	return path.Join("/", namespace, string(uid))
+func (s *Snapshots) key(namespace string, uid types.UID) string {
+	return path.Join(s.prefix, namespace, string(uid))
 }
 
 // Get returns the snapshot of the run with uid in namespace.
 func (s *Snapshots) Get(ctx context.Context, namespace string, uid types.UID) (*ml.Pipeline, error) {
 	p := &ml.Pipeline{}
-	if err := s.storage.Get(ctx, snapshotKey(namespace, uid), storage.GetOptions{}, p); err != nil {
+	if err := s.storage.Get(ctx, s.key(namespace, uid), storage.GetOptions{}, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -107,7 +108,7 @@ func (s *Snapshots) put(ctx context.Context, run *ml.PipelineRun, spec *ml.Pipel
 		ObjectMeta: metav1.ObjectMeta{Name: run.Name, Namespace: run.Namespace, UID: run.UID},
 		Spec:       *spec,
 	}
-	err := s.storage.Create(ctx, snapshotKey(run.Namespace, run.UID), p, nil, 0)
+	err := s.storage.Create(ctx, s.key(run.Namespace, run.UID), p, nil, 0)
 	if storage.IsExist(err) {
 		return nil
 	}
@@ -116,7 +117,7 @@ func (s *Snapshots) put(ctx context.Context, run *ml.PipelineRun, spec *ml.Pipel
 
 // delete deletes the snapshot of the run with uid in namespace, if any.
 func (s *Snapshots) delete(ctx context.Context, namespace string, uid types.UID) error {
-	err := s.storage.Delete(ctx, snapshotKey(namespace, uid), &ml.Pipeline{}, nil,
+	err := s.storage.Delete(ctx, s.key(namespace, uid), &ml.Pipeline{}, nil,
 		storage.ValidateAllObjectFunc, nil, storage.DeleteOptions{})
 	if storage.IsNotFound(err) {
 		return nil
