@@ -52,12 +52,19 @@ func linesBesidesTasks(out string) int {
 // standard output; it skips the test without kubectl.
 func kubectl(t *testing.T, args ...string) string {
 	t.Helper()
+	return kubectlIn(t, "", args...)
+}
+
+// kubectlIn is kubectl with stdin.
+func kubectlIn(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
 	path, err := exec.LookPath("kubectl")
 	if err != nil {
 		t.Skipf("no kubectl on PATH: %v", err)
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+server.Kubeconfig, "HOME="+t.TempDir())
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -168,6 +175,12 @@ func TestDescribeIsLean(t *testing.T) {
 	var served mlv1alpha1.Pipeline
 	if err := json.Unmarshal([]byte(raw), &served); err != nil || served.Kind != "Pipeline" || len(served.Spec.Tasks) != len(spec.Tasks) {
 		t.Errorf("kubectl get --raw .../pipeline: kind %q, %d tasks, err %v:\n%s", served.Kind, len(served.Spec.Tasks), err, raw)
+	}
+
+	// As YAML, as docs/pipelines.md shows.
+	yaml := kubectlIn(t, raw, "create", "-f", "-", "--dry-run=client", "-o", "yaml")
+	if !strings.Contains(yaml, "kind: Pipeline") || !strings.Contains(yaml, "echo gathered") {
+		t.Errorf("the snapshot through kubectl create --dry-run=client -o yaml:\n%s", yaml)
 	}
 
 	key := snapshotKey(done)
