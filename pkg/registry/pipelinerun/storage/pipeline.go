@@ -14,7 +14,34 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 )
+
+// REST is the storage of PipelineRuns: the shared store, but that a
+// dry-run create answers as a real one does, with status.pipeline and
+// without the snapshot (which the dry run does not store).
+type REST struct {
+	*registryutil.REST
+	snapshots *Snapshots
+}
+
+// Create creates a run; see REST.
+func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
+	out, err := r.REST.Create(ctx, obj, createValidation, options)
+	if err != nil || options == nil || len(options.DryRun) == 0 {
+		return out, err
+	}
+	run, ok := out.(*ml.PipelineRun)
+	if !ok || run.Status.PipelineSpec == nil {
+		return out, nil
+	}
+	ref, err := r.snapshots.Ref(run.Status.PipelineSpec, run.Status.Pipeline)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	run.Status.PipelineSpec, run.Status.Pipeline = nil, ref
+	return run, nil
+}
 
 // PipelineREST is the pipeline subresource of PipelineRuns: the snapshot
 // of the pipeline a run executes, as a Pipeline named after the run:

@@ -215,3 +215,26 @@ func TestSnapshotMigration(t *testing.T) {
 		t.Errorf("migrated snapshot (-want +got):\n%s", diff)
 	}
 }
+
+// TestSnapshotDryRun: a dry-run create answers as a real one, with the
+// reference and without the snapshot, and stores nothing.
+func TestSnapshotDryRun(t *testing.T) {
+	s := newStorage(t, registrytest.Backends["etcd"])
+	ctx := registrytest.NewContext(registrytest.Namespace)
+	obj, err := s.PipelineRun.Create(ctx, resolvedRun("dry"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := obj.(*ml.PipelineRun)
+	want := &ml.PipelineSnapshotRef{Name: "train", ResourceVersion: "7", Generation: 2, Hash: hashOf(t, snapshotSpec()), Tasks: 3}
+	if r.Status.PipelineSpec != nil || !cmp.Equal(want, r.Status.Pipeline) {
+		t.Errorf("dry-run create: pipelineSpec %v, status.pipeline %+v, want %+v", r.Status.PipelineSpec != nil, r.Status.Pipeline, want)
+	}
+	list := &ml.PipelineList{}
+	if err := s.Snapshots.storage.GetList(ctx, s.Snapshots.prefix, storage.ListOptions{Recursive: true, Predicate: storage.Everything}, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 0 {
+		t.Errorf("a dry-run create stored %d snapshots", len(list.Items))
+	}
+}

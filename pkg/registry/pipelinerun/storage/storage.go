@@ -16,7 +16,7 @@ import (
 // PipelineRunStorage is the storage of PipelineRuns and of their
 // subresources.
 type PipelineRunStorage struct {
-	PipelineRun *registryutil.REST
+	PipelineRun *REST
 	Status      *registryutil.StatusREST
 	// Snapshots holds the snapshot of each run's pipeline.
 	Snapshots *Snapshots
@@ -62,7 +62,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	deleteSnapshotsWithRuns(store.Store, snapshots)
 	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
 	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
-	s := PipelineRunStorage{PipelineRun: store, Status: status, Snapshots: snapshots}
+	s := PipelineRunStorage{PipelineRun: &REST{REST: store, snapshots: snapshots}, Status: status, Snapshots: snapshots}
 	s.Pipeline = &PipelineREST{runs: store.Store, snapshots: snapshots}
 	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots)))
 	if metricDeps.Store != nil {
