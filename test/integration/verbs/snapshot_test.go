@@ -183,6 +183,30 @@ func TestDescribeIsLean(t *testing.T) {
 		t.Errorf("the snapshot through kubectl create --dry-run=client -o yaml:\n%s", yaml)
 	}
 
+	// The server orders merged logs by the snapshot's DAG: a task's lines
+	// after those of the tasks it waited for, even when they started in
+	// the same second.
+	var logs string
+	if err := wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(context.Context) (bool, error) {
+		logs = mustML(t, ns, "logs", "plr/lean")
+		return strings.Contains(logs, "[notify]") && strings.Count(logs, "\n") == 9, nil
+	}); err != nil {
+		t.Fatalf("merged logs never had every task's lines: %v\n%s", err, logs)
+	}
+	first, last := map[string]int{}, map[string]int{}
+	for i, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		label, _, _ := strings.Cut(strings.TrimPrefix(line, "["), "]")
+		if _, ok := first[label]; !ok {
+			first[label] = i
+		}
+		last[label] = i
+	}
+	for _, edge := range [][2]string{{"prepare", "work-0"}, {"prepare", "check"}, {"work-1", "gather"}, {"check", "gather"}, {"gather", "notify"}} {
+		if _, ok := first[edge[1]]; !ok || last[edge[0]] > first[edge[1]] {
+			t.Errorf("merged logs: [%s] lines must all come before [%s]'s:\n%s", edge[0], edge[1], logs)
+		}
+	}
+
 	key := snapshotKey(done)
 	if keys := etcdKeys(t, key); len(keys) != 1 {
 		t.Fatalf("etcd keys under %s: %v, want the snapshot", key, keys)
