@@ -67,9 +67,10 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		"pipelines":        s.pipelines.Pipeline,
 		"pipelines/status": s.pipelines.Status,
 
-		"pipelineruns":        s.pipelineRuns.PipelineRun,
-		"pipelineruns/status": s.pipelineRuns.Status,
-		"pipelineruns/log":    s.pipelineRuns.Log,
+		"pipelineruns":          s.pipelineRuns.PipelineRun,
+		"pipelineruns/status":   s.pipelineRuns.Status,
+		"pipelineruns/log":      s.pipelineRuns.Log,
+		"pipelineruns/pipeline": s.pipelineRuns.Pipeline,
 
 		"trainingjobs":        s.trainingJobs.TrainingJob,
 		"trainingjobs/status": s.trainingJobs.Status,

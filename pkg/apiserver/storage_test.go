@@ -20,7 +20,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
-		"pipelineruns", "pipelineruns/log", "pipelineruns/status",
+		"pipelineruns", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
 		"pipelines", "pipelines/status",
 		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 	}

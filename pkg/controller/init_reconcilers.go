@@ -58,6 +58,7 @@ func startQuotaUsageController(ctx context.Context, cc Context) (Controller, err
 		SystemNamespace: cc.Namespace,
 		Quotas:          quotas.Core().V1().ResourceQuotas(),
 		Objects:         cc.MLInformers,
+		MLClient:        cc.MLClient,
 	})
 	if err != nil {
 		return nil, err

@@ -105,8 +105,12 @@ func TestAdmissionPipelineRunResolve(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create PipelineRun: %v", err)
 	}
-	if created.Status.PipelineSpec == nil || len(created.Status.PipelineSpec.Tasks) != len(pipeline.Spec.Tasks) {
-		t.Errorf("status.pipelineSpec = %+v, want the Pipeline's spec", created.Status.PipelineSpec)
+	if ref := created.Status.Pipeline; ref == nil || ref.Name != "train" || ref.Hash == "" {
+		t.Errorf("status.pipeline = %+v, want a reference to Pipeline train with the snapshot's hash", ref)
+	}
+	snapshot, err := ml.MlV1alpha1().PipelineRuns(ns).GetPipeline(ctx, "nightly", metav1.GetOptions{})
+	if err != nil || len(snapshot.Spec.Tasks) != len(pipeline.Spec.Tasks) {
+		t.Errorf("the pipeline subresource: %v, err %v; want the Pipeline's spec", snapshot, err)
 	}
 	want := []mlv1alpha1.Param{{Name: "lr", Value: "0.1"}, {Name: "epochs", Value: "3"}}
 	if fmt.Sprint(created.Status.Params) != fmt.Sprint(want) {

@@ -97,8 +97,8 @@ func (e plrEnv) create(ctx context.Context, t *testing.T, run *mlv1alpha1.Pipeli
 	if err != nil {
 		t.Fatalf("create PipelineRun %s: %v", run.Name, err)
 	}
-	if created.Status.PipelineSpec == nil {
-		t.Fatalf("PipelineRun %s was created without the snapshot of its pipeline in status.pipelineSpec: the PipelineRunResolve admission plugin did not run", run.Name)
+	if created.Status.Pipeline == nil || created.Status.Pipeline.Hash == "" {
+		t.Fatalf("PipelineRun %s was created without a reference to the snapshot of its pipeline in status.pipeline: the PipelineRunResolve admission plugin did not run", run.Name)
 	}
 	return created
 }
@@ -646,8 +646,8 @@ func testFiveHundred(t *testing.T) {
 		return len(data)
 	}
 	total := size(done)
-	t.Logf("stored run of 500 tasks: %d bytes (status.tasks %d, status.pipelineSpec %d, managedFields %d)",
-		total, size(done.Status.Tasks), size(done.Status.PipelineSpec), size(done.ManagedFields))
+	t.Logf("stored run of 500 tasks: %d bytes (status.tasks %d, status.pipeline %d, managedFields %d)",
+		total, size(done.Status.Tasks), size(done.Status.Pipeline), size(done.ManagedFields))
 	const etcdLimit = 1536 * 1024
 	if total > etcdLimit/2 {
 		t.Errorf("the run is %d bytes, more than half of etcd's request limit of %d", total, etcdLimit)

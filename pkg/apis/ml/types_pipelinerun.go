@@ -115,7 +115,16 @@ type PipelineRunStatus struct {
 	// CompletionTime is when the run ended.
 	// +optional
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
-	// PipelineSpec is the snapshot of the pipeline this run executes.
+	// Pipeline refers to the snapshot of the pipeline this run executes,
+	// which the server stores apart from the run and serves from the
+	// run's pipeline subresource.
+	// +optional
+	Pipeline *PipelineSnapshotRef `json:"pipeline,omitempty"`
+	// PipelineSpec is the snapshot itself, in memory only: admission sets
+	// it on create and the server moves it out of the run before storing
+	// it; the controller sets it from the pipeline subresource before
+	// planning. An object stored by a version before the subresource
+	// carries it until the server migrates it.
 	// +optional
 	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
 	// Params are the effective parameters: given values and declared defaults.
@@ -132,6 +141,29 @@ type PipelineRunStatus struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	Tasks []PipelineTaskStatus `json:"tasks,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+}
+
+// PipelineSnapshotRef is the compact reference a run's status keeps to the
+// snapshot of the pipeline it executes.
+type PipelineSnapshotRef struct {
+	// Name is the Pipeline the snapshot was taken of; empty for an inline
+	// spec.pipelineSpec.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// ResourceVersion is the Pipeline's resourceVersion when the snapshot
+	// was taken.
+	// +optional
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+	// Generation is the Pipeline's generation when the snapshot was taken.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+	// Hash is "sha256:" and the hex SHA-256 of the JSON encoding of the
+	// snapshot's spec as the pipeline subresource serves it.
+	// +optional
+	Hash string `json:"hash,omitempty"`
+	// Tasks is how many tasks (finally tasks included) the snapshot has.
+	// +optional
+	Tasks int32 `json:"tasks,omitempty"`
 }
 
 // PipelineTaskStatus is the state of one task, or of one instance of a fanned-out task.

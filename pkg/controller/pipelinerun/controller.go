@@ -60,6 +60,9 @@ type Config struct {
 	// WhenCELCost is the cost limit of evaluating CEL when conditions
 	// (--max-when-cel-cost); 0 means validation.DefaultWhenCELCostLimit.
 	WhenCELCost int64
+	// Snapshot reads the snapshot of a run's pipeline; nil means
+	// ClientSnapshotGetter(Client).
+	Snapshot SnapshotGetter
 }
 
 // Controller is the PipelineRun controller.
@@ -75,6 +78,7 @@ type Controller struct {
 	fieldManager   string
 	maxForEach     int32
 	whenCELCost    int64
+	snapshots      *snapshotCache
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -104,6 +108,10 @@ func New(c Config) (*Controller, error) {
 		fieldManager:   c.FieldManager,
 		maxForEach:     c.MaxForEachItems,
 		whenCELCost:    c.WhenCELCost,
+		snapshots:      &snapshotCache{get: c.Snapshot},
+	}
+	if ctrl.snapshots.get == nil {
+		ctrl.snapshots.get = ClientSnapshotGetter(c.Client)
 	}
 	ctrl.queue = queue.New(queue.Options{
 		Name: Name, Kind: "PipelineRun", Clock: c.Clock,

@@ -129,6 +129,12 @@ func makeRun(t *testing.T, name string, spec *ml.PipelineSpec, params ...mlv1alp
 	return &mlv1alpha1.PipelineRun{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: types.UID("uid-" + name), Generation: 1},
 		Spec:       mlv1alpha1.PipelineRunSpec{PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "p"}, Params: params},
-		Status:     mlv1alpha1.PipelineRunStatus{PipelineSpec: &v, Params: params},
+		// The server serves the snapshot from the pipeline subresource; the
+		// controller plans from one the run carries as it does from one
+		// read there (see TestSyncReadsSnapshotSubresource).
+		Status: mlv1alpha1.PipelineRunStatus{
+			Pipeline:     &mlv1alpha1.PipelineSnapshotRef{Name: "p", Tasks: int32(len(v.Tasks) + len(v.Finally))},
+			PipelineSpec: &v, Params: params,
+		},
 	}
 }

@@ -43,13 +43,26 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if stored.Status.CompletionTime != nil && plan.IsFinished(ml.PipelineRunPhase(stored.Status.Phase)) {
 		return c.expire(ctx, key, stored, now)
 	}
-	if stored.Status.PipelineSpec == nil {
+	if legacySnapshot(stored) {
+		return c.migrateSnapshot(ctx, stored)
+	}
+	if stored.Status.PipelineSpec == nil && stored.Status.Pipeline == nil {
 		return c.fail(ctx, stored, now, ReasonSnapshotMissing,
-			"status.pipelineSpec is empty: the run's pipeline is resolved and snapshotted at create time by the PipelineRunResolve admission plugin, which did not run for this run; create the run again")
+			"status.pipeline is empty: the run's pipeline is resolved and snapshotted at create time by the PipelineRunResolve admission plugin, which did not run for this run; create the run again")
 	}
 	in, err := internal(stored)
 	if err != nil {
-		return c.fail(ctx, stored, now, ReasonInvalidSnapshot, fmt.Sprintf("cannot read status.pipelineSpec: %v", err))
+		return c.fail(ctx, stored, now, ReasonInvalidSnapshot, fmt.Sprintf("cannot read the run: %v", err))
+	}
+	if in.Status.PipelineSpec == nil {
+		spec, err := c.snapshots.spec(ctx, stored)
+		switch {
+		case apierrors.IsNotFound(err):
+			return c.fail(ctx, stored, now, ReasonSnapshotMissing, fmt.Sprintf("cannot read the pipeline snapshot: %v", err))
+		case err != nil:
+			return fmt.Errorf("read the pipeline snapshot of %s: %w", klog.KObj(stored), err)
+		}
+		in.Status.PipelineSpec = spec
 	}
 	owner := ownerOf(stored)
 	replicas, err := c.runtime.ListReplicas(owner)
@@ -75,6 +88,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if err != nil {
 		return fmt.Errorf("convert the status of %s: %w", klog.KObj(stored), err)
 	}
+	// The snapshot stays where it is: the server keeps it whatever the
+	// status update says.
+	status.Pipeline, status.PipelineSpec = stored.Status.Pipeline, stored.Status.PipelineSpec
 	status.ObservedGeneration = stored.Generation
 	setConditions(&status, stored.Generation, res.Reason, res.Message, now)
 	if err := c.writeStatus(ctx, stored, status, res.Events); err != nil {
@@ -100,6 +116,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 func (c *Controller) fail(ctx context.Context, stored *mlv1alpha1.PipelineRun, now time.Time, reason, message string) error {
 	status := *stored.Status.DeepCopy()
 	status.Phase = mlv1alpha1.PipelineRunFailed
+	// The snapshot stays where it is: the server keeps it whatever the
+	// status update says.
+	status.Pipeline, status.PipelineSpec = stored.Status.Pipeline, stored.Status.PipelineSpec
 	status.ObservedGeneration = stored.Generation
 	t := metav1.NewTime(now)
 	if status.StartTime == nil {

@@ -76,6 +76,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.PipelineRunSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PipelineRunStatus"):
 		return &mlv1alpha1.PipelineRunStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PipelineSnapshotRef"):
+		return &mlv1alpha1.PipelineSnapshotRefApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PipelineSpec"):
 		return &mlv1alpha1.PipelineSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PipelineStatus"):

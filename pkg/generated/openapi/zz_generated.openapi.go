@@ -391,6 +391,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.PipelineRunList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunList(ref),
 		v1alpha1.PipelineRunSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref),
 		v1alpha1.PipelineRunStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_PipelineRunStatus(ref),
+		v1alpha1.PipelineSnapshotRef{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_PipelineSnapshotRef(ref),
 		v1alpha1.PipelineSpec{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_PipelineSpec(ref),
 		v1alpha1.PipelineStatus{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_PipelineStatus(ref),
 		v1alpha1.PipelineTask{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_PipelineTask(ref),
@@ -20462,9 +20463,15 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunStatus(ref common.ReferenceCallback)
 							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
 						},
 					},
+					"pipeline": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Pipeline refers to the snapshot of the pipeline this run executes: the server stores it apart from the run, and serves it from the run's `pipeline` subresource as a Pipeline.",
+							Ref:         ref(v1alpha1.PipelineSnapshotRef{}.OpenAPIModelName()),
+						},
+					},
 					"pipelineSpec": {
 						SchemaProps: spec.SchemaProps{
-							Description: "PipelineSpec is the snapshot of the pipeline this run executes.",
+							Description: "PipelineSpec is where versions before the `pipeline` subresource kept the snapshot. Deprecated: the server reads it only from objects such versions stored, moves it to the subresource on the object's next write (the controller makes one), and never writes it.",
 							Ref:         ref(v1alpha1.PipelineSpec{}.OpenAPIModelName()),
 						},
 					},
@@ -20518,7 +20525,55 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunStatus(ref common.ReferenceCallback)
 			},
 		},
 		Dependencies: []string{
-			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.PipelineSpec{}.OpenAPIModelName(), v1alpha1.PipelineTaskStatus{}.OpenAPIModelName()},
+			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.PipelineSnapshotRef{}.OpenAPIModelName(), v1alpha1.PipelineSpec{}.OpenAPIModelName(), v1alpha1.PipelineTaskStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_PipelineSnapshotRef(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PipelineSnapshotRef is the compact reference a run's status keeps to the snapshot of the pipeline it executes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the Pipeline the snapshot was taken of; empty for an inline spec.pipelineSpec.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"resourceVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ResourceVersion is the Pipeline's resourceVersion when the snapshot was taken.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"generation": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Generation is the Pipeline's generation when the snapshot was taken.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"hash": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Hash is \"sha256:\" and the hex SHA-256 of the JSON encoding of the snapshot's spec as the pipeline subresource serves it.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"tasks": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Tasks is how many tasks (finally tasks included) the snapshot has.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+			},
+		},
 	}
 }
 

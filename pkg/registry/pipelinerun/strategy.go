@@ -28,7 +28,9 @@ var kind = registryutil.Kind[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRun
 
 // Strategy is the create, update and delete strategy of PipelineRuns. It
 // is the shared strategy but for the resolved snapshot: the
-// PipelineRunResolve admission plugin writes status.pipelineSpec and
+// PipelineRunResolve admission plugin writes status.pipeline (where the
+// snapshot comes from), the snapshot itself (status.pipelineSpec, in
+// memory: the storage moves it to the pipeline subresource) and
 // status.params on create, and they are kept from then on, so that what a
 // run executes never changes while it is in flight.
 type Strategy struct {
@@ -36,8 +38,8 @@ type Strategy struct {
 }
 
 // StatusStrategy is the update strategy of the status subresource of
-// PipelineRuns. The resolved snapshot, once set, cannot change through it
-// either; the controller writes the rest of the status.
+// PipelineRuns. The snapshot and the reference to it cannot change
+// through it either; the controller writes the rest of the status.
 type StatusStrategy struct {
 	registryutil.StatusStrategy[*ml.PipelineRun, ml.PipelineRunSpec, ml.PipelineRunStatus]
 }
@@ -54,23 +56,27 @@ func NewStatusStrategy(typer runtime.ObjectTyper) StatusStrategy {
 }
 
 // PrepareForCreate clears the status but for the snapshot admission
-// resolved (status.pipelineSpec and status.params), and starts the
-// generation at 1. Mutating admission runs before this, so these two fields
-// are whatever PipelineRunResolve wrote over the client's input.
+// resolved (status.pipeline, status.pipelineSpec and status.params), and
+// starts the generation at 1. Mutating admission runs before this, so
+// these fields are whatever PipelineRunResolve wrote over the client's
+// input.
 func (s Strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	run := obj.(*ml.PipelineRun)
-	spec, params := run.Status.PipelineSpec, run.Status.Params
+	ref, spec, params := run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params
 	s.Strategy.PrepareForCreate(ctx, obj)
-	run.Status.PipelineSpec, run.Status.Params = spec, params
+	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = ref, spec, params
 }
 
 // PrepareForUpdate restores the stored spec, as the shared status strategy
-// does, and keeps a snapshot that is already set.
+// does, and the stored snapshot and reference, whatever the update says:
+// the controller never sends the snapshot, and a snapshot an earlier
+// version stored in status.pipelineSpec stays for the storage to move out.
+// The params are kept once there is a snapshot.
 func (s StatusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
 	s.StatusStrategy.PrepareForUpdate(ctx, obj, old)
 	run, oldRun := obj.(*ml.PipelineRun), old.(*ml.PipelineRun)
-	if oldRun.Status.PipelineSpec != nil {
-		run.Status.PipelineSpec = oldRun.Status.PipelineSpec
+	run.Status.Pipeline, run.Status.PipelineSpec = oldRun.Status.Pipeline, oldRun.Status.PipelineSpec
+	if oldRun.Status.Pipeline != nil || oldRun.Status.PipelineSpec != nil {
 		run.Status.Params = oldRun.Status.Params
 	}
 }

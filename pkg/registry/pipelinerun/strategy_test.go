@@ -91,6 +91,9 @@ func TestResolvedSnapshot(t *testing.T) {
 		}
 		return r
 	}
+	referenced := func(r *ml.PipelineRun) {
+		r.Status.Pipeline = &ml.PipelineSnapshotRef{Name: "train", Hash: "sha256:forged"}
+	}
 	edited := func(r *ml.PipelineRun) {
 		r.Status.PipelineSpec.Tasks[0].Image = "evil"
 		r.Status.Params = []ml.Param{{Name: "lr", Value: "9"}}
@@ -117,11 +120,51 @@ func TestResolvedSnapshot(t *testing.T) {
 			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
 		}
 	})
-	t.Run("status update may set a snapshot a run was created without", func(t *testing.T) {
-		in := with(resolved, running)
+	t.Run("status update cannot set a snapshot a run was created without", func(t *testing.T) {
+		in := with(resolved, running, referenced)
 		NewStatusStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with())
-		if diff := cmp.Diff(with(resolved, running), in); diff != "" {
+		want := with(running)
+		want.Status.Params = in.Status.Params
+		if diff := cmp.Diff(want, in); diff != "" {
 			t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestSnapshotReference: status.pipeline, which admission writes on
+// create, is kept on create and never changes through either update.
+func TestSnapshotReference(t *testing.T) {
+	ctx := registrytest.NewContext(registrytest.Namespace)
+	ref := func(hash string) func(*ml.PipelineRun) {
+		return func(r *ml.PipelineRun) {
+			r.Status.Pipeline = &ml.PipelineSnapshotRef{Name: "train", ResourceVersion: "7", Generation: 2, Hash: hash, Tasks: 1}
+			r.Status.Params = []ml.Param{{Name: "lr", Value: "0.1"}}
+		}
+	}
+	with := func(changes ...func(*ml.PipelineRun)) *ml.PipelineRun {
+		r := makeRun().Obj()
+		r.Generation = 1
+		for _, c := range changes {
+			c(r)
+		}
+		return r
+	}
+	running := func(r *ml.PipelineRun) { r.Status.Phase = ml.PipelineRunRunning }
+
+	in := with(ref(""), running)
+	NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForCreate(ctx, in)
+	if diff := cmp.Diff(with(ref("")), in); diff != "" {
+		t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
+	}
+	in = with(ref("sha256:evil"), running)
+	in.Status.Params[0].Value = "9"
+	NewStatusStrategy(scheme.Scheme).PrepareForUpdate(ctx, in, with(ref("sha256:a")))
+	if diff := cmp.Diff(with(ref("sha256:a"), running), in); diff != "" {
+		t.Errorf("status PrepareForUpdate (-want +got):\n%s", diff)
+	}
+	in = with(ref("sha256:evil"))
+	NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForUpdate(ctx, in, with(ref("sha256:a")))
+	if diff := cmp.Diff(with(ref("sha256:a")), in); diff != "" {
+		t.Errorf("PrepareForUpdate (-want +got):\n%s", diff)
+	}
 }

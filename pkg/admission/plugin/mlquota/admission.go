@@ -131,7 +131,7 @@ func (p *Plugin) SetMLInformerFactory(f externalversions.SharedInformerFactory) 
 }
 
 // SetMLClient reads objects the informers have not seen yet.
-func (p *Plugin) SetMLClient(c versioned.Interface) { p.mlClient = c }
+func (p *Plugin) SetMLClient(c versioned.Interface) { p.mlClient, p.ledger.mlClient = c, c }
 
 // SetSystemNamespace is where the usage records are kept.
 func (p *Plugin) SetSystemNamespace(ns string) { p.systemNamespace = ns }

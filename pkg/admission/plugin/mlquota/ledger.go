@@ -10,6 +10,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
 )
@@ -25,6 +26,9 @@ type ledger struct {
 	notebooks       listers.NotebookLister
 	runs            listers.PipelineRunLister
 	systemNamespace string
+	// mlClient reads the pipeline snapshots of runs; nil charges a run
+	// that references a Pipeline by its inline spec only (nothing).
+	mlClient versioned.Interface
 
 	// cache holds the records as this process last wrote them, by
 	// namespace.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -190,6 +191,9 @@ func (l *ledger) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.readSnapshot(run, in.(*ml.PipelineRun)); err != nil {
+		return nil, err
+	}
 	d, _ := shapeOf(in)
 	c = d.charge()
 	l.runsMu.Lock()
@@ -199,4 +203,29 @@ func (l *ledger) runCharge(run *mlv1alpha1.PipelineRun) (charge, error) {
 	}
 	l.runCharges[key] = c
 	return c, nil
+}
+
+// snapshotTimeout bounds the read of a run's pipeline snapshot.
+const snapshotTimeout = 10 * time.Second
+
+// readSnapshot sets the snapshot of the pipeline run executes into in (run
+// converted), from the run's pipeline subresource: the server stores it
+// apart from the run. Without an ml.example.io client, or for a run that
+// carries it, in is left as it is.
+func (l *ledger) readSnapshot(run *mlv1alpha1.PipelineRun, in *ml.PipelineRun) error {
+	if in.Status.PipelineSpec != nil || run.Status.Pipeline == nil || l.mlClient == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
+	defer cancel()
+	p, err := l.mlClient.MlV1alpha1().PipelineRuns(run.Namespace).GetPipeline(ctx, run.Name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("read the pipeline snapshot of pipelinerun %s/%s: %w", run.Namespace, run.Name, err)
+	}
+	spec := &ml.PipelineSpec{}
+	if err := mlv1alpha1.Convert_v1alpha1_PipelineSpec_To_ml_PipelineSpec(&p.Spec, spec, nil); err != nil {
+		return fmt.Errorf("convert the pipeline snapshot of pipelinerun %s/%s: %w", run.Namespace, run.Name, err)
+	}
+	in.Status.PipelineSpec = spec
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 )
 
@@ -27,6 +28,9 @@ type ReconcilerConfig struct {
 	Quotas coreinformers.ResourceQuotaInformer
 	// Objects are the informers of the objects that hold quota.
 	Objects externalversions.SharedInformerFactory
+	// MLClient reads the pipeline snapshots of the runs in flight (their
+	// pipeline subresource).
+	MLClient versioned.Interface
 	// Interval is how often every record is recomputed
 	// (DefaultReconcileInterval when 0); Grace how long an entry written
 	// by admission is left alone (DefaultGrace when 0).
@@ -50,7 +54,7 @@ func NewReconciler(config ReconcilerConfig) (*Reconciler, error) {
 		return nil, errors.New("the quota reconciler needs a Kubernetes client, ResourceQuota and object informers, and the system namespace")
 	}
 	l := newLedger()
-	l.client, l.systemNamespace = config.Client, config.SystemNamespace
+	l.client, l.systemNamespace, l.mlClient = config.Client, config.SystemNamespace, config.MLClient
 	if config.Grace > 0 {
 		l.Grace = config.Grace
 	}

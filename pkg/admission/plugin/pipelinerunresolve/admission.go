@@ -96,7 +96,7 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if !ok {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 	}
-	run.Status.PipelineSpec, run.Status.Params = nil, nil
+	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = nil, nil, nil
 	if (run.Spec.PipelineRef == nil) == (run.Spec.PipelineSpec == nil) {
 		return nil // validation refuses it, naming the fields
 	}
@@ -106,18 +106,18 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 		// other errors at once; a run it refuses needs no snapshot.
 		spec := run.Spec.PipelineSpec.DeepCopy()
 		if params, errs := EffectiveParams(spec.Params, run.Spec.Params, paramsPath); len(errs) == 0 {
-			run.Status.PipelineSpec, run.Status.Params = spec, params
+			run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = &ml.PipelineSnapshotRef{}, spec, params
 		}
 		return nil
 	}
 	if err := p.gate.Check(ctx); err != nil {
 		return err
 	}
-	spec, errs := p.resolve(ctx, a.GetNamespace(), run)
+	spec, ref, errs := p.resolve(ctx, a.GetNamespace(), run)
 	if len(errs) == 0 {
 		var params []ml.Param
 		params, errs = EffectiveParams(spec.Params, run.Spec.Params, paramsPath)
-		run.Status.PipelineSpec, run.Status.Params = spec, params
+		run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = ref, spec, params
 	}
 	if len(errs) > 0 {
 		return apierrors.NewInvalid(ml.Kind("PipelineRun"), run.Name, errs)
@@ -153,8 +153,9 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	return nil
 }
 
-// resolve returns a copy of the referenced pipeline's spec.
-func (p *Plugin) resolve(ctx context.Context, namespace string, run *ml.PipelineRun) (*ml.PipelineSpec, field.ErrorList) {
+// resolve returns a copy of the referenced pipeline's spec, and where it
+// was taken from.
+func (p *Plugin) resolve(ctx context.Context, namespace string, run *ml.PipelineRun) (*ml.PipelineSpec, *ml.PipelineSnapshotRef, field.ErrorList) {
 	name := run.Spec.PipelineRef.Name
 	refPath := field.NewPath("spec", "pipelineRef", "name")
 	pipeline, err := p.pipelines.Pipelines(namespace).Get(name)
@@ -164,16 +165,17 @@ func (p *Plugin) resolve(ctx context.Context, namespace string, run *ml.Pipeline
 	}
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, field.ErrorList{field.Invalid(refPath, name,
+		return nil, nil, field.ErrorList{field.Invalid(refPath, name,
 			fmt.Sprintf("Pipeline %q does not exist in namespace %q", name, namespace))}
 	case err != nil:
-		return nil, field.ErrorList{field.InternalError(refPath, fmt.Errorf("read Pipeline %q: %w", name, err))}
+		return nil, nil, field.ErrorList{field.InternalError(refPath, fmt.Errorf("read Pipeline %q: %w", name, err))}
 	}
 	spec := &ml.PipelineSpec{}
 	if err := mlv1alpha1.Convert_v1alpha1_PipelineSpec_To_ml_PipelineSpec(&pipeline.Spec, spec, nil); err != nil {
-		return nil, field.ErrorList{field.InternalError(refPath, fmt.Errorf("convert Pipeline %q: %w", name, err))}
+		return nil, nil, field.ErrorList{field.InternalError(refPath, fmt.Errorf("convert Pipeline %q: %w", name, err))}
 	}
-	return spec.DeepCopy(), nil
+	ref := &ml.PipelineSnapshotRef{Name: pipeline.Name, ResourceVersion: pipeline.ResourceVersion, Generation: pipeline.Generation}
+	return spec.DeepCopy(), ref, nil
 }
 
 // EffectiveParams checks the given params (at fldPath) against the declared

@@ -5,6 +5,7 @@ import (
 )
 
 // +genclient
+// +genclient:method=GetPipeline,verb=get,subresource=pipeline,result=Pipeline
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
 
 // PipelineRun is one execution of a pipeline.
@@ -116,7 +117,15 @@ type PipelineRunStatus struct {
 	// CompletionTime is when the run ended.
 	// +optional
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
-	// PipelineSpec is the snapshot of the pipeline this run executes.
+	// Pipeline refers to the snapshot of the pipeline this run executes:
+	// the server stores it apart from the run, and serves it from the
+	// run's `pipeline` subresource as a Pipeline.
+	// +optional
+	Pipeline *PipelineSnapshotRef `json:"pipeline,omitempty"`
+	// PipelineSpec is where versions before the `pipeline` subresource kept
+	// the snapshot. Deprecated: the server reads it only from objects such
+	// versions stored, moves it to the subresource on the object's next
+	// write (the controller makes one), and never writes it.
 	// +optional
 	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
 	// Params are the effective parameters: given values and declared defaults.
@@ -133,6 +142,29 @@ type PipelineRunStatus struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	Tasks []PipelineTaskStatus `json:"tasks,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+}
+
+// PipelineSnapshotRef is the compact reference a run's status keeps to the
+// snapshot of the pipeline it executes.
+type PipelineSnapshotRef struct {
+	// Name is the Pipeline the snapshot was taken of; empty for an inline
+	// spec.pipelineSpec.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// ResourceVersion is the Pipeline's resourceVersion when the snapshot
+	// was taken.
+	// +optional
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+	// Generation is the Pipeline's generation when the snapshot was taken.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+	// Hash is "sha256:" and the hex SHA-256 of the JSON encoding of the
+	// snapshot's spec as the pipeline subresource serves it.
+	// +optional
+	Hash string `json:"hash,omitempty"`
+	// Tasks is how many tasks (finally tasks included) the snapshot has.
+	// +optional
+	Tasks int32 `json:"tasks,omitempty"`
 }
 
 // PipelineTaskStatus is the state of one task, or of one instance of a fanned-out task.

@@ -192,6 +192,11 @@ func (in PipelineRunStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PipelineSnapshotRef) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSnapshotRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineSpec) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec"
 }

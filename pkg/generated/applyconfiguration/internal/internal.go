@@ -558,6 +558,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: phase
       type:
         scalar: string
+    - name: pipeline
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSnapshotRef
     - name: pipelineSpec
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec
@@ -572,6 +575,24 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: associative
           keys:
           - name
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSnapshotRef
+  map:
+    fields:
+    - name: generation
+      type:
+        scalar: numeric
+    - name: hash
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: resourceVersion
+      type:
+        scalar: string
+    - name: tasks
+      type:
+        scalar: numeric
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec
   map:
     fields:

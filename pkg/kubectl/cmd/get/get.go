@@ -103,7 +103,13 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return printer.PrintObj(run, o.Out)
 	}
-	spec := run.Status.PipelineSpec
+	spec := run.Status.PipelineSpec // stored by an earlier server
+	if spec == nil && run.Status.Pipeline != nil {
+		// The snapshot the run executes, from its pipeline subresource.
+		if p, err := o.client.PipelineRuns(run.Namespace).GetPipeline(ctx, run.Name, metav1.GetOptions{}); err == nil {
+			spec = &p.Spec
+		}
+	}
 	if spec == nil {
 		spec = run.Spec.PipelineSpec
 	}

@@ -18,7 +18,7 @@ import (
 //     (<job>-<index>), with the counts of status on the job's row;
 //   - a model or notebook: its replica processes, ready of all, and the
 //     URL it is served at.
-func standaloneChildren(resource string, raw []byte) ([]*node, error) {
+func standaloneChildren(resource string, raw []byte, pipeline *mlv1alpha1.PipelineSpec) ([]*node, error) {
 	decode := func(obj any) error {
 		if err := json.Unmarshal(raw, obj); err != nil {
 			return fmt.Errorf("decode %s: %w", resource, err)
@@ -31,7 +31,7 @@ func standaloneChildren(resource string, raw []byte) ([]*node, error) {
 		if err := decode(run); err != nil {
 			return nil, err
 		}
-		return runChildren(run), nil
+		return runChildren(run, pipeline), nil
 	case "trainingjobs":
 		job := &mlv1alpha1.TrainingJob{}
 		if err := decode(job); err != nil {
@@ -54,8 +54,11 @@ func standaloneChildren(resource string, raw []byte) ([]*node, error) {
 	return nil, nil
 }
 
-func runChildren(run *mlv1alpha1.PipelineRun) []*node {
-	spec := run.Status.PipelineSpec
+func runChildren(run *mlv1alpha1.PipelineRun, pipeline *mlv1alpha1.PipelineSpec) []*node {
+	spec := pipeline
+	if spec == nil {
+		spec = run.Status.PipelineSpec // stored by an earlier server
+	}
 	if spec == nil {
 		spec = run.Spec.PipelineSpec
 	}

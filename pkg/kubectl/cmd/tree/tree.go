@@ -27,6 +27,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
 
@@ -149,7 +150,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.kube != nil {
 		root.children, err = o.clusterChildren(ctx, obj)
 	} else {
-		root.children, err = standaloneChildren(o.target.Resource, raw)
+		root.children, err = standaloneChildren(o.target.Resource, raw, o.pipeline(ctx))
 	}
 	if err != nil {
 		return err
@@ -199,4 +200,19 @@ func printTree(out io.Writer, root *node, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// pipeline is the snapshot of the pipeline a run executes, from its
+// pipeline subresource; nil for other kinds, or when it cannot be read
+// (the tasks then come in status order).
+func (o *Options) pipeline(ctx context.Context) *mlv1alpha1.PipelineSpec {
+	if o.target.Resource != "pipelineruns" {
+		return nil
+	}
+	p := &mlv1alpha1.Pipeline{}
+	raw, err := o.client.Get().Namespace(o.target.Namespace).Resource(o.target.Resource).Name(o.target.Name).SubResource("pipeline").Do(ctx).Raw()
+	if err != nil || json.Unmarshal(raw, p) != nil {
+		return nil
+	}
+	return &p.Spec
 }

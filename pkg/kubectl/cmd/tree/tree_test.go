@@ -99,7 +99,7 @@ func TestStandaloneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	children, err := standaloneChildren("pipelineruns", raw)
+	children, err := standaloneChildren("pipelineruns", raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,10 +108,10 @@ func (f *Factory) DiscoveryClient() (discovery.CachedDiscoveryInterface, error) 
 	return f.flags.ToDiscoveryClient()
 }
 
-// Get reads the target as an unstructured object, so commands can look at
+// Get reads the target (or its subresource) as an unstructured object, so commands can look at
 // fields any version of the server has. Errors are the server's, unwrapped,
 // so kubectl's error printing names the reason.
-func (f *Factory) Get(ctx context.Context, t Target) (*unstructured.Unstructured, error) {
+func (f *Factory) Get(ctx context.Context, t Target, subresources ...string) (*unstructured.Unstructured, error) {
 	config, err := f.flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (f *Factory) Get(ctx context.Context, t Target) (*unstructured.Unstructured
 	if err != nil {
 		return nil, err
 	}
-	return client.Resource(mlv1alpha1.SchemeGroupVersion.WithResource(t.Resource)).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+	return client.Resource(mlv1alpha1.SchemeGroupVersion.WithResource(t.Resource)).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{}, subresources...)
 }
 
 func contains(list []string, s string) bool {

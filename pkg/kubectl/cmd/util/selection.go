@@ -13,7 +13,7 @@ import (
 // TaskNames are the names --task accepts for a pipeline run: its tasks as
 // the pipeline declares them and as they ran (a forEach instance as
 // TASK-N), sorted. Empty when the run has not been planned yet.
-func TaskNames(run *unstructured.Unstructured) []string {
+func TaskNames(run, pipeline *unstructured.Unstructured) []string {
 	seen := map[string]bool{}
 	add := func(list []any, fields ...string) {
 		for _, item := range list {
@@ -30,8 +30,15 @@ func TaskNames(run *unstructured.Unstructured) []string {
 	}
 	ran, _, _ := unstructured.NestedSlice(run.Object, "status", "tasks")
 	add(ran, "name", "task")
+	// Stored by an earlier server, the snapshot is in the status.
 	declared, _, _ := unstructured.NestedSlice(run.Object, "status", "pipelineSpec", "tasks")
 	add(declared, "name")
+	if pipeline != nil {
+		for _, list := range []string{"tasks", "finally"} {
+			declared, _, _ := unstructured.NestedSlice(pipeline.Object, "spec", list)
+			add(declared, "name")
+		}
+	}
 	names := make([]string, 0, len(seen))
 	for s := range seen {
 		names = append(names, s)
@@ -69,7 +76,11 @@ func (f *Factory) CheckSelection(ctx context.Context, t Target, task string, rep
 	}
 	kind := strings.ToLower(obj.GetKind())
 	if task != "" {
-		names := TaskNames(obj)
+		var pipeline *unstructured.Unstructured
+		if t.Resource == "pipelineruns" {
+			pipeline, _ = f.Get(ctx, t, "pipeline") // the tasks in status are enough without it
+		}
+		names := TaskNames(obj, pipeline)
 		if len(names) > 0 && !contains(names, task) {
 			return fmt.Errorf("%s %s has no task %q; its tasks are: %s", kind, t.Name, task, strings.Join(names, ", "))
 		}

@@ -52,7 +52,20 @@ func TestTaskNames(t *testing.T) {
 		},
 		"pipelineSpec": map[string]any{"tasks": []any{map[string]any{"name": "gather"}, map[string]any{"name": "work"}}},
 	}, nil)
-	if got, want := TaskNames(run), []string{"gather", "train", "work", "work-0"}; !slices.Equal(got, want) {
+	if got, want := TaskNames(run, nil), []string{"gather", "train", "work", "work-0"}; !slices.Equal(got, want) {
+		t.Errorf("TaskNames = %v, want %v", got, want)
+	}
+}
+
+// TestTaskNamesFromPipeline: the declared tasks come from the run's
+// pipeline subresource, finally tasks included.
+func TestTaskNamesFromPipeline(t *testing.T) {
+	run := obj(map[string]any{"tasks": []any{map[string]any{"name": "train"}}}, nil)
+	pipeline := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{
+		"tasks":   []any{map[string]any{"name": "train"}, map[string]any{"name": "evaluate"}},
+		"finally": []any{map[string]any{"name": "notify"}},
+	}}}
+	if got, want := TaskNames(run, pipeline), []string{"evaluate", "notify", "train"}; !slices.Equal(got, want) {
 		t.Errorf("TaskNames = %v, want %v", got, want)
 	}
 }

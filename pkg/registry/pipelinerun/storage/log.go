@@ -14,8 +14,17 @@ import (
 // logKind makes the log subresource of PipelineRuns show the logs of the
 // latest attempt of every task (every forEach instance), [task] before
 // each line; ?task= picks a task or an instance, &attempt=N an earlier
-// attempt.
-type logKind struct{}
+// attempt. Its merged logs come in execution order (logorder.go), which
+// needs the run's snapshot.
+type logKind struct {
+	depths *depthCache
+}
+
+// newLogKind returns the logKind of the runs whose snapshots are in
+// snapshots.
+func newLogKind(snapshots *Snapshots) logKind {
+	return logKind{depths: &depthCache{snapshots: snapshots, byHash: map[string]map[string]int{}}}
+}
 
 // podNames are the pods of every attempt of every task, oldest first.
 func podNames(run *ml.PipelineRun) []string {

@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
@@ -16,7 +19,7 @@ var _ logs.OrderedKind = logKind{}
 // and its depth in the pipeline: merged logs show tasks in the order they
 // ran, a task after the tasks it depends on even when both started in the
 // same second.
-func (logKind) Started(obj runtime.Object, label string) (time.Time, int, bool) {
+func (k logKind) Started(obj runtime.Object, label string) (time.Time, int, bool) {
 	run := obj.(*ml.PipelineRun)
 	for i := range run.Status.Tasks {
 		t := &run.Status.Tasks[i]
@@ -34,13 +37,59 @@ func (logKind) Started(obj runtime.Object, label string) (time.Time, int, bool) 
 		if task == "" {
 			task = t.Name
 		}
-		return start.Time, taskDepths(pipelineSpec(run))[task], true
+		return start.Time, k.depths.of(run)[task], true
 	}
 	return time.Time{}, 0, false
 }
 
-// pipelineSpec is the pipeline a run executes: its snapshot, or the inline
-// spec before the controller took one.
+// depthCache keeps the task depths of the snapshots that logs were merged
+// for lately, by hash: a snapshot never changes, and the merged logs of a
+// run look up the depth of every task.
+type depthCache struct {
+	snapshots *Snapshots
+	mu        sync.Mutex
+	byHash    map[string]map[string]int
+}
+
+// maxCachedDepths bounds the depthCache; it starts over when full.
+const maxCachedDepths = 256
+
+// snapshotReadTimeout bounds the read of a snapshot for the log order.
+const snapshotReadTimeout = 10 * time.Second
+
+// of returns the depth of each task of the pipeline run executes: its
+// snapshot, or the inline spec when the snapshot cannot be read (the log
+// order is then by start time only for a referenced pipeline).
+func (c *depthCache) of(run *ml.PipelineRun) map[string]int {
+	if run.Status.PipelineSpec != nil || c == nil || c.snapshots == nil || run.Status.Pipeline == nil {
+		return taskDepths(pipelineSpec(run))
+	}
+	hash := run.Status.Pipeline.Hash
+	c.mu.Lock()
+	d, ok := c.byHash[hash]
+	c.mu.Unlock()
+	if ok {
+		return d
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), snapshotReadTimeout)
+	defer cancel()
+	stored, err := c.snapshots.Get(ctx, run.Namespace, run.UID)
+	if err != nil {
+		klog.V(2).InfoS("Merged logs are ordered without the pipeline snapshot", "pipelineRun", klog.KObj(run), "err", err)
+		return taskDepths(run.Spec.PipelineSpec)
+	}
+	d = taskDepths(&stored.Spec)
+	c.mu.Lock()
+	if len(c.byHash) >= maxCachedDepths {
+		clear(c.byHash)
+	}
+	c.byHash[hash] = d
+	c.mu.Unlock()
+	return d
+}
+
+// pipelineSpec is the pipeline a run executes when it carries it: the
+// snapshot of a run an earlier version stored, or the inline spec.
 func pipelineSpec(run *ml.PipelineRun) *ml.PipelineSpec {
 	if run.Status.PipelineSpec != nil {
 		return run.Status.PipelineSpec

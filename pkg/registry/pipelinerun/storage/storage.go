@@ -16,10 +16,14 @@ import (
 // PipelineRunStorage is the storage of PipelineRuns and of their
 // subresources.
 type PipelineRunStorage struct {
-	PipelineRun *registryutil.REST
+	PipelineRun *REST
 	Status      *registryutil.StatusREST
+	// Snapshots holds the snapshot of each run's pipeline.
+	Snapshots *Snapshots
 	// Log shows the logs of the tasks' pods (see logKind).
 	Log *logs.REST
+	// Pipeline is the snapshot of the pipeline the run executes.
+	Pipeline *PipelineREST
 	// Metrics are the series of the run's tasks: POSTed series carry
 	// `task`, and GET selects one task with the `task` option. Nil without
 	// a metric store.
@@ -30,24 +34,37 @@ type PipelineRunStorage struct {
 // caps in o, and of their subresources: logs from logDeps, metrics in the
 // store of metricDeps.
 func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (PipelineRunStorage, error) {
-	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
+	statusStrategy := pipelinerun.NewStatusStrategy(o.Scheme)
+	store, _, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "pipelineruns", Singular: "pipelinerun", ShortNames: []string{"plr"},
 		NewFunc:        func() runtime.Object { return &ml.PipelineRun{} },
 		NewListFunc:    func() runtime.Object { return &ml.PipelineRunList{} },
 		GetAttrs:       pipelinerun.GetAttrs,
 		Strategy:       pipelinerun.NewStrategy(o.Scheme, o.Validation),
-		StatusStrategy: pipelinerun.NewStatusStrategy(o.Scheme),
+		StatusStrategy: statusStrategy,
 		TableConvertor: newTableConvertor(),
 	})
 	if err != nil {
 		return PipelineRunStorage{}, err
 	}
-	// Deleting an object from the main store deletes its metric series
-	// and archived logs. The status store, a copy made before, does not.
+	snapshots, destroy, err := newSnapshots(o.RESTOptions, o.Scheme)
+	if err != nil {
+		store.Store.Destroy()
+		return PipelineRunStorage{}, err
+	}
+	// Every write of a run, through the status store too, moves a
+	// snapshot the run carries to the snapshot store.
+	withSnapshots(store.Store, snapshots, destroy)
+	status := registryutil.NewStatusREST(store.Store, statusStrategy)
+	// Deleting an object from the main store deletes its snapshot, metric
+	// series and archived logs. The status store, a copy made before, does
+	// not.
+	deleteSnapshotsWithRuns(store.Store, snapshots)
 	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
 	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
-	s := PipelineRunStorage{PipelineRun: store, Status: status}
-	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, logKind{}))
+	s := PipelineRunStorage{PipelineRun: &REST{REST: store, snapshots: snapshots}, Status: status, Snapshots: snapshots}
+	s.Pipeline = &PipelineREST{runs: store.Store, snapshots: snapshots}
+	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots)))
 	if metricDeps.Store != nil {
 		c := metricDeps.Config("pipelineruns", "PipelineRun", store)
 		c.WithTasks = true

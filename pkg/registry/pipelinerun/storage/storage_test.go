@@ -99,6 +99,14 @@ func TestTable(t *testing.T) {
 			}(),
 			want: []any{"nightly", "train", "Pending", "0/3", "", "3h"},
 		},
+		"snapshot reference before the tasks are listed": {
+			obj: func() *ml.PipelineRun {
+				r := created(mltesting.MakePipelineRun("nightly", "ns").PipelineRef("train").Phase(ml.PipelineRunPending).Obj())
+				r.Status.Pipeline = &ml.PipelineSnapshotRef{Name: "train", Hash: "sha256:x", Tasks: 3}
+				return r
+			}(),
+			want: []any{"nightly", "train", "Pending", "0/3", "", "3h"},
+		},
 		"unresolved reference": {
 			obj:  created(mltesting.MakePipelineRun("nightly", "ns").PipelineRef("train").Obj()),
 			want: []any{"nightly", "train", "", "0/0", "", "3h"},

@@ -57,6 +57,8 @@ func taskCounts(run *ml.PipelineRun) (done, total int32) {
 		total = int32(len(run.Status.Tasks))
 	case run.Status.PipelineSpec != nil:
 		total = int32(len(run.Status.PipelineSpec.Tasks) + len(run.Status.PipelineSpec.Finally))
+	case run.Status.Pipeline != nil && run.Status.Pipeline.Tasks > 0:
+		total = run.Status.Pipeline.Tasks
 	case run.Spec.PipelineSpec != nil:
 		total = int32(len(run.Spec.PipelineSpec.Tasks) + len(run.Spec.PipelineSpec.Finally))
 	}

@@ -86,6 +86,12 @@ func ExtractPipelineRun(pipelineRun *mlv1alpha1.PipelineRun, fieldManager string
 	return ExtractPipelineRunFrom(pipelineRun, fieldManager, "")
 }
 
+// ExtractPipelineRunPipeline extracts the applied configuration owned by fieldManager from
+// pipelineRun for the pipeline subresource.
+func ExtractPipelineRunPipeline(pipelineRun *mlv1alpha1.PipelineRun, fieldManager string) (*PipelineRunApplyConfiguration, error) {
+	return ExtractPipelineRunFrom(pipelineRun, fieldManager, "pipeline")
+}
+
 // ExtractPipelineRunStatus extracts the applied configuration owned by fieldManager from
 // pipelineRun for the status subresource.
 func ExtractPipelineRunStatus(pipelineRun *mlv1alpha1.PipelineRun, fieldManager string) (*PipelineRunApplyConfiguration, error) {

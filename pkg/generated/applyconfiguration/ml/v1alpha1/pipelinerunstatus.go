@@ -39,7 +39,14 @@ type PipelineRunStatusApplyConfiguration struct {
 	StartTime *metav1.Time `json:"startTime,omitempty"`
 	// CompletionTime is when the run ended.
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
-	// PipelineSpec is the snapshot of the pipeline this run executes.
+	// Pipeline refers to the snapshot of the pipeline this run executes:
+	// the server stores it apart from the run, and serves it from the
+	// run's `pipeline` subresource as a Pipeline.
+	Pipeline *PipelineSnapshotRefApplyConfiguration `json:"pipeline,omitempty"`
+	// PipelineSpec is where versions before the `pipeline` subresource kept
+	// the snapshot. Deprecated: the server reads it only from objects such
+	// versions stored, moves it to the subresource on the object's next
+	// write (the controller makes one), and never writes it.
 	PipelineSpec *PipelineSpecApplyConfiguration `json:"pipelineSpec,omitempty"`
 	// Params are the effective parameters: given values and declared defaults.
 	Params []ParamApplyConfiguration `json:"params,omitempty"`
@@ -95,6 +102,14 @@ func (b *PipelineRunStatusApplyConfiguration) WithStartTime(value metav1.Time) *
 // If called multiple times, the CompletionTime field is set to the value of the last call.
 func (b *PipelineRunStatusApplyConfiguration) WithCompletionTime(value metav1.Time) *PipelineRunStatusApplyConfiguration {
 	b.CompletionTime = &value
+	return b
+}
+
+// WithPipeline sets the Pipeline field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Pipeline field is set to the value of the last call.
+func (b *PipelineRunStatusApplyConfiguration) WithPipeline(value *PipelineSnapshotRefApplyConfiguration) *PipelineRunStatusApplyConfiguration {
+	b.Pipeline = value
 	return b
 }
 

@@ -51,6 +51,8 @@ type PipelineRunInterface interface {
 	Apply(ctx context.Context, pipelineRun *applyconfigurationmlv1alpha1.PipelineRunApplyConfiguration, opts v1.ApplyOptions) (result *mlv1alpha1.PipelineRun, err error)
 	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
 	ApplyStatus(ctx context.Context, pipelineRun *applyconfigurationmlv1alpha1.PipelineRunApplyConfiguration, opts v1.ApplyOptions) (result *mlv1alpha1.PipelineRun, err error)
+	GetPipeline(ctx context.Context, pipelineRunName string, options v1.GetOptions) (*mlv1alpha1.Pipeline, error)
+
 	PipelineRunExpansion
 }
 
@@ -71,4 +73,18 @@ func newPipelineRuns(c *MlV1alpha1Client, namespace string) *pipelineRuns {
 			func() *mlv1alpha1.PipelineRunList { return &mlv1alpha1.PipelineRunList{} },
 		),
 	}
+}
+
+// GetPipeline takes name of the pipelineRun, and returns the corresponding mlv1alpha1.Pipeline object, and an error if there is any.
+func (c *pipelineRuns) GetPipeline(ctx context.Context, pipelineRunName string, options v1.GetOptions) (result *mlv1alpha1.Pipeline, err error) {
+	result = &mlv1alpha1.Pipeline{}
+	err = c.GetClient().Get().
+		Namespace(c.GetNamespace()).
+		Resource("pipelineruns").
+		Name(pipelineRunName).
+		SubResource("pipeline").
+		VersionedParams(&options, scheme.ParameterCodec).
+		Do(ctx).
+		Into(result)
+	return
 }

@@ -19,7 +19,11 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 	v1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/generated/applyconfiguration/ml/v1alpha1"
 	typedmlv1alpha1 "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/typed/ml/v1alpha1"
@@ -50,4 +54,16 @@ func newFakePipelineRuns(fake *FakeMlV1alpha1, namespace string) typedmlv1alpha1
 		),
 		fake,
 	}
+}
+
+// GetPipeline takes name of the pipelineRun, and returns the corresponding pipeline object, and an error if there is any.
+func (c *fakePipelineRuns) GetPipeline(ctx context.Context, pipelineRunName string, options v1.GetOptions) (result *v1alpha1.Pipeline, err error) {
+	emptyResult := &v1alpha1.Pipeline{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "pipeline", pipelineRunName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*v1alpha1.Pipeline), err
 }
