@@ -46,9 +46,9 @@ type REST struct {
 }
 
 var (
-	_ rest.Creater                  = &REST{}
-	_ rest.Scoper                   = &REST{}
-	_ rest.SingularNameProvider     = &REST{}
+	_ rest.Creater              = &REST{}
+	_ rest.Scoper               = &REST{}
+	_ rest.SingularNameProvider = &REST{}
 )
 
 // NewREST returns the storage of ProfileRequests: profiles are created in
