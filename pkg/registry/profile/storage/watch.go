@@ -3,6 +3,7 @@ package storage
 import (
 	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -70,7 +71,7 @@ func (w *membershipWatch) run() {
 
 // translate returns the event the watcher gets for ev, if any.
 func (w *membershipWatch) translate(ev watch.Event) (watch.Event, bool) {
-	p, ok := ev.Object.(*ml.Profile)
+	p, ok := profileOf(ev.Object)
 	if !ok || ev.Type == watch.Bookmark || ev.Type == watch.Error {
 		// Bookmarks (an empty profile with a resourceVersion) and errors pass.
 		return ev, true
@@ -84,14 +85,24 @@ func (w *membershipWatch) translate(ev watch.Event) (watch.Event, bool) {
 		switch {
 		case is && !was:
 			w.visible[p.Name] = true
-			return watch.Event{Type: watch.Added, Object: p}, true
+			return watch.Event{Type: watch.Added, Object: ev.Object}, true
 		case !is && was:
 			delete(w.visible, p.Name)
-			return watch.Event{Type: watch.Deleted, Object: p}, true
+			return watch.Event{Type: watch.Deleted, Object: ev.Object}, true
 		case is:
 			return ev, true
 		}
 		return ev, false
 	}
 	return ev, true
+}
+
+// profileOf returns the profile of a watch event's object, which the watch
+// cache wraps in a runtime.CacheableObject.
+func profileOf(obj runtime.Object) (*ml.Profile, bool) {
+	if c, ok := obj.(runtime.CacheableObject); ok {
+		obj = c.GetObject()
+	}
+	p, ok := obj.(*ml.Profile)
+	return p, ok
 }
