@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -204,6 +207,28 @@ func TestProfileGroupOwner(t *testing.T) {
 	p.Spec.Contributors = []mlv1alpha1.Contributor{{Subject: rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u.dave}, Role: mlv1alpha1.ContributorRoleView}}
 	if _, err := carol.Profiles().UpdateMembers(ctx, name, p, metav1.UpdateOptions{}); err != nil {
 		t.Errorf("a member of the owner group changes members: %v", err)
+	}
+
+	// What docs/profiles.md shows: kubectl get --raw, then replace --raw.
+	k := cluster.Kubectl(t)
+	members := "/apis/ml.example.io/v1alpha1/profiles/" + name + "/members"
+	raw := k.MustRun(t, "get", "--raw", members, "--as", u.carol, "--as-group", u.team)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("decode %s: %v", members, err)
+	}
+	doc["spec"].(map[string]any)["contributors"] = []any{}
+	file := filepath.Join(t.TempDir(), "members.json")
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k.MustRun(t, "replace", "--raw", members, "-f", file, "--as", u.carol, "--as-group", u.team)
+	if p, err := carol.Profiles().Get(ctx, name, metav1.GetOptions{}); err != nil || len(p.Spec.Contributors) != 0 {
+		t.Errorf("after kubectl replace --raw: contributors %+v (%v), want none", p.Spec.Contributors, err)
 	}
 }
 
