@@ -1,8 +1,11 @@
 package apiserver
 
 import (
+	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/rest"
@@ -50,10 +53,17 @@ func (c completedConfig) newProfileStorage(o registryutil.StorageOptions) (*prof
 		}
 		return profilerequest.ConfigMapTemplate(c.ExtraConfig.KubeClient, pc.Template, o.Scheme)
 	}()
-	return &profileStorage{
-		profiles: profiles,
-		requests: profilerequest.NewREST(profiles.Profile.Store, template, pc.MaxPerUser),
-	}, nil
+	requests := profilerequest.NewREST(profiles.Profile.Store, template, pc.MaxPerUser)
+	if kube := c.ExtraConfig.KubeClient; kube != nil {
+		requests.WithNamespaceCheck(func(ctx context.Context, name string) (bool, error) {
+			_, err := kube.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return false, nil
+			}
+			return err == nil, err
+		})
+	}
+	return &profileStorage{profiles: profiles, requests: requests}, nil
 }
 
 // addTo adds the paths of Profiles and ProfileRequests to m.

@@ -105,6 +105,11 @@ func TestProfileMembership(t *testing.T) {
 	deleteProfiles(t, name)
 
 	alice, bob := profilesAs(t, u.alice), profilesAs(t, u.bob)
+	// A namespace that exists is never taken over by a request.
+	taken := cluster.Namespace(t)
+	if _, err := alice.ProfileRequests().Create(ctx, &mlv1alpha1.ProfileRequest{ObjectMeta: metav1.ObjectMeta{Name: taken}}, metav1.CreateOptions{}); !apierrors.IsConflict(err) {
+		t.Errorf("a ProfileRequest for the existing namespace %s: %v, want a conflict", taken, err)
+	}
 	p, err := alice.ProfileRequests().Create(ctx, &mlv1alpha1.ProfileRequest{
 		ObjectMeta: metav1.ObjectMeta{Name: name}, Description: "e2e",
 	}, metav1.CreateOptions{})

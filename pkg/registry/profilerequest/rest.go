@@ -35,6 +35,9 @@ type Profiles interface {
 	rest.Lister
 }
 
+// NamespaceExists reports whether a namespace of that name exists.
+type NamespaceExists func(ctx context.Context, name string) (bool, error)
+
 // REST is the storage of ProfileRequests. Its per-user limit holds for one
 // API server replica: the requests of one user are serialized in the
 // process, then the user's profiles are counted and the next one created.
@@ -43,6 +46,10 @@ type REST struct {
 	template   Template
 	maxPerUser int
 	locks      userLocks
+	// namespaceExists, when set, refuses a request for the name of a
+	// namespace that exists already: the profile controller would never
+	// adopt it.
+	namespaceExists NamespaceExists
 }
 
 var (
@@ -56,6 +63,13 @@ var (
 // requests off).
 func NewREST(profiles Profiles, template Template, maxPerUser int) *REST {
 	return &REST{profiles: profiles, template: template, maxPerUser: maxPerUser}
+}
+
+// WithNamespaceCheck refuses requests for the names of existing namespaces
+// (409), which exists answers.
+func (r *REST) WithNamespaceCheck(exists NamespaceExists) *REST {
+	r.namespaceExists = exists
+	return r
 }
 
 // New returns an empty ProfileRequest.
@@ -93,6 +107,16 @@ func (r *REST) Create(ctx context.Context, obj runtime.Object, createValidation 
 			fmt.Errorf("self-service profiles are turned off (--max-profiles-per-user=0); ask an administrator to create the profile"))
 	}
 	owner := profile.SubjectOf(u)
+	if r.namespaceExists != nil {
+		exists, err := r.namespaceExists(ctx, req.Name)
+		if err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("check the namespace %q: %w", req.Name, err))
+		}
+		if exists {
+			return nil, apierrors.NewConflict(ml.Resource("profilerequests"), req.Name,
+				fmt.Errorf("a namespace %q exists already and a profile never adopts a namespace; choose another name", req.Name))
+		}
+	}
 
 	unlock := r.locks.lock(u.GetName())
 	defer unlock()

@@ -186,3 +186,15 @@ func TestDeployedTemplate(t *testing.T) {
 		t.Errorf("a profile from the template is invalid: %v", errs.ToAggregate())
 	}
 }
+
+func TestExistingNamespaceRefused(t *testing.T) {
+	r, _ := newREST(t, 5)
+	r.WithNamespaceCheck(func(ctx context.Context, name string) (bool, error) { return name == "payments", nil })
+	_, err := r.Create(as("alice"), request("payments"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{})
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), `a namespace "payments" exists already`) {
+		t.Errorf("a request for an existing namespace: got %v, want a conflict naming it", err)
+	}
+	if _, err := r.Create(as("alice"), request("vision"), rest.ValidateAllObjectFunc, &metav1.CreateOptions{}); err != nil {
+		t.Errorf("a request for a new name: %v", err)
+	}
+}
