@@ -16,6 +16,7 @@ import (
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -147,9 +148,16 @@ func TestWatchFollowsMembership(t *testing.T) {
 	create(t, s, newProfile("team-c", userSubject("carol")))
 
 	bob := as("bob")
-	list, err := s.Profile.List(bob, &metainternalversion.ListOptions{})
+	// The watch cache answers "storage is (re)initializing" until it has
+	// listed etcd once; clients retry.
+	var list runtime.Object
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		var err error
+		list, err = s.Profile.List(bob, &metainternalversion.ListOptions{})
+		return err == nil, nil
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("list as bob: %v", err)
 	}
 	w, err := s.Profile.Watch(bob, &metainternalversion.ListOptions{ResourceVersion: list.(*ml.ProfileList).ResourceVersion})
 	if err != nil {
