@@ -45,13 +45,21 @@ func (a Access) MayUpdate(ctx context.Context, u user.Info) bool {
 	return a.allowed(ctx, u, "update", ml.GroupName, "profiles")
 }
 
+// MayManageMembers reports whether u may change the members of the
+// profile name without owning it: who may update profiles/members in the
+// profile's namespace (a RoleBinding there to a role with that rule, such
+// as the aggregated admin role when it carries it).
+func (a Access) MayManageMembers(ctx context.Context, u user.Info, name string) bool {
+	return a.authorize(ctx, authorizer.AttributesRecord{
+		User: u, Verb: "update", APIGroup: ml.GroupName, APIVersion: "*",
+		Resource: "profiles", Subresource: "members", Namespace: name, Name: name, ResourceRequest: true,
+	})
+}
+
 // allowed asks the authorizer; an error (kube-apiserver unreachable) is
 // logged and counts as a denial, so the user sees only their own profiles.
 func (a Access) allowed(ctx context.Context, u user.Info, verb, group, resource string) bool {
-	if a.Authorizer == nil {
-		return false
-	}
-	decision, _, err := a.Authorizer.Authorize(ctx, authorizer.AttributesRecord{
+	return a.authorize(ctx, authorizer.AttributesRecord{
 		User:            u,
 		Verb:            verb,
 		APIGroup:        group,
@@ -59,8 +67,15 @@ func (a Access) allowed(ctx context.Context, u user.Info, verb, group, resource 
 		Resource:        resource,
 		ResourceRequest: true,
 	})
+}
+
+func (a Access) authorize(ctx context.Context, attrs authorizer.AttributesRecord) bool {
+	if a.Authorizer == nil {
+		return false
+	}
+	decision, _, err := a.Authorizer.Authorize(ctx, attrs)
 	if err != nil && decision != authorizer.DecisionAllow {
-		klog.FromContext(ctx).Error(err, "Authorization check failed", "user", u.GetName(), "verb", verb, "resource", resource)
+		klog.FromContext(ctx).Error(err, "Authorization check failed", "user", attrs.User.GetName(), "verb", attrs.Verb, "resource", attrs.Resource, "subresource", attrs.Subresource)
 	}
 	return decision == authorizer.DecisionAllow
 }

@@ -19,7 +19,8 @@ import (
 // MembersREST is the profiles/members subresource: the profile's owner
 // changes spec.contributors through it without any cluster-wide RBAC (every
 // authenticated user may update profiles/members; this storage checks who
-// owns the profile). Users who may update profiles may use it too.
+// owns the profile). Users who may update profiles may use it too, and so
+// may who is granted update on profiles/members in the profile's namespace.
 type MembersREST struct {
 	store   *genericregistry.Store
 	profile *REST
@@ -61,12 +62,14 @@ func (m *membersUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object
 	if err != nil {
 		return nil, apierrors.NewUnauthorized(err.Error())
 	}
-	if !profile.IsOwner(old, u) && !m.profile.access.MayUpdate(ctx, u) {
+	access := m.profile.access
+	if !profile.IsOwner(old, u) && !access.MayUpdate(ctx, u) && !access.MayManageMembers(ctx, u, old.Name) {
 		if err := m.profile.checkVisible(ctx, old); err != nil {
 			return nil, err
 		}
 		return nil, apierrors.NewForbidden(ml.Resource("profiles/members"), old.Name,
-			fmt.Errorf("only the owner of the profile (spec.owner %s %q) or a user with update on profiles may change spec.contributors", old.Spec.Owner.Kind, old.Spec.Owner.Name))
+			fmt.Errorf("only the owner of the profile (spec.owner %s %q), a user with update on profiles, or one with update on profiles/members in namespace %q may change spec.contributors",
+				old.Spec.Owner.Kind, old.Spec.Owner.Name, old.Name))
 	}
 	obj, err := m.UpdatedObjectInfo.UpdatedObject(ctx, oldObj)
 	if err != nil {

@@ -30,12 +30,15 @@ import (
 )
 
 // admins is a fake authorizer: "root" may list namespaces, "profile-admin"
-// may update profiles, nobody else may do either.
+// may update profiles, "ns-admin" may update profiles/members in the
+// namespace team-a; nobody else may do any of it.
 var admins = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 	switch {
 	case a.GetUser().GetName() == "root" && a.GetVerb() == "list" && a.GetResource() == "namespaces":
 		return authorizer.DecisionAllow, "", nil
-	case a.GetUser().GetName() == "profile-admin" && a.GetVerb() == "update" && a.GetResource() == "profiles":
+	case a.GetUser().GetName() == "profile-admin" && a.GetVerb() == "update" && a.GetResource() == "profiles" && a.GetSubresource() == "":
+		return authorizer.DecisionAllow, "", nil
+	case a.GetUser().GetName() == "ns-admin" && a.GetVerb() == "update" && a.GetResource() == "profiles" && a.GetSubresource() == "members" && a.GetNamespace() == "team-a":
 		return authorizer.DecisionAllow, "", nil
 	}
 	return authorizer.DecisionNoOpinion, "", nil
@@ -236,6 +239,15 @@ func TestMembers(t *testing.T) {
 		create(t, s, newProfile("team-g", rbacv1.Subject{Kind: rbacv1.GroupKind, Name: "leads"}))
 		if _, err := setContributors(t, s, as("dave", "leads"), "team-g", view); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("who may update profiles/members in the namespace changes contributors", func(t *testing.T) {
+		if _, err := setContributors(t, s, as("ns-admin"), "team-a", view); err != nil {
+			t.Fatal(err)
+		}
+		create(t, s, newProfile("team-b", userSubject("alice")))
+		if _, err := setContributors(t, s, as("ns-admin"), "team-b", view); !apierrors.IsNotFound(err) {
+			t.Errorf("ns-admin changes team-b's members: %v, want not found", err)
 		}
 	})
 	t.Run("a profile admin changes contributors", func(t *testing.T) {
