@@ -46,13 +46,14 @@ func (a Access) MayUpdate(ctx context.Context, u user.Info) bool {
 }
 
 // MayManageMembers reports whether u may change the members of the
-// profile name without owning it: who may update profiles/members in the
-// profile's namespace (a RoleBinding there to a role with that rule, such
-// as the aggregated admin role when it carries it).
+// profile name without owning it: who may update profiles in the profile's
+// namespace (a RoleBinding there to a role with that rule, such as the
+// aggregated admin role when it carries it). Not profiles/members: every
+// authenticated user may update that, the server checks the rest.
 func (a Access) MayManageMembers(ctx context.Context, u user.Info, name string) bool {
 	return a.authorize(ctx, authorizer.AttributesRecord{
 		User: u, Verb: "update", APIGroup: ml.GroupName, APIVersion: "*",
-		Resource: "profiles", Subresource: "members", Namespace: name, Name: name, ResourceRequest: true,
+		Resource: "profiles", Namespace: name, Name: name, ResourceRequest: true,
 	})
 }
 

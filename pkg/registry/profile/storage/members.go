@@ -20,7 +20,7 @@ import (
 // changes spec.contributors through it without any cluster-wide RBAC (every
 // authenticated user may update profiles/members; this storage checks who
 // owns the profile). Users who may update profiles may use it too, and so
-// may who is granted update on profiles/members in the profile's namespace.
+// may who is granted update on profiles in the profile's namespace.
 type MembersREST struct {
 	store   *genericregistry.Store
 	profile *REST
@@ -68,7 +68,7 @@ func (m *membersUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object
 			return nil, err
 		}
 		return nil, apierrors.NewForbidden(ml.Resource("profiles/members"), old.Name,
-			fmt.Errorf("only the owner of the profile (spec.owner %s %q), a user with update on profiles, or one with update on profiles/members in namespace %q may change spec.contributors",
+			fmt.Errorf("only the owner of the profile (spec.owner %s %q), a user with update on profiles, or one with update on profiles in namespace %q may change spec.contributors",
 				old.Spec.Owner.Kind, old.Spec.Owner.Name, old.Name))
 	}
 	obj, err := m.UpdatedObjectInfo.UpdatedObject(ctx, oldObj)

@@ -29,16 +29,22 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 )
 
-// admins is a fake authorizer: "root" may list namespaces, "profile-admin"
-// may update profiles, "ns-admin" may update profiles/members in the
-// namespace team-a; nobody else may do any of it.
+// admins is a fake authorizer. Like RBAC with artifacts/deploy/rbac, it
+// lets every user get, list and watch profiles and update profiles/members
+// anywhere (the ml-profile-member ClusterRole). Besides, "root" may list
+// namespaces, "profile-admin" may update profiles cluster-wide, and
+// "ns-admin" may update profiles in the namespace team-a.
 var admins = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+	name, verb, resource, sub, ns := a.GetUser().GetName(), a.GetVerb(), a.GetResource(), a.GetSubresource(), a.GetNamespace()
 	switch {
-	case a.GetUser().GetName() == "root" && a.GetVerb() == "list" && a.GetResource() == "namespaces":
+	case resource == "profiles" && sub == "" && (verb == "get" || verb == "list" || verb == "watch"),
+		resource == "profiles" && sub == "members" && (verb == "get" || verb == "update" || verb == "patch"):
+		return authorizer.DecisionAllow, "ml-profile-member", nil
+	case name == "root" && verb == "list" && resource == "namespaces":
 		return authorizer.DecisionAllow, "", nil
-	case a.GetUser().GetName() == "profile-admin" && a.GetVerb() == "update" && a.GetResource() == "profiles" && a.GetSubresource() == "":
+	case name == "profile-admin" && verb == "update" && resource == "profiles" && sub == "" && ns == "":
 		return authorizer.DecisionAllow, "", nil
-	case a.GetUser().GetName() == "ns-admin" && a.GetVerb() == "update" && a.GetResource() == "profiles" && a.GetSubresource() == "members" && a.GetNamespace() == "team-a":
+	case name == "ns-admin" && verb == "update" && resource == "profiles" && sub == "" && ns == "team-a":
 		return authorizer.DecisionAllow, "", nil
 	}
 	return authorizer.DecisionNoOpinion, "", nil
@@ -241,7 +247,7 @@ func TestMembers(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("who may update profiles/members in the namespace changes contributors", func(t *testing.T) {
+	t.Run("who may update profiles in the namespace changes contributors", func(t *testing.T) {
 		if _, err := setContributors(t, s, as("ns-admin"), "team-a", view); err != nil {
 			t.Fatal(err)
 		}
