@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,7 +41,19 @@ var (
 		{"pipelines", "Pipeline", "pipeline", true, []string{"pl"}, []string{"ml"}, allVerbs},
 		{"trainingjobs", "TrainingJob", "trainingjob", true, []string{"tj"}, []string{"ml"}, allVerbs},
 	}
+	// profileResources are cluster-scoped and served in aggregated mode only.
+	profileResources = []resource{
+		{"profilerequests", "ProfileRequest", "profilerequest", false, nil, nil, []string{"create"}},
+		{"profiles", "Profile", "profile", false, []string{"prof"}, []string{"ml"}, allVerbs},
+	}
 )
+
+// allResources are every resource of the group, sorted by name.
+func allResources() []resource {
+	all := append(slices.Clone(resources), profileResources...)
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}
 
 const (
 	groupVersionPath = "/apis/ml.example.io/v1alpha1"
@@ -70,7 +83,7 @@ func TestLegacyDiscovery(t *testing.T) {
 		t.Errorf("GET %s: kind %q groupVersion %q, want APIResourceList of ml.example.io/v1alpha1", groupVersionPath, list.Kind, list.GroupVersion)
 	}
 	got, subs := legacyResources(list)
-	if diff := cmp.Diff(resources, got); diff != "" {
+	if diff := cmp.Diff(allResources(), got); diff != "" {
 		t.Errorf("resources of ml.example.io/v1alpha1 (-want +got):\n%s", diff)
 	}
 	for _, r := range resources {
@@ -161,7 +174,7 @@ func TestAggregatedDiscovery(t *testing.T) {
 		}
 	}
 	sort.Slice(got, func(i, j int) bool { return got[i].Name < got[j].Name })
-	if diff := cmp.Diff(resources, got); diff != "" {
+	if diff := cmp.Diff(allResources(), got); diff != "" {
 		t.Errorf("aggregated discovery of ml.example.io/v1alpha1 (-want +got):\n%s", diff)
 	}
 	for _, s := range subs {
@@ -197,11 +210,12 @@ func TestKubectlAPIResources(t *testing.T) {
 	for _, k := range cluster.Kubectls(t) {
 		t.Run(k.Name(), func(t *testing.T) {
 			var want []string
-			for _, r := range resources {
-				want = append(want, strings.Join([]string{
-					r.Name, strings.Join(r.ShortNames, ","), "ml.example.io/v1alpha1", "true", r.Kind,
+			for _, r := range allResources() {
+				// Empty cells vanish from rows.
+				want = append(want, strings.Join(strings.Fields(strings.Join([]string{
+					r.Name, strings.Join(r.ShortNames, ","), "ml.example.io/v1alpha1", strconv.FormatBool(r.Namespaced), r.Kind,
 					strings.Join(r.Verbs, ","), strings.Join(r.Categories, ","),
-				}, " "))
+				}, " ")), " "))
 			}
 			out := k.MustRun(t, "api-resources", "--api-group=ml.example.io", "-o", "wide")
 			if diff := cmp.Diff(want, rows(out)); diff != "" {
@@ -212,8 +226,10 @@ func TestKubectlAPIResources(t *testing.T) {
 			// `kubectl get ml` rely on it.
 			out = k.MustRun(t, "api-resources", "--categories=ml", "-o", "name")
 			var names []string
-			for _, r := range resources {
-				names = append(names, r.Name+".ml.example.io")
+			for _, r := range allResources() {
+				if slices.Contains(r.Categories, "ml") {
+					names = append(names, r.Name+".ml.example.io")
+				}
 			}
 			if diff := cmp.Diff(names, rows(out)); diff != "" {
 				t.Errorf("kubectl api-resources --categories=ml -o name (-want +got):\n%s", diff)

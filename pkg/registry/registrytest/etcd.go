@@ -33,7 +33,7 @@ var Backends = map[string]generic.StorageDecorator{
 // encoded as ml.example.io/v1alpha1 with the server's codecs, decoded (and
 // defaulted) back to the internal types, through decorator (one of
 // Backends).
-func NewRESTOptions(t *testing.T, resource string, decorator generic.StorageDecorator) generic.RESTOptions {
+func NewRESTOptions(t testing.TB, resource string, decorator generic.StorageDecorator) generic.RESTOptions {
 	t.Helper()
 	_, etcdConfig := etcd3testing.NewUnsecuredEtcd3TestClientServer(t)
 	// The server's defaults: the watch cache refuses a shorter event history.
@@ -51,7 +51,7 @@ func NewRESTOptions(t *testing.T, resource string, decorator generic.StorageDeco
 
 // NewStorageOptions returns the options of a kind's NewStorage: resource
 // stored as NewRESTOptions stores it, validated against the default caps.
-func NewStorageOptions(t *testing.T, resource string, decorator generic.StorageDecorator) registryutil.StorageOptions {
+func NewStorageOptions(t testing.TB, resource string, decorator generic.StorageDecorator) registryutil.StorageOptions {
 	t.Helper()
 	return registryutil.StorageOptions{
 		Scheme:      scheme.Scheme,

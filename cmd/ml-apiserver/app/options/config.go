@@ -43,6 +43,7 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.Limits.ApplyTo(&extra)
 	c.WhenCEL.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
+	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
 

@@ -73,6 +73,8 @@ type Options struct {
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
 	Events *EventOptions
+	// Profiles configures Profiles and ProfileRequests (aggregated mode).
+	Profiles *ProfileOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -93,6 +95,7 @@ func NewOptions() *Options {
 		WhenCEL:            NewWhenCELOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
+		Profiles:           NewProfileOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -138,6 +141,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.WhenCEL.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
+	o.Profiles.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
