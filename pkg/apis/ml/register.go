@@ -35,6 +35,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TrainingJob{}, &TrainingJobList{},
 		&Model{}, &ModelList{},
 		&Notebook{}, &NotebookList{},
+		&Profile{}, &ProfileList{},
+		&ProfileRequest{},
 	)
 	return nil
 }

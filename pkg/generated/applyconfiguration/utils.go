@@ -38,6 +38,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.CanarySpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ContainerSpec"):
 		return &mlv1alpha1.ContainerSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("Contributor"):
+		return &mlv1alpha1.ContributorApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ElasticPolicy"):
 		return &mlv1alpha1.ElasticPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ForEach"):
@@ -88,6 +90,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.PodMetadataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PodOptions"):
 		return &mlv1alpha1.PodOptionsApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("Profile"):
+		return &mlv1alpha1.ProfileApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ProfileRequest"):
+		return &mlv1alpha1.ProfileRequestApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ProfileSpec"):
+		return &mlv1alpha1.ProfileSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ProfileStatus"):
+		return &mlv1alpha1.ProfileStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ReplicaFailure"):
 		return &mlv1alpha1.ReplicaFailureApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RetryPolicy"):

@@ -26,6 +26,7 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 		fuzzModelSpec,
 		fuzzNotebookSpec,
 		fuzzWorkspaceSpec,
+		fuzzProfileSpec,
 
 		// Our types embed core/v1 types whose +default markers the generated
 		// defaulters apply; k8s.io/api ships no fuzzer for them.
@@ -171,4 +172,12 @@ func fuzzScaleIOVolumeSource(s *corev1.ScaleIOVolumeSource, c randfill.Continue)
 	if s.FSType == "" {
 		s.FSType = oneOf(c, "ext4", "xfs")
 	}
+}
+
+func fuzzProfileSpec(s *ml.ProfileSpec, c randfill.Continue) {
+	c.FillNoCustom(s)
+	s.PodSecurity = oneOf(c, ml.PodSecurityBaseline, ml.PodSecurityRestricted)
+	isolated := c.Bool()
+	s.NetworkIsolation = &isolated
+	s.DeletionPolicy = oneOf(c, ml.ProfileDeletionRetain, ml.ProfileDeletionDelete)
 }

@@ -43,6 +43,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TrainingJob{}, &TrainingJobList{},
 		&Model{}, &ModelList{},
 		&Notebook{}, &NotebookList{},
+		&Profile{}, &ProfileList{},
+		&ProfileRequest{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -38,6 +38,8 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&PipelineList{}, func(obj interface{}) { SetObjectDefaults_PipelineList(obj.(*PipelineList)) })
 	scheme.AddTypeDefaultingFunc(&PipelineRun{}, func(obj interface{}) { SetObjectDefaults_PipelineRun(obj.(*PipelineRun)) })
 	scheme.AddTypeDefaultingFunc(&PipelineRunList{}, func(obj interface{}) { SetObjectDefaults_PipelineRunList(obj.(*PipelineRunList)) })
+	scheme.AddTypeDefaultingFunc(&Profile{}, func(obj interface{}) { SetObjectDefaults_Profile(obj.(*Profile)) })
+	scheme.AddTypeDefaultingFunc(&ProfileList{}, func(obj interface{}) { SetObjectDefaults_ProfileList(obj.(*ProfileList)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJob{}, func(obj interface{}) { SetObjectDefaults_TrainingJob(obj.(*TrainingJob)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJobList{}, func(obj interface{}) { SetObjectDefaults_TrainingJobList(obj.(*TrainingJobList)) })
 	return nil
@@ -576,6 +578,17 @@ func SetObjectDefaults_PipelineRunList(in *PipelineRunList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_PipelineRun(a)
+	}
+}
+
+func SetObjectDefaults_Profile(in *Profile) {
+	SetDefaults_ProfileSpec(&in.Spec)
+}
+
+func SetObjectDefaults_ProfileList(in *ProfileList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_Profile(a)
 	}
 }
 

@@ -42,6 +42,11 @@ func (in ContainerSpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Contributor) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Contributor"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ElasticPolicy) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ElasticPolicy"
 }
@@ -219,6 +224,31 @@ func (in PodMetadata) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PodOptions) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PodOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Profile) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Profile"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProfileList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProfileRequest) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileRequest"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProfileSpec) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ProfileStatus) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -62,6 +62,17 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: numeric
       default: 0
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Contributor
+  map:
+    fields:
+    - name: role
+      type:
+        scalar: string
+      default: ""
+    - name: subject
+      type:
+        namedType: io.k8s.api.rbac.v1.Subject
+      default: {}
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ElasticPolicy
   map:
     fields:
@@ -799,6 +810,104 @@ var schemaYAML = typed.YAMLObject(`types:
         map:
           elementType:
             scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Profile
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileSpec
+      default: {}
+    - name: status
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileStatus
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileRequest
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: description
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileSpec
+  map:
+    fields:
+    - name: contributors
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Contributor
+          elementRelationship: atomic
+    - name: deletionPolicy
+      type:
+        scalar: string
+    - name: limitRange
+      type:
+        namedType: io.k8s.api.core.v1.LimitRangeSpec
+    - name: namespaceAnnotations
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: namespaceLabels
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: networkIsolation
+      type:
+        scalar: boolean
+    - name: owner
+      type:
+        namedType: io.k8s.api.rbac.v1.Subject
+      default: {}
+    - name: podSecurity
+      type:
+        scalar: string
+    - name: resourceQuota
+      type:
+        namedType: io.k8s.api.core.v1.ResourceQuotaSpec
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ProfileStatus
+  map:
+    fields:
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: namespace
+      type:
+        scalar: string
+    - name: observedGeneration
+      type:
+        scalar: numeric
+    - name: phase
+      type:
+        scalar: string
+    - name: quota
+      type:
+        namedType: io.k8s.api.core.v1.ResourceQuotaStatus
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaFailure
   map:
     fields:
@@ -1580,6 +1689,47 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: user
       type:
         scalar: numeric
+- name: io.k8s.api.core.v1.LimitRangeItem
+  map:
+    fields:
+    - name: default
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: defaultRequest
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: max
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: maxLimitRequestRatio
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: min
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: type
+      type:
+        scalar: string
+      default: ""
+- name: io.k8s.api.core.v1.LimitRangeSpec
+  map:
+    fields:
+    - name: limits
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.LimitRangeItem
+          elementRelationship: atomic
 - name: io.k8s.api.core.v1.LocalObjectReference
   map:
     fields:
@@ -1864,6 +2014,36 @@ var schemaYAML = typed.YAMLObject(`types:
         scalar: string
       default: ""
     elementRelationship: atomic
+- name: io.k8s.api.core.v1.ResourceQuotaSpec
+  map:
+    fields:
+    - name: hard
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: scopeSelector
+      type:
+        namedType: io.k8s.api.core.v1.ScopeSelector
+    - name: scopes
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+- name: io.k8s.api.core.v1.ResourceQuotaStatus
+  map:
+    fields:
+    - name: hard
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
+    - name: used
+      type:
+        map:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.api.resource.Quantity
 - name: io.k8s.api.core.v1.ResourceRequirements
   map:
     fields:
@@ -1937,6 +2117,33 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: volumeName
       type:
         scalar: string
+- name: io.k8s.api.core.v1.ScopeSelector
+  map:
+    fields:
+    - name: matchExpressions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.ScopedResourceSelectorRequirement
+          elementRelationship: atomic
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.ScopedResourceSelectorRequirement
+  map:
+    fields:
+    - name: operator
+      type:
+        scalar: string
+      default: ""
+    - name: scopeName
+      type:
+        scalar: string
+      default: ""
+    - name: values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
 - name: io.k8s.api.core.v1.SeccompProfile
   map:
     fields:
@@ -2332,6 +2539,24 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: runAsUserName
       type:
         scalar: string
+- name: io.k8s.api.rbac.v1.Subject
+  map:
+    fields:
+    - name: apiGroup
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+      default: ""
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: namespace
+      type:
+        scalar: string
+    elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.api.resource.Quantity
   scalar: untyped
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.Condition

@@ -50,6 +50,10 @@ type PipelineRunListerExpansion interface{}
 // PipelineRunNamespaceLister.
 type PipelineRunNamespaceListerExpansion interface{}
 
+// ProfileListerExpansion allows custom methods to be added to
+// ProfileLister.
+type ProfileListerExpansion interface{}
+
 // TrainingJobListerExpansion allows custom methods to be added to
 // TrainingJobLister.
 type TrainingJobListerExpansion interface{}

@@ -32,6 +32,8 @@ type Interface interface {
 	Pipelines() TypedPipelineInformer
 	// PipelineRuns returns a PipelineRunInformer.
 	PipelineRuns() TypedPipelineRunInformer
+	// Profiles returns a ProfileInformer.
+	Profiles() TypedProfileInformer
 	// TrainingJobs returns a TrainingJobInformer.
 	TrainingJobs() TypedTrainingJobInformer
 }
@@ -65,6 +67,11 @@ func (v *version) Pipelines() TypedPipelineInformer {
 // PipelineRuns returns a TypedPipelineRunInformer.
 func (v *version) PipelineRuns() TypedPipelineRunInformer {
 	return &pipelineRunInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// Profiles returns a TypedProfileInformer.
+func (v *version) Profiles() TypedProfileInformer {
+	return &profileInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
 }
 
 // TrainingJobs returns a TypedTrainingJobInformer.

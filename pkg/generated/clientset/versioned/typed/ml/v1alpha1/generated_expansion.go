@@ -26,4 +26,8 @@ type PipelineExpansion interface{}
 
 type PipelineRunExpansion interface{}
 
+type ProfileExpansion interface{}
+
+type ProfileRequestExpansion interface{}
+
 type TrainingJobExpansion interface{}

@@ -32,6 +32,8 @@ type MlV1alpha1Interface interface {
 	NotebooksGetter
 	PipelinesGetter
 	PipelineRunsGetter
+	ProfilesGetter
+	ProfileRequestsGetter
 	TrainingJobsGetter
 }
 
@@ -54,6 +56,14 @@ func (c *MlV1alpha1Client) Pipelines(namespace string) PipelineInterface {
 
 func (c *MlV1alpha1Client) PipelineRuns(namespace string) PipelineRunInterface {
 	return newPipelineRuns(c, namespace)
+}
+
+func (c *MlV1alpha1Client) Profiles() ProfileInterface {
+	return newProfiles(c)
+}
+
+func (c *MlV1alpha1Client) ProfileRequests() ProfileRequestInterface {
+	return newProfileRequests(c)
 }
 
 func (c *MlV1alpha1Client) TrainingJobs(namespace string) TrainingJobInterface {

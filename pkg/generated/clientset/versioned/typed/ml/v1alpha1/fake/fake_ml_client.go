@@ -44,6 +44,14 @@ func (c *FakeMlV1alpha1) PipelineRuns(namespace string) v1alpha1.PipelineRunInte
 	return newFakePipelineRuns(c, namespace)
 }
 
+func (c *FakeMlV1alpha1) Profiles() v1alpha1.ProfileInterface {
+	return newFakeProfiles(c)
+}
+
+func (c *FakeMlV1alpha1) ProfileRequests() v1alpha1.ProfileRequestInterface {
+	return newFakeProfileRequests(c)
+}
+
 func (c *FakeMlV1alpha1) TrainingJobs(namespace string) v1alpha1.TrainingJobInterface {
 	return newFakeTrainingJobs(c, namespace)
 }

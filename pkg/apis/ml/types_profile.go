@@ -1,0 +1,165 @@
+package ml
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// Profile is a team: a namespace of the profile's name with an owner,
+// contributors, a quota and policy. It is cluster-scoped; list and watch
+// show each user the profiles they belong to.
+type Profile struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired team namespace.
+	Spec ProfileSpec `json:"spec,omitempty"`
+	// Status is the observed state of the team namespace.
+	// +optional
+	Status ProfileStatus `json:"status,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ProfileList is a list of Profiles.
+type ProfileList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the Profiles.
+	Items []Profile `json:"items"`
+}
+
+// ContributorRole is the access a contributor gets in the profile's namespace:
+// a RoleBinding to the aggregated ClusterRole of that name.
+type ContributorRole string
+
+// The roles of a contributor.
+const (
+	ContributorRoleAdmin ContributorRole = "admin"
+	ContributorRoleEdit  ContributorRole = "edit"
+	ContributorRoleView  ContributorRole = "view"
+)
+
+// Contributor is a member of a profile other than its owner.
+type Contributor struct {
+	// Subject is the User, Group or ServiceAccount.
+	Subject rbacv1.Subject `json:"subject"`
+	// Role is admin, edit or view.
+	Role ContributorRole `json:"role"`
+}
+
+// PodSecurityLevel is the Pod Security Standard enforced in the namespace.
+type PodSecurityLevel string
+
+// The Pod Security levels a profile may ask for.
+const (
+	PodSecurityBaseline   PodSecurityLevel = "baseline"
+	PodSecurityRestricted PodSecurityLevel = "restricted"
+)
+
+// ProfileDeletionPolicy says what deleting a profile does to its namespace.
+type ProfileDeletionPolicy string
+
+// The deletion policies of a profile.
+const (
+	// ProfileDeletionRetain keeps the namespace and its objects (default).
+	ProfileDeletionRetain ProfileDeletionPolicy = "Retain"
+	// ProfileDeletionDelete deletes the namespace with the profile.
+	ProfileDeletionDelete ProfileDeletionPolicy = "Delete"
+)
+
+// ProfileSpec is the desired state of a Profile.
+type ProfileSpec struct {
+	// Owner of the profile (User, Group or ServiceAccount): admin in the
+	// namespace, and the one who may change spec.contributors.
+	Owner rbacv1.Subject `json:"owner"`
+	// Contributors are the other members, each with a role.
+	// +optional
+	// +listType=atomic
+	Contributors []Contributor `json:"contributors,omitempty"`
+	// ResourceQuota of the namespace (GPUs included, e.g. requests.nvidia.com/gpu).
+	// +optional
+	ResourceQuota *corev1.ResourceQuotaSpec `json:"resourceQuota,omitempty"`
+	// LimitRange of the namespace: default requests and limits of containers.
+	// +optional
+	LimitRange *corev1.LimitRangeSpec `json:"limitRange,omitempty"`
+	// PodSecurity is the Pod Security Standard level enforced in the
+	// namespace: baseline (default) or restricted.
+	// +optional
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+	// NetworkIsolation admits traffic only from the same namespace and the
+	// system namespaces (default true).
+	// +optional
+	NetworkIsolation *bool `json:"networkIsolation,omitempty"`
+	// NamespaceLabels are added to the namespace's labels.
+	// +optional
+	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
+	// NamespaceAnnotations are added to the namespace's annotations.
+	// +optional
+	NamespaceAnnotations map[string]string `json:"namespaceAnnotations,omitempty"`
+	// DeletionPolicy is Retain (default: deleting the profile keeps the
+	// namespace) or Delete (the namespace goes with the profile).
+	// +optional
+	DeletionPolicy ProfileDeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// ProfilePhase is a one-word summary of a Profile.
+type ProfilePhase string
+
+// The phases of a Profile.
+const (
+	ProfilePending     ProfilePhase = "Pending"
+	ProfileReady       ProfilePhase = "Ready"
+	ProfileFailed      ProfilePhase = "Failed"
+	ProfileTerminating ProfilePhase = "Terminating"
+)
+
+// The condition types of a Profile.
+const (
+	ProfileNamespaceReady = "NamespaceReady"
+	ProfileRBACReady      = "RBACReady"
+	ProfileQuotaReady     = "QuotaReady"
+)
+
+// ProfileStatus is the observed state of a Profile.
+type ProfileStatus struct {
+	// Phase is Pending, Ready, Failed or Terminating.
+	// +optional
+	Phase ProfilePhase `json:"phase,omitempty"`
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions of the profile (NamespaceReady, RBACReady, QuotaReady).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	// Namespace is the namespace the profile owns.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Quota is the hard limits and current usage, copied from the
+	// namespace's ResourceQuota.
+	// +optional
+	Quota *corev1.ResourceQuotaStatus `json:"quota,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ProfileRequest asks for a Profile of the request's name, owned by the
+// requester and made from the administrators' template. It is create-only:
+// creating one returns the Profile; nothing is stored under this kind.
+type ProfileRequest struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Description of the team, kept as the profile's
+	// ml.example.io/description annotation.
+	// +optional
+	Description string `json:"description,omitempty"`
+}
