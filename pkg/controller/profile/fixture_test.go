@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	testingclock "k8s.io/utils/clock/testing"
@@ -106,17 +108,27 @@ func newFixture(t *testing.T, profiles []*mlv1alpha1.Profile, kubeObjects ...*co
 	return f
 }
 
-// observe fills the caches from the clientsets.
+// observe fills the caches from the clientsets. The kube caches hold only
+// the objects labelled managed-by the controller, as the manager's
+// informers do: a namespace made by someone else is not in them.
 func (f *fixture) observe() {
 	t, kube := f.T, f.KubeInformers
 	t.Helper()
 	controllertest.Observe(t, f.MLInformers.Ml().V1alpha1().Profiles().Informer(), f.ML.MlV1alpha1().Profiles().List)
-	controllertest.Observe(t, kube.Core().V1().Namespaces().Informer(), f.Kube.CoreV1().Namespaces().List)
-	controllertest.Observe(t, kube.Rbac().V1().RoleBindings().Informer(), f.Kube.RbacV1().RoleBindings("").List)
-	controllertest.Observe(t, kube.Core().V1().ServiceAccounts().Informer(), f.Kube.CoreV1().ServiceAccounts("").List)
-	controllertest.Observe(t, kube.Core().V1().ResourceQuotas().Informer(), f.Kube.CoreV1().ResourceQuotas("").List)
-	controllertest.Observe(t, kube.Core().V1().LimitRanges().Informer(), f.Kube.CoreV1().LimitRanges("").List)
-	controllertest.Observe(t, kube.Networking().V1().NetworkPolicies().Informer(), f.Kube.NetworkingV1().NetworkPolicies("").List)
+	observeManaged(t, kube.Core().V1().Namespaces().Informer(), f.Kube.CoreV1().Namespaces().List)
+	observeManaged(t, kube.Rbac().V1().RoleBindings().Informer(), f.Kube.RbacV1().RoleBindings("").List)
+	observeManaged(t, kube.Core().V1().ServiceAccounts().Informer(), f.Kube.CoreV1().ServiceAccounts("").List)
+	observeManaged(t, kube.Core().V1().ResourceQuotas().Informer(), f.Kube.CoreV1().ResourceQuotas("").List)
+	observeManaged(t, kube.Core().V1().LimitRanges().Informer(), f.Kube.CoreV1().LimitRanges("").List)
+	observeManaged(t, kube.Networking().V1().NetworkPolicies().Informer(), f.Kube.NetworkingV1().NetworkPolicies("").List)
+}
+
+func observeManaged[L runtime.Object](t *testing.T, informer cache.SharedIndexInformer, list func(context.Context, metav1.ListOptions) (L, error)) {
+	t.Helper()
+	selector := mlv1alpha1.ManagedByLabel + "=" + mlv1alpha1.ControllerName
+	controllertest.Observe(t, informer, func(ctx context.Context, _ metav1.ListOptions) (L, error) {
+		return list(ctx, metav1.ListOptions{LabelSelector: selector})
+	})
 }
 
 // sync observes and syncs the profile name.

@@ -99,7 +99,8 @@ func (c *Controller) syncNamespace(ctx context.Context, s *syncState) error {
 	desired := namespace(p.Name, string(p.Spec.PodSecurity), p.Spec.NamespaceLabels, p.Spec.NamespaceAnnotations)
 	existing, err := c.namespaces.Get(p.Name)
 	if apierrors.IsNotFound(err) {
-		created, err := c.kube.CoreV1().Namespaces().Create(ctx, desired, metav1.CreateOptions{FieldManager: c.fieldManager})
+		var created *corev1.Namespace
+		created, err = c.kube.CoreV1().Namespaces().Create(ctx, desired, metav1.CreateOptions{FieldManager: c.fieldManager})
 		if err == nil {
 			c.recorder.Eventf(p, corev1.EventTypeNormal, EventCreated, "Created namespace %s", p.Name)
 			s.ns = created
