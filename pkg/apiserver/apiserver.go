@@ -50,6 +50,9 @@ type ExtraConfig struct {
 	// long after their last write (standalone mode, which has no
 	// kube-apiserver to write them to).
 	EventTTL time.Duration
+	// Profiles, when set, serves Profiles and ProfileRequests (aggregated
+	// mode).
+	Profiles *ProfilesConfig
 }
 
 // Config is the configuration of the server, before completion.

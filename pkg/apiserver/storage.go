@@ -26,6 +26,8 @@ type v1alpha1Storage struct {
 	trainingJobs trainingjobstorage.TrainingJobStorage
 	models       modelstorage.ModelStorage
 	notebooks    notebookstorage.NotebookStorage
+	// profiles is nil in standalone mode.
+	profiles *profileStorage
 }
 
 // newV1alpha1Storage builds the storage of every kind: objects in the etcd
@@ -55,6 +57,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.notebooks, err = notebookstorage.NewStorage(o, logDeps); err != nil {
 		return nil, fmt.Errorf("notebooks storage: %w", err)
+	}
+	if s.profiles, err = c.newProfileStorage(o); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -95,5 +100,6 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 			m[path] = r
 		}
 	}
+	s.profiles.addTo(m)
 	return m
 }

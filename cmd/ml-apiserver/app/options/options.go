@@ -71,6 +71,8 @@ type Options struct {
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
 	Events *EventOptions
+	// Profiles configures Profiles and ProfileRequests (aggregated mode).
+	Profiles *ProfileOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -90,6 +92,7 @@ func NewOptions() *Options {
 		Limits:             NewLimitOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
+		Profiles:           NewProfileOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -134,6 +137,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Limits.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
+	o.Profiles.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
