@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -41,11 +42,38 @@ func namespace(profile, podSecurity string, extraLabels, annotations map[string]
 	if podSecurity != "" {
 		labels[PodSecurityEnforceLabel] = podSecurity
 	}
+	annots := maps.Clone(annotations)
+	if annots == nil {
+		annots = map[string]string{}
+	}
+	annots[AppliedLabelsAnnotation] = strings.Join(slices.Sorted(maps.Keys(extraLabels)), ",")
+	annots[AppliedAnnotationsAnnotation] = strings.Join(slices.Sorted(maps.Keys(annotations)), ",")
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name:        profile,
 		Labels:      labels,
-		Annotations: maps.Clone(annotations),
+		Annotations: annots,
 	}}
+}
+
+// dropUnapplied removes from ns the labels and annotations an earlier
+// spec applied (as its Applied*Annotation says) that desired no longer
+// has; it reports whether ns changed.
+func dropUnapplied(ns, desired *corev1.Namespace) bool {
+	changed := false
+	drop := func(m, want map[string]string, applied string) {
+		for _, k := range strings.Split(applied, ",") {
+			if _, keep := want[k]; k == "" || keep {
+				continue
+			}
+			if _, ok := m[k]; ok {
+				delete(m, k)
+				changed = true
+			}
+		}
+	}
+	drop(ns.Labels, desired.Labels, ns.Annotations[AppliedLabelsAnnotation])
+	drop(ns.Annotations, desired.Annotations, ns.Annotations[AppliedAnnotationsAnnotation])
+	return changed
 }
 
 // normalSubject fills a subject's API group as RBAC expects it: the rbac

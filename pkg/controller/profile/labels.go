@@ -14,6 +14,14 @@ const (
 	// namespace, set from spec.podSecurity.
 	PodSecurityEnforceLabel = "pod-security.kubernetes.io/enforce"
 
+	// AppliedLabelsAnnotation and AppliedAnnotationsAnnotation are on the
+	// namespace: the keys of spec.namespaceLabels and
+	// spec.namespaceAnnotations last applied, comma-separated, so that a
+	// key removed from the spec is removed from the namespace while labels
+	// and annotations set by others stay.
+	AppliedLabelsAnnotation      = "ml.example.io/profile-labels"
+	AppliedAnnotationsAnnotation = "ml.example.io/profile-annotations"
+
 	// Finalizer is on every Profile the controller has seen, so that it
 	// decides what happens to the namespace on deletion.
 	Finalizer = "ml.example.io/profile"

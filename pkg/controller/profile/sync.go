@@ -133,7 +133,8 @@ func (c *Controller) syncNamespace(ctx context.Context, s *syncState) error {
 		return nil
 	}
 	merged := existing.DeepCopy()
-	if !mergeMeta(merged, desired) {
+	dropped := dropUnapplied(merged, desired)
+	if !mergeMeta(merged, desired) && !dropped {
 		s.ns = existing
 		return nil
 	}

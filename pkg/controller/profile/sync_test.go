@@ -204,3 +204,40 @@ func TestNetworkIsolationAndQuotaTurnedOff(t *testing.T) {
 		t.Errorf("phase %q quota %v", got.Status.Phase, got.Status.Quota)
 	}
 }
+
+func TestNamespaceLabelsFollowSpec(t *testing.T) {
+	p := makeProfile("team-a").obj()
+	p.Spec.NamespaceLabels = map[string]string{"a": "1", "b": "2"}
+	p.Spec.NamespaceAnnotations = map[string]string{"x": "1"}
+	f := newFixture(t, []*mlv1alpha1.Profile{p})
+	f.mustSync("team-a")
+	// Someone else labels the namespace too.
+	ns, err := f.Kube.CoreV1().Namespaces().Get(f.Ctx, "team-a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels["other"] = "keep"
+	ns.Annotations["other"] = "keep"
+	if _, err := f.Kube.CoreV1().Namespaces().Update(f.Ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.update("team-a", func(p *mlv1alpha1.Profile) {
+		p.Spec.NamespaceLabels = map[string]string{"a": "3"}
+		p.Spec.NamespaceAnnotations = nil
+	})
+	f.mustSync("team-a")
+	ns, err = f.Kube.CoreV1().Namespaces().Get(f.Ctx, "team-a", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Labels["a"] != "3" || ns.Labels["other"] != "keep" || ns.Labels[ProfileLabel] != "team-a" {
+		t.Errorf("labels %v: want a=3, other=keep and the profile's", ns.Labels)
+	}
+	if _, ok := ns.Labels["b"]; ok {
+		t.Errorf("label b removed from the spec is left: %v", ns.Labels)
+	}
+	if _, ok := ns.Annotations["x"]; ok || ns.Annotations["other"] != "keep" {
+		t.Errorf("annotations %v: want x removed, other kept", ns.Annotations)
+	}
+}
