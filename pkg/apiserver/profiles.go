@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	profilestorage "ml.example.io/ml-apiserver/pkg/registry/profile/storage"
@@ -20,6 +21,9 @@ type ProfilesConfig struct {
 	MaxPerUser int
 	// Template is the ConfigMap requested profiles start from.
 	Template types.NamespacedName
+	// Authorizer is the server's: who may list namespaces or update
+	// profiles sees every profile.
+	Authorizer authorizer.Authorizer
 }
 
 // profileStorage is the storage of Profiles and ProfileRequests.
@@ -35,7 +39,7 @@ func (c completedConfig) newProfileStorage(o registryutil.StorageOptions) (*prof
 	if pc == nil {
 		return nil, nil
 	}
-	access := profilestorage.Access{Authorizer: c.GenericConfig.Authorization.Authorizer}
+	access := profilestorage.Access{Authorizer: pc.Authorizer}
 	profiles, err := profilestorage.NewStorage(o, access)
 	if err != nil {
 		return nil, fmt.Errorf("profiles storage: %w", err)

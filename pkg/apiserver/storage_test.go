@@ -26,10 +26,15 @@ func TestV1alpha1StorageResources(t *testing.T) {
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")
 	slices.Sort(withMetrics)
+	aggregated := append(slices.Clone(always), "profilerequests", "profiles", "profiles/members", "profiles/status")
+	slices.Sort(aggregated)
 	tests := map[string]struct {
-		data *dataStores
-		want []string
+		data     *dataStores
+		profiles *ProfilesConfig
+		want     []string
 	}{
+		// Profiles are served in aggregated mode only.
+		"with profiles":       {data: &dataStores{}, profiles: &ProfilesConfig{MaxPerUser: 5}, want: aggregated},
 		"without a data etcd": {data: &dataStores{}, want: always},
 		"with a data etcd": {
 			// The stores are not used: no client is needed.
@@ -39,15 +44,17 @@ func TestV1alpha1StorageResources(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			c := completedConfig{ExtraConfig: &ExtraConfig{}}
+			c := completedConfig{ExtraConfig: &ExtraConfig{Profiles: tc.profiles}}
 			s, err := c.newV1alpha1Storage(registrytest.NewRESTOptions(t, "things", generic.UndecoratedStorage), tc.data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			resources := s.resources()
 			t.Cleanup(func() {
-				for _, path := range []string{"pipelines", "pipelineruns", "trainingjobs", "models", "notebooks"} {
-					resources[path].Destroy()
+				for _, path := range []string{"pipelines", "pipelineruns", "trainingjobs", "models", "notebooks", "profiles"} {
+					if r, ok := resources[path]; ok {
+						r.Destroy()
+					}
 				}
 			})
 			var got []string

@@ -3,6 +3,7 @@ package profilerequest
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,13 +14,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/authentication/user"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/generic"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	profilestorage "ml.example.io/ml-apiserver/pkg/registry/profile/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
@@ -157,5 +161,28 @@ func TestDecodeTemplate(t *testing.T) {
 	}
 	if _, err := DecodeTemplate("resourceQuota: {hrad: {}}", scheme.Scheme); err == nil || !strings.Contains(err.Error(), "hrad") {
 		t.Errorf("a misspelt field: got %v, want an error naming it", err)
+	}
+}
+
+// TestDeployedTemplate checks the template shipped in artifacts/deploy.
+func TestDeployedTemplate(t *testing.T) {
+	data, err := os.ReadFile("../../../artifacts/deploy/profile-template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict(data, &cm); err != nil {
+		t.Fatal(err)
+	}
+	if ref := (types.NamespacedName{Namespace: cm.Namespace, Name: cm.Name}); ref != DefaultTemplate {
+		t.Errorf("the ConfigMap is %s, the server reads %s", ref, DefaultTemplate)
+	}
+	spec, err := DecodeTemplate(cm.Data[TemplateKey], scheme.Scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProfile(request("vision"), spec, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"})
+	if errs := validation.ValidateProfile(p); len(errs) > 0 {
+		t.Errorf("a profile from the template is invalid: %v", errs.ToAggregate())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/registry/profilerequest"
@@ -59,11 +60,12 @@ func (o *ProfileOptions) template() (types.NamespacedName, error) {
 	return types.NamespacedName{Namespace: ns, Name: name}, nil
 }
 
-// ApplyTo serves Profiles and ProfileRequests in aggregated mode only.
-func (o *ProfileOptions) ApplyTo(c *apiserver.ExtraConfig, standalone bool) {
+// ApplyTo serves Profiles and ProfileRequests in aggregated mode only,
+// showing every profile to whom authz allows.
+func (o *ProfileOptions) ApplyTo(c *apiserver.ExtraConfig, standalone bool, authz authorizer.Authorizer) {
 	if standalone {
 		return
 	}
 	template, _ := o.template() // checked by Validate
-	c.Profiles = &apiserver.ProfilesConfig{MaxPerUser: o.MaxPerUser, Template: template}
+	c.Profiles = &apiserver.ProfilesConfig{MaxPerUser: o.MaxPerUser, Template: template, Authorizer: authz}
 }

@@ -40,8 +40,9 @@ func TestExamplesAreValid(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
 	local, err2 := filepath.Glob(filepath.Join(examplesDir, "local", "*.yaml"))
 	failing, err3 := filepath.Glob(filepath.Join(examplesDir, "local", "failing", "*.yaml"))
-	files = append(append(files, local...), failing...)
-	err = errors.Join(err, err2, err3)
+	profiles, err4 := filepath.Glob(filepath.Join(examplesDir, "profiles", "*.yaml"))
+	files = append(append(append(files, local...), failing...), profiles...)
+	err = errors.Join(err, err2, err3, err4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +105,10 @@ func TestExamplesAreValid(t *testing.T) {
 			case *ml.Notebook:
 				obj.Namespace = "default"
 				errs = validation.ValidateNotebook(obj)
+			case *ml.Profile:
+				errs = validation.ValidateProfile(obj)
+			case *ml.ProfileRequest:
+				errs = validation.ValidateProfileRequest(obj)
 			default:
 				t.Fatalf("unexpected kind %s", gvk)
 			}
