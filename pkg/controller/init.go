@@ -45,6 +45,7 @@ var initializers = []initializer{
 	{name: LatestMetricsController, init: startLatestMetricsController, needs: needsMetricStore},
 	{name: LogArchiveSweepController, init: startLogArchiveSweepController, needs: needsLogStore},
 	{name: QuotaUsageController, init: startQuotaUsageController, needsKubeAPI: true},
+	{name: ProfileController, init: startProfileController, needsKubeAPI: true},
 }
 
 func startTrainingJobController(_ context.Context, cc Context) (Controller, error) {

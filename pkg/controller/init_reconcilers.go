@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 
 	"k8s.io/client-go/informers"
 	"k8s.io/klog/v2"
@@ -9,6 +10,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/mlquota"
 	"ml.example.io/ml-apiserver/pkg/controller/latestmetrics"
 	"ml.example.io/ml-apiserver/pkg/controller/logsweep"
+	"ml.example.io/ml-apiserver/pkg/controller/profile"
 )
 
 // The initializers of the controllers that reconcile what the API servers
@@ -83,3 +85,31 @@ func (w withInformers) Run(ctx context.Context, workers int) {
 type idle struct{}
 
 func (idle) Run(ctx context.Context, _ int) { <-ctx.Done() }
+
+// startProfileController builds the Profile controller. Its children in
+// kube-apiserver (the namespace, RoleBindings, ServiceAccount, quota,
+// limits and NetworkPolicy) carry the managed-by label, so the manager's
+// filtered informers see them all; the controllers' own namespace is a
+// system namespace the profiles' network policies admit.
+func startProfileController(_ context.Context, cc Context) (Controller, error) {
+	system := profile.SystemNamespaces
+	if cc.Namespace != "" {
+		system = append(slices.Clone(system), cc.Namespace)
+	}
+	core := cc.KubeInformers.Core().V1()
+	return profile.New(profile.Config{
+		Client:           cc.MLClient,
+		Kube:             cc.KubeClient,
+		Profiles:         cc.MLInformers.Ml().V1alpha1().Profiles(),
+		Namespaces:       core.Namespaces(),
+		RoleBindings:     cc.KubeInformers.Rbac().V1().RoleBindings(),
+		ServiceAccounts:  core.ServiceAccounts(),
+		ResourceQuotas:   core.ResourceQuotas(),
+		LimitRanges:      core.LimitRanges(),
+		NetworkPolicies:  cc.KubeInformers.Networking().V1().NetworkPolicies(),
+		SystemNamespaces: system,
+		Recorder:         cc.Recorder,
+		Clock:            cc.Clock,
+		FieldManager:     FieldManager,
+	})
+}

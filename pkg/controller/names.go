@@ -29,6 +29,9 @@ const (
 	// QuotaUsageController recomputes the MLQuota admission plugin's usage
 	// records from the objects.
 	QuotaUsageController = "quotausage"
+	// ProfileController keeps each Profile's namespace, member
+	// RoleBindings, quota and network policy.
+	ProfileController = "profile"
 )
 
 // KnownControllers are the names --controllers accepts, in start order:

@@ -44,7 +44,7 @@ var (
 	// profileResources are cluster-scoped and served in aggregated mode only.
 	profileResources = []resource{
 		{"profilerequests", "ProfileRequest", "profilerequest", false, nil, nil, []string{"create"}},
-		{"profiles", "Profile", "profile", false, []string{"prof"}, []string{"ml"}, allVerbs},
+		{"profiles", "Profile", "profile", false, []string{"prof"}, nil, allVerbs},
 	}
 )
 

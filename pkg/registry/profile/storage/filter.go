@@ -24,6 +24,11 @@ type REST struct {
 	access Access
 }
 
+// Categories is none: profiles are cluster-scoped, and in the category
+// `ml` of the namespaced kinds `kubectl delete ml --all -n team-a` would
+// delete every profile of the cluster, not the team's objects.
+func (r *REST) Categories() []string { return nil }
+
 var (
 	_ rest.Getter  = &REST{}
 	_ rest.Lister  = &REST{}

@@ -315,3 +315,12 @@ func name(obj runtime.Object) string {
 	}
 	return p.Name
 }
+
+// TestNoCategory keeps profiles out of the category `ml`: they are
+// cluster-scoped, so `kubectl delete ml --all -n NS` would delete them all.
+func TestNoCategory(t *testing.T) {
+	s := newStorage(t, generic.UndecoratedStorage)
+	if got := s.Profile.Categories(); len(got) != 0 {
+		t.Errorf("profiles are in categories %q; a cluster-scoped kind must not share `ml` with the namespaced kinds", got)
+	}
+}
