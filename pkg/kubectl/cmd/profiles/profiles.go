@@ -132,7 +132,16 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return printer.PrintObj(list, o.Out)
+		if *o.PrintFlags.OutputFormat != "name" {
+			return printer.PrintObj(list, o.Out)
+		}
+		// The name printer takes one object at a time.
+		for i := range list.Items {
+			if err := printer.PrintObj(&list.Items[i], o.Out); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if len(list.Items) == 0 {
 		_, err := fmt.Fprintln(o.ErrOut, "No profiles found.")
