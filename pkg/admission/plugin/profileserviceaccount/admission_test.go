@@ -49,7 +49,7 @@ func newPlugin(t *testing.T, synced bool, cached, live []runtime.Object) *Plugin
 func run(accounts ...string) *ml.PipelineRun {
 	var tasks []ml.PipelineTask
 	for i, sa := range accounts {
-		tasks = append(tasks, mltesting.MakeTask(string(rune('a' + i))).ServiceAccountName(sa).Obj())
+		tasks = append(tasks, mltesting.MakeTask(string(rune('a'+i))).ServiceAccountName(sa).Obj())
 	}
 	r := mltesting.MakePipelineRun("r", ns).PipelineSpec(mltesting.MakePipeline("", "").Tasks(tasks...).Spec()).Obj()
 	r.Spec.PipelineSpec.Finally = []ml.PipelineTask{mltesting.MakeTask("notify").Obj()}
