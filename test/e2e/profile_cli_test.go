@@ -44,7 +44,8 @@ func roleIn(table, name string) string {
 // TestProfileCLI: alice's `kubectl ml profiles` shows her profile as owner;
 // she adds bob as edit with add-contributor, bob's table shows it with
 // role edit, and after remove-contributor bob has none. A TrainingJob in
-// the profile's namespace runs as default-editor.
+// the profile's namespace runs as default-editor, and so do the tasks of a
+// PipelineRun.
 func TestProfileCLI(t *testing.T) {
 	ctx := testContext(t, 3*longTimeout)
 	u := newProfileUsers(t)
@@ -106,6 +107,22 @@ func TestProfileCLI(t *testing.T) {
 		}
 		return true, ""
 	})
+
+	// And so do the tasks of a pipeline run: in the pipeline it executes
+	// (its pipeline subresource, the snapshot made at admission).
+	run, err := ml.MlV1alpha1().PipelineRuns(name).Create(ctx, mltesting.NewPipelineRun("sa", name).Obj(), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create PipelineRun in %s: %v", name, err)
+	}
+	snapshot, err := ml.MlV1alpha1().PipelineRuns(name).GetPipeline(ctx, run.Name, metav1.GetOptions{})
+	if err != nil || len(snapshot.Spec.Tasks) == 0 {
+		t.Fatalf("the pipeline of PipelineRun %s: %+v (%v)", run.Name, snapshot, err)
+	}
+	for _, task := range snapshot.Spec.Tasks {
+		if task.ServiceAccountName != profile.DefaultEditor {
+			t.Errorf("PipelineRun task %s: serviceAccountName %q, want %q", task.Name, task.ServiceAccountName, profile.DefaultEditor)
+		}
+	}
 
 	out, _, err = profilesCLI(ctx, t, u.alice, "remove-contributor", name, "--user", u.bob)
 	if want := "profile.ml.example.io/" + name + " contributor user:" + u.bob + " removed\n"; err != nil || out != want {

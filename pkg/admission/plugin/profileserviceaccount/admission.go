@@ -88,8 +88,9 @@ func (p *Plugin) ValidateInitialization() error {
 
 // Admit sets serviceAccountName to default-editor where it is empty, in a
 // training job's spec or in each task of a pipeline run's resolved
-// pipeline (status.pipelineSpec, which the run executes), when the
-// namespace is a profile's.
+// pipeline (status.pipelineSpec, which the registry stores as the run's
+// pipeline snapshot, the one it executes), when the namespace is a
+// profile's.
 func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
 	if a.GetResource().Group != ml.GroupName || a.GetSubresource() != "" || a.GetOperation() != admission.Create {
 		return nil

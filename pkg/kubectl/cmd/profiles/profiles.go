@@ -132,6 +132,11 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// As kubectl get prints a list: each item names its kind, so the
+		// output can be applied again.
+		for i := range list.Items {
+			list.Items[i].SetGroupVersionKind(mlv1alpha1.SchemeGroupVersion.WithKind("Profile"))
+		}
 		if *o.PrintFlags.OutputFormat != "name" {
 			return printer.PrintObj(list, o.Out)
 		}
