@@ -11,6 +11,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/mlquota"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/profileserviceaccount"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
 )
 
@@ -19,6 +20,7 @@ func Register(plugins *admission.Plugins) {
 	pipelinerunresolve.Register(plugins)
 	modelsource.Register(plugins)
 	workloadsecurity.Register(plugins)
+	profileserviceaccount.Register(plugins)
 	mlquota.Register(plugins)
 }
 
@@ -31,6 +33,7 @@ var PluginOrder = []string{
 	lifecycle.PluginName,
 	pipelinerunresolve.PluginName,
 	modelsource.PluginName,
+	profileserviceaccount.PluginName,
 	workloadsecurity.PluginName,
 	mutatingadmissionpolicy.PluginName,
 	mutatingwebhook.PluginName,

@@ -1,7 +1,10 @@
 package cmd
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,12 +20,30 @@ func actAsRoot(root *cobra.Command) {
 	templates.ActsAsRootCommand(root, []string{"options"})
 	sub := root.UsageFunc()
 	root.SetUsageFunc(func(c *cobra.Command) error {
+		if c != root && c.HasSubCommands() {
+			return subUsage(c, root, sub)
+		}
 		if c != root {
 			return sub(c)
 		}
 		_, err := fmt.Fprint(c.OutOrStderr(), rootUsage(c))
 		return err
 	})
+}
+
+// subUsage is kubectl's usage of a command with subcommands, whose "Use
+// "ml profiles <command> --help"" hint names the root by its display name.
+func subUsage(c, root *cobra.Command, sub func(*cobra.Command) error) error {
+	out := c.OutOrStderr()
+	var b bytes.Buffer
+	c.SetOut(&b)
+	c.SetErr(&b)
+	err := sub(c)
+	c.SetOut(nil) // subcommands write where the root does
+	c.SetErr(nil)
+	hint := "Use \"" + root.Name() + " "
+	_, werr := io.WriteString(out, strings.ReplaceAll(b.String(), hint, "Use \""+root.CommandPath()+" "))
+	return errors.Join(err, werr)
 }
 
 // rootUsage is kubectl's root usage (see kubectl's MainUsageTemplate) for

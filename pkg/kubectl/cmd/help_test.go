@@ -69,6 +69,8 @@ func TestHelp(t *testing.T) {
 	golden(t, "help-root", run(t, "--help"))
 	golden(t, "help-no-command", run(t))
 	golden(t, "help-options", run(t, "options"))
+	golden(t, "help-profiles-add-contributor", run(t, "profiles", "add-contributor", "--help"))
+	golden(t, "help-profiles-remove-contributor", run(t, "profiles", "remove-contributor", "--help"))
 	root := NewCmdML(genericiooptions.IOStreams{})
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "options" {
@@ -109,6 +111,11 @@ func TestUsageErrors(t *testing.T) {
 		"error-unknown-command":       {"nope"},
 		"error-version-bad-output":    {"version", "--client", "-o", "wide"},
 		"error-options-takes-no-flag": {"options", "--bogus"},
+		"error-profiles-bad-role":     {"profiles", "add-contributor", "vision", "--user", "bob", "--role", "owner"},
+		"error-profiles-no-subject":   {"profiles", "remove-contributor", "vision"},
+		"error-profiles-two-subjects": {"profiles", "add-contributor", "vision", "--user", "bob", "--group", "team"},
+		"error-profiles-no-profile":   {"profiles", "add-contributor", "--user", "bob"},
+		"error-profiles-bad-sa":       {"profiles", "add-contributor", "vision", "--serviceaccount", "deployer"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
