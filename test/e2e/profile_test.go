@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/util/retry"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclient "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/typed/ml/v1alpha1"
@@ -41,6 +42,21 @@ func newProfileUsers(t *testing.T) profileUsers {
 // profiles returns the profiles client of user in groups.
 func profilesAs(t *testing.T, user string, groups ...string) mlclient.MlV1alpha1Interface {
 	return framework.ML(t, cluster.ConfigAs(user, groups...)).MlV1alpha1()
+}
+
+// updateMembers changes the members of profile name as client, through
+// profiles/members, reading the profile afresh after a conflict: the
+// profile controller writes it too (finalizer, status).
+func updateMembers(ctx context.Context, client mlclient.MlV1alpha1Interface, name string, change func(*mlv1alpha1.Profile)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := client.Profiles().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		change(p)
+		_, err = client.Profiles().UpdateMembers(ctx, name, p, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 // deleteProfiles deletes the named profiles when the test ends.
@@ -74,7 +90,7 @@ func waitProfileMember(ctx context.Context, t *testing.T, user string) {
 	}
 }
 
-// nextEvent returns the next event of w that is not a bookmark.
+// nextEvent returns the next ADDED, DELETED or ERROR event of w.
 func nextEvent(t *testing.T, w watch.Interface, what string) watch.Event {
 	t.Helper()
 	timeout := time.After(longTimeout)
@@ -84,7 +100,10 @@ func nextEvent(t *testing.T, w watch.Interface, what string) watch.Event {
 			if !ok {
 				t.Fatalf("%s: the watch ended", what)
 			}
-			if ev.Type != watch.Bookmark {
+			// Bookmarks, and changes of a profile the user already sees
+			// (the profile controller writes its status), are not what
+			// the tests wait for: membership shows as ADDED or DELETED.
+			if ev.Type != watch.Bookmark && ev.Type != watch.Modified {
 				return ev
 			}
 		case <-timeout:
@@ -137,8 +156,8 @@ func TestProfileMembership(t *testing.T) {
 	defer w.Stop()
 
 	// Alice adds Bob as edit through profiles/members.
-	p.Spec.Contributors = []mlv1alpha1.Contributor{{Subject: rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u.bob}, Role: mlv1alpha1.ContributorRoleEdit}}
-	if p, err = alice.Profiles().UpdateMembers(ctx, name, p, metav1.UpdateOptions{}); err != nil {
+	bobEdits := []mlv1alpha1.Contributor{{Subject: rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u.bob}, Role: mlv1alpha1.ContributorRoleEdit}}
+	if err := updateMembers(ctx, alice, name, func(p *mlv1alpha1.Profile) { p.Spec.Contributors = bobEdits }); err != nil {
 		t.Fatalf("alice adds bob: %v", err)
 	}
 	if ev := nextEvent(t, w, "bob added"); ev.Type != watch.Added || ev.Object.(*mlv1alpha1.Profile).Name != name {
@@ -153,24 +172,27 @@ func TestProfileMembership(t *testing.T) {
 	}
 
 	// Bob may not change members, nor the profile.
-	bobsCopy := p.DeepCopy()
-	bobsCopy.Spec.Contributors[0].Role = mlv1alpha1.ContributorRoleAdmin
-	if _, err := bob.Profiles().UpdateMembers(ctx, name, bobsCopy, metav1.UpdateOptions{}); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "only the owner") {
+	err = updateMembers(ctx, bob, name, func(p *mlv1alpha1.Profile) { p.Spec.Contributors[0].Role = mlv1alpha1.ContributorRoleAdmin })
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "only the owner") {
 		t.Errorf("bob changes members: %v, want forbidden: only the owner", err)
 	}
-	bobsCopy = p.DeepCopy()
-	bobsCopy.Spec.ResourceQuota = &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests.nvidia.com/gpu": apiresource.MustParse("64")}}
+	gpus := &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests.nvidia.com/gpu": apiresource.MustParse("64")}}
+	bobsCopy, err := bob.Profiles().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobsCopy.Spec.ResourceQuota = gpus
 	if _, err := bob.Profiles().Update(ctx, bobsCopy, metav1.UpdateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("bob changes the quota: %v, want forbidden", err)
 	}
 	// Nor may Alice change the quota through members.
-	if _, err := alice.Profiles().UpdateMembers(ctx, name, bobsCopy, metav1.UpdateOptions{}); !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "spec.resourceQuota need update on profiles") {
+	err = updateMembers(ctx, alice, name, func(p *mlv1alpha1.Profile) { p.Spec.ResourceQuota = gpus })
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "spec.resourceQuota need update on profiles") {
 		t.Errorf("alice changes the quota through members: %v, want forbidden naming spec.resourceQuota", err)
 	}
 
 	// Alice removes Bob.
-	p.Spec.Contributors = nil
-	if _, err = alice.Profiles().UpdateMembers(ctx, name, p, metav1.UpdateOptions{}); err != nil {
+	if err := updateMembers(ctx, alice, name, func(p *mlv1alpha1.Profile) { p.Spec.Contributors = nil }); err != nil {
 		t.Fatalf("alice removes bob: %v", err)
 	}
 	if ev := nextEvent(t, w, "bob removed"); ev.Type != watch.Deleted || ev.Object.(*mlv1alpha1.Profile).Name != name {
@@ -205,33 +227,40 @@ func TestProfileGroupOwner(t *testing.T) {
 		t.Errorf("carol outside the group lists %q", out)
 	}
 	carol := profilesAs(t, u.carol, u.team)
-	p, err := carol.Profiles().Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Spec.Contributors = []mlv1alpha1.Contributor{{Subject: rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u.dave}, Role: mlv1alpha1.ContributorRoleView}}
-	if _, err := carol.Profiles().UpdateMembers(ctx, name, p, metav1.UpdateOptions{}); err != nil {
+	daveViews := []mlv1alpha1.Contributor{{Subject: rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u.dave}, Role: mlv1alpha1.ContributorRoleView}}
+	if err := updateMembers(ctx, carol, name, func(p *mlv1alpha1.Profile) { p.Spec.Contributors = daveViews }); err != nil {
 		t.Errorf("a member of the owner group changes members: %v", err)
 	}
 
 	// What docs/profiles.md shows: kubectl get --raw, then replace --raw.
 	k := cluster.Kubectl(t)
 	members := "/apis/ml.example.io/v1alpha1/profiles/" + name + "/members"
-	raw := k.MustRun(t, "get", "--raw", members, "--as", u.carol, "--as-group", u.team)
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
-		t.Fatalf("decode %s: %v", members, err)
-	}
-	doc["spec"].(map[string]any)["contributors"] = []any{}
 	file := filepath.Join(t.TempDir(), "members.json")
-	data, err := json.Marshal(doc)
+	// The profile controller writes the profile too (finalizer, status): on
+	// a conflict, read it again and replace again, as a user would.
+	err := retry.OnError(retry.DefaultRetry, func(err error) bool { return strings.Contains(err.Error(), "the object has been modified") }, func() error {
+		raw := k.MustRun(t, "get", "--raw", members, "--as", u.carol, "--as-group", u.team)
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			t.Fatalf("decode %s: %v", members, err)
+		}
+		doc["spec"].(map[string]any)["contributors"] = []any{}
+		data, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := k.Run(t, "replace", "--raw", members, "-f", file, "--as", u.carol, "--as-group", u.team)
+		if r.Err != nil {
+			return fmt.Errorf("%w: %s", r.Err, r.Stderr)
+		}
+		return nil
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("kubectl replace --raw %s: %v", members, err)
 	}
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	k.MustRun(t, "replace", "--raw", members, "-f", file, "--as", u.carol, "--as-group", u.team)
 	if p, err := carol.Profiles().Get(ctx, name, metav1.GetOptions{}); err != nil || len(p.Spec.Contributors) != 0 {
 		t.Errorf("after kubectl replace --raw: contributors %+v (%v), want none", p.Spec.Contributors, err)
 	}
