@@ -2,9 +2,6 @@ package cmd
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,32 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/<name>.golden, or writes it with
-// -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update writes it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
-}
 
 // run runs the command tree with args as the binary does: an error goes
 // through kubectl's CheckErr, whose message and exit code are captured.
@@ -66,11 +40,11 @@ func run(t *testing.T, args ...string) string {
 // files: usage lines say `kubectl ml ...`, global flags are only listed
 // by `kubectl ml options`.
 func TestHelp(t *testing.T) {
-	golden(t, "help-root", run(t, "--help"))
-	golden(t, "help-no-command", run(t))
-	golden(t, "help-options", run(t, "options"))
-	golden(t, "help-profiles-add-contributor", run(t, "profiles", "add-contributor", "--help"))
-	golden(t, "help-profiles-remove-contributor", run(t, "profiles", "remove-contributor", "--help"))
+	cmdtest.Golden(t, "help-root", run(t, "--help"))
+	cmdtest.Golden(t, "help-no-command", run(t))
+	cmdtest.Golden(t, "help-options", run(t, "options"))
+	cmdtest.Golden(t, "help-profiles-add-contributor", run(t, "profiles", "add-contributor", "--help"))
+	cmdtest.Golden(t, "help-profiles-remove-contributor", run(t, "profiles", "remove-contributor", "--help"))
 	root := NewCmdML(genericiooptions.IOStreams{})
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "options" {
@@ -78,7 +52,7 @@ func TestHelp(t *testing.T) {
 		}
 		t.Run(c.Name(), func(t *testing.T) {
 			out := run(t, c.Name(), "--help")
-			golden(t, "help-"+c.Name(), out)
+			cmdtest.Golden(t, "help-"+c.Name(), out)
 			checkHelp(t, c, out)
 		})
 	}
@@ -119,7 +93,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
-			golden(t, name, run(t, args...))
+			cmdtest.Golden(t, name, run(t, args...))
 		})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,8 +20,6 @@ import (
 
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // server is the standalone server every test of the package shares.
 var server *framework.TestServer
@@ -101,24 +98,4 @@ func (p plugin) run(t *testing.T, args ...string) result {
 	}
 	t.Logf("kubectl ml %s: exit %d", strings.Join(args, " "), code)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
-}
-
-// golden compares got with testdata/<name>.golden, or writes it with
-// -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update writes it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 )
 
 // namespace is fixed: it is part of some golden outputs.
@@ -59,7 +60,7 @@ func TestPlugin(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
-			golden(t, tc.golden, p.run(t, tc.args...).String())
+			cmdtest.Golden(t, tc.golden, p.run(t, tc.args...).String())
 		})
 	}
 }

@@ -6,15 +6,11 @@ package verbs
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -24,8 +20,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the output of the tests")
 
 var server *framework.TestServer
 
@@ -57,25 +51,6 @@ func mustML(t *testing.T, ns string, args ...string) string {
 		t.Fatalf("kubectl ml %s: %v", strings.Join(args, " "), err)
 	}
 	return out
-}
-
-// golden compares got with testdata/name.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -50,7 +51,7 @@ func TestDiamondRun(t *testing.T) {
 		t.Fatalf("run ended %s: %+v", done.Status.Phase, done.Status.Tasks)
 	}
 
-	golden(t, "get-diamond", strings.ReplaceAll(normalize(mustML(t, ns, "get", "plr/diamond")), ns, "NAMESPACE"))
+	cmdtest.Golden(t, "get-diamond", strings.ReplaceAll(normalize(mustML(t, ns, "get", "plr/diamond")), ns, "NAMESPACE"))
 
 	var printed mlv1alpha1.PipelineRun
 	if err := json.Unmarshal([]byte(mustML(t, ns, "get", "pipelinerun/diamond", "-o", "json")), &printed); err != nil {

@@ -2,9 +2,6 @@ package get
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,28 +10,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the output of the tests")
-
-// golden compares got with testdata/name.golden, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 func task(name string, deps ...string) mlv1alpha1.PipelineTask {
 	return mlv1alpha1.PipelineTask{Name: name, DependsOn: deps, ContainerSpec: mlv1alpha1.ContainerSpec{Image: "busybox", Command: []string{"true"}}}
@@ -79,7 +56,7 @@ func TestPrintRun(t *testing.T) {
 	if err := PrintRun(&out, run, spec, t0.Add(95*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "running-diamond", out.String())
+	cmdtest.Golden(t, "running-diamond", out.String())
 }
 
 func TestDAGOrder(t *testing.T) {

@@ -3,12 +3,9 @@ package profiles
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,30 +22,8 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/scheme"
 	mlclient "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned/typed/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the output of the tests")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("output differs from %s (-want +got):\n%s", path, diff)
-	}
-}
 
 var now = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
@@ -195,7 +170,7 @@ func TestList(t *testing.T) {
 			if err := o.Run(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, out.String()+errOut.String())
+			cmdtest.Golden(t, tc.name, out.String()+errOut.String())
 		})
 	}
 }

@@ -3,9 +3,6 @@ package tree
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,28 +16,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/cmdtest"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden with the output of the tests")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 var t0 = time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
 
@@ -77,7 +55,7 @@ func TestClusterChildren(t *testing.T) {
 	if err := printTree(&out, root, t0); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "cluster-model", out.String())
+	cmdtest.Golden(t, "cluster-model", out.String())
 }
 
 // In standalone mode a pipeline run's tree is its tasks and their
@@ -107,7 +85,7 @@ func TestStandaloneRun(t *testing.T) {
 	if err := printTree(&out, &node{name: "pipelinerun/r", status: "Running", created: run.CreationTimestamp.Time, children: children}, t0); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "standalone-run", out.String())
+	cmdtest.Golden(t, "standalone-run", out.String())
 }
 
 // A pipeline run's pods are found by the label key (its value may be a
