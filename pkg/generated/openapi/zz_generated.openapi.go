@@ -21049,6 +21049,12 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref common.ReferenceCallback) c
 							Ref:         ref(v1alpha1.PipelineSpec{}.OpenAPIModelName()),
 						},
 					},
+					"retryOf": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RetryOf names an ended run (Failed or Canceled) of the same namespace to retry: the run executes that run's snapshot with its params, takes the outputs of every task that succeeded there and runs the rest. Not together with pipelineRef, pipelineSpec or params.",
+							Ref:         ref(v1alpha1.LocalObjectReference{}.OpenAPIModelName()),
+						},
+					},
 					"params": {
 						VendorExtensible: spec.VendorExtensible{
 							Extensions: spec.Extensions{

@@ -3,7 +3,9 @@
 // referenced Pipeline of the namespace, or the inline pipelineSpec — checks
 // the given params against the declared ones (type, unknown, missing), and
 // snapshots the pipeline spec and the effective params (given values and
-// declared defaults) into status.pipelineSpec and status.params. The
+// declared defaults) into status.pipelineSpec and status.params; a run
+// with spec.retryOf takes those of the ended run it retries, and starts
+// with the tasks that succeeded there (status.tasks). The
 // registry keeps that snapshot from then on, so edits to the Pipeline never
 // change a run in flight; the PipelineRun controller executes from it.
 package pipelinerunresolve
@@ -96,7 +98,19 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if !ok {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 	}
-	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = nil, nil, nil
+	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params, run.Status.Tasks = nil, nil, nil, nil
+	if run.Spec.RetryOf != nil {
+		if run.Spec.PipelineRef != nil || run.Spec.PipelineSpec != nil || len(run.Spec.Params) > 0 || run.Spec.RetryOf.Name == "" {
+			return nil // validation refuses it, naming the fields
+		}
+		if err := p.gate.Check(ctx); err != nil {
+			return err
+		}
+		if errs := p.resolveRetry(ctx, a.GetNamespace(), run); len(errs) > 0 {
+			return apierrors.NewInvalid(ml.Kind("PipelineRun"), run.Name, errs)
+		}
+		return nil
+	}
 	if (run.Spec.PipelineRef == nil) == (run.Spec.PipelineSpec == nil) {
 		return nil // validation refuses it, naming the fields
 	}
