@@ -15,6 +15,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/metrics"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/retry"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/tree"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/version"
@@ -59,6 +60,7 @@ notebook or nb; or the full trainingjobs.ml.example.io.`,
 	cmd.AddCommand(get.NewCmdGet(f, streams))
 	cmd.AddCommand(tree.NewCmdTree(f, flags, streams))
 	cmd.AddCommand(lifecycle.NewCmds(f, streams)...)
+	cmd.AddCommand(retry.NewCmdRetry(f, streams))
 	cmd.AddCommand(version.NewCmdVersion(f, streams))
 	cmd.AddCommand(kubectloptions.NewCmdOptions(streams.Out))
 	actAsRoot(cmd)
