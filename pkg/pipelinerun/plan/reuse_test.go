@@ -13,6 +13,8 @@ func retrySim(t *testing.T, s *sim) *sim {
 	t.Helper()
 	r := newSim(t, s.run.Status.PipelineSpec, s.run.Status.Params...)
 	r.run.Name = "r-retry"
+	r.run.Spec.PipelineSpec = nil
+	r.run.Spec.RetryOf = &ml.LocalObjectReference{Name: s.run.Name}
 	r.run.Status.Tasks = Reused(s.run, s.run.Status.PipelineSpec)
 	return r
 }
@@ -56,9 +58,15 @@ func TestRetryReusesSucceededTasks(t *testing.T) {
 	if got := retry.create(res, PodName("r-retry", "t4", 1)).Args; !cmp.Equal(got, []string{"t3-out"}) {
 		t.Errorf("t4 args %q, want the output of the reused t3", got)
 	}
+	if want := "1 running, 3 of 6 tasks done, 3 of them reused from run r"; res.Message != want {
+		t.Errorf("message %q, want %q", res.Message, want)
+	}
 	retry.runToEnd()
 	if retry.run.Status.Phase != ml.PipelineRunSucceeded {
 		t.Fatalf("retry %s: %s", retry.run.Status.Phase, retry.last.Message)
+	}
+	if want := "All 6 tasks succeeded or were skipped, 3 of them reused from run r"; retry.last.Message != want {
+		t.Errorf("message %q, want %q", retry.last.Message, want)
 	}
 	want := []string{PodName("r-retry", "t4", 1), PodName("r-retry", "t5", 1), PodName("r-retry", "notify", 1)}
 	if diff := cmp.Diff(want, retry.started); diff != "" {
