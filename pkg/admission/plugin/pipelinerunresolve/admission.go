@@ -19,6 +19,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/admission"
+	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"ml.example.io/ml-apiserver/pkg/admission/initializer"
 	"ml.example.io/ml-apiserver/pkg/admission/ready"
@@ -46,6 +48,9 @@ type Plugin struct {
 	gate      *ready.Gate
 	pipelines listers.PipelineLister
 	client    versioned.Interface
+	// authz, when the server gives one, checks that who retries a run may
+	// read it and its pipeline (see authorizeRetry).
+	authz authorizer.Authorizer
 }
 
 var (
@@ -53,6 +58,7 @@ var (
 	_ admission.ValidationInterface      = &Plugin{}
 	_ initializer.WantsMLInformerFactory = &Plugin{}
 	_ initializer.WantsMLClient          = &Plugin{}
+	_ genericinitializer.WantsAuthorizer = &Plugin{}
 	_ admission.InitializationValidator  = &Plugin{}
 )
 
@@ -104,6 +110,9 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 			return nil // validation refuses it, naming the fields
 		}
 		if err := p.gate.Check(ctx); err != nil {
+			return err
+		}
+		if err := p.authorizeRetry(ctx, a, run.Spec.RetryOf.Name); err != nil {
 			return err
 		}
 		if errs := p.resolveRetry(ctx, a.GetNamespace(), run); len(errs) > 0 {

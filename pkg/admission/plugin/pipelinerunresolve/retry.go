@@ -2,16 +2,55 @@ package pipelinerunresolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
+
+// SetAuthorizer checks retries against the server's authorizer. Without
+// one (standalone mode, where only administrators are allowed anyway) a
+// retry is not checked beyond the create.
+func (p *Plugin) SetAuthorizer(a authorizer.Authorizer) { p.authz = a }
+
+// authorizeRetry refuses (403) a retry by a user who may not read the run
+// retried and its pipeline: the plugin reads both with the server's own
+// client, and the retry would show them to its creator.
+func (p *Plugin) authorizeRetry(ctx context.Context, a admission.Attributes, name string) error {
+	if p.authz == nil {
+		return nil
+	}
+	for _, sub := range []string{"", "pipeline"} {
+		attrs := authorizer.AttributesRecord{
+			User: a.GetUserInfo(), Verb: "get", Namespace: a.GetNamespace(), Name: name,
+			APIGroup: ml.GroupName, APIVersion: "v1alpha1", Resource: "pipelineruns", Subresource: sub, ResourceRequest: true,
+		}
+		decision, reason, err := p.authz.Authorize(ctx, attrs)
+		if err != nil {
+			return apierrors.NewInternalError(fmt.Errorf("authorize reading PipelineRun %q: %w", name, err))
+		}
+		if decision != authorizer.DecisionAllow {
+			what := "pipelineruns"
+			if sub != "" {
+				what += "/" + sub
+			}
+			msg := fmt.Sprintf("spec.retryOf: retrying PipelineRun %q needs get on %s in namespace %q", name, what, a.GetNamespace())
+			if reason != "" {
+				msg += ": " + reason
+			}
+			return apierrors.NewForbidden(ml.Resource("pipelineruns"), a.GetName(), errors.New(msg))
+		}
+	}
+	return nil
+}
 
 // resolveRetry gives a run with spec.retryOf the snapshot, the effective
 // params and the reference of the run it retries, which must have ended

@@ -1,11 +1,14 @@
 package pipelinerunresolve
 
 import (
+	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	clienttesting "k8s.io/client-go/testing"
 
 	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
@@ -95,6 +98,43 @@ func TestAdmitRetryOf(t *testing.T) {
 			if !apierrors.IsInvalid(err) {
 				t.Errorf("want Invalid, got %v", err)
 			}
+		})
+	}
+}
+
+// TestAdmitRetryOfAuthorized refuses a retry by a user who may not read the
+// run retried or its pipeline.
+func TestAdmitRetryOfAuthorized(t *testing.T) {
+	prev := mltesting.MakePipelineRun("failed", ns).PipelineRef("train").Obj()
+	prev.Status.Phase = ml.PipelineRunFailed
+	snapshot := admissiontest.Versioned(t, trainPipeline(), &mlv1alpha1.Pipeline{})
+	p := retryPlugin(t, snapshot, admissiontest.Versioned(t, prev, &mlv1alpha1.PipelineRun{}))
+	for name, tc := range map[string]struct {
+		allowed []string // subresources alice may get
+		wantErr string
+	}{
+		"may read both":             {allowed: []string{"", "pipeline"}},
+		"may not read the run":      {allowed: []string{"pipeline"}, wantErr: `needs get on pipelineruns in namespace`},
+		"may not read the snapshot": {allowed: []string{""}, wantErr: `needs get on pipelineruns/pipeline in namespace`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p.SetAuthorizer(authorizer.AuthorizerFunc(func(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
+				if a.GetUser().GetName() == "alice" && a.GetVerb() == "get" && a.GetResource() == "pipelineruns" &&
+					a.GetName() == "failed" && a.GetNamespace() == ns && slices.Contains(tc.allowed, a.GetSubresource()) {
+					return authorizer.DecisionAllow, "", nil
+				}
+				return authorizer.DecisionNoOpinion, "", nil
+			}))
+			run := mltesting.MakePipelineRun("r", ns).RetryOf("failed").Obj()
+			a := admissiontest.Request{Resource: "pipelineruns", Kind: "PipelineRun", Name: run.Name, Object: run}.Attributes()
+			err := p.Admit(t.Context(), a, nil)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Admit: %v", err)
+				}
+				return
+			}
+			checkErr(t, err, 403, []string{"spec.retryOf", tc.wantErr})
 		})
 	}
 }
