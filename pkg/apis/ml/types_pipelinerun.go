@@ -30,7 +30,7 @@ type PipelineRunList struct {
 }
 
 // PipelineRunSpec is the desired state of a PipelineRun. Exactly one of
-// pipelineRef and pipelineSpec is set.
+// pipelineRef, pipelineSpec and retryOf is set.
 type PipelineRunSpec struct {
 	// PipelineRef names a Pipeline in the same namespace.
 	// +optional

@@ -21034,7 +21034,7 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref common.ReferenceCallback) c
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "PipelineRunSpec is the desired state of a PipelineRun. Exactly one of pipelineRef and pipelineSpec is set.",
+				Description: "PipelineRunSpec is the desired state of a PipelineRun. Exactly one of pipelineRef, pipelineSpec and retryOf is set.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"pipelineRef": {

@@ -22,7 +22,7 @@ package v1alpha1
 // with apply.
 //
 // PipelineRunSpec is the desired state of a PipelineRun. Exactly one of
-// pipelineRef and pipelineSpec is set.
+// pipelineRef, pipelineSpec and retryOf is set.
 type PipelineRunSpecApplyConfiguration struct {
 	// PipelineRef names a Pipeline in the same namespace.
 	PipelineRef *LocalObjectReferenceApplyConfiguration `json:"pipelineRef,omitempty"`
