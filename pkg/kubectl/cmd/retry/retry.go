@@ -7,14 +7,16 @@ package retry
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/rest"
+	"k8s.io/client-go/dynamic"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 )
 
@@ -28,7 +30,8 @@ var copiedSpec = []string{"parallelism", "activeDeadlineSeconds", "ttlSecondsAft
 // Options are the state of one retry command.
 type Options struct {
 	target util.Target
-	client rest.Interface
+	// runs is the client of the target's namespace's pipelineruns.
+	runs dynamic.ResourceInterface
 	genericiooptions.IOStreams
 }
 
@@ -64,54 +67,41 @@ func (o *Options) Complete(f *util.Factory, args []string) error {
 		return err
 	}
 	o.target = target
-	o.client, err = f.RESTClient()
-	return err
+	client, err := f.DynamicClient()
+	if err != nil {
+		return err
+	}
+	o.runs = client.Resource(mlv1alpha1.SchemeGroupVersion.WithResource("pipelineruns")).Namespace(target.Namespace)
+	return nil
 }
 
 // Run reads the run, creates its retry and prints the retry's name. The
-// server checks that the run has ended Failed or Canceled.
+// server checks that the run has ended Failed or Canceled; its errors are
+// returned as they are, so kubectl prints the field and the reason.
 func (o *Options) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	raw, err := o.client.Get().Namespace(o.target.Namespace).Resource(o.target.Resource).Name(o.target.Name).Do(ctx).Raw()
+	prev, err := o.runs.Get(ctx, o.target.Name, metav1.GetOptions{})
 	if err != nil {
 		return err
-	}
-	var prev struct {
-		Spec map[string]any `json:"spec"`
-	}
-	if err := json.Unmarshal(raw, &prev); err != nil {
-		return fmt.Errorf("decode %s: %w", o.target, err)
 	}
 	spec := map[string]any{"retryOf": map[string]any{"name": o.target.Name}}
 	for _, k := range copiedSpec {
-		if v, ok := prev.Spec[k]; ok {
+		if v, ok, _ := unstructured.NestedFieldCopy(prev.Object, "spec", k); ok {
 			spec[k] = v
 		}
 	}
-	body, err := json.Marshal(map[string]any{
-		"apiVersion": ml.GroupName + "/v1alpha1",
+	retry := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": mlv1alpha1.SchemeGroupVersion.String(),
 		"kind":       "PipelineRun",
 		"metadata":   map[string]any{"generateName": o.target.Name + "-retry-"},
 		"spec":       spec,
-	})
+	}}
+	created, err := o.runs.Create(ctx, retry, metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil {
 		return err
 	}
-	raw, err = o.client.Post().Namespace(o.target.Namespace).Resource(o.target.Resource).
-		Param("fieldManager", FieldManager).Body(body).Do(ctx).Raw()
-	if err != nil {
-		return err
-	}
-	var created struct {
-		Metadata struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
-	}
-	if err := json.Unmarshal(raw, &created); err != nil {
-		return fmt.Errorf("decode the created run: %w", err)
-	}
-	_, err = fmt.Fprintf(o.Out, "pipelinerun.%s/%s created\n", ml.GroupName, created.Metadata.Name)
+	_, err = fmt.Fprintf(o.Out, "pipelinerun.%s/%s created\n", ml.GroupName, created.GetName())
 	return err
 }
