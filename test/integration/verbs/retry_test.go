@@ -66,10 +66,11 @@ func TestRetryVerb(t *testing.T) {
 	}
 	waitRun(t, ns, "fine", ended)
 	_, _, err := kubectlML(t, ns, "retry", "plr/fine")
-	if err == nil || !strings.Contains(err.Error(), "spec.retryOf.name") || !strings.Contains(err.Error(), `PipelineRun "fine" is Succeeded`) {
+	if err == nil || !strings.Contains(err.Error(), "spec.retryOf.name") || !strings.Contains(err.Error(), `PipelineRun "fine" is Succeeded`) ||
+		!strings.Contains(err.Error(), `"fine-retry-" is invalid`) {
 		t.Errorf("retry of a Succeeded run: %v, want the 422 naming spec.retryOf.name", err)
 	}
-	if _, _, err := kubectlML(t, ns, "retry", "tj/fine"); err == nil {
-		t.Errorf("retry of a training job: no error")
+	if _, _, err := kubectlML(t, ns, "retry", "tj/fine"); err == nil || err.Error() != "trainingjobs do not support retry: retry applies to pipelineruns" {
+		t.Errorf("retry of a training job: %v", err)
 	}
 }

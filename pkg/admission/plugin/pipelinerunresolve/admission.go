@@ -116,7 +116,11 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 			return err
 		}
 		if errs := p.resolveRetry(ctx, a.GetNamespace(), run); len(errs) > 0 {
-			return apierrors.NewInvalid(ml.Kind("PipelineRun"), run.Name, errs)
+			name := run.Name
+			if name == "" {
+				name = run.GenerateName // as kubectl ml retry creates it
+			}
+			return apierrors.NewInvalid(ml.Kind("PipelineRun"), name, errs)
 		}
 		return nil
 	}

@@ -62,9 +62,12 @@ as it was.`,
 
 // Complete resolves the run and the client.
 func (o *Options) Complete(f *util.Factory, args []string) error {
-	target, err := f.Resolve(args[0], "pipelineruns")
+	target, err := f.Resolve(args[0])
 	if err != nil {
 		return err
+	}
+	if target.Resource != "pipelineruns" {
+		return fmt.Errorf("%s do not support retry: retry applies to pipelineruns", target.Resource)
 	}
 	o.target = target
 	client, err := f.DynamicClient()
