@@ -78,6 +78,11 @@ func (p *Plugin) resolveRetry(ctx context.Context, namespace string, run *ml.Pip
 			"PipelineRun %q is %s: only a run that ended Failed or Canceled can be retried", name, phase))}
 	}
 	snapshot, err := runs.GetPipeline(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		// A run created while this plugin was off, which failed with
+		// SnapshotMissing: there is nothing to run again.
+		return field.ErrorList{field.Invalid(namePath, name, fmt.Sprintf("PipelineRun %q has no pipeline snapshot to retry", name))}
+	}
 	if err != nil {
 		return field.ErrorList{field.InternalError(namePath, fmt.Errorf("read the pipeline of PipelineRun %q: %w", name, err))}
 	}

@@ -33,6 +33,9 @@ func retryPlugin(t *testing.T, snapshot *mlv1alpha1.Pipeline, runs ...runtime.Ob
 		if action.GetSubresource() != "pipeline" {
 			return false, nil, nil
 		}
+		if action.(clienttesting.GetAction).GetName() == "unresolved" {
+			return true, nil, apierrors.NewNotFound(ml.Resource("pipelineruns/pipeline"), "unresolved")
+		}
 		return true, snapshot.DeepCopy(), nil
 	})
 	p.SetMLClient(client)
@@ -56,7 +59,7 @@ func TestAdmitRetryOf(t *testing.T) {
 	}
 	p := retryPlugin(t, snapshot,
 		ended("failed", ml.PipelineRunFailed), ended("canceled", ml.PipelineRunCanceled),
-		ended("running", ml.PipelineRunRunning), ended("succeeded", ml.PipelineRunSucceeded))
+		ended("running", ml.PipelineRunRunning), ended("succeeded", ml.PipelineRunSucceeded), ended("unresolved", ml.PipelineRunFailed))
 
 	for _, name := range []string{"failed", "canceled"} {
 		t.Run(name, func(t *testing.T) {
@@ -85,9 +88,10 @@ func TestAdmitRetryOf(t *testing.T) {
 		})
 	}
 	refused := map[string][]string{
-		"running":   {"spec.retryOf.name", `PipelineRun "running" is Running: only a run that ended Failed or Canceled can be retried`},
-		"succeeded": {"spec.retryOf.name", `PipelineRun "succeeded" is Succeeded`},
-		"missing":   {"spec.retryOf.name", `PipelineRun "missing" does not exist in namespace`},
+		"running":    {"spec.retryOf.name", `PipelineRun "running" is Running: only a run that ended Failed or Canceled can be retried`},
+		"succeeded":  {"spec.retryOf.name", `PipelineRun "succeeded" is Succeeded`},
+		"missing":    {"spec.retryOf.name", `PipelineRun "missing" does not exist in namespace`},
+		"unresolved": {"spec.retryOf.name", `PipelineRun "unresolved" has no pipeline snapshot to retry`},
 	}
 	for name, wantErr := range refused {
 		t.Run(name, func(t *testing.T) {
