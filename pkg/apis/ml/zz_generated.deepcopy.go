@@ -903,6 +903,11 @@ func (in *PipelineRunSpec) DeepCopyInto(out *PipelineRunSpec) {
 		*out = new(PipelineSpec)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.RetryOf != nil {
+		in, out := &in.RetryOf, &out.RetryOf
+		*out = new(LocalObjectReference)
+		**out = **in
+	}
 	if in.Params != nil {
 		in, out := &in.Params, &out.Params
 		*out = make([]Param, len(*in))

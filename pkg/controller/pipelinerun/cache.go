@@ -34,10 +34,11 @@ func indexByCacheKey(obj any) ([]string, error) {
 }
 
 // ranAndSucceeded says whether t ran and succeeded with a cache key: a
-// task served from the cache is not a cached result itself, so that the
-// retention window counts from when the outputs were computed.
+// task served from the cache, or reused from the run a retry retries, is
+// not a cached result itself, so that the retention window counts from
+// when the outputs were computed.
 func ranAndSucceeded(t *mlv1alpha1.PipelineTaskStatus) bool {
-	return t.Phase == mlv1alpha1.TaskSucceeded && t.Reason != plan.ReasonCached && t.CacheKey != ""
+	return t.Phase == mlv1alpha1.TaskSucceeded && t.Reason != plan.ReasonCached && t.Reason != plan.ReasonReused && t.CacheKey != ""
 }
 
 // runCache finds cached results for the runs of one namespace among the

@@ -21034,7 +21034,7 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref common.ReferenceCallback) c
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "PipelineRunSpec is the desired state of a PipelineRun. Exactly one of pipelineRef and pipelineSpec is set.",
+				Description: "PipelineRunSpec is the desired state of a PipelineRun. Exactly one of pipelineRef, pipelineSpec and retryOf is set.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"pipelineRef": {
@@ -21047,6 +21047,12 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref common.ReferenceCallback) c
 						SchemaProps: spec.SchemaProps{
 							Description: "PipelineSpec is an inline pipeline.",
 							Ref:         ref(v1alpha1.PipelineSpec{}.OpenAPIModelName()),
+						},
+					},
+					"retryOf": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RetryOf names an ended run (Failed or Canceled) of the same namespace to retry: the run executes that run's snapshot with its params, takes the outputs of every task that succeeded there and runs the rest. Not together with pipelineRef, pipelineSpec or params.",
+							Ref:         ref(v1alpha1.LocalObjectReference{}.OpenAPIModelName()),
 						},
 					},
 					"params": {

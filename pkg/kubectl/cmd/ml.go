@@ -16,6 +16,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/metrics"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/profiles"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/retry"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/tree"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/util"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/version"
@@ -61,6 +62,7 @@ notebook or nb; or the full trainingjobs.ml.example.io.`,
 	cmd.AddCommand(tree.NewCmdTree(f, flags, streams))
 	cmd.AddCommand(lifecycle.NewCmds(f, streams)...)
 	cmd.AddCommand(profiles.NewCmdProfiles(flags, streams))
+	cmd.AddCommand(retry.NewCmdRetry(f, streams))
 	cmd.AddCommand(version.NewCmdVersion(f, streams))
 	cmd.AddCommand(kubectloptions.NewCmdOptions(streams.Out))
 	actAsRoot(cmd)

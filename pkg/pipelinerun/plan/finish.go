@@ -17,7 +17,7 @@ import (
 func (p *planner) finish() {
 	st := &p.res.Status
 	tasks := make([]ml.PipelineTaskStatus, 0, len(p.entries))
-	var done, running, started int
+	var done, running, started, reused int
 	var firstFailed *ml.PipelineTaskStatus // a copy
 	for ni := range p.byNode {
 		for _, i := range p.byNode[ni] {
@@ -35,6 +35,9 @@ func (p *planner) finish() {
 			if len(e.Attempts) > 0 || IsTerminal(e.Phase) {
 				started++
 			}
+			if e.Reason == ReasonReused {
+				reused++
+			}
 		}
 	}
 	st.Tasks = tasks
@@ -47,6 +50,11 @@ func (p *planner) finish() {
 	p.res.Create = creates
 
 	total := len(tasks)
+	// A retry says in its conditions how much it took from the run it retries.
+	var reusedNote string
+	if p.run.Spec.RetryOf != nil {
+		reusedNote = fmt.Sprintf(", %d of them reused from run %s", reused, p.run.Spec.RetryOf.Name)
+	}
 	if done == total {
 		st.CompletionTime = p.now.DeepCopy()
 		p.res.RequeueAfter = 0
@@ -63,7 +71,7 @@ func (p *planner) finish() {
 			p.res.Message = clip(fmt.Sprintf("Task %s failed (%s): %s", firstFailed.Name, firstFailed.Reason, firstFailed.Message), MaxMessageBytes)
 		default:
 			st.Phase = ml.PipelineRunSucceeded
-			p.res.Reason, p.res.Message = RunReasonSucceeded, fmt.Sprintf("All %d tasks succeeded or were skipped", total)
+			p.res.Reason, p.res.Message = RunReasonSucceeded, fmt.Sprintf("All %d tasks succeeded or were skipped", total)+reusedNote
 		}
 		eventType := corev1.EventTypeNormal
 		if st.Phase != ml.PipelineRunSucceeded {
@@ -77,7 +85,7 @@ func (p *planner) finish() {
 	if started == 0 && len(p.res.Create) == 0 {
 		st.Phase = ml.PipelineRunPending
 	}
-	summary := fmt.Sprintf("%d running, %d of %d tasks done", running, done, total)
+	summary := fmt.Sprintf("%d running, %d of %d tasks done", running, done, total) + reusedNote
 	switch {
 	case p.stop != notStopping:
 		p.res.Reason, p.res.Message = RunReasonStopping, capitalize(p.stopMessage)+": "+summary

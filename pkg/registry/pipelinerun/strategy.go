@@ -56,15 +56,19 @@ func NewStatusStrategy(typer runtime.ObjectTyper) StatusStrategy {
 }
 
 // PrepareForCreate clears the status but for the snapshot admission
-// resolved (status.pipeline, status.pipelineSpec and status.params), and
-// starts the generation at 1. Mutating admission runs before this, so
+// resolved (status.pipeline, status.pipelineSpec and status.params, and
+// for a retry the tasks reused from the run it retries, status.tasks),
+// and starts the generation at 1. Mutating admission runs before this, so
 // these fields are whatever PipelineRunResolve wrote over the client's
 // input.
 func (s Strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	run := obj.(*ml.PipelineRun)
-	ref, spec, params := run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params
+	ref, spec, params, tasks := run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params, run.Status.Tasks
 	s.Strategy.PrepareForCreate(ctx, obj)
 	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = ref, spec, params
+	if run.Spec.RetryOf != nil {
+		run.Status.Tasks = tasks
+	}
 }
 
 // PrepareForUpdate restores the stored spec, as the shared status strategy

@@ -106,6 +106,26 @@ func TestResolvedSnapshot(t *testing.T) {
 			t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
 		}
 	})
+	reused := func(r *ml.PipelineRun) {
+		r.Status.Tasks = []ml.PipelineTaskStatus{{Name: "fit", Task: "fit", Phase: ml.TaskSucceeded, Reason: "Reused"}}
+	}
+	retry := func(r *ml.PipelineRun) {
+		r.Spec.PipelineRef, r.Spec.RetryOf = nil, &ml.LocalObjectReference{Name: "failed"}
+	}
+	t.Run("create clears tasks a run that is no retry was given", func(t *testing.T) {
+		in := with(resolved, reused)
+		NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForCreate(ctx, in)
+		if diff := cmp.Diff(with(resolved), in); diff != "" {
+			t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("create of a retry keeps the reused tasks", func(t *testing.T) {
+		in := with(retry, resolved, reused, running)
+		NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForCreate(ctx, in)
+		if diff := cmp.Diff(with(retry, resolved, reused), in); diff != "" {
+			t.Errorf("PrepareForCreate (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("main-resource update keeps the stored snapshot", func(t *testing.T) {
 		in := with(resolved, edited)
 		NewStrategy(scheme.Scheme, validation.DefaultOptions()).PrepareForUpdate(ctx, in, with(resolved))

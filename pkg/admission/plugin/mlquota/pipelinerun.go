@@ -133,7 +133,7 @@ func runTasks(run *ml.PipelineRun, spec *ml.PipelineSpec, params []ml.Param, par
 		Run: &ml.PipelineRun{
 			ObjectMeta: metav1.ObjectMeta{Name: run.Name, Namespace: run.Namespace},
 			Spec:       runSpec,
-			Status:     ml.PipelineRunStatus{PipelineSpec: spec, Params: params},
+			Status:     ml.PipelineRunStatus{PipelineSpec: spec, Params: params, Tasks: reusedTasks(run)},
 		},
 		Now: planTime,
 	})
@@ -352,4 +352,30 @@ func (k keyPeak) describe(key corev1.ResourceName) string {
 		parts = append(parts, s)
 	}
 	return k.how + ": " + strings.Join(parts, ", ")
+}
+
+// reusedTasks are the tasks a retry took from the run it retries (see
+// plan.Reused), which never run: with the other instances of a forEach
+// task of which some were reused, they are where the retry starts.
+func reusedTasks(run *ml.PipelineRun) []ml.PipelineTaskStatus {
+	if run.Spec.RetryOf == nil {
+		return nil
+	}
+	reused := map[string]bool{}
+	for _, e := range run.Status.Tasks {
+		if e.Reason == plan.ReasonReused {
+			reused[e.Task] = true
+		}
+	}
+	var tasks []ml.PipelineTaskStatus
+	for _, e := range run.Status.Tasks {
+		if reused[e.Task] {
+			t := ml.PipelineTaskStatus{Name: e.Name, Task: e.Task, Item: e.Item, Phase: ml.TaskPending}
+			if e.Reason == plan.ReasonReused {
+				t.Phase, t.Reason = ml.TaskSucceeded, plan.ReasonReused
+			}
+			tasks = append(tasks, t)
+		}
+	}
+	return tasks
 }

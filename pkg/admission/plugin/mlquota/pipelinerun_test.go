@@ -17,6 +17,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // gpuTask is a task whose pod asks for gpus GPUs.
@@ -328,6 +329,27 @@ func TestMaxAntichain(t *testing.T) {
 		if got != best || setWeight != best {
 			t.Errorf("graph %d: weight %d, set %v of %d; want %d", gi, got, set, setWeight, best)
 		}
+	}
+}
+
+// A retry is charged for the tasks it runs again, not those it reused.
+func TestPeakOfRetry(t *testing.T) {
+	run := runOf{tasks: tasks(
+		gpuTask("prep", "4"),
+		gpuTask("fit", "1").ForEachItems("a", "b", "c").DependsOn("prep"),
+	)}.Obj()
+	run.Spec.PipelineSpec, run.Spec.RetryOf = nil, &ml.LocalObjectReference{Name: "failed"}
+	if got := peakOf(run).c.String(); got != "limits.nvidia.com/gpu=4,pods=3,requests.nvidia.com/gpu=4" {
+		t.Fatalf("before anything is reused: %s", got)
+	}
+	run.Status.Tasks = []ml.PipelineTaskStatus{
+		{Name: "prep", Task: "prep", Phase: ml.TaskSucceeded, Reason: plan.ReasonReused},
+		{Name: "fit-0", Task: "fit", Item: "a", Phase: ml.TaskSucceeded, Reason: plan.ReasonReused},
+		{Name: "fit-1", Task: "fit", Item: "b", Phase: ml.TaskPending},
+		{Name: "fit-2", Task: "fit", Item: "c", Phase: ml.TaskSucceeded, Reason: plan.ReasonReused},
+	}
+	if got, want := peakOf(run).c.String(), "limits.nvidia.com/gpu=1,pods=1,requests.nvidia.com/gpu=1"; got != want {
+		t.Errorf("retry that runs fit-1 again: %s, want %s", got, want)
 	}
 }
 

@@ -3,7 +3,9 @@
 // referenced Pipeline of the namespace, or the inline pipelineSpec — checks
 // the given params against the declared ones (type, unknown, missing), and
 // snapshots the pipeline spec and the effective params (given values and
-// declared defaults) into status.pipelineSpec and status.params. The
+// declared defaults) into status.pipelineSpec and status.params; a run
+// with spec.retryOf takes those of the ended run it retries, and starts
+// with the tasks that succeeded there (status.tasks). The
 // registry keeps that snapshot from then on, so edits to the Pipeline never
 // change a run in flight; the PipelineRun controller executes from it.
 package pipelinerunresolve
@@ -17,6 +19,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/admission"
+	genericinitializer "k8s.io/apiserver/pkg/admission/initializer"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 
 	"ml.example.io/ml-apiserver/pkg/admission/initializer"
 	"ml.example.io/ml-apiserver/pkg/admission/ready"
@@ -44,6 +48,9 @@ type Plugin struct {
 	gate      *ready.Gate
 	pipelines listers.PipelineLister
 	client    versioned.Interface
+	// authz, when the server gives one, checks that who retries a run may
+	// read it and its pipeline (see authorizeRetry).
+	authz authorizer.Authorizer
 }
 
 var (
@@ -51,6 +58,7 @@ var (
 	_ admission.ValidationInterface      = &Plugin{}
 	_ initializer.WantsMLInformerFactory = &Plugin{}
 	_ initializer.WantsMLClient          = &Plugin{}
+	_ genericinitializer.WantsAuthorizer = &Plugin{}
 	_ admission.InitializationValidator  = &Plugin{}
 )
 
@@ -96,7 +104,26 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if !ok {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 	}
-	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = nil, nil, nil
+	run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params, run.Status.Tasks = nil, nil, nil, nil
+	if run.Spec.RetryOf != nil {
+		if run.Spec.PipelineRef != nil || run.Spec.PipelineSpec != nil || len(run.Spec.Params) > 0 || run.Spec.RetryOf.Name == "" {
+			return nil // validation refuses it, naming the fields
+		}
+		if err := p.gate.Check(ctx); err != nil {
+			return err
+		}
+		if err := p.authorizeRetry(ctx, a, run.Spec.RetryOf.Name); err != nil {
+			return err
+		}
+		if errs := p.resolveRetry(ctx, a.GetNamespace(), run); len(errs) > 0 {
+			name := run.Name
+			if name == "" {
+				name = run.GenerateName // as kubectl ml retry creates it
+			}
+			return apierrors.NewInvalid(ml.Kind("PipelineRun"), name, errs)
+		}
+		return nil
+	}
 	if (run.Spec.PipelineRef == nil) == (run.Spec.PipelineSpec == nil) {
 		return nil // validation refuses it, naming the fields
 	}

@@ -44,6 +44,13 @@ func (w *PipelineRunWrapper) PipelineSpec(spec *ml.PipelineSpec) *PipelineRunWra
 	return w
 }
 
+// RetryOf retries the named run and clears pipelineRef and pipelineSpec.
+func (w *PipelineRunWrapper) RetryOf(name string) *PipelineRunWrapper {
+	w.obj.Spec.PipelineRef, w.obj.Spec.PipelineSpec = nil, nil
+	w.obj.Spec.RetryOf = &ml.LocalObjectReference{Name: name}
+	return w
+}
+
 // Param gives a parameter value.
 func (w *PipelineRunWrapper) Param(name, value string) *PipelineRunWrapper {
 	w.obj.Spec.Params = append(w.obj.Spec.Params, ml.Param{Name: name, Value: value})

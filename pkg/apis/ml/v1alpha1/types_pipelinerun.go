@@ -32,7 +32,7 @@ type PipelineRunList struct {
 }
 
 // PipelineRunSpec is the desired state of a PipelineRun. Exactly one of
-// pipelineRef and pipelineSpec is set.
+// pipelineRef, pipelineSpec and retryOf is set.
 type PipelineRunSpec struct {
 	// PipelineRef names a Pipeline in the same namespace.
 	// +optional
@@ -40,6 +40,12 @@ type PipelineRunSpec struct {
 	// PipelineSpec is an inline pipeline.
 	// +optional
 	PipelineSpec *PipelineSpec `json:"pipelineSpec,omitempty"`
+	// RetryOf names an ended run (Failed or Canceled) of the same
+	// namespace to retry: the run executes that run's snapshot with its
+	// params, takes the outputs of every task that succeeded there and
+	// runs the rest. Not together with pipelineRef, pipelineSpec or params.
+	// +optional
+	RetryOf *LocalObjectReference `json:"retryOf,omitempty"`
 	// Params are the values of the pipeline's parameters.
 	// +optional
 	// +listType=map

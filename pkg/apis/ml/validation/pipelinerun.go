@@ -26,8 +26,10 @@ func validatePipelineRunSpec(spec *ml.PipelineRunSpec, opts Options, fldPath *fi
 	var allErrs field.ErrorList
 	refPath, inlinePath, paramsPath := fldPath.Child("pipelineRef"), fldPath.Child("pipelineSpec"), fldPath.Child("params")
 	switch {
+	case spec.RetryOf != nil:
+		allErrs = append(allErrs, validateRetryOf(spec, fldPath)...)
 	case spec.PipelineRef == nil && spec.PipelineSpec == nil:
-		allErrs = append(allErrs, field.Required(refPath, "one of pipelineRef or pipelineSpec is required"))
+		allErrs = append(allErrs, field.Required(refPath, "one of pipelineRef, pipelineSpec or retryOf is required"))
 	case spec.PipelineRef != nil && spec.PipelineSpec != nil:
 		allErrs = append(allErrs, field.Forbidden(inlinePath, "may not be set together with pipelineRef"))
 	}
@@ -69,6 +71,7 @@ func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun, opts Options) field.Err
 	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.PipelineRef, oldSpec.PipelineRef, specPath.Child("pipelineRef"))...)
 	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.PipelineSpec, oldSpec.PipelineSpec, specPath.Child("pipelineSpec"))...)
 	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.Params, oldSpec.Params, specPath.Child("params"))...)
+	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.RetryOf, oldSpec.RetryOf, specPath.Child("retryOf"))...)
 	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.FailFast, oldSpec.FailFast, specPath.Child("failFast"))...)
 	immutableErrs = append(immutableErrs, apivalidation.ValidateImmutableField(spec.Cache, oldSpec.Cache, specPath.Child("cache"))...)
 	allErrs = append(allErrs, immutableErrs...)

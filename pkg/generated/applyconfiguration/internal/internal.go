@@ -535,6 +535,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: pipelineSpec
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec
+    - name: retryOf
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
     - name: suspend
       type:
         scalar: boolean

@@ -153,6 +153,11 @@ func printRun(out io.Writer, run *mlv1alpha1.PipelineRun, spec *mlv1alpha1.Pipel
 		field("Pipeline", run.Spec.PipelineRef.Name)
 	case run.Spec.PipelineSpec != nil:
 		field("Pipeline", "(inline)")
+	case run.Spec.RetryOf != nil && run.Status.Pipeline != nil && run.Status.Pipeline.Name != "":
+		field("Pipeline", run.Status.Pipeline.Name)
+	}
+	if run.Spec.RetryOf != nil {
+		field("Retry of", run.Spec.RetryOf.Name)
 	}
 	phase := string(run.Status.Phase)
 	if phase == "" {

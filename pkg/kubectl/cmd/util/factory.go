@@ -103,6 +103,16 @@ func (f *Factory) RESTClient() (rest.Interface, error) {
 	return cs.MlV1alpha1().RESTClient(), nil
 }
 
+// DynamicClient returns a dynamic client of the flags, whose errors are the
+// server's, unwrapped.
+func (f *Factory) DynamicClient() (dynamic.Interface, error) {
+	config, err := f.flags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return dynamic.NewForConfig(config)
+}
+
 // DiscoveryClient returns the (cached) discovery client of the flags.
 func (f *Factory) DiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
 	return f.flags.ToDiscoveryClient()

@@ -107,6 +107,14 @@ func TestTable(t *testing.T) {
 			}(),
 			want: []any{"nightly", "train", "Pending", "0/3", "", "3h"},
 		},
+		"retry of a run of a Pipeline": {
+			obj: func() *ml.PipelineRun {
+				r := created(mltesting.MakePipelineRun("nightly-retry-x7k2p", "ns").RetryOf("nightly").Phase(ml.PipelineRunPending).Obj())
+				r.Status.Pipeline = &ml.PipelineSnapshotRef{Name: "train", Hash: "sha256:x", Tasks: 3}
+				return r
+			}(),
+			want: []any{"nightly-retry-x7k2p", "train", "Pending", "0/3", "", "3h"},
+		},
 		"unresolved reference": {
 			obj:  created(mltesting.MakePipelineRun("nightly", "ns").PipelineRef("train").Obj()),
 			want: []any{"nightly", "train", "", "0/0", "", "3h"},

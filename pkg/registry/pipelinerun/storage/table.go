@@ -29,8 +29,12 @@ func newTableConvertor() registryutil.TableConvertor[*ml.PipelineRun] {
 
 func pipelineRunCells(run *ml.PipelineRun, now time.Time) []any {
 	pipeline := inlinePipeline
-	if run.Spec.PipelineRef != nil {
+	switch {
+	case run.Spec.PipelineRef != nil:
 		pipeline = run.Spec.PipelineRef.Name
+	case run.Status.Pipeline != nil && run.Status.Pipeline.Name != "":
+		// A retry runs the Pipeline of the run it retries.
+		pipeline = run.Status.Pipeline.Name
 	}
 	return []any{
 		run.Name,

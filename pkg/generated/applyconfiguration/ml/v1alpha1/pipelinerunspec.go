@@ -22,12 +22,17 @@ package v1alpha1
 // with apply.
 //
 // PipelineRunSpec is the desired state of a PipelineRun. Exactly one of
-// pipelineRef and pipelineSpec is set.
+// pipelineRef, pipelineSpec and retryOf is set.
 type PipelineRunSpecApplyConfiguration struct {
 	// PipelineRef names a Pipeline in the same namespace.
 	PipelineRef *LocalObjectReferenceApplyConfiguration `json:"pipelineRef,omitempty"`
 	// PipelineSpec is an inline pipeline.
 	PipelineSpec *PipelineSpecApplyConfiguration `json:"pipelineSpec,omitempty"`
+	// RetryOf names an ended run (Failed or Canceled) of the same
+	// namespace to retry: the run executes that run's snapshot with its
+	// params, takes the outputs of every task that succeeded there and
+	// runs the rest. Not together with pipelineRef, pipelineSpec or params.
+	RetryOf *LocalObjectReferenceApplyConfiguration `json:"retryOf,omitempty"`
 	// Params are the values of the pipeline's parameters.
 	Params []ParamApplyConfiguration `json:"params,omitempty"`
 	// Parallelism caps the number of tasks running at once.
@@ -66,6 +71,14 @@ func (b *PipelineRunSpecApplyConfiguration) WithPipelineRef(value *LocalObjectRe
 // If called multiple times, the PipelineSpec field is set to the value of the last call.
 func (b *PipelineRunSpecApplyConfiguration) WithPipelineSpec(value *PipelineSpecApplyConfiguration) *PipelineRunSpecApplyConfiguration {
 	b.PipelineSpec = value
+	return b
+}
+
+// WithRetryOf sets the RetryOf field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RetryOf field is set to the value of the last call.
+func (b *PipelineRunSpecApplyConfiguration) WithRetryOf(value *LocalObjectReferenceApplyConfiguration) *PipelineRunSpecApplyConfiguration {
+	b.RetryOf = value
 	return b
 }
 
