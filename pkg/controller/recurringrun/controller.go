@@ -84,7 +84,7 @@ func New(c Config) (*Controller, error) {
 
 // enqueueOwner syncs the RecurringRun that started the run obj, which
 // changed: a finished run frees a slot, is pruned, or updates
-// lastSuccessfulTime.
+// lastSuccessfulTime; a run whose RecurringRun is gone is deleted.
 func (c *Controller) enqueueOwner(obj any) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = d.Obj

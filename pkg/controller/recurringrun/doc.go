@@ -18,7 +18,9 @@
 // active runs, skipping beyond), Forbid skips, Replace deletes the active
 // runs first. Finished runs beyond successfulRunsHistoryLimit and
 // failedRunsHistoryLimit are deleted, oldest first. The sync requeues the
-// RecurringRun at its next due time.
+// RecurringRun at its next due time. When a RecurringRun is deleted, the
+// controller deletes its runs (orphans.go): standalone mode has no garbage
+// collector.
 //
 // plan (schedule.go, plan.go) is pure and decides everything from the
 // RecurringRun, its runs and the time; sync.go acts on the decision.

@@ -38,7 +38,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	stored, err := c.rrs.RecurringRuns(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
 		logger.V(4).Info("RecurringRun is gone")
-		return nil
+		return c.deleteOrphans(ctx, key)
 	}
 	if err != nil {
 		return err

@@ -224,3 +224,18 @@ func TestSyncRequeuesAtNextDueTime(t *testing.T) {
 		t.Fatalf("the RecurringRun was not requeued at its due time: %v", err)
 	}
 }
+
+// TestSyncDeletesOrphans is standalone mode, which has no garbage
+// collector: the runs of a deleted RecurringRun are deleted by the
+// controller; a run of another RecurringRun, or one not owned, is not.
+func TestSyncDeletesOrphans(t *testing.T) {
+	orphan := newPipelineRun(rrWith(nil), created, 0)
+	other := newPipelineRun(rrWith(func(rr *mlv1alpha1.RecurringRun) { rr.Name, rr.UID = "b", "uid-b" }), created, 0)
+	stray := orphan.DeepCopy()
+	stray.Name, stray.OwnerReferences = "stray", nil
+	f := newFixture(t, created, orphan, other, stray)
+	f.sync()
+	if diff := cmp.Diff([]string{"delete pipelineruns " + orphan.Name}, f.writes()); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+}

@@ -18,7 +18,8 @@ type RecurringRunStorage struct {
 
 // NewStorage returns the storage of RecurringRuns, whose run templates are
 // validated against the caps in o. The runs a RecurringRun started are
-// owned by it: in aggregated mode the garbage collector deletes them with it.
+// owned by it and deleted with it (by the garbage collector in aggregated
+// mode, by the RecurringRun controller in both).
 func NewStorage(o registryutil.StorageOptions) (RecurringRunStorage, error) {
 	store, status, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "recurringruns", Singular: "recurringrun", ShortNames: []string{"rr"},
