@@ -119,8 +119,7 @@ func (c *Controller) createRun(ctx context.Context, rr *mlv1alpha1.RecurringRun,
 	}
 	switch {
 	case apierrors.IsAlreadyExists(err):
-		klog.FromContext(ctx).V(2).Info("Run exists already", "run", ref.Name)
-		return ref, nil
+		return ref, c.runExists(ctx, rr, ref)
 	case err != nil:
 		c.recorder.Eventf(rr, corev1.EventTypeWarning, "FailedCreate", "Creating %s %s: %v", ref.Kind, ref.Name, err)
 		return ref, fmt.Errorf("create %s %s: %w", ref.Kind, ref.Name, err)
@@ -128,6 +127,37 @@ func (c *Controller) createRun(ctx context.Context, rr *mlv1alpha1.RecurringRun,
 	ref.UID = obj.GetUID()
 	c.recorder.Eventf(rr, corev1.EventTypeNormal, ReasonCreated, "Created %s %s for %s", ref.Kind, ref.Name, t.UTC().Format(time.RFC3339))
 	return ref, nil
+}
+
+// runExists decides about a run that exists already under the name of a
+// run of rr: rr started it before (a restart, or a status write that
+// failed) and nothing is to be done; or an earlier RecurringRun of the same
+// name did, and the sync is retried once that run is deleted with it; or
+// it is someone else's object, and the due time is skipped.
+func (c *Controller) runExists(ctx context.Context, rr *mlv1alpha1.RecurringRun, ref corev1.ObjectReference) error {
+	var (
+		existing metav1.Object
+		err      error
+	)
+	if ref.Kind == "TrainingJob" {
+		existing, err = c.client.MlV1alpha1().TrainingJobs(rr.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	} else {
+		existing, err = c.client.MlV1alpha1().PipelineRuns(rr.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	}
+	if err != nil {
+		// Gone again, or unreadable: the retry finds out.
+		return fmt.Errorf("read existing %s %s: %w", ref.Kind, ref.Name, err)
+	}
+	owner := metav1.GetControllerOf(existing)
+	switch {
+	case owner != nil && owner.UID == rr.UID:
+		klog.FromContext(ctx).V(2).Info("Run exists already", "run", ref.Name)
+		return nil
+	case owner != nil && owner.Kind == kind.Kind && owner.Name == rr.Name:
+		return fmt.Errorf("%s %s belongs to an earlier RecurringRun %s, waiting for its deletion", ref.Kind, ref.Name, rr.Name)
+	}
+	c.recorder.Eventf(rr, corev1.EventTypeWarning, ReasonSkipped, "Not starting %s %s: an object of that name exists and is not this RecurringRun's", ref.Kind, ref.Name)
+	return nil
 }
 
 // deleteRun deletes a run of rr, and its children with it; a run that is

@@ -3,6 +3,7 @@ package recurringrun
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,5 +238,19 @@ func TestSyncDeletesOrphans(t *testing.T) {
 	f.sync()
 	if diff := cmp.Diff([]string{"delete pipelineruns " + orphan.Name}, f.writes()); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+}
+
+// TestSyncRunOfAnEarlierRecurringRun: a run of a deleted RecurringRun of
+// the same name, not yet deleted, is not taken for the new one's.
+func TestSyncRunOfAnEarlierRecurringRun(t *testing.T) {
+	due := at("2026-03-02T02:00:00Z")
+	old := newPipelineRun(rrWith(func(rr *mlv1alpha1.RecurringRun) { rr.UID = "uid-earlier" }), due, 0)
+	f := newFixture(t, due.Add(time.Minute), rrWith(nil), old)
+	if err := f.Sync(f.c.sync, "ns", "a"); err == nil || !strings.Contains(err.Error(), "earlier RecurringRun") {
+		t.Errorf("sync returned %v, want an error waiting for the earlier run's deletion", err)
+	}
+	if got := f.rr().Status.LastScheduleTime; got != nil {
+		t.Errorf("lastScheduleTime %v written while the run is another's", got)
 	}
 }
