@@ -12,6 +12,7 @@ import (
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
 	pipelinestorage "ml.example.io/ml-apiserver/pkg/registry/pipeline/storage"
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
+	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
@@ -21,11 +22,12 @@ import (
 // v1alpha1Storage is the storage of every kind of ml.example.io/v1alpha1,
 // subresources included.
 type v1alpha1Storage struct {
-	pipelines    pipelinestorage.PipelineStorage
-	pipelineRuns pipelinerunstorage.PipelineRunStorage
-	trainingJobs trainingjobstorage.TrainingJobStorage
-	models       modelstorage.ModelStorage
-	notebooks    notebookstorage.NotebookStorage
+	pipelines     pipelinestorage.PipelineStorage
+	pipelineRuns  pipelinerunstorage.PipelineRunStorage
+	trainingJobs  trainingjobstorage.TrainingJobStorage
+	models        modelstorage.ModelStorage
+	notebooks     notebookstorage.NotebookStorage
+	recurringRuns recurringrunstorage.RecurringRunStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 }
@@ -57,6 +59,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.notebooks, err = notebookstorage.NewStorage(o, logDeps); err != nil {
 		return nil, fmt.Errorf("notebooks storage: %w", err)
+	}
+	if s.recurringRuns, err = recurringrunstorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("recurringruns storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -91,6 +96,9 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		"notebooks/status": s.notebooks.Status,
 		"notebooks/scale":  s.notebooks.Scale,
 		"notebooks/log":    s.notebooks.Log,
+
+		"recurringruns":        s.recurringRuns.RecurringRun,
+		"recurringruns/status": s.recurringRuns.Status,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,

@@ -22,6 +22,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
 		"pipelineruns", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
 		"pipelines", "pipelines/status",
+		"recurringruns", "recurringruns/status",
 		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")

@@ -9,6 +9,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/model"
 	"ml.example.io/ml-apiserver/pkg/controller/notebook"
 	"ml.example.io/ml-apiserver/pkg/controller/pipelinerun"
+	"ml.example.io/ml-apiserver/pkg/controller/recurringrun"
 	"ml.example.io/ml-apiserver/pkg/controller/trainingjob"
 )
 
@@ -40,6 +41,7 @@ var initializers = []initializer{
 	{name: ModelController, init: startModelController},
 	{name: NotebookController, init: startNotebookController},
 	{name: PipelineRunController, init: startPipelineRunController},
+	{name: RecurringRunController, init: startRecurringRunController},
 	{name: MetricsController, init: startMetricsController},
 	{name: LogArchiveController, init: startLogArchiveController},
 	{name: LatestMetricsController, init: startLatestMetricsController, needs: needsMetricStore},
@@ -93,6 +95,19 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 		FieldManager:    FieldManager,
 		MaxForEachItems: cc.MaxForEachItems,
 		WhenCELCost:     cc.WhenCELCost,
+	})
+}
+
+func startRecurringRunController(_ context.Context, cc Context) (Controller, error) {
+	v1 := cc.MLInformers.Ml().V1alpha1()
+	return recurringrun.New(recurringrun.Config{
+		Client:        cc.MLClient,
+		RecurringRuns: v1.RecurringRuns(),
+		PipelineRuns:  v1.PipelineRuns(),
+		TrainingJobs:  v1.TrainingJobs(),
+		Recorder:      cc.Recorder,
+		Clock:         cc.Clock,
+		FieldManager:  FieldManager,
 	})
 }
 

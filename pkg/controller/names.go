@@ -15,6 +15,9 @@ const (
 	ModelController       = "model"
 	NotebookController    = "notebook"
 	PipelineRunController = "pipelinerun"
+	// RecurringRunController starts the runs of RecurringRuns on their
+	// schedule.
+	RecurringRunController = "recurringrun"
 	// MetricsController collects StdOut metrics and grants jobs' pods
 	// the right to push theirs.
 	MetricsController = "metrics"

@@ -39,6 +39,7 @@ var (
 		{"notebooks", "Notebook", "notebook", true, []string{"nb"}, []string{"ml"}, allVerbs},
 		{"pipelineruns", "PipelineRun", "pipelinerun", true, []string{"plr"}, []string{"ml"}, allVerbs},
 		{"pipelines", "Pipeline", "pipeline", true, []string{"pl"}, []string{"ml"}, allVerbs},
+		{"recurringruns", "RecurringRun", "recurringrun", true, []string{"rr"}, []string{"ml"}, allVerbs},
 		{"trainingjobs", "TrainingJob", "trainingjob", true, []string{"tj"}, []string{"ml"}, allVerbs},
 	}
 	// profileResources are cluster-scoped and served in aggregated mode only.

@@ -38,6 +38,7 @@ var mlResources = []mlResource{
 	{"trainingjobs", []string{"status", "scale", "log", "metrics"}},
 	{"models", []string{"status", "scale", "log", "metrics"}},
 	{"notebooks", []string{"status", "scale", "log"}},
+	{"recurringruns", []string{"status"}},
 }
 
 // objectVerbs are the verbs of a kind's resource.

@@ -37,6 +37,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Notebook{}, &NotebookList{},
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
+		&RecurringRun{}, &RecurringRunList{},
 	)
 	return nil
 }

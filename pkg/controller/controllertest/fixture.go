@@ -103,6 +103,7 @@ func (f *Fixture) Observe() {
 	Observe(f.T, ml.Ml().V1alpha1().Notebooks().Informer(), f.ML.MlV1alpha1().Notebooks("").List)
 	Observe(f.T, ml.Ml().V1alpha1().Pipelines().Informer(), f.ML.MlV1alpha1().Pipelines("").List)
 	Observe(f.T, ml.Ml().V1alpha1().PipelineRuns().Informer(), f.ML.MlV1alpha1().PipelineRuns("").List)
+	Observe(f.T, ml.Ml().V1alpha1().RecurringRuns().Informer(), f.ML.MlV1alpha1().RecurringRuns("").List)
 }
 
 // ClearActions forgets the actions of both clientsets, so that what a

@@ -100,10 +100,22 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.ProfileSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ProfileStatus"):
 		return &mlv1alpha1.ProfileStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RecurringRun"):
+		return &mlv1alpha1.RecurringRunApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RecurringRunSpec"):
+		return &mlv1alpha1.RecurringRunSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RecurringRunStatus"):
+		return &mlv1alpha1.RecurringRunStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RecurringSchedule"):
+		return &mlv1alpha1.RecurringScheduleApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ReplicaFailure"):
 		return &mlv1alpha1.ReplicaFailureApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RetryPolicy"):
 		return &mlv1alpha1.RetryPolicyApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RunTemplate"):
+		return &mlv1alpha1.RunTemplateApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("RunTemplateMetadata"):
+		return &mlv1alpha1.RunTemplateMetadataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskAttempt"):
 		return &mlv1alpha1.TaskAttemptApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskOutput"):

@@ -417,8 +417,15 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ProfileRequest{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ProfileRequest(ref),
 		v1alpha1.ProfileSpec{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_ProfileSpec(ref),
 		v1alpha1.ProfileStatus{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ProfileStatus(ref),
+		v1alpha1.RecurringRun{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_RecurringRun(ref),
+		v1alpha1.RecurringRunList{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_RecurringRunList(ref),
+		v1alpha1.RecurringRunSpec{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_RecurringRunSpec(ref),
+		v1alpha1.RecurringRunStatus{}.OpenAPIModelName():               schema_pkg_apis_ml_v1alpha1_RecurringRunStatus(ref),
+		v1alpha1.RecurringSchedule{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_RecurringSchedule(ref),
 		v1alpha1.ReplicaFailure{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref),
 		v1alpha1.RetryPolicy{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref),
+		v1alpha1.RunTemplate{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RunTemplate(ref),
+		v1alpha1.RunTemplateMetadata{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref),
 		v1alpha1.TaskAttempt{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref),
 		v1alpha1.TaskOutput{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_TaskOutput(ref),
 		v1alpha1.TrainingJob{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TrainingJob(ref),
@@ -22395,6 +22402,311 @@ func schema_pkg_apis_ml_v1alpha1_ProfileStatus(ref common.ReferenceCallback) com
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_RecurringRun(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RecurringRun starts a PipelineRun or TrainingJob on a schedule (cron or interval). The runs it starts are owned by it and named from their scheduled time.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the schedule and the run template.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RecurringRunSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the observed state of the schedule.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RecurringRunStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.RecurringRunSpec{}.OpenAPIModelName(), v1alpha1.RecurringRunStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RecurringRunList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RecurringRunList is a list of RecurringRuns.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the RecurringRuns.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.RecurringRun{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.RecurringRun{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RecurringRunSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RecurringRunSpec is the desired state of a RecurringRun.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"schedule": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Schedule says when runs are due.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RecurringSchedule{}.OpenAPIModelName()),
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartTime is the first time a run may be due; intervals count from it.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"endTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EndTime is the time after which no run is started.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"concurrencyPolicy": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ConcurrencyPolicy is Allow (default), Forbid or Replace.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"maxConcurrency": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxConcurrency caps the active runs under Allow; unset is no cap.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"catchUp": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CatchUp starts the runs missed while suspended or down, oldest first, at most 10; false starts only the latest missed run.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"suspend": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Suspend stops new runs from starting while true.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"successfulRunsHistoryLimit": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SuccessfulRunsHistoryLimit is how many succeeded runs are kept (default 3).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"failedRunsHistoryLimit": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FailedRunsHistoryLimit is how many failed or canceled runs are kept (default 1).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"runTemplate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunTemplate is the run created each time.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RunTemplate{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"schedule", "runTemplate"},
+			},
+		},
+		Dependencies: []string{
+			metav1.Time{}.OpenAPIModelName(), v1alpha1.RecurringSchedule{}.OpenAPIModelName(), v1alpha1.RunTemplate{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RecurringRunStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RecurringRunStatus is the observed state of a RecurringRun.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"observedGeneration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObservedGeneration is the generation the status was computed for.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "type",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions of the recurring run.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(metav1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"lastScheduleTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastScheduleTime is the scheduled time of the latest run started.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"nextScheduleTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NextScheduleTime is when the next run is due.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"lastSuccessfulTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "LastSuccessfulTime is when the latest run succeeded.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"active": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Active are the runs not yet finished.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.ObjectReference{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"runCount": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RunCount is the number of runs started; the next run's $(schedule.index).",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			corev1.ObjectReference{}.OpenAPIModelName(), metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RecurringSchedule(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RecurringSchedule says when runs are due: exactly one of cron and interval is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"cron": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Cron is a standard 5-field cron expression (\"0 2 * * *\").",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"timeZone": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TimeZone is the IANA time zone cron is read in (default the server's, UTC in a container).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"interval": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Interval runs every interval from startTime (or creation); at least 10s.",
+							Ref:         ref(metav1.Duration{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.Duration{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -22473,6 +22785,83 @@ func schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref common.ReferenceCallback) commo
 		},
 		Dependencies: []string{
 			v1alpha1.Backoff{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RunTemplate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RunTemplate is the run a RecurringRun creates: exactly one of pipelineRun and trainingJob is set. $(schedule.scheduledTime) and $(schedule.index) in PipelineRun param values and TrainingJob env values are replaced when the run is created.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Metadata of each run.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RunTemplateMetadata{}.OpenAPIModelName()),
+						},
+					},
+					"pipelineRun": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PipelineRun is the spec of a PipelineRun.",
+							Ref:         ref(v1alpha1.PipelineRunSpec{}.OpenAPIModelName()),
+						},
+					},
+					"trainingJob": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TrainingJob is the spec of a TrainingJob.",
+							Ref:         ref(v1alpha1.TrainingJobSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PipelineRunSpec{}.OpenAPIModelName(), v1alpha1.RunTemplateMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobSpec{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "RunTemplateMetadata are the labels and annotations of each run.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"labels": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Labels of each run.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"annotations": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Annotations of each run.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
 	}
 }
 

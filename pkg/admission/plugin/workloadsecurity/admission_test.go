@@ -107,6 +107,22 @@ func TestValidate(t *testing.T) {
 			level: "baseline", resource: "pipelineruns", kind: "PipelineRun", obj: run, wantCode: 403,
 			wantErr: []string{`pods of task "fit": privileged`},
 		},
+		"privileged task of a recurring run's template": {
+			level: "baseline", resource: "recurringruns", kind: "RecurringRun", wantCode: 403,
+			wantErr: []string{`pods of its runs' task "fit": privileged`},
+			obj: &ml.RecurringRun{
+				ObjectMeta: metav1.ObjectMeta{Name: "rr", Namespace: ns},
+				Spec:       ml.RecurringRunSpec{RunTemplate: ml.RunTemplate{PipelineRun: &run.Spec}},
+			},
+		},
+		"hostPath job template of a recurring run": {
+			level: "baseline", resource: "recurringruns", kind: "RecurringRun", wantCode: 403,
+			wantErr: []string{`pods of its TrainingJobs`, `hostPath volumes (volume "data")`},
+			obj: &ml.RecurringRun{
+				ObjectMeta: metav1.ObjectMeta{Name: "rr", Namespace: ns},
+				Spec:       ml.RecurringRunSpec{RunTemplate: ml.RunTemplate{TrainingJob: &hostPathJob.Spec}},
+			},
+		},
 		"privileged model server in a baseline namespace": {
 			level: "baseline", resource: "models", kind: "Model", wantCode: 403, wantErr: []string{`container "server"`},
 			obj: func() runtime.Object {

@@ -51,21 +51,39 @@ func podsOf(obj any) ([]pod, bool) {
 		if ps == nil {
 			ps, path = o.Spec.PipelineSpec, spec.Child("pipelineSpec")
 		}
-		if ps == nil {
-			return nil, true
+		return pipelinePods(ps, path, ""), true
+	case *ml.RecurringRun:
+		// The runs it starts are checked again when they are created; an
+		// inline template is checked now, so a bad one is refused at once.
+		// A pipelineRef is resolved only when a run is created.
+		tmpl, path := &o.Spec.RunTemplate, spec.Child("runTemplate")
+		switch {
+		case tmpl.TrainingJob != nil:
+			return []pod{buildPod("pods of its TrainingJobs", path.Child("trainingJob"), "trainer", &tmpl.TrainingJob.ContainerSpec, &tmpl.TrainingJob.PodOptions)}, true
+		case tmpl.PipelineRun != nil:
+			return pipelinePods(tmpl.PipelineRun.PipelineSpec, path.Child("pipelineRun", "pipelineSpec"), "its runs' "), true
 		}
-		var pods []pod
-		for i := range ps.Tasks {
-			t := &ps.Tasks[i]
-			pods = append(pods, buildPod(fmt.Sprintf("pods of task %q", t.Name), path.Child("tasks").Index(i), "main", &t.ContainerSpec, &t.PodOptions))
-		}
-		for i := range ps.Finally {
-			t := &ps.Finally[i]
-			pods = append(pods, buildPod(fmt.Sprintf("pods of finally task %q", t.Name), path.Child("finally").Index(i), "main", &t.ContainerSpec, &t.PodOptions))
-		}
-		return pods, true
+		return nil, true
 	}
 	return nil, false
+}
+
+// pipelinePods are the pods of the tasks and finally tasks of ps, at
+// path; prefix qualifies them in messages.
+func pipelinePods(ps *ml.PipelineSpec, path *field.Path, prefix string) []pod {
+	if ps == nil {
+		return nil
+	}
+	var pods []pod
+	for i := range ps.Tasks {
+		t := &ps.Tasks[i]
+		pods = append(pods, buildPod(fmt.Sprintf("pods of %stask %q", prefix, t.Name), path.Child("tasks").Index(i), "main", &t.ContainerSpec, &t.PodOptions))
+	}
+	for i := range ps.Finally {
+		t := &ps.Finally[i]
+		pods = append(pods, buildPod(fmt.Sprintf("pods of %sfinally task %q", prefix, t.Name), path.Child("finally").Index(i), "main", &t.ContainerSpec, &t.PodOptions))
+	}
+	return pods
 }
 
 // buildPod builds the pod with workload.PodTemplate, the builder of the

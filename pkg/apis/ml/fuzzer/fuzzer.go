@@ -27,6 +27,7 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 		fuzzNotebookSpec,
 		fuzzWorkspaceSpec,
 		fuzzProfileSpec,
+		fuzzRecurringRunSpec,
 
 		// Our types embed core/v1 types whose +default markers the generated
 		// defaulters apply; k8s.io/api ships no fuzzer for them.
@@ -102,6 +103,21 @@ func fuzzNotebookSpec(s *ml.NotebookSpec, c randfill.Continue) {
 	s.Replicas = &r
 	if s.Port == 0 {
 		s.Port = 1 + c.Int31n(65535)
+	}
+}
+
+func fuzzRecurringRunSpec(s *ml.RecurringRunSpec, c randfill.Continue) {
+	c.FillNoCustom(s)
+	if s.ConcurrencyPolicy == "" {
+		s.ConcurrencyPolicy = ml.ConcurrencyPolicy(oneOf(c, "Allow", "Forbid", "Replace"))
+	}
+	if s.SuccessfulRunsHistoryLimit == nil {
+		n := c.Int31n(10)
+		s.SuccessfulRunsHistoryLimit = &n
+	}
+	if s.FailedRunsHistoryLimit == nil {
+		n := c.Int31n(10)
+		s.FailedRunsHistoryLimit = &n
 	}
 }
 

@@ -16,11 +16,12 @@ var commonFieldLabels = []string{"metadata.name", "metadata.namespace", "status.
 // kindFieldLabels are the field selectors each kind supports beyond the
 // common ones. The registry's selectable fields must offer the same set.
 var kindFieldLabels = map[string][]string{
-	"Pipeline":    nil,
-	"PipelineRun": {"spec.pipelineRef.name"},
-	"TrainingJob": {"spec.framework"},
-	"Model":       {"spec.source.trainingJobRef.name"},
-	"Notebook":    nil,
+	"Pipeline":     nil,
+	"PipelineRun":  {"spec.pipelineRef.name"},
+	"TrainingJob":  {"spec.framework"},
+	"Model":        {"spec.source.trainingJobRef.name"},
+	"Notebook":     nil,
+	"RecurringRun": nil,
 }
 
 // addFieldLabelConversionFuncs lets clients select objects of each kind by

@@ -134,11 +134,13 @@ func testExamples(t *testing.T, dir string) {
 			kinds.Insert("Model")
 		case *ml.Notebook:
 			kinds.Insert("Notebook")
+		case *ml.RecurringRun:
+			kinds.Insert("RecurringRun")
 		default:
 			t.Errorf("unexpected example type %T", obj)
 		}
 	}
-	if want := sets.New("Pipeline", "PipelineRun", "TrainingJob", "Model", "Notebook"); !kinds.Equal(want) {
+	if want := sets.New("Pipeline", "PipelineRun", "TrainingJob", "Model", "Notebook", "RecurringRun"); !kinds.Equal(want) {
 		t.Errorf("examples cover kinds %v, want %v", sets.List(kinds), sets.List(want))
 	}
 
@@ -146,6 +148,10 @@ func testExamples(t *testing.T, dir string) {
 		switch o := obj.(type) {
 		case *ml.PipelineRun:
 			checkRunParams(t, o, pipelines)
+		case *ml.RecurringRun:
+			if tmpl := o.Spec.RunTemplate.PipelineRun; tmpl != nil {
+				checkRunParams(t, &ml.PipelineRun{ObjectMeta: o.ObjectMeta, Spec: *tmpl}, pipelines)
+			}
 		case *ml.Model:
 			if ref := o.Spec.Source.TrainingJobRef; ref != nil && !trainingJobs.Has(ref.Name) {
 				t.Errorf("Model %s: trainingJobRef %q names no example TrainingJob", o.Name, ref.Name)

@@ -45,6 +45,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Notebook{}, &NotebookList{},
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
+		&RecurringRun{}, &RecurringRunList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

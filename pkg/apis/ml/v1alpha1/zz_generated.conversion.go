@@ -507,6 +507,56 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*RecurringRun)(nil), (*ml.RecurringRun)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RecurringRun_To_ml_RecurringRun(a.(*RecurringRun), b.(*ml.RecurringRun), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RecurringRun)(nil), (*RecurringRun)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RecurringRun_To_v1alpha1_RecurringRun(a.(*ml.RecurringRun), b.(*RecurringRun), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RecurringRunList)(nil), (*ml.RecurringRunList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RecurringRunList_To_ml_RecurringRunList(a.(*RecurringRunList), b.(*ml.RecurringRunList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RecurringRunList)(nil), (*RecurringRunList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RecurringRunList_To_v1alpha1_RecurringRunList(a.(*ml.RecurringRunList), b.(*RecurringRunList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RecurringRunSpec)(nil), (*ml.RecurringRunSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec(a.(*RecurringRunSpec), b.(*ml.RecurringRunSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RecurringRunSpec)(nil), (*RecurringRunSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec(a.(*ml.RecurringRunSpec), b.(*RecurringRunSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RecurringRunStatus)(nil), (*ml.RecurringRunStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus(a.(*RecurringRunStatus), b.(*ml.RecurringRunStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RecurringRunStatus)(nil), (*RecurringRunStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus(a.(*ml.RecurringRunStatus), b.(*RecurringRunStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RecurringSchedule)(nil), (*ml.RecurringSchedule)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RecurringSchedule_To_ml_RecurringSchedule(a.(*RecurringSchedule), b.(*ml.RecurringSchedule), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RecurringSchedule)(nil), (*RecurringSchedule)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RecurringSchedule_To_v1alpha1_RecurringSchedule(a.(*ml.RecurringSchedule), b.(*RecurringSchedule), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ReplicaFailure)(nil), (*ml.ReplicaFailure)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ReplicaFailure_To_ml_ReplicaFailure(a.(*ReplicaFailure), b.(*ml.ReplicaFailure), scope)
 	}); err != nil {
@@ -524,6 +574,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.RetryPolicy)(nil), (*RetryPolicy)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_RetryPolicy_To_v1alpha1_RetryPolicy(a.(*ml.RetryPolicy), b.(*RetryPolicy), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RunTemplate)(nil), (*ml.RunTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RunTemplate_To_ml_RunTemplate(a.(*RunTemplate), b.(*ml.RunTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RunTemplate)(nil), (*RunTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RunTemplate_To_v1alpha1_RunTemplate(a.(*ml.RunTemplate), b.(*RunTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*RunTemplateMetadata)(nil), (*ml.RunTemplateMetadata)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_RunTemplateMetadata_To_ml_RunTemplateMetadata(a.(*RunTemplateMetadata), b.(*ml.RunTemplateMetadata), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.RunTemplateMetadata)(nil), (*RunTemplateMetadata)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(a.(*ml.RunTemplateMetadata), b.(*RunTemplateMetadata), scope)
 	}); err != nil {
 		return err
 	}
@@ -1784,6 +1854,120 @@ func Convert_ml_ProfileStatus_To_v1alpha1_ProfileStatus(in *ml.ProfileStatus, ou
 	return autoConvert_ml_ProfileStatus_To_v1alpha1_ProfileStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_RecurringRun_To_ml_RecurringRun(in *RecurringRun, out *ml.RecurringRun, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_RecurringRun_To_ml_RecurringRun is an autogenerated conversion function.
+func Convert_v1alpha1_RecurringRun_To_ml_RecurringRun(in *RecurringRun, out *ml.RecurringRun, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RecurringRun_To_ml_RecurringRun(in, out, s)
+}
+
+func autoConvert_ml_RecurringRun_To_v1alpha1_RecurringRun(in *ml.RecurringRun, out *RecurringRun, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_RecurringRun_To_v1alpha1_RecurringRun is an autogenerated conversion function.
+func Convert_ml_RecurringRun_To_v1alpha1_RecurringRun(in *ml.RecurringRun, out *RecurringRun, s conversion.Scope) error {
+	return autoConvert_ml_RecurringRun_To_v1alpha1_RecurringRun(in, out, s)
+}
+
+func autoConvert_v1alpha1_RecurringRunList_To_ml_RecurringRunList(in *RecurringRunList, out *ml.RecurringRunList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.RecurringRun)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_RecurringRunList_To_ml_RecurringRunList is an autogenerated conversion function.
+func Convert_v1alpha1_RecurringRunList_To_ml_RecurringRunList(in *RecurringRunList, out *ml.RecurringRunList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RecurringRunList_To_ml_RecurringRunList(in, out, s)
+}
+
+func autoConvert_ml_RecurringRunList_To_v1alpha1_RecurringRunList(in *ml.RecurringRunList, out *RecurringRunList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]RecurringRun)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_RecurringRunList_To_v1alpha1_RecurringRunList is an autogenerated conversion function.
+func Convert_ml_RecurringRunList_To_v1alpha1_RecurringRunList(in *ml.RecurringRunList, out *RecurringRunList, s conversion.Scope) error {
+	return autoConvert_ml_RecurringRunList_To_v1alpha1_RecurringRunList(in, out, s)
+}
+
+func autoConvert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec(in *RecurringRunSpec, out *ml.RecurringRunSpec, s conversion.Scope) error {
+	*out = *(*ml.RecurringRunSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec is an autogenerated conversion function.
+func Convert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec(in *RecurringRunSpec, out *ml.RecurringRunSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RecurringRunSpec_To_ml_RecurringRunSpec(in, out, s)
+}
+
+func autoConvert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec(in *ml.RecurringRunSpec, out *RecurringRunSpec, s conversion.Scope) error {
+	*out = *(*RecurringRunSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec is an autogenerated conversion function.
+func Convert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec(in *ml.RecurringRunSpec, out *RecurringRunSpec, s conversion.Scope) error {
+	return autoConvert_ml_RecurringRunSpec_To_v1alpha1_RecurringRunSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus(in *RecurringRunStatus, out *ml.RecurringRunStatus, s conversion.Scope) error {
+	*out = *(*ml.RecurringRunStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus is an autogenerated conversion function.
+func Convert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus(in *RecurringRunStatus, out *ml.RecurringRunStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RecurringRunStatus_To_ml_RecurringRunStatus(in, out, s)
+}
+
+func autoConvert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus(in *ml.RecurringRunStatus, out *RecurringRunStatus, s conversion.Scope) error {
+	*out = *(*RecurringRunStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus is an autogenerated conversion function.
+func Convert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus(in *ml.RecurringRunStatus, out *RecurringRunStatus, s conversion.Scope) error {
+	return autoConvert_ml_RecurringRunStatus_To_v1alpha1_RecurringRunStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_RecurringSchedule_To_ml_RecurringSchedule(in *RecurringSchedule, out *ml.RecurringSchedule, s conversion.Scope) error {
+	*out = *(*ml.RecurringSchedule)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RecurringSchedule_To_ml_RecurringSchedule is an autogenerated conversion function.
+func Convert_v1alpha1_RecurringSchedule_To_ml_RecurringSchedule(in *RecurringSchedule, out *ml.RecurringSchedule, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RecurringSchedule_To_ml_RecurringSchedule(in, out, s)
+}
+
+func autoConvert_ml_RecurringSchedule_To_v1alpha1_RecurringSchedule(in *ml.RecurringSchedule, out *RecurringSchedule, s conversion.Scope) error {
+	*out = *(*RecurringSchedule)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_RecurringSchedule_To_v1alpha1_RecurringSchedule is an autogenerated conversion function.
+func Convert_ml_RecurringSchedule_To_v1alpha1_RecurringSchedule(in *ml.RecurringSchedule, out *RecurringSchedule, s conversion.Scope) error {
+	return autoConvert_ml_RecurringSchedule_To_v1alpha1_RecurringSchedule(in, out, s)
+}
+
 func autoConvert_v1alpha1_ReplicaFailure_To_ml_ReplicaFailure(in *ReplicaFailure, out *ml.ReplicaFailure, s conversion.Scope) error {
 	*out = *(*ml.ReplicaFailure)(unsafe.Pointer(in))
 	return nil
@@ -1822,6 +2006,46 @@ func autoConvert_ml_RetryPolicy_To_v1alpha1_RetryPolicy(in *ml.RetryPolicy, out 
 // Convert_ml_RetryPolicy_To_v1alpha1_RetryPolicy is an autogenerated conversion function.
 func Convert_ml_RetryPolicy_To_v1alpha1_RetryPolicy(in *ml.RetryPolicy, out *RetryPolicy, s conversion.Scope) error {
 	return autoConvert_ml_RetryPolicy_To_v1alpha1_RetryPolicy(in, out, s)
+}
+
+func autoConvert_v1alpha1_RunTemplate_To_ml_RunTemplate(in *RunTemplate, out *ml.RunTemplate, s conversion.Scope) error {
+	*out = *(*ml.RunTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RunTemplate_To_ml_RunTemplate is an autogenerated conversion function.
+func Convert_v1alpha1_RunTemplate_To_ml_RunTemplate(in *RunTemplate, out *ml.RunTemplate, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RunTemplate_To_ml_RunTemplate(in, out, s)
+}
+
+func autoConvert_ml_RunTemplate_To_v1alpha1_RunTemplate(in *ml.RunTemplate, out *RunTemplate, s conversion.Scope) error {
+	*out = *(*RunTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_RunTemplate_To_v1alpha1_RunTemplate is an autogenerated conversion function.
+func Convert_ml_RunTemplate_To_v1alpha1_RunTemplate(in *ml.RunTemplate, out *RunTemplate, s conversion.Scope) error {
+	return autoConvert_ml_RunTemplate_To_v1alpha1_RunTemplate(in, out, s)
+}
+
+func autoConvert_v1alpha1_RunTemplateMetadata_To_ml_RunTemplateMetadata(in *RunTemplateMetadata, out *ml.RunTemplateMetadata, s conversion.Scope) error {
+	*out = *(*ml.RunTemplateMetadata)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_RunTemplateMetadata_To_ml_RunTemplateMetadata is an autogenerated conversion function.
+func Convert_v1alpha1_RunTemplateMetadata_To_ml_RunTemplateMetadata(in *RunTemplateMetadata, out *ml.RunTemplateMetadata, s conversion.Scope) error {
+	return autoConvert_v1alpha1_RunTemplateMetadata_To_ml_RunTemplateMetadata(in, out, s)
+}
+
+func autoConvert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in *ml.RunTemplateMetadata, out *RunTemplateMetadata, s conversion.Scope) error {
+	*out = *(*RunTemplateMetadata)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata is an autogenerated conversion function.
+func Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in *ml.RunTemplateMetadata, out *RunTemplateMetadata, s conversion.Scope) error {
+	return autoConvert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in, out, s)
 }
 
 func autoConvert_v1alpha1_TaskAttempt_To_ml_TaskAttempt(in *TaskAttempt, out *ml.TaskAttempt, s conversion.Scope) error {

@@ -40,6 +40,8 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&PipelineRunList{}, func(obj interface{}) { SetObjectDefaults_PipelineRunList(obj.(*PipelineRunList)) })
 	scheme.AddTypeDefaultingFunc(&Profile{}, func(obj interface{}) { SetObjectDefaults_Profile(obj.(*Profile)) })
 	scheme.AddTypeDefaultingFunc(&ProfileList{}, func(obj interface{}) { SetObjectDefaults_ProfileList(obj.(*ProfileList)) })
+	scheme.AddTypeDefaultingFunc(&RecurringRun{}, func(obj interface{}) { SetObjectDefaults_RecurringRun(obj.(*RecurringRun)) })
+	scheme.AddTypeDefaultingFunc(&RecurringRunList{}, func(obj interface{}) { SetObjectDefaults_RecurringRunList(obj.(*RecurringRunList)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJob{}, func(obj interface{}) { SetObjectDefaults_TrainingJob(obj.(*TrainingJob)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJobList{}, func(obj interface{}) { SetObjectDefaults_TrainingJobList(obj.(*TrainingJobList)) })
 	return nil
@@ -589,6 +591,208 @@ func SetObjectDefaults_ProfileList(in *ProfileList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_Profile(a)
+	}
+}
+
+func SetObjectDefaults_RecurringRun(in *RecurringRun) {
+	SetDefaults_RecurringRunSpec(&in.Spec)
+	if in.Spec.RunTemplate.PipelineRun != nil {
+		if in.Spec.RunTemplate.PipelineRun.PipelineSpec != nil {
+			SetDefaults_PipelineSpec(in.Spec.RunTemplate.PipelineRun.PipelineSpec)
+			for i := range in.Spec.RunTemplate.PipelineRun.PipelineSpec.Tasks {
+				a := &in.Spec.RunTemplate.PipelineRun.PipelineSpec.Tasks[i]
+				for j := range a.ContainerSpec.Env {
+					b := &a.ContainerSpec.Env[j]
+					if b.ValueFrom != nil {
+						if b.ValueFrom.FileKeyRef != nil {
+							if b.ValueFrom.FileKeyRef.Optional == nil {
+								var ptrVar1 bool = false
+								b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+							}
+						}
+					}
+				}
+				for j := range a.PodOptions.Volumes {
+					b := &a.PodOptions.Volumes[j]
+					if b.VolumeSource.ISCSI != nil {
+						if b.VolumeSource.ISCSI.ISCSIInterface == "" {
+							b.VolumeSource.ISCSI.ISCSIInterface = "default"
+						}
+					}
+					if b.VolumeSource.RBD != nil {
+						if b.VolumeSource.RBD.RBDPool == "" {
+							b.VolumeSource.RBD.RBDPool = "rbd"
+						}
+						if b.VolumeSource.RBD.RadosUser == "" {
+							b.VolumeSource.RBD.RadosUser = "admin"
+						}
+						if b.VolumeSource.RBD.Keyring == "" {
+							b.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+						}
+					}
+					if b.VolumeSource.AzureDisk != nil {
+						if b.VolumeSource.AzureDisk.CachingMode == nil {
+							ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+							b.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.FSType == nil {
+							var ptrVar1 string = "ext4"
+							b.VolumeSource.AzureDisk.FSType = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.ReadOnly == nil {
+							var ptrVar1 bool = false
+							b.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.Kind == nil {
+							ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+							b.VolumeSource.AzureDisk.Kind = &ptrVar1
+						}
+					}
+					if b.VolumeSource.ScaleIO != nil {
+						if b.VolumeSource.ScaleIO.StorageMode == "" {
+							b.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+						}
+						if b.VolumeSource.ScaleIO.FSType == "" {
+							b.VolumeSource.ScaleIO.FSType = "xfs"
+						}
+					}
+				}
+				if a.Retries != nil {
+					SetDefaults_RetryPolicy(a.Retries)
+				}
+			}
+			for i := range in.Spec.RunTemplate.PipelineRun.PipelineSpec.Finally {
+				a := &in.Spec.RunTemplate.PipelineRun.PipelineSpec.Finally[i]
+				for j := range a.ContainerSpec.Env {
+					b := &a.ContainerSpec.Env[j]
+					if b.ValueFrom != nil {
+						if b.ValueFrom.FileKeyRef != nil {
+							if b.ValueFrom.FileKeyRef.Optional == nil {
+								var ptrVar1 bool = false
+								b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+							}
+						}
+					}
+				}
+				for j := range a.PodOptions.Volumes {
+					b := &a.PodOptions.Volumes[j]
+					if b.VolumeSource.ISCSI != nil {
+						if b.VolumeSource.ISCSI.ISCSIInterface == "" {
+							b.VolumeSource.ISCSI.ISCSIInterface = "default"
+						}
+					}
+					if b.VolumeSource.RBD != nil {
+						if b.VolumeSource.RBD.RBDPool == "" {
+							b.VolumeSource.RBD.RBDPool = "rbd"
+						}
+						if b.VolumeSource.RBD.RadosUser == "" {
+							b.VolumeSource.RBD.RadosUser = "admin"
+						}
+						if b.VolumeSource.RBD.Keyring == "" {
+							b.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+						}
+					}
+					if b.VolumeSource.AzureDisk != nil {
+						if b.VolumeSource.AzureDisk.CachingMode == nil {
+							ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+							b.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.FSType == nil {
+							var ptrVar1 string = "ext4"
+							b.VolumeSource.AzureDisk.FSType = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.ReadOnly == nil {
+							var ptrVar1 bool = false
+							b.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.Kind == nil {
+							ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+							b.VolumeSource.AzureDisk.Kind = &ptrVar1
+						}
+					}
+					if b.VolumeSource.ScaleIO != nil {
+						if b.VolumeSource.ScaleIO.StorageMode == "" {
+							b.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+						}
+						if b.VolumeSource.ScaleIO.FSType == "" {
+							b.VolumeSource.ScaleIO.FSType = "xfs"
+						}
+					}
+				}
+				if a.Retries != nil {
+					SetDefaults_RetryPolicy(a.Retries)
+				}
+			}
+		}
+	}
+	if in.Spec.RunTemplate.TrainingJob != nil {
+		SetDefaults_TrainingJobSpec(in.Spec.RunTemplate.TrainingJob)
+		for i := range in.Spec.RunTemplate.TrainingJob.ContainerSpec.Env {
+			a := &in.Spec.RunTemplate.TrainingJob.ContainerSpec.Env[i]
+			if a.ValueFrom != nil {
+				if a.ValueFrom.FileKeyRef != nil {
+					if a.ValueFrom.FileKeyRef.Optional == nil {
+						var ptrVar1 bool = false
+						a.ValueFrom.FileKeyRef.Optional = &ptrVar1
+					}
+				}
+			}
+		}
+		for i := range in.Spec.RunTemplate.TrainingJob.PodOptions.Volumes {
+			a := &in.Spec.RunTemplate.TrainingJob.PodOptions.Volumes[i]
+			if a.VolumeSource.ISCSI != nil {
+				if a.VolumeSource.ISCSI.ISCSIInterface == "" {
+					a.VolumeSource.ISCSI.ISCSIInterface = "default"
+				}
+			}
+			if a.VolumeSource.RBD != nil {
+				if a.VolumeSource.RBD.RBDPool == "" {
+					a.VolumeSource.RBD.RBDPool = "rbd"
+				}
+				if a.VolumeSource.RBD.RadosUser == "" {
+					a.VolumeSource.RBD.RadosUser = "admin"
+				}
+				if a.VolumeSource.RBD.Keyring == "" {
+					a.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+				}
+			}
+			if a.VolumeSource.AzureDisk != nil {
+				if a.VolumeSource.AzureDisk.CachingMode == nil {
+					ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+					a.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.FSType == nil {
+					var ptrVar1 string = "ext4"
+					a.VolumeSource.AzureDisk.FSType = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.ReadOnly == nil {
+					var ptrVar1 bool = false
+					a.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.Kind == nil {
+					ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+					a.VolumeSource.AzureDisk.Kind = &ptrVar1
+				}
+			}
+			if a.VolumeSource.ScaleIO != nil {
+				if a.VolumeSource.ScaleIO.StorageMode == "" {
+					a.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+				}
+				if a.VolumeSource.ScaleIO.FSType == "" {
+					a.VolumeSource.ScaleIO.FSType = "xfs"
+				}
+			}
+		}
+		if in.Spec.RunTemplate.TrainingJob.Metrics != nil {
+			SetDefaults_MetricsSpec(in.Spec.RunTemplate.TrainingJob.Metrics)
+		}
+	}
+}
+
+func SetObjectDefaults_RecurringRunList(in *RecurringRunList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_RecurringRun(a)
 	}
 }
 

@@ -257,6 +257,31 @@ func (in ProfileStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RecurringRun) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRun"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RecurringRunList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RecurringRunSpec) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RecurringRunStatus) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RecurringSchedule) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringSchedule"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ReplicaFailure) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaFailure"
 }
@@ -264,6 +289,16 @@ func (in ReplicaFailure) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RetryPolicy) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RunTemplate) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplate"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in RunTemplateMetadata) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -105,6 +105,9 @@ func TestExamplesAreValid(t *testing.T) {
 			case *ml.Notebook:
 				obj.Namespace = "default"
 				errs = validation.ValidateNotebook(obj)
+			case *ml.RecurringRun:
+				obj.Namespace = "default"
+				errs = validation.ValidateRecurringRun(obj, opts)
 			case *ml.Profile:
 				errs = validation.ValidateProfile(obj)
 			case *ml.ProfileRequest:

@@ -932,6 +932,106 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: quota
       type:
         namedType: io.k8s.api.core.v1.ResourceQuotaStatus
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRun
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunSpec
+      default: {}
+    - name: status
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunStatus
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunSpec
+  map:
+    fields:
+    - name: catchUp
+      type:
+        scalar: boolean
+    - name: concurrencyPolicy
+      type:
+        scalar: string
+    - name: endTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: failedRunsHistoryLimit
+      type:
+        scalar: numeric
+    - name: maxConcurrency
+      type:
+        scalar: numeric
+    - name: runTemplate
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplate
+      default: {}
+    - name: schedule
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringSchedule
+      default: {}
+    - name: startTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: successfulRunsHistoryLimit
+      type:
+        scalar: numeric
+    - name: suspend
+      type:
+        scalar: boolean
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringRunStatus
+  map:
+    fields:
+    - name: active
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.ObjectReference
+          elementRelationship: atomic
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: lastScheduleTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: lastSuccessfulTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: nextScheduleTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: observedGeneration
+      type:
+        scalar: numeric
+    - name: runCount
+      type:
+        scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RecurringSchedule
+  map:
+    fields:
+    - name: cron
+      type:
+        scalar: string
+    - name: interval
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Duration
+    - name: timeZone
+      type:
+        scalar: string
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaFailure
   map:
     fields:
@@ -961,6 +1061,32 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: numeric
       default: 0
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplate
+  map:
+    fields:
+    - name: metadata
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata
+      default: {}
+    - name: pipelineRun
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunSpec
+    - name: trainingJob
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobSpec
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata
+  map:
+    fields:
+    - name: annotations
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: labels
+      type:
+        map:
+          elementType:
+            scalar: string
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskAttempt
   map:
     fields:
@@ -1788,6 +1914,31 @@ var schemaYAML = typed.YAMLObject(`types:
         scalar: string
       default: ""
     elementRelationship: atomic
+- name: io.k8s.api.core.v1.ObjectReference
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: fieldPath
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
+    - name: resourceVersion
+      type:
+        scalar: string
+    - name: uid
+      type:
+        scalar: string
+    elementRelationship: atomic
 - name: io.k8s.api.core.v1.PersistentVolumeClaimSpec
   map:
     fields:
@@ -2609,6 +2760,8 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Duration
+  scalar: string
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1
   map:
     elementType:

@@ -63,6 +63,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().PipelineRuns().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("profiles"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().Profiles().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("recurringruns"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().RecurringRuns().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("trainingjobs"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().TrainingJobs().Informer()}, nil
 

@@ -54,6 +54,14 @@ type PipelineRunNamespaceListerExpansion interface{}
 // ProfileLister.
 type ProfileListerExpansion interface{}
 
+// RecurringRunListerExpansion allows custom methods to be added to
+// RecurringRunLister.
+type RecurringRunListerExpansion interface{}
+
+// RecurringRunNamespaceListerExpansion allows custom methods to be added to
+// RecurringRunNamespaceLister.
+type RecurringRunNamespaceListerExpansion interface{}
+
 // TrainingJobListerExpansion allows custom methods to be added to
 // TrainingJobLister.
 type TrainingJobListerExpansion interface{}

@@ -34,6 +34,8 @@ type Interface interface {
 	PipelineRuns() TypedPipelineRunInformer
 	// Profiles returns a ProfileInformer.
 	Profiles() TypedProfileInformer
+	// RecurringRuns returns a RecurringRunInformer.
+	RecurringRuns() TypedRecurringRunInformer
 	// TrainingJobs returns a TrainingJobInformer.
 	TrainingJobs() TypedTrainingJobInformer
 }
@@ -72,6 +74,11 @@ func (v *version) PipelineRuns() TypedPipelineRunInformer {
 // Profiles returns a TypedProfileInformer.
 func (v *version) Profiles() TypedProfileInformer {
 	return &profileInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
+}
+
+// RecurringRuns returns a TypedRecurringRunInformer.
+func (v *version) RecurringRuns() TypedRecurringRunInformer {
+	return &recurringRunInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // TrainingJobs returns a TypedTrainingJobInformer.

@@ -30,4 +30,6 @@ type ProfileExpansion interface{}
 
 type ProfileRequestExpansion interface{}
 
+type RecurringRunExpansion interface{}
+
 type TrainingJobExpansion interface{}

@@ -34,6 +34,7 @@ type MlV1alpha1Interface interface {
 	PipelineRunsGetter
 	ProfilesGetter
 	ProfileRequestsGetter
+	RecurringRunsGetter
 	TrainingJobsGetter
 }
 
@@ -64,6 +65,10 @@ func (c *MlV1alpha1Client) Profiles() ProfileInterface {
 
 func (c *MlV1alpha1Client) ProfileRequests() ProfileRequestInterface {
 	return newProfileRequests(c)
+}
+
+func (c *MlV1alpha1Client) RecurringRuns(namespace string) RecurringRunInterface {
+	return newRecurringRuns(c, namespace)
 }
 
 func (c *MlV1alpha1Client) TrainingJobs(namespace string) TrainingJobInterface {

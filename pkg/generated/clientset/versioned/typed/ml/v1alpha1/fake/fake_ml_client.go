@@ -52,6 +52,10 @@ func (c *FakeMlV1alpha1) ProfileRequests() v1alpha1.ProfileRequestInterface {
 	return newFakeProfileRequests(c)
 }
 
+func (c *FakeMlV1alpha1) RecurringRuns(namespace string) v1alpha1.RecurringRunInterface {
+	return newFakeRecurringRuns(c, namespace)
+}
+
 func (c *FakeMlV1alpha1) TrainingJobs(namespace string) v1alpha1.TrainingJobInterface {
 	return newFakeTrainingJobs(c, namespace)
 }
