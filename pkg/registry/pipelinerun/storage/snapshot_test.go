@@ -1,13 +1,16 @@
 package storage
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 
@@ -92,10 +95,17 @@ func TestSnapshotStoredApart(t *testing.T) {
 				t.Errorf("served metadata %+v", p.ObjectMeta)
 			}
 
-			// Lists and watches of runs never see the snapshots.
-			list, err := s.PipelineRun.List(ctx, &metainternalversion.ListOptions{})
+			// Lists and watches of runs never see the snapshots. The watch
+			// cache answers "storage is (re)initializing" until it has
+			// listed etcd once; clients retry.
+			var list runtime.Object
+			err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+				var err error
+				list, err = s.PipelineRun.List(ctx, &metainternalversion.ListOptions{})
+				return err == nil, nil
+			})
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("list runs: %v", err)
 			}
 			if n := len(list.(*ml.PipelineRunList).Items); n != 1 {
 				t.Errorf("listed %d runs, want 1", n)
