@@ -8,8 +8,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/util/retry"
 
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -45,7 +48,9 @@ func roleIn(table, name string) string {
 // she adds bob as edit with add-contributor, bob's table shows it with
 // role edit, and after remove-contributor bob has none. A TrainingJob in
 // the profile's namespace runs as default-editor, and so do the tasks of a
-// PipelineRun.
+// PipelineRun. Bob, an edit member, creates a TrainingJob there but may not
+// write its status nor change the quota, and the quota an admin sets on
+// the profile refuses his job past it up front, with the numbers.
 func TestProfileCLI(t *testing.T) {
 	ctx := testContext(t, 3*longTimeout)
 	u := newProfileUsers(t)
@@ -107,6 +112,45 @@ func TestProfileCLI(t *testing.T) {
 		}
 		return true, ""
 	})
+
+	// Bob, an edit member, works in the namespace: he creates a
+	// TrainingJob, but may not write its status, nor change the profile's
+	// quota; the quota an admin sets on the profile refuses his job past
+	// it up front, with the numbers.
+	bobML := framework.ML(t, cluster.ConfigAs(u.bob)).MlV1alpha1()
+	bobs, err := bobML.TrainingJobs(name).Create(ctx, mltesting.NewTrainingJob("bobs", name).Obj(), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("bob creates a TrainingJob in %s: %v", name, err)
+	}
+	_, err = bobML.TrainingJobs(name).Patch(ctx, bobs.Name, types.MergePatchType, []byte(`{"status":{"phase":"Succeeded"}}`), metav1.PatchOptions{}, "status")
+	if !apierrors.IsForbidden(err) {
+		t.Errorf("bob writes the status of his TrainingJob: %v, want forbidden", err)
+	}
+	err = updateMembers(ctx, bobML, name, func(p *mlv1alpha1.Profile) {
+		p.Spec.ResourceQuota = &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")}}
+	})
+	if !apierrors.IsForbidden(err) {
+		t.Errorf("bob changes the profile's quota: %v, want forbidden", err)
+	}
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := ml.MlV1alpha1().Profiles().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		p.Spec.ResourceQuota = &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests." + gpu: apiresource.MustParse("8")}}
+		_, err = ml.MlV1alpha1().Profiles().Update(ctx, p, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("set the profile's GPU quota: %v", err)
+	}
+	err = untilRefused(t, "bob's job past the profile's quota refused", func() error {
+		big := gpuJob("big", 3, "4")
+		big.Namespace = name
+		_, err := bobML.TrainingJobs(name).Create(ctx, big, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	})
+	wantRefused(t, err, 403, `exceeded quota "ml-profile"`, "requests.nvidia.com/gpu requested 12 (3 replicas x 4)", "8 left")
 
 	// And so do the tasks of a pipeline run: in the pipeline it executes
 	// (its pipeline subresource, the snapshot made at admission).
