@@ -20,12 +20,14 @@ type LimitOptions struct {
 	MaxReplicas int32
 	// MaxForEachItems caps the instances of one forEach task.
 	MaxForEachItems int32
+	// MaxRunsHistory caps the history limits of RecurringRuns.
+	MaxRunsHistory int32
 }
 
 // NewLimitOptions returns the defaults.
 func NewLimitOptions() *LimitOptions {
 	d := validation.DefaultOptions()
-	return &LimitOptions{MaxReplicas: d.MaxReplicas, MaxForEachItems: d.MaxForEachItems}
+	return &LimitOptions{MaxReplicas: d.MaxReplicas, MaxForEachItems: d.MaxForEachItems, MaxRunsHistory: d.MaxRunsHistory}
 }
 
 // AddFlags adds the cap flags to fs.
@@ -34,6 +36,8 @@ func (o *LimitOptions) AddFlags(fs *pflag.FlagSet) {
 		"Most replicas a TrainingJob (spec.replicas, spec.elastic.maxReplicas) or Model may ask for, through the object or its scale subresource. "+
 			"Objects stored under a higher cap keep their counts but may not grow.")
 	o.AddForEachFlag(fs)
+	fs.Int32Var(&o.MaxRunsHistory, "max-runs-history", o.MaxRunsHistory,
+		"Most finished runs of each outcome a RecurringRun may keep (spec.successfulRunsHistoryLimit, spec.failedRunsHistoryLimit).")
 }
 
 // AddForEachFlag adds --max-foreach alone, for the controller subcommand,
@@ -49,6 +53,9 @@ func (o *LimitOptions) Validate() []error {
 	if o.MaxReplicas < 1 {
 		errs = append(errs, fmt.Errorf("--max-replicas must be at least 1, got %d", o.MaxReplicas))
 	}
+	if o.MaxRunsHistory < 1 {
+		errs = append(errs, fmt.Errorf("--max-runs-history must be at least 1, got %d", o.MaxRunsHistory))
+	}
 	if o.MaxForEachItems < 1 {
 		errs = append(errs, fmt.Errorf("--max-foreach must be at least 1, got %d", o.MaxForEachItems))
 	}
@@ -57,7 +64,7 @@ func (o *LimitOptions) Validate() []error {
 
 // ApplyTo sets the caps of the server's validation.
 func (o *LimitOptions) ApplyTo(c *apiserver.ExtraConfig) {
-	c.Validation = validation.Options{MaxReplicas: o.MaxReplicas, MaxForEachItems: o.MaxForEachItems}
+	c.Validation = validation.Options{MaxReplicas: o.MaxReplicas, MaxForEachItems: o.MaxForEachItems, MaxRunsHistory: o.MaxRunsHistory}
 }
 
 // ApplyToController sets the forEach cap of the controllers.

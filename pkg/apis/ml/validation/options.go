@@ -16,6 +16,9 @@ const (
 	DefaultMaxReplicas int32 = 1000
 	// DefaultMaxForEachItems caps the instances of one forEach task.
 	DefaultMaxForEachItems int32 = 500
+	// DefaultMaxRunsHistory caps each history limit of a RecurringRun
+	// (the finished runs it keeps).
+	DefaultMaxRunsHistory int32 = 100
 )
 
 // Options are the server-wide caps objects are validated against. The
@@ -27,6 +30,9 @@ type Options struct {
 	MaxReplicas int32
 	// MaxForEachItems is the most instances one forEach task may have.
 	MaxForEachItems int32
+	// MaxRunsHistory is the most finished runs of each outcome a
+	// RecurringRun may keep; 0 means DefaultMaxRunsHistory.
+	MaxRunsHistory int32
 	// WhenCELCostLimit is the most a CEL when condition may cost, by its
 	// estimate at admission; 0 means DefaultWhenCELCostLimit.
 	WhenCELCostLimit int64
@@ -38,7 +44,7 @@ type Options struct {
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
 func DefaultOptions() Options {
-	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems}
+	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems, MaxRunsHistory: DefaultMaxRunsHistory}
 }
 
 // validateMaximum checks an optional count against a server cap, naming
@@ -52,8 +58,9 @@ func validateMaximum(v *int32, maximum int32, flag string, fldPath *field.Path) 
 
 // Flags that set the caps of Options, named in the errors.
 const (
-	maxReplicasFlag = "--max-replicas"
-	maxForEachFlag  = "--max-foreach"
+	maxReplicasFlag    = "--max-replicas"
+	maxForEachFlag     = "--max-foreach"
+	maxRunsHistoryFlag = "--max-runs-history"
 )
 
 // ratchetReplicas lets an update keep (or lower) a count that was stored

@@ -48,6 +48,12 @@ func validateRecurringRunSpec(spec *ml.RecurringRunSpec, opts Options, fldPath *
 	allErrs = append(allErrs, validateMinimum(spec.MaxConcurrency, 1, fldPath.Child("maxConcurrency"))...)
 	allErrs = append(allErrs, validateMinimum(spec.SuccessfulRunsHistoryLimit, 0, fldPath.Child("successfulRunsHistoryLimit"))...)
 	allErrs = append(allErrs, validateMinimum(spec.FailedRunsHistoryLimit, 0, fldPath.Child("failedRunsHistoryLimit"))...)
+	maxHistory := opts.MaxRunsHistory
+	if maxHistory == 0 {
+		maxHistory = DefaultMaxRunsHistory
+	}
+	allErrs = append(allErrs, validateMaximum(spec.SuccessfulRunsHistoryLimit, maxHistory, maxRunsHistoryFlag, fldPath.Child("successfulRunsHistoryLimit"))...)
+	allErrs = append(allErrs, validateMaximum(spec.FailedRunsHistoryLimit, maxHistory, maxRunsHistoryFlag, fldPath.Child("failedRunsHistoryLimit"))...)
 	return append(allErrs, validateRunTemplate(&spec.RunTemplate, opts, fldPath.Child("runTemplate"))...)
 }
 

@@ -76,6 +76,12 @@ func TestValidateRecurringRun(t *testing.T) {
 		{name: "negative history limits", mutate: func(rr *ml.RecurringRun) {
 			rr.Spec.SuccessfulRunsHistoryLimit, rr.Spec.FailedRunsHistoryLimit = ptr.To[int32](-1), ptr.To[int32](-1)
 		}, want: []string{"spec.successfulRunsHistoryLimit: Invalid value", "spec.failedRunsHistoryLimit: Invalid value"}},
+		{name: "history limits at the cap", mutate: func(rr *ml.RecurringRun) {
+			rr.Spec.SuccessfulRunsHistoryLimit, rr.Spec.FailedRunsHistoryLimit = ptr.To(validation.DefaultMaxRunsHistory), ptr.To(validation.DefaultMaxRunsHistory)
+		}},
+		{name: "history limits past the cap", mutate: func(rr *ml.RecurringRun) {
+			rr.Spec.SuccessfulRunsHistoryLimit, rr.Spec.FailedRunsHistoryLimit = ptr.To(validation.DefaultMaxRunsHistory+1), ptr.To[int32](1000000)
+		}, want: []string{"spec.successfulRunsHistoryLimit: Invalid value", "spec.failedRunsHistoryLimit: Invalid value"}},
 		{name: "training job", mutate: func(rr *ml.RecurringRun) { rr.Spec.RunTemplate = ml.RunTemplate{TrainingJob: tj} }},
 		{name: "no run", mutate: func(rr *ml.RecurringRun) { rr.Spec.RunTemplate.PipelineRun = nil },
 			want: []string{"spec.runTemplate.pipelineRun: Required value"}},
@@ -107,6 +113,20 @@ func TestValidateRecurringRun(t *testing.T) {
 			checkErrors(t, tc.want, validation.ValidateRecurringRun(recurringRun(tc.mutate), opts))
 		})
 	}
+}
+
+// TestValidateRecurringRunHistoryCap: --max-runs-history sets the cap.
+func TestValidateRecurringRunHistoryCap(t *testing.T) {
+	capped := validation.DefaultOptions()
+	capped.MaxRunsHistory = 5
+	rr := recurringRun(func(rr *ml.RecurringRun) { rr.Spec.SuccessfulRunsHistoryLimit = ptr.To[int32](6) })
+	errs := validation.ValidateRecurringRun(rr, capped)
+	checkErrors(t, []string{"spec.successfulRunsHistoryLimit: Invalid value"}, errs)
+	if got := errs.ToAggregate().Error(); !strings.Contains(got, "must be no more than 5 (the server's --max-runs-history)") {
+		t.Errorf("the error does not name the cap and its flag: %s", got)
+	}
+	rr.Spec.SuccessfulRunsHistoryLimit = ptr.To[int32](5)
+	checkErrors(t, nil, validation.ValidateRecurringRun(rr, capped))
 }
 
 func TestValidateRecurringRunMessages(t *testing.T) {
