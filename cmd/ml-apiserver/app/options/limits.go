@@ -2,6 +2,7 @@ package options
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,12 +23,15 @@ type LimitOptions struct {
 	MaxForEachItems int32
 	// MaxRunsHistory caps the history limits of RecurringRuns.
 	MaxRunsHistory int32
+	// MinRecurringInterval is the shortest interval of a RecurringRun.
+	MinRecurringInterval time.Duration
 }
 
 // NewLimitOptions returns the defaults.
 func NewLimitOptions() *LimitOptions {
 	d := validation.DefaultOptions()
-	return &LimitOptions{MaxReplicas: d.MaxReplicas, MaxForEachItems: d.MaxForEachItems, MaxRunsHistory: d.MaxRunsHistory}
+	return &LimitOptions{MaxReplicas: d.MaxReplicas, MaxForEachItems: d.MaxForEachItems, MaxRunsHistory: d.MaxRunsHistory,
+		MinRecurringInterval: d.MinRecurringInterval}
 }
 
 // AddFlags adds the cap flags to fs.
@@ -38,6 +42,8 @@ func (o *LimitOptions) AddFlags(fs *pflag.FlagSet) {
 	o.AddForEachFlag(fs)
 	fs.Int32Var(&o.MaxRunsHistory, "max-runs-history", o.MaxRunsHistory,
 		"Most finished runs of each outcome a RecurringRun may keep (spec.successfulRunsHistoryLimit, spec.failedRunsHistoryLimit).")
+	fs.DurationVar(&o.MinRecurringInterval, "min-recurring-interval", o.MinRecurringInterval,
+		"Shortest spec.schedule.interval of a RecurringRun: how often one RecurringRun may start a run.")
 }
 
 // AddForEachFlag adds --max-foreach alone, for the controller subcommand,
@@ -56,6 +62,9 @@ func (o *LimitOptions) Validate() []error {
 	if o.MaxRunsHistory < 1 {
 		errs = append(errs, fmt.Errorf("--max-runs-history must be at least 1, got %d", o.MaxRunsHistory))
 	}
+	if o.MinRecurringInterval < time.Second {
+		errs = append(errs, fmt.Errorf("--min-recurring-interval must be at least 1s, got %s", o.MinRecurringInterval))
+	}
 	if o.MaxForEachItems < 1 {
 		errs = append(errs, fmt.Errorf("--max-foreach must be at least 1, got %d", o.MaxForEachItems))
 	}
@@ -64,7 +73,8 @@ func (o *LimitOptions) Validate() []error {
 
 // ApplyTo sets the caps of the server's validation.
 func (o *LimitOptions) ApplyTo(c *apiserver.ExtraConfig) {
-	c.Validation = validation.Options{MaxReplicas: o.MaxReplicas, MaxForEachItems: o.MaxForEachItems, MaxRunsHistory: o.MaxRunsHistory}
+	c.Validation = validation.Options{MaxReplicas: o.MaxReplicas, MaxForEachItems: o.MaxForEachItems, MaxRunsHistory: o.MaxRunsHistory,
+		MinRecurringInterval: o.MinRecurringInterval}
 }
 
 // ApplyToController sets the forEach cap of the controllers.

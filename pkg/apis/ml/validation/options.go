@@ -2,11 +2,13 @@ package validation
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // Defaults of the caps in Options, documented in docs/api.md.
@@ -33,6 +35,9 @@ type Options struct {
 	// MaxRunsHistory is the most finished runs of each outcome a
 	// RecurringRun may keep; 0 means DefaultMaxRunsHistory.
 	MaxRunsHistory int32
+	// MinRecurringInterval is the shortest spec.schedule.interval of a
+	// RecurringRun; 0 means v1alpha1.MinRecurringInterval.
+	MinRecurringInterval time.Duration
 	// WhenCELCostLimit is the most a CEL when condition may cost, by its
 	// estimate at admission; 0 means DefaultWhenCELCostLimit.
 	WhenCELCostLimit int64
@@ -44,7 +49,8 @@ type Options struct {
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
 func DefaultOptions() Options {
-	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems, MaxRunsHistory: DefaultMaxRunsHistory}
+	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems, MaxRunsHistory: DefaultMaxRunsHistory,
+		MinRecurringInterval: v1alpha1.MinRecurringInterval}
 }
 
 // validateMaximum checks an optional count against a server cap, naming
@@ -61,6 +67,7 @@ const (
 	maxReplicasFlag    = "--max-replicas"
 	maxForEachFlag     = "--max-foreach"
 	maxRunsHistoryFlag = "--max-runs-history"
+	minIntervalFlag    = "--min-recurring-interval"
 )
 
 // ratchetReplicas lets an update keep (or lower) a count that was stored

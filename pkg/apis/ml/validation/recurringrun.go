@@ -38,7 +38,7 @@ func recurringRunNameFunc(t *ml.RunTemplate) apivalidation.ValidateNameFunc {
 }
 
 func validateRecurringRunSpec(spec *ml.RecurringRunSpec, opts Options, fldPath *field.Path) field.ErrorList {
-	allErrs := validateRecurringSchedule(&spec.Schedule, fldPath.Child("schedule"))
+	allErrs := validateRecurringSchedule(&spec.Schedule, opts, fldPath.Child("schedule"))
 	if spec.StartTime != nil && spec.EndTime != nil && !spec.EndTime.After(spec.StartTime.Time) {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("endTime"), spec.EndTime.UTC().Format(time.RFC3339), "must be after startTime"))
 	}
@@ -57,7 +57,7 @@ func validateRecurringRunSpec(spec *ml.RecurringRunSpec, opts Options, fldPath *
 	return append(allErrs, validateRunTemplate(&spec.RunTemplate, opts, fldPath.Child("runTemplate"))...)
 }
 
-func validateRecurringSchedule(s *ml.RecurringSchedule, fldPath *field.Path) field.ErrorList {
+func validateRecurringSchedule(s *ml.RecurringSchedule, opts Options, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	cronPath, tzPath, intervalPath := fldPath.Child("cron"), fldPath.Child("timeZone"), fldPath.Child("interval")
 	switch {
@@ -81,8 +81,12 @@ func validateRecurringSchedule(s *ml.RecurringSchedule, fldPath *field.Path) fie
 			allErrs = append(allErrs, field.Invalid(cronPath, s.Cron, fmt.Sprintf("must be a 5-field cron expression: %v", err)))
 		}
 	}
-	if s.Interval != nil && s.Interval.Duration < v1alpha1.MinRecurringInterval {
-		allErrs = append(allErrs, field.Invalid(intervalPath, s.Interval.Duration.String(), fmt.Sprintf("must be at least %s", v1alpha1.MinRecurringInterval)))
+	minInterval := opts.MinRecurringInterval
+	if minInterval == 0 {
+		minInterval = v1alpha1.MinRecurringInterval
+	}
+	if s.Interval != nil && s.Interval.Duration < minInterval {
+		allErrs = append(allErrs, field.Invalid(intervalPath, s.Interval.Duration.String(), fmt.Sprintf("must be at least %s (the server's %s)", minInterval, minIntervalFlag)))
 	}
 	return allErrs
 }

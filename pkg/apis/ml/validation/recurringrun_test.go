@@ -130,7 +130,7 @@ func TestValidateRecurringRunHistoryCap(t *testing.T) {
 }
 
 func TestValidateRecurringRunMessages(t *testing.T) {
-	checkMessages(t, []string{`spec.schedule.interval: Invalid value: "5s": must be at least 10s`},
+	checkMessages(t, []string{`spec.schedule.interval: Invalid value: "5s": must be at least 10s (the server's --min-recurring-interval)`},
 		validation.ValidateRecurringRun(recurringRun(func(rr *ml.RecurringRun) {
 			rr.Spec.Schedule = ml.RecurringSchedule{Interval: &metav1.Duration{Duration: 5 * time.Second}}
 		}), opts))
