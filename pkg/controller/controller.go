@@ -52,6 +52,9 @@ type Context struct {
 	// MaxForEachItems caps the instances of one forEach task; 0 means the
 	// default.
 	MaxForEachItems int32
+	// MaxCatchUpRuns is the most missed runs a RecurringRun starts at once;
+	// 0 means the default.
+	MaxCatchUpRuns int32
 	// WhenCELCost is the cost limit of CEL when conditions; 0 means the
 	// default.
 	WhenCELCost int64

@@ -101,13 +101,14 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 func startRecurringRunController(_ context.Context, cc Context) (Controller, error) {
 	v1 := cc.MLInformers.Ml().V1alpha1()
 	return recurringrun.New(recurringrun.Config{
-		Client:        cc.MLClient,
-		RecurringRuns: v1.RecurringRuns(),
-		PipelineRuns:  v1.PipelineRuns(),
-		TrainingJobs:  v1.TrainingJobs(),
-		Recorder:      cc.Recorder,
-		Clock:         cc.Clock,
-		FieldManager:  FieldManager,
+		Client:         cc.MLClient,
+		RecurringRuns:  v1.RecurringRuns(),
+		PipelineRuns:   v1.PipelineRuns(),
+		TrainingJobs:   v1.TrainingJobs(),
+		Recorder:       cc.Recorder,
+		Clock:          cc.Clock,
+		FieldManager:   FieldManager,
+		MaxCatchUpRuns: cc.MaxCatchUpRuns,
 	})
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	// MaxForEachItems caps the instances of a forEach task whose list is
 	// known only at run time (--max-foreach); 0 means the default.
 	MaxForEachItems int32
+	// MaxCatchUpRuns is the most missed runs a RecurringRun with catchUp
+	// starts at once (--recurring-run-max-catch-up); 0 means the default.
+	MaxCatchUpRuns int32
 	// WhenCELCostLimit is the most a CEL when condition may cost when it
 	// is evaluated (--max-when-cel-cost); 0 means the default.
 	WhenCELCostLimit int64
@@ -185,6 +188,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		Recorder:        recorder,
 		Clock:           m.clock,
 		MaxForEachItems: m.config.MaxForEachItems,
+		MaxCatchUpRuns:  m.config.MaxCatchUpRuns,
 		WhenCELCost:     m.config.WhenCELCostLimit,
 		Namespace:       m.config.LeaderElection.Namespace,
 		ResyncPeriod:    m.config.ResyncPeriod,

@@ -37,6 +37,9 @@ type Config struct {
 	Clock clock.WithTicker
 	// FieldManager is the field manager of writes.
 	FieldManager string
+	// MaxCatchUpRuns is the most missed runs catchUp starts at once
+	// (--recurring-run-max-catch-up); 0 means mlv1alpha1.MaxCatchUpRuns.
+	MaxCatchUpRuns int32
 }
 
 // Controller is the RecurringRun controller.
@@ -49,6 +52,7 @@ type Controller struct {
 	recorder     record.EventRecorder
 	clock        clock.WithTicker
 	fieldManager string
+	maxCatchUp   int
 	queue        *queue.Queue
 }
 
@@ -63,6 +67,10 @@ func New(c Config) (*Controller, error) {
 		recorder:     c.Recorder,
 		clock:        c.Clock,
 		fieldManager: c.FieldManager,
+	}
+	ctrl.maxCatchUp = int(c.MaxCatchUpRuns)
+	if ctrl.maxCatchUp <= 0 {
+		ctrl.maxCatchUp = mlv1alpha1.MaxCatchUpRuns
 	}
 	ctrl.queue = queue.New(queue.Options{Name: Name, Kind: "RecurringRun", Clock: c.Clock}, ctrl.sync)
 	if _, err := c.RecurringRuns.Informer().AddEventHandler(ctrl.queue.EventHandler()); err != nil {

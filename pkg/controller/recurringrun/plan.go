@@ -38,7 +38,7 @@ type plan struct {
 }
 
 // decide plans a sync of rr at now, given its runs.
-func decide(rr *mlv1alpha1.RecurringRun, sched schedule, runs []run, now time.Time) plan {
+func decide(rr *mlv1alpha1.RecurringRun, sched schedule, runs []run, now time.Time, maxCatchUp int) plan {
 	var p plan
 	p.prune = prune(rr, runs)
 	until := now
@@ -47,7 +47,7 @@ func decide(rr *mlv1alpha1.RecurringRun, sched schedule, runs []run, now time.Ti
 	}
 	keep := 1
 	if rr.Spec.CatchUp {
-		keep = mlv1alpha1.MaxCatchUpRuns
+		keep = maxCatchUp
 	}
 	due, skipped, next := dueTimes(sched, since(rr), until, keep)
 	if end := rr.Spec.EndTime; end == nil || !next.After(end.Time) {

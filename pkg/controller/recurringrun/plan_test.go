@@ -250,7 +250,7 @@ func TestDecide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := decide(tc.rr, sched, slices.Clone(tc.runs), at(tc.now))
+			got := decide(tc.rr, sched, slices.Clone(tc.runs), at(tc.now), mlv1alpha1.MaxCatchUpRuns)
 			for _, c := range tc.create {
 				tc.want.create = append(tc.want.create, at(c))
 			}
@@ -279,5 +279,24 @@ func TestDueTimesLongDowntime(t *testing.T) {
 	}
 	if want := created.AddDate(1, 0, 0).Add(time.Minute); !next.Equal(want) {
 		t.Errorf("next = %v, want %v", next, want)
+	}
+}
+
+// TestDecideCatchUpCapFlag: --recurring-run-max-catch-up sets how many of
+// the missed runs catchUp starts.
+func TestDecideCatchUpCapFlag(t *testing.T) {
+	rr := rrWith(func(rr *mlv1alpha1.RecurringRun) {
+		rr.Spec.Schedule = every(time.Minute)
+		rr.Spec.CatchUp = true
+		rr.Status.LastScheduleTime = mtime("2026-03-01T10:01:00Z")
+	})
+	sched, err := parseSchedule(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decide(rr, sched, nil, at("2026-03-01T11:00:30Z"), 3)
+	want := []time.Time{at("2026-03-01T10:58:00Z"), at("2026-03-01T10:59:00Z"), at("2026-03-01T11:00:00Z")}
+	if diff := cmp.Diff(want, got.create); diff != "" || got.skipped != 56 {
+		t.Errorf("with a cap of 3: create (-want +got):\n%s\nskipped %d, want 56", diff, got.skipped)
 	}
 }

@@ -57,7 +57,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return fmt.Errorf("list runs of %s: %w", klog.KObj(stored), err)
 	}
 	now := c.clock.Now()
-	p := decide(stored, sched, runs, now)
+	p := decide(stored, sched, runs, now, c.maxCatchUp)
 
 	gone := map[string]bool{}
 	for _, name := range p.replace {

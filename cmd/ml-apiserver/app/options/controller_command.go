@@ -42,7 +42,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig,
 		"Kubeconfig of the cluster: kube-apiserver, with ml.example.io aggregated into it.")
 	o.Controllers.AddFlags(fs)
-	o.Limits.AddForEachFlag(fs)
+	o.Limits.AddControllerFlags(fs)
 	o.WhenCEL.AddFlags(fs)
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
