@@ -8,8 +8,11 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"ml.example.io/ml-apiserver/pkg/storage/budget"
 )
@@ -26,6 +29,11 @@ const (
 	// maxAttempts bounds the retries of an append that raced another
 	// writer of the same series.
 	maxAttempts = 20
+	// conflictBackoff is the first wait after an append lost a race; it
+	// doubles, with jitter, up to maxConflictBackoff, so that writers of one
+	// object take turns instead of retrying in lockstep.
+	conflictBackoff    = time.Millisecond
+	maxConflictBackoff = 100 * time.Millisecond
 )
 
 // EtcdOptions configure the etcd store.
@@ -161,7 +169,16 @@ func (s *Etcd) Append(ctx context.Context, owner Owner, batch []Series) error {
 		return nil
 	}
 	usageKey := s.usageKey(owner)
-	for range maxAttempts {
+	backoff := conflictBackoff
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("append metric points: %w", ctx.Err())
+			case <-time.After(wait.Jitter(backoff, 1)):
+			}
+			backoff = min(2*backoff, maxConflictBackoff)
+		}
 		delta, txn, err := s.appendTxn(ctx, op, usageKey, ids, points)
 		if err != nil {
 			return err
