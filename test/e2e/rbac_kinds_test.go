@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +31,16 @@ func newObject(resource, name, ns string) runtime.Object {
 		return mltesting.NewModel(name, ns).Obj()
 	case "notebooks":
 		return mltesting.NewNotebook(name, ns).Obj()
+	case "recurringruns":
+		// Daily: no run is due while the test runs.
+		run := mltesting.NewPipelineRun(name, ns).Obj()
+		return &mlv1alpha1.RecurringRun{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: mlv1alpha1.RecurringRunSpec{
+				Schedule:    mlv1alpha1.RecurringSchedule{Interval: &metav1.Duration{Duration: 24 * time.Hour}},
+				RunTemplate: mlv1alpha1.RunTemplate{PipelineRun: &run.Spec},
+			},
+		}
 	}
 	panic("no builder for " + resource)
 }
