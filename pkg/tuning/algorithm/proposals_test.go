@@ -62,9 +62,6 @@ func TestProposalsGolden(t *testing.T) {
 		{algorithm: NameHyperband, space: testSpace, settings: map[string]string{"maxBudget": "9", "eta": "3"}, maxTrials: 100, parallel: 3},
 	} {
 		t.Run(tc.algorithm, func(t *testing.T) {
-			if tc.algorithm == NameTPE || tc.algorithm == NameHyperband {
-				t.Skip("not written yet")
-			}
 			alg, err := Get(tc.algorithm)
 			if err != nil {
 				t.Fatal(err)
