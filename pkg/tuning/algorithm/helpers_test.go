@@ -46,11 +46,11 @@ const defaultSteps = 10
 // search drives alg like a controller does: it keeps up to parallel trials
 // running, asks for proposals, and finishes the oldest running trial (with
 // the objective's series) whenever it cannot start more. It returns every
-// trial created, in creation order, and the budget each was proposed with.
-func search(t *testing.T, alg Algorithm, req Request, parallel int, f objective) ([]Observation, []int64) {
+// trial created, in creation order, the budget each was proposed with, and
+// the trials that existed when each was proposed (with their states then:
+// the earlier proposals of its batch are running).
+func search(t *testing.T, alg Algorithm, req Request, parallel int, f objective) (obs []Observation, budgets []int64, before [][]Observation) {
 	t.Helper()
-	var obs []Observation
-	var budgets []int64
 	finishOldest := func() bool {
 		for i := range obs {
 			if obs[i].State != Running {
@@ -80,6 +80,7 @@ func search(t *testing.T, alg Algorithm, req Request, parallel int, f objective)
 		r.Count = parallel - running
 		props, err := alg.Propose(r)
 		for _, p := range props {
+			before = append(before, snapshot(obs))
 			obs = append(obs, Observation{Trial: fmt.Sprintf("t%d", len(obs)), Assignment: p.Assignment, State: Running})
 			budgets = append(budgets, p.Budget)
 		}
@@ -89,7 +90,7 @@ func search(t *testing.T, alg Algorithm, req Request, parallel int, f objective)
 		done := errors.Is(err, ErrExhausted) || (req.MaxTrials > 0 && len(obs) >= req.MaxTrials)
 		if len(props) == 0 || done {
 			if !finishOldest() {
-				return obs, budgets
+				return obs, budgets, before
 			}
 			continue
 		}
@@ -98,7 +99,19 @@ func search(t *testing.T, alg Algorithm, req Request, parallel int, f objective)
 		}
 	}
 	t.Fatal("search did not end")
-	return nil, nil
+	return nil, nil, nil
+}
+
+// snapshot deep-copies obs, as a restarted controller rebuilds them from
+// the stored trials.
+func snapshot(obs []Observation) []Observation {
+	out := make([]Observation, len(obs))
+	for i, o := range obs {
+		o.Assignment = copyAssignment(o.Assignment)
+		o.Series = append([]Point(nil), o.Series...)
+		out[i] = o
+	}
+	return out
 }
 
 // format renders trials one a line: index, budget, state, value and the

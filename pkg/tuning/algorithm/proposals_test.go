@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // testSpace has one parameter of each kind.
@@ -66,11 +68,56 @@ func TestProposalsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			obs, budgets := search(t, alg, Request{Space: tc.space, Goal: Minimize, Seed: 42, Settings: tc.settings, MaxTrials: tc.maxTrials}, tc.parallel, testObjective)
+			obs, budgets, _ := search(t, alg, Request{Space: tc.space, Goal: Minimize, Seed: 42, Settings: tc.settings, MaxTrials: tc.maxTrials}, tc.parallel, testObjective)
 			if tc.algorithm != NameHyperband {
 				budgets = nil
 			}
 			golden(t, tc.algorithm, format(obs, budgets))
+		})
+	}
+}
+
+// TestRestartRecovery checks that a controller that restarts, and rebuilds
+// its observations from the stored trials, proposes what an uninterrupted
+// one did: for every trial of a search run in batches of parallel trials,
+// asking afresh for one proposal from the trials that existed when it was
+// proposed (its batch-mates now stored as running trials) gives the same
+// assignment and budget.
+func TestRestartRecovery(t *testing.T) {
+	for _, tc := range []struct {
+		algorithm string
+		settings  map[string]string
+	}{
+		{algorithm: NameRandom},
+		{algorithm: NameGrid},
+		{algorithm: NameTPE, settings: map[string]string{"nStartupTrials": "4"}},
+		{algorithm: NameHyperband, settings: map[string]string{"maxBudget": "27"}},
+	} {
+		t.Run(tc.algorithm, func(t *testing.T) {
+			alg, _ := Get(tc.algorithm)
+			space := testSpace
+			if tc.algorithm == NameGrid {
+				space = []Parameter{{Name: "dropout", Type: Double, Min: 0, Max: 0.5, Step: 0.1}, {Name: "layers", Type: Int, Min: 1, Max: 4}}
+			}
+			req := Request{Space: space, Goal: Minimize, Seed: 7, Settings: tc.settings, MaxTrials: 40}
+			obs, budgets, before := search(t, alg, req, 4, testObjective)
+			if len(obs) < 20 {
+				t.Fatalf("only %d trials", len(obs))
+			}
+			for i := range obs {
+				restarted, _ := Get(tc.algorithm)
+				r := req
+				r.Observations = before[i]
+				r.Count = 1
+				props, err := restarted.Propose(r)
+				if err != nil || len(props) != 1 {
+					t.Fatalf("trial %d after a restart: %d proposals, %v", i, len(props), err)
+				}
+				want := Proposal{Assignment: obs[i].Assignment, Budget: budgets[i]}
+				if diff := cmp.Diff(want, props[0]); diff != "" {
+					t.Errorf("trial %d after a restart (-uninterrupted +restarted):\n%s", i, diff)
+				}
+			}
 		})
 	}
 }
