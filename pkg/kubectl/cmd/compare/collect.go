@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,20 +60,55 @@ func (o *Options) collect(ctx context.Context) (*table, error) {
 			return nil, err
 		}
 	}
-	for _, r := range t.rows {
-		m := &mlv1alpha1.Metrics{}
-		err := o.client.Get().Namespace(r.namespace).Resource(r.resource).Name(r.name).SubResource("metrics").Do(ctx).Into(m)
-		switch {
-		case apierrors.IsNotFound(err):
-			// Deleted since it was listed, or no metrics yet.
-		case err != nil:
-			return nil, err
-		default:
-			r.addMetrics(m)
-		}
+	if err := o.readMetrics(ctx, t.rows); err != nil {
+		return nil, err
 	}
 	return t, o.order(t)
 }
+
+// metricsReaders is how many metrics subresources compare reads at once.
+const metricsReaders = 8
+
+// readMetrics reads the metrics of every row, metricsReaders at a time.
+// Without a chart only the last, minimum and maximum are needed, which the
+// server keeps for every series: it asks for the fewest points.
+func (o *Options) readMetrics(ctx context.Context, rows []*row) error {
+	errs := make([]error, len(rows))
+	sem := make(chan struct{}, metricsReaders)
+	var wg sync.WaitGroup
+	for i, r := range rows {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			req := o.client.Get().Namespace(r.namespace).Resource(r.resource).Name(r.name).SubResource("metrics")
+			if o.Chart == "" {
+				req.Param("maxPoints", strconv.Itoa(minMaxPoints))
+			}
+			m := &mlv1alpha1.Metrics{}
+			err := req.Do(ctx).Into(m)
+			switch {
+			case apierrors.IsNotFound(err):
+				// Deleted since it was listed.
+			case err != nil:
+				errs[i] = err
+			default:
+				r.addMetrics(m)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// minMaxPoints is the fewest points a metrics GET may ask for (the first,
+// last, minimum and maximum).
+const minMaxPoints = 4
 
 // objectiveOf reads a TuningJob's spec.objective; nil without a metric.
 func objectiveOf(tj *unstructured.Unstructured) *objective {

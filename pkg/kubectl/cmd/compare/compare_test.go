@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 type fakeServer struct {
 	objects map[string][]*unstructured.Unstructured // by resource
 	metrics map[string][]mlv1alpha1.MetricSeries    // by resource/name
+
+	mu sync.Mutex
+	// maxPoints are the maxPoints parameters of the metrics GETs.
+	maxPoints map[string]bool
 }
 
 func (s *fakeServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -68,6 +73,12 @@ func (s *fakeServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		notFound()
 	case 3:
+		s.mu.Lock()
+		if s.maxPoints == nil {
+			s.maxPoints = map[string]bool{}
+		}
+		s.maxPoints[req.URL.Query().Get("maxPoints")] = true
+		s.mu.Unlock()
 		series, ok := s.metrics[parts[0]+"/"+parts[1]]
 		if !ok {
 			notFound()
@@ -225,6 +236,22 @@ func TestCompare(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			cmdtest.Golden(t, "compare-"+tc.golden, run(t, seed(), tc.o))
 		})
+	}
+}
+
+// TestMetricsPoints: the table needs only the last, minimum and maximum,
+// which the server keeps whatever the points: compare asks for the fewest
+// points, and for the server's default when it charts.
+func TestMetricsPoints(t *testing.T) {
+	for _, tc := range []struct {
+		chart string
+		want  string
+	}{{"", "4"}, {"loss", ""}} {
+		srv := seed()
+		run(t, srv, &Options{targets: []util.Target{target(tuningJobs, "lr")}, Chart: tc.chart})
+		if len(srv.maxPoints) != 1 || !srv.maxPoints[tc.want] {
+			t.Errorf("--chart %q: maxPoints asked %v, want only %q", tc.chart, srv.maxPoints, tc.want)
+		}
 	}
 }
 
