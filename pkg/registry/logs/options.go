@@ -2,6 +2,7 @@ package logs
 
 import (
 	"strconv"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -48,8 +49,11 @@ func ValidateLogOptions(o *ml.LogOptions) field.ErrorList {
 		}
 	}
 	if o.Task != "" {
-		for _, msg := range validation.IsDNS1123Label(o.Task) {
-			errs = append(errs, field.Invalid(field.NewPath("task"), o.Task, msg))
+		// The tasks of nested pipelines are <task>.<inner task>.
+		for _, part := range strings.Split(o.Task, ".") {
+			for _, msg := range validation.IsDNS1123Label(part) {
+				errs = append(errs, field.Invalid(field.NewPath("task"), o.Task, msg))
+			}
 		}
 	}
 	return errs

@@ -2,12 +2,15 @@ package local
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/test/integration/framework"
@@ -73,6 +76,31 @@ func TestNestedPipelineExample(t *testing.T) {
 	}
 	if got, want := outputs["compare/models"], small+","+large; got != want {
 		t.Errorf("compare got models %q, want %q", got, want)
+	}
+
+	// The log of an inner task, and of all the tasks of a nested one, once
+	// the ended processes' logs are archived.
+	logOf := func(task string, want ...string) string {
+		t.Helper()
+		var got string
+		_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			data, err := cs.RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name(run.Name).SubResource("log").
+				Param("task", task).DoRaw(ctx)
+			if err != nil {
+				return false, fmt.Errorf("log of task %s: %w", task, err)
+			}
+			got = string(data)
+			return !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(got, w) }), nil
+		})
+		return got
+	}
+	if got := logOf("small.fit", "fitted "+small); !strings.Contains(got, "fitted "+small) || strings.Contains(got, "prepared") {
+		t.Errorf("log of small.fit:\n%s\nwant its line only", got)
+	}
+	wantLarge := []string{"prepared " + dir + "/data-0.1.txt", "fitted " + large}
+	if got := logOf("large", wantLarge...); !strings.Contains(got, wantLarge[0]) || !strings.Contains(got, wantLarge[1]) ||
+		strings.Contains(got, "0.01") {
+		t.Errorf("log of large:\n%s\nwant the lines of large.prepare and large.fit only", got)
 	}
 
 	// ping runs pong, which runs ping.
