@@ -266,4 +266,3 @@ func checkErrs(t *testing.T, errs field.ErrorList, want ...string) {
 		}
 	}
 }
-

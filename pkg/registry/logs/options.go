@@ -2,13 +2,13 @@ package logs
 
 import (
 	"strconv"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlvalidation "ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
 
 // ValidateLogOptions checks the options every kind shares. A Kind checks
@@ -49,11 +49,8 @@ func ValidateLogOptions(o *ml.LogOptions) field.ErrorList {
 		}
 	}
 	if o.Task != "" {
-		// The tasks of nested pipelines are <task>.<inner task>.
-		for _, part := range strings.Split(o.Task, ".") {
-			for _, msg := range validation.IsDNS1123Label(part) {
-				errs = append(errs, field.Invalid(field.NewPath("task"), o.Task, msg))
-			}
+		for _, msg := range mlvalidation.IsRunTaskName(o.Task) {
+			errs = append(errs, field.Invalid(field.NewPath("task"), o.Task, msg))
 		}
 	}
 	return errs

@@ -2,6 +2,7 @@ package validation
 
 import (
 	"fmt"
+	"strings"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -90,4 +91,16 @@ func nestedParamsErrors(t *ml.PipelineTask, fldPath *field.Path) field.ErrorList
 		return field.ErrorList{field.Forbidden(fldPath.Child("params"), fmt.Sprintf("params are given to a referenced pipeline: set pipelineRef, or use $(params.<name>) of the pipeline in task %q", t.Name))}
 	}
 	return nil
+}
+
+// IsRunTaskName checks the name of a task of a run, as status.tasks, pods,
+// logs and metrics name it: a DNS label, or DNS labels joined by "." for
+// the tasks of nested pipelines (<task>.<inner task>). It returns what is
+// wrong, nothing when it is valid.
+func IsRunTaskName(name string) []string {
+	var msgs []string
+	for _, part := range strings.Split(name, ".") {
+		msgs = append(msgs, validation.IsDNS1123Label(part)...)
+	}
+	return msgs
 }
