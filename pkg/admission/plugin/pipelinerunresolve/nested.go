@@ -45,6 +45,9 @@ func (p *Plugin) expand(ctx context.Context, namespace string, spec *ml.Pipeline
 // getPipelineSpec reads a Pipeline's spec, internal, from the informer, or
 // from the API when the informer has not seen it yet.
 func (p *Plugin) getPipelineSpec(ctx context.Context, namespace, name string) (*ml.PipelineSpec, bool, error) {
+	if name == "" {
+		return nil, false, nil // validation names the field
+	}
 	pipeline, err := p.pipelines.Pipelines(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
 		pipeline, err = p.client.MlV1alpha1().Pipelines(namespace).Get(ctx, name, metav1.GetOptions{})
