@@ -18,6 +18,7 @@ import (
 // ValidatePipeline validates a Pipeline on create.
 func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, metadataPath)
+	allErrs = append(allErrs, validateNotSelfNested(obj.Name, &obj.Spec, specPath.Child("tasks"))...)
 	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts, specPath)...)
 }
 
@@ -26,6 +27,7 @@ func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 // changes a run in flight.
 func ValidatePipelineUpdate(obj, old *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
+	allErrs = append(allErrs, validateNotSelfNested(obj.Name, &obj.Spec, specPath.Child("tasks"))...)
 	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts.ratchetForEach(&old.Spec).ratchetWhenCEL(&old.Spec), specPath)...)
 }
 

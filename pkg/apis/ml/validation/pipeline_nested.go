@@ -104,3 +104,17 @@ func IsRunTaskName(name string) []string {
 	}
 	return msgs
 }
+
+// validateNotSelfNested refuses a task of Pipeline name that runs the
+// pipeline itself, the shortest cycle of pipelines; longer ones are
+// refused when a run is created, when the pipelines are known.
+func validateNotSelfNested(name string, spec *ml.PipelineSpec, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	for i, t := range spec.Tasks {
+		if t.PipelineRef != nil && name != "" && t.PipelineRef.Name == name {
+			allErrs = append(allErrs, field.Invalid(fldPath.Index(i).Child("pipelineRef", "name"), name,
+				fmt.Sprintf("task %q runs Pipeline %q, the pipeline itself: a cycle of pipelines (%s -> %s)", t.Name, name, name, name)))
+		}
+	}
+	return allErrs
+}

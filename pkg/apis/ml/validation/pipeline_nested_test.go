@@ -48,6 +48,8 @@ func TestValidatePipelineNestedTasks(t *testing.T) {
 			want: []string{"spec.tasks[0].params[0].value: Forbidden"}},
 		{name: "params only with pipelineRef", tasks: []ml.PipelineTask{task("c").Param("a", "1").Obj()},
 			want: []string{"spec.tasks[0].params: Forbidden"}},
+		{name: "a pipeline running itself", tasks: []ml.PipelineTask{mltesting.MakeNestedTask("again", "p").Obj()},
+			want: []string{"spec.tasks[0].pipelineRef.name: Invalid value"}},
 		{name: "a cycle through params", tasks: []ml.PipelineTask{
 			nested("t").Param("a", "$(tasks.u.outputs.o)").Outputs("o").Obj(),
 			nested("u").Param("a", "$(tasks.t.outputs.o)").Outputs("o").Obj(),
