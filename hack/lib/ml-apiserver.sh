@@ -54,11 +54,11 @@ mlapi::aggregator_routing() {
 # mlapi::ports picks the port of every replica: ML_APISERVER_PORTS[i-1] is
 # replica i's; the first is ML_APISERVER_PORT.
 mlapi::ports() {
-  local i port
+  local i replica_port
   ML_APISERVER_PORTS=("${ML_APISERVER_PORT}")
   for ((i = 2; i <= ML_APISERVER_REPLICAS; i++)); do
-    util::free_port port
-    ML_APISERVER_PORTS+=("${port}")
+    util::free_port replica_port
+    ML_APISERVER_PORTS+=("${replica_port}")
   done
 }
 

@@ -25,7 +25,7 @@ func (c *Cluster) LocalUp(t testing.TB, args ...string) {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.root, "hack", "local-up.sh"), args...)
 	cmd.Dir = c.root
-	cmd.Env = append(os.Environ(), "LOCAL_UP_DIR="+c.LocalUpDir)
+	cmd.Env = append(append(os.Environ(), c.env...), "LOCAL_UP_DIR="+c.LocalUpDir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("hack/local-up.sh %s: %v\n%s", strings.Join(args, " "), err, out)
