@@ -94,8 +94,10 @@ func TestAPIServerReplicas(t *testing.T) {
 
 	// The leader goes away the way a deleted pod does: out of the
 	// endpoints first, then killed.
+	// The aggregator's EndpointSlice informer sees the change within
+	// milliseconds; requests in flight on the replica finish meanwhile.
 	setEndpointReady(ctx, t, kube, leader, false)
-	time.Sleep(time.Second)
+	time.Sleep(2 * time.Second)
 	killReplica(t, c, leader)
 	time.Sleep(2 * time.Second)
 	c.LocalUp(t, "start", framework.ReplicaName(leader))
@@ -122,7 +124,7 @@ func TestAPIServerReplicas(t *testing.T) {
 	tr.setCrashWindow(true)
 	killReplica(t, c, other)
 	setEndpointReady(ctx, t, kube, other, false)
-	time.Sleep(time.Second)
+	time.Sleep(3 * time.Second)
 	tr.setCrashWindow(false)
 	time.Sleep(time.Second)
 	c.LocalUp(t, "start", framework.ReplicaName(other))
