@@ -121,7 +121,6 @@ up() {
   local running start=${SECONDS}
   check_prerequisites
   mlapi::check_replicas
-  components::set "${ML_APISERVER_REPLICAS}"
   # One local-up at a time per LOCAL_UP_DIR.
   mkdir -p "${LOCAL_UP_DIR}"
   exec 9>"${LOCAL_UP_DIR}/.lock"
@@ -129,9 +128,10 @@ up() {
     log::error "another hack/local-up.sh is running for ${LOCAL_UP_DIR}"
     return 1
   fi
+  # COMPONENTS are those of the last start (common.sh) until this one.
   running="$(proc::running | tr '\n' ' ')"
   running="${running% }"
-  if [[ "${running}" == "${COMPONENTS[*]}" ]]; then
+  if [[ -n "${running}" && "${running}" == "${COMPONENTS[*]}" ]]; then
     log::info "the local cluster is already up (${LOCAL_UP_DIR}); hack/local-down.sh stops it"
     echo "export KUBECONFIG=${ADMIN_KUBECONFIG}"
     return 0
@@ -140,6 +140,7 @@ up() {
     log::error "a local cluster is partly running in ${LOCAL_UP_DIR} (${running}); run hack/local-down.sh first"
     return 1
   fi
+  components::set "${ML_APISERVER_REPLICAS}"
   trap on_exit EXIT
   trap 'exit 130' INT TERM
   build
