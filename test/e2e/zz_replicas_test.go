@@ -66,7 +66,6 @@ func TestAPIServerReplicas(t *testing.T) {
 
 	checkSpread(ctx, t, c, ns)
 	leader := leaderReplica(ctx, t, c)
-	other := 3 - leader
 	holder := leaseHolder(ctx, t, kube)
 	t.Logf("the controllers' leader is replica %d (%s, %s)", leader, framework.ReplicaName(leader), holder)
 
@@ -111,15 +110,11 @@ func TestAPIServerReplicas(t *testing.T) {
 	} else {
 		t.Logf("replica %d took the leader Lease over as %s", newLeader, h)
 	}
-	if newLeader == leader {
-		other = 3 - leader
-	} else {
-		leader, other = newLeader, leader
-	}
+	other := 3 - newLeader
 
-	// A crash: the replica is killed while still listed as ready; then the
-	// endpoint is marked not ready, as a kubelet and the EndpointSlice
-	// controller would on seeing it die.
+	// A crash of the replica that does not lead: it is killed while still
+	// listed as ready; then its endpoint is marked not ready, as a kubelet
+	// and the EndpointSlice controller would on seeing it die.
 	time.Sleep(2 * time.Second)
 	tr.setCrashWindow(true)
 	killReplica(t, c, other)
