@@ -214,7 +214,7 @@ func killReplica(t *testing.T, c *framework.Cluster, i int) {
 		t.Fatalf("kill %s (pid %d): %v", framework.ReplicaName(i), pid, err)
 	}
 	if err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, shortTimeout, true, func(context.Context) (bool, error) {
-		return !framework.Running(pid, "ml-apiserver"), nil
+		return !framework.Running(pid, framework.ReplicaName(i)), nil
 	}); err != nil {
 		t.Fatalf("%s (pid %d) still runs after SIGKILL", framework.ReplicaName(i), pid)
 	}

@@ -48,9 +48,15 @@ func (c *Cluster) PID(t testing.TB, name string) int {
 	return pid
 }
 
-// Running reports whether pid runs the program name, as hack/lib/common.sh
-// decides it: a recycled pid running something else does not count.
+// Running reports whether pid runs the program of the cluster process name,
+// as hack/lib/common.sh decides it: a recycled pid running something else
+// does not count, and a replica ml-apiserver-N runs ml-apiserver.
 func Running(pid int, name string) bool {
+	if base, n, ok := strings.Cut(name, "ml-apiserver-"); ok && base == "" {
+		if _, err := strconv.Atoi(n); err == nil {
+			name = "ml-apiserver"
+		}
+	}
 	if err := syscall.Kill(pid, 0); err != nil {
 		return false
 	}
