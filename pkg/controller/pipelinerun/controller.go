@@ -60,6 +60,9 @@ type Config struct {
 	// WhenCELCost is the cost limit of evaluating CEL when conditions
 	// (--max-when-cel-cost); 0 means validation.DefaultWhenCELCostLimit.
 	WhenCELCost int64
+	// MaxRunInstances caps the forEach instances of one run
+	// (--max-run-instances); 0 means plan.MaxRunInstances.
+	MaxRunInstances int32
 	// Snapshot reads the snapshot of a run's pipeline; nil means
 	// ClientSnapshotGetter(Client).
 	Snapshot SnapshotGetter
@@ -78,6 +81,7 @@ type Controller struct {
 	fieldManager   string
 	maxForEach     int32
 	whenCELCost    int64
+	maxRunInst     int32
 	snapshots      *snapshotCache
 	queue          *queue.Queue
 
@@ -108,6 +112,7 @@ func New(c Config) (*Controller, error) {
 		fieldManager:   c.FieldManager,
 		maxForEach:     c.MaxForEachItems,
 		whenCELCost:    c.WhenCELCost,
+		maxRunInst:     c.MaxRunInstances,
 		snapshots:      &snapshotCache{get: c.Snapshot},
 	}
 	if ctrl.snapshots.get == nil {

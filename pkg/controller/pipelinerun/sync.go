@@ -81,7 +81,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		runs = runCache{indexer: c.runsIndexer, namespace: stored.Namespace, notBefore: now.Add(-c.cacheRetention)}
 	}
 
-	res := plan.Plan(plan.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach, WhenCELCostLimit: c.whenCELCost})
+	res := plan.Plan(plan.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach, WhenCELCostLimit: c.whenCELCost,
+		MaxRunInstances: c.maxRunInst})
 	errs := c.act(ctx, stored, owner, res)
 
 	status, err := external(&res.Status)

@@ -69,6 +69,8 @@ type Options struct {
 	Limits *LimitOptions
 	// WhenCEL bounds the CEL when conditions of pipelines.
 	WhenCEL *WhenCELOptions
+	// FanOut bounds wide PipelineRuns.
+	FanOut *FanOutOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
@@ -93,6 +95,7 @@ func NewOptions() *Options {
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
 		WhenCEL:            NewWhenCELOptions(),
+		FanOut:             NewFanOutOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
@@ -139,6 +142,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
 	o.WhenCEL.AddFlags(fs)
+	o.FanOut.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)
