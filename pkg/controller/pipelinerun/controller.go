@@ -66,6 +66,9 @@ type Config struct {
 	// Snapshot reads the snapshot of a run's pipeline; nil means
 	// ClientSnapshotGetter(Client).
 	Snapshot SnapshotGetter
+	// Instances reads and writes the instances of forEach tasks; nil
+	// means ClientInstanceStore(Client).
+	Instances InstanceStore
 }
 
 // Controller is the PipelineRun controller.
@@ -83,6 +86,8 @@ type Controller struct {
 	whenCELCost    int64
 	maxRunInst     int32
 	snapshots      *snapshotCache
+	instances      InstanceStore
+	instanceCache  instanceCache
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -114,6 +119,9 @@ func New(c Config) (*Controller, error) {
 		whenCELCost:    c.WhenCELCost,
 		maxRunInst:     c.MaxRunInstances,
 		snapshots:      &snapshotCache{get: c.Snapshot},
+	}
+	if ctrl.instances = c.Instances; ctrl.instances == nil {
+		ctrl.instances = ClientInstanceStore(c.Client)
 	}
 	if ctrl.snapshots.get == nil {
 		ctrl.snapshots.get = ClientSnapshotGetter(c.Client)
