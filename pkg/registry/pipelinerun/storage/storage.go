@@ -68,7 +68,7 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	deleteTasksWithRuns(store.Store, tasks.Store)
 	s := PipelineRunStorage{PipelineRun: &REST{REST: store, snapshots: snapshots}, Status: status, Snapshots: snapshots}
 	s.Pipeline = &PipelineREST{runs: store.Store, snapshots: snapshots}
-	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots)))
+	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots, tasks.Store)))
 	if metricDeps.Store != nil {
 		c := metricDeps.Config("pipelineruns", "PipelineRun", store)
 		c.WithTasks = true
