@@ -3,6 +3,7 @@ package pipelinerun
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
@@ -145,8 +146,19 @@ func finishSummary(s *ml.PipelineTaskStatus) {
 	default:
 		s.Phase = ml.TaskSucceeded
 	}
-	s.Message = fmt.Sprintf("%d instances: %d succeeded, %d failed, %d running, %d pending, %d skipped, %d canceled",
-		sum.Total, sum.Succeeded, sum.Failed, sum.Running, sum.Pending, sum.Skipped, sum.Canceled)
+	var counts []string
+	for _, c := range []struct {
+		phase ml.TaskPhase
+		n     int32
+	}{
+		{ml.TaskSucceeded, sum.Succeeded}, {ml.TaskFailed, sum.Failed}, {ml.TaskRunning, sum.Running},
+		{ml.TaskPending, sum.Pending}, {ml.TaskSkipped, sum.Skipped}, {ml.TaskCanceled, sum.Canceled},
+	} {
+		if c.n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", c.n, c.phase))
+		}
+	}
+	s.Message = fmt.Sprintf("%d instances: %s", sum.Total, strings.Join(counts, ", "))
 }
 
 // toInstance is the served form of instance entry e.
