@@ -14,9 +14,10 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
-// maxCachedRuns bounds the runs whose instances the controller remembers;
-// it starts over when full.
-const maxCachedRuns = 256
+// maxCachedInstances bounds the instances the controller remembers, all
+// runs together (some tens of MB); it starts over when full, and a run
+// not cached reads its instances back.
+const maxCachedInstances = 50000
 
 // instanceCache remembers the instances of the runs in flight, so that a
 // sync of a wide run does not read thousands of instances back: an entry
@@ -25,6 +26,8 @@ const maxCachedRuns = 256
 type instanceCache struct {
 	mu sync.Mutex
 	m  map[types.UID]cachedInstances
+	// size is the number of instances in m.
+	size int
 }
 
 type cachedInstances struct {
@@ -56,16 +59,23 @@ func (c *instanceCache) set(uid types.UID, tasks []mlv1alpha1.PipelineTaskStatus
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedRuns {
-		c.m = map[types.UID]cachedInstances{}
+	if old, ok := c.m[uid]; ok {
+		c.size -= len(old.instances)
+	}
+	if c.m == nil || c.size+len(instances) > maxCachedInstances {
+		c.m, c.size = map[types.UID]cachedInstances{}, 0
 	}
 	c.m[uid] = cachedInstances{summary: summary, instances: instances}
+	c.size += len(instances)
 }
 
 func (c *instanceCache) forget(uid types.UID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.m, uid)
+	if old, ok := c.m[uid]; ok {
+		c.size -= len(old.instances)
+		delete(c.m, uid)
+	}
 }
 
 // loadInstances returns the stored instances of run's forEach tasks, as
