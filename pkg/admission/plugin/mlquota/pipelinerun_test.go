@@ -203,7 +203,7 @@ func TestPeakOfPipelineRun(t *testing.T) {
 			want: "limits.nvidia.com/gpu=2,pods=2,requests.nvidia.com/gpu=2",
 		},
 		"forEach over literal items, capped by forEach.parallelism": {
-			run: runOf{tasks: tasks(gpuTask("train", "2").ForEachItems("a", "b", "c", "d", "e").ForEachParallelism(2))},
+			run:  runOf{tasks: tasks(gpuTask("train", "2").ForEachItems("a", "b", "c", "d", "e").ForEachParallelism(2))},
 			want: "limits.nvidia.com/gpu=4,pods=2,requests.nvidia.com/gpu=4",
 		},
 		"forEach over an upstream output, capped by forEach.parallelism": {
