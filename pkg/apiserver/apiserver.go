@@ -46,6 +46,9 @@ type ExtraConfig struct {
 	// Validation are the caps objects are validated against (--max-replicas,
 	// --max-foreach); a zero cap means its default.
 	Validation validation.Options
+	// MaxTasksPage caps a page of the tasks subresource of PipelineRuns
+	// (--max-tasks-page); 0 means its default.
+	MaxTasksPage int64
 	// EventTTL, when set, serves core/v1 Events under /api/v1, kept that
 	// long after their last write (standalone mode, which has no
 	// kube-apiserver to write them to).

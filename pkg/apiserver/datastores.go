@@ -11,6 +11,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/storage/budget"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
+	"ml.example.io/ml-apiserver/pkg/storage/taskstore"
 )
 
 // DataLimits bound what the logs and metrics keyspaces hold and what their
@@ -35,6 +36,7 @@ const initialCountTimeout = 30 * time.Second
 type dataStores struct {
 	metrics *metricstore.Etcd
 	logs    *logstore.Etcd
+	tasks   *taskstore.Etcd
 	budget  *budget.Budget
 }
 
@@ -64,6 +66,7 @@ func (c completedConfig) newDataStores(s *Server) *dataStores {
 			MaxBytesPerOwner: x.DataLimits.LogArchiveMaxBytesPerObject,
 			Budget:           b,
 		}),
+		tasks: taskstore.NewEtcd(x.DataEtcd, ""),
 	}
 	b.Count(d.metrics.UsagePrefix())
 	b.Count(d.logs.UsagePrefix())

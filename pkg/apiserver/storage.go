@@ -48,7 +48,7 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	if s.pipelines, err = pipelinestorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("pipelines storage: %w", err)
 	}
-	if s.pipelineRuns, err = pipelinerunstorage.NewStorage(o, logDeps, metricDeps); err != nil {
+	if s.pipelineRuns, err = pipelinerunstorage.NewStorage(o, logDeps, metricDeps, c.tasksConfig(data)); err != nil {
 		return nil, fmt.Errorf("pipelineruns storage: %w", err)
 	}
 	if s.trainingJobs, err = trainingjobstorage.NewStorage(o, logDeps, metricDeps); err != nil {
@@ -108,6 +108,9 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		if r != nil {
 			m[path] = r
 		}
+	}
+	if s.pipelineRuns.Tasks != nil {
+		m["pipelineruns/tasks"] = s.pipelineRuns.Tasks
 	}
 	s.profiles.addTo(m)
 	return m

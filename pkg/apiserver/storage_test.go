@@ -11,6 +11,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/registrytest"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
+	"ml.example.io/ml-apiserver/pkg/storage/taskstore"
 )
 
 // TestV1alpha1StorageResources checks the paths the group serves, with and
@@ -25,7 +26,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"recurringruns", "recurringruns/status",
 		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 	}
-	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")
+	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "pipelineruns/tasks", "trainingjobs/metrics")
 	slices.Sort(withMetrics)
 	aggregated := append(slices.Clone(always), "profilerequests", "profiles", "profiles/members", "profiles/status")
 	slices.Sort(aggregated)
@@ -39,7 +40,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"without a data etcd": {data: &dataStores{}, want: always},
 		"with a data etcd": {
 			// The stores are not used: no client is needed.
-			data: &dataStores{metrics: metricstore.NewEtcd(nil, metricstore.EtcdOptions{}), logs: logstore.NewEtcd(logstore.EtcdConfig{})},
+			data: &dataStores{metrics: metricstore.NewEtcd(nil, metricstore.EtcdOptions{}), logs: logstore.NewEtcd(logstore.EtcdConfig{}), tasks: taskstore.NewEtcd(nil, "")},
 			want: withMetrics,
 		},
 	}

@@ -58,6 +58,9 @@ type Context struct {
 	// WhenCELCost is the cost limit of CEL when conditions; 0 means the
 	// default.
 	WhenCELCost int64
+	// MaxRunInstances caps the forEach instances of one PipelineRun; 0
+	// means the default.
+	MaxRunInstances int32
 	// ReplicaBackoff delays the replacement of failed TrainingJob
 	// replicas; zero values mean the controller's defaults.
 	ReplicaBackoff BackoffConfig

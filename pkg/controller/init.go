@@ -95,6 +95,7 @@ func startPipelineRunController(_ context.Context, cc Context) (Controller, erro
 		FieldManager:    FieldManager,
 		MaxForEachItems: cc.MaxForEachItems,
 		WhenCELCost:     cc.WhenCELCost,
+		MaxRunInstances: cc.MaxRunInstances,
 	})
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	// WhenCELCostLimit is the most a CEL when condition may cost when it
 	// is evaluated (--max-when-cel-cost); 0 means the default.
 	WhenCELCostLimit int64
+	// MaxRunInstances caps the forEach instances of one PipelineRun
+	// (--max-run-instances); 0 means the default.
+	MaxRunInstances int32
 	// Data are the stores of the data etcd, which a manager inside an API
 	// server hands to the controllers that reconcile what they hold
 	// (latestmetrics, logarchivesweep); empty in `ml-apiserver controller`,
@@ -190,6 +193,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		MaxForEachItems: m.config.MaxForEachItems,
 		MaxCatchUpRuns:  m.config.MaxCatchUpRuns,
 		WhenCELCost:     m.config.WhenCELCostLimit,
+		MaxRunInstances: m.config.MaxRunInstances,
 		Namespace:       m.config.LeaderElection.Namespace,
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,

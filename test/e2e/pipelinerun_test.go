@@ -289,6 +289,7 @@ func TestPipelineRun(t *testing.T) {
 	t.Run("CancelRunsFinally", testCancel)
 	t.Run("Cache", testCache)
 	t.Run("FiveHundredTasks", testFiveHundred)
+	t.Run("FiveThousandForEach", testFiveThousand)
 }
 
 // testDiamond runs the example pipeline (artifacts/examples) with the
@@ -490,6 +491,15 @@ func testForEach(t *testing.T) {
 	if len(fitPods) != 5 {
 		t.Fatalf("fit has %d pods, want 5: %v", len(fitPods), fitPods)
 	}
+	// The run's status summarizes the instances; the tasks subresource
+	// has each.
+	if s := taskStatus(t, done, "fit").Instances; s == nil || s.Total != 5 || s.Succeeded != 5 {
+		t.Errorf("summary of fit: %+v", s)
+	}
+	instances, _ := e.listInstances(ctx, t, run.Name, "fit", "", 2)
+	if len(instances) != 5 {
+		t.Fatalf("%d instances of fit through the tasks subresource, want 5", len(instances))
+	}
 	for i, lr := range []string{"0.1", "0.03", "0.01", "0.003", "0.001"} {
 		name := fmt.Sprintf("fit-%d", i)
 		p, ok := pods[plan.PodName(run.Name, name, 1)]
@@ -500,7 +510,7 @@ func testForEach(t *testing.T) {
 		if got := p.Spec.Containers[0].Args; !slices.Equal(got, []string{"--lr=" + lr}) {
 			t.Errorf("%s args %q", name, got)
 		}
-		if s := taskStatus(t, done, name); s.Item != lr || s.Task != "fit" || s.Phase != mlv1alpha1.TaskSucceeded {
+		if s := instances[i]; s.Item != lr || s.Task != "fit" || s.Name != name || s.Phase != mlv1alpha1.TaskSucceeded {
 			t.Errorf("%s: item %q task %q phase %s", name, s.Item, s.Task, s.Phase)
 		}
 	}

@@ -34,7 +34,7 @@ type mlResource struct {
 // pkg/apiserver/storage.go installs them.
 var mlResources = []mlResource{
 	{"pipelines", []string{"status"}},
-	{"pipelineruns", []string{"status", "log", "metrics"}},
+	{"pipelineruns", []string{"status", "log", "metrics", "tasks"}},
 	{"trainingjobs", []string{"status", "scale", "log", "metrics"}},
 	{"models", []string{"status", "scale", "log", "metrics"}},
 	{"notebooks", []string{"status", "scale", "log"}},
@@ -53,6 +53,7 @@ var subresourceVerbs = map[string][]string{
 	"scale":   {"get", "update", "patch"},
 	"log":     {"get", "create"},
 	"metrics": {"get", "create"},
+	"tasks":   {"get", "create"},
 }
 
 // Roles a subject may be bound to in a namespace; roleNone is no binding.
@@ -73,7 +74,9 @@ func mayDo(role, sub, verb string) bool {
 	case roleView:
 		return read
 	case roleEdit, roleAdmin:
-		return sub != "status" || read
+		// The instances of forEach tasks are written by the controller
+		// only, as status is.
+		return (sub != "status" && sub != "tasks") || read
 	}
 	return false
 }

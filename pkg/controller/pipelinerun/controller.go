@@ -60,9 +60,15 @@ type Config struct {
 	// WhenCELCost is the cost limit of evaluating CEL when conditions
 	// (--max-when-cel-cost); 0 means validation.DefaultWhenCELCostLimit.
 	WhenCELCost int64
+	// MaxRunInstances caps the forEach instances of one run
+	// (--max-run-instances); 0 means plan.MaxRunInstances.
+	MaxRunInstances int32
 	// Snapshot reads the snapshot of a run's pipeline; nil means
 	// ClientSnapshotGetter(Client).
 	Snapshot SnapshotGetter
+	// Instances reads and writes the instances of forEach tasks; nil
+	// means ClientInstanceStore(Client).
+	Instances InstanceStore
 }
 
 // Controller is the PipelineRun controller.
@@ -78,7 +84,10 @@ type Controller struct {
 	fieldManager   string
 	maxForEach     int32
 	whenCELCost    int64
+	maxRunInst     int32
 	snapshots      *snapshotCache
+	instances      InstanceStore
+	instanceCache  instanceCache
 	queue          *queue.Queue
 
 	// createFailures are the pods of each run that the API refused to
@@ -108,7 +117,11 @@ func New(c Config) (*Controller, error) {
 		fieldManager:   c.FieldManager,
 		maxForEach:     c.MaxForEachItems,
 		whenCELCost:    c.WhenCELCost,
+		maxRunInst:     c.MaxRunInstances,
 		snapshots:      &snapshotCache{get: c.Snapshot},
+	}
+	if ctrl.instances = c.Instances; ctrl.instances == nil {
+		ctrl.instances = ClientInstanceStore(c.Client)
 	}
 	if ctrl.snapshots.get == nil {
 		ctrl.snapshots.get = ClientSnapshotGetter(c.Client)

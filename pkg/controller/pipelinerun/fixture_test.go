@@ -22,6 +22,8 @@ type fixture struct {
 	*controllertest.Fixture
 	clock *testingclock.FakeClock
 	c     *Controller
+	// instances are the forEach instances the controller wrote.
+	instances *memInstances
 }
 
 func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
@@ -33,7 +35,7 @@ func newFixture(t *testing.T, runs ...*mlv1alpha1.PipelineRun) *fixture {
 // changed by configure.
 func newFixtureWith(t *testing.T, configure func(*Config), runs ...*mlv1alpha1.PipelineRun) *fixture {
 	t.Helper()
-	f := &fixture{Fixture: controllertest.NewFixture(t, runs...), clock: testingclock.NewFakeClock(t0)}
+	f := &fixture{Fixture: controllertest.NewFixture(t, runs...), clock: testingclock.NewFakeClock(t0), instances: &memInstances{}}
 	config := Config{
 		Client:           f.ML,
 		Runs:             f.MLInformers.Ml().V1alpha1().PipelineRuns(),
@@ -42,6 +44,7 @@ func newFixtureWith(t *testing.T, configure func(*Config), runs ...*mlv1alpha1.P
 		Clock:            f.clock,
 		ChildBatchPeriod: -1,
 		FieldManager:     mlv1alpha1.ControllerName,
+		Instances:        f.instances,
 	}
 	if configure != nil {
 		configure(&config)

@@ -64,6 +64,16 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		}
 		in.Status.PipelineSpec = spec
 	}
+	// The instances of forEach tasks live apart from the run: the planner
+	// works on them, the status keeps a summary.
+	forEach := forEachTasks(in.Status.PipelineSpec)
+	var instances []ml.PipelineTaskStatus
+	if len(forEach) > 0 {
+		if instances, err = c.loadInstances(ctx, stored); err != nil {
+			return err
+		}
+		in.Status.Tasks = splice(in.Status.Tasks, instances, forEach)
+	}
 	owner := ownerOf(stored)
 	replicas, err := c.runtime.ListReplicas(owner)
 	if err != nil {
@@ -81,8 +91,14 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		runs = runCache{indexer: c.runsIndexer, namespace: stored.Namespace, notBefore: now.Add(-c.cacheRetention)}
 	}
 
-	res := plan.Plan(plan.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach, WhenCELCostLimit: c.whenCELCost})
+	res := plan.Plan(plan.Input{Run: in, Pods: pods, Now: now, Cache: runs, MaxForEachItems: c.maxForEach, WhenCELCostLimit: c.whenCELCost,
+		MaxRunInstances: c.maxRunInst})
 	errs := c.act(ctx, stored, owner, res)
+	if len(forEach) > 0 {
+		if instances, err = c.storeInstances(ctx, stored, &res.Status, instances, forEach); err != nil {
+			return utilerrors.NewAggregate(append(errs, err))
+		}
+	}
 
 	status, err := external(&res.Status)
 	if err != nil {
@@ -95,6 +111,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	setConditions(&status, stored.Generation, res.Reason, res.Message, now)
 	if err := c.writeStatus(ctx, stored, status, res.Events); err != nil {
 		errs = append(errs, err)
+		c.instanceCache.forget(stored.UID)
+	} else if len(forEach) > 0 && !res.Finished() {
+		c.instanceCache.set(stored.UID, status.Tasks, instances)
+	} else {
+		c.instanceCache.forget(stored.UID)
 	}
 	requeue := res.RequeueAfter
 	if res.Finished() {

@@ -120,6 +120,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.RunTemplateMetadataApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskAttempt"):
 		return &mlv1alpha1.TaskAttemptApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TaskInstanceFailure"):
+		return &mlv1alpha1.TaskInstanceFailureApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TaskInstanceSummary"):
+		return &mlv1alpha1.TaskInstanceSummaryApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskOutput"):
 		return &mlv1alpha1.TaskOutputApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJob"):

@@ -406,6 +406,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.PipelineRunList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunList(ref),
 		v1alpha1.PipelineRunSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref),
 		v1alpha1.PipelineRunStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_PipelineRunStatus(ref),
+		v1alpha1.PipelineRunTaskInstance{}.OpenAPIModelName():          schema_pkg_apis_ml_v1alpha1_PipelineRunTaskInstance(ref),
+		v1alpha1.PipelineRunTaskList{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_PipelineRunTaskList(ref),
+		v1alpha1.PipelineRunTasksOptions{}.OpenAPIModelName():          schema_pkg_apis_ml_v1alpha1_PipelineRunTasksOptions(ref),
 		v1alpha1.PipelineSnapshotRef{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_PipelineSnapshotRef(ref),
 		v1alpha1.PipelineSpec{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_PipelineSpec(ref),
 		v1alpha1.PipelineStatus{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_PipelineStatus(ref),
@@ -428,6 +431,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.RunTemplate{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RunTemplate(ref),
 		v1alpha1.RunTemplateMetadata{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref),
 		v1alpha1.TaskAttempt{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref),
+		v1alpha1.TaskInstanceFailure{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TaskInstanceFailure(ref),
+		v1alpha1.TaskInstanceSummary{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TaskInstanceSummary(ref),
 		v1alpha1.TaskOutput{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_TaskOutput(ref),
 		v1alpha1.TrainingJob{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TrainingJob(ref),
 		v1alpha1.TrainingJobList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobList(ref),
@@ -19325,6 +19330,13 @@ func schema_pkg_apis_ml_v1alpha1_ForEach(ref common.ReferenceCallback) common.Op
 							Format:      "",
 						},
 					},
+					"parallelism": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Parallelism is how many instances of the task run at once; by default as many as the run's spec.parallelism allows.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
 				},
 			},
 		},
@@ -21302,6 +21314,246 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunStatus(ref common.ReferenceCallback)
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_PipelineRunTaskInstance(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PipelineRunTaskInstance is the state of one instance of a forEach task.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task is the pipeline task this is an instance of.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"index": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Index is the instance's position in the task's forEach list.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"item": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Item is the instance's forEach item.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the instance's name in the run, <task>-<index>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase of the instance.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason is a CamelCase word saying why the instance is in its phase.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message is a human-readable explanation.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"podName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PodName is the pod of the latest attempt.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartTime is when the first attempt started.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"completionTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CompletionTime is when the instance ended.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"exitCode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ExitCode of the latest attempt.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"outputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Outputs the instance wrote.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.Param{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"attempts": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Attempts are the attempts so far, oldest first.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TaskAttempt{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"cacheKey": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CacheKey identifies the instance's inputs for caching.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"task", "index"},
+			},
+		},
+		Dependencies: []string{
+			metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.TaskAttempt{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_PipelineRunTaskList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PipelineRunTaskList is the per-instance state of the forEach tasks of a run (GET .../pipelineruns/NAME/tasks), and what the controller writes there (POST).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the instances, by task then index.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.PipelineRunTaskInstance{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.PipelineRunTaskInstance{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_PipelineRunTasksOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PipelineRunTasksOptions are the query parameters of GET .../pipelineruns/NAME/tasks.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task selects the instances of one task.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase selects the instances in one phase.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"limit": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Limit is the most instances to return (the server caps it); the list's metadata.continue reads on.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"continue": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Continue is the metadata.continue of the previous page.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_PipelineSnapshotRef(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -21989,12 +22241,18 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTaskStatus(ref common.ReferenceCallback
 							Format:      "",
 						},
 					},
+					"instances": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Instances summarizes the instances of a forEach task, whose own state the tasks subresource serves; set on the task's one entry.",
+							Ref:         ref(v1alpha1.TaskInstanceSummary{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"name"},
 			},
 		},
 		Dependencies: []string{
-			metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.TaskAttempt{}.OpenAPIModelName()},
+			metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.TaskAttempt{}.OpenAPIModelName(), v1alpha1.TaskInstanceSummary{}.OpenAPIModelName()},
 	}
 }
 
@@ -23002,6 +23260,133 @@ func schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref common.ReferenceCallback) commo
 		},
 		Dependencies: []string{
 			metav1.Time{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TaskInstanceFailure(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TaskInstanceFailure is one failed instance of a forEach task.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"index": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Index of the instance.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"item": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Item of the instance.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason is a CamelCase word saying why it failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message is a human-readable explanation.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"index"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TaskInstanceSummary(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TaskInstanceSummary is what a run's status keeps of the instances of a forEach task: counts by phase and the first failures. The instances themselves are served by the tasks subresource (GET .../pipelineruns/NAME/tasks?task=TASK).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"total": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Total is the number of instances.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"pending": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Pending instances have not started.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"running": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Running instances have an attempt in flight.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"succeeded": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Succeeded instances ended well (or were cached).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"failed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Failed instances failed for good.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"skipped": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Skipped instances did not run.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"canceled": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Canceled instances were stopped.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"failures": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Failures are the first failed instances, by index (at most 10).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TaskInstanceFailure{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"total"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.TaskInstanceFailure{}.OpenAPIModelName()},
 	}
 }
 

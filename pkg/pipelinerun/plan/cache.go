@@ -16,21 +16,32 @@ func (p *planner) cacheKey(ni int, sc *scope, c container) string {
 	for _, d := range nd.deps {
 		deps = append(deps, p.g.nodes[d].task.Name)
 	}
-	return CacheKey(keyInput{Task: nd.task, Container: c, Deps: deps, Reads: sc.reads(nd.task)})
+	return CacheKey(keyInput{Task: nd.task, Container: c, Deps: deps, Reads: sc.values(p.readVariables(ni))})
+}
+
+// values returns the variables of texts ("$(params.lr)") with their
+// values. A variable without a value is left out: the task could not have
+// been resolved with it.
+func (sc *scope) values(texts []string) map[string]string {
+	reads := make(map[string]string, len(texts))
+	for _, text := range texts {
+		if value, err := sc.expand(text, false); err == nil {
+			reads[text] = value
+		}
+	}
+	return reads
 }
 
 // reads returns the variables t reads in its command, args, env and when
-// expressions (CEL conditions included), with their values. A variable without a value is left out:
-// the task could not have been resolved with it.
-func (sc *scope) reads(t *ml.PipelineTask) map[string]string {
-	reads := map[string]string{}
+// expressions (CEL conditions included), each once.
+func reads(t *ml.PipelineTask) []string {
+	var texts []string
+	seen := map[string]bool{}
 	add := func(s string) {
 		for _, v := range validation.ParseVariables(s) {
-			if _, done := reads[v.Text]; done {
-				continue
-			}
-			if value, err := sc.expand(v.Text, false); err == nil {
-				reads[v.Text] = value
+			if !seen[v.Text] {
+				seen[v.Text] = true
+				texts = append(texts, v.Text)
 			}
 		}
 	}
@@ -53,7 +64,7 @@ func (sc *scope) reads(t *ml.PipelineTask) map[string]string {
 			}
 		}
 	}
-	return reads
+	return texts
 }
 
 // fromCache serves entry e from the cache, and says whether it did: a

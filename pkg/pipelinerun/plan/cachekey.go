@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,7 +48,7 @@ type keyInput struct {
 // Kubernetes' own $(VAR) expansion depends on.
 func CacheKey(in keyInput) string {
 	t, c := in.Task, in.Container
-	h := sha256.New()
+	h := &keyBuf{b: make([]byte, 0, 256)}
 	writeString(h, cacheKeyVersion)
 	writeString(h, t.Image)
 	writeStrings(h, c.Command)
@@ -94,12 +93,18 @@ func CacheKey(in keyInput) string {
 		writeString(h, in.Reads[name])
 	}
 	// 128 bits are plenty against collisions and keep the status small.
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(h.b)
+	return hex.EncodeToString(sum[:16])
 }
+
+// keyBuf collects what a cache key hashes, hashed at once: a plan hashes
+// a key per forEach instance, and writing each piece to a hash.Hash
+// allocates.
+type keyBuf struct{ b []byte }
 
 // writeJSON writes v as JSON, which encoding/json writes deterministically
 // (struct fields in order, map keys sorted).
-func writeJSON(h hash.Hash, v any) {
+func writeJSON(h *keyBuf, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		data = nil
@@ -107,7 +112,7 @@ func writeJSON(h hash.Hash, v any) {
 	writeString(h, string(data))
 }
 
-func writeResources(h hash.Hash, list corev1.ResourceList) {
+func writeResources(h *keyBuf, list corev1.ResourceList) {
 	names := sets.List(sets.KeySet(list))
 	writeInt(h, len(names))
 	for _, name := range names {
@@ -122,7 +127,7 @@ func canonical(q resource.Quantity) string {
 	return c.String()
 }
 
-func writeStrings(h hash.Hash, ss []string) {
+func writeStrings(h *keyBuf, ss []string) {
 	writeInt(h, len(ss))
 	for _, s := range ss {
 		writeString(h, s)
@@ -131,13 +136,11 @@ func writeStrings(h hash.Hash, ss []string) {
 
 // writeString writes s with its length, so that no two lists of strings
 // hash alike by where their boundaries are.
-func writeString(h hash.Hash, s string) {
+func writeString(h *keyBuf, s string) {
 	writeInt(h, len(s))
-	_, _ = h.Write([]byte(s))
+	h.b = append(h.b, s...)
 }
 
-func writeInt(h hash.Hash, n int) {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(n))
-	_, _ = h.Write(b[:])
+func writeInt(h *keyBuf, n int) {
+	h.b = binary.BigEndian.AppendUint64(h.b, uint64(n))
 }

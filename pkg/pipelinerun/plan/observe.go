@@ -60,6 +60,7 @@ func (p *planner) observe() {
 		}
 		waitingForSlot(e, pod, exists)
 		p.running++
+		p.nodeRunning[ni]++
 		if d, ok := p.timeLeft(t, att); ok {
 			p.requeue(d)
 		}

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,9 @@ type Input struct {
 	// is evaluated (--max-when-cel-cost); 0 means
 	// validation.DefaultWhenCELCostLimit.
 	WhenCELCostLimit int64
+	// MaxRunInstances is the most forEach instances the run may have
+	// (--max-run-instances); 0 means MaxRunInstances.
+	MaxRunInstances int32
 }
 
 // Cache finds a Succeeded task with a cache key.
@@ -147,7 +151,7 @@ func IsFinished(phase ml.PipelineRunPhase) bool {
 // <run>-<task>-<attempt>, shortened with a hash of the whole when longer
 // than a pod name may be.
 func PodName(run, task string, attempt int) string {
-	name := fmt.Sprintf("%s-%s-%d", run, task, attempt)
+	name := run + "-" + task + "-" + strconv.Itoa(attempt)
 	return shorten(name, 253)
 }
 
@@ -179,8 +183,12 @@ type planner struct {
 
 	stop        stopKind
 	stopMessage string
-	// running counts attempts in flight, for parallelism.
+	// running counts attempts in flight, for parallelism; nodeRunning
+	// those of each node, for forEach.parallelism.
 	running     int
+	nodeRunning []int
+	// readVars are the variables each node reads, by node, once known.
+	readVars    map[int][]string
 	outputBytes int
 	// lost are the running entries whose pod the runtime does not list.
 	lost []int
@@ -288,6 +296,7 @@ func (p *planner) layout() {
 		}
 	}
 	p.entries = make([]ml.PipelineTaskStatus, 0, len(p.g.nodes))
+	p.nodeRunning = make([]int, len(p.g.nodes))
 	p.byNode = make([][]int, len(p.g.nodes))
 	p.expanded = make([]bool, len(p.g.nodes))
 	add := func(ni int, e ml.PipelineTaskStatus) {

@@ -36,7 +36,9 @@ func Reused(prev *ml.PipelineRun, spec *ml.PipelineSpec) []ml.PipelineTaskStatus
 		if task == "" {
 			task = e.Name
 		}
-		if !regular[task] {
+		// A forEach task whose instances the run's status only summarizes
+		// (they are in the tasks subresource) runs again.
+		if !regular[task] || e.Instances != nil {
 			continue
 		}
 		switch {

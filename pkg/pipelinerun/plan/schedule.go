@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 )
@@ -59,7 +60,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 				return
 			}
 		}
-		if p.capacity() <= 0 {
+		if p.nodeCapacity(ni) <= 0 {
 			return
 		}
 		c, err := sc.expandContainer(t.Command, t.Args, t.Env)
@@ -85,7 +86,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 			return
 		}
 	}
-	if p.capacity() <= 0 {
+	if p.nodeCapacity(ni) <= 0 {
 		return
 	}
 	p.start(ni, i, 1, c)
@@ -108,6 +109,7 @@ func (p *planner) start(ni, i, n int, c container) {
 		Index: p.instanceIndex(ni, i), Command: c.Command, Args: c.Args, Env: c.Env,
 	})
 	p.running++
+	p.nodeRunning[ni]++
 	if d, ok := p.timeLeft(nd.task, &e.Attempts[n-1]); ok {
 		p.requeue(d)
 	}
@@ -140,7 +142,7 @@ func (p *planner) instanceIndex(ni, i int) int {
 	if !p.expanded[ni] {
 		return -1
 	}
-	return slices.Index(p.byNode[ni], i)
+	return p.position(ni, i)
 }
 
 // unresolvable ends entry i, whose variables have no value: skipped when
@@ -220,6 +222,12 @@ func (p *planner) expand(ni int) bool {
 			p.stopFailed(e)
 		}
 		return false
+	case p.tooManyInstances(len(items)) != "":
+		p.failTask(e, ReasonInvalidForEach, p.tooManyInstances(len(items)))
+		if !p.g.nodes[ni].finally && p.stop == notStopping {
+			p.stopFailed(e)
+		}
+		return false
 	}
 	for k := range items {
 		if _, clash := p.g.byName[instanceName(t.Name, k)]; clash {
@@ -231,6 +239,8 @@ func (p *planner) expand(ni int) bool {
 		}
 	}
 	p.byNode[ni] = p.byNode[ni][:0]
+	p.entries = slices.Grow(p.entries, len(items))
+	p.res.Create = slices.Grow(p.res.Create, min(len(items), max(p.capacity(), 0)))
 	for k, item := range items {
 		p.byNode[ni] = append(p.byNode[ni], len(p.entries))
 		p.entries = append(p.entries, ml.PipelineTaskStatus{Name: instanceName(t.Name, k), Task: t.Name, Item: item, Phase: ml.TaskPending})
@@ -240,7 +250,7 @@ func (p *planner) expand(ni int) bool {
 }
 
 func instanceName(task string, k int) string {
-	return fmt.Sprintf("%s-%d", task, k)
+	return task + "-" + strconv.Itoa(k)
 }
 
 // items returns the forEach list of t: its items, or the JSON list its

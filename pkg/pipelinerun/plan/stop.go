@@ -125,6 +125,7 @@ func (p *planner) cancelAttempt(i int, reason string) {
 	e.Message = "canceled: " + why
 	e.CompletionTime = p.now.DeepCopy()
 	p.running--
+	p.countRunning(i, -1)
 }
 
 // skip ends a task that never started as Skipped.

@@ -162,7 +162,7 @@ func TestReplicasOverCapAre422(t *testing.T) {
 	expectInvalid(t, err, "spec.replicas")
 	expectStatus(t, err, http.StatusUnprocessableEntity, "1000000")
 
-	items := make([]string, 501)
+	items := make([]string, 5001)
 	for i := range items {
 		items[i] = fmt.Sprint(i)
 	}
@@ -172,5 +172,22 @@ func TestReplicasOverCapAre422(t *testing.T) {
 	p.Spec.Tasks = []mlv1alpha1.PipelineTask{task}
 	_, err = cs.MlV1alpha1().Pipelines(ns).Create(ctx, p, metav1.CreateOptions{})
 	expectInvalid(t, err, "spec.tasks[0].forEach.items")
-	expectStatus(t, err, http.StatusUnprocessableEntity, "at most 500", "--max-foreach")
+	expectStatus(t, err, http.StatusUnprocessableEntity, "at most 5000", "--max-foreach")
+
+	// forEach.parallelism is at least 1.
+	task.ForEach = &mlv1alpha1.ForEach{Items: items[:2], Parallelism: ptr.To[int32](0)}
+	p.Spec.Tasks = []mlv1alpha1.PipelineTask{task}
+	_, err = cs.MlV1alpha1().Pipelines(ns).Create(ctx, p, metav1.CreateOptions{})
+	expectInvalid(t, err, "spec.tasks[0].forEach.parallelism")
+
+	// Three tasks of 5,000 instances pass the 10,000 a run may have.
+	p.Spec.Tasks = nil
+	for _, name := range []string{"a", "b", "c"} {
+		task := mltesting.NewTask(name)
+		task.ForEach = &mlv1alpha1.ForEach{Items: items[:5000]}
+		p.Spec.Tasks = append(p.Spec.Tasks, task)
+	}
+	_, err = cs.MlV1alpha1().Pipelines(ns).Create(ctx, p, metav1.CreateOptions{})
+	expectInvalid(t, err, "spec.tasks")
+	expectStatus(t, err, http.StatusUnprocessableEntity, "15000 items together", "--max-run-instances")
 }

@@ -91,7 +91,7 @@ func TestDiamondRun(t *testing.T) {
 	}
 
 	tree := mustML(t, ns, "tree", "plr/diamond")
-	for _, want := range []string{"pipelinerun/diamond", "task/gather", "task/work-1", "process/", "Exited 0"} {
+	for _, want := range []string{"pipelinerun/diamond", "task/gather", "task/work", "instances (2)", "2 Succeeded", "process/", "Exited 0"} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("tree lacks %q:\n%s", want, tree)
 		}

@@ -259,7 +259,7 @@ func TestLegacySnapshotMigrated(t *testing.T) {
 		t.Errorf("etcd keys of the migrated snapshot: %v", keys)
 	}
 	done := waitRun(t, ns, "old", ended)
-	if done.Status.Phase != mlv1alpha1.PipelineRunSucceeded || len(done.Status.Tasks) != 6 {
+	if done.Status.Phase != mlv1alpha1.PipelineRunSucceeded || len(done.Status.Tasks) != 5 {
 		t.Errorf("migrated run ended %s with %d tasks: %+v", done.Status.Phase, len(done.Status.Tasks), done.Status.Tasks)
 	}
 	if done.Status.PipelineSpec != nil {

@@ -22,6 +22,7 @@ type ControllerCommandOptions struct {
 	Controllers *ControllerOptions
 	Limits      *LimitOptions
 	WhenCEL     *WhenCELOptions
+	FanOut      *FanOutOptions
 	Serving     *ControllerServingOptions
 }
 
@@ -31,6 +32,7 @@ func NewControllerCommandOptions() *ControllerCommandOptions {
 		Controllers: NewControllerOptions(),
 		Limits:      NewLimitOptions(),
 		WhenCEL:     NewWhenCELOptions(),
+		FanOut:      NewFanOutOptions(),
 		Serving:     NewControllerServingOptions(),
 	}
 }
@@ -44,6 +46,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 	o.Controllers.AddFlags(fs)
 	o.Limits.AddControllerFlags(fs)
 	o.WhenCEL.AddFlags(fs)
+	o.FanOut.AddControllerFlags(fs)
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
 }
@@ -84,6 +87,7 @@ func (o *ControllerCommandOptions) Complete() (CompletedControllerCommandOptions
 	}
 	o.Limits.ApplyToController(&c.Controller)
 	o.WhenCEL.ApplyToController(&c.Controller)
+	o.FanOut.ApplyToController(&c.Controller)
 	if o.Serving.Enabled() {
 		c.Serving = o.Serving.Complete(o.Kubeconfig)
 	}
@@ -97,6 +101,7 @@ func (c CompletedControllerCommandOptions) Validate() error {
 	errs = append(errs, o.Serving.Validate()...)
 	errs = append(errs, o.Limits.Validate()...)
 	errs = append(errs, o.WhenCEL.Validate()...)
+	errs = append(errs, o.FanOut.Validate()...)
 	if len(errs) == 0 && !o.Controllers.Enabled() {
 		errs = append(errs, errors.New("--controllers enables no controller"))
 	}

@@ -71,6 +71,8 @@ type Options struct {
 	WhenCEL *WhenCELOptions
 	// Nesting bounds nested pipelines.
 	Nesting *PipelineNestingOptions
+	// FanOut bounds wide PipelineRuns.
+	FanOut *FanOutOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
@@ -96,6 +98,7 @@ func NewOptions() *Options {
 		Limits:             NewLimitOptions(),
 		WhenCEL:            NewWhenCELOptions(),
 		Nesting:            NewPipelineNestingOptions(),
+		FanOut:             NewFanOutOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
@@ -143,6 +146,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Limits.AddFlags(fs)
 	o.WhenCEL.AddFlags(fs)
 	o.Nesting.AddFlags(fs)
+	o.FanOut.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)

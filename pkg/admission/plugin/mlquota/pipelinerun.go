@@ -170,6 +170,10 @@ func runTasks(run *ml.PipelineRun, spec *ml.PipelineSpec, params []ml.Param, par
 			if t.ForEach != nil && placeholder[t.Name] && tp.pods > 0 {
 				tp.unknown, tp.pods = true, max(parallelism, 1)
 			}
+			// forEach.parallelism bounds the instances running at once.
+			if t.ForEach != nil && t.ForEach.Parallelism != nil && tp.pods > int64(*t.ForEach.Parallelism) {
+				tp.pods = int64(*t.ForEach.Parallelism)
+			}
 		}
 		out = append(out, tp)
 	}

@@ -202,6 +202,17 @@ func TestPeakOfPipelineRun(t *testing.T) {
 			},
 			want: "limits.nvidia.com/gpu=2,pods=2,requests.nvidia.com/gpu=2",
 		},
+		"forEach over literal items, capped by forEach.parallelism": {
+			run:  runOf{tasks: tasks(gpuTask("train", "2").ForEachItems("a", "b", "c", "d", "e").ForEachParallelism(2))},
+			want: "limits.nvidia.com/gpu=4,pods=2,requests.nvidia.com/gpu=4",
+		},
+		"forEach over an upstream output, capped by forEach.parallelism": {
+			run: runOf{parallelism: 3, tasks: tasks(
+				gpuTask("split", "1").Outputs("shards"),
+				gpuTask("train", "4").ForEachFrom("$(tasks.split.outputs.shards)").ForEachParallelism(1),
+			)},
+			want: "limits.nvidia.com/gpu=4,pods=1,requests.nvidia.com/gpu=4",
+		},
 		"forEach over an upstream output: one instance": {
 			run: runOf{tasks: tasks(
 				gpuTask("split", "1").Outputs("shards"),

@@ -128,6 +128,13 @@ func (w *TaskWrapper) ForEachItems(items ...string) *TaskWrapper {
 	return w
 }
 
+// ForEachParallelism sets forEach.parallelism of a task fanned out
+// before.
+func (w *TaskWrapper) ForEachParallelism(n int32) *TaskWrapper {
+	w.obj.ForEach.Parallelism = &n
+	return w
+}
+
 // ForEachFrom fans the task out over a list variable, such as $(params.lrs).
 func (w *TaskWrapper) ForEachFrom(from string) *TaskWrapper {
 	w.obj.ForEach = &ml.ForEach{From: from}

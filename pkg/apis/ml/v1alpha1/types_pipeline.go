@@ -181,6 +181,10 @@ type ForEach struct {
 	// $(tasks.<task>.outputs.<output>) holding a JSON array.
 	// +optional
 	From string `json:"from,omitempty"`
+	// Parallelism is how many instances of the task run at once; by
+	// default as many as the run's spec.parallelism allows.
+	// +optional
+	Parallelism *int32 `json:"parallelism,omitempty"`
 }
 
 // PipelineTask is one node of a pipeline's DAG: a container run as a pod.

@@ -218,6 +218,10 @@ type PipelineTaskStatus struct {
 	// CacheKey identifies the task's inputs for caching.
 	// +optional
 	CacheKey string `json:"cacheKey,omitempty"`
+	// Instances summarizes the instances of a forEach task, whose own
+	// state the tasks subresource serves; set on the task's one entry.
+	// +optional
+	Instances *TaskInstanceSummary `json:"instances,omitempty"`
 }
 
 // TaskAttempt is one attempt of a task.

@@ -397,6 +397,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*PipelineRunTaskInstance)(nil), (*ml.PipelineRunTaskInstance)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PipelineRunTaskInstance_To_ml_PipelineRunTaskInstance(a.(*PipelineRunTaskInstance), b.(*ml.PipelineRunTaskInstance), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.PipelineRunTaskInstance)(nil), (*PipelineRunTaskInstance)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_PipelineRunTaskInstance_To_v1alpha1_PipelineRunTaskInstance(a.(*ml.PipelineRunTaskInstance), b.(*PipelineRunTaskInstance), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PipelineRunTaskList)(nil), (*ml.PipelineRunTaskList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PipelineRunTaskList_To_ml_PipelineRunTaskList(a.(*PipelineRunTaskList), b.(*ml.PipelineRunTaskList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.PipelineRunTaskList)(nil), (*PipelineRunTaskList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_PipelineRunTaskList_To_v1alpha1_PipelineRunTaskList(a.(*ml.PipelineRunTaskList), b.(*PipelineRunTaskList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*PipelineRunTasksOptions)(nil), (*ml.PipelineRunTasksOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_PipelineRunTasksOptions_To_ml_PipelineRunTasksOptions(a.(*PipelineRunTasksOptions), b.(*ml.PipelineRunTasksOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.PipelineRunTasksOptions)(nil), (*PipelineRunTasksOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_PipelineRunTasksOptions_To_v1alpha1_PipelineRunTasksOptions(a.(*ml.PipelineRunTasksOptions), b.(*PipelineRunTasksOptions), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*PipelineSnapshotRef)(nil), (*ml.PipelineSnapshotRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_PipelineSnapshotRef_To_ml_PipelineSnapshotRef(a.(*PipelineSnapshotRef), b.(*ml.PipelineSnapshotRef), scope)
 	}); err != nil {
@@ -617,6 +647,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*TaskInstanceFailure)(nil), (*ml.TaskInstanceFailure)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TaskInstanceFailure_To_ml_TaskInstanceFailure(a.(*TaskInstanceFailure), b.(*ml.TaskInstanceFailure), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TaskInstanceFailure)(nil), (*TaskInstanceFailure)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TaskInstanceFailure_To_v1alpha1_TaskInstanceFailure(a.(*ml.TaskInstanceFailure), b.(*TaskInstanceFailure), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TaskInstanceSummary)(nil), (*ml.TaskInstanceSummary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TaskInstanceSummary_To_ml_TaskInstanceSummary(a.(*TaskInstanceSummary), b.(*ml.TaskInstanceSummary), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TaskInstanceSummary)(nil), (*TaskInstanceSummary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TaskInstanceSummary_To_v1alpha1_TaskInstanceSummary(a.(*ml.TaskInstanceSummary), b.(*TaskInstanceSummary), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*TaskOutput)(nil), (*ml.TaskOutput)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_TaskOutput_To_ml_TaskOutput(a.(*TaskOutput), b.(*ml.TaskOutput), scope)
 	}); err != nil {
@@ -694,6 +744,11 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*MetricsOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_MetricsOptions(a.(*url.Values), b.(*MetricsOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*PipelineRunTasksOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_url_Values_To_v1alpha1_PipelineRunTasksOptions(a.(*url.Values), b.(*PipelineRunTasksOptions), scope)
 	}); err != nil {
 		return err
 	}
@@ -1628,6 +1683,113 @@ func Convert_ml_PipelineRunStatus_To_v1alpha1_PipelineRunStatus(in *ml.PipelineR
 	return autoConvert_ml_PipelineRunStatus_To_v1alpha1_PipelineRunStatus(in, out, s)
 }
 
+func autoConvert_v1alpha1_PipelineRunTaskInstance_To_ml_PipelineRunTaskInstance(in *PipelineRunTaskInstance, out *ml.PipelineRunTaskInstance, s conversion.Scope) error {
+	*out = *(*ml.PipelineRunTaskInstance)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_PipelineRunTaskInstance_To_ml_PipelineRunTaskInstance is an autogenerated conversion function.
+func Convert_v1alpha1_PipelineRunTaskInstance_To_ml_PipelineRunTaskInstance(in *PipelineRunTaskInstance, out *ml.PipelineRunTaskInstance, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PipelineRunTaskInstance_To_ml_PipelineRunTaskInstance(in, out, s)
+}
+
+func autoConvert_ml_PipelineRunTaskInstance_To_v1alpha1_PipelineRunTaskInstance(in *ml.PipelineRunTaskInstance, out *PipelineRunTaskInstance, s conversion.Scope) error {
+	*out = *(*PipelineRunTaskInstance)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_PipelineRunTaskInstance_To_v1alpha1_PipelineRunTaskInstance is an autogenerated conversion function.
+func Convert_ml_PipelineRunTaskInstance_To_v1alpha1_PipelineRunTaskInstance(in *ml.PipelineRunTaskInstance, out *PipelineRunTaskInstance, s conversion.Scope) error {
+	return autoConvert_ml_PipelineRunTaskInstance_To_v1alpha1_PipelineRunTaskInstance(in, out, s)
+}
+
+func autoConvert_v1alpha1_PipelineRunTaskList_To_ml_PipelineRunTaskList(in *PipelineRunTaskList, out *ml.PipelineRunTaskList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.PipelineRunTaskInstance)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_PipelineRunTaskList_To_ml_PipelineRunTaskList is an autogenerated conversion function.
+func Convert_v1alpha1_PipelineRunTaskList_To_ml_PipelineRunTaskList(in *PipelineRunTaskList, out *ml.PipelineRunTaskList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PipelineRunTaskList_To_ml_PipelineRunTaskList(in, out, s)
+}
+
+func autoConvert_ml_PipelineRunTaskList_To_v1alpha1_PipelineRunTaskList(in *ml.PipelineRunTaskList, out *PipelineRunTaskList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]PipelineRunTaskInstance)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_PipelineRunTaskList_To_v1alpha1_PipelineRunTaskList is an autogenerated conversion function.
+func Convert_ml_PipelineRunTaskList_To_v1alpha1_PipelineRunTaskList(in *ml.PipelineRunTaskList, out *PipelineRunTaskList, s conversion.Scope) error {
+	return autoConvert_ml_PipelineRunTaskList_To_v1alpha1_PipelineRunTaskList(in, out, s)
+}
+
+func autoConvert_v1alpha1_PipelineRunTasksOptions_To_ml_PipelineRunTasksOptions(in *PipelineRunTasksOptions, out *ml.PipelineRunTasksOptions, s conversion.Scope) error {
+	out.Task = in.Task
+	out.Phase = in.Phase
+	out.Limit = in.Limit
+	out.Continue = in.Continue
+	return nil
+}
+
+// Convert_v1alpha1_PipelineRunTasksOptions_To_ml_PipelineRunTasksOptions is an autogenerated conversion function.
+func Convert_v1alpha1_PipelineRunTasksOptions_To_ml_PipelineRunTasksOptions(in *PipelineRunTasksOptions, out *ml.PipelineRunTasksOptions, s conversion.Scope) error {
+	return autoConvert_v1alpha1_PipelineRunTasksOptions_To_ml_PipelineRunTasksOptions(in, out, s)
+}
+
+func autoConvert_ml_PipelineRunTasksOptions_To_v1alpha1_PipelineRunTasksOptions(in *ml.PipelineRunTasksOptions, out *PipelineRunTasksOptions, s conversion.Scope) error {
+	out.Task = in.Task
+	out.Phase = in.Phase
+	out.Limit = in.Limit
+	out.Continue = in.Continue
+	return nil
+}
+
+// Convert_ml_PipelineRunTasksOptions_To_v1alpha1_PipelineRunTasksOptions is an autogenerated conversion function.
+func Convert_ml_PipelineRunTasksOptions_To_v1alpha1_PipelineRunTasksOptions(in *ml.PipelineRunTasksOptions, out *PipelineRunTasksOptions, s conversion.Scope) error {
+	return autoConvert_ml_PipelineRunTasksOptions_To_v1alpha1_PipelineRunTasksOptions(in, out, s)
+}
+
+func autoConvert_url_Values_To_v1alpha1_PipelineRunTasksOptions(in *url.Values, out *PipelineRunTasksOptions, s conversion.Scope) error {
+	// WARNING: Field TypeMeta does not have json tag, skipping.
+
+	if values, ok := map[string][]string(*in)["task"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Task, s); err != nil {
+			return err
+		}
+	} else {
+		out.Task = ""
+	}
+	if values, ok := map[string][]string(*in)["phase"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Phase, s); err != nil {
+			return err
+		}
+	} else {
+		out.Phase = ""
+	}
+	if values, ok := map[string][]string(*in)["limit"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_int64(&values, &out.Limit, s); err != nil {
+			return err
+		}
+	} else {
+		out.Limit = 0
+	}
+	if values, ok := map[string][]string(*in)["continue"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Continue, s); err != nil {
+			return err
+		}
+	} else {
+		out.Continue = ""
+	}
+	return nil
+}
+
+// Convert_url_Values_To_v1alpha1_PipelineRunTasksOptions is an autogenerated conversion function.
+func Convert_url_Values_To_v1alpha1_PipelineRunTasksOptions(in *url.Values, out *PipelineRunTasksOptions, s conversion.Scope) error {
+	return autoConvert_url_Values_To_v1alpha1_PipelineRunTasksOptions(in, out, s)
+}
+
 func autoConvert_v1alpha1_PipelineSnapshotRef_To_ml_PipelineSnapshotRef(in *PipelineSnapshotRef, out *ml.PipelineSnapshotRef, s conversion.Scope) error {
 	*out = *(*ml.PipelineSnapshotRef)(unsafe.Pointer(in))
 	return nil
@@ -2096,6 +2258,46 @@ func autoConvert_ml_TaskAttempt_To_v1alpha1_TaskAttempt(in *ml.TaskAttempt, out 
 // Convert_ml_TaskAttempt_To_v1alpha1_TaskAttempt is an autogenerated conversion function.
 func Convert_ml_TaskAttempt_To_v1alpha1_TaskAttempt(in *ml.TaskAttempt, out *TaskAttempt, s conversion.Scope) error {
 	return autoConvert_ml_TaskAttempt_To_v1alpha1_TaskAttempt(in, out, s)
+}
+
+func autoConvert_v1alpha1_TaskInstanceFailure_To_ml_TaskInstanceFailure(in *TaskInstanceFailure, out *ml.TaskInstanceFailure, s conversion.Scope) error {
+	*out = *(*ml.TaskInstanceFailure)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TaskInstanceFailure_To_ml_TaskInstanceFailure is an autogenerated conversion function.
+func Convert_v1alpha1_TaskInstanceFailure_To_ml_TaskInstanceFailure(in *TaskInstanceFailure, out *ml.TaskInstanceFailure, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TaskInstanceFailure_To_ml_TaskInstanceFailure(in, out, s)
+}
+
+func autoConvert_ml_TaskInstanceFailure_To_v1alpha1_TaskInstanceFailure(in *ml.TaskInstanceFailure, out *TaskInstanceFailure, s conversion.Scope) error {
+	*out = *(*TaskInstanceFailure)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TaskInstanceFailure_To_v1alpha1_TaskInstanceFailure is an autogenerated conversion function.
+func Convert_ml_TaskInstanceFailure_To_v1alpha1_TaskInstanceFailure(in *ml.TaskInstanceFailure, out *TaskInstanceFailure, s conversion.Scope) error {
+	return autoConvert_ml_TaskInstanceFailure_To_v1alpha1_TaskInstanceFailure(in, out, s)
+}
+
+func autoConvert_v1alpha1_TaskInstanceSummary_To_ml_TaskInstanceSummary(in *TaskInstanceSummary, out *ml.TaskInstanceSummary, s conversion.Scope) error {
+	*out = *(*ml.TaskInstanceSummary)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TaskInstanceSummary_To_ml_TaskInstanceSummary is an autogenerated conversion function.
+func Convert_v1alpha1_TaskInstanceSummary_To_ml_TaskInstanceSummary(in *TaskInstanceSummary, out *ml.TaskInstanceSummary, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TaskInstanceSummary_To_ml_TaskInstanceSummary(in, out, s)
+}
+
+func autoConvert_ml_TaskInstanceSummary_To_v1alpha1_TaskInstanceSummary(in *ml.TaskInstanceSummary, out *TaskInstanceSummary, s conversion.Scope) error {
+	*out = *(*TaskInstanceSummary)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TaskInstanceSummary_To_v1alpha1_TaskInstanceSummary is an autogenerated conversion function.
+func Convert_ml_TaskInstanceSummary_To_v1alpha1_TaskInstanceSummary(in *ml.TaskInstanceSummary, out *TaskInstanceSummary, s conversion.Scope) error {
+	return autoConvert_ml_TaskInstanceSummary_To_v1alpha1_TaskInstanceSummary(in, out, s)
 }
 
 func autoConvert_v1alpha1_TaskOutput_To_ml_TaskOutput(in *TaskOutput, out *ml.TaskOutput, s conversion.Scope) error {

@@ -202,6 +202,21 @@ func (in PipelineRunStatus) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PipelineRunTaskInstance) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunTaskInstance"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PipelineRunTaskList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunTaskList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PipelineRunTasksOptions) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunTasksOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineSnapshotRef) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSnapshotRef"
 }
@@ -309,6 +324,16 @@ func (in RunTemplateMetadata) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TaskAttempt) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskAttempt"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TaskInstanceFailure) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceFailure"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TaskInstanceSummary) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceSummary"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

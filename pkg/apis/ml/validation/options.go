@@ -17,7 +17,10 @@ const (
 	// elastic maxReplicas) and of a Model.
 	DefaultMaxReplicas int32 = 1000
 	// DefaultMaxForEachItems caps the instances of one forEach task.
-	DefaultMaxForEachItems int32 = 500
+	DefaultMaxForEachItems int32 = 5000
+	// DefaultMaxRunInstances caps the forEach instances of one run, all
+	// its tasks together.
+	DefaultMaxRunInstances int32 = 10000
 	// DefaultMaxRunsHistory caps each history limit of a RecurringRun
 	// (the finished runs it keeps).
 	DefaultMaxRunsHistory int32 = 100
@@ -32,6 +35,9 @@ type Options struct {
 	MaxReplicas int32
 	// MaxForEachItems is the most instances one forEach task may have.
 	MaxForEachItems int32
+	// MaxRunInstances is the most forEach instances one run may have, its
+	// tasks together; 0 means DefaultMaxRunInstances.
+	MaxRunInstances int32
 	// MaxRunsHistory is the most finished runs of each outcome a
 	// RecurringRun may keep; 0 means DefaultMaxRunsHistory.
 	MaxRunsHistory int32
@@ -50,7 +56,7 @@ type Options struct {
 // DefaultOptions returns the caps a server runs with unless told otherwise.
 func DefaultOptions() Options {
 	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems, MaxRunsHistory: DefaultMaxRunsHistory,
-		MinRecurringInterval: v1alpha1.MinRecurringInterval}
+		MinRecurringInterval: v1alpha1.MinRecurringInterval, MaxRunInstances: DefaultMaxRunInstances}
 }
 
 // validateMaximum checks an optional count against a server cap, naming
@@ -66,6 +72,7 @@ func validateMaximum(v *int32, maximum int32, flag string, fldPath *field.Path) 
 const (
 	maxReplicasFlag    = "--max-replicas"
 	maxForEachFlag     = "--max-foreach"
+	maxRunInstFlag     = "--max-run-instances"
 	maxRunsHistoryFlag = "--max-runs-history"
 	minIntervalFlag    = "--min-recurring-interval"
 )
@@ -91,6 +98,9 @@ func (o Options) ratchetForEach(old *ml.PipelineSpec) Options {
 				o.MaxForEachItems = int32(len(t.ForEach.Items))
 			}
 		}
+	}
+	if n := literalInstances(old); n > o.maxRunInstances() {
+		o.MaxRunInstances = n
 	}
 	return o
 }

@@ -41,6 +41,21 @@ func TestCaps(t *testing.T) {
 		{name: "forEach of an inline run over the cap", errs: validation.ValidatePipelineRun(
 			mltesting.MakePipelineRun("r", "ns").PipelineSpec(pipeline(tooMany).Spec()).Obj(), small),
 			want: []string{"spec.pipelineSpec.tasks[0].forEach.items: Too many: 4: must have at most 3 items (the server's --max-foreach)"}},
+		{name: "forEach of 5,000 items by default", errs: validation.ValidatePipeline(pipeline(mltesting.MakeTask("a").ForEachItems(items(5000)...).Obj()).Obj(), opts)},
+		{name: "forEach over the default cap", errs: validation.ValidatePipeline(pipeline(mltesting.MakeTask("a").ForEachItems(items(5001)...).Obj()).Obj(), opts),
+			want: []string{"spec.tasks[0].forEach.items: Too many: 5001: must have at most 5000 items (the server's --max-foreach)"}},
+		{name: "forEach parallelism", errs: validation.ValidatePipeline(pipeline(mltesting.MakeTask("a").ForEachItems(items(3)...).ForEachParallelism(2).Obj()).Obj(), small)},
+		{name: "forEach parallelism of 0", errs: validation.ValidatePipeline(pipeline(mltesting.MakeTask("a").ForEachItems("x").ForEachParallelism(0).Obj()).Obj(), small),
+			want: []string{"spec.tasks[0].forEach.parallelism: Invalid value: 0: must be at least 1"}},
+		{name: "forEach parallelism over the cap", errs: validation.ValidatePipeline(pipeline(mltesting.MakeTask("a").ForEachItems("x").ForEachParallelism(4).Obj()).Obj(), small),
+			want: []string{"spec.tasks[0].forEach.parallelism: Invalid value: 4: must be no more than 3 (the server's --max-foreach)"}},
+		{name: "instances of a run over the cap", errs: validation.ValidatePipeline(pipeline(
+			mltesting.MakeTask("a").ForEachItems(items(3)...).Obj(), mltesting.MakeTask("b").ForEachItems(items(3)...).Obj()).Obj(),
+			validation.Options{MaxReplicas: 10, MaxForEachItems: 3, MaxRunInstances: 5}),
+			want: []string{"spec.tasks: Invalid value: the forEach lists of the pipeline have 6 items together, more than the 5 instances a run may have (the server's --max-run-instances)"}},
+		{name: "instances of a run at the cap", errs: validation.ValidatePipeline(pipeline(
+			mltesting.MakeTask("a").ForEachItems(items(3)...).Obj(), mltesting.MakeTask("b").ForEachItems(items(2)...).Obj()).Obj(),
+			validation.Options{MaxReplicas: 10, MaxForEachItems: 3, MaxRunInstances: 5})},
 		{name: "update keeps a count stored under a higher cap", errs: validation.ValidateTrainingJobUpdate(
 			job().Elastic(1, 20).Replicas(15).ResourceVersion("1").Obj(), job().Elastic(1, 20).Replicas(20).ResourceVersion("1").Obj(), small)},
 		{name: "update may not grow past the cap", errs: validation.ValidateModelUpdate(

@@ -76,6 +76,7 @@ func ValidatePipelineSpec(spec *ml.PipelineSpec, opts Options, fldPath *field.Pa
 		allErrs = append(allErrs, pc.validateTask(&spec.Finally[i], true, finallyPath.Index(i))...)
 	}
 	allErrs = append(allErrs, pc.validatePipelineOutputs(spec.Outputs, fldPath.Child("outputs"))...)
+	allErrs = append(allErrs, validateRunInstances(spec, opts, fldPath)...)
 	if cycle := findTaskCycle(spec.Tasks); cycle != nil {
 		allErrs = append(allErrs, field.Invalid(tasksPath, field.OmitValueType{}, "dependency cycle: "+strings.Join(cycle, " -> ")))
 	}

@@ -141,6 +141,9 @@ func validateRetries(r *ml.RetryPolicy, fldPath *field.Path) field.ErrorList {
 
 func (pc *pipelineContext) validateForEach(t *ml.PipelineTask, fldPath *field.Path) field.ErrorList {
 	fe := t.ForEach
+	if errs := pc.validateForEachParallelism(fe, fldPath.Child("parallelism")); len(errs) > 0 {
+		return errs
+	}
 	switch {
 	case len(fe.Items) == 0 && fe.From == "":
 		return field.ErrorList{field.Required(fldPath, "one of items or from is required")}

@@ -94,6 +94,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: parallelism
+      type:
+        scalar: numeric
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
   map:
     fields:
@@ -821,6 +824,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: exitCode
       type:
         scalar: numeric
+    - name: instances
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceSummary
     - name: item
       type:
         scalar: string
@@ -1139,6 +1145,53 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: startTime
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceFailure
+  map:
+    fields:
+    - name: index
+      type:
+        scalar: numeric
+      default: 0
+    - name: item
+      type:
+        scalar: string
+    - name: message
+      type:
+        scalar: string
+    - name: reason
+      type:
+        scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceSummary
+  map:
+    fields:
+    - name: canceled
+      type:
+        scalar: numeric
+    - name: failed
+      type:
+        scalar: numeric
+    - name: failures
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskInstanceFailure
+          elementRelationship: atomic
+    - name: pending
+      type:
+        scalar: numeric
+    - name: running
+      type:
+        scalar: numeric
+    - name: skipped
+      type:
+        scalar: numeric
+    - name: succeeded
+      type:
+        scalar: numeric
+    - name: total
+      type:
+        scalar: numeric
+      default: 0
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskOutput
   map:
     fields:

@@ -31,7 +31,7 @@ func standaloneChildren(resource string, raw []byte, pipeline *mlv1alpha1.Pipeli
 		if err := decode(run); err != nil {
 			return nil, err
 		}
-		return runChildren(run, pipeline), nil
+		return runChildren(run, pipeline, "process"), nil
 	case "trainingjobs":
 		job := &mlv1alpha1.TrainingJob{}
 		if err := decode(job); err != nil {
@@ -54,7 +54,11 @@ func standaloneChildren(resource string, raw []byte, pipeline *mlv1alpha1.Pipeli
 	return nil, nil
 }
 
-func runChildren(run *mlv1alpha1.PipelineRun, pipeline *mlv1alpha1.PipelineSpec) []*node {
+// runChildren are the tasks of run in the order they run, the tasks of
+// nested pipelines under their parent, each with its attempts (pods or
+// processes, attemptKind) or, for a wide forEach task, its instances'
+// counts by phase.
+func runChildren(run *mlv1alpha1.PipelineRun, pipeline *mlv1alpha1.PipelineSpec, attemptKind string) []*node {
 	spec := pipeline
 	if spec == nil {
 		spec = run.Status.PipelineSpec // stored by an earlier server
@@ -64,26 +68,9 @@ func runChildren(run *mlv1alpha1.PipelineRun, pipeline *mlv1alpha1.PipelineSpec)
 	}
 	var out []*node
 	for _, t := range get.Ordered(spec, run.Status.Tasks) {
-		task := &node{name: "task/" + t.Name, status: string(t.Phase)}
-		if t.StartTime != nil {
-			task.created = t.StartTime.Time
-		}
-		for _, a := range t.Attempts {
-			p := &node{name: "process/" + a.PodName, status: "Running"}
-			if a.StartTime != nil {
-				p.created = a.StartTime.Time
-			}
-			switch {
-			case a.ExitCode != nil:
-				p.status = fmt.Sprintf("Exited %d", *a.ExitCode)
-			case a.CompletionTime != nil:
-				p.status = "Ended"
-			}
-			task.children = append(task.children, p)
-		}
-		out = append(out, task)
+		out = append(out, taskNode(t, attemptKind))
 	}
-	return out
+	return nestTasks(out)
 }
 
 // jobChildren are a job's replica processes, by the names the controller

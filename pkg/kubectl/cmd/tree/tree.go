@@ -37,7 +37,8 @@ const example = `  # A training job and its pods and service
   # A model's deployments, replica sets, pods and service
   kubectl ml tree model/sentiment
 
-  # A pipeline run's tasks and the pod (or process) of each attempt
+  # A pipeline run's tasks and the pod (or process) of each attempt,
+  # and the instances of its forEach tasks counted by phase
   kubectl ml tree plr/train-eval-1`
 
 // Options are the state of `kubectl ml tree`.
@@ -64,9 +65,13 @@ func NewCmdTree(f *util.Factory, flags genericclioptions.RESTClientGetter, strea
 On a cluster the children are the pods, services, deployments, replica sets,
 stateful sets and persistent volume claims that carry the object's label,
 nested by their ownerReferences. In standalone mode, which has no pods, the
-children are what the object's status says: a pipeline run's tasks and the
-process of each attempt, a training job's replica processes, the replicas
-and URL of a model or notebook.`,
+children are what the object's status says: a training job's replica
+processes, the replicas and URL of a model or notebook.
+
+A pipeline run's children are its tasks, in both modes: the tasks of nested
+pipelines under their parent, the pod (or process) of each attempt, and for
+a forEach task its instances' counts by phase and the first failed ones
+(kubectl get --raw .../pipelineruns/NAME/tasks lists every instance).`,
 		Example: example,
 		Args:    util.OneObject,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -147,9 +152,18 @@ func (o *Options) Run(ctx context.Context) error {
 		status:  obj.Status.Phase,
 		created: obj.CreationTimestamp.Time,
 	}
-	if o.kube != nil {
+	switch {
+	case o.target.Resource == "pipelineruns" && o.kube != nil:
+		// A run's tree is its tasks, on a cluster too: a wide fan-out
+		// has thousands of pods, which its status summarizes.
+		run := &mlv1alpha1.PipelineRun{}
+		if err := json.Unmarshal(raw, run); err != nil {
+			return fmt.Errorf("decode %s: %w", o.target, err)
+		}
+		root.children = runChildren(run, o.pipeline(ctx), "pod")
+	case o.kube != nil:
 		root.children, err = o.clusterChildren(ctx, obj)
-	} else {
+	default:
 		root.children, err = standaloneChildren(o.target.Resource, raw, o.pipeline(ctx))
 	}
 	if err != nil {

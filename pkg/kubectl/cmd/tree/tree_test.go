@@ -111,3 +111,29 @@ func TestClusterRunChildren(t *testing.T) {
 		t.Errorf("children (-want +got):\n%s", diff)
 	}
 }
+
+// A wide run: a forEach task's row counts its instances by phase and
+// names the first failed ones; the tasks of a nested pipeline hang under
+// their parent.
+func TestWideRun(t *testing.T) {
+	at := func(s int) *metav1.Time { v := metav1.NewTime(t0.Add(time.Duration(s) * time.Second)); return &v }
+	run := &mlv1alpha1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{Name: "wide", CreationTimestamp: *at(-600)},
+		Status: mlv1alpha1.PipelineRunStatus{Phase: mlv1alpha1.PipelineRunRunning, Tasks: []mlv1alpha1.PipelineTaskStatus{
+			{Name: "split", Task: "split", Phase: mlv1alpha1.TaskSucceeded, StartTime: at(-590), Attempts: []mlv1alpha1.TaskAttempt{{PodName: "wide-split-1", StartTime: at(-590), ExitCode: ptr.To[int32](0)}}},
+			{Name: "work", Task: "work", Phase: mlv1alpha1.TaskRunning, StartTime: at(-580), Instances: &mlv1alpha1.TaskInstanceSummary{
+				Total: 5000, Succeeded: 4200, Failed: 12, Running: 100, Pending: 688,
+				Failures: []mlv1alpha1.TaskInstanceFailure{{Index: 7, Reason: "Error"}, {Index: 4100, Reason: "TimedOut"}},
+			}},
+			{Name: "report", Task: "report", Phase: mlv1alpha1.TaskPending},
+			{Name: "report.render", Task: "report.render", Phase: mlv1alpha1.TaskPending},
+			{Name: "report.publish", Task: "report.publish", Phase: mlv1alpha1.TaskPending},
+		}},
+	}
+	var out bytes.Buffer
+	root := &node{name: "pipelinerun/wide", status: "Running", created: run.CreationTimestamp.Time, children: runChildren(run, nil, "pod")}
+	if err := printTree(&out, root, t0); err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Golden(t, "wide-run", out.String())
+}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/storage/taskstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -19,12 +20,14 @@ import (
 // needs the run's snapshot.
 type logKind struct {
 	depths *depthCache
+	// instances are the forEach instances the status summarizes.
+	instances *instanceExpander
 }
 
 // newLogKind returns the logKind of the runs whose snapshots are in
 // snapshots.
-func newLogKind(snapshots *Snapshots) logKind {
-	return logKind{depths: &depthCache{snapshots: snapshots, byHash: map[string]map[string]int{}}}
+func newLogKind(snapshots *Snapshots, tasks taskstore.Store) logKind {
+	return logKind{depths: &depthCache{snapshots: snapshots, byHash: map[string]map[string]int{}}, instances: &instanceExpander{store: tasks}}
 }
 
 // podNames are the pods of every attempt of every task, oldest first.
@@ -42,14 +45,14 @@ func podNames(run *ml.PipelineRun) []string {
 }
 
 // Pods are those status.tasks names.
-func (logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
-	return nil, podNames(obj.(*ml.PipelineRun))
+func (k logKind) Pods(obj runtime.Object) (labels.Selector, []string) {
+	return nil, podNames(k.instances.expand(obj.(*ml.PipelineRun)))
 }
 
 // Label is the name of the task (or instance) whose attempt pod ran, for a
 // pod status.tasks names and the run controls (when it has a controller).
-func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
-	run := obj.(*ml.PipelineRun)
+func (k logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
+	run := k.instances.expand(obj.(*ml.PipelineRun))
 	if pod.ControllerUID != "" && pod.ControllerUID != run.UID {
 		return "", false
 	}
@@ -69,11 +72,11 @@ func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 // Select picks the latest attempt of the tasks (or instances) that task
 // names (a nested pipeline's task: all of its inner tasks), or the attempt
 // asked for.
-func (logKind) Select(obj runtime.Object, o *ml.LogOptions) (func(pod, label string) bool, field.ErrorList) {
+func (k logKind) Select(obj runtime.Object, o *ml.LogOptions) (func(pod, label string) bool, field.ErrorList) {
 	if o.Replica != "" {
 		return nil, field.ErrorList{field.Forbidden(field.NewPath("replica"), "pipelineruns have tasks: use task")}
 	}
-	run := obj.(*ml.PipelineRun)
+	run := k.instances.expand(obj.(*ml.PipelineRun))
 	want := map[string]bool{}
 	found := false
 	for _, t := range run.Status.Tasks {

@@ -20,7 +20,7 @@ var _ logs.OrderedKind = logKind{}
 // ran, a task after the tasks it depends on even when both started in the
 // same second.
 func (k logKind) Started(obj runtime.Object, label string) (time.Time, int, bool) {
-	run := obj.(*ml.PipelineRun)
+	run := k.instances.expand(obj.(*ml.PipelineRun))
 	for i := range run.Status.Tasks {
 		t := &run.Status.Tasks[i]
 		if t.Name != label {

@@ -28,12 +28,15 @@ type PipelineRunStorage struct {
 	// `task`, and GET selects one task with the `task` option. Nil without
 	// a metric store.
 	Metrics *metrics.REST
+	// Tasks are the instances of the run's forEach tasks. Nil without a
+	// task store.
+	Tasks *TasksREST
 }
 
 // NewStorage returns the storage of PipelineRuns, validated against the
 // caps in o, and of their subresources: logs from logDeps, metrics in the
-// store of metricDeps.
-func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps) (PipelineRunStorage, error) {
+// store of metricDeps, forEach instances in the store of tasks.
+func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps metrics.Deps, tasks TasksConfig) (PipelineRunStorage, error) {
 	statusStrategy := pipelinerun.NewStatusStrategy(o.Scheme)
 	store, _, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
 		Name: "pipelineruns", Singular: "pipelinerun", ShortNames: []string{"plr"},
@@ -62,13 +65,18 @@ func NewStorage(o registryutil.StorageOptions, logDeps logs.Deps, metricDeps met
 	deleteSnapshotsWithRuns(store.Store, snapshots)
 	metrics.DeleteWithOwner(store.Store, "pipelineruns", metricDeps.Store)
 	logstore.DeleteWithOwner(store.Store, logDeps.Archive)
+	deleteTasksWithRuns(store.Store, tasks.Store)
 	s := PipelineRunStorage{PipelineRun: &REST{REST: store, snapshots: snapshots}, Status: status, Snapshots: snapshots}
 	s.Pipeline = &PipelineREST{runs: store.Store, snapshots: snapshots}
-	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots)))
+	s.Log = logs.NewREST(logDeps.Config(ml.Resource("pipelineruns"), store, newLogKind(snapshots, tasks.Store)))
 	if metricDeps.Store != nil {
 		c := metricDeps.Config("pipelineruns", "PipelineRun", store)
 		c.WithTasks = true
 		s.Metrics = metrics.NewREST(c)
+	}
+	if tasks.Store != nil {
+		tasks.Validation = o.Validation
+		s.Tasks = &TasksREST{runs: store.Store, c: tasks}
 	}
 	return s, nil
 }

@@ -17,7 +17,7 @@ import (
 
 func newStorage(t *testing.T, decorator generic.StorageDecorator) PipelineRunStorage {
 	t.Helper()
-	s, err := NewStorage(registrytest.NewStorageOptions(t, "pipelineruns", decorator), logs.Deps{}, metrics.Deps{})
+	s, err := NewStorage(registrytest.NewStorageOptions(t, "pipelineruns", decorator), logs.Deps{}, metrics.Deps{}, TasksConfig{})
 	if err != nil {
 		t.Fatalf("NewStorage: %v", err)
 	}

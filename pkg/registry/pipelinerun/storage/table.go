@@ -50,7 +50,14 @@ func pipelineRunCells(run *ml.PipelineRun, now time.Time) []any {
 // are. Before the controller has listed the tasks in the status, the total
 // comes from the resolved pipeline snapshot, or else from the inline spec.
 func taskCounts(run *ml.PipelineRun) (done, total int32) {
+	// A forEach task the status summarizes counts its instances.
+	instances := int32(0)
 	for _, task := range run.Status.Tasks {
+		if s := task.Instances; s != nil {
+			done += s.Succeeded + s.Failed + s.Skipped + s.Canceled
+			instances += s.Total - 1
+			continue
+		}
 		switch task.Phase {
 		case ml.TaskSucceeded, ml.TaskFailed, ml.TaskSkipped, ml.TaskCanceled:
 			done++
@@ -58,7 +65,7 @@ func taskCounts(run *ml.PipelineRun) (done, total int32) {
 	}
 	switch {
 	case len(run.Status.Tasks) > 0:
-		total = int32(len(run.Status.Tasks))
+		total = int32(len(run.Status.Tasks)) + instances
 	case run.Status.PipelineSpec != nil:
 		total = int32(len(run.Status.PipelineSpec.Tasks) + len(run.Status.PipelineSpec.Finally))
 	case run.Status.Pipeline != nil && run.Status.Pipeline.Tasks > 0:

@@ -29,6 +29,9 @@ type ForEachApplyConfiguration struct {
 	// From is a reference to a list: $(params.<list param>) or
 	// $(tasks.<task>.outputs.<output>) holding a JSON array.
 	From *string `json:"from,omitempty"`
+	// Parallelism is how many instances of the task run at once; by
+	// default as many as the run's spec.parallelism allows.
+	Parallelism *int32 `json:"parallelism,omitempty"`
 }
 
 // ForEachApplyConfiguration constructs a declarative configuration of the ForEach type for use with
@@ -52,5 +55,13 @@ func (b *ForEachApplyConfiguration) WithItems(values ...string) *ForEachApplyCon
 // If called multiple times, the From field is set to the value of the last call.
 func (b *ForEachApplyConfiguration) WithFrom(value string) *ForEachApplyConfiguration {
 	b.From = &value
+	return b
+}
+
+// WithParallelism sets the Parallelism field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Parallelism field is set to the value of the last call.
+func (b *ForEachApplyConfiguration) WithParallelism(value int32) *ForEachApplyConfiguration {
+	b.Parallelism = &value
 	return b
 }

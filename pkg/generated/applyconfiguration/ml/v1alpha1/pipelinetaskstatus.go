@@ -54,6 +54,9 @@ type PipelineTaskStatusApplyConfiguration struct {
 	Attempts []TaskAttemptApplyConfiguration `json:"attempts,omitempty"`
 	// CacheKey identifies the task's inputs for caching.
 	CacheKey *string `json:"cacheKey,omitempty"`
+	// Instances summarizes the instances of a forEach task, whose own
+	// state the tasks subresource serves; set on the task's one entry.
+	Instances *TaskInstanceSummaryApplyConfiguration `json:"instances,omitempty"`
 }
 
 // PipelineTaskStatusApplyConfiguration constructs a declarative configuration of the PipelineTaskStatus type for use with
@@ -173,5 +176,13 @@ func (b *PipelineTaskStatusApplyConfiguration) WithAttempts(values ...*TaskAttem
 // If called multiple times, the CacheKey field is set to the value of the last call.
 func (b *PipelineTaskStatusApplyConfiguration) WithCacheKey(value string) *PipelineTaskStatusApplyConfiguration {
 	b.CacheKey = &value
+	return b
+}
+
+// WithInstances sets the Instances field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Instances field is set to the value of the last call.
+func (b *PipelineTaskStatusApplyConfiguration) WithInstances(value *TaskInstanceSummaryApplyConfiguration) *PipelineTaskStatusApplyConfiguration {
+	b.Instances = value
 	return b
 }
