@@ -212,6 +212,10 @@ type PipelineTask struct {
 	// Cache may be set false to always run the task.
 	// +optional
 	Cache *bool `json:"cache,omitempty"`
+	// Artifacts are the files and directories the task reads from and
+	// writes to the artifact store.
+	// +optional
+	Artifacts *TaskArtifacts `json:"artifacts,omitempty"`
 }
 
 // PipelineStatus is the observed state of a Pipeline.

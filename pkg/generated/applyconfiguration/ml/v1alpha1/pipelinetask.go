@@ -49,6 +49,9 @@ type PipelineTaskApplyConfiguration struct {
 	Timeout *mlv1alpha1.Duration `json:"timeout,omitempty"`
 	// Cache may be set false to always run the task.
 	Cache *bool `json:"cache,omitempty"`
+	// Artifacts are the files and directories the task reads from and
+	// writes to the artifact store.
+	Artifacts *TaskArtifactsApplyConfiguration `json:"artifacts,omitempty"`
 }
 
 // PipelineTaskApplyConfiguration constructs a declarative configuration of the PipelineTask type for use with
@@ -270,5 +273,13 @@ func (b *PipelineTaskApplyConfiguration) WithTimeout(value mlv1alpha1.Duration) 
 // If called multiple times, the Cache field is set to the value of the last call.
 func (b *PipelineTaskApplyConfiguration) WithCache(value bool) *PipelineTaskApplyConfiguration {
 	b.Cache = &value
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *PipelineTaskApplyConfiguration) WithArtifacts(value *TaskArtifactsApplyConfiguration) *PipelineTaskApplyConfiguration {
+	b.Artifacts = value
 	return b
 }

@@ -54,6 +54,8 @@ type PipelineTaskStatusApplyConfiguration struct {
 	Attempts []TaskAttemptApplyConfiguration `json:"attempts,omitempty"`
 	// CacheKey identifies the task's inputs for caching.
 	CacheKey *string `json:"cacheKey,omitempty"`
+	// Artifacts are the artifacts the task consumed and produced.
+	Artifacts *ArtifactsStatusApplyConfiguration `json:"artifacts,omitempty"`
 }
 
 // PipelineTaskStatusApplyConfiguration constructs a declarative configuration of the PipelineTaskStatus type for use with
@@ -173,5 +175,13 @@ func (b *PipelineTaskStatusApplyConfiguration) WithAttempts(values ...*TaskAttem
 // If called multiple times, the CacheKey field is set to the value of the last call.
 func (b *PipelineTaskStatusApplyConfiguration) WithCacheKey(value string) *PipelineTaskStatusApplyConfiguration {
 	b.CacheKey = &value
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *PipelineTaskStatusApplyConfiguration) WithArtifacts(value *ArtifactsStatusApplyConfiguration) *PipelineTaskStatusApplyConfiguration {
+	b.Artifacts = value
 	return b
 }
