@@ -106,5 +106,6 @@ func (c CompletedOptions) ControllerConfig() controller.Config {
 	config := c.Controllers.Config()
 	c.Limits.ApplyToController(&config)
 	c.WhenCEL.ApplyToController(&config)
+	c.ArtifactPods.ApplyToController(&config, c.Artifacts)
 	return config
 }
