@@ -238,3 +238,36 @@ func TestArtifactInputOfMissingOutputRefused(t *testing.T) {
 		t.Errorf("create = %v, want 422 naming spec.pipelineSpec.tasks[1].artifacts.inputs[0].from", err)
 	}
 }
+
+// A TrainingJob's replica 0 writes its output artifact (the trained
+// model), which the job's status records once it succeeded.
+func TestTrainingJobArtifacts(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx := context.Background()
+	job := &mlv1alpha1.TrainingJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "tj", Namespace: ns},
+		Spec: mlv1alpha1.TrainingJobSpec{
+			Replicas: ptrTo[int32](2),
+			ContainerSpec: mlv1alpha1.ContainerSpec{Command: []string{"sh", "-c",
+				`if [ "$ML_REPLICA_INDEX" = 0 ]; then mkdir -p "$ML_ARTIFACT_OUTPUT_MODEL" && printf w > "$ML_ARTIFACT_OUTPUT_MODEL/weights"; fi`}},
+			Artifacts: &mlv1alpha1.TrainingJobArtifacts{Outputs: []mlv1alpha1.OutputArtifact{{Name: "model", Type: mlv1alpha1.ArtifactTypeModel}}},
+		},
+	}
+	created, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitJob(t, ns, job.Name, 2*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
+		return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
+	})
+	if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded {
+		t.Fatalf("job ended %s: %+v", done.Status.Phase, done.Status)
+	}
+	key := artifactstore.Key(ns, "trainingjobs", job.Name, string(created.UID), "job", "model")
+	if a := done.Status.Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Key != key || a.Outputs[0].Size != 1 ||
+		a.Outputs[0].Producer == nil || a.Outputs[0].Producer.Kind != "TrainingJob" {
+		t.Errorf("status.artifacts %+v, want the model at %s", a, key)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
