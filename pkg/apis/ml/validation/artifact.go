@@ -49,10 +49,12 @@ func ArtifactEnvName(dir, name string) string {
 // validateTaskArtifacts checks the artifacts of task t: unique names and
 // paths under /ml/artifacts, types, and that every from names an output
 // artifact of another regular task that is not fanned out.
-func (pc *pipelineContext) validateTaskArtifacts(t *ml.PipelineTask, fldPath *field.Path) field.ErrorList {
+func (pc *pipelineContext) validateTaskArtifacts(t *ml.PipelineTask, taskPath *field.Path) field.ErrorList {
+	fldPath := taskPath.Child("artifacts")
 	a := t.Artifacts
 	paths := map[string]*field.Path{}
 	allErrs := validateOutputArtifacts(a.Outputs, paths, fldPath.Child("outputs"))
+	allErrs = append(allErrs, validatePushedCommand(&t.ContainerSpec, a.Outputs, taskPath)...)
 	inPath := fldPath.Child("inputs")
 	seen := sets.New[string]()
 	for i, in := range a.Inputs {
@@ -158,6 +160,18 @@ func validateArtifactURI(uri string, fldPath *field.Path) field.ErrorList {
 }
 
 // validateTrainingJobArtifacts checks the artifacts of a TrainingJob.
-func validateTrainingJobArtifacts(a *ml.TrainingJobArtifacts, fldPath *field.Path) field.ErrorList {
-	return validateOutputArtifacts(a.Outputs, map[string]*field.Path{}, fldPath.Child("outputs"))
+func validateTrainingJobArtifacts(spec *ml.TrainingJobSpec, specPath *field.Path) field.ErrorList {
+	fldPath := specPath.Child("artifacts")
+	allErrs := validateOutputArtifacts(spec.Artifacts.Outputs, map[string]*field.Path{}, fldPath.Child("outputs"))
+	return append(allErrs, validatePushedCommand(&spec.ContainerSpec, spec.Artifacts.Outputs, specPath)...)
+}
+
+// validatePushedCommand checks that a container with output artifacts has
+// a command: on a cluster the push step runs it and then uploads, so the
+// image's own entrypoint cannot be used.
+func validatePushedCommand(c *ml.ContainerSpec, outputs []ml.OutputArtifact, containerPath *field.Path) field.ErrorList {
+	if len(outputs) == 0 || len(c.Command) > 0 {
+		return nil
+	}
+	return field.ErrorList{field.Required(containerPath.Child("command"), "a container with output artifacts needs a command: the upload step runs it, then uploads the outputs")}
 }

@@ -11,6 +11,8 @@ import (
 )
 
 func TestValidatePipelineArtifacts(t *testing.T) {
+	// Tasks with output artifacts need a command, which the upload step runs.
+	task := func(name string) *mltesting.TaskWrapper { return mltesting.MakeTask(name).Command("sh") }
 	prepare := task("prepare").OutputArtifact("data", ml.ArtifactTypeDataset)
 	cases := []struct {
 		name    string
@@ -51,6 +53,8 @@ func TestValidatePipelineArtifacts(t *testing.T) {
 			want: []string{"spec.tasks[0].artifacts.outputs[0].path: Invalid value"}},
 		{name: "path is the root", tasks: []ml.PipelineTask{task("a").OutputArtifactAt("d", "", "/ml/artifacts").Obj()},
 			want: []string{"spec.tasks[0].artifacts.outputs[0].path: Invalid value"}},
+		{name: "output artifacts need a command", tasks: []ml.PipelineTask{mltesting.MakeTask("a").OutputArtifact("d", "").Obj()},
+			want: []string{"spec.tasks[0].command: Required value"}},
 		{name: "paths overlap", tasks: []ml.PipelineTask{prepare.Obj(), task("b").InputArtifactFrom("d", "$(tasks.prepare.outputs.artifacts.data)", "", "/ml/artifacts/x").OutputArtifactAt("m", "", "/ml/artifacts/x/m").Obj()},
 			want: []string{"spec.tasks[1].artifacts.inputs[0].path: Invalid value"}},
 	}
@@ -75,10 +79,11 @@ func TestArtifactEnvName(t *testing.T) {
 }
 
 func TestValidateTrainingJobArtifacts(t *testing.T) {
-	checkErrors(t, nil, validation.ValidateTrainingJob(mltesting.MakeTrainingJob("a", "ns").OutputArtifact("model", ml.ArtifactTypeModel).Obj(), opts))
+	checkErrors(t, nil, validation.ValidateTrainingJob(mltesting.MakeTrainingJob("a", "ns").Command("sh").OutputArtifact("model", ml.ArtifactTypeModel).Obj(), opts))
 	checkErrors(t, []string{"spec.artifacts.outputs[1].name: Duplicate value", "spec.artifacts.outputs[1].path: Invalid value"}, validation.ValidateTrainingJob(
-		mltesting.MakeTrainingJob("a", "ns").OutputArtifact("model", ml.ArtifactTypeModel).OutputArtifact("model", "").Obj(), opts))
-	old := mltesting.MakeTrainingJob("a", "ns").ResourceVersion("1").Obj()
+		mltesting.MakeTrainingJob("a", "ns").Command("sh").OutputArtifact("model", ml.ArtifactTypeModel).OutputArtifact("model", "").Obj(), opts))
+	checkErrors(t, []string{"spec.command: Required value"}, validation.ValidateTrainingJob(mltesting.MakeTrainingJob("a", "ns").OutputArtifact("model", "").Obj(), opts))
+	old := mltesting.MakeTrainingJob("a", "ns").Command("sh").ResourceVersion("1").Obj()
 	checkErrors(t, []string{"spec.artifacts: Invalid value"}, validation.ValidateTrainingJobUpdate(
-		mltesting.MakeTrainingJob("a", "ns").ResourceVersion("1").OutputArtifact("model", ml.ArtifactTypeModel).Obj(), old, opts))
+		mltesting.MakeTrainingJob("a", "ns").Command("sh").ResourceVersion("1").OutputArtifact("model", ml.ArtifactTypeModel).Obj(), old, opts))
 }

@@ -55,7 +55,7 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *fi
 		allErrs = append(allErrs, validateURI(spec.OutputURI, fldPath.Child("outputURI"))...)
 	}
 	if spec.Artifacts != nil {
-		allErrs = append(allErrs, validateTrainingJobArtifacts(spec.Artifacts, fldPath.Child("artifacts"))...)
+		allErrs = append(allErrs, validateTrainingJobArtifacts(spec, fldPath)...)
 	}
 	return allErrs
 }
