@@ -37,7 +37,8 @@ type ArtifactPlan struct {
 type ArtifactTransfer struct {
 	// Name of the input or output, which names its environment variable.
 	Name string `json:"name"`
-	// Key of the artifact in the store.
+	// Key of the artifact in the store; for an input given by uri, that
+	// URI (see ArtifactKey).
 	Key string `json:"key"`
 	// Path is where the artifact is in the container, under /ml/artifacts.
 	Path string `json:"path"`
@@ -117,4 +118,18 @@ func SplitArtifactResults(message string) (string, []ArtifactResult) {
 		}
 	}
 	return strings.Join(rest, "\n"), results
+}
+
+// ArtifactKey is the key of an artifact given by its key, or by its URI
+// in s (an input given by uri): the URI must be one of s's.
+func ArtifactKey(s artifactstore.Store, keyOrURI string) (string, error) {
+	if !strings.Contains(keyOrURI, "://") {
+		return keyOrURI, nil
+	}
+	base := strings.TrimSuffix(s.URI("x"), "x")
+	key, ok := strings.CutPrefix(keyOrURI, base)
+	if !ok || key == "" {
+		return "", fmt.Errorf("%s is not in the namespace's artifact store (%s...)", keyOrURI, base)
+	}
+	return key, artifactstore.CheckKey(key)
 }

@@ -115,7 +115,11 @@ func (p *planner) artifactPlan(t *ml.PipelineTask, e *ml.PipelineTaskStatus) *wo
 		if k >= len(inputs) {
 			break
 		}
-		plan.Inputs = append(plan.Inputs, workload.ArtifactTransfer{Name: in.Name, Key: inputs[k].Key, Path: in.Path})
+		key := inputs[k].Key
+		if key == "" {
+			key = inputs[k].URI // an input by uri: the runtime finds its key
+		}
+		plan.Inputs = append(plan.Inputs, workload.ArtifactTransfer{Name: in.Name, Key: key, Path: in.Path})
 	}
 	for _, o := range t.Artifacts.Outputs {
 		plan.Outputs = append(plan.Outputs, workload.ArtifactTransfer{Name: o.Name, Key: p.artifactKey(e.Name, o.Name), Path: o.Path})

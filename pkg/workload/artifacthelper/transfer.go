@@ -34,8 +34,12 @@ func Pull(ctx context.Context, s artifactstore.Store, inputs []Transfer, install
 		if err := os.MkdirAll(filepath.Dir(in.Path), 0o755); err != nil {
 			return err
 		}
-		if _, err := artifactstore.PullPath(ctx, s, in.Key, in.Path); err != nil {
-			return fmt.Errorf("input artifact %s: %w", s.URI(in.Key), err)
+		key, err := workload.ArtifactKey(s, in.Key)
+		if err != nil {
+			return fmt.Errorf("input artifact: %w", err)
+		}
+		if _, err := artifactstore.PullPath(ctx, s, key, in.Path); err != nil {
+			return fmt.Errorf("input artifact %s: %w", s.URI(key), err)
 		}
 	}
 	return nil

@@ -103,9 +103,9 @@ func (r *Runtime) pullArtifacts(ctx context.Context, rep *replica) error {
 		if err != nil {
 			return err
 		}
-		key := in.Key
-		if key == "" {
-			return fmt.Errorf("input artifact %q: no key", in.Name)
+		key, err := workload.ArtifactKey(store, in.Key)
+		if err != nil {
+			return fmt.Errorf("input artifact %q: %w", in.Name, err)
 		}
 		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
 			return err

@@ -188,7 +188,23 @@ func TestArtifactsRetained(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	key := artifactstore.Key(ns, "pipelineruns", run.Name, string(created.UID), "write", "data")
 	if _, err := artifactStore(t).Stat(ctx, key); err != nil {
-		t.Errorf("the artifact of a run with retainArtifacts is gone after its deletion: %v", err)
+		t.Fatalf("the artifact of a run with retainArtifacts is gone after its deletion: %v", err)
+	}
+
+	// Another run reads it by its URI.
+	read := task("read", `printf "got=" > "$ML_TERMINATION_MESSAGE_PATH"; cat "$ML_ARTIFACT_INPUT_KEPT" >> "$ML_TERMINATION_MESSAGE_PATH"`)
+	read.Outputs = []mlv1alpha1.TaskOutput{{Name: "got"}}
+	read.Artifacts = &mlv1alpha1.TaskArtifacts{Inputs: []mlv1alpha1.InputArtifact{{Name: "kept", URI: artifactStore(t).URI(key)}}}
+	reader := &mlv1alpha1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{Name: "reader", Namespace: ns},
+		Spec:       mlv1alpha1.PipelineRunSpec{PipelineSpec: &mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{read}}},
+	}
+	if _, err := server.Clientset().MlV1alpha1().PipelineRuns(ns).Create(ctx, reader, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitRun(t, ns, reader.Name, 2*time.Minute)
+	if done.Status.Phase != mlv1alpha1.PipelineRunSucceeded || len(done.Status.Tasks[0].Outputs) != 1 || done.Status.Tasks[0].Outputs[0].Value != "kept" {
+		t.Errorf("run reading the artifact by URI: %s %+v, want output got=kept", done.Status.Phase, done.Status.Tasks)
 	}
 }
 
