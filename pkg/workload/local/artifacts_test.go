@@ -3,7 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,20 +35,6 @@ func newArtifactRuntime(t *testing.T, maxBytes int64) (*Runtime, *artifactstore.
 		r.Shutdown(ctx)
 	})
 	return r, store
-}
-
-func readObject(t *testing.T, s artifactstore.Store, key string) []byte {
-	t.Helper()
-	rc, _, err := s.Get(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rc.Close() }()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 // A replica reads its input at $ML_ARTIFACT_INPUT_<NAME> before it starts
