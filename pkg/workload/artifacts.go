@@ -121,8 +121,10 @@ func SplitArtifactResults(message string) (string, []ArtifactResult) {
 }
 
 // ArtifactKey is the key of an artifact given by its key, or by its URI
-// in s (an input given by uri): the URI must be one of s's.
-func ArtifactKey(s artifactstore.Store, keyOrURI string) (string, error) {
+// in s (an input given by uri): the URI must be one of s's, under the
+// artifacts of namespace, so that no namespace reads another's through a
+// store they share.
+func ArtifactKey(s artifactstore.Store, keyOrURI, namespace string) (string, error) {
 	if !strings.Contains(keyOrURI, "://") {
 		return keyOrURI, nil
 	}
@@ -131,5 +133,11 @@ func ArtifactKey(s artifactstore.Store, keyOrURI string) (string, error) {
 	if !ok || key == "" {
 		return "", fmt.Errorf("%s is not in the namespace's artifact store (%s...)", keyOrURI, base)
 	}
-	return key, artifactstore.CheckKey(key)
+	if err := artifactstore.CheckKey(key); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(key, namespace+"/") {
+		return "", fmt.Errorf("%s is not an artifact of namespace %s (%s%s/...)", keyOrURI, namespace, base, namespace)
+	}
+	return key, nil
 }

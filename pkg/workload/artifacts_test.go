@@ -21,9 +21,10 @@ func TestArtifactKey(t *testing.T) {
 		{in: s.URI("ns/pipelineruns/r/u/t/a"), want: "ns/pipelineruns/r/u/t/a"},
 		{in: "s3://other-bucket/ns/pipelineruns/r/u/t/a", wantErr: true},
 		{in: s.URI("ns/../../etc"), wantErr: true},
+		{in: s.URI("other/pipelineruns/r/u/t/a"), wantErr: true},
 	}
 	for _, tc := range cases {
-		got, err := ArtifactKey(s, tc.in)
+		got, err := ArtifactKey(s, tc.in, "ns")
 		if (err != nil) != tc.wantErr || got != tc.want && !tc.wantErr {
 			t.Errorf("ArtifactKey(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.wantErr)
 		}

@@ -59,7 +59,7 @@ func TestArtifactPods(t *testing.T) {
 		t.Fatalf("init containers %+v, want the pull step", pod.Spec.InitContainers)
 	}
 	pull := pod.Spec.InitContainers[0]
-	wantPull := []string{"ml-apiserver", "artifact", "pull", "--install-self", workloadkubernetes.HelperPath, "--key", input, "--path", "/ml/artifacts/in/data"}
+	wantPull := []string{"ml-apiserver", "artifact", "pull", "--namespace", e.ns, "--install-self", workloadkubernetes.HelperPath, "--key", input, "--path", "/ml/artifacts/in/data"}
 	if pull.Name != workloadkubernetes.ArtifactPullContainer || pull.Image != workloadkubernetes.DefaultArtifactHelperImage || !cmp.Equal(pull.Command, wantPull) {
 		t.Errorf("pull step %s (%s) %q, want %s (%s) %q", pull.Name, pull.Image, pull.Command,
 			workloadkubernetes.ArtifactPullContainer, workloadkubernetes.DefaultArtifactHelperImage, wantPull)

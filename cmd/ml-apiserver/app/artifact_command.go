@@ -67,9 +67,9 @@ func (f *transferFlags) transfers(withNames bool) ([]artifacthelper.Transfer, er
 
 func newArtifactPullCommand() *cobra.Command {
 	var f transferFlags
-	var installSelf string
+	var installSelf, namespace string
 	cmd := &cobra.Command{
-		Use:          "pull [--install-self PATH] [--key KEY --path PATH]...",
+		Use:          "pull [--install-self PATH] [--namespace NS] [--key KEY|URI --path PATH]...",
 		Short:        "Download artifacts to local paths (and install this binary for the push step)",
 		SilenceUsage: true,
 		Args:         cobra.NoArgs,
@@ -82,11 +82,12 @@ func newArtifactPullCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return artifacthelper.Pull(c.Context(), store, ts, installSelf)
+			return artifacthelper.Pull(c.Context(), store, ts, installSelf, namespace)
 		},
 	}
 	f.add(cmd, false)
 	cmd.Flags().StringVar(&installSelf, "install-self", "", "Copy this binary to this path first, for the push step of the main container.")
+	cmd.Flags().StringVar(&namespace, "namespace", "", "Namespace of the pod: a --key given as a URI must be one of its artifacts.")
 	return cmd
 }
 

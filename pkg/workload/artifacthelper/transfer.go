@@ -23,8 +23,9 @@ type Transfer struct {
 }
 
 // Pull installs the running binary at installSelf (when set), for the push
-// step of the main container, then downloads each input to its path.
-func Pull(ctx context.Context, s artifactstore.Store, inputs []Transfer, installSelf string) error {
+// step of the main container, then downloads each input to its path; an
+// input given by URI must be an artifact of namespace.
+func Pull(ctx context.Context, s artifactstore.Store, inputs []Transfer, installSelf, namespace string) error {
 	if installSelf != "" {
 		if err := installExecutable(installSelf); err != nil {
 			return err
@@ -34,7 +35,7 @@ func Pull(ctx context.Context, s artifactstore.Store, inputs []Transfer, install
 		if err := os.MkdirAll(filepath.Dir(in.Path), 0o755); err != nil {
 			return err
 		}
-		key, err := workload.ArtifactKey(s, in.Key)
+		key, err := workload.ArtifactKey(s, in.Key, namespace)
 		if err != nil {
 			return fmt.Errorf("input artifact: %w", err)
 		}

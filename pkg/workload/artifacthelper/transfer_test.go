@@ -42,7 +42,7 @@ func TestPushRunsCommandThenUploadsAndReports(t *testing.T) {
 	}
 	// Pull gets it back, byte for byte.
 	in := filepath.Join(dir, "in", "model")
-	if err := Pull(context.Background(), store, []Transfer{{Key: "ns/trainingjobs/j/u/main/model", Path: in}}, filepath.Join(dir, "bin", "helper")); err != nil {
+	if err := Pull(context.Background(), store, []Transfer{{Key: "ns/trainingjobs/j/u/main/model", Path: in}}, filepath.Join(dir, "bin", "helper"), "ns"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(in); string(got) != "weights" {

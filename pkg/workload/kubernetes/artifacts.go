@@ -62,7 +62,7 @@ func (c ArtifactConfig) withDefaults() ArtifactConfig {
 // command with the push step, when plan has outputs. Both mount an
 // emptyDir at /ml/artifacts; the main container gets
 // ML_ARTIFACT_INPUT_<NAME> and ML_ARTIFACT_OUTPUT_<NAME>.
-func addArtifactSteps(spec *corev1.PodSpec, plan workload.ArtifactPlan, c ArtifactConfig) error {
+func addArtifactSteps(spec *corev1.PodSpec, namespace string, plan workload.ArtifactPlan, c ArtifactConfig) error {
 	if len(spec.Containers) == 0 {
 		return fmt.Errorf("a pod with artifacts needs a container")
 	}
@@ -78,7 +78,7 @@ func addArtifactSteps(spec *corev1.PodSpec, plan workload.ArtifactPlan, c Artifa
 	mounts := []corev1.VolumeMount{{Name: artifactsVolume, MountPath: ml.ArtifactsRoot}, {Name: helperVolume, MountPath: helperDir}}
 	storeEnv := secretEnv(c.SecretName)
 
-	pull := []string{"ml-apiserver", "artifact", "pull"}
+	pull := []string{"ml-apiserver", "artifact", "pull", "--namespace", namespace}
 	if len(plan.Outputs) > 0 {
 		pull = append(pull, "--install-self", HelperPath)
 	}

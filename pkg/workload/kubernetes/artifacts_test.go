@@ -45,7 +45,7 @@ func TestEnsureReplicaAddsArtifactSteps(t *testing.T) {
 		t.Fatalf("init containers %v, want the pull step", pod.Spec.InitContainers)
 	}
 	pull := pod.Spec.InitContainers[0]
-	wantPull := []string{"ml-apiserver", "artifact", "pull", "--install-self", "/ml/helper/ml-apiserver",
+	wantPull := []string{"ml-apiserver", "artifact", "pull", "--namespace", "ns", "--install-self", "/ml/helper/ml-apiserver",
 		"--key", "ns/pipelineruns/r/u/prepare/data", "--path", "/ml/artifacts/in/dataset"}
 	if pull.Name != ArtifactPullContainer || pull.Image != "registry/ml-apiserver:v1" || !cmp.Equal(pull.Command, wantPull) {
 		t.Errorf("pull step %s %s %q, want %s %q", pull.Name, pull.Image, pull.Command, "registry/ml-apiserver:v1", wantPull)

@@ -141,7 +141,7 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 	}
 	plan, ok, err := workload.ArtifactPlanOf(&spec.Template)
 	if err == nil && ok {
-		err = addArtifactSteps(&pod.Spec, plan, r.artifacts)
+		err = addArtifactSteps(&pod.Spec, owner.Namespace, plan, r.artifacts)
 	}
 	if err != nil {
 		return false, fmt.Errorf("pod %s: %w", klog.KObj(pod), err)

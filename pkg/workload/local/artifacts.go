@@ -103,7 +103,7 @@ func (r *Runtime) pullArtifacts(ctx context.Context, rep *replica) error {
 		if err != nil {
 			return err
 		}
-		key, err := workload.ArtifactKey(store, in.Key)
+		key, err := workload.ArtifactKey(store, in.Key, rep.owner.Namespace)
 		if err != nil {
 			return fmt.Errorf("input artifact %q: %w", in.Name, err)
 		}
