@@ -21,6 +21,7 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // Config configures a Manager.
@@ -54,6 +55,9 @@ type Config struct {
 	// ReplicaBackoff delays the replacement of failed TrainingJob
 	// replicas (--failed-replica-backoff, --failed-replica-backoff-max).
 	ReplicaBackoff BackoffConfig
+	// ArtifactPods is how pods on a cluster move their artifacts
+	// (--artifact-helper-image, the namespace's Secret, the cap).
+	ArtifactPods workloadkubernetes.ArtifactConfig
 }
 
 // BackoffConfig is a back-off doubling from Base to at most Max; zero
@@ -94,7 +98,7 @@ const leaderHealthTimeout = 20 * time.Second
 // with ml: children are pods and other core objects, events are written
 // to kube-apiserver.
 func NewManager(config Config, kube kubernetes.Interface, ml mlclientset.Interface) *Manager {
-	return newManager(config, ml, clusterBackend(kube))
+	return newManager(config, ml, clusterBackend(kube, config.ArtifactPods))
 }
 
 func newManager(config Config, ml mlclientset.Interface, b backend) *Manager {

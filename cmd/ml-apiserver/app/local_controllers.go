@@ -16,6 +16,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/standalone"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
 
@@ -27,7 +28,7 @@ const localGracePeriod = 10 * time.Second
 // processes of this host, in the data directory's workloads folder, when
 // the server runs standalone with controllers; nil otherwise. Their
 // processes push metrics with certificates of the standalone CA.
-func newLocalRuntime(c options.CompletedOptions) (*local.Runtime, error) {
+func newLocalRuntime(c options.CompletedOptions, artifacts *artifactstore.Resolver) (*local.Runtime, error) {
 	if !c.Standalone || !c.Controllers.Enabled() {
 		return nil, nil
 	}
@@ -39,6 +40,9 @@ func newLocalRuntime(c options.CompletedOptions) (*local.Runtime, error) {
 		Confinement:    c.Local.Confinement(),
 	}
 	c.LocalRuntime.ApplyTo(&config)
+	if artifacts != nil {
+		config.Artifacts = local.ArtifactConfig{Stores: artifacts, MaxBytes: artifacts.MaxBytes}
+	}
 	return local.New(config)
 }
 

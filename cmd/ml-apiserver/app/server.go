@@ -55,6 +55,7 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 	cmd.SetContext(ctx)
 	cmd.AddCommand(NewControllerCommand())
 	cmd.AddCommand(NewEtcdRecoverCommand())
+	cmd.AddCommand(NewArtifactCommand())
 
 	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))
@@ -120,7 +121,7 @@ func Run(ctx context.Context, c options.CompletedOptions, started Started) error
 	if dataEtcd := config.ExtraConfig.DataEtcd; dataEtcd != nil {
 		defer func() { _ = dataEtcd.Close() }()
 	}
-	rt, err := newLocalRuntime(c)
+	rt, err := newLocalRuntime(c, config.ExtraConfig.Artifacts)
 	if err != nil {
 		return err
 	}

@@ -239,6 +239,10 @@ type PipelineTask struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	Params []Param `json:"params,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	// Artifacts are the files and directories the task reads from and
+	// writes to the artifact store.
+	// +optional
+	Artifacts *TaskArtifacts `json:"artifacts,omitempty"`
 }
 
 // PipelineStatus is the observed state of a Pipeline.

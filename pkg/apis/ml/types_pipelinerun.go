@@ -73,6 +73,10 @@ type PipelineRunSpec struct {
 	// Cache may be set false to run every task even when a cached result exists.
 	// +optional
 	Cache *bool `json:"cache,omitempty"`
+	// RetainArtifacts keeps the run's artifacts in the store after the run
+	// is deleted; by default they are deleted with it.
+	// +optional
+	RetainArtifacts bool `json:"retainArtifacts,omitempty"`
 }
 
 // PipelineRunPhase is a one-word summary of a run.
@@ -221,6 +225,9 @@ type PipelineTaskStatus struct {
 	// state the tasks subresource serves; set on the task's one entry.
 	// +optional
 	Instances *TaskInstanceSummary `json:"instances,omitempty"`
+	// Artifacts are the artifacts the task consumed and produced.
+	// +optional
+	Artifacts *ArtifactsStatus `json:"artifacts,omitempty"`
 }
 
 // TaskAttempt is one attempt of a task.

@@ -125,6 +125,13 @@ type TrainingJobSpec struct {
 	// reference the job load it from there.
 	// +optional
 	OutputURI string `json:"outputURI,omitempty"`
+	// Artifacts are the artifacts the job writes (the trained model).
+	// +optional
+	Artifacts *TrainingJobArtifacts `json:"artifacts,omitempty"`
+	// RetainArtifacts keeps the job's artifacts in the store after the job
+	// is deleted; by default they are deleted with it.
+	// +optional
+	RetainArtifacts bool `json:"retainArtifacts,omitempty"`
 }
 
 // TrainingJobPhase is a one-word summary of a TrainingJob.
@@ -190,6 +197,9 @@ type TrainingJobStatus struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	LatestMetrics []MetricValue `json:"latestMetrics,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	// Artifacts are the artifacts the job produced.
+	// +optional
+	Artifacts *ArtifactsStatus `json:"artifacts,omitempty"`
 }
 
 // ReplicaFailure is one failure of a replica of a TrainingJob.

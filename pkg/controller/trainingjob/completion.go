@@ -18,5 +18,6 @@ func checkCompletion(s *syncState) {
 			return
 		}
 	}
+	recordArtifacts(s.job, s.byIndex[0])
 	s.finish(ConditionComplete, ReasonSucceeded, fmt.Sprintf("All %d replicas succeeded", n))
 }

@@ -48,6 +48,7 @@ func replicaSpec(job *mlv1alpha1.TrainingJob, index int32) workload.ReplicaSpec 
 			}},
 		},
 	}
+	setArtifactPlan(job, index, &own)
 	return workload.ReplicaSpec{
 		Name:     name,
 		Template: workload.PodTemplate(own, &job.Spec.ContainerSpec, &job.Spec.PodOptions),

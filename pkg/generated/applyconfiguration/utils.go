@@ -32,6 +32,12 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=ml.example.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("ArtifactProducer"):
+		return &mlv1alpha1.ArtifactProducerApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ArtifactRecord"):
+		return &mlv1alpha1.ArtifactRecordApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ArtifactsStatus"):
+		return &mlv1alpha1.ArtifactsStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Backoff"):
 		return &mlv1alpha1.BackoffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CanarySpec"):
@@ -44,6 +50,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.ElasticPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ForEach"):
 		return &mlv1alpha1.ForEachApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("InputArtifact"):
+		return &mlv1alpha1.InputArtifactApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LocalObjectReference"):
 		return &mlv1alpha1.LocalObjectReferenceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("MetricsSpec"):
@@ -66,6 +74,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.NotebookSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("NotebookStatus"):
 		return &mlv1alpha1.NotebookStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("OutputArtifact"):
+		return &mlv1alpha1.OutputArtifactApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Param"):
 		return &mlv1alpha1.ParamApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ParamSpec"):
@@ -118,6 +128,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.RunTemplateApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RunTemplateMetadata"):
 		return &mlv1alpha1.RunTemplateMetadataApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TaskArtifacts"):
+		return &mlv1alpha1.TaskArtifactsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskAttempt"):
 		return &mlv1alpha1.TaskAttemptApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskInstanceFailure"):
@@ -128,6 +140,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.TaskOutputApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJob"):
 		return &mlv1alpha1.TrainingJobApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJobArtifacts"):
+		return &mlv1alpha1.TrainingJobArtifactsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJobSpec"):
 		return &mlv1alpha1.TrainingJobSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJobStatus"):

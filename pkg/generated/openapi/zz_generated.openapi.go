@@ -371,12 +371,16 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		runtime.Unknown{}.OpenAPIModelName():                           schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
 		version.Info{}.OpenAPIModelName():                              schema_k8sio_apimachinery_pkg_version_Info(ref),
 		v1alpha1.ArchivedLogStream{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref),
+		v1alpha1.ArtifactProducer{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_ArtifactProducer(ref),
+		v1alpha1.ArtifactRecord{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ArtifactRecord(ref),
+		v1alpha1.ArtifactsStatus{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_ArtifactsStatus(ref),
 		v1alpha1.Backoff{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_Backoff(ref),
 		v1alpha1.CanarySpec{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_CanarySpec(ref),
 		v1alpha1.ContainerSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ContainerSpec(ref),
 		v1alpha1.Contributor{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_Contributor(ref),
 		v1alpha1.ElasticPolicy{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ElasticPolicy(ref),
 		v1alpha1.ForEach{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_ForEach(ref),
+		v1alpha1.InputArtifact{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_InputArtifact(ref),
 		v1alpha1.LocalObjectReference{}.OpenAPIModelName():             schema_pkg_apis_ml_v1alpha1_LocalObjectReference(ref),
 		v1alpha1.LogArchiveRequest{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_LogArchiveRequest(ref),
 		v1alpha1.LogArchiveStatus{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_LogArchiveStatus(ref),
@@ -397,6 +401,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.NotebookList{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_NotebookList(ref),
 		v1alpha1.NotebookSpec{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_NotebookSpec(ref),
 		v1alpha1.NotebookStatus{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_NotebookStatus(ref),
+		v1alpha1.OutputArtifact{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_OutputArtifact(ref),
 		v1alpha1.Param{}.OpenAPIModelName():                            schema_pkg_apis_ml_v1alpha1_Param(ref),
 		v1alpha1.ParamSpec{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_ParamSpec(ref),
 		v1alpha1.Pipeline{}.OpenAPIModelName():                         schema_pkg_apis_ml_v1alpha1_Pipeline(ref),
@@ -430,11 +435,13 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.RetryPolicy{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref),
 		v1alpha1.RunTemplate{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RunTemplate(ref),
 		v1alpha1.RunTemplateMetadata{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref),
+		v1alpha1.TaskArtifacts{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_TaskArtifacts(ref),
 		v1alpha1.TaskAttempt{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref),
 		v1alpha1.TaskInstanceFailure{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TaskInstanceFailure(ref),
 		v1alpha1.TaskInstanceSummary{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TaskInstanceSummary(ref),
 		v1alpha1.TaskOutput{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_TaskOutput(ref),
 		v1alpha1.TrainingJob{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_TrainingJob(ref),
+		v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName():             schema_pkg_apis_ml_v1alpha1_TrainingJobArtifacts(ref),
 		v1alpha1.TrainingJobList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobList(ref),
 		v1alpha1.TrainingJobSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref),
 		v1alpha1.TrainingJobStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref),
@@ -19084,6 +19091,176 @@ func schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref common.ReferenceCallback)
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ArtifactProducer(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactProducer names the object (and task) that wrote an artifact.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is PipelineRun or TrainingJob.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the object.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"uid": {
+						SchemaProps: spec.SchemaProps{
+							Description: "UID of the object, part of the artifact's key in the store.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task is the pipeline task (or forEach instance) that wrote it.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"kind", "name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ArtifactRecord(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactRecord is one artifact as stored: where, how big, its digest and who produced it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the artifact: the output's name for an output, the input's name for an input.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Type of the artifact.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key of the artifact in its store, without the store's prefix: <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"uri": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URI of the artifact in its store (file://... or s3://...).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"size": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Size in bytes (of the archive, for a directory).",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"digest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Digest is \"sha256:\" and the hex SHA-256 of the stored bytes.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"producer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Producer is who wrote it; unset for an input given by URI.",
+							Ref:         ref(v1alpha1.ArtifactProducer{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ArtifactProducer{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ArtifactsStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactsStatus are the artifacts an object (or a task) consumed and produced.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"inputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Inputs are the artifacts consumed.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ArtifactRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"outputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Outputs are the artifacts produced.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ArtifactRecord{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ArtifactRecord{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_Backoff(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -19338,6 +19515,49 @@ func schema_pkg_apis_ml_v1alpha1_ForEach(ref common.ReferenceCallback) common.Op
 						},
 					},
 				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_InputArtifact(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "InputArtifact declares an artifact the runtime downloads before the user code starts. Exactly one of from and uri is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the input, a DNS label unique among the inputs.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"from": {
+						SchemaProps: spec.SchemaProps{
+							Description: "From is an output artifact of an earlier task of the same run: $(tasks.<task>.outputs.artifacts.<artifact>). It makes the task depend on that task.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"uri": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URI is an object of the namespace's artifact store, as its URI reads in a status (file:// or s3://).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Path is where the artifact appears, a file or a directory as it was written: an absolute path under /ml/artifacts (default /ml/artifacts/in/<name>). The environment variable ML_ARTIFACT_INPUT_<NAME> holds the path to read.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
 			},
 		},
 	}
@@ -20781,6 +21001,42 @@ func schema_pkg_apis_ml_v1alpha1_NotebookStatus(ref common.ReferenceCallback) co
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_OutputArtifact(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "OutputArtifact declares a file or directory the user code writes, which the runtime uploads to the artifact store after the code exits 0.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the artifact, a DNS label unique among the outputs.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Type is Dataset, Model, Metrics, Markdown, HTML or Generic (default).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Path is where the user code writes the artifact, a file or a directory: an absolute path under /ml/artifacts (default /ml/artifacts/out/<name>). The environment variable ML_ARTIFACT_OUTPUT_<NAME> (the name upper-cased, '-' as '_') holds the path the code must write.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_Param(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -21180,6 +21436,13 @@ func schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref common.ReferenceCallback) c
 					"cache": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Cache may be set false to run every task even when a cached result exists.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
+					"retainArtifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RetainArtifacts keeps the run's artifacts in the store after the run is deleted; by default they are deleted with it.",
 							Type:        []string{"boolean"},
 							Format:      "",
 						},
@@ -22108,12 +22371,18 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTask(ref common.ReferenceCallback) comm
 							},
 						},
 					},
+					"artifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifacts are the files and directories the task reads from and writes to the artifact store.",
+							Ref:         ref(v1alpha1.TaskArtifacts{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"name"},
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.LocalObjectReference{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.LocalObjectReference{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskArtifacts{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
 	}
 }
 
@@ -22247,12 +22516,18 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTaskStatus(ref common.ReferenceCallback
 							Ref:         ref(v1alpha1.TaskInstanceSummary{}.OpenAPIModelName()),
 						},
 					},
+					"artifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifacts are the artifacts the task consumed and produced.",
+							Ref:         ref(v1alpha1.ArtifactsStatus{}.OpenAPIModelName()),
+						},
+					},
 				},
 				Required: []string{"name"},
 			},
 		},
 		Dependencies: []string{
-			metav1.Time{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.TaskAttempt{}.OpenAPIModelName(), v1alpha1.TaskInstanceSummary{}.OpenAPIModelName()},
+			metav1.Time{}.OpenAPIModelName(), v1alpha1.ArtifactsStatus{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.TaskAttempt{}.OpenAPIModelName(), v1alpha1.TaskInstanceSummary{}.OpenAPIModelName()},
 	}
 }
 
@@ -23213,6 +23488,67 @@ func schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref common.ReferenceCallbac
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_TaskArtifacts(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TaskArtifacts are the artifacts a pipeline task reads and writes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"inputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Inputs are downloaded before the task's code starts.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.InputArtifact{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"outputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Outputs are uploaded after the task's code exits 0.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.OutputArtifact{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.InputArtifact{}.OpenAPIModelName(), v1alpha1.OutputArtifact{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_TaskAttempt(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -23465,6 +23801,44 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJob(ref common.ReferenceCallback) commo
 		},
 		Dependencies: []string{
 			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.TrainingJobSpec{}.OpenAPIModelName(), v1alpha1.TrainingJobStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingJobArtifacts(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingJobArtifacts are the artifacts a TrainingJob writes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"outputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Outputs are written by replica 0 (the chief or master) and uploaded after it exits 0; Models serve them by name.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.OutputArtifact{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.OutputArtifact{}.OpenAPIModelName()},
 	}
 }
 
@@ -23801,11 +24175,24 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref common.ReferenceCallback) c
 							Format:      "",
 						},
 					},
+					"artifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifacts are the artifacts the job writes (the trained model).",
+							Ref:         ref(v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName()),
+						},
+					},
+					"retainArtifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RetainArtifacts keeps the job's artifacts in the store after the job is deleted; by default they are deleted with it.",
+							Type:        []string{"boolean"},
+							Format:      "",
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName()},
 	}
 }
 
@@ -23936,11 +24323,17 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref common.ReferenceCallback)
 							},
 						},
 					},
+					"artifacts": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifacts are the artifacts the job produced.",
+							Ref:         ref(v1alpha1.ArtifactsStatus{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName(), v1alpha1.ReplicaFailure{}.OpenAPIModelName()},
+			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.ArtifactsStatus{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName(), v1alpha1.ReplicaFailure{}.OpenAPIModelName()},
 	}
 }
 

@@ -63,7 +63,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 		if p.nodeCapacity(ni) <= 0 {
 			return
 		}
-		c, err := sc.expandContainer(t.Command, t.Args, t.Env)
+		c, err := p.expandTask(sc, t)
 		if err != nil {
 			p.unresolvable(ni, i, err)
 			return
@@ -75,7 +75,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 	if !p.whenHolds(ni, i, sc) {
 		return
 	}
-	c, err := sc.expandContainer(t.Command, t.Args, t.Env)
+	c, err := p.expandTask(sc, t)
 	if err != nil {
 		p.unresolvable(ni, i, err)
 		return
@@ -107,6 +107,7 @@ func (p *planner) start(ni, i, n int, c container) {
 	p.res.Create = append(p.res.Create, Start{
 		Name: e.Name, Task: nd.task, Finally: nd.finally, PodName: podName, Attempt: n,
 		Index: p.instanceIndex(ni, i), Command: c.Command, Args: c.Args, Env: c.Env,
+		Artifacts: p.artifactPlan(nd.task, e),
 	})
 	p.running++
 	p.nodeRunning[ni]++
@@ -133,6 +134,7 @@ func (p *planner) recreateLost() {
 		p.res.Create = append(p.res.Create, Start{
 			Name: e.Name, Task: nd.task, Finally: nd.finally, PodName: e.Attempts[len(e.Attempts)-1].PodName,
 			Attempt: len(e.Attempts), Index: p.instanceIndex(ni, i), Command: c.Command, Args: c.Args, Env: c.Env,
+			Artifacts: p.artifactPlan(nd.task, e),
 		})
 	}
 }

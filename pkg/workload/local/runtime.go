@@ -62,6 +62,8 @@ type Config struct {
 	// Confinement is how processes are kept away from the rest of the
 	// host (confined by default).
 	Confinement Confinement
+	// Artifacts is where replicas' artifacts are pulled from and pushed to.
+	Artifacts ArtifactConfig
 }
 
 // Runtime runs replicas as host processes.
@@ -74,6 +76,7 @@ type Runtime struct {
 	slots          *processSlots
 	logLimits      LogLimits
 	confinement    Confinement
+	artifacts      ArtifactConfig
 	// marker identifies the processes of this runtime's directory.
 	marker string
 
@@ -135,6 +138,7 @@ func New(c Config) (*Runtime, error) {
 		maxGracePeriod: c.MaxGracePeriod,
 		slots:          newProcessSlots(c.MaxProcesses),
 		logLimits:      c.Log.withDefaults(),
+		artifacts:      c.Artifacts,
 		replicas:       map[cache.ObjectName]*replica{},
 		services:       map[cache.ObjectName]*service{},
 		sets:           map[cache.ObjectName]*servedSet{},

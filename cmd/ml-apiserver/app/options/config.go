@@ -45,6 +45,9 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.FanOut.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
+	if extra.Artifacts, err = c.Artifacts.Resolver(c.Standalone, c.DataDir, extra.KubeClient); err != nil {
+		return nil, err
+	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
 
@@ -106,5 +109,6 @@ func (c CompletedOptions) ControllerConfig() controller.Config {
 	c.Limits.ApplyToController(&config)
 	c.WhenCEL.ApplyToController(&config)
 	c.FanOut.ApplyToController(&config)
+	c.ArtifactPods.ApplyToController(&config, c.Artifacts)
 	return config
 }

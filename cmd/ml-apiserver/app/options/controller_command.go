@@ -23,17 +23,20 @@ type ControllerCommandOptions struct {
 	Limits      *LimitOptions
 	WhenCEL     *WhenCELOptions
 	FanOut      *FanOutOptions
-	Serving     *ControllerServingOptions
+	// ArtifactPods says how pods move their artifacts.
+	ArtifactPods *ArtifactPodOptions
+	Serving      *ControllerServingOptions
 }
 
 // NewControllerCommandOptions returns the defaults.
 func NewControllerCommandOptions() *ControllerCommandOptions {
 	return &ControllerCommandOptions{
-		Controllers: NewControllerOptions(),
-		Limits:      NewLimitOptions(),
-		WhenCEL:     NewWhenCELOptions(),
-		FanOut:      NewFanOutOptions(),
-		Serving:     NewControllerServingOptions(),
+		Controllers:  NewControllerOptions(),
+		Limits:       NewLimitOptions(),
+		WhenCEL:      NewWhenCELOptions(),
+		FanOut:       NewFanOutOptions(),
+		ArtifactPods: NewArtifactPodOptions(),
+		Serving:      NewControllerServingOptions(),
 	}
 }
 
@@ -47,6 +50,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 	o.Limits.AddControllerFlags(fs)
 	o.WhenCEL.AddFlags(fs)
 	o.FanOut.AddControllerFlags(fs)
+	o.ArtifactPods.AddFlags(fs)
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
 }
@@ -88,6 +92,7 @@ func (o *ControllerCommandOptions) Complete() (CompletedControllerCommandOptions
 	o.Limits.ApplyToController(&c.Controller)
 	o.WhenCEL.ApplyToController(&c.Controller)
 	o.FanOut.ApplyToController(&c.Controller)
+	o.ArtifactPods.ApplyToController(&c.Controller, nil)
 	if o.Serving.Enabled() {
 		c.Serving = o.Serving.Complete(o.Kubeconfig)
 	}
@@ -102,6 +107,7 @@ func (c CompletedControllerCommandOptions) Validate() error {
 	errs = append(errs, o.Limits.Validate()...)
 	errs = append(errs, o.WhenCEL.Validate()...)
 	errs = append(errs, o.FanOut.Validate()...)
+	errs = append(errs, o.ArtifactPods.Validate()...)
 	if len(errs) == 0 && !o.Controllers.Enabled() {
 		errs = append(errs, errors.New("--controllers enables no controller"))
 	}

@@ -79,6 +79,10 @@ type Options struct {
 	Events *EventOptions
 	// Profiles configures Profiles and ProfileRequests (aggregated mode).
 	Profiles *ProfileOptions
+	// Artifacts configures the artifact store and its caps.
+	Artifacts *ArtifactOptions
+	// ArtifactPods says how pods move their artifacts.
+	ArtifactPods *ArtifactPodOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -102,6 +106,8 @@ func NewOptions() *Options {
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
+		Artifacts:          NewArtifactOptions(),
+		ArtifactPods:       NewArtifactPodOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -150,6 +156,8 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)
+	o.Artifacts.AddFlags(fs)
+	o.ArtifactPods.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))

@@ -35,9 +35,11 @@ func (c CompletedOptions) Validate() error {
 	errs = append(errs, c.WhenCEL.Validate()...)
 	errs = append(errs, c.Nesting.Validate()...)
 	errs = append(errs, c.FanOut.Validate()...)
+	errs = append(errs, c.ArtifactPods.Validate()...)
 	errs = append(errs, c.Events.Validate()...)
 	errs = append(errs, c.Profiles.Validate()...)
 	errs = append(errs, c.Local.Validate()...)
+	errs = append(errs, c.Artifacts.Validate(c.Standalone)...)
 	if ss := c.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.

@@ -28,6 +28,8 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 		fuzzWorkspaceSpec,
 		fuzzProfileSpec,
 		fuzzRecurringRunSpec,
+		fuzzOutputArtifact,
+		fuzzInputArtifact,
 
 		// Our types embed core/v1 types whose +default markers the generated
 		// defaulters apply; k8s.io/api ships no fuzzer for them.
@@ -196,4 +198,24 @@ func fuzzProfileSpec(s *ml.ProfileSpec, c randfill.Continue) {
 	isolated := c.Bool()
 	s.NetworkIsolation = &isolated
 	s.DeletionPolicy = oneOf(c, ml.ProfileDeletionRetain, ml.ProfileDeletionDelete)
+}
+
+// fuzzOutputArtifact gives an output artifact what defaulting would: a type
+// and, once named, a path.
+func fuzzOutputArtifact(s *ml.OutputArtifact, c randfill.Continue) {
+	c.FillNoCustom(s)
+	if s.Type == "" {
+		s.Type = ml.ArtifactTypeGeneric
+	}
+	if s.Path == "" && s.Name != "" {
+		s.Path = "/ml/artifacts/out/" + s.Name
+	}
+}
+
+// fuzzInputArtifact gives a named input artifact its default path.
+func fuzzInputArtifact(s *ml.InputArtifact, c randfill.Continue) {
+	c.FillNoCustom(s)
+	if s.Path == "" && s.Name != "" {
+		s.Path = "/ml/artifacts/in/" + s.Name
+	}
 }

@@ -47,6 +47,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactProducer)(nil), (*ml.ArtifactProducer)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(a.(*ArtifactProducer), b.(*ml.ArtifactProducer), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactProducer)(nil), (*ArtifactProducer)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(a.(*ml.ArtifactProducer), b.(*ArtifactProducer), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactRecord)(nil), (*ml.ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(a.(*ArtifactRecord), b.(*ml.ArtifactRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactRecord)(nil), (*ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(a.(*ml.ArtifactRecord), b.(*ArtifactRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactsStatus)(nil), (*ml.ArtifactsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(a.(*ArtifactsStatus), b.(*ml.ArtifactsStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactsStatus)(nil), (*ArtifactsStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(a.(*ml.ArtifactsStatus), b.(*ArtifactsStatus), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*Backoff)(nil), (*ml.Backoff)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_Backoff_To_ml_Backoff(a.(*Backoff), b.(*ml.Backoff), scope)
 	}); err != nil {
@@ -104,6 +134,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.ForEach)(nil), (*ForEach)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_ForEach_To_v1alpha1_ForEach(a.(*ml.ForEach), b.(*ForEach), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*InputArtifact)(nil), (*ml.InputArtifact)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_InputArtifact_To_ml_InputArtifact(a.(*InputArtifact), b.(*ml.InputArtifact), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.InputArtifact)(nil), (*InputArtifact)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_InputArtifact_To_v1alpha1_InputArtifact(a.(*ml.InputArtifact), b.(*InputArtifact), scope)
 	}); err != nil {
 		return err
 	}
@@ -304,6 +344,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.NotebookStatus)(nil), (*NotebookStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_NotebookStatus_To_v1alpha1_NotebookStatus(a.(*ml.NotebookStatus), b.(*NotebookStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*OutputArtifact)(nil), (*ml.OutputArtifact)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_OutputArtifact_To_ml_OutputArtifact(a.(*OutputArtifact), b.(*ml.OutputArtifact), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.OutputArtifact)(nil), (*OutputArtifact)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_OutputArtifact_To_v1alpha1_OutputArtifact(a.(*ml.OutputArtifact), b.(*OutputArtifact), scope)
 	}); err != nil {
 		return err
 	}
@@ -637,6 +687,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*TaskArtifacts)(nil), (*ml.TaskArtifacts)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(a.(*TaskArtifacts), b.(*ml.TaskArtifacts), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TaskArtifacts)(nil), (*TaskArtifacts)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TaskArtifacts_To_v1alpha1_TaskArtifacts(a.(*ml.TaskArtifacts), b.(*TaskArtifacts), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*TaskAttempt)(nil), (*ml.TaskAttempt)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_TaskAttempt_To_ml_TaskAttempt(a.(*TaskAttempt), b.(*ml.TaskAttempt), scope)
 	}); err != nil {
@@ -684,6 +744,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.TrainingJob)(nil), (*TrainingJob)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_TrainingJob_To_v1alpha1_TrainingJob(a.(*ml.TrainingJob), b.(*TrainingJob), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrainingJobArtifacts)(nil), (*ml.TrainingJobArtifacts)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingJobArtifacts_To_ml_TrainingJobArtifacts(a.(*TrainingJobArtifacts), b.(*ml.TrainingJobArtifacts), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingJobArtifacts)(nil), (*TrainingJobArtifacts)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts(a.(*ml.TrainingJobArtifacts), b.(*TrainingJobArtifacts), scope)
 	}); err != nil {
 		return err
 	}
@@ -783,6 +853,66 @@ func autoConvert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in *ml.Archi
 // Convert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream is an autogenerated conversion function.
 func Convert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in *ml.ArchivedLogStream, out *ArchivedLogStream, s conversion.Scope) error {
 	return autoConvert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(in *ArtifactProducer, out *ml.ArtifactProducer, s conversion.Scope) error {
+	*out = *(*ml.ArtifactProducer)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(in *ArtifactProducer, out *ml.ArtifactProducer, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(in, out, s)
+}
+
+func autoConvert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(in *ml.ArtifactProducer, out *ArtifactProducer, s conversion.Scope) error {
+	*out = *(*ArtifactProducer)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer is an autogenerated conversion function.
+func Convert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(in *ml.ArtifactProducer, out *ArtifactProducer, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in *ArtifactRecord, out *ml.ArtifactRecord, s conversion.Scope) error {
+	*out = *(*ml.ArtifactRecord)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in *ArtifactRecord, out *ml.ArtifactRecord, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in, out, s)
+}
+
+func autoConvert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in *ml.ArtifactRecord, out *ArtifactRecord, s conversion.Scope) error {
+	*out = *(*ArtifactRecord)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord is an autogenerated conversion function.
+func Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in *ml.ArtifactRecord, out *ArtifactRecord, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(in *ArtifactsStatus, out *ml.ArtifactsStatus, s conversion.Scope) error {
+	*out = *(*ml.ArtifactsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(in *ArtifactsStatus, out *ml.ArtifactsStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(in, out, s)
+}
+
+func autoConvert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(in *ml.ArtifactsStatus, out *ArtifactsStatus, s conversion.Scope) error {
+	*out = *(*ArtifactsStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus is an autogenerated conversion function.
+func Convert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(in *ml.ArtifactsStatus, out *ArtifactsStatus, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_Backoff_To_ml_Backoff(in *Backoff, out *ml.Backoff, s conversion.Scope) error {
@@ -903,6 +1033,26 @@ func autoConvert_ml_ForEach_To_v1alpha1_ForEach(in *ml.ForEach, out *ForEach, s 
 // Convert_ml_ForEach_To_v1alpha1_ForEach is an autogenerated conversion function.
 func Convert_ml_ForEach_To_v1alpha1_ForEach(in *ml.ForEach, out *ForEach, s conversion.Scope) error {
 	return autoConvert_ml_ForEach_To_v1alpha1_ForEach(in, out, s)
+}
+
+func autoConvert_v1alpha1_InputArtifact_To_ml_InputArtifact(in *InputArtifact, out *ml.InputArtifact, s conversion.Scope) error {
+	*out = *(*ml.InputArtifact)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_InputArtifact_To_ml_InputArtifact is an autogenerated conversion function.
+func Convert_v1alpha1_InputArtifact_To_ml_InputArtifact(in *InputArtifact, out *ml.InputArtifact, s conversion.Scope) error {
+	return autoConvert_v1alpha1_InputArtifact_To_ml_InputArtifact(in, out, s)
+}
+
+func autoConvert_ml_InputArtifact_To_v1alpha1_InputArtifact(in *ml.InputArtifact, out *InputArtifact, s conversion.Scope) error {
+	*out = *(*InputArtifact)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_InputArtifact_To_v1alpha1_InputArtifact is an autogenerated conversion function.
+func Convert_ml_InputArtifact_To_v1alpha1_InputArtifact(in *ml.InputArtifact, out *InputArtifact, s conversion.Scope) error {
+	return autoConvert_ml_InputArtifact_To_v1alpha1_InputArtifact(in, out, s)
 }
 
 func autoConvert_v1alpha1_LocalObjectReference_To_ml_LocalObjectReference(in *LocalObjectReference, out *ml.LocalObjectReference, s conversion.Scope) error {
@@ -1473,6 +1623,26 @@ func autoConvert_ml_NotebookStatus_To_v1alpha1_NotebookStatus(in *ml.NotebookSta
 // Convert_ml_NotebookStatus_To_v1alpha1_NotebookStatus is an autogenerated conversion function.
 func Convert_ml_NotebookStatus_To_v1alpha1_NotebookStatus(in *ml.NotebookStatus, out *NotebookStatus, s conversion.Scope) error {
 	return autoConvert_ml_NotebookStatus_To_v1alpha1_NotebookStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_OutputArtifact_To_ml_OutputArtifact(in *OutputArtifact, out *ml.OutputArtifact, s conversion.Scope) error {
+	*out = *(*ml.OutputArtifact)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_OutputArtifact_To_ml_OutputArtifact is an autogenerated conversion function.
+func Convert_v1alpha1_OutputArtifact_To_ml_OutputArtifact(in *OutputArtifact, out *ml.OutputArtifact, s conversion.Scope) error {
+	return autoConvert_v1alpha1_OutputArtifact_To_ml_OutputArtifact(in, out, s)
+}
+
+func autoConvert_ml_OutputArtifact_To_v1alpha1_OutputArtifact(in *ml.OutputArtifact, out *OutputArtifact, s conversion.Scope) error {
+	*out = *(*OutputArtifact)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_OutputArtifact_To_v1alpha1_OutputArtifact is an autogenerated conversion function.
+func Convert_ml_OutputArtifact_To_v1alpha1_OutputArtifact(in *ml.OutputArtifact, out *OutputArtifact, s conversion.Scope) error {
+	return autoConvert_ml_OutputArtifact_To_v1alpha1_OutputArtifact(in, out, s)
 }
 
 func autoConvert_v1alpha1_Param_To_ml_Param(in *Param, out *ml.Param, s conversion.Scope) error {
@@ -2240,6 +2410,26 @@ func Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in *ml.RunTe
 	return autoConvert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in, out, s)
 }
 
+func autoConvert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(in *TaskArtifacts, out *ml.TaskArtifacts, s conversion.Scope) error {
+	*out = *(*ml.TaskArtifacts)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts is an autogenerated conversion function.
+func Convert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(in *TaskArtifacts, out *ml.TaskArtifacts, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(in, out, s)
+}
+
+func autoConvert_ml_TaskArtifacts_To_v1alpha1_TaskArtifacts(in *ml.TaskArtifacts, out *TaskArtifacts, s conversion.Scope) error {
+	*out = *(*TaskArtifacts)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TaskArtifacts_To_v1alpha1_TaskArtifacts is an autogenerated conversion function.
+func Convert_ml_TaskArtifacts_To_v1alpha1_TaskArtifacts(in *ml.TaskArtifacts, out *TaskArtifacts, s conversion.Scope) error {
+	return autoConvert_ml_TaskArtifacts_To_v1alpha1_TaskArtifacts(in, out, s)
+}
+
 func autoConvert_v1alpha1_TaskAttempt_To_ml_TaskAttempt(in *TaskAttempt, out *ml.TaskAttempt, s conversion.Scope) error {
 	*out = *(*ml.TaskAttempt)(unsafe.Pointer(in))
 	return nil
@@ -2350,6 +2540,26 @@ func autoConvert_ml_TrainingJob_To_v1alpha1_TrainingJob(in *ml.TrainingJob, out 
 // Convert_ml_TrainingJob_To_v1alpha1_TrainingJob is an autogenerated conversion function.
 func Convert_ml_TrainingJob_To_v1alpha1_TrainingJob(in *ml.TrainingJob, out *TrainingJob, s conversion.Scope) error {
 	return autoConvert_ml_TrainingJob_To_v1alpha1_TrainingJob(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingJobArtifacts_To_ml_TrainingJobArtifacts(in *TrainingJobArtifacts, out *ml.TrainingJobArtifacts, s conversion.Scope) error {
+	*out = *(*ml.TrainingJobArtifacts)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrainingJobArtifacts_To_ml_TrainingJobArtifacts is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingJobArtifacts_To_ml_TrainingJobArtifacts(in *TrainingJobArtifacts, out *ml.TrainingJobArtifacts, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingJobArtifacts_To_ml_TrainingJobArtifacts(in, out, s)
+}
+
+func autoConvert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts(in *ml.TrainingJobArtifacts, out *TrainingJobArtifacts, s conversion.Scope) error {
+	*out = *(*TrainingJobArtifacts)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts is an autogenerated conversion function.
+func Convert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts(in *ml.TrainingJobArtifacts, out *TrainingJobArtifacts, s conversion.Scope) error {
+	return autoConvert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts(in, out, s)
 }
 
 func autoConvert_v1alpha1_TrainingJobList_To_ml_TrainingJobList(in *TrainingJobList, out *ml.TrainingJobList, s conversion.Scope) error {

@@ -247,6 +247,16 @@ func SetObjectDefaults_Pipeline(in *Pipeline) {
 		if a.Retries != nil {
 			SetDefaults_RetryPolicy(a.Retries)
 		}
+		if a.Artifacts != nil {
+			for j := range a.Artifacts.Inputs {
+				b := &a.Artifacts.Inputs[j]
+				SetDefaults_InputArtifact(b)
+			}
+			for j := range a.Artifacts.Outputs {
+				b := &a.Artifacts.Outputs[j]
+				SetDefaults_OutputArtifact(b)
+			}
+		}
 	}
 	for i := range in.Spec.Finally {
 		a := &in.Spec.Finally[i]
@@ -308,6 +318,16 @@ func SetObjectDefaults_Pipeline(in *Pipeline) {
 		}
 		if a.Retries != nil {
 			SetDefaults_RetryPolicy(a.Retries)
+		}
+		if a.Artifacts != nil {
+			for j := range a.Artifacts.Inputs {
+				b := &a.Artifacts.Inputs[j]
+				SetDefaults_InputArtifact(b)
+			}
+			for j := range a.Artifacts.Outputs {
+				b := &a.Artifacts.Outputs[j]
+				SetDefaults_OutputArtifact(b)
+			}
 		}
 	}
 }
@@ -383,6 +403,16 @@ func SetObjectDefaults_PipelineRun(in *PipelineRun) {
 			if a.Retries != nil {
 				SetDefaults_RetryPolicy(a.Retries)
 			}
+			if a.Artifacts != nil {
+				for j := range a.Artifacts.Inputs {
+					b := &a.Artifacts.Inputs[j]
+					SetDefaults_InputArtifact(b)
+				}
+				for j := range a.Artifacts.Outputs {
+					b := &a.Artifacts.Outputs[j]
+					SetDefaults_OutputArtifact(b)
+				}
+			}
 		}
 		for i := range in.Spec.PipelineSpec.Finally {
 			a := &in.Spec.PipelineSpec.Finally[i]
@@ -444,6 +474,16 @@ func SetObjectDefaults_PipelineRun(in *PipelineRun) {
 			}
 			if a.Retries != nil {
 				SetDefaults_RetryPolicy(a.Retries)
+			}
+			if a.Artifacts != nil {
+				for j := range a.Artifacts.Inputs {
+					b := &a.Artifacts.Inputs[j]
+					SetDefaults_InputArtifact(b)
+				}
+				for j := range a.Artifacts.Outputs {
+					b := &a.Artifacts.Outputs[j]
+					SetDefaults_OutputArtifact(b)
+				}
 			}
 		}
 	}
@@ -510,6 +550,16 @@ func SetObjectDefaults_PipelineRun(in *PipelineRun) {
 			if a.Retries != nil {
 				SetDefaults_RetryPolicy(a.Retries)
 			}
+			if a.Artifacts != nil {
+				for j := range a.Artifacts.Inputs {
+					b := &a.Artifacts.Inputs[j]
+					SetDefaults_InputArtifact(b)
+				}
+				for j := range a.Artifacts.Outputs {
+					b := &a.Artifacts.Outputs[j]
+					SetDefaults_OutputArtifact(b)
+				}
+			}
 		}
 		for i := range in.Status.PipelineSpec.Finally {
 			a := &in.Status.PipelineSpec.Finally[i]
@@ -571,6 +621,16 @@ func SetObjectDefaults_PipelineRun(in *PipelineRun) {
 			}
 			if a.Retries != nil {
 				SetDefaults_RetryPolicy(a.Retries)
+			}
+			if a.Artifacts != nil {
+				for j := range a.Artifacts.Inputs {
+					b := &a.Artifacts.Inputs[j]
+					SetDefaults_InputArtifact(b)
+				}
+				for j := range a.Artifacts.Outputs {
+					b := &a.Artifacts.Outputs[j]
+					SetDefaults_OutputArtifact(b)
+				}
 			}
 		}
 	}
@@ -660,6 +720,16 @@ func SetObjectDefaults_RecurringRun(in *RecurringRun) {
 				if a.Retries != nil {
 					SetDefaults_RetryPolicy(a.Retries)
 				}
+				if a.Artifacts != nil {
+					for j := range a.Artifacts.Inputs {
+						b := &a.Artifacts.Inputs[j]
+						SetDefaults_InputArtifact(b)
+					}
+					for j := range a.Artifacts.Outputs {
+						b := &a.Artifacts.Outputs[j]
+						SetDefaults_OutputArtifact(b)
+					}
+				}
 			}
 			for i := range in.Spec.RunTemplate.PipelineRun.PipelineSpec.Finally {
 				a := &in.Spec.RunTemplate.PipelineRun.PipelineSpec.Finally[i]
@@ -721,6 +791,16 @@ func SetObjectDefaults_RecurringRun(in *RecurringRun) {
 				}
 				if a.Retries != nil {
 					SetDefaults_RetryPolicy(a.Retries)
+				}
+				if a.Artifacts != nil {
+					for j := range a.Artifacts.Inputs {
+						b := &a.Artifacts.Inputs[j]
+						SetDefaults_InputArtifact(b)
+					}
+					for j := range a.Artifacts.Outputs {
+						b := &a.Artifacts.Outputs[j]
+						SetDefaults_OutputArtifact(b)
+					}
 				}
 			}
 		}
@@ -785,6 +865,12 @@ func SetObjectDefaults_RecurringRun(in *RecurringRun) {
 		}
 		if in.Spec.RunTemplate.TrainingJob.Metrics != nil {
 			SetDefaults_MetricsSpec(in.Spec.RunTemplate.TrainingJob.Metrics)
+		}
+		if in.Spec.RunTemplate.TrainingJob.Artifacts != nil {
+			for i := range in.Spec.RunTemplate.TrainingJob.Artifacts.Outputs {
+				a := &in.Spec.RunTemplate.TrainingJob.Artifacts.Outputs[i]
+				SetDefaults_OutputArtifact(a)
+			}
 		}
 	}
 }
@@ -856,6 +942,12 @@ func SetObjectDefaults_TrainingJob(in *TrainingJob) {
 	}
 	if in.Spec.Metrics != nil {
 		SetDefaults_MetricsSpec(in.Spec.Metrics)
+	}
+	if in.Spec.Artifacts != nil {
+		for i := range in.Spec.Artifacts.Outputs {
+			a := &in.Spec.Artifacts.Outputs[i]
+			SetDefaults_OutputArtifact(a)
+		}
 	}
 }
 

@@ -27,6 +27,21 @@ func (in ArchivedLogStream) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactProducer) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactProducer"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactRecord) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactRecord"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactsStatus) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactsStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in Backoff) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Backoff"
 }
@@ -54,6 +69,11 @@ func (in ElasticPolicy) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ForEach) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ForEach"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in InputArtifact) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.InputArtifact"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -154,6 +174,11 @@ func (in NotebookSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in NotebookStatus) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.NotebookStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in OutputArtifact) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.OutputArtifact"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -322,6 +347,11 @@ func (in RunTemplateMetadata) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TaskArtifacts) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskArtifacts"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TaskAttempt) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskAttempt"
 }
@@ -344,6 +374,11 @@ func (in TaskOutput) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJob) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJob"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingJobArtifacts) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobArtifacts"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -39,6 +39,67 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactProducer
+  map:
+    fields:
+    - name: kind
+      type:
+        scalar: string
+      default: ""
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: task
+      type:
+        scalar: string
+    - name: uid
+      type:
+        scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactRecord
+  map:
+    fields:
+    - name: digest
+      type:
+        scalar: string
+    - name: key
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: producer
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactProducer
+    - name: size
+      type:
+        scalar: numeric
+    - name: type
+      type:
+        scalar: string
+    - name: uri
+      type:
+        scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactsStatus
+  map:
+    fields:
+    - name: inputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactRecord
+          elementRelationship: associative
+          keys:
+          - name
+    - name: outputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactRecord
+          elementRelationship: associative
+          keys:
+          - name
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Backoff
   map:
     fields:
@@ -97,6 +158,22 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: parallelism
       type:
         scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.InputArtifact
+  map:
+    fields:
+    - name: from
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: path
+      type:
+        scalar: string
+    - name: uri
+      type:
+        scalar: string
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
   map:
     fields:
@@ -437,6 +514,19 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: url
       type:
         scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.OutputArtifact
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: path
+      type:
+        scalar: string
+    - name: type
+      type:
+        scalar: string
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Param
   map:
     fields:
@@ -552,6 +642,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: pipelineSpec
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineSpec
+    - name: retainArtifacts
+      type:
+        scalar: boolean
     - name: retryOf
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
@@ -688,6 +781,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: artifacts
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskArtifacts
     - name: cache
       type:
         scalar: boolean
@@ -809,6 +905,9 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineTaskStatus
   map:
     fields:
+    - name: artifacts
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactsStatus
     - name: attempts
       type:
         list:
@@ -1126,6 +1225,25 @@ var schemaYAML = typed.YAMLObject(`types:
         map:
           elementType:
             scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskArtifacts
+  map:
+    fields:
+    - name: inputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.InputArtifact
+          elementRelationship: associative
+          keys:
+          - name
+    - name: outputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.OutputArtifact
+          elementRelationship: associative
+          keys:
+          - name
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TaskAttempt
   map:
     fields:
@@ -1223,6 +1341,17 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobStatus
       default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobArtifacts
+  map:
+    fields:
+    - name: outputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.OutputArtifact
+          elementRelationship: associative
+          keys:
+          - name
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobSpec
   map:
     fields:
@@ -1235,6 +1364,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: artifacts
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobArtifacts
     - name: backoffLimit
       type:
         scalar: numeric
@@ -1299,6 +1431,9 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.k8s.api.core.v1.ResourceRequirements
       default: {}
+    - name: retainArtifacts
+      type:
+        scalar: boolean
     - name: securityContext
       type:
         namedType: io.k8s.api.core.v1.SecurityContext
@@ -1336,6 +1471,9 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobStatus
   map:
     fields:
+    - name: artifacts
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactsStatus
     - name: completionTime
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time

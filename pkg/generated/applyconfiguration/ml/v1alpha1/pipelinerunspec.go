@@ -50,6 +50,9 @@ type PipelineRunSpecApplyConfiguration struct {
 	FailFast *bool `json:"failFast,omitempty"`
 	// Cache may be set false to run every task even when a cached result exists.
 	Cache *bool `json:"cache,omitempty"`
+	// RetainArtifacts keeps the run's artifacts in the store after the run
+	// is deleted; by default they are deleted with it.
+	RetainArtifacts *bool `json:"retainArtifacts,omitempty"`
 }
 
 // PipelineRunSpecApplyConfiguration constructs a declarative configuration of the PipelineRunSpec type for use with
@@ -148,5 +151,13 @@ func (b *PipelineRunSpecApplyConfiguration) WithFailFast(value bool) *PipelineRu
 // If called multiple times, the Cache field is set to the value of the last call.
 func (b *PipelineRunSpecApplyConfiguration) WithCache(value bool) *PipelineRunSpecApplyConfiguration {
 	b.Cache = &value
+	return b
+}
+
+// WithRetainArtifacts sets the RetainArtifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RetainArtifacts field is set to the value of the last call.
+func (b *PipelineRunSpecApplyConfiguration) WithRetainArtifacts(value bool) *PipelineRunSpecApplyConfiguration {
+	b.RetainArtifacts = &value
 	return b
 }

@@ -57,6 +57,9 @@ type PipelineTaskApplyConfiguration struct {
 	// they may use the variables of this pipeline ($(params.x),
 	// $(tasks.t.outputs.o)). Only with pipelineRef.
 	Params []ParamApplyConfiguration `json:"params,omitempty"`
+	// Artifacts are the files and directories the task reads from and
+	// writes to the artifact store.
+	Artifacts *TaskArtifactsApplyConfiguration `json:"artifacts,omitempty"`
 }
 
 // PipelineTaskApplyConfiguration constructs a declarative configuration of the PipelineTask type for use with
@@ -299,5 +302,13 @@ func (b *PipelineTaskApplyConfiguration) WithParams(values ...*ParamApplyConfigu
 		}
 		b.Params = append(b.Params, *values[i])
 	}
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *PipelineTaskApplyConfiguration) WithArtifacts(value *TaskArtifactsApplyConfiguration) *PipelineTaskApplyConfiguration {
+	b.Artifacts = value
 	return b
 }

@@ -57,6 +57,8 @@ type PipelineTaskStatusApplyConfiguration struct {
 	// Instances summarizes the instances of a forEach task, whose own
 	// state the tasks subresource serves; set on the task's one entry.
 	Instances *TaskInstanceSummaryApplyConfiguration `json:"instances,omitempty"`
+	// Artifacts are the artifacts the task consumed and produced.
+	Artifacts *ArtifactsStatusApplyConfiguration `json:"artifacts,omitempty"`
 }
 
 // PipelineTaskStatusApplyConfiguration constructs a declarative configuration of the PipelineTaskStatus type for use with
@@ -184,5 +186,13 @@ func (b *PipelineTaskStatusApplyConfiguration) WithCacheKey(value string) *Pipel
 // If called multiple times, the Instances field is set to the value of the last call.
 func (b *PipelineTaskStatusApplyConfiguration) WithInstances(value *TaskInstanceSummaryApplyConfiguration) *PipelineTaskStatusApplyConfiguration {
 	b.Instances = value
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *PipelineTaskStatusApplyConfiguration) WithArtifacts(value *ArtifactsStatusApplyConfiguration) *PipelineTaskStatusApplyConfiguration {
+	b.Artifacts = value
 	return b
 }

@@ -54,6 +54,11 @@ type TrainingJobSpecApplyConfiguration struct {
 	// OutputURI is where the job writes its trained model; Models that
 	// reference the job load it from there.
 	OutputURI *string `json:"outputURI,omitempty"`
+	// Artifacts are the artifacts the job writes (the trained model).
+	Artifacts *TrainingJobArtifactsApplyConfiguration `json:"artifacts,omitempty"`
+	// RetainArtifacts keeps the job's artifacts in the store after the job
+	// is deleted; by default they are deleted with it.
+	RetainArtifacts *bool `json:"retainArtifacts,omitempty"`
 }
 
 // TrainingJobSpecApplyConfiguration constructs a declarative configuration of the TrainingJobSpec type for use with
@@ -279,5 +284,21 @@ func (b *TrainingJobSpecApplyConfiguration) WithMetrics(value *MetricsSpecApplyC
 // If called multiple times, the OutputURI field is set to the value of the last call.
 func (b *TrainingJobSpecApplyConfiguration) WithOutputURI(value string) *TrainingJobSpecApplyConfiguration {
 	b.OutputURI = &value
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *TrainingJobSpecApplyConfiguration) WithArtifacts(value *TrainingJobArtifactsApplyConfiguration) *TrainingJobSpecApplyConfiguration {
+	b.Artifacts = value
+	return b
+}
+
+// WithRetainArtifacts sets the RetainArtifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RetainArtifacts field is set to the value of the last call.
+func (b *TrainingJobSpecApplyConfiguration) WithRetainArtifacts(value bool) *TrainingJobSpecApplyConfiguration {
+	b.RetainArtifacts = &value
 	return b
 }

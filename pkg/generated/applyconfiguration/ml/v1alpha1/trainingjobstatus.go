@@ -58,6 +58,8 @@ type TrainingJobStatusApplyConfiguration struct {
 	Selector *string `json:"selector,omitempty"`
 	// LatestMetrics are the last values of the job's metric series.
 	LatestMetrics []MetricValueApplyConfiguration `json:"latestMetrics,omitempty"`
+	// Artifacts are the artifacts the job produced.
+	Artifacts *ArtifactsStatusApplyConfiguration `json:"artifacts,omitempty"`
 }
 
 // TrainingJobStatusApplyConfiguration constructs a declarative configuration of the TrainingJobStatus type for use with
@@ -177,5 +179,13 @@ func (b *TrainingJobStatusApplyConfiguration) WithLatestMetrics(values ...*Metri
 		}
 		b.LatestMetrics = append(b.LatestMetrics, *values[i])
 	}
+	return b
+}
+
+// WithArtifacts sets the Artifacts field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifacts field is set to the value of the last call.
+func (b *TrainingJobStatusApplyConfiguration) WithArtifacts(value *ArtifactsStatusApplyConfiguration) *TrainingJobStatusApplyConfiguration {
+	b.Artifacts = value
 	return b
 }
