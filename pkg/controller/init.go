@@ -67,6 +67,7 @@ func startModelController(_ context.Context, cc Context) (Controller, error) {
 		Client:       cc.MLClient,
 		Models:       cc.MLInformers.Ml().V1alpha1().Models(),
 		Jobs:         cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
+		Runs:         cc.MLInformers.Ml().V1alpha1().PipelineRuns(),
 		Runtime:      cc.Runtime,
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,

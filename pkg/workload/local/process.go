@@ -33,6 +33,8 @@ type replica struct {
 	workDir string
 	// env is the environment of its processes (exec probes included).
 	env []string
+	// pulled are the host directories of its pulls, which it may read.
+	pulled []string
 
 	status workload.ReplicaStatus
 	// log are the replica's log files, once it ran; runOffsets are the
@@ -71,8 +73,24 @@ type command struct {
 }
 
 // start prepares the replica's command and supervises it: it runs until
-// it ends, and runs again as the template's restart policy says.
+// it ends, and runs again as the template's restart policy says. A
+// replica with pulls to do is prepared in the background, so that a long
+// download never holds up the caller (a controller's sync).
 func (r *Runtime) start(rep *replica, serviceHosts []localService) {
+	if !hasPulls(&rep.template) {
+		r.startNow(rep, serviceHosts)
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.startNow(rep, serviceHosts)
+		r.notify(rep.owner)
+	}()
+}
+
+// startNow is start, in the caller's goroutine.
+func (r *Runtime) startNow(rep *replica, serviceHosts []localService) {
 	c, reason, err := r.prepare(rep, serviceHosts)
 	if err != nil {
 		r.mu.Lock()
@@ -136,6 +154,14 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	env, err := environment(rep, c, serviceHosts)
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
+	}
+	pulled, err := r.pull(rep)
+	if err != nil {
+		return nil, workload.ReasonPullError, err
+	}
+	env = withPulledPaths(env, pulled)
+	for _, dir := range pulled {
+		rep.pulled = append(rep.pulled, dir)
 	}
 	if env, err = r.prepareConfined(rep, env, credentials); err != nil {
 		return nil, "CreateContainerError", err

@@ -62,12 +62,16 @@ type Config struct {
 	// Confinement is how processes are kept away from the rest of the
 	// host (confined by default).
 	Confinement Confinement
+	// Fetcher does the pulls of templates' pull init containers (model
+	// files); nil fails a replica that has one.
+	Fetcher workload.ArtifactFetcher
 }
 
 // Runtime runs replicas as host processes.
 type Runtime struct {
 	dir            string
 	ownerEnv       func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
+	fetcher        workload.ArtifactFetcher
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
@@ -130,6 +134,7 @@ func New(c Config) (*Runtime, error) {
 	r := &Runtime{
 		dir:            c.Dir,
 		ownerEnv:       c.OwnerEnv,
+		fetcher:        c.Fetcher,
 		labels:         maps.Clone(c.Labels),
 		clock:          c.Clock,
 		maxGracePeriod: c.MaxGracePeriod,

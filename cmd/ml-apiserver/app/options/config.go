@@ -42,6 +42,8 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.DataLimits.ApplyTo(&extra, c.embeddedEtcdQuota())
 	c.Limits.ApplyTo(&extra)
 	c.WhenCEL.ApplyTo(&extra)
+	// Model sources on the server's host (file://) are standalone's only.
+	extra.Validation.ForbidLocalFiles = !c.Standalone
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
