@@ -73,36 +73,11 @@ type command struct {
 }
 
 // start prepares the replica's command and supervises it: it runs until
-// it ends, and runs again as the template's restart policy says. A
-// replica with pulls to do is prepared in the background, so that a long
-// download never holds up the caller (a controller's sync).
+// it ends, and runs again as the template's restart policy says.
 func (r *Runtime) start(rep *replica, serviceHosts []localService) {
-	if !hasPulls(&rep.template) {
-		r.startNow(rep, serviceHosts)
-		return
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		r.startNow(rep, serviceHosts)
-		r.notify(rep.owner)
-	}()
-}
-
-// startNow is start, in the caller's goroutine.
-func (r *Runtime) startNow(rep *replica, serviceHosts []localService) {
 	c, reason, err := r.prepare(rep, serviceHosts)
 	if err != nil {
-		r.mu.Lock()
-		rep.status.Phase = workload.PhaseFailed
-		rep.status.Reason = reason
-		rep.status.Message = err.Error()
-		if reason == workload.ReasonStartError {
-			rep.status.ExitCode = startErrorCode(err)
-		}
-		rep.status.FinishTime = r.now()
-		r.mu.Unlock()
-		close(rep.done)
+		r.failStart(rep, reason, err)
 		return
 	}
 	slot := r.queueForSlot(rep)
@@ -115,8 +90,27 @@ func (r *Runtime) startNow(rep *replica, serviceHosts []localService) {
 			return
 		}
 		defer r.slots.release()
+		if err := r.pull(rep); err != nil {
+			r.failStart(rep, workload.ReasonPullError, err)
+			r.notify(rep.owner)
+			return
+		}
 		r.supervise(rep, c)
 	}()
+}
+
+// failStart ends a replica whose process cannot start.
+func (r *Runtime) failStart(rep *replica, reason string, err error) {
+	r.mu.Lock()
+	rep.status.Phase = workload.PhaseFailed
+	rep.status.Reason = reason
+	rep.status.Message = err.Error()
+	if reason == workload.ReasonStartError {
+		rep.status.ExitCode = startErrorCode(err)
+	}
+	rep.status.FinishTime = r.now()
+	r.mu.Unlock()
+	close(rep.done)
 }
 
 // prepare builds the replica's command: argv with $(VAR) expanded, the
@@ -155,11 +149,9 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
 	}
-	pulled, err := r.pull(rep)
-	if err != nil {
-		return nil, workload.ReasonPullError, err
-	}
+	pulled := pullDirs(rep)
 	env = withPulledPaths(env, pulled)
+	rep.pulled = rep.pulled[:0]
 	for _, dir := range pulled {
 		rep.pulled = append(rep.pulled, dir)
 	}

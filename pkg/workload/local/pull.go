@@ -22,23 +22,44 @@ const pulledDir = "pulled"
 // pullTimeout bounds the pulls of one replica start.
 const pullTimeout = 30 * time.Minute
 
-// pull does the pulls of the init containers of rep's template (see
-// workload.ParsePull) itself, as the server, into the replica's directory,
-// and returns the host directory of each pull's path. A pull that was done
-// for an earlier run of the replica is kept. The files are the server's
-// and readable by all: the process reads them, and may not change them.
-func (r *Runtime) pull(rep *replica) (map[string]string, error) {
-	var pulls []workload.Pull
-	for i := range rep.template.Spec.InitContainers {
-		if p, ok := workload.ParsePull(&rep.template.Spec.InitContainers[i]); ok {
-			pulls = append(pulls, p)
+// pulls are the pulls of the init containers of t (see
+// workload.ParsePull).
+func pulls(t *corev1.PodTemplateSpec) []workload.Pull {
+	var out []workload.Pull
+	for i := range t.Spec.InitContainers {
+		if p, ok := workload.ParsePull(&t.Spec.InitContainers[i]); ok {
+			out = append(out, p)
 		}
 	}
-	if len(pulls) == 0 {
-		return nil, nil
+	return out
+}
+
+// pullDir is the host directory of rep's i-th pull.
+func pullDir(rep *replica, i int) string {
+	return filepath.Join(rep.dir, pulledDir, strconv.Itoa(i))
+}
+
+// pullDirs maps the path of each of rep's pulls to its host directory.
+func pullDirs(rep *replica) map[string]string {
+	dirs := map[string]string{}
+	for i, p := range pulls(&rep.template) {
+		dirs[p.Path] = pullDir(rep, i)
+	}
+	return dirs
+}
+
+// pull does the pulls of rep (the init containers its template has for
+// them) itself, as the server, into the replica's directory, before the
+// process starts. A pull that was done for an earlier run of the replica
+// is kept. The files are the server's and readable by all: the process
+// reads them, and may not change them.
+func (r *Runtime) pull(rep *replica) error {
+	ps := pulls(&rep.template)
+	if len(ps) == 0 {
+		return nil
 	}
 	if r.fetcher == nil {
-		return nil, fmt.Errorf("cannot download %s: this server has no artifact store", pulls[0].URI)
+		return fmt.Errorf("cannot download %s: this server has no artifact store", ps[0].URI)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
 	defer cancel()
@@ -49,41 +70,30 @@ func (r *Runtime) pull(rep *replica) (map[string]string, error) {
 		case <-ctx.Done():
 		}
 	}()
-	paths := map[string]string{}
-	for i, p := range pulls {
-		dest := filepath.Join(rep.dir, pulledDir, strconv.Itoa(i))
-		if _, err := os.Stat(dest); err != nil {
-			tmp := dest + ".partial"
-			if err := os.RemoveAll(tmp); err != nil {
-				return nil, err
-			}
-			if err := os.MkdirAll(filepath.Dir(tmp), 0o711); err != nil {
-				return nil, err
-			}
-			if err := r.fetcher.Pull(ctx, rep.owner.Namespace, p.URI, tmp); err != nil {
-				_ = os.RemoveAll(tmp)
-				return nil, fmt.Errorf("download %s: %w", p.URI, err)
-			}
-			if err := readOnlyForAll(tmp); err != nil {
-				return nil, err
-			}
-			if err := os.Rename(tmp, dest); err != nil {
-				return nil, err
-			}
+	for i, p := range ps {
+		dest := pullDir(rep, i)
+		if _, err := os.Stat(dest); err == nil {
+			continue
 		}
-		paths[p.Path] = dest
-	}
-	return paths, nil
-}
-
-// hasPulls says whether t has a pull init container.
-func hasPulls(t *corev1.PodTemplateSpec) bool {
-	for i := range t.Spec.InitContainers {
-		if _, ok := workload.ParsePull(&t.Spec.InitContainers[i]); ok {
-			return true
+		tmp := dest + ".partial"
+		if err := os.RemoveAll(tmp); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(tmp), 0o711); err != nil {
+			return err
+		}
+		if err := r.fetcher.Pull(ctx, rep.owner.Namespace, p.URI, tmp); err != nil {
+			_ = os.RemoveAll(tmp)
+			return fmt.Errorf("download %s: %w", p.URI, err)
+		}
+		if err := readOnlyForAll(tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dest); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
 // readOnlyForAll lets every user read (and traverse) what is under root,
