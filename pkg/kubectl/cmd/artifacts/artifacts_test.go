@@ -27,7 +27,7 @@ func list() *mlv1alpha1.ArtifactList {
 	return &mlv1alpha1.ArtifactList{Items: []mlv1alpha1.ArtifactListItem{
 		item("prepare", mlv1alpha1.ArtifactOutput, "dataset", mlv1alpha1.ArtifactTypeDataset, 1536, d, "prepare"),
 		item("train", mlv1alpha1.ArtifactInput, "dataset", mlv1alpha1.ArtifactTypeDataset, 1536, d, "prepare"),
-		item("train", mlv1alpha1.ArtifactOutput, "model", mlv1alpha1.ArtifactTypeModel, 25 << 20, d, "train"),
+		item("train", mlv1alpha1.ArtifactOutput, "model", mlv1alpha1.ArtifactTypeModel, 25<<20, d, "train"),
 		item("evaluate", mlv1alpha1.ArtifactOutput, "report", mlv1alpha1.ArtifactTypeMarkdown, 312, d, "evaluate"),
 		item("evaluate", mlv1alpha1.ArtifactOutput, "metrics", "", 0, "", "evaluate"),
 	}}
