@@ -19320,6 +19320,13 @@ func schema_pkg_apis_ml_v1alpha1_ArtifactRecord(ref common.ReferenceCallback) co
 							Format:      "",
 						},
 					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key of the artifact in its store, without the store's prefix: <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 					"uri": {
 						SchemaProps: spec.SchemaProps{
 							Description: "URI of the artifact in its store (file://... or s3://...).",

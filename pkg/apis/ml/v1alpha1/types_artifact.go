@@ -117,6 +117,10 @@ type ArtifactRecord struct {
 	// Type of the artifact.
 	// +optional
 	Type ArtifactType `json:"type,omitempty"`
+	// Key of the artifact in its store, without the store's prefix:
+	// <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.
+	// +optional
+	Key string `json:"key,omitempty"`
 	// URI of the artifact in its store (file://... or s3://...).
 	// +optional
 	URI string `json:"uri,omitempty"`

@@ -13,7 +13,7 @@ import (
 // dependsOn entries, then the tasks whose outputs it references as
 // $(tasks.<task>.outputs.<output>) in command, args, env values, when
 // inputs and forEach.from, or as tasks.<task>.outputs.<output> in CEL when
-// conditions. Each name appears once, in order of first
+// conditions, then the tasks whose artifacts it reads. Each name appears once, in order of first
 // appearance. Names are returned as written, whether or not such a task
 // exists; validation reports unknown ones.
 func DependenciesOf(task ml.PipelineTask) []string {
@@ -39,6 +39,13 @@ func DependenciesOf(task ml.PipelineTask) []string {
 		for _, v := range WhenCELRefs(w.CEL) {
 			if v.Kind == VariableTaskOutput {
 				add(v.Task)
+			}
+		}
+	}
+	if task.Artifacts != nil {
+		for _, in := range task.Artifacts.Inputs {
+			if t, _, ok := ParseArtifactRef(in.From); ok {
+				add(t)
 			}
 		}
 	}

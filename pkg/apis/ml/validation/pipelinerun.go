@@ -79,10 +79,10 @@ func ValidatePipelineRunUpdate(obj, old *ml.PipelineRun, opts Options) field.Err
 	// Catch fields added to the spec later: everything but the mutable
 	// fields must stay as it was.
 	mutated := *spec
-	mutated.Suspend, mutated.Cancel = oldSpec.Suspend, oldSpec.Cancel
+	mutated.Suspend, mutated.Cancel, mutated.RetainArtifacts = oldSpec.Suspend, oldSpec.Cancel, oldSpec.RetainArtifacts
 	mutated.Parallelism, mutated.ActiveDeadlineSeconds, mutated.TTLSecondsAfterFinished = oldSpec.Parallelism, oldSpec.ActiveDeadlineSeconds, oldSpec.TTLSecondsAfterFinished
 	if len(immutableErrs) == 0 && !equality.Semantic.DeepEqual(&mutated, oldSpec) {
-		allErrs = append(allErrs, field.Forbidden(specPath, "only suspend, cancel, parallelism, activeDeadlineSeconds and ttlSecondsAfterFinished may change"))
+		allErrs = append(allErrs, field.Forbidden(specPath, "only suspend, cancel, retainArtifacts, parallelism, activeDeadlineSeconds and ttlSecondsAfterFinished may change"))
 	}
 
 	if oldSpec.Cancel && !spec.Cancel {

@@ -35,6 +35,9 @@ func (pc *pipelineContext) validateTask(t *ml.PipelineTask, isFinally bool, fldP
 	allErrs = append(allErrs, validatePodOptions(&t.PodOptions, fldPath)...)
 	allErrs = append(allErrs, pc.validateDependsOn(t, isFinally, fldPath.Child("dependsOn"))...)
 	allErrs = append(allErrs, validateOutputs(t.Outputs, fldPath.Child("outputs"))...)
+	if t.Artifacts != nil {
+		allErrs = append(allErrs, pc.validateTaskArtifacts(t, fldPath.Child("artifacts"))...)
+	}
 	for i, w := range t.When {
 		wPath := fldPath.Child("when").Index(i)
 		if w.CEL != "" {

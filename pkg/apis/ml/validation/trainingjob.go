@@ -54,6 +54,9 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *fi
 	if spec.OutputURI != "" {
 		allErrs = append(allErrs, validateURI(spec.OutputURI, fldPath.Child("outputURI"))...)
 	}
+	if spec.Artifacts != nil {
+		allErrs = append(allErrs, validateTrainingJobArtifacts(spec.Artifacts, fldPath.Child("artifacts"))...)
+	}
 	return allErrs
 }
 
@@ -126,6 +129,7 @@ func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob, opts Options) field.Err
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.MasterPort, oldSpec.MasterPort, specPath.Child("masterPort"))...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Metrics, oldSpec.Metrics, specPath.Child("metrics"))...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.OutputURI, oldSpec.OutputURI, specPath.Child("outputURI"))...)
+	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Artifacts, oldSpec.Artifacts, specPath.Child("artifacts"))...)
 	if spec.Elastic == nil && !ptr.Equal(spec.Replicas, oldSpec.Replicas) {
 		var v any
 		if spec.Replicas != nil {

@@ -62,6 +62,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: digest
       type:
         scalar: string
+    - name: key
+      type:
+        scalar: string
     - name: name
       type:
         scalar: string

@@ -33,6 +33,9 @@ type ArtifactRecordApplyConfiguration struct {
 	Name *string `json:"name,omitempty"`
 	// Type of the artifact.
 	Type *mlv1alpha1.ArtifactType `json:"type,omitempty"`
+	// Key of the artifact in its store, without the store's prefix:
+	// <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.
+	Key *string `json:"key,omitempty"`
 	// URI of the artifact in its store (file://... or s3://...).
 	URI *string `json:"uri,omitempty"`
 	// Size in bytes (of the archive, for a directory).
@@ -62,6 +65,14 @@ func (b *ArtifactRecordApplyConfiguration) WithName(value string) *ArtifactRecor
 // If called multiple times, the Type field is set to the value of the last call.
 func (b *ArtifactRecordApplyConfiguration) WithType(value mlv1alpha1.ArtifactType) *ArtifactRecordApplyConfiguration {
 	b.Type = &value
+	return b
+}
+
+// WithKey sets the Key field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Key field is set to the value of the last call.
+func (b *ArtifactRecordApplyConfiguration) WithKey(value string) *ArtifactRecordApplyConfiguration {
+	b.Key = &value
 	return b
 }
 
