@@ -53,6 +53,8 @@ type ExtraConfig struct {
 	// Profiles, when set, serves Profiles and ProfileRequests (aggregated
 	// mode).
 	Profiles *ProfilesConfig
+	// Artifacts are what the artifacts subresources read.
+	Artifacts ArtifactsConfig
 }
 
 // Config is the configuration of the server, before completion.

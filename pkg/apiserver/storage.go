@@ -30,6 +30,8 @@ type v1alpha1Storage struct {
 	recurringRuns recurringrunstorage.RecurringRunStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
+	// artifacts are the artifacts subresources of runs and jobs.
+	artifacts artifactStorage
 }
 
 // newV1alpha1Storage builds the storage of every kind: objects in the etcd
@@ -66,6 +68,7 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
 	}
+	s.artifacts = c.newArtifactStorage(s.pipelineRuns.PipelineRun, s.trainingJobs.TrainingJob)
 	return s, nil
 }
 
@@ -110,5 +113,6 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		}
 	}
 	s.profiles.addTo(m)
+	s.artifacts.addTo(m)
 	return m
 }

@@ -19184,6 +19184,13 @@ func schema_pkg_apis_ml_v1alpha1_ArtifactListItem(ref common.ReferenceCallback) 
 							Format:      "",
 						},
 					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key of the artifact in its store, without the store's prefix: <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 					"uri": {
 						SchemaProps: spec.SchemaProps{
 							Description: "URI of the artifact in its store (file://... or s3://...).",
