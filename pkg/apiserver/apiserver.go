@@ -16,6 +16,7 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -53,8 +54,9 @@ type ExtraConfig struct {
 	// Profiles, when set, serves Profiles and ProfileRequests (aggregated
 	// mode).
 	Profiles *ProfilesConfig
-	// Artifacts are what the artifacts subresources read.
-	Artifacts ArtifactsConfig
+	// Artifacts picks the artifact store of a namespace and carries the
+	// caps of artifacts; nil means no store.
+	Artifacts *artifactstore.Resolver
 }
 
 // Config is the configuration of the server, before completion.
@@ -85,6 +87,9 @@ type Server struct {
 	// logs, status.latestMetrics); nil without a data etcd.
 	LogStore    logstore.LogStore
 	MetricStore metricstore.MetricStore
+	// Artifacts are the artifact stores (ExtraConfig.Artifacts), for the
+	// controllers; nil for none.
+	Artifacts *artifactstore.Resolver
 }
 
 // Complete fills in defaults of the configuration.
@@ -102,7 +107,7 @@ func (c completedConfig) New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{GenericAPIServer: genericServer}
+	s := &Server{GenericAPIServer: genericServer, Artifacts: c.ExtraConfig.Artifacts}
 
 	data := c.newDataStores(s)
 	storage, err := c.newV1alpha1Storage(c.GenericConfig.RESTOptionsGetter, data)

@@ -7,29 +7,22 @@ import (
 	"ml.example.io/ml-apiserver/pkg/registry/artifacts"
 )
 
-// ArtifactsConfig is what the artifacts subresource of PipelineRuns and
-// TrainingJobs reads.
-type ArtifactsConfig struct {
-	// Stores are the namespaces' artifact stores; nil serves the lists
-	// only.
-	Stores artifacts.Stores
-	// MaxServeBytes caps what GET .../artifacts/<path> streams
-	// (--max-artifact-serve-bytes); 0 means artifacts.DefaultMaxServeBytes.
-	MaxServeBytes int64
-}
-
 // artifactStorage are the artifacts subresources.
 type artifactStorage struct {
 	pipelineRuns, trainingJobs *artifacts.REST
 }
 
 // newArtifactStorage serves the artifacts of the objects runs and jobs
-// read.
+// read, from the stores of ExtraConfig.Artifacts.
 func (c completedConfig) newArtifactStorage(runs, jobs rest.Getter) artifactStorage {
-	conf := c.ExtraConfig.Artifacts
+	var stores artifacts.Stores
+	var maxServe int64
+	if r := c.ExtraConfig.Artifacts; r != nil {
+		stores, maxServe = r, r.MaxServeBytes
+	}
 	return artifactStorage{
-		pipelineRuns: artifacts.NewREST(artifacts.Config{Resource: ml.Resource("pipelineruns"), Objects: runs, Stores: conf.Stores, MaxServeBytes: conf.MaxServeBytes}),
-		trainingJobs: artifacts.NewREST(artifacts.Config{Resource: ml.Resource("trainingjobs"), Objects: jobs, Stores: conf.Stores, MaxServeBytes: conf.MaxServeBytes}),
+		pipelineRuns: artifacts.NewREST(artifacts.Config{Resource: ml.Resource("pipelineruns"), Objects: runs, Stores: stores, MaxServeBytes: maxServe}),
+		trainingJobs: artifacts.NewREST(artifacts.Config{Resource: ml.Resource("trainingjobs"), Objects: jobs, Stores: stores, MaxServeBytes: maxServe}),
 	}
 }
 

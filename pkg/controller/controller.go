@@ -13,6 +13,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/metricscollector"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
 	"ml.example.io/ml-apiserver/pkg/storage/metricstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -79,6 +80,9 @@ type DataStores struct {
 	Logs logstore.LogStore
 	// Metrics holds the metric series; nil for none.
 	Metrics metricstore.MetricStore
+	// Artifacts picks the artifact store of a namespace and carries the
+	// caps of artifacts; nil for none.
+	Artifacts *artifactstore.Resolver
 }
 
 // InitFunc builds a controller.

@@ -80,7 +80,7 @@ func addControllers(ctx context.Context, server *apiserver.Server, c options.Com
 // sweep). The controller subcommand has no server and none.
 func withDataStores(config controller.Config, server *apiserver.Server) controller.Config {
 	if server != nil {
-		config.Data = controller.DataStores{Logs: server.LogStore, Metrics: server.MetricStore}
+		config.Data = controller.DataStores{Logs: server.LogStore, Metrics: server.MetricStore, Artifacts: server.Artifacts}
 	}
 	return config
 }

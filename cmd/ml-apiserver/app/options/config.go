@@ -46,6 +46,9 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	extra.Validation.ForbidLocalFiles = !c.Standalone
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
+	if extra.Artifacts, err = c.Artifacts.Resolver(c.Standalone, c.DataDir, extra.KubeClient); err != nil {
+		return nil, err
+	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
 }
 

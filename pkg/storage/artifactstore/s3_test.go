@@ -1,0 +1,74 @@
+package artifactstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore/s3test"
+)
+
+// TestS3 runs the store against a real SeaweedFS with credentials.
+func TestS3(t *testing.T) {
+	srv := s3test.Start(t, s3test.Options{AccessKeyID: "ml-test", SecretAccessKey: "ml-test-secret-key"})
+	srv.MakeBucket(t, "artifacts")
+	cfg := Config{Type: TypeS3, Endpoint: "http://" + srv.Endpoint, Bucket: "artifacts", Prefix: "tenant/a",
+		AccessKeyID: srv.AccessKeyID, SecretAccessKey: srv.SecretAccessKey}
+	st, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*S3)
+	testStore(t, s)
+
+	t.Run("Layout", func(t *testing.T) {
+		ctx := context.Background()
+		key := Key("team-a", "pipelineruns", "run", "0c1d", "prepare", "dataset")
+		if _, err := s.Put(ctx, key, strings.NewReader("rows"), 0); err != nil {
+			t.Fatal(err)
+		}
+		want := "tenant/a/team-a/pipelineruns/run/0c1d/prepare/dataset"
+		if got := s.URI(key); got != "s3://artifacts/"+want {
+			t.Errorf("URI = %s, want s3://artifacts/%s", got, want)
+		}
+		oi, err := s.Client().StatObject(ctx, "artifacts", want, minio.StatObjectOptions{})
+		if err != nil {
+			t.Fatalf("the object is not at the documented name: %v", err)
+		}
+		if got := oi.UserMetadata[digestMeta]; got != digestString([]byte("rows")) {
+			t.Errorf("user metadata %s = %q, want the digest; all: %v", digestMeta, got, oi.UserMetadata)
+		}
+		if err := s.DeletePrefix(ctx, OwnerPrefix("team-a", "pipelineruns", "run", "0c1d")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Stat(ctx, key); !errors.Is(err, ErrNotFound) {
+			t.Errorf("after DeletePrefix of the owner: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("Credentials", func(t *testing.T) {
+		ctx := context.Background()
+		for name, c := range map[string]Config{
+			"wrong secret": {AccessKeyID: srv.AccessKeyID, SecretAccessKey: "not-the-secret"},
+			"unknown key":  {AccessKeyID: "someone", SecretAccessKey: "ml-test-secret-key"},
+			"anonymous":    {},
+		} {
+			c.Type, c.Endpoint, c.Bucket, c.Insecure = TypeS3, srv.Endpoint, "artifacts", true
+			bad, err := New(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bad.Put(ctx, "ns/x", strings.NewReader("x"), 0); err == nil {
+				t.Errorf("%s: Put succeeded", name)
+			} else if code := minio.ToErrorResponse(errors.Unwrap(err)).Code; code != "AccessDenied" && code != "SignatureDoesNotMatch" && code != "InvalidAccessKeyId" {
+				t.Errorf("%s: Put failed with %v (code %q), want a refused credential", name, err, code)
+			}
+			if _, err := bad.Stat(ctx, "ns/x"); err == nil || errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: Stat: %v, want a refusal", name, err)
+			}
+		}
+	})
+}
