@@ -68,6 +68,8 @@ func startModelController(_ context.Context, cc Context) (Controller, error) {
 		Models:       cc.MLInformers.Ml().V1alpha1().Models(),
 		Jobs:         cc.MLInformers.Ml().V1alpha1().TrainingJobs(),
 		Runs:         cc.MLInformers.Ml().V1alpha1().PipelineRuns(),
+		Pull:         modelPull(cc),
+		Fetcher:      modelFetcher(cc),
 		Runtime:      cc.Runtime,
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,

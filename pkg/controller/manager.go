@@ -51,6 +51,8 @@ type Config struct {
 	// ReplicaBackoff delays the replacement of failed TrainingJob
 	// replicas (--failed-replica-backoff, --failed-replica-backoff-max).
 	ReplicaBackoff BackoffConfig
+	// ModelFiles is how Models get their files.
+	ModelFiles ModelFilesConfig
 }
 
 // BackoffConfig is a back-off doubling from Base to at most Max; zero
@@ -194,6 +196,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,
 		ReplicaBackoff:  m.config.ReplicaBackoff,
+		ModelFiles:      m.config.ModelFiles,
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {

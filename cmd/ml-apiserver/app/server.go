@@ -120,7 +120,7 @@ func Run(ctx context.Context, c options.CompletedOptions, started Started) error
 	if dataEtcd := config.ExtraConfig.DataEtcd; dataEtcd != nil {
 		defer func() { _ = dataEtcd.Close() }()
 	}
-	rt, err := newLocalRuntime(c)
+	rt, err := newLocalRuntime(c, config.ExtraConfig.Artifacts)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,9 @@ var _ workload.ArtifactFetcher = &Fetcher{}
 // errNotFound says a source has no files.
 var errNotFound = errors.New("not found")
 
-// Check implements workload.ArtifactFetcher.
+// Check implements workload.ArtifactFetcher. An s3:// URI outside the
+// namespace's store (or of a namespace without one) is not checked: the
+// server has no credentials for it, the pods' pull step will tell.
 func (f *Fetcher) Check(ctx context.Context, namespace, uri string) error {
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -58,14 +60,16 @@ func (f *Fetcher) Check(ctx context.Context, namespace, uri string) error {
 		return f.checkHTTPS(ctx, uri)
 	case "file", "s3":
 		store, key, err := f.inStore(ctx, namespace, uri)
-		if err != nil {
+		if err != nil && scheme(u, uri) == "file" {
 			return err
 		}
 		if store != nil {
 			return statArtifact(ctx, store, key)
 		}
 		if scheme(u, uri) == "s3" {
-			return fmt.Errorf("it is not in the namespace's artifact store: an s3:// source must be an object of that store (the server's, or the namespace's own Secret)")
+			// Another bucket, or a namespace without a store: only the
+			// pods' pull step, with the namespace's credentials, can tell.
+			return nil
 		}
 		p, err := f.localPath(u)
 		if err != nil {

@@ -108,5 +108,9 @@ func (c CompletedOptions) ControllerConfig() controller.Config {
 	config := c.Controllers.Config()
 	c.Limits.ApplyToController(&config)
 	c.WhenCEL.ApplyToController(&config)
+	if c.Standalone {
+		// Models may serve the files local processes may read anyway.
+		config.ModelFiles.LocalRoots = append(append([]string(nil), c.Local.ReadOnlyPaths...), c.Local.ReadWritePaths...)
+	}
 	return config
 }
