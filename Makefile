@@ -39,8 +39,12 @@ release-plugin: ## Build the `kubectl ml` release archives (VERSION, default git
 	GO=$(GO) RELEASE_DIR=$(OUTPUT)/release hack/release-plugin.sh
 
 .PHONY: tools
-tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) into TOOLS_BIN.
+tools: ## Build the pinned test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok) and SeaweedFS (weed, the S3 server of the artifact-store tests) into TOOLS_BIN.
 	TOOLS_BIN=$(TOOLS_BIN) hack/build-tools.sh
+
+.PHONY: weed
+weed: ## Build only SeaweedFS (weed) into TOOLS_BIN, for the S3 artifact-store tests and benchmarks.
+	TOOLS_BIN=$(TOOLS_BIN) hack/build-tools.sh weed
 
 .PHONY: local-up
 local-up: ## Start a local cluster from source with ml-apiserver aggregated (LOCAL_UP_DIR, default _output/local-up).
@@ -57,23 +61,23 @@ run: build ## Build and start standalone mode (embedded etcd, data in _output/st
 		--local-read-write-paths /tmp/ml-apiserver-examples
 
 .PHONY: test
-test: test-unit test-integration test-e2e ## Run every test suite (what CI runs).
+test: tools test-unit test-integration test-e2e ## Run every test suite (what CI runs); tools first, as the S3 tests need weed.
 
 .PHONY: test-unit
 test-unit: ## Unit tests (API, validation, registry against embedded etcd).
-	$(GO) test $(GOTESTFLAGS) -timeout 20m ./pkg/... ./cmd/...
+	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 20m ./pkg/... ./cmd/...
 
 .PHONY: test-integration
 test-integration: ## In-process server on embedded etcd, clientset and the machine's kubectl.
-	$(GO) test $(GOTESTFLAGS) -timeout 30m ./test/integration/...
+	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 30m ./test/integration/...
 
 .PHONY: test-e2e
 test-e2e: tools ## A real control plane from hack/local-up.sh (in a temporary LOCAL_UP_DIR) with ml-apiserver aggregated; kubectl, RBAC, GC.
 	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 40m ./test/e2e/...
 
 .PHONY: bench
-bench: ## Benchmarks with their baselines, printed as ratio tables.
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
+bench: weed ## Benchmarks with their baselines, printed as ratio tables.
+	TOOLS_BIN=$(TOOLS_BIN) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
 
 .PHONY: update
 update: update-codegen ## Regenerate everything generated.

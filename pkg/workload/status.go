@@ -38,6 +38,9 @@ type ReplicaStatus struct {
 	// under FallbackToLogsOnError), empty until it terminated. Pipeline
 	// tasks report their outputs in it.
 	TerminationMessage string
+	// Artifacts are the output artifacts the replica pushed after its
+	// main container exited 0 (see ArtifactsAnnotation).
+	Artifacts []ArtifactResult
 	// Restarts counts restarts of the replica's containers in place.
 	Restarts int32
 	// StartTime is when the replica started.

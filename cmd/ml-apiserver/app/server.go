@@ -55,6 +55,7 @@ the bundled controllers; ` + "`ml-apiserver controller`" + ` runs only those.`,
 	cmd.SetContext(ctx)
 	cmd.AddCommand(NewControllerCommand())
 	cmd.AddCommand(NewEtcdRecoverCommand())
+	cmd.AddCommand(NewArtifactCommand())
 
 	fss := o.Flags()
 	logsapi.AddFlags(logOptions, fss.FlagSet("logs"))

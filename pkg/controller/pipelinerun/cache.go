@@ -84,5 +84,6 @@ func (c runCache) Lookup(key string) (plan.CacheHit, bool) {
 	for _, o := range best.Outputs {
 		hit.Outputs = append(hit.Outputs, ml.Param{Name: o.Name, Value: o.Value})
 	}
+	hit.Artifacts = cachedArtifacts(best.Artifacts)
 	return hit, true
 }

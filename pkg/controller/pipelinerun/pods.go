@@ -64,6 +64,9 @@ func replicaSpec(run *mlv1alpha1.PipelineRun, s plan.Start) workload.ReplicaSpec
 			}},
 		},
 	}
+	if s.Artifacts != nil {
+		workload.SetArtifactPlan(&own, *s.Artifacts)
+	}
 	c, opts := taskPod(s)
 	return workload.ReplicaSpec{
 		Name:     s.PodName,

@@ -16,7 +16,7 @@ func (p *planner) cacheKey(ni int, sc *scope, c container) string {
 	for _, d := range nd.deps {
 		deps = append(deps, p.g.nodes[d].task.Name)
 	}
-	return CacheKey(keyInput{Task: nd.task, Container: c, Deps: deps, Reads: sc.reads(nd.task)})
+	return CacheKey(keyInput{Task: nd.task, Container: c, Deps: deps, Reads: p.artifactReads(nd.task, sc.reads(nd.task))})
 }
 
 // reads returns the variables t reads in its command, args, env and when
@@ -69,7 +69,7 @@ func (p *planner) fromCache(t *ml.PipelineTask, e *ml.PipelineTaskStatus) bool {
 		return false
 	}
 	outputs, ok := declaredOutputs(t, hit.Outputs)
-	if !ok || p.outputBytes+outputsSize(outputs) > MaxRunOutputBytes {
+	if !ok || p.outputBytes+outputsSize(outputs) > MaxRunOutputBytes || !cachedArtifacts(t, e, hit.Artifacts) {
 		return false
 	}
 	e.Phase = ml.TaskSucceeded

@@ -147,5 +147,5 @@ func outputRefs(t *ml.PipelineTask) []string {
 			}
 		}
 	}
-	return refs
+	return appendArtifactRefs(refs, t)
 }

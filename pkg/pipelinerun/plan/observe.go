@@ -96,6 +96,10 @@ func (p *planner) attemptEnded(i int, t *ml.PipelineTask, pod *workload.ReplicaS
 		p.endAttempt(att, pod, msg)
 		return &failure{entry: i, reason: ReasonInvalidOutputs, message: msg}
 	}
+	if err := p.recordOutputArtifacts(t, e, pod); err != nil {
+		p.endAttempt(att, pod, err.Error())
+		return &failure{entry: i, reason: ReasonMissingArtifact, message: err.Error()}
+	}
 	if size := outputsSize(outputs); p.outputBytes+size > MaxRunOutputBytes {
 		msg := fmt.Sprintf("outputs of %d bytes would pass the run's limit of %d bytes of outputs", size, MaxRunOutputBytes)
 		p.endAttempt(att, pod, msg)

@@ -62,6 +62,8 @@ type CacheHit struct {
 	Run, Task string
 	// Outputs are the task's outputs.
 	Outputs []ml.Param
+	// Artifacts are the task's output artifacts.
+	Artifacts []ml.ArtifactRecord
 }
 
 // Result is a plan: the run's new status and what to do to the pods.
@@ -111,6 +113,8 @@ type Start struct {
 	// Command, Args and Env are the task's after substitution.
 	Command, Args []string
 	Env           []corev1.EnvVar
+	// Artifacts are what the pod pulls and pushes, nil for none.
+	Artifacts *workload.ArtifactPlan
 }
 
 // Delete is a pod to delete.

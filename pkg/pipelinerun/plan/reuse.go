@@ -46,6 +46,7 @@ func Reused(prev *ml.PipelineRun, spec *ml.PipelineSpec) []ml.PipelineTaskStatus
 				Reason: ReasonReused, Message: message,
 				StartTime: e.StartTime.DeepCopy(), CompletionTime: e.CompletionTime.DeepCopy(),
 				Outputs: append([]ml.Param(nil), e.Outputs...), CacheKey: e.CacheKey,
+				Artifacts: reusedArtifacts(e.Artifacts),
 			})
 		case isInstance(&e) && instanceSucceeded[task]:
 			out = append(out, ml.PipelineTaskStatus{Name: e.Name, Task: e.Task, Item: e.Item, Phase: ml.TaskPending})

@@ -62,7 +62,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 		if p.capacity() <= 0 {
 			return
 		}
-		c, err := sc.expandContainer(t.Command, t.Args, t.Env)
+		c, err := p.expandTask(sc, t)
 		if err != nil {
 			p.unresolvable(ni, i, err)
 			return
@@ -74,7 +74,7 @@ func (p *planner) scheduleEntry(ni, i int) {
 	if !p.whenHolds(ni, i, sc) {
 		return
 	}
-	c, err := sc.expandContainer(t.Command, t.Args, t.Env)
+	c, err := p.expandTask(sc, t)
 	if err != nil {
 		p.unresolvable(ni, i, err)
 		return
@@ -106,6 +106,7 @@ func (p *planner) start(ni, i, n int, c container) {
 	p.res.Create = append(p.res.Create, Start{
 		Name: e.Name, Task: nd.task, Finally: nd.finally, PodName: podName, Attempt: n,
 		Index: p.instanceIndex(ni, i), Command: c.Command, Args: c.Args, Env: c.Env,
+		Artifacts: p.artifactPlan(nd.task, e),
 	})
 	p.running++
 	if d, ok := p.timeLeft(nd.task, &e.Attempts[n-1]); ok {
@@ -131,6 +132,7 @@ func (p *planner) recreateLost() {
 		p.res.Create = append(p.res.Create, Start{
 			Name: e.Name, Task: nd.task, Finally: nd.finally, PodName: e.Attempts[len(e.Attempts)-1].PodName,
 			Attempt: len(e.Attempts), Index: p.instanceIndex(ni, i), Command: c.Command, Args: c.Args, Env: c.Env,
+			Artifacts: p.artifactPlan(nd.task, e),
 		})
 	}
 }

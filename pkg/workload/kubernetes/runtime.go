@@ -40,6 +40,8 @@ type Config struct {
 	FieldManager string
 	// Labels are put on every object the runtime makes.
 	Labels map[string]string
+	// Artifacts is how pods of replicas with artifacts move them.
+	Artifacts ArtifactConfig
 }
 
 // Runtime runs replicas as Pods and services as Services.
@@ -59,6 +61,7 @@ type Runtime struct {
 	// and AddOwnerHandler.
 	informers []cache.SharedIndexInformer
 	labels    map[string]string
+	artifacts ArtifactConfig
 }
 
 var _ workload.ServingRuntime = &Runtime{}
@@ -73,6 +76,7 @@ func New(c Config) *Runtime {
 		svcInformer:  c.Services.Informer(),
 		fieldManager: c.FieldManager,
 		labels:       maps.Clone(c.Labels),
+		artifacts:    c.Artifacts,
 	}
 	r.informers = []cache.SharedIndexInformer{r.podInformer, r.svcInformer}
 	if c.Deployments != nil {
@@ -134,6 +138,13 @@ func (r *Runtime) EnsureReplica(ctx context.Context, owner workload.Owner, spec 
 	pod := &corev1.Pod{
 		ObjectMeta: r.childMeta(owner, spec.Name, spec.Template.Labels, spec.Template.Annotations),
 		Spec:       *spec.Template.Spec.DeepCopy(),
+	}
+	plan, ok, err := workload.ArtifactPlanOf(&spec.Template)
+	if err == nil && ok {
+		err = addArtifactSteps(&pod.Spec, plan, r.artifacts)
+	}
+	if err != nil {
+		return false, fmt.Errorf("pod %s: %w", klog.KObj(pod), err)
 	}
 	_, err = r.client.CoreV1().Pods(owner.Namespace).Create(ctx, pod, metav1.CreateOptions{FieldManager: r.fieldManager})
 	if apierrors.IsAlreadyExists(err) {

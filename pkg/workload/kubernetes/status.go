@@ -34,10 +34,13 @@ func replicaStatus(pod *corev1.Pod) workload.ReplicaStatus {
 		if t.Reason != "" {
 			s.Reason = t.Reason
 		}
-		if t.Message != "" {
-			s.Message = t.Message
+		// The push step of pods with artifacts reports what it stored in
+		// lines of its own, which are not the container's message.
+		message, artifacts := workload.SplitArtifactResults(t.Message)
+		if message != "" {
+			s.Message = message
 		}
-		s.TerminationMessage = t.Message
+		s.TerminationMessage, s.Artifacts = message, artifacts
 	case main != nil && main.State.Waiting != nil && isProblem(main.State.Waiting.Reason):
 		// The kubelet cannot run the container: an image it cannot
 		// pull, a configuration it cannot build, a crash loop.

@@ -304,7 +304,7 @@ func (r *Runtime) processCmd(rep *replica, path string, argv, env []string, dir 
 		WaitStart:      waitStart,
 		Confine:        true,
 		ReadOnly:       append(append([]string(nil), systemReadOnly...), r.confinement.ReadOnlyPaths...),
-		ReadWrite:      slices.Concat([]string{dir, filepath.Join(rep.dir, tmpDirName), "/dev/shm"}, r.volumeDirs(rep), r.confinement.ReadWritePaths),
+		ReadWrite:      slices.Concat([]string{dir, filepath.Join(rep.dir, tmpDirName), "/dev/shm"}, r.volumeDirs(rep), r.artifactDirs(rep), r.confinement.ReadWritePaths),
 		ReadWriteFiles: []string{filepath.Join(rep.dir, terminationFile)},
 		Devices:        devices(),
 	}

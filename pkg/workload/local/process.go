@@ -91,8 +91,11 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 		}
 		defer r.slots.release()
 		if err := r.pull(rep); err != nil {
-			r.failStart(rep, workload.ReasonPullError, err)
-			r.notify(rep.owner)
+			r.failBeforeStart(rep, workload.ReasonPullError, err)
+			return
+		}
+		if err := r.pullArtifacts(r.replicaContext(rep), rep); err != nil {
+			r.failBeforeStart(rep, ReasonArtifactPullFailed, err)
 			return
 		}
 		r.supervise(rep, c)
@@ -144,6 +147,14 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 		}
 		c = c.DeepCopy()
 		c.Env = workload.MergeEnv(c.Env, extra)
+	}
+	artifactEnv, hasArtifacts, err := r.artifactEnv(rep)
+	if err != nil {
+		return nil, "CreateContainerConfigError", err
+	}
+	if hasArtifacts {
+		c = c.DeepCopy()
+		c.Env = workload.MergeEnv(c.Env, artifactEnv)
 	}
 	env, err := environment(rep, c, serviceHosts)
 	if err != nil {
@@ -221,7 +232,16 @@ func (r *Runtime) supervise(rep *replica, c *command) {
 		rep.pmu.Unlock()
 		policy := rep.template.Spec.RestartPolicy
 		restart := !stopping && (policy == corev1.RestartPolicyAlways || policy == corev1.RestartPolicyOnFailure && code != 0)
+		var artifacts []workload.ArtifactResult
+		if code == 0 && !restart && !stopping {
+			var err error
+			if artifacts, err = r.pushArtifacts(r.replicaContext(rep), rep); err != nil {
+				r.failAfterRun(rep, code, msg, err)
+				return
+			}
+		}
 		r.mu.Lock()
+		rep.status.Artifacts = artifacts
 		rep.status.ExitCode = &code
 		rep.status.Signal = signal
 		rep.status.Reason = reason

@@ -65,6 +65,8 @@ type Config struct {
 	// Fetcher does the pulls of templates' pull init containers (model
 	// files); nil fails a replica that has one.
 	Fetcher workload.ArtifactFetcher
+	// Artifacts is where replicas' artifacts are pulled from and pushed to.
+	Artifacts ArtifactConfig
 }
 
 // Runtime runs replicas as host processes.
@@ -78,6 +80,7 @@ type Runtime struct {
 	slots          *processSlots
 	logLimits      LogLimits
 	confinement    Confinement
+	artifacts      ArtifactConfig
 	// marker identifies the processes of this runtime's directory.
 	marker string
 
@@ -140,6 +143,7 @@ func New(c Config) (*Runtime, error) {
 		maxGracePeriod: c.MaxGracePeriod,
 		slots:          newProcessSlots(c.MaxProcesses),
 		logLimits:      c.Log.withDefaults(),
+		artifacts:      c.Artifacts,
 		replicas:       map[cache.ObjectName]*replica{},
 		services:       map[cache.ObjectName]*service{},
 		sets:           map[cache.ObjectName]*servedSet{},

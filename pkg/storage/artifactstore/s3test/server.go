@@ -54,18 +54,23 @@ type Server struct {
 	done chan struct{}
 }
 
-// Binary finds weed: $TOOLS_BIN/weed, else _output/bin/weed of the module
+// Binary finds weed: $TOOLS_BIN/weed (a relative TOOLS_BIN is relative to
+// the module root, as make passes it), else _output/bin/weed of the module
 // the current directory is in.
 func Binary() (string, error) {
 	var tried []string
+	root, rootErr := moduleRoot()
 	if bin := os.Getenv("TOOLS_BIN"); bin != "" {
+		if !filepath.IsAbs(bin) && rootErr == nil {
+			bin = filepath.Join(root, bin)
+		}
 		p := filepath.Join(bin, "weed")
 		if isExecutable(p) {
 			return filepath.Abs(p)
 		}
 		tried = append(tried, p)
 	}
-	if root, err := moduleRoot(); err == nil {
+	if rootErr == nil {
 		p := filepath.Join(root, "_output", "bin", "weed")
 		if isExecutable(p) {
 			return p, nil
