@@ -42,6 +42,9 @@ func newLocalRuntime(c options.CompletedOptions, artifacts *artifactstore.Resolv
 		Confinement:    c.Local.Confinement(),
 		Fetcher:        modelFetcher(c, artifacts),
 	}
+	if artifacts != nil {
+		config.Artifacts = local.ArtifactConfig{Stores: artifacts, MaxBytes: artifacts.MaxBytes}
+	}
 	c.LocalRuntime.ApplyTo(&config)
 	return local.New(config)
 }
