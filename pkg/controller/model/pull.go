@@ -59,8 +59,13 @@ func addModelFiles(t *corev1.PodTemplateSpec, uri string, pull PullConfig) {
 		mount.SubPath = strings.Trim(u.Path, "/")
 	case pulledSchemes[scheme]:
 		t.Spec.Volumes = append(t.Spec.Volumes, corev1.Volume{Name: ModelVolumeName, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		var env []corev1.EnvVar
+		if scheme != "https" {
+			// A download needs no store.
+			env = pull.CredentialsEnv
+		}
 		t.Spec.InitContainers = append(t.Spec.InitContainers, workload.PullContainer(PullContainerName, pull.HelperImage, ModelVolumeName,
-			workload.Pull{URI: uri, Path: ModelPath}, pull.CredentialsEnv))
+			workload.Pull{URI: uri, Path: ModelPath}, env))
 	default:
 		return
 	}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,11 +25,15 @@ func TestModelFiles(t *testing.T) {
 	pathEnv := corev1.EnvVar{Name: "ML_MODEL_PATH", Value: ModelPath}
 	emptyDir := corev1.Volume{Name: ModelVolumeName, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
 	initFor := func(uri string) corev1.Container {
+		env := creds
+		if strings.HasPrefix(uri, "https://") {
+			env = nil
+		}
 		return corev1.Container{
 			Name:         PullContainerName,
 			Image:        "registry.example/ml-apiserver:v1",
 			Command:      []string{"ml-apiserver", "artifact", "pull", "--uri", uri, "--path", ModelPath},
-			Env:          creds,
+			Env:          env,
 			VolumeMounts: []corev1.VolumeMount{{Name: ModelVolumeName, MountPath: ModelPath}},
 		}
 	}

@@ -142,3 +142,31 @@ func TestHTTPS(t *testing.T) {
 		t.Errorf("downloaded %q (%v)", got, err)
 	}
 }
+
+// PullURI is the pull init container's step: a store object through the
+// store of the environment, an https:// file without opening any store.
+func TestPullURI(t *testing.T) {
+	ctx := context.Background()
+	store, err := artifactstore.NewFilesystem(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := artifactstore.Key("ns", "pipelineruns", "run", "uid", "train", "model")
+	if _, err := store.Put(ctx, key, strings.NewReader("weights"), 0); err != nil {
+		t.Fatal(err)
+	}
+	dest := t.TempDir()
+	if err := PullURI(ctx, store.URI(key), dest, func() (artifactstore.Store, error) { return store, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, "model")); err != nil || string(got) != "weights" {
+		t.Errorf("pulled %q (%v)", got, err)
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("x")) }))
+	defer srv.Close()
+	noStore := func() (artifactstore.Store, error) { t.Error("an https:// pull opened the store"); return nil, nil }
+	// The test server's certificate is not trusted by the default client.
+	if err := PullURI(ctx, srv.URL+"/m.bin", t.TempDir(), noStore); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("PullURI of an untrusted https server: %v, want a certificate error", err)
+	}
+}
