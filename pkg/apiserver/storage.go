@@ -7,6 +7,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
+	"ml.example.io/ml-apiserver/pkg/registry/artifactgc"
 	"ml.example.io/ml-apiserver/pkg/registry/metrics"
 	modelstorage "ml.example.io/ml-apiserver/pkg/registry/model/storage"
 	notebookstorage "ml.example.io/ml-apiserver/pkg/registry/notebook/storage"
@@ -68,6 +69,8 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
 	}
+	artifactgc.DeleteWithOwner(s.pipelineRuns.PipelineRun.Store, "pipelineruns", c.ExtraConfig.Artifacts)
+	artifactgc.DeleteWithOwner(s.trainingJobs.TrainingJob.Store, "trainingjobs", c.ExtraConfig.Artifacts)
 	s.artifacts = c.newArtifactStorage(s.pipelineRuns.PipelineRun, s.trainingJobs.TrainingJob)
 	return s, nil
 }

@@ -44,7 +44,7 @@ var managedBy = labels.Set{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName}
 
 // clusterBackend runs children as pods, Services, Deployments, StatefulSets
 // and PersistentVolumeClaims through kube, and writes events there.
-func clusterBackend(kube kubernetes.Interface) backend {
+func clusterBackend(kube kubernetes.Interface, artifacts workloadkubernetes.ArtifactConfig) backend {
 	return backend{
 		mode: "cluster",
 		kube: kube,
@@ -58,6 +58,7 @@ func clusterBackend(kube kubernetes.Interface) backend {
 				Volumes:      f.Core().V1().PersistentVolumeClaims(),
 				FieldManager: FieldManager,
 				Labels:       map[string]string{mlv1alpha1.ManagedByLabel: mlv1alpha1.ControllerName},
+				Artifacts:    artifacts,
 			})
 		},
 		events: func(ctx context.Context) record.EventBroadcaster {

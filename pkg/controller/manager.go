@@ -21,6 +21,7 @@ import (
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	mlinformers "ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
+	workloadkubernetes "ml.example.io/ml-apiserver/pkg/workload/kubernetes"
 )
 
 // Config configures a Manager.
@@ -51,6 +52,9 @@ type Config struct {
 	// ReplicaBackoff delays the replacement of failed TrainingJob
 	// replicas (--failed-replica-backoff, --failed-replica-backoff-max).
 	ReplicaBackoff BackoffConfig
+	// ArtifactPods is how pods on a cluster move their artifacts
+	// (--artifact-helper-image, the namespace's Secret, the cap).
+	ArtifactPods workloadkubernetes.ArtifactConfig
 	// ModelFiles is how Models get their files.
 	ModelFiles ModelFilesConfig
 }
@@ -93,7 +97,7 @@ const leaderHealthTimeout = 20 * time.Second
 // with ml: children are pods and other core objects, events are written
 // to kube-apiserver.
 func NewManager(config Config, kube kubernetes.Interface, ml mlclientset.Interface) *Manager {
-	return newManager(config, ml, clusterBackend(kube))
+	return newManager(config, ml, clusterBackend(kube, config.ArtifactPods))
 }
 
 func newManager(config Config, ml mlclientset.Interface, b backend) *Manager {
@@ -196,7 +200,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,
 		ReplicaBackoff:  m.config.ReplicaBackoff,
-		ModelFiles:      m.config.ModelFiles,
+		ModelFiles:      m.config.modelFiles(),
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {

@@ -25,7 +25,10 @@ func modelPull(cc Context) model.PullConfig {
 	if image == "" {
 		image = DefaultModelHelperImage
 	}
-	secret := cc.Data.Artifacts.Secret()
+	secret := cc.ModelFiles.SecretName
+	if secret == "" {
+		secret = cc.Data.Artifacts.Secret()
+	}
 	var env []corev1.EnvVar
 	for _, e := range artifacthelper.SecretEnv {
 		required := e.Key == artifactstore.SecretKeyEndpoint || e.Key == artifactstore.SecretKeyBucket
@@ -48,6 +51,20 @@ func modelFetcher(cc Context) workload.ArtifactFetcher {
 	f := &artifactfetch.Fetcher{LocalRoots: cc.ModelFiles.LocalRoots}
 	if r != nil {
 		f.Stores, f.MaxBytes = r, r.MaxBytes
+	}
+	return f
+}
+
+// modelFiles is c.ModelFiles with the helper image and Secret of the
+// artifact steps of pods (--artifact-helper-image, the store's Secret)
+// where it sets none.
+func (c Config) modelFiles() ModelFilesConfig {
+	f := c.ModelFiles
+	if f.HelperImage == "" {
+		f.HelperImage = c.ArtifactPods.HelperImage
+	}
+	if f.SecretName == "" {
+		f.SecretName = c.ArtifactPods.SecretName
 	}
 	return f
 }

@@ -42,10 +42,10 @@ func newLocalRuntime(c options.CompletedOptions, artifacts *artifactstore.Resolv
 		Confinement:    c.Local.Confinement(),
 		Fetcher:        modelFetcher(c, artifacts),
 	}
+	c.LocalRuntime.ApplyTo(&config)
 	if artifacts != nil {
 		config.Artifacts = local.ArtifactConfig{Stores: artifacts, MaxBytes: artifacts.MaxBytes}
 	}
-	c.LocalRuntime.ApplyTo(&config)
 	return local.New(config)
 }
 

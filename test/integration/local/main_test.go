@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 		// Long enough that TestFailedReplicasBackOff tells a back-off from
 		// the controllers' own pace; tests with failures keep backoffLimit low.
 		o.Controllers.Backoff = options.BackoffOptions{Base: replicaBackoff, Max: 4 * replicaBackoff}
+		// Small, so that TestArtifactOverCapFailsTask passes it with 2 MiB.
+		o.Artifacts.MaxBytes = maxArtifactBytes
 	})
 }
 

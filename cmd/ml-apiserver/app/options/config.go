@@ -108,6 +108,7 @@ func (c CompletedOptions) ControllerConfig() controller.Config {
 	config := c.Controllers.Config()
 	c.Limits.ApplyToController(&config)
 	c.WhenCEL.ApplyToController(&config)
+	c.ArtifactPods.ApplyToController(&config, c.Artifacts)
 	if c.Standalone {
 		// Models may serve the files local processes may read anyway.
 		config.ModelFiles.LocalRoots = append(append([]string(nil), c.Local.ReadOnlyPaths...), c.Local.ReadWritePaths...)

@@ -22,16 +22,19 @@ type ControllerCommandOptions struct {
 	Controllers *ControllerOptions
 	Limits      *LimitOptions
 	WhenCEL     *WhenCELOptions
-	Serving     *ControllerServingOptions
+	// ArtifactPods says how pods move their artifacts.
+	ArtifactPods *ArtifactPodOptions
+	Serving      *ControllerServingOptions
 }
 
 // NewControllerCommandOptions returns the defaults.
 func NewControllerCommandOptions() *ControllerCommandOptions {
 	return &ControllerCommandOptions{
-		Controllers: NewControllerOptions(),
-		Limits:      NewLimitOptions(),
-		WhenCEL:     NewWhenCELOptions(),
-		Serving:     NewControllerServingOptions(),
+		Controllers:  NewControllerOptions(),
+		Limits:       NewLimitOptions(),
+		WhenCEL:      NewWhenCELOptions(),
+		ArtifactPods: NewArtifactPodOptions(),
+		Serving:      NewControllerServingOptions(),
 	}
 }
 
@@ -44,6 +47,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 	o.Controllers.AddFlags(fs)
 	o.Limits.AddControllerFlags(fs)
 	o.WhenCEL.AddFlags(fs)
+	o.ArtifactPods.AddFlags(fs)
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
 }
@@ -84,6 +88,7 @@ func (o *ControllerCommandOptions) Complete() (CompletedControllerCommandOptions
 	}
 	o.Limits.ApplyToController(&c.Controller)
 	o.WhenCEL.ApplyToController(&c.Controller)
+	o.ArtifactPods.ApplyToController(&c.Controller, nil)
 	if o.Serving.Enabled() {
 		c.Serving = o.Serving.Complete(o.Kubeconfig)
 	}
@@ -97,6 +102,7 @@ func (c CompletedControllerCommandOptions) Validate() error {
 	errs = append(errs, o.Serving.Validate()...)
 	errs = append(errs, o.Limits.Validate()...)
 	errs = append(errs, o.WhenCEL.Validate()...)
+	errs = append(errs, o.ArtifactPods.Validate()...)
 	if len(errs) == 0 && !o.Controllers.Enabled() {
 		errs = append(errs, errors.New("--controllers enables no controller"))
 	}

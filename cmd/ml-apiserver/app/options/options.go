@@ -77,6 +77,8 @@ type Options struct {
 	Profiles *ProfileOptions
 	// Artifacts configures the artifact store and its caps.
 	Artifacts *ArtifactOptions
+	// ArtifactPods says how pods move their artifacts.
+	ArtifactPods *ArtifactPodOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -99,6 +101,7 @@ func NewOptions() *Options {
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
 		Artifacts:          NewArtifactOptions(),
+		ArtifactPods:       NewArtifactPodOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -146,6 +149,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)
 	o.Artifacts.AddFlags(fs)
+	o.ArtifactPods.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
