@@ -3,6 +3,8 @@ package local
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -111,5 +113,63 @@ func TestModelFromPipelineRunArtifact(t *testing.T) {
 	failed := waitModel(t, ns, "missing", func(m *mlv1alpha1.Model) bool { return m.Status.Phase == mlv1alpha1.ModelFailed })
 	if c := meta.FindStatusCondition(failed.Status.Conditions, "SourceResolved"); c == nil || c.Reason != "SourceUnavailable" || !strings.Contains(c.Message, missing) {
 		t.Errorf("SourceResolved %+v: want SourceUnavailable naming %s", c, missing)
+	}
+}
+
+// The example Model serves the model artifact of the example run: it waits
+// for the run, serves predictions from the directory artifact, and the
+// run's Markdown report downloads through the artifacts subresource with
+// the digest of its record.
+func TestExampleModelFromArtifact(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx := context.Background()
+	ml := server.Clientset().MlV1alpha1()
+	model := &mlv1alpha1.Model{}
+	readExample(t, "10-model-from-artifact.yaml", model)
+	model.Namespace = ns
+	// The Model first, as kubectl apply of the folder creates it: it waits.
+	if _, err := ml.Models(ns).Create(ctx, model, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitModel(t, ns, model.Name, func(m *mlv1alpha1.Model) bool {
+		c := meta.FindStatusCondition(m.Status.Conditions, "SourceResolved")
+		return c != nil && c.Reason == "ProducerNotFound" && strings.Contains(c.Message, "artifacts-1")
+	})
+	pl, run := &mlv1alpha1.Pipeline{}, &mlv1alpha1.PipelineRun{}
+	readExampleDocs(t, "9-pipeline-artifacts.yaml", pl, run)
+	pl.Namespace, run.Namespace = ns, ns
+	if _, err := ml.Pipelines(ns).Create(ctx, pl, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ml.PipelineRuns(ns).Create(ctx, run, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitRun(t, ns, run.Name, 3*time.Minute)
+	if done.Status.Phase != mlv1alpha1.PipelineRunSucceeded {
+		t.Fatalf("run ended %s: %+v", done.Status.Phase, done.Status.Tasks)
+	}
+	ready := waitModel(t, ns, model.Name, func(m *mlv1alpha1.Model) bool { return m.Status.Phase == mlv1alpha1.ModelReady })
+	var prediction struct{ Y int }
+	body := httpGetEventually(t, ready.Status.URL+"/predict?x0=0.9&x1=0.8")
+	if err := json.Unmarshal([]byte(body), &prediction); err != nil || prediction.Y != 1 {
+		t.Errorf("prediction %q (%v): want y=1 for 0.9+0.8", body, err)
+	}
+	var report mlv1alpha1.ArtifactRecord
+	for _, task := range done.Status.Tasks {
+		if task.Name == "evaluate" && task.Artifacts != nil {
+			for _, rec := range task.Artifacts.Outputs {
+				if rec.Name == "report" {
+					report = rec
+				}
+			}
+		}
+	}
+	content, err := ml.RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name(run.Name).SubResource("artifacts", "evaluate", "report").DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(content)
+	if got := "sha256:" + hex.EncodeToString(sum[:]); got != report.Digest || !strings.HasPrefix(string(content), "# Evaluation") {
+		t.Errorf("downloaded report %q with digest %s, want the record's %s", content, got, report.Digest)
 	}
 }
