@@ -48,9 +48,9 @@ func (r *responder) Error(err error)                     { r.err = err }
 // fixture is a run whose tasks produced a report, metrics, a big file and
 // a directory, in a filesystem store.
 type fixture struct {
-	rest                      *REST
-	report, metrics, big, dir []byte
-	store                     artifactstore.Store
+	rest                 *REST
+	report, metrics, big []byte
+	store                artifactstore.Store
 }
 
 func newFixture(t *testing.T) *fixture {
