@@ -31,6 +31,8 @@ type v1alpha1Storage struct {
 	recurringRuns recurringrunstorage.RecurringRunStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
+	// artifacts are the artifacts subresources of runs and jobs.
+	artifacts artifactStorage
 }
 
 // newV1alpha1Storage builds the storage of every kind: objects in the etcd
@@ -69,6 +71,7 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	artifactgc.DeleteWithOwner(s.pipelineRuns.PipelineRun.Store, "pipelineruns", c.ExtraConfig.Artifacts)
 	artifactgc.DeleteWithOwner(s.trainingJobs.TrainingJob.Store, "trainingjobs", c.ExtraConfig.Artifacts)
+	s.artifacts = c.newArtifactStorage(s.pipelineRuns.PipelineRun, s.trainingJobs.TrainingJob)
 	return s, nil
 }
 
@@ -116,5 +119,6 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		m["pipelineruns/tasks"] = s.pipelineRuns.Tasks
 	}
 	s.profiles.addTo(m)
+	s.artifacts.addTo(m)
 	return m
 }

@@ -21,10 +21,10 @@ func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
-		"pipelineruns", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
+		"pipelineruns", "pipelineruns/artifacts", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
 		"pipelines", "pipelines/status",
 		"recurringruns", "recurringruns/status",
-		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
+		"trainingjobs", "trainingjobs/artifacts", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "pipelineruns/tasks", "trainingjobs/metrics")
 	slices.Sort(withMetrics)

@@ -73,6 +73,22 @@ type Context struct {
 	ResyncPeriod time.Duration
 	// Data are the stores of the data etcd; empty outside an API server.
 	Data DataStores
+	// ModelFiles is how Models get their files.
+	ModelFiles ModelFilesConfig
+}
+
+// ModelFilesConfig is how the pods of Models get their model files.
+type ModelFilesConfig struct {
+	// HelperImage is the image of their pull init container (the
+	// server's own, --artifact-helper-image); empty means the default.
+	HelperImage string
+	// SecretName is the namespace's Secret with the artifact store the
+	// pull reads (--artifact-store-secret-name); empty means the
+	// resolver's.
+	SecretName string
+	// LocalRoots are the host directories whose files file:// sources
+	// may name: in standalone mode the paths local processes may read.
+	LocalRoots []string
 }
 
 // DataStores are the stores of the data etcd (archived logs and metric

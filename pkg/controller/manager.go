@@ -58,6 +58,8 @@ type Config struct {
 	// ArtifactPods is how pods on a cluster move their artifacts
 	// (--artifact-helper-image, the namespace's Secret, the cap).
 	ArtifactPods workloadkubernetes.ArtifactConfig
+	// ModelFiles is how Models get their files.
+	ModelFiles ModelFilesConfig
 }
 
 // BackoffConfig is a back-off doubling from Base to at most Max; zero
@@ -202,6 +204,7 @@ func (m *Manager) runControllers(ctx context.Context, inits []initializer) error
 		ResyncPeriod:    m.config.ResyncPeriod,
 		Data:            m.config.Data,
 		ReplicaBackoff:  m.config.ReplicaBackoff,
+		ModelFiles:      m.config.modelFiles(),
 	}
 	if m.backend.prepare != nil {
 		if err := m.backend.prepare(ctx, cc); err != nil {

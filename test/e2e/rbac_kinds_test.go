@@ -183,7 +183,7 @@ func doKind(ctx context.Context, t *testing.T, user, admin rest.Interface, c rba
 		return raw
 	}
 	switch c.sub + "/" + c.verb {
-	case "/get", "status/get", "scale/get", "log/get", "metrics/get":
+	case "/get", "status/get", "scale/get", "log/get", "metrics/get", "artifacts/get":
 		return named(user.Get()).Do(ctx).Error()
 	case "/list":
 		return user.Get().Namespace(ns).Resource(c.resource).Do(ctx).Error()

@@ -34,8 +34,8 @@ type mlResource struct {
 // pkg/apiserver/storage.go installs them.
 var mlResources = []mlResource{
 	{"pipelines", []string{"status"}},
-	{"pipelineruns", []string{"status", "log", "metrics", "tasks"}},
-	{"trainingjobs", []string{"status", "scale", "log", "metrics"}},
+	{"pipelineruns", []string{"status", "log", "metrics", "tasks", "artifacts"}},
+	{"trainingjobs", []string{"status", "scale", "log", "metrics", "artifacts"}},
 	{"models", []string{"status", "scale", "log", "metrics"}},
 	{"notebooks", []string{"status", "scale", "log"}},
 	{"recurringruns", []string{"status"}},
@@ -54,6 +54,8 @@ var subresourceVerbs = map[string][]string{
 	"log":     {"get", "create"},
 	"metrics": {"get", "create"},
 	"tasks":   {"get", "create"},
+	// artifacts are read only: the list and an artifact's content.
+	"artifacts": {"get"},
 }
 
 // Roles a subject may be bound to in a namespace; roleNone is no binding.

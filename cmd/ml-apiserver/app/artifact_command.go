@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ml.example.io/ml-apiserver/pkg/storage/artifactfetch"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/workload/artifacthelper"
 )
 
@@ -67,13 +69,19 @@ func (f *transferFlags) transfers(withNames bool) ([]artifacthelper.Transfer, er
 
 func newArtifactPullCommand() *cobra.Command {
 	var f transferFlags
-	var installSelf, namespace string
+	var installSelf, namespace, uri string
 	cmd := &cobra.Command{
-		Use:          "pull [--install-self PATH] [--namespace NS] [--key KEY|URI --path PATH]...",
+		Use:          "pull [--install-self PATH] [--namespace NS] [--key KEY|URI --path PATH]... | pull --uri URI --path DIR",
 		Short:        "Download artifacts to local paths (and install this binary for the push step)",
 		SilenceUsage: true,
 		Args:         cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if uri != "" {
+				if len(f.keys) > 0 || len(f.paths) != 1 {
+					return fmt.Errorf("--uri takes one --path and no --key")
+				}
+				return artifactfetch.PullURI(c.Context(), uri, f.paths[0], func() (artifactstore.Store, error) { return artifacthelper.StoreFromEnv(os.Getenv) })
+			}
 			ts, err := f.transfers(false)
 			if err != nil {
 				return err
@@ -88,6 +96,7 @@ func newArtifactPullCommand() *cobra.Command {
 	f.add(cmd, false)
 	cmd.Flags().StringVar(&installSelf, "install-self", "", "Copy this binary to this path first, for the push step of the main container.")
 	cmd.Flags().StringVar(&namespace, "namespace", "", "Namespace of the pod: a --key given as a URI must be one of its artifacts.")
+	cmd.Flags().StringVar(&uri, "uri", "", "Download this URI (a Model's source: an object or directory artifact of the store, or https://) into the directory of the one --path.")
 	return cmd
 }
 

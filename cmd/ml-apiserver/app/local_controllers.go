@@ -16,6 +16,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller"
 	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/standalone"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactfetch"
 	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/workload/local"
 )
@@ -27,7 +28,8 @@ const localGracePeriod = 10 * time.Second
 // newLocalRuntime returns the runtime that runs the children of objects as
 // processes of this host, in the data directory's workloads folder, when
 // the server runs standalone with controllers; nil otherwise. Their
-// processes push metrics with certificates of the standalone CA.
+// processes push metrics with certificates of the standalone CA; their
+// model files are pulled from artifacts.
 func newLocalRuntime(c options.CompletedOptions, artifacts *artifactstore.Resolver) (*local.Runtime, error) {
 	if !c.Standalone || !c.Controllers.Enabled() {
 		return nil, nil
@@ -38,6 +40,7 @@ func newLocalRuntime(c options.CompletedOptions, artifacts *artifactstore.Resolv
 		MaxGracePeriod: localGracePeriod,
 		OwnerEnv:       standalone.MetricsEnv(c.MetricsCredentials.New(c.PKI), c.ServingAddress),
 		Confinement:    c.Local.Confinement(),
+		Fetcher:        modelFetcher(c, artifacts),
 	}
 	c.LocalRuntime.ApplyTo(&config)
 	if artifacts != nil {
@@ -87,4 +90,19 @@ func addLocalControllers(ctx context.Context, server *apiserver.Server, c option
 		defer cancel()
 		rt.Shutdown(stopCtx)
 	}
+}
+
+// modelFetcher reads the files of Models' sources: from the namespaces'
+// artifact stores, https://, and in standalone mode the files local
+// processes may read anyway (--local-read-only-paths,
+// --local-read-write-paths).
+func modelFetcher(c options.CompletedOptions, artifacts *artifactstore.Resolver) *artifactfetch.Fetcher {
+	f := &artifactfetch.Fetcher{}
+	if artifacts != nil {
+		f.Stores, f.MaxBytes = artifacts, artifacts.MaxBytes
+	}
+	if c.Standalone {
+		f.LocalRoots = append(append([]string(nil), c.Local.ReadOnlyPaths...), c.Local.ReadWritePaths...)
+	}
+	return f
 }

@@ -30,14 +30,37 @@ type ModelList struct {
 	Items []Model `json:"items"`
 }
 
-// ModelSource says where a model's files are. Exactly one field is set.
+// ModelSource says where a model's files are: one of uri, trainingJobRef
+// and artifact is set.
 type ModelSource struct {
-	// URI of the model files, such as s3://bucket/model or pvc://claim/path.
+	// URI of the model files: s3://bucket/key, https://host/path,
+	// pvc://claim/path, or file:///path (standalone mode only).
 	// +optional
 	URI string `json:"uri,omitempty"`
 	// TrainingJobRef names a TrainingJob in the same namespace whose output is served.
 	// +optional
 	TrainingJobRef *LocalObjectReference `json:"trainingJobRef,omitempty"`
+	// Artifact names an artifact that a TrainingJob or a PipelineRun task
+	// of the namespace produced (see docs/artifacts.md).
+	// +optional
+	Artifact *ModelArtifactSource `json:"artifact,omitempty"`
+}
+
+// ModelArtifactSource names a produced artifact: one of fromTrainingJob
+// or fromPipelineRun (with task) is set.
+type ModelArtifactSource struct {
+	// FromTrainingJob names the TrainingJob that produced the artifact.
+	// +optional
+	FromTrainingJob string `json:"fromTrainingJob,omitempty"`
+	// FromPipelineRun names the PipelineRun one of whose tasks produced
+	// the artifact.
+	// +optional
+	FromPipelineRun string `json:"fromPipelineRun,omitempty"`
+	// Task is the PipelineRun's task that produced the artifact.
+	// +optional
+	Task string `json:"task,omitempty"`
+	// Name of the artifact among the producer's outputs.artifacts.
+	Name string `json:"name"`
 }
 
 // ModelRuntime is the server container that loads and serves the model.
@@ -128,6 +151,10 @@ type ModelStatus struct {
 	// ModelURI is the resolved location of the model files.
 	// +optional
 	ModelURI string `json:"modelURI,omitempty"`
+	// Source is what the stable version serves: the URI, and for an
+	// artifact its digest and producer.
+	// +optional
+	Source *ModelSourceStatus `json:"source,omitempty"`
 	// Replicas is the number of server pods.
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
@@ -140,4 +167,19 @@ type ModelStatus struct {
 	// Selector is the label selector of the server pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
+}
+
+// ModelSourceStatus is the resolved source of a Model.
+type ModelSourceStatus struct {
+	// URI of the model files.
+	URI string `json:"uri"`
+	// Artifact is the name of the artifact served, for an artifact source.
+	// +optional
+	Artifact string `json:"artifact,omitempty"`
+	// Digest is the artifact's "sha256:<hex>".
+	// +optional
+	Digest string `json:"digest,omitempty"`
+	// Producer is the TrainingJob or PipelineRun task that produced it.
+	// +optional
+	Producer *ArtifactProducer `json:"producer,omitempty"`
 }

@@ -78,10 +78,10 @@ func desiredReplicas(m *mlv1alpha1.Model) int32 {
 }
 
 // servedSet is the Deployment of one track of m, serving uri with
-// replicas pods. The server reads its model from ML_MODEL_URI; a TCP
-// readiness probe on its port keeps a pod out of the Service until the
-// server listens.
-func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.ServedSetSpec {
+// replicas pods. The server finds its model's files at ML_MODEL_PATH (see
+// addModelFiles) and their origin in ML_MODEL_URI; a TCP readiness probe
+// on its port keeps a pod out of the Service until the server listens.
+func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32, pull PullConfig) workload.ServedSetSpec {
 	p := port(m)
 	selector := map[string]string{NameLabel: m.Name, TrackLabel: track}
 	injected := []corev1.EnvVar{
@@ -102,6 +102,7 @@ func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32) workload.
 			},
 		}}},
 	}
+	addModelFiles(&own, uri, pull)
 	return workload.ServedSetSpec{
 		Name:     DeploymentName(m.Name, track),
 		Labels:   selector,

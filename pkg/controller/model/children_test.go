@@ -17,7 +17,7 @@ func TestServedSet(t *testing.T) {
 	m.Spec.Runtime.Args = []string{"--port=8080"}
 	m.Spec.NodeSelector = map[string]string{"gpu": "t4"}
 	m.Spec.PodMetadata = &mlv1alpha1.PodMetadata{Labels: map[string]string{"team": "x", NameLabel: "spoofed"}}
-	set := servedSet(m, TrackCanary, "s3://c", 2)
+	set := servedSet(m, TrackCanary, "s3://c/m", 2, PullConfig{HelperImage: "helper:1"})
 
 	if set.Name != "a-canary" || set.Replicas != 2 || set.Stable {
 		t.Errorf("set = %s, %d replicas, stable %v", set.Name, set.Replicas, set.Stable)
@@ -37,9 +37,10 @@ func TestServedSet(t *testing.T) {
 	c := set.Template.Spec.Containers[0]
 	wantEnv := []corev1.EnvVar{
 		{Name: "ML_MODEL_NAME", Value: "a"},
-		{Name: "ML_MODEL_URI", Value: "s3://c"},
+		{Name: "ML_MODEL_URI", Value: "s3://c/m"},
 		{Name: "ML_MODEL_PORT", Value: "8080"},
 		{Name: "ML_MODEL_TRACK", Value: TrackCanary},
+		{Name: "ML_MODEL_PATH", Value: ModelPath},
 		{Name: "ML_MODEL_FORMAT", Value: "mine"},
 		{Name: "WORKERS", Value: "4"},
 	}
@@ -90,6 +91,6 @@ func TestServedSetFields(t *testing.T) {
 		rt := &m.Spec.Runtime
 		rt.Image, rt.Command, rt.Args, rt.Env = c.Image, c.Command, c.Args, c.Env
 		m.Spec.Resources, m.Spec.PodOptions = c.Resources, *opts
-		return servedSet(m, TrackStable, "s3://a", 1).Template
+		return servedSet(m, TrackStable, "s3://a/m", 1, PullConfig{}).Template
 	}, nil)
 }

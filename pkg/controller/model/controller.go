@@ -35,6 +35,14 @@ type Config struct {
 	Models mlinformers.ModelInformer
 	// Jobs is the informer of TrainingJobs, the sources of models.
 	Jobs mlinformers.TrainingJobInformer
+	// Runs is the informer of PipelineRuns, whose tasks' artifacts models
+	// serve.
+	Runs mlinformers.PipelineRunInformer
+	// Pull says how the server pods get their model files.
+	Pull PullConfig
+	// Fetcher checks that a source can be read before its Deployment is
+	// made; nil skips the check (the pods' pull step still fails).
+	Fetcher workload.ArtifactFetcher
 	// Runtime runs the models' Deployments and Services.
 	Runtime workload.ServingRuntime
 	// Recorder emits events about models.
@@ -55,6 +63,10 @@ type Controller struct {
 	modelsSynced cache.InformerSynced
 	jobs         mllisters.TrainingJobLister
 	jobsSynced   cache.InformerSynced
+	runs         mllisters.PipelineRunLister
+	runsSynced   cache.InformerSynced
+	pull         PullConfig
+	fetcher      workload.ArtifactFetcher
 	runtime      workload.ServingRuntime
 	recorder     record.EventRecorder
 	clock        clock.WithTicker
@@ -70,6 +82,10 @@ func New(c Config) (*Controller, error) {
 		modelsSynced: c.Models.Informer().HasSynced,
 		jobs:         c.Jobs.Lister(),
 		jobsSynced:   c.Jobs.Informer().HasSynced,
+		runs:         c.Runs.Lister(),
+		runsSynced:   c.Runs.Informer().HasSynced,
+		pull:         c.Pull,
+		fetcher:      c.Fetcher,
 		runtime:      c.Runtime,
 		recorder:     c.Recorder,
 		clock:        c.Clock,
@@ -89,6 +105,13 @@ func New(c Config) (*Controller, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("watch trainingjobs: %w", err)
 	}
+	if _, err := c.Runs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    ctrl.enqueueModelsOfRun,
+		UpdateFunc: func(_, obj any) { ctrl.enqueueModelsOfRun(obj) },
+		DeleteFunc: ctrl.enqueueModelsOfRun,
+	}); err != nil {
+		return nil, fmt.Errorf("watch pipelineruns: %w", err)
+	}
 	if err := c.Runtime.AddOwnerHandler(kind.GroupKind(), ctrl.queue.EnqueueAfterChildChange); err != nil {
 		return nil, fmt.Errorf("watch the children of models: %w", err)
 	}
@@ -99,6 +122,17 @@ func New(c Config) (*Controller, error) {
 // is the TrainingJob obj, which changed: a model waiting for its job
 // starts serving once the job succeeds.
 func (c *Controller) enqueueModelsOfJob(obj any) {
+	c.enqueueModelsOf(obj, refersTo)
+}
+
+// enqueueModelsOfRun syncs the models whose source is an artifact of the
+// PipelineRun obj, which changed.
+func (c *Controller) enqueueModelsOfRun(obj any) {
+	c.enqueueModelsOf(obj, refersToRun)
+}
+
+// enqueueModelsOf syncs the models of obj's namespace that refer to it.
+func (c *Controller) enqueueModelsOf(obj any, refers func(*mlv1alpha1.Model, string) bool) {
 	key, err := cache.DeletionHandlingObjectToName(obj)
 	if err != nil {
 		utilruntime.HandleError(err)
@@ -110,25 +144,48 @@ func (c *Controller) enqueueModelsOfJob(obj any) {
 		return
 	}
 	for _, m := range models {
-		if refersTo(m, key.Name) {
+		if refers(m, key.Name) {
 			c.queue.Add(cache.ObjectName{Namespace: m.Namespace, Name: m.Name})
 		}
 	}
 }
 
-// refersTo says whether m's source or its canary's is the job name.
+// refersTo says whether m's source or its canary's is the job name, or
+// an artifact of it.
 func refersTo(m *mlv1alpha1.Model, job string) bool {
-	if r := m.Spec.Source.TrainingJobRef; r != nil && r.Name == job {
-		return true
-	}
-	if cn := m.Spec.Canary; cn != nil && cn.Source.TrainingJobRef != nil && cn.Source.TrainingJobRef.Name == job {
-		return true
+	for _, src := range sources(m) {
+		if r := src.TrainingJobRef; r != nil && r.Name == job || src.Artifact != nil && src.Artifact.FromTrainingJob == job {
+			return true
+		}
 	}
 	return false
+}
+
+// refersToRun says whether m's source or its canary's is an artifact of
+// the PipelineRun run.
+func refersToRun(m *mlv1alpha1.Model, run string) bool {
+	for _, src := range sources(m) {
+		if src.Artifact != nil && src.Artifact.FromPipelineRun == run {
+			return true
+		}
+	}
+	return false
+}
+
+// sources are the model's source and its canary's.
+func sources(m *mlv1alpha1.Model) []mlv1alpha1.ModelSource {
+	out := []mlv1alpha1.ModelSource{m.Spec.Source}
+	if m.Spec.Canary != nil {
+		out = append(out, m.Spec.Canary.Source)
+	}
+	return out
 }
 
 // Run waits for the caches, then runs workers until ctx is done, and
 // returns once they have stopped.
 func (c *Controller) Run(ctx context.Context, workers int) {
-	c.queue.Run(ctx, workers, c.modelsSynced, c.jobsSynced, c.runtime.HasSynced)
+	c.queue.Run(ctx, workers, c.modelsSynced, c.jobsSynced, c.runsSynced, c.runtime.HasSynced)
 }
+
+// producers are the listers of the objects whose artifacts models serve.
+func (c *Controller) producers() producers { return producers{jobs: c.jobs, runs: c.runs} }

@@ -75,6 +75,8 @@ func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 		Client:           f.ML,
 		Models:           f.MLInformers.Ml().V1alpha1().Models(),
 		Jobs:             f.MLInformers.Ml().V1alpha1().TrainingJobs(),
+		Runs:             f.MLInformers.Ml().V1alpha1().PipelineRuns(),
+		Pull:             PullConfig{HelperImage: "ml-apiserver:test"},
 		Runtime:          f.ServingRuntime(),
 		Recorder:         f.Recorder,
 		Clock:            testingclock.NewFakeClock(t0),

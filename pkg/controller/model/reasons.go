@@ -28,6 +28,15 @@ const (
 	// ReasonNoOutputURI: the referenced TrainingJob succeeded but has no
 	// spec.outputURI to load the model from.
 	ReasonNoOutputURI = "NoOutputURI"
+	// ReasonProducerNotFound: the TrainingJob or PipelineRun that
+	// produces the artifact source does not exist (yet).
+	ReasonProducerNotFound = "ProducerNotFound"
+	// ReasonArtifactNotProduced: the producer has not recorded the
+	// artifact: the model waits while it runs, and fails once it ended.
+	ReasonArtifactNotProduced = "ArtifactNotProduced"
+	// ReasonSourceUnavailable: the source's files cannot be read (missing,
+	// no access, no credentials): the condition names the URI and why.
+	ReasonSourceUnavailable = "SourceUnavailable"
 	// ReasonNoSource: spec.source names nothing.
 	ReasonNoSource = "NoSource"
 

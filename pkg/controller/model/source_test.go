@@ -37,7 +37,7 @@ func TestResolveSource(t *testing.T) {
 		want resolution
 	}{
 		{"uri", mlv1alpha1.ModelSource{URI: "pvc://models/a"}, resolution{URI: "pvc://models/a", Reason: ReasonResolved, Message: "Serving pvc://models/a"}},
-		{"nothing", mlv1alpha1.ModelSource{}, resolution{Reason: ReasonNoSource, Message: "spec.source sets neither uri nor trainingJobRef", Final: true}},
+		{"nothing", mlv1alpha1.ModelSource{}, resolution{Reason: ReasonNoSource, Message: "spec.source sets none of uri, trainingJobRef and artifact", Final: true}},
 		{"missing job", ref("gone"), resolution{Reason: ReasonTrainingJobNotFound, Message: "Waiting for TrainingJob gone to exist"}},
 		{"running job", ref("running"), resolution{Reason: ReasonTrainingJobNotSucceeded, Message: "Waiting for TrainingJob running to succeed (it is Running)"}},
 		{"job without a phase yet", ref("new"), resolution{Reason: ReasonTrainingJobNotSucceeded, Message: "Waiting for TrainingJob new to succeed (it is Pending)"}},
@@ -49,7 +49,7 @@ func TestResolveSource(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := resolveSource(tc.src, "ns", lister)
+			got, err := resolveSource(tc.src, "ns", producers{jobs: lister})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,6 +21,10 @@ func computeStatus(s *syncState) {
 	st.ObservedGeneration = m.Generation
 	st.Selector = Selector(m.Name).String()
 	st.ModelURI = s.source.URI
+	st.Source = nil
+	if src := s.source; src.resolved() {
+		st.Source = &mlv1alpha1.ModelSourceStatus{URI: src.URI, Artifact: src.Artifact, Digest: src.Digest, Producer: src.Producer.DeepCopy()}
+	}
 	st.URL = ""
 	if s.serviceExists {
 		st.URL = s.url

@@ -85,7 +85,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	for _, set := range sets {
 		s.sets[set.Name] = set
 	}
-	if err := c.resolve(s); err != nil {
+	if err := c.resolve(ctx, s); err != nil {
 		return err
 	}
 	var errs []error
@@ -107,16 +107,16 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 
 // resolve resolves the sources and splits the replicas between the
 // tracks. An unresolved canary gets no replicas.
-func (c *Controller) resolve(s *syncState) error {
+func (c *Controller) resolve(ctx context.Context, s *syncState) error {
 	m := s.model
 	var err error
-	if s.source, err = resolveSource(m.Spec.Source, m.Namespace, c.jobs); err != nil {
+	if s.source, err = resolveSource(m.Spec.Source, m.Namespace, c.producers()); err != nil {
 		return err
 	}
-	s.source = keepResolved(m, s.source)
+	s.source = c.checkSource(ctx, m, keepResolved(m, s.source))
 	percent := int32(0)
 	if m.Spec.Canary != nil {
-		if s.canarySource, err = resolveSource(m.Spec.Canary.Source, m.Namespace, c.jobs); err != nil {
+		if s.canarySource, err = resolveSource(m.Spec.Canary.Source, m.Namespace, c.producers()); err != nil {
 			return err
 		}
 		if s.canarySource.resolved() {
@@ -154,9 +154,9 @@ func (c *Controller) act(ctx context.Context, s *syncState, owner workload.Owner
 		}
 	}
 
-	tracks := []workload.ServedSetSpec{servedSet(m, TrackStable, s.source.URI, s.stable)}
+	tracks := []workload.ServedSetSpec{servedSet(m, TrackStable, s.source.URI, s.stable, c.pull)}
 	if s.hasCanary() {
-		tracks = append(tracks, servedSet(m, TrackCanary, s.canarySource.URI, s.canary))
+		tracks = append(tracks, servedSet(m, TrackCanary, s.canarySource.URI, s.canary, c.pull))
 	} else if old, ok := s.sets[DeploymentName(m.Name, TrackCanary)]; ok {
 		if err := c.runtime.DeleteServedSet(ctx, owner, old.Name, old.UID); err != nil {
 			errs = append(errs, err)

@@ -60,10 +60,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.MetricValueApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Model"):
 		return &mlv1alpha1.ModelApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ModelArtifactSource"):
+		return &mlv1alpha1.ModelArtifactSourceApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ModelRuntime"):
 		return &mlv1alpha1.ModelRuntimeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ModelSource"):
 		return &mlv1alpha1.ModelSourceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ModelSourceStatus"):
+		return &mlv1alpha1.ModelSourceStatusApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ModelSpec"):
 		return &mlv1alpha1.ModelSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ModelStatus"):

@@ -371,6 +371,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		runtime.Unknown{}.OpenAPIModelName():                           schema_k8sio_apimachinery_pkg_runtime_Unknown(ref),
 		version.Info{}.OpenAPIModelName():                              schema_k8sio_apimachinery_pkg_version_Info(ref),
 		v1alpha1.ArchivedLogStream{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref),
+		v1alpha1.ArtifactList{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_ArtifactList(ref),
+		v1alpha1.ArtifactListItem{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_ArtifactListItem(ref),
+		v1alpha1.ArtifactOptions{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_ArtifactOptions(ref),
 		v1alpha1.ArtifactProducer{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_ArtifactProducer(ref),
 		v1alpha1.ArtifactRecord{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ArtifactRecord(ref),
 		v1alpha1.ArtifactsStatus{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_ArtifactsStatus(ref),
@@ -392,9 +395,11 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.MetricsOptions{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_MetricsOptions(ref),
 		v1alpha1.MetricsSpec{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricsSpec(ref),
 		v1alpha1.Model{}.OpenAPIModelName():                            schema_pkg_apis_ml_v1alpha1_Model(ref),
+		v1alpha1.ModelArtifactSource{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_ModelArtifactSource(ref),
 		v1alpha1.ModelList{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_ModelList(ref),
 		v1alpha1.ModelRuntime{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_ModelRuntime(ref),
 		v1alpha1.ModelSource{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_ModelSource(ref),
+		v1alpha1.ModelSourceStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_ModelSourceStatus(ref),
 		v1alpha1.ModelSpec{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_ModelSpec(ref),
 		v1alpha1.ModelStatus{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_ModelStatus(ref),
 		v1alpha1.Notebook{}.OpenAPIModelName():                         schema_pkg_apis_ml_v1alpha1_Notebook(ref),
@@ -19091,6 +19096,177 @@ func schema_pkg_apis_ml_v1alpha1_ArchivedLogStream(ref common.ReferenceCallback)
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ArtifactList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactList is what the artifacts subresource of PipelineRuns and TrainingJobs lists (GET .../<resource>/<name>/artifacts): every artifact the object produced and consumed, in the order of its tasks.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the artifacts.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ArtifactListItem{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.ArtifactListItem{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ArtifactListItem(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactListItem is one artifact an object produced or consumed.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task is the PipelineRun task that produced or consumed it; empty for a TrainingJob.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"direction": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Direction is Output (produced) or Input (consumed).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Path names the artifact in GET .../artifacts/<path>: <task>/<name> for a PipelineRun, <name> for a TrainingJob.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the artifact: the output's name for an output, the input's name for an input.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Type of the artifact.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"key": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Key of the artifact in its store, without the store's prefix: <namespace>/<kind>/<name>/<uid>/<task>/<artifact>.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"uri": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URI of the artifact in its store (file://... or s3://...).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"size": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Size in bytes (of the archive, for a directory).",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"digest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Digest is \"sha256:\" and the hex SHA-256 of the stored bytes.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"producer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Producer is who wrote it; unset for an input given by URI.",
+							Ref:         ref(v1alpha1.ArtifactProducer{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"direction", "path", "name"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ArtifactProducer{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ArtifactOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ArtifactOptions are the options of the artifacts subresource: without a path it lists the object's artifacts; GET .../artifacts/<task>/<name> (PipelineRuns) or .../artifacts/<name> (TrainingJobs) streams the content of one, an output before an input of the same name.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Path is the artifact's path in the list, from the request's path.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_ArtifactProducer(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -20121,6 +20297,49 @@ func schema_pkg_apis_ml_v1alpha1_Model(ref common.ReferenceCallback) common.Open
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ModelArtifactSource(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ModelArtifactSource names a produced artifact: one of fromTrainingJob or fromPipelineRun (with task) is set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"fromTrainingJob": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FromTrainingJob names the TrainingJob that produced the artifact.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"fromPipelineRun": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FromPipelineRun names the PipelineRun one of whose tasks produced the artifact.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"task": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Task is the PipelineRun's task that produced the artifact.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the artifact among the producer's outputs.artifacts.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_ModelList(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -20264,12 +20483,12 @@ func schema_pkg_apis_ml_v1alpha1_ModelSource(ref common.ReferenceCallback) commo
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "ModelSource says where a model's files are. Exactly one field is set.",
+				Description: "ModelSource says where a model's files are: one of uri, trainingJobRef and artifact is set.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"uri": {
 						SchemaProps: spec.SchemaProps{
-							Description: "URI of the model files, such as s3://bucket/model or pvc://claim/path.",
+							Description: "URI of the model files: s3://bucket/key, https://host/path, pvc://claim/path, or file:///path (standalone mode only).",
 							Type:        []string{"string"},
 							Format:      "",
 						},
@@ -20280,11 +20499,61 @@ func schema_pkg_apis_ml_v1alpha1_ModelSource(ref common.ReferenceCallback) commo
 							Ref:         ref(v1alpha1.LocalObjectReference{}.OpenAPIModelName()),
 						},
 					},
+					"artifact": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifact names an artifact that a TrainingJob or a PipelineRun task of the namespace produced (see docs/artifacts.md).",
+							Ref:         ref(v1alpha1.ModelArtifactSource{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.LocalObjectReference{}.OpenAPIModelName()},
+			v1alpha1.LocalObjectReference{}.OpenAPIModelName(), v1alpha1.ModelArtifactSource{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ModelSourceStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ModelSourceStatus is the resolved source of a Model.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"uri": {
+						SchemaProps: spec.SchemaProps{
+							Description: "URI of the model files.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"artifact": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Artifact is the name of the artifact served, for an artifact source.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"digest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Digest is the artifact's \"sha256:<hex>\".",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"producer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Producer is the TrainingJob or PipelineRun task that produced it.",
+							Ref:         ref(v1alpha1.ArtifactProducer{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"uri"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ArtifactProducer{}.OpenAPIModelName()},
 	}
 }
 
@@ -20530,6 +20799,12 @@ func schema_pkg_apis_ml_v1alpha1_ModelStatus(ref common.ReferenceCallback) commo
 							Format:      "",
 						},
 					},
+					"source": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Source is what the stable version serves: the URI, and for an artifact its digest and producer.",
+							Ref:         ref(v1alpha1.ModelSourceStatus{}.OpenAPIModelName()),
+						},
+					},
 					"replicas": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Replicas is the number of server pods.",
@@ -20562,7 +20837,7 @@ func schema_pkg_apis_ml_v1alpha1_ModelStatus(ref common.ReferenceCallback) commo
 			},
 		},
 		Dependencies: []string{
-			metav1.Condition{}.OpenAPIModelName()},
+			metav1.Condition{}.OpenAPIModelName(), v1alpha1.ModelSourceStatus{}.OpenAPIModelName()},
 	}
 }
 

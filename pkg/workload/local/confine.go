@@ -311,6 +311,7 @@ func (r *Runtime) processCmd(rep *replica, path string, argv, env []string, dir 
 	if creds := r.ownerCredentialsDir(rep.owner.UID); creds != "" {
 		spec.ReadOnly = append(spec.ReadOnly, creds)
 	}
+	spec.ReadOnly = append(spec.ReadOnly, rep.pulled...)
 	if u := r.confinement.RunAs; u != nil {
 		uid := u.UID
 		spec.UID, spec.GID = &uid, u.GID

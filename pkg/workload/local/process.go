@@ -33,6 +33,8 @@ type replica struct {
 	workDir string
 	// env is the environment of its processes (exec probes included).
 	env []string
+	// pulled are the host directories of its pulls, which it may read.
+	pulled []string
 
 	status workload.ReplicaStatus
 	// log are the replica's log files, once it ran; runOffsets are the
@@ -75,16 +77,7 @@ type command struct {
 func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 	c, reason, err := r.prepare(rep, serviceHosts)
 	if err != nil {
-		r.mu.Lock()
-		rep.status.Phase = workload.PhaseFailed
-		rep.status.Reason = reason
-		rep.status.Message = err.Error()
-		if reason == workload.ReasonStartError {
-			rep.status.ExitCode = startErrorCode(err)
-		}
-		rep.status.FinishTime = r.now()
-		r.mu.Unlock()
-		close(rep.done)
+		r.failStart(rep, reason, err)
 		return
 	}
 	slot := r.queueForSlot(rep)
@@ -97,12 +90,30 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 			return
 		}
 		defer r.slots.release()
+		if err := r.pull(rep); err != nil {
+			r.failBeforeStart(rep, workload.ReasonPullError, err)
+			return
+		}
 		if err := r.pullArtifacts(r.replicaContext(rep), rep); err != nil {
 			r.failBeforeStart(rep, ReasonArtifactPullFailed, err)
 			return
 		}
 		r.supervise(rep, c)
 	}()
+}
+
+// failStart ends a replica whose process cannot start.
+func (r *Runtime) failStart(rep *replica, reason string, err error) {
+	r.mu.Lock()
+	rep.status.Phase = workload.PhaseFailed
+	rep.status.Reason = reason
+	rep.status.Message = err.Error()
+	if reason == workload.ReasonStartError {
+		rep.status.ExitCode = startErrorCode(err)
+	}
+	rep.status.FinishTime = r.now()
+	r.mu.Unlock()
+	close(rep.done)
 }
 
 // prepare builds the replica's command: argv with $(VAR) expanded, the
@@ -148,6 +159,12 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	env, err := environment(rep, c, serviceHosts)
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
+	}
+	pulled := pullDirs(rep)
+	env = withPulledPaths(env, pulled)
+	rep.pulled = rep.pulled[:0]
+	for _, dir := range pulled {
+		rep.pulled = append(rep.pulled, dir)
 	}
 	if env, err = r.prepareConfined(rep, env, credentials); err != nil {
 		return nil, "CreateContainerError", err

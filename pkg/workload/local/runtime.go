@@ -62,6 +62,9 @@ type Config struct {
 	// Confinement is how processes are kept away from the rest of the
 	// host (confined by default).
 	Confinement Confinement
+	// Fetcher does the pulls of templates' pull init containers (model
+	// files); nil fails a replica that has one.
+	Fetcher workload.ArtifactFetcher
 	// Artifacts is where replicas' artifacts are pulled from and pushed to.
 	Artifacts ArtifactConfig
 }
@@ -70,6 +73,7 @@ type Config struct {
 type Runtime struct {
 	dir            string
 	ownerEnv       func(owner workload.Owner, credentialsDir string) ([]corev1.EnvVar, error)
+	fetcher        workload.ArtifactFetcher
 	labels         map[string]string
 	clock          clock.Clock
 	maxGracePeriod time.Duration
@@ -133,6 +137,7 @@ func New(c Config) (*Runtime, error) {
 	r := &Runtime{
 		dir:            c.Dir,
 		ownerEnv:       c.OwnerEnv,
+		fetcher:        c.Fetcher,
 		labels:         maps.Clone(c.Labels),
 		clock:          c.Clock,
 		maxGracePeriod: c.MaxGracePeriod,

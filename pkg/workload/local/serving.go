@@ -298,7 +298,7 @@ func (set *servedSet) statusLocked() workload.ServedSetStatus {
 			s.AvailableReplicas++
 		}
 		switch {
-		case rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == workload.ReasonStartError:
+		case rep.status.Reason == "CreateContainerConfigError" || rep.status.Reason == workload.ReasonStartError || rep.status.Reason == workload.ReasonPullError:
 			s.Failed, s.Reason, s.Message = true, rep.status.Reason, rep.status.Cause()
 		case !s.Failed && rep.status.Phase == workload.PhasePending && rep.status.Reason == workload.ReasonWaitingForProcessSlot:
 			// Not a failure: it starts once a process ends.

@@ -177,11 +177,17 @@ func TestFailedTaskSaysWhy(t *testing.T) {
 func TestModelSaysWhyItIsNotReady(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	models := server.Clientset().MlV1alpha1().Models(ns)
+	// A source that exists: one that does not fails the model before
+	// anything starts (TestModelFromMissingSourceFails).
+	file := filepath.Join(framework.SharedDir(t), "model")
+	if err := os.WriteFile(file, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	model := func(name string, command ...string) *mlv1alpha1.Model {
 		return &mlv1alpha1.Model{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 			Spec: mlv1alpha1.ModelSpec{
-				Source:  mlv1alpha1.ModelSource{URI: "file:///nonexistent/model"},
+				Source:  mlv1alpha1.ModelSource{URI: "file://" + file},
 				Runtime: mlv1alpha1.ModelRuntime{Image: "ignored", Command: command},
 			},
 		}

@@ -43,6 +43,8 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.Limits.ApplyTo(&extra)
 	c.WhenCEL.ApplyTo(&extra)
 	c.FanOut.ApplyTo(&extra)
+	// Model sources on the server's host (file://) are standalone's only.
+	extra.Validation.ForbidLocalFiles = !c.Standalone
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	if extra.Artifacts, err = c.Artifacts.Resolver(c.Standalone, c.DataDir, extra.KubeClient); err != nil {
@@ -110,5 +112,9 @@ func (c CompletedOptions) ControllerConfig() controller.Config {
 	c.WhenCEL.ApplyToController(&config)
 	c.FanOut.ApplyToController(&config)
 	c.ArtifactPods.ApplyToController(&config, c.Artifacts)
+	if c.Standalone {
+		// Models may serve the files local processes may read anyway.
+		config.ModelFiles.LocalRoots = append(append([]string(nil), c.Local.ReadOnlyPaths...), c.Local.ReadWritePaths...)
+	}
 	return config
 }

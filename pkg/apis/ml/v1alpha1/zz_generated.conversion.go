@@ -47,6 +47,36 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactList)(nil), (*ml.ArtifactList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactList_To_ml_ArtifactList(a.(*ArtifactList), b.(*ml.ArtifactList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactList)(nil), (*ArtifactList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactList_To_v1alpha1_ArtifactList(a.(*ml.ArtifactList), b.(*ArtifactList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactListItem)(nil), (*ml.ArtifactListItem)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(a.(*ArtifactListItem), b.(*ml.ArtifactListItem), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactListItem)(nil), (*ArtifactListItem)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(a.(*ml.ArtifactListItem), b.(*ArtifactListItem), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ArtifactOptions)(nil), (*ml.ArtifactOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactOptions_To_ml_ArtifactOptions(a.(*ArtifactOptions), b.(*ml.ArtifactOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ArtifactOptions)(nil), (*ArtifactOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactOptions_To_v1alpha1_ArtifactOptions(a.(*ml.ArtifactOptions), b.(*ArtifactOptions), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ArtifactProducer)(nil), (*ml.ArtifactProducer)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(a.(*ArtifactProducer), b.(*ml.ArtifactProducer), scope)
 	}); err != nil {
@@ -257,6 +287,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ModelArtifactSource)(nil), (*ml.ModelArtifactSource)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ModelArtifactSource_To_ml_ModelArtifactSource(a.(*ModelArtifactSource), b.(*ml.ModelArtifactSource), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ModelArtifactSource)(nil), (*ModelArtifactSource)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ModelArtifactSource_To_v1alpha1_ModelArtifactSource(a.(*ml.ModelArtifactSource), b.(*ModelArtifactSource), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ModelList)(nil), (*ml.ModelList)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ModelList_To_ml_ModelList(a.(*ModelList), b.(*ml.ModelList), scope)
 	}); err != nil {
@@ -284,6 +324,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.ModelSource)(nil), (*ModelSource)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_ModelSource_To_v1alpha1_ModelSource(a.(*ml.ModelSource), b.(*ModelSource), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ModelSourceStatus)(nil), (*ml.ModelSourceStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ModelSourceStatus_To_ml_ModelSourceStatus(a.(*ModelSourceStatus), b.(*ml.ModelSourceStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ModelSourceStatus)(nil), (*ModelSourceStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ModelSourceStatus_To_v1alpha1_ModelSourceStatus(a.(*ml.ModelSourceStatus), b.(*ModelSourceStatus), scope)
 	}); err != nil {
 		return err
 	}
@@ -807,6 +857,11 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*ArtifactOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_url_Values_To_v1alpha1_ArtifactOptions(a.(*url.Values), b.(*ArtifactOptions), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*LogOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_LogOptions(a.(*url.Values), b.(*LogOptions), scope)
 	}); err != nil {
@@ -853,6 +908,86 @@ func autoConvert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in *ml.Archi
 // Convert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream is an autogenerated conversion function.
 func Convert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in *ml.ArchivedLogStream, out *ArchivedLogStream, s conversion.Scope) error {
 	return autoConvert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactList_To_ml_ArtifactList(in *ArtifactList, out *ml.ArtifactList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.ArtifactListItem)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactList_To_ml_ArtifactList is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactList_To_ml_ArtifactList(in *ArtifactList, out *ml.ArtifactList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactList_To_ml_ArtifactList(in, out, s)
+}
+
+func autoConvert_ml_ArtifactList_To_v1alpha1_ArtifactList(in *ml.ArtifactList, out *ArtifactList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ArtifactListItem)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_ArtifactList_To_v1alpha1_ArtifactList is an autogenerated conversion function.
+func Convert_ml_ArtifactList_To_v1alpha1_ArtifactList(in *ml.ArtifactList, out *ArtifactList, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactList_To_v1alpha1_ArtifactList(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(in *ArtifactListItem, out *ml.ArtifactListItem, s conversion.Scope) error {
+	*out = *(*ml.ArtifactListItem)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(in *ArtifactListItem, out *ml.ArtifactListItem, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(in, out, s)
+}
+
+func autoConvert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(in *ml.ArtifactListItem, out *ArtifactListItem, s conversion.Scope) error {
+	*out = *(*ArtifactListItem)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem is an autogenerated conversion function.
+func Convert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(in *ml.ArtifactListItem, out *ArtifactListItem, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(in, out, s)
+}
+
+func autoConvert_v1alpha1_ArtifactOptions_To_ml_ArtifactOptions(in *ArtifactOptions, out *ml.ArtifactOptions, s conversion.Scope) error {
+	out.Path = in.Path
+	return nil
+}
+
+// Convert_v1alpha1_ArtifactOptions_To_ml_ArtifactOptions is an autogenerated conversion function.
+func Convert_v1alpha1_ArtifactOptions_To_ml_ArtifactOptions(in *ArtifactOptions, out *ml.ArtifactOptions, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ArtifactOptions_To_ml_ArtifactOptions(in, out, s)
+}
+
+func autoConvert_ml_ArtifactOptions_To_v1alpha1_ArtifactOptions(in *ml.ArtifactOptions, out *ArtifactOptions, s conversion.Scope) error {
+	out.Path = in.Path
+	return nil
+}
+
+// Convert_ml_ArtifactOptions_To_v1alpha1_ArtifactOptions is an autogenerated conversion function.
+func Convert_ml_ArtifactOptions_To_v1alpha1_ArtifactOptions(in *ml.ArtifactOptions, out *ArtifactOptions, s conversion.Scope) error {
+	return autoConvert_ml_ArtifactOptions_To_v1alpha1_ArtifactOptions(in, out, s)
+}
+
+func autoConvert_url_Values_To_v1alpha1_ArtifactOptions(in *url.Values, out *ArtifactOptions, s conversion.Scope) error {
+	// WARNING: Field TypeMeta does not have json tag, skipping.
+
+	if values, ok := map[string][]string(*in)["path"]; ok && len(values) > 0 {
+		if err := runtime.Convert_Slice_string_To_string(&values, &out.Path, s); err != nil {
+			return err
+		}
+	} else {
+		out.Path = ""
+	}
+	return nil
+}
+
+// Convert_url_Values_To_v1alpha1_ArtifactOptions is an autogenerated conversion function.
+func Convert_url_Values_To_v1alpha1_ArtifactOptions(in *url.Values, out *ArtifactOptions, s conversion.Scope) error {
+	return autoConvert_url_Values_To_v1alpha1_ArtifactOptions(in, out, s)
 }
 
 func autoConvert_v1alpha1_ArtifactProducer_To_ml_ArtifactProducer(in *ArtifactProducer, out *ml.ArtifactProducer, s conversion.Scope) error {
@@ -1429,6 +1564,26 @@ func Convert_ml_Model_To_v1alpha1_Model(in *ml.Model, out *Model, s conversion.S
 	return autoConvert_ml_Model_To_v1alpha1_Model(in, out, s)
 }
 
+func autoConvert_v1alpha1_ModelArtifactSource_To_ml_ModelArtifactSource(in *ModelArtifactSource, out *ml.ModelArtifactSource, s conversion.Scope) error {
+	*out = *(*ml.ModelArtifactSource)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ModelArtifactSource_To_ml_ModelArtifactSource is an autogenerated conversion function.
+func Convert_v1alpha1_ModelArtifactSource_To_ml_ModelArtifactSource(in *ModelArtifactSource, out *ml.ModelArtifactSource, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ModelArtifactSource_To_ml_ModelArtifactSource(in, out, s)
+}
+
+func autoConvert_ml_ModelArtifactSource_To_v1alpha1_ModelArtifactSource(in *ml.ModelArtifactSource, out *ModelArtifactSource, s conversion.Scope) error {
+	*out = *(*ModelArtifactSource)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ModelArtifactSource_To_v1alpha1_ModelArtifactSource is an autogenerated conversion function.
+func Convert_ml_ModelArtifactSource_To_v1alpha1_ModelArtifactSource(in *ml.ModelArtifactSource, out *ModelArtifactSource, s conversion.Scope) error {
+	return autoConvert_ml_ModelArtifactSource_To_v1alpha1_ModelArtifactSource(in, out, s)
+}
+
 func autoConvert_v1alpha1_ModelList_To_ml_ModelList(in *ModelList, out *ml.ModelList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
 	out.Items = *(*[]ml.Model)(unsafe.Pointer(&in.Items))
@@ -1489,6 +1644,26 @@ func autoConvert_ml_ModelSource_To_v1alpha1_ModelSource(in *ml.ModelSource, out 
 // Convert_ml_ModelSource_To_v1alpha1_ModelSource is an autogenerated conversion function.
 func Convert_ml_ModelSource_To_v1alpha1_ModelSource(in *ml.ModelSource, out *ModelSource, s conversion.Scope) error {
 	return autoConvert_ml_ModelSource_To_v1alpha1_ModelSource(in, out, s)
+}
+
+func autoConvert_v1alpha1_ModelSourceStatus_To_ml_ModelSourceStatus(in *ModelSourceStatus, out *ml.ModelSourceStatus, s conversion.Scope) error {
+	*out = *(*ml.ModelSourceStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ModelSourceStatus_To_ml_ModelSourceStatus is an autogenerated conversion function.
+func Convert_v1alpha1_ModelSourceStatus_To_ml_ModelSourceStatus(in *ModelSourceStatus, out *ml.ModelSourceStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ModelSourceStatus_To_ml_ModelSourceStatus(in, out, s)
+}
+
+func autoConvert_ml_ModelSourceStatus_To_v1alpha1_ModelSourceStatus(in *ml.ModelSourceStatus, out *ModelSourceStatus, s conversion.Scope) error {
+	*out = *(*ModelSourceStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ModelSourceStatus_To_v1alpha1_ModelSourceStatus is an autogenerated conversion function.
+func Convert_ml_ModelSourceStatus_To_v1alpha1_ModelSourceStatus(in *ml.ModelSourceStatus, out *ModelSourceStatus, s conversion.Scope) error {
+	return autoConvert_ml_ModelSourceStatus_To_v1alpha1_ModelSourceStatus(in, out, s)
 }
 
 func autoConvert_v1alpha1_ModelSpec_To_ml_ModelSpec(in *ModelSpec, out *ml.ModelSpec, s conversion.Scope) error {

@@ -27,6 +27,21 @@ func (in ArchivedLogStream) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactListItem) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactListItem"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ArtifactOptions) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ArtifactProducer) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactProducer"
 }
@@ -132,6 +147,11 @@ func (in Model) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ModelArtifactSource) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelArtifactSource"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelList) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelList"
 }
@@ -144,6 +164,11 @@ func (in ModelRuntime) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ModelSource) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSource"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ModelSourceStatus) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSourceStatus"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

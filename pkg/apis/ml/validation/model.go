@@ -1,8 +1,6 @@
 package validation
 
 import (
-	"fmt"
-
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -21,7 +19,7 @@ func ValidateModel(obj *ml.Model, opts Options) field.ErrorList {
 // count of its own: it takes trafficPercent of spec.replicas, so the cap
 // on spec.replicas bounds both tracks together.
 func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) field.ErrorList {
-	allErrs := validateModelSource(&spec.Source, fldPath.Child("source"))
+	allErrs := validateModelSource(&spec.Source, opts, fldPath.Child("source"))
 	rtPath := fldPath.Child("runtime")
 	allErrs = append(allErrs, validateProcess(spec.Runtime.Image, spec.Runtime.Command, spec.Runtime.Args, rtPath)...)
 	allErrs = append(allErrs, validateEnv(spec.Runtime.Env, rtPath.Child("env"))...)
@@ -30,32 +28,13 @@ func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) fi
 	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	if c := spec.Canary; c != nil {
 		cPath := fldPath.Child("canary")
-		allErrs = append(allErrs, validateModelSource(&c.Source, cPath.Child("source"))...)
+		allErrs = append(allErrs, validateModelSource(&c.Source, opts, cPath.Child("source"))...)
 		if c.TrafficPercent < 0 || c.TrafficPercent > 100 {
 			allErrs = append(allErrs, field.Invalid(cPath.Child("trafficPercent"), c.TrafficPercent, "must be between 0 and 100, inclusive"))
 		}
 	}
 	allErrs = append(allErrs, validateResources(&spec.Resources, fldPath.Child("resources"))...)
 	allErrs = append(allErrs, validatePodOptions(&spec.PodOptions, fldPath)...)
-	return allErrs
-}
-
-// validateModelSource requires exactly one of uri and trainingJobRef.
-func validateModelSource(src *ml.ModelSource, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	uriPath, refPath := fldPath.Child("uri"), fldPath.Child("trainingJobRef")
-	switch {
-	case src.URI == "" && src.TrainingJobRef == nil:
-		allErrs = append(allErrs, field.Required(fldPath, "one of uri or trainingJobRef is required"))
-	case src.URI != "" && src.TrainingJobRef != nil:
-		allErrs = append(allErrs, field.Forbidden(refPath, fmt.Sprintf("may not be set together with %s", uriPath)))
-	}
-	if src.URI != "" {
-		allErrs = append(allErrs, validateURI(src.URI, uriPath)...)
-	}
-	if src.TrainingJobRef != nil {
-		allErrs = append(allErrs, validateLocalObjectReference(src.TrainingJobRef, refPath)...)
-	}
 	return allErrs
 }
 

@@ -48,7 +48,7 @@ func TestValidateModel(t *testing.T) {
 		{name: "canary percent above 100", obj: model().Canary(jobRef, 101).Obj(), want: []string{"spec.canary.trafficPercent: Invalid value"}},
 		{name: "canary percent negative", obj: model().Canary(jobRef, -1).Obj(), want: []string{"spec.canary.trafficPercent: Invalid value"}},
 		{name: "canary source required", obj: model().Canary(ml.ModelSource{}, 10).Obj(), want: []string{"spec.canary.source: Required value"}},
-		{name: "canary source uri and trainingJobRef", obj: model().Canary(ml.ModelSource{URI: "s3://x", TrainingJobRef: jobRef.TrainingJobRef}, 10).Obj(), want: []string{"spec.canary.source.trainingJobRef: Forbidden"}},
+		{name: "canary source uri and trainingJobRef", obj: model().Canary(ml.ModelSource{URI: "s3://x/m", TrainingJobRef: jobRef.TrainingJobRef}, 10).Obj(), want: []string{"spec.canary.source.trainingJobRef: Forbidden"}},
 
 		{name: "resources", obj: model().Request("cpu", "1").Limit("cpu", "1").Obj()},
 		{name: "resources request above limit", obj: model().Request("memory", "2Gi").Limit("memory", "1Gi").Obj(), want: []string{"spec.resources.requests[memory]: Invalid value"}},

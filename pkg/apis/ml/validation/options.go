@@ -47,6 +47,9 @@ type Options struct {
 	// WhenCELCostLimit is the most a CEL when condition may cost, by its
 	// estimate at admission; 0 means DefaultWhenCELCostLimit.
 	WhenCELCostLimit int64
+	// ForbidLocalFiles refuses Model sources that name files of the
+	// server's host (file:// URIs, paths): set on a cluster.
+	ForbidLocalFiles bool
 
 	// storedCEL are the CEL when conditions of the stored object on an
 	// update, which keep passing the cost check (ratchetWhenCEL).

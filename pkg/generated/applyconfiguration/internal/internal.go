@@ -225,6 +225,22 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelStatus
       default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelArtifactSource
+  map:
+    fields:
+    - name: fromPipelineRun
+      type:
+        scalar: string
+    - name: fromTrainingJob
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: task
+      type:
+        scalar: string
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelRuntime
   map:
     fields:
@@ -257,12 +273,31 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSource
   map:
     fields:
+    - name: artifact
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelArtifactSource
     - name: trainingJobRef
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
     - name: uri
       type:
         scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSourceStatus
+  map:
+    fields:
+    - name: artifact
+      type:
+        scalar: string
+    - name: digest
+      type:
+        scalar: string
+    - name: producer
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ArtifactProducer
+    - name: uri
+      type:
+        scalar: string
+      default: ""
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSpec
   map:
     fields:
@@ -366,6 +401,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: selector
       type:
         scalar: string
+    - name: source
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ModelSourceStatus
     - name: url
       type:
         scalar: string

@@ -21,12 +21,17 @@ package v1alpha1
 // ModelSourceApplyConfiguration represents a declarative configuration of the ModelSource type for use
 // with apply.
 //
-// ModelSource says where a model's files are. Exactly one field is set.
+// ModelSource says where a model's files are: one of uri, trainingJobRef
+// and artifact is set.
 type ModelSourceApplyConfiguration struct {
-	// URI of the model files, such as s3://bucket/model or pvc://claim/path.
+	// URI of the model files: s3://bucket/key, https://host/path,
+	// pvc://claim/path, or file:///path (standalone mode only).
 	URI *string `json:"uri,omitempty"`
 	// TrainingJobRef names a TrainingJob in the same namespace whose output is served.
 	TrainingJobRef *LocalObjectReferenceApplyConfiguration `json:"trainingJobRef,omitempty"`
+	// Artifact names an artifact that a TrainingJob or a PipelineRun task
+	// of the namespace produced (see docs/artifacts.md).
+	Artifact *ModelArtifactSourceApplyConfiguration `json:"artifact,omitempty"`
 }
 
 // ModelSourceApplyConfiguration constructs a declarative configuration of the ModelSource type for use with
@@ -48,5 +53,13 @@ func (b *ModelSourceApplyConfiguration) WithURI(value string) *ModelSourceApplyC
 // If called multiple times, the TrainingJobRef field is set to the value of the last call.
 func (b *ModelSourceApplyConfiguration) WithTrainingJobRef(value *LocalObjectReferenceApplyConfiguration) *ModelSourceApplyConfiguration {
 	b.TrainingJobRef = value
+	return b
+}
+
+// WithArtifact sets the Artifact field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Artifact field is set to the value of the last call.
+func (b *ModelSourceApplyConfiguration) WithArtifact(value *ModelArtifactSourceApplyConfiguration) *ModelSourceApplyConfiguration {
+	b.Artifact = value
 	return b
 }

@@ -38,6 +38,9 @@ type ModelStatusApplyConfiguration struct {
 	URL *string `json:"url,omitempty"`
 	// ModelURI is the resolved location of the model files.
 	ModelURI *string `json:"modelURI,omitempty"`
+	// Source is what the stable version serves: the URI, and for an
+	// artifact its digest and producer.
+	Source *ModelSourceStatusApplyConfiguration `json:"source,omitempty"`
 	// Replicas is the number of server pods.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// ReadyReplicas is the number of ready server pods.
@@ -96,6 +99,14 @@ func (b *ModelStatusApplyConfiguration) WithURL(value string) *ModelStatusApplyC
 // If called multiple times, the ModelURI field is set to the value of the last call.
 func (b *ModelStatusApplyConfiguration) WithModelURI(value string) *ModelStatusApplyConfiguration {
 	b.ModelURI = &value
+	return b
+}
+
+// WithSource sets the Source field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Source field is set to the value of the last call.
+func (b *ModelStatusApplyConfiguration) WithSource(value *ModelSourceStatusApplyConfiguration) *ModelStatusApplyConfiguration {
+	b.Source = value
 	return b
 }
 
