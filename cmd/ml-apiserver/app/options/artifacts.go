@@ -182,7 +182,7 @@ func readS3Credentials(path string) (string, string, error) {
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(k)
 		if !ok || (k != artifactstore.SecretKeyAccessKeyID && k != artifactstore.SecretKeySecretAccessKey) {
-			return "", "", fmt.Errorf("--artifact-s3-credentials-file %s line %d: want accessKeyID=... or secretAccessKey=...", path, n)
+			return "", "", fmt.Errorf("--artifact-s3-credentials-file %s line %d: want accessKeyID=<key> or secretAccessKey=<secret>", path, n)
 		}
 		vals[k] = strings.TrimSpace(v)
 	}
