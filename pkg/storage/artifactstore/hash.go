@@ -14,22 +14,63 @@ import (
 // per-call overhead of reads, writes and hashing is lost in the noise.
 const copyBufSize = 1 << 20
 
+// copyBuffers is how many buffers a copy has in flight: while one is
+// written, others are hashed, so hashing runs beside the I/O.
+const copyBuffers = 4
+
 // copyHashed copies r to w, at most maxBytes (>0) of it, returning the size
 // and "sha256:<hex>" of what was copied. More than maxBytes is an error
 // wrapping ErrTooLarge (the caller names key and cap); a done ctx stops it.
+// The sha256 of each chunk is computed by another goroutine while the next
+// one is read and written.
 func copyHashed(ctx context.Context, w io.Writer, r io.Reader, maxBytes int64) (int64, string, error) {
 	h := sha256.New()
-	src := io.Reader(&ctxReader{ctx: ctx, r: r})
-	if maxBytes > 0 {
-		src = io.LimitReader(src, maxBytes+1)
+	free := make(chan []byte, copyBuffers)
+	for range copyBuffers {
+		free <- make([]byte, copyBufSize)
 	}
-	buf := make([]byte, copyBufSize)
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), struct{ io.Reader }{src}, buf)
+	toHash := make(chan []byte, copyBuffers)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for b := range toHash {
+			h.Write(b)
+			free <- b[:cap(b)]
+		}
+	}()
+	var n int64
+	var err error
+	for {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		buf := <-free
+		k, rerr := io.ReadFull(r, buf)
+		if k > 0 {
+			if maxBytes > 0 && n+int64(k) > maxBytes {
+				err = ErrTooLarge
+				break
+			}
+			if _, err = w.Write(buf[:k]); err != nil {
+				break
+			}
+			n += int64(k)
+			toHash <- buf[:k]
+		} else {
+			free <- buf
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	close(toHash)
+	<-hashed
 	if err != nil {
 		return n, "", err
-	}
-	if maxBytes > 0 && n > maxBytes {
-		return n, "", ErrTooLarge
 	}
 	return n, digestOf(h), nil
 }
