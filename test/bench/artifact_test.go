@@ -160,7 +160,7 @@ func BenchmarkArtifactFilesystem(b *testing.B) {
 // to the same object uploaded and downloaded with the same client directly
 // (FPutObject and FGetObject, which know the size and hash nothing), both
 // against one SeaweedFS in one run. Each pair runs three times, alternating, and
-// the faster run of each counts.
+// the fastest run of each counts.
 func BenchmarkArtifactS3(b *testing.B) {
 	size := artifactSize(b)
 	srv := s3test.Start(b, s3test.Options{AccessKeyID: "bench", SecretAccessKey: "bench-secret-key"})
