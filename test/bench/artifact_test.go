@@ -71,7 +71,7 @@ func timed(b *testing.B, f func() error) time.Duration {
 // and through the plain copy it is compared with.
 type artifactRow struct {
 	key, name, baseline string
-	store, base    time.Duration
+	store, base         time.Duration
 }
 
 func (r artifactRow) rate(d time.Duration, size int64) float64 {
