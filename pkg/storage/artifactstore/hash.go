@@ -108,17 +108,4 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 
 func (hr *hashingReader) digest() string { return digestOf(hr.h) }
 
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
