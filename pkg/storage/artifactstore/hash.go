@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"sync"
 	"syscall"
 )
 
@@ -27,8 +28,13 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, maxBytes int64) (
 	h := sha256.New()
 	free := make(chan []byte, copyBuffers)
 	for range copyBuffers {
-		free <- make([]byte, copyBufSize)
+		free <- getBuf(copyBufSize)
 	}
+	defer func() {
+		for range copyBuffers {
+			putBuf(<-free)
+		}
+	}()
 	toHash := make(chan []byte, copyBuffers)
 	hashed := make(chan struct{})
 	go func() {
@@ -40,31 +46,32 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, maxBytes int64) (
 	}()
 	var n int64
 	var err error
-	for {
+	for done := false; !done && err == nil; {
 		if err = ctx.Err(); err != nil {
 			break
 		}
 		buf := <-free
 		k, rerr := io.ReadFull(r, buf)
-		if k > 0 {
-			if maxBytes > 0 && n+int64(k) > maxBytes {
-				err = ErrTooLarge
-				break
+		switch {
+		case k == 0:
+		case maxBytes > 0 && n+int64(k) > maxBytes:
+			err = ErrTooLarge
+		default:
+			if _, err = w.Write(buf[:k]); err == nil {
+				n += int64(k)
+				toHash <- buf[:k]
+				buf = nil // the hasher gives it back
 			}
-			if _, err = w.Write(buf[:k]); err != nil {
-				break
-			}
-			n += int64(k)
-			toHash <- buf[:k]
-		} else {
+		}
+		if buf != nil {
 			free <- buf
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
+		switch {
+		case err != nil:
+		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
+			done = true
+		case rerr != nil:
 			err = rerr
-			break
 		}
 	}
 	close(toHash)
@@ -73,6 +80,23 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, maxBytes int64) (
 		return n, "", err
 	}
 	return n, digestOf(h), nil
+}
+
+// bufPools keep the buffers of copies (copyBufSize) and of S3 uploads
+// (s3PartSize), so that pushing a directory of many small files does not
+// allocate them per file.
+var bufPools sync.Map // size -> *sync.Pool
+
+func getBuf(size int) []byte {
+	p, _ := bufPools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	return *(p.(*sync.Pool).Get().(*[]byte))
+}
+
+func putBuf(b []byte) {
+	b = b[:cap(b)]
+	if p, ok := bufPools.Load(len(b)); ok {
+		p.(*sync.Pool).Put(&b)
+	}
 }
 
 func digestOf(h hash.Hash) string {

@@ -169,7 +169,8 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 	hr := newHashingReader(ctx, r, maxBytes)
 	// Read one part: an object that fits goes up in one request that
 	// carries its digest.
-	buf := make([]byte, s3PartSize)
+	buf := getBuf(s3PartSize)
+	defer putBuf(buf)
 	n, err := io.ReadFull(hr, buf)
 	switch {
 	case hr.max > 0 && hr.n > hr.max:
