@@ -11,4 +11,8 @@
 // directly to ml-apiserver, through kube-apiserver's aggregator, and as a
 // CRD with the same schema served by the same kube-apiserver on the same
 // etcd.
+//
+// BenchmarkArtifactFilesystem and BenchmarkArtifactS3 move a 1 GiB artifact
+// in and out of the filesystem store (against cp) and the S3 store on a
+// real SeaweedFS (against minio-go's own FPutObject and FGetObject).
 package bench

@@ -3,6 +3,8 @@ package artifactstore
 import (
 	"errors"
 	"fmt"
+
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
 // Store types of Config.Type.
@@ -31,6 +33,9 @@ type Config struct {
 	// Secret's ca.crt).
 	CAFile string
 	CAData []byte
+	// DenyLocalAddresses refuses to connect to loopback, link-local and
+	// multicast addresses (stores from namespaces' Secrets).
+	DenyLocalAddresses bool
 }
 
 // Validate checks the fields the type needs.
@@ -47,6 +52,8 @@ func (c Config) Validate() error {
 		}
 		if c.Bucket == "" {
 			errs = append(errs, errors.New("an s3 artifact store needs a bucket"))
+		} else if err := s3utils.CheckValidBucketName(c.Bucket); err != nil {
+			errs = append(errs, fmt.Errorf("s3 bucket %q: %w", c.Bucket, err))
 		}
 		if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 			errs = append(errs, errors.New("an s3 artifact store needs both accessKeyID and secretAccessKey, or neither"))

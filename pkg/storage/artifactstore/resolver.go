@@ -55,6 +55,10 @@ type Resolver struct {
 	// MaxServeBytes caps what GET .../artifacts/NAME streams
 	// (--max-artifact-serve-bytes).
 	MaxServeBytes int64
+	// AllowLocalEndpoints lets a namespace's Secret name a loopback or
+	// link-local endpoint (tests with a local S3 server); otherwise the
+	// server refuses to connect there.
+	AllowLocalEndpoints bool
 
 	mu    sync.Mutex
 	cache map[string]cachedStore // by namespace
@@ -107,6 +111,7 @@ func (r *Resolver) fromSecret(namespace string, s *corev1.Secret) (Store, error)
 	if err != nil {
 		return nil, err
 	}
+	cfg.DenyLocalAddresses = !r.AllowLocalEndpoints
 	store, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("artifact store Secret %s/%s: %w", s.Namespace, s.Name, err)

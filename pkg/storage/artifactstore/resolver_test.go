@@ -3,8 +3,11 @@ package artifactstore
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -65,5 +68,44 @@ func TestResolver(t *testing.T) {
 	var nilResolver *Resolver
 	if _, err := nilResolver.For(ctx, "x"); !errors.Is(err, ErrNoStore) {
 		t.Errorf("nil resolver: got %v, want ErrNoStore", err)
+	}
+}
+
+// TestResolverRefusesLocalEndpoints: a namespace's Secret cannot make the
+// server connect to its own host (or link-local addresses such as the cloud
+// metadata service) unless the server allows it.
+func TestResolverRefusesLocalEndpoints(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	for _, endpoint := range []string{srv.URL, "http://localhost:" + srv.URL[strings.LastIndex(srv.URL, ":")+1:], "http://169.254.169.254"} {
+		kube := fake.NewClientset(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: DefaultSecretName},
+			Data: map[string][]byte{"endpoint": []byte(endpoint), "bucket": []byte("bucket")}})
+		r := &Resolver{Secrets: SecretsFromClient(kube)}
+		s, err := r.For(ctx, "team-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put(ctx, "ns/x", strings.NewReader("x"), 0); err == nil || !strings.Contains(err.Error(), "refused for a namespace's Secret") {
+			t.Errorf("endpoint %s: Put got %v, want a refusal", endpoint, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the local server got %d requests", n)
+	}
+	kube := fake.NewClientset(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: DefaultSecretName},
+		Data: map[string][]byte{"endpoint": []byte(srv.URL), "bucket": []byte("bucket")}})
+	allowed := &Resolver{Secrets: SecretsFromClient(kube), AllowLocalEndpoints: true}
+	s, err := allowed.For(ctx, "team-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = s.Put(ctx, "ns/x", strings.NewReader("x"), 0)
+	if hits.Load() == 0 {
+		t.Error("with AllowLocalEndpoints the request did not reach the local server")
 	}
 }

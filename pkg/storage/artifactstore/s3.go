@@ -3,15 +3,19 @@ package artifactstore
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -65,7 +69,14 @@ func NewS3(c Config) (*S3, error) {
 		if err != nil {
 			return nil, err
 		}
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
 		tr.TLSClientConfig.RootCAs = pool
+	}
+	if c.DenyLocalAddresses {
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: denyLocal}
+		tr.DialContext = d.DialContext
 	}
 	client, err := minio.New(host, &minio.Options{
 		Creds:     credentials.NewStaticV4(c.AccessKeyID, c.SecretAccessKey, ""),
@@ -158,7 +169,8 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 	hr := newHashingReader(ctx, r, maxBytes)
 	// Read one part: an object that fits goes up in one request that
 	// carries its digest.
-	buf := make([]byte, s3PartSize)
+	buf := getBuf(s3PartSize)
+	defer putBuf(buf)
 	n, err := io.ReadFull(hr, buf)
 	switch {
 	case hr.max > 0 && hr.n > hr.max:
@@ -342,4 +354,21 @@ func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
 // URI implements Store: s3://bucket/prefix/key.
 func (s *S3) URI(key string) string {
 	return "s3://" + path.Join(s.bucket, s.object(key))
+}
+
+// denyLocal refuses connections to loopback, link-local (the cloud
+// metadata address among them), unspecified and multicast addresses: a
+// namespace's Secret must not make the server reach its own host or the
+// node's metadata service. It checks the resolved address, so a name that
+// resolves there is refused too.
+func denyLocal(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("artifact store endpoint address %q: %w", address, err)
+	}
+	ip := ap.Addr().Unmap()
+	if ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return fmt.Errorf("artifact store endpoint %s is a loopback, link-local or multicast address, refused for a namespace's Secret (--artifact-store-secret-allow-local-endpoints)", ip)
+	}
+	return nil
 }

@@ -19,14 +19,14 @@ func TestConfigFromSecret(t *testing.T) {
 		return s
 	}
 	full := map[string]string{
-		"endpoint": "https://s3.example.com", "bucket": "ml", "prefix": "team-a/runs", "region": "eu-west-1",
+		"endpoint": "https://s3.example.com", "bucket": "ml-runs", "prefix": "team-a/runs", "region": "eu-west-1",
 		"accessKeyID": "AK", "secretAccessKey": "SK", "insecure": "false", "ca.crt": "PEM",
 	}
 	got, err := ConfigFromSecret(secret(full))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Type: TypeS3, Endpoint: "https://s3.example.com", Bucket: "ml", Prefix: "team-a/runs", Region: "eu-west-1",
+	want := Config{Type: TypeS3, Endpoint: "https://s3.example.com", Bucket: "ml-runs", Prefix: "team-a/runs", Region: "eu-west-1",
 		AccessKeyID: "AK", SecretAccessKey: "SK", CAData: []byte("PEM")}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

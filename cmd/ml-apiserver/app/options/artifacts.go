@@ -44,6 +44,9 @@ type ArtifactOptions struct {
 	// SecretName is the Secret that gives a namespace its own S3 store
 	// (aggregated mode).
 	SecretName string
+	// SecretAllowLocalEndpoints lets those Secrets name loopback and
+	// link-local endpoints (tests with a local S3 server).
+	SecretAllowLocalEndpoints bool
 	// MaxBytes caps one artifact; MaxServeBytes what GET .../artifacts/NAME
 	// streams.
 	MaxBytes, MaxServeBytes int64
@@ -76,6 +79,9 @@ func (o *ArtifactOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.SecretName, "artifact-store-secret-name", o.SecretName,
 		"Aggregated mode: a Secret of this name in a namespace (keys endpoint, bucket, prefix, region, accessKeyID, secretAccessKey, insecure, ca.crt) "+
 			"gives that namespace its own S3 store instead of the server's.")
+	fs.BoolVar(&o.SecretAllowLocalEndpoints, "artifact-store-secret-allow-local-endpoints", o.SecretAllowLocalEndpoints,
+		"Let a namespace's artifact store Secret name a loopback or link-local endpoint (the server's own host, the cloud metadata address). "+
+			"Off by default: such connections are refused. For test clusters with a local S3 server.")
 	fs.Int64Var(&o.MaxBytes, FlagMaxArtifactBytes, o.MaxBytes,
 		"Largest artifact (a file, or all files of a directory) in bytes; an upload past it fails naming this cap. Default 10 GiB.")
 	fs.Int64Var(&o.MaxServeBytes, FlagMaxArtifactServeBytes, o.MaxServeBytes,
@@ -149,7 +155,8 @@ func (o *ArtifactOptions) StoreConfig(standalone bool, dataDir string) (artifact
 // Resolver builds the artifact stores: the server's own and, with a core
 // client (aggregated mode), the namespaces' from their Secrets.
 func (o *ArtifactOptions) Resolver(standalone bool, dataDir string, kube kubernetes.Interface) (*artifactstore.Resolver, error) {
-	r := &artifactstore.Resolver{SecretName: o.SecretName, MaxBytes: o.MaxBytes, MaxServeBytes: o.MaxServeBytes}
+	r := &artifactstore.Resolver{SecretName: o.SecretName, MaxBytes: o.MaxBytes, MaxServeBytes: o.MaxServeBytes,
+		AllowLocalEndpoints: o.SecretAllowLocalEndpoints}
 	cfg, ok, err := o.StoreConfig(standalone, dataDir)
 	if err != nil {
 		return nil, err
@@ -182,7 +189,7 @@ func readS3Credentials(path string) (string, string, error) {
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(k)
 		if !ok || (k != artifactstore.SecretKeyAccessKeyID && k != artifactstore.SecretKeySecretAccessKey) {
-			return "", "", fmt.Errorf("--artifact-s3-credentials-file %s line %d: want accessKeyID=... or secretAccessKey=...", path, n)
+			return "", "", fmt.Errorf("--artifact-s3-credentials-file %s line %d: want accessKeyID=<key> or secretAccessKey=<secret>", path, n)
 		}
 		vals[k] = strings.TrimSpace(v)
 	}

@@ -76,7 +76,7 @@ func TestArtifactS3Options(t *testing.T) {
 	o := NewArtifactOptions()
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	o.AddFlags(fs)
-	if err := fs.Parse([]string{"--artifact-store=s3", "--artifact-s3-endpoint=http://127.0.0.1:8333", "--artifact-s3-bucket=ml",
+	if err := fs.Parse([]string{"--artifact-store=s3", "--artifact-s3-endpoint=http://127.0.0.1:8333", "--artifact-s3-bucket=ml-runs",
 		"--artifact-s3-prefix=prod", "--artifact-s3-region=eu-west-1", "--artifact-s3-credentials-file=" + creds}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestArtifactS3Options(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("StoreConfig: %v %v", ok, err)
 	}
-	want := artifactstore.Config{Type: "s3", Endpoint: "http://127.0.0.1:8333", Bucket: "ml", Prefix: "prod", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: "SK"}
+	want := artifactstore.Config{Type: "s3", Endpoint: "http://127.0.0.1:8333", Bucket: "ml-runs", Prefix: "prod", Region: "eu-west-1", AccessKeyID: "AK", SecretAccessKey: "SK"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -156,7 +156,7 @@ func Start(t testing.TB, opts Options) *Server {
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.cmd.SysProcAttr = sysProcAttr()
 	if err := s.cmd.Start(); err != nil {
 		_ = logFile.Close()
 		t.Fatalf("start %s: %v", bin, err)
