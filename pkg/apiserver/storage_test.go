@@ -24,6 +24,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"pipelines", "pipelines/status",
 		"recurringruns", "recurringruns/status",
 		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
+		"tuningjobs", "tuningjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")
 	slices.Sort(withMetrics)

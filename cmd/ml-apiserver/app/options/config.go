@@ -42,6 +42,7 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.DataLimits.ApplyTo(&extra, c.embeddedEtcdQuota())
 	c.Limits.ApplyTo(&extra)
 	c.WhenCEL.ApplyTo(&extra)
+	c.Tuning.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil

@@ -75,6 +75,8 @@ type Options struct {
 	Events *EventOptions
 	// Profiles configures Profiles and ProfileRequests (aggregated mode).
 	Profiles *ProfileOptions
+	// Tuning caps the trials of TuningJobs.
+	Tuning *TuningOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -96,6 +98,7 @@ func NewOptions() *Options {
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
+		Tuning:             NewTuningOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -142,6 +145,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)
+	o.Tuning.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))
