@@ -18,8 +18,8 @@ import (
 var kind = registryutil.Kind[*ml.TuningJob, ml.TuningJobSpec, ml.TuningJobStatus]{
 	Spec:                 func(o *ml.TuningJob) *ml.TuningJobSpec { return &o.Spec },
 	Status:               func(o *ml.TuningJob) *ml.TuningJobStatus { return &o.Status },
-	Validate:             validation.ValidateTuningJob,
-	ValidateUpdate:       validation.ValidateTuningJobUpdate,
+	Validate:             validate,
+	ValidateUpdate:       validateUpdate,
 	ValidateStatusUpdate: validation.ValidateTuningJobStatusUpdate,
 }
 

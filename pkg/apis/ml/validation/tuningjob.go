@@ -18,17 +18,14 @@ import (
 )
 
 var (
-	objectiveGoals     = []string{string(ml.ObjectiveMinimize), string(ml.ObjectiveMaximize)}
-	aggregations       = []string{string(ml.AggregationLast), string(ml.AggregationBest)}
-	parameterTypes     = []string{string(ml.ParameterDouble), string(ml.ParameterInt), string(ml.ParameterCategorical), string(ml.ParameterDiscrete)}
-	parameterScales    = []string{string(ml.ScaleLinear), string(ml.ScaleLog)}
-	tuningAlgorithms   = []string{string(ml.AlgorithmRandom), string(ml.AlgorithmGrid), string(ml.AlgorithmTPE), string(ml.AlgorithmHyperband)}
-	tuningParamNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
-	tuningParamRefRE   = regexp.MustCompile(`\$\(params\.([^)]*)\)`)
-	maxTuningParamName = 63
+	objectiveGoals   = []string{string(ml.ObjectiveMinimize), string(ml.ObjectiveMaximize)}
+	aggregations     = []string{string(ml.AggregationLast), string(ml.AggregationBest)}
+	tuningParamRefRE = regexp.MustCompile(`\$\(params\.([^)]*)\)`)
 )
 
-// ValidateTuningJob validates a TuningJob on create.
+// ValidateTuningJob validates a TuningJob on create. The search space and
+// the algorithm's settings are validated by the registry, through the
+// algorithms' own ValidateSpace and ValidateSettings.
 func ValidateTuningJob(obj *ml.TuningJob, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, tuningJobNameFunc(&obj.Spec.TrialTemplate, opts), metadataPath)
 	return append(allErrs, validateTuningJobSpec(&obj.Spec, opts, specPath)...)
@@ -91,8 +88,6 @@ func tuningJobNameFunc(t *ml.TrialTemplate, opts Options) apivalidation.Validate
 
 func validateTuningJobSpec(spec *ml.TuningJobSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	allErrs := validateTuningObjective(&spec.Objective, fldPath.Child("objective"))
-	allErrs = append(allErrs, validateTuningAlgorithm(&spec.Algorithm, fldPath.Child("algorithm"))...)
-	allErrs = append(allErrs, ValidateSearchSpace(spec.Parameters, spec.Algorithm.Name, fldPath.Child("parameters"))...)
 	if es := spec.EarlyStopping; es != nil && es.MedianStop != nil {
 		msPath := fldPath.Child("earlyStopping", "medianStop")
 		allErrs = append(allErrs, validateMinimum(es.MedianStop.MinTrials, 1, msPath.Child("minTrials"))...)
@@ -144,111 +139,6 @@ func validateTuningMetricName(name string, p *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	for _, msg := range utilvalidation.IsQualifiedName(name) {
 		allErrs = append(allErrs, field.Invalid(p, name, msg))
-	}
-	return allErrs
-}
-
-func validateTuningAlgorithm(a *ml.TuningAlgorithm, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	if !slices.Contains(tuningAlgorithms, string(a.Name)) {
-		allErrs = append(allErrs, field.NotSupported(fldPath.Child("name"), a.Name, tuningAlgorithms))
-	}
-	if seed, ok := a.Settings["seed"]; ok {
-		if _, err := strconv.ParseInt(seed, 10, 64); err != nil {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("settings").Key("seed"), seed, "must be an integer"))
-		}
-	}
-	return allErrs
-}
-
-// ValidateSearchSpace checks the parameters of a search for the algorithm
-// named: at least one, each well formed, with the field of each error.
-func ValidateSearchSpace(params []ml.TuningParameter, algorithm ml.TuningAlgorithmName, fldPath *field.Path) field.ErrorList {
-	if len(params) == 0 {
-		return field.ErrorList{field.Required(fldPath, "the search space needs at least one parameter")}
-	}
-	var allErrs field.ErrorList
-	names := sets.New[string]()
-	for i := range params {
-		p, pPath := &params[i], fldPath.Index(i)
-		switch {
-		case p.Name == "":
-			allErrs = append(allErrs, field.Required(pPath.Child("name"), ""))
-		case len(p.Name) > maxTuningParamName || !tuningParamNameRE.MatchString(p.Name):
-			allErrs = append(allErrs, field.Invalid(pPath.Child("name"), p.Name, fmt.Sprintf("must be at most %d letters, digits, '_' or '-', starting with a letter or '_'", maxTuningParamName)))
-		case names.Has(p.Name):
-			allErrs = append(allErrs, field.Duplicate(pPath.Child("name"), p.Name))
-		}
-		names.Insert(p.Name)
-		allErrs = append(allErrs, validateTuningParameter(p, algorithm, pPath)...)
-	}
-	return allErrs
-}
-
-func validateTuningParameter(p *ml.TuningParameter, algorithm ml.TuningAlgorithmName, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	switch p.Type {
-	case ml.ParameterDouble, ml.ParameterInt:
-		allErrs = append(allErrs, validateNumericRange(p, fldPath)...)
-		if len(p.Values) > 0 {
-			allErrs = append(allErrs, field.Forbidden(fldPath.Child("values"), fmt.Sprintf("applies to categorical and discrete parameters; a %s parameter has min and max", p.Type)))
-		}
-		if p.Scale != "" && !slices.Contains(parameterScales, string(p.Scale)) {
-			allErrs = append(allErrs, field.NotSupported(fldPath.Child("scale"), p.Scale, parameterScales))
-		}
-		if p.Type == ml.ParameterDouble && algorithm == ml.AlgorithmGrid && p.Step == nil {
-			allErrs = append(allErrs, field.Required(fldPath.Child("step"), "grid search needs a step for a double parameter"))
-		}
-	case ml.ParameterCategorical, ml.ParameterDiscrete:
-		vPath := fldPath.Child("values")
-		if len(p.Values) == 0 {
-			allErrs = append(allErrs, field.Required(vPath, fmt.Sprintf("a %s parameter needs at least one value", p.Type)))
-		}
-		seen := sets.New[string]()
-		for i, v := range p.Values {
-			if seen.Has(v) {
-				allErrs = append(allErrs, field.Duplicate(vPath.Index(i), v))
-			}
-			seen.Insert(v)
-			if _, err := strconv.ParseFloat(v, 64); p.Type == ml.ParameterDiscrete && err != nil {
-				allErrs = append(allErrs, field.Invalid(vPath.Index(i), v, "a discrete parameter's values must be numbers"))
-			}
-		}
-		for name, set := range map[string]bool{"min": p.Min != nil, "max": p.Max != nil, "step": p.Step != nil, "scale": p.Scale != ""} {
-			if set {
-				allErrs = append(allErrs, field.Forbidden(fldPath.Child(name), fmt.Sprintf("applies to double and int parameters; a %s parameter has values", p.Type)))
-			}
-		}
-	default:
-		allErrs = append(allErrs, field.NotSupported(fldPath.Child("type"), p.Type, parameterTypes))
-	}
-	return allErrs
-}
-
-func validateNumericRange(p *ml.TuningParameter, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	for name, v := range map[string]*float64{"min": p.Min, "max": p.Max, "step": p.Step} {
-		switch {
-		case v == nil && name != "step":
-			allErrs = append(allErrs, field.Required(fldPath.Child(name), fmt.Sprintf("a %s parameter needs min and max", p.Type)))
-		case v == nil:
-		case math.IsNaN(*v) || math.IsInf(*v, 0):
-			allErrs = append(allErrs, field.Invalid(fldPath.Child(name), *v, "must be a finite number"))
-		case p.Type == ml.ParameterInt && *v != math.Trunc(*v):
-			allErrs = append(allErrs, field.Invalid(fldPath.Child(name), *v, "must be a whole number for an int parameter"))
-		}
-	}
-	if len(allErrs) > 0 {
-		return allErrs
-	}
-	if *p.Min > *p.Max {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("min"), *p.Min, fmt.Sprintf("must be no more than max (%v)", *p.Max)))
-	}
-	if p.Step != nil && *p.Step <= 0 {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("step"), *p.Step, "must be greater than 0"))
-	}
-	if p.Scale == ml.ScaleLog && *p.Min <= 0 {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("min"), *p.Min, "must be greater than 0 on a log scale"))
 	}
 	return allErrs
 }
