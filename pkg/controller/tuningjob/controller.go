@@ -70,10 +70,17 @@ type Controller struct {
 	poll         time.Duration
 	queue        *queue.Queue
 
-	// finished caches the series of finished trials by UID: they report
-	// no more, and the median rule reads them at every sync.
+	// finished caches the series of finished trials: they report no
+	// more, and the median rule reads them at every sync.
 	mu       sync.Mutex
-	finished map[types.UID][]algorithm.Point
+	finished map[trialKey][]algorithm.Point
+}
+
+// trialKey names one trial's TrainingJob, the UID telling apart a
+// TrainingJob deleted and created again under its name.
+type trialKey struct {
+	namespace, name string
+	uid             types.UID
 }
 
 // New returns the controller and registers its event handlers.
@@ -88,7 +95,7 @@ func New(c Config) (*Controller, error) {
 		clock:        c.Clock,
 		fieldManager: c.FieldManager,
 		poll:         c.PollInterval,
-		finished:     map[types.UID][]algorithm.Point{},
+		finished:     map[trialKey][]algorithm.Point{},
 	}
 	if ctrl.poll <= 0 {
 		ctrl.poll = DefaultPollInterval

@@ -80,30 +80,31 @@ func replacer(p algorithm.Proposal) *strings.Replacer {
 
 // createTrial creates trial index of tun; a trial of that name that exists
 // already and is tun's was created before, by this or an earlier
-// controller, and the lister had not seen it.
-func (c *Controller) createTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) error {
+// controller, and the lister had not seen it. It returns the trial's
+// TrainingJob.
+func (c *Controller) createTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (*mlv1alpha1.TrainingJob, error) {
 	tj, err := newTrainingJob(tun, index, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Create(ctx, tj, metav1.CreateOptions{FieldManager: c.fieldManager})
+	created, err := c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Create(ctx, tj, metav1.CreateOptions{FieldManager: c.fieldManager})
 	switch {
 	case apierrors.IsAlreadyExists(err):
 		existing, err := c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Get(ctx, tj.Name, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("read existing trial %s: %w", tj.Name, err)
+			return nil, fmt.Errorf("read existing trial %s: %w", tj.Name, err)
 		}
 		if ref := metav1.GetControllerOf(existing); ref == nil || ref.UID != tun.UID {
-			return fmt.Errorf("TrainingJob %s exists and is not a trial of this TuningJob: delete it, or rename the TuningJob", tj.Name)
+			return nil, fmt.Errorf("TrainingJob %s exists and is not a trial of this TuningJob: delete it, or rename the TuningJob", tj.Name)
 		}
 		klog.FromContext(ctx).V(2).Info("Trial exists already", "trial", tj.Name)
-		return nil
+		return existing, nil
 	case err != nil:
 		c.recorder.Eventf(tun, corev1.EventTypeWarning, "FailedCreate", "Creating trial %s: %v", tj.Name, err)
-		return fmt.Errorf("create trial %s: %w", tj.Name, err)
+		return nil, fmt.Errorf("create trial %s: %w", tj.Name, err)
 	}
 	c.recorder.Eventf(tun, corev1.EventTypeNormal, ReasonTrialCreated, "Created trial %s with %s", tj.Name, tj.Annotations[mlv1alpha1.TrialParametersAnnotation])
-	return nil
+	return created, nil
 }
 
 // stopTrial stops a running trial: it suspends its TrainingJob, which

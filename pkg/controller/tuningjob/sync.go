@@ -86,16 +86,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		}
 		ended = decideEnd(tun, trials)
 		if ended.phase == "" {
-			var exhausted bool
-			if exhausted, err = c.proposeAndCreate(ctx, tun, trials); err != nil {
+			created, exhausted, err := c.proposeAndCreate(ctx, tun, trials)
+			if err != nil {
 				return err
 			}
-			if trials, err = c.listTrials(stored); err != nil {
-				return err
-			}
-			if err := c.observe(ctx, stored, trials); err != nil {
-				return err
-			}
+			trials = append(trials, created...)
 			if exhausted && count(trials, algorithm.Running) == 0 && len(trials) > 0 {
 				ended = outcome{phase: mlv1alpha1.TuningJobSucceeded, reason: ReasonSearchExhausted,
 					message: fmt.Sprintf("Algorithm %s has nothing more to propose after %d trials", spec.Algorithm.Name, len(trials))}
@@ -188,18 +183,18 @@ func decideEnd(tun *mlv1alpha1.TuningJob, trials []*trial) outcome {
 }
 
 // proposeAndCreate asks the algorithm for the trials parallelTrials and
-// maxTrials leave room for and creates them. exhausted says the
-// algorithm will propose nothing more.
-func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.TuningJob, trials []*trial) (exhausted bool, err error) {
+// maxTrials leave room for and creates them, returning them as running
+// trials. exhausted says the algorithm will propose nothing more.
+func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.TuningJob, trials []*trial) (created []*trial, exhausted bool, err error) {
 	spec := &tun.Spec
 	maxTrials, parallel := int(derefInt32(spec.MaxTrials, mlv1alpha1.DefaultMaxTrials)), int(derefInt32(spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials))
 	n := min(parallel-count(trials, algorithm.Running), maxTrials-len(trials))
 	if n <= 0 {
-		return false, nil
+		return nil, false, nil
 	}
 	alg, err := algorithm.Get(string(spec.Algorithm.Name))
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	obs := make([]algorithm.Observation, 0, len(trials))
 	next := 0
@@ -216,14 +211,16 @@ func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.Tunin
 		exhausted = true
 	case err != nil:
 		c.recorder.Eventf(tun, corev1.EventTypeWarning, ReasonAlgorithmFailed, "Algorithm %s: %v", spec.Algorithm.Name, err)
-		return false, fmt.Errorf("propose trials of %s: %w", klog.KObj(tun), err)
+		return nil, false, fmt.Errorf("propose trials of %s: %w", klog.KObj(tun), err)
 	}
 	for i, p := range proposals {
-		if err := c.createTrial(ctx, tun, next+i, p); err != nil {
-			return exhausted, err
+		tj, err := c.createTrial(ctx, tun, next+i, p)
+		if err != nil {
+			return created, exhausted, err
 		}
+		created = append(created, &trial{job: tj, index: next + i, params: p.Assignment, state: algorithm.Running})
 	}
-	return exhausted, nil
+	return created, exhausted, nil
 }
 
 // seed is spec.algorithm.settings.seed, or one derived from the

@@ -73,7 +73,8 @@ func (c *Controller) observe(ctx context.Context, tun *mlv1alpha1.TuningJob, tri
 	for _, t := range trials {
 		finished := jobFinished(t.job)
 		c.mu.Lock()
-		series, cached := c.finished[t.job.UID]
+		key := trialKey{t.job.Namespace, t.job.Name, t.job.UID}
+		series, cached := c.finished[key]
 		c.mu.Unlock()
 		if !cached {
 			var err error
@@ -83,7 +84,7 @@ func (c *Controller) observe(ctx context.Context, tun *mlv1alpha1.TuningJob, tri
 			}
 			if finished {
 				c.mu.Lock()
-				c.finished[t.job.UID] = series
+				c.finished[key] = series
 				c.mu.Unlock()
 			}
 		}
@@ -99,7 +100,7 @@ func (c *Controller) forget(trials []*trial) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, t := range trials {
-		delete(c.finished, t.job.UID)
+		delete(c.finished, trialKey{t.job.Namespace, t.job.Name, t.job.UID})
 	}
 }
 
