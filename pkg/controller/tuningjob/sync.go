@@ -35,6 +35,8 @@ const (
 	ReasonMaxFailedTrialsReached = "MaxFailedTrialsReached"
 	// ReasonTrialsRunning: the search goes on.
 	ReasonTrialsRunning = "TrialsRunning"
+	// ReasonUnsupportedTemplate: the trial template is not a TrainingJob.
+	ReasonUnsupportedTemplate = "UnsupportedTemplate"
 	// ReasonAlgorithmFailed: the algorithm could not propose.
 	ReasonAlgorithmFailed = "AlgorithmFailed"
 )
@@ -79,6 +81,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	tun := stored.DeepCopy()
 	spec := &tun.Spec
 	ended := outcome{phase: tun.Status.Phase}
+	if spec.TrialTemplate.TrainingJob == nil && ended.phase != mlv1alpha1.TuningJobFailed {
+		// Validation refuses other templates; one stored before would
+		// never run.
+		ended = outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonUnsupportedTemplate, message: "Only trainingJob trial templates are supported"}
+	}
 	if ended.phase != mlv1alpha1.TuningJobSucceeded && ended.phase != mlv1alpha1.TuningJobFailed {
 		ended = outcome{}
 		if err := c.medianStop(ctx, tun, trials); err != nil {

@@ -172,6 +172,7 @@ func validateTrialTemplate(t *ml.TrialTemplate, params []ml.TuningParameter, opt
 		for i, p := range plr.Params {
 			check(p.Value, fldPath.Child("pipelineRun", "params").Index(i).Child("value"))
 		}
+		allErrs = append(allErrs, field.Forbidden(fldPath.Child("pipelineRun"), "PipelineRun trials are not supported yet: use trainingJob"))
 	}
 	return allErrs
 }

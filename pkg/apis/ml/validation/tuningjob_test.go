@@ -45,6 +45,9 @@ func TestValidateTuningJob(t *testing.T) {
 		{name: "median stop", mutate: func(tun *ml.TuningJob) {
 			tun.Spec.EarlyStopping = &ml.EarlyStopping{MedianStop: &ml.MedianStopRule{MinTrials: ptr.To[int32](0), StartStep: ptr.To[int64](-1)}}
 		}, want: []string{"spec.earlyStopping.medianStop.minTrials: Invalid value", "spec.earlyStopping.medianStop.startStep: Invalid value"}},
+		{name: "pipeline run trials", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Obj().Spec}
+		}, want: []string{"spec.trialTemplate.pipelineRun: Forbidden"}},
 		{name: "no trial template", mutate: func(tun *ml.TuningJob) { tun.Spec.TrialTemplate = ml.TrialTemplate{} },
 			want: []string{"spec.trialTemplate.pipelineRun: Required value"}},
 		{name: "name too long for its trials", mutate: func(tun *ml.TuningJob) { tun.Name = strings.Repeat("a", 49) },
