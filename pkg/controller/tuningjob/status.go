@@ -12,10 +12,6 @@ import (
 	"ml.example.io/ml-apiserver/pkg/tuning/algorithm"
 )
 
-// MaxStatusTrials is the most trials status.trials lists: the latest.
-// Every trial is listed by its label, ml.example.io/tuning-job=<name>.
-const MaxStatusTrials = 50
-
 // setStatus writes what the sync observed into tun's status.
 func (c *Controller) setStatus(tun *mlv1alpha1.TuningJob, trials []*trial, ended outcome) {
 	s := &tun.Status
@@ -34,7 +30,7 @@ func (c *Controller) setStatus(tun *mlv1alpha1.TuningJob, trials []*trial, ended
 		s.BestTrial = summary(best)
 	}
 	s.Trials = nil
-	for _, t := range trials[max(0, len(trials)-MaxStatusTrials):] {
+	for _, t := range trials[max(0, len(trials)-mlv1alpha1.MaxTuningStatusTrials):] {
 		s.Trials = append(s.Trials, *summary(t))
 	}
 	set := func(typ string, status metav1.ConditionStatus, reason, msg string) {

@@ -19,3 +19,7 @@ const (
 	// early (by suspending it): why.
 	EarlyStoppedAnnotation = "ml.example.io/early-stopped"
 )
+
+// MaxTuningStatusTrials is the most trials status.trials of a TuningJob
+// lists, the latest; every trial is listed through TuningJobNameLabel.
+const MaxTuningStatusTrials = 50

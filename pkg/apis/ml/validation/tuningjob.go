@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 var (
@@ -56,15 +57,11 @@ func ValidateTuningJobStatusUpdate(obj, old *ml.TuningJob) field.ErrorList {
 	}{{&s.TrialsCreated, "trialsCreated"}, {&s.Running, "running"}, {&s.Succeeded, "succeeded"}, {&s.Failed, "failed"}, {&s.EarlyStopped, "earlyStopped"}} {
 		allErrs = append(allErrs, validateMinimum(c.v, 0, statusPath.Child(c.name))...)
 	}
-	if len(s.Trials) > MaxTuningStatusTrials {
-		allErrs = append(allErrs, field.TooMany(statusPath.Child("trials"), len(s.Trials), MaxTuningStatusTrials))
+	if len(s.Trials) > v1alpha1.MaxTuningStatusTrials {
+		allErrs = append(allErrs, field.TooMany(statusPath.Child("trials"), len(s.Trials), v1alpha1.MaxTuningStatusTrials))
 	}
 	return append(allErrs, metav1validation.ValidateConditions(s.Conditions, statusPath.Child("conditions"))...)
 }
-
-// MaxTuningStatusTrials is the most trials status.trials of a TuningJob
-// lists (the latest); every trial is listed through its label.
-const MaxTuningStatusTrials = 50
 
 // tuningJobNameFunc checks a TuningJob's name so that the names of its
 // trials, the name and "-<index>", are valid names of the kind it creates.
