@@ -11,7 +11,10 @@
 # Processes (NAME): etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kwok (2 fake nodes with 8 nvidia.com/gpu each) and
 # ml-apiserver (aggregated mode, delegated authn/authz, running as the
-# ServiceAccount ml-system/ml-apiserver with the RBAC of artifacts/deploy).
+# ServiceAccount ml-system/ml-apiserver with the RBAC of artifacts/deploy),
+# plus ml-apiserver-2 ... with ML_APISERVER_REPLICAS. With several replicas,
+# stop and restart of one first mark its endpoint not ready (as a kubelet
+# does for a pod being deleted), and start marks it ready once it is.
 #
 # State lives in LOCAL_UP_DIR (default _output/local-up) and is recreated on
 # every start: kubeconfig (admin), local-up.env (URLs and ports, for
@@ -20,7 +23,11 @@
 #
 # Environment: LOCAL_UP_DIR, TOOLS_BIN (where `make tools` put the control
 # plane, default _output/bin), KUBECTL, KWOK_NODES (default 2),
-# KUBE_VERBOSITY, ML_VERBOSITY, ML_APISERVER_TOKEN_DURATION (default 24h).
+# KUBE_VERBOSITY, ML_VERBOSITY, ML_APISERVER_TOKEN_DURATION (default 24h),
+# ML_APISERVER_REPLICAS (default 1: ml-apiserver processes behind the
+# APIService's Service, same etcd; see hack/lib/ml-apiserver.sh),
+# ML_APISERVER_HOST (the address several replicas listen on; default the
+# host's first non-loopback IPv4 address).
 set -euo pipefail
 
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"
@@ -66,7 +73,7 @@ build() {
 # may be a directory of the user's.
 reset_state() {
   local p
-  for p in etcd ml-apiserver pki kubeconfigs run pids logs pod-logs kube-cache kubeconfig kwok.yaml local-up.env; do
+  for p in etcd ml-apiserver ml-apiserver-{2..9} pki kubeconfigs run pids logs pod-logs kube-cache kubeconfig kwok.yaml local-up.env; do
     rm -rf "${LOCAL_UP_DIR:?}/${p}"
   done
   mkdir -p "${LOCAL_UP_DIR}" "${KUBECONFIG_DIR}" "${LOG_DIR}" "${PID_DIR}" "${RUN_DIR}"
@@ -80,7 +87,9 @@ write_env() {
     printf 'ETCD_URL=%q\n' "${ETCD_URL}"
     printf 'KUBE_APISERVER_URL=%q\n' "${KUBE_APISERVER_URL}"
     printf 'KUBE_CA_FILE=%q\n' "${PKI_DIR}/ca.crt"
-    printf 'ML_APISERVER_URL=%q\n' "https://127.0.0.1:${ML_APISERVER_PORT}"
+    printf 'ML_APISERVER_URL=%q\n' "https://${ML_APISERVER_HOST}:${ML_APISERVER_PORT}"
+    printf 'ML_APISERVER_REPLICAS=%q\n' "${ML_APISERVER_REPLICAS}"
+    printf 'ML_APISERVER_URLS=%q\n' "$(mlapi::urls)"
     printf 'ML_APISERVER_CA_FILE=%q\n' "${PKI_DIR}/ml-apiserver-ca.crt"
     printf 'ML_APISERVER_KUBECONFIG=%q\n' "${ML_APISERVER_KUBECONFIG}"
     printf 'ML_APISERVER_ETCD_PREFIX=%q\n' "${ML_APISERVER_ETCD_PREFIX}"
@@ -111,6 +120,7 @@ step() {
 up() {
   local running start=${SECONDS}
   check_prerequisites
+  mlapi::check_replicas
   # One local-up at a time per LOCAL_UP_DIR.
   mkdir -p "${LOCAL_UP_DIR}"
   exec 9>"${LOCAL_UP_DIR}/.lock"
@@ -118,9 +128,10 @@ up() {
     log::error "another hack/local-up.sh is running for ${LOCAL_UP_DIR}"
     return 1
   fi
+  # COMPONENTS are those of the last start (common.sh) until this one.
   running="$(proc::running | tr '\n' ' ')"
   running="${running% }"
-  if [[ "${running}" == "${COMPONENTS[*]}" ]]; then
+  if [[ -n "${running}" && "${running}" == "${COMPONENTS[*]}" ]]; then
     log::info "the local cluster is already up (${LOCAL_UP_DIR}); hack/local-down.sh stops it"
     echo "export KUBECONFIG=${ADMIN_KUBECONFIG}"
     return 0
@@ -129,6 +140,7 @@ up() {
     log::error "a local cluster is partly running in ${LOCAL_UP_DIR} (${running}); run hack/local-down.sh first"
     return 1
   fi
+  components::set "${ML_APISERVER_REPLICAS}"
   trap on_exit EXIT
   trap 'exit 130' INT TERM
   build
@@ -150,7 +162,7 @@ up() {
 
 Local cluster with ml-apiserver aggregated (state in ${LOCAL_UP_DIR}):
   kube-apiserver  ${KUBE_APISERVER_URL}
-  ml-apiserver    https://127.0.0.1:${ML_APISERVER_PORT} (APIService v1alpha1.ml.example.io Available)
+  ml-apiserver    $(mlapi::urls) (APIService v1alpha1.ml.example.io Available)
   etcd            ${ETCD_URL} (ml-apiserver under ${ML_APISERVER_ETCD_PREFIX})
   nodes           ${KWOK_NODES} kwok nodes with 8 nvidia.com/gpu each
   logs            ${LOG_DIR}
@@ -173,6 +185,25 @@ relaunch() {
   fi
   log::info "starting ${name}"
   proc::launch "${name}"
+  if mlapi::has_endpoint "${name}"; then
+    mlapi::wait_ready "${name}"
+    log::info "marking the endpoint of ${name} ready"
+    mlapi::set_ready "${name}" true
+  fi
+}
+
+# halt NAME stops one process; a replica listed in an EndpointSlice is
+# marked not ready first, so the aggregator sends it no new requests.
+halt() {
+  local name="$1"
+  if mlapi::has_endpoint "${name}" && proc::alive kube-apiserver; then
+    log::info "marking the endpoint of ${name} not ready"
+    mlapi::set_ready "${name}" false
+    # The aggregator's EndpointSlice informer sees it within milliseconds;
+    # requests it already sent finish or end with the process.
+    sleep 1
+  fi
+  proc::stop "${name}"
 }
 
 main() {
@@ -184,7 +215,7 @@ main() {
         log::error "usage: $0 $1 {${COMPONENTS[*]}}"
         return 2
       }
-      if [[ "$1" != start ]]; then proc::stop "$2"; fi
+      if [[ "$1" != start ]]; then halt "$2"; fi
       if [[ "$1" != stop ]]; then relaunch "$2"; fi
       ;;
     *)

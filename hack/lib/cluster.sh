@@ -19,6 +19,7 @@ cluster::ports() {
   util::free_port KUBE_SCHEDULER_PORT
   util::free_port KWOK_PORT
   util::free_port ML_APISERVER_PORT
+  mlapi::ports
   ETCD_URL="http://127.0.0.1:${ETCD_CLIENT_PORT}"
   KUBE_APISERVER_URL="https://127.0.0.1:${KUBE_APISERVER_PORT}"
 }
@@ -53,7 +54,7 @@ cluster::start_kube_apiserver() {
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "${PKI_DIR}/front-proxy-client.crt" \
     --proxy-client-key-file "${PKI_DIR}/front-proxy-client.key" \
-    --enable-aggregator-routing=false \
+    --enable-aggregator-routing="$(mlapi::aggregator_routing)" \
     --kubelet-client-certificate "${PKI_DIR}/kube-apiserver-kubelet-client.crt" \
     --kubelet-client-key "${PKI_DIR}/kube-apiserver-kubelet-client.key" \
     --kubelet-preferred-address-types InternalIP \

@@ -34,12 +34,32 @@ KUBECONFIG_DIR="${LOCAL_UP_DIR}/kubeconfigs"
 ADMIN_KUBECONFIG="${LOCAL_UP_DIR}/kubeconfig"
 ENV_FILE="${LOCAL_UP_DIR}/local-up.env"
 
-# COMPONENTS in start order.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ml-apiserver)
-# STOP_ORDER: the clients first, so that no watch they hold (through the
-# aggregator too) keeps a server's graceful shutdown waiting; the servers
-# after, etcd last.
-STOP_ORDER=(kwok kube-scheduler kube-controller-manager ml-apiserver kube-apiserver etcd)
+# components::set N sets COMPONENTS (in start order) and STOP_ORDER for N
+# ml-apiserver replicas: the first is named ml-apiserver, the others
+# ml-apiserver-2, ml-apiserver-3, ... STOP_ORDER stops the clients first, so
+# that no watch they hold (through the aggregator too) keeps a server's
+# graceful shutdown waiting; the servers after, etcd last.
+components::set() {
+  local n="$1" i replicas=(ml-apiserver)
+  for ((i = 2; i <= n; i++)); do replicas+=("ml-apiserver-${i}"); done
+  COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok "${replicas[@]}")
+  STOP_ORDER=(kwok kube-scheduler kube-controller-manager "${replicas[@]}" kube-apiserver etcd)
+}
+
+# components::started_replicas prints how many ml-apiserver replicas the
+# last start of LOCAL_UP_DIR wrote a run/ script for (at least 1).
+components::started_replicas() {
+  local n=1 f
+  for f in "${RUN_DIR}"/ml-apiserver-[0-9]*.sh; do
+    if [[ -e "${f}" ]]; then n=$((n + 1)); fi
+  done
+  echo "${n}"
+}
+
+# Scripts that act on a running cluster (local-down.sh, local-up.sh
+# stop|start|restart) know its replicas from run/; local-up.sh's start
+# sets them from ML_APISERVER_REPLICAS.
+components::set "$(components::started_replicas)"
 
 log::info() { printf '%s local-up: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 log::error() { printf '%s local-up: ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -97,7 +117,17 @@ proc::alive() {
   pid="$(proc::pid "${name}")" || return 1
   [[ -r "/proc/${pid}/cmdline" ]] || return 1
   bin="$(tr '\0' '\n' <"/proc/${pid}/cmdline" | head -n1)"
-  [[ "$(basename -- "${bin}")" == "${name}" ]]
+  [[ "$(basename -- "${bin}")" == "$(proc::program "${name}")" ]]
+}
+
+# proc::program NAME is the program a component runs: a replica
+# ml-apiserver-N runs ml-apiserver.
+proc::program() {
+  if [[ "$1" =~ ^(ml-apiserver)-[0-9]+$ ]]; then
+    echo "${BASH_REMATCH[1]}"
+  else
+    echo "$1"
+  fi
 }
 
 # proc::start NAME BINARY ARGS... writes run/NAME.sh with the exact command

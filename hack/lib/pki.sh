@@ -57,6 +57,8 @@ pki::cert() {
 #   sa                          service-account signing key pair (sa.key, sa.pub)
 #   ml-apiserver-ca, ml-apiserver   a separate CA and the serving cert of ml-apiserver,
 #                               for ml-apiserver.ml-system.svc, the name the aggregator verifies
+#                               (and ML_APISERVER_HOST_SAN, the address replicas listen on);
+#                               every replica serves the same certificate
 #   kwok-serving                serving cert of kwok's kubelet endpoint
 pki::create() {
   mkdir -p "${PKI_DIR}"
@@ -79,7 +81,7 @@ pki::create() {
 
   pki::ca ml-apiserver-ca "ml-apiserver-ca"
   pki::cert ml-apiserver-ca ml-apiserver server "/CN=ml-apiserver.ml-system.svc" \
-    "DNS:ml-apiserver.ml-system.svc,DNS:ml-apiserver.ml-system.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
+    "DNS:ml-apiserver.ml-system.svc,DNS:ml-apiserver.ml-system.svc.cluster.local,DNS:localhost,IP:127.0.0.1${ML_APISERVER_HOST_SAN:+,IP:${ML_APISERVER_HOST_SAN}}"
   chmod 600 "${PKI_DIR}"/*.key
 }
 

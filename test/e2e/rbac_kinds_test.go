@@ -68,7 +68,8 @@ func kindCases(s rbacSubject, nsKey string) []rbacCase {
 // TestRBACEveryKind checks the aggregated roles on every kind and
 // subresource: admin, edit, view and no binding, in the namespace of the
 // binding (A) and another (B). Each case is asked three ways, which must
-// all agree with the policy (mayDo): a SubjectAccessReview, the way
+// all agree with the policy (mayDo, and serverVerbs for the verbs only
+// the server asks for, which have no request): a SubjectAccessReview, the way
 // ml-apiserver's delegated authorizer asks; `kubectl auth can-i --list`
 // (parsed once per subject and namespace, by the newest and the oldest
 // kubectl); and a real request, through kube-apiserver and straight to
@@ -91,7 +92,7 @@ func TestRBACEveryKind(t *testing.T) {
 	t.Run("SubjectAccessReview", func(t *testing.T) {
 		for _, s := range rbacSubjects {
 			for _, nsKey := range []string{"A", "B"} {
-				for _, c := range kindCases(s, nsKey) {
+				for _, c := range append(kindCases(s, nsKey), serverVerbCases(s, nsKey)...) {
 					got, err := subjectAccess(ctx, kube, c.user, namespaces[nsKey], c.resource, c.sub, c.verb)
 					if err != nil {
 						t.Fatal(err)
@@ -110,7 +111,7 @@ func TestRBACEveryKind(t *testing.T) {
 				for _, s := range rbacSubjects {
 					for _, nsKey := range []string{"A", "B"} {
 						rules := canIList(t, k, s.user, namespaces[nsKey])
-						for _, c := range kindCases(s, nsKey) {
+						for _, c := range append(kindCases(s, nsKey), serverVerbCases(s, nsKey)...) {
 							if got := allows(rules, c.resource, c.sub, c.verb); got != c.allowed {
 								t.Errorf("%s (role %q): kubectl auth can-i --list says %v, want %v", c, s.role, got, c.allowed)
 							}

@@ -205,3 +205,25 @@ func allows(rules []accessRule, resource, sub, verb string) bool {
 	}
 	return false
 }
+
+// serverVerbs are verbs no request carries, which ml-apiserver asks the
+// authorizer for itself (like escalate or bind), with the role that holds
+// each in a namespace it is bound in: manage on profiles/members lets the
+// admins of a profile's namespace change its contributors.
+var serverVerbs = []struct{ resource, sub, verb, role string }{
+	{"profiles", "members", "manage", roleAdmin},
+}
+
+// serverVerbCases are the cases of serverVerbs for one subject in one
+// namespace; they are asked of the authorizer only (there is no request
+// to make).
+func serverVerbCases(s rbacSubject, nsKey string) []rbacCase {
+	var cases []rbacCase
+	for _, v := range serverVerbs {
+		cases = append(cases, rbacCase{
+			user: s.user, ns: nsKey, resource: v.resource, verb: v.verb, sub: v.sub,
+			allowed: nsKey == "A" && s.role == v.role,
+		})
+	}
+	return cases
+}

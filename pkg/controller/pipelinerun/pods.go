@@ -44,7 +44,7 @@ func replicaSpec(run *mlv1alpha1.PipelineRun, s plan.Start) workload.ReplicaSpec
 	t := s.Task
 	labels := map[string]string{
 		mlv1alpha1.PipelineRunNameLabel: labelValue(run.Name),
-		mlv1alpha1.PipelineTaskLabel:    t.Name,
+		mlv1alpha1.PipelineTaskLabel:    labelValue(t.Name),
 		mlv1alpha1.TaskAttemptLabel:     strconv.Itoa(s.Attempt),
 	}
 	if s.Index >= 0 {

@@ -98,3 +98,15 @@ func TestTaskPodFields(t *testing.T) {
 		return replicaSpec(run, res.Create[0]).Template
 	}, nil)
 }
+
+// TestNestedTaskLabel: the task of a nested pipeline, named
+// <task>.<inner task> in the snapshot, may be longer than a label value;
+// its pods still get a valid one.
+func TestNestedTaskLabel(t *testing.T) {
+	task := mltesting.MakeTask(strings.Repeat("outer", 12) + "." + strings.Repeat("inner", 12)).Obj()
+	run := &mlv1alpha1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}
+	spec := replicaSpec(run, plan.Start{Name: task.Name, Task: &task, PodName: plan.PodName("r", task.Name, 1), Attempt: 1, Index: -1})
+	if v := spec.Template.Labels[mlv1alpha1.PipelineTaskLabel]; len(validation.IsValidLabelValue(v)) != 0 {
+		t.Errorf("task label %q: %v", v, validation.IsValidLabelValue(v))
+	}
+}

@@ -78,6 +78,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.ParamSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Pipeline"):
 		return &mlv1alpha1.PipelineApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("PipelineOutput"):
+		return &mlv1alpha1.PipelineOutputApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PipelineRun"):
 		return &mlv1alpha1.PipelineRunApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("PipelineRunSpec"):

@@ -404,6 +404,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ParameterAssignment{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_ParameterAssignment(ref),
 		v1alpha1.Pipeline{}.OpenAPIModelName():                         schema_pkg_apis_ml_v1alpha1_Pipeline(ref),
 		v1alpha1.PipelineList{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_PipelineList(ref),
+		v1alpha1.PipelineOutput{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_PipelineOutput(ref),
 		v1alpha1.PipelineRun{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_PipelineRun(ref),
 		v1alpha1.PipelineRunList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunList(ref),
 		v1alpha1.PipelineRunSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_PipelineRunSpec(ref),
@@ -21029,6 +21030,43 @@ func schema_pkg_apis_ml_v1alpha1_PipelineList(ref common.ReferenceCallback) comm
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_PipelineOutput(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "PipelineOutput is a named output of a pipeline: the value of one output of one of its tasks, exposed to a task that runs the pipeline by pipelineRef as $(tasks.<that task>.outputs.<name>).",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the output, a DNS label.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"description": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Description of the output.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"value": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Value is the output of a regular task of the pipeline, written $(tasks.<task>.outputs.<output>).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name", "value"},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_PipelineRun(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -21485,12 +21523,35 @@ func schema_pkg_apis_ml_v1alpha1_PipelineSpec(ref common.ReferenceCallback) comm
 							},
 						},
 					},
+					"outputs": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Outputs are the pipeline's named outputs, each an output of one of its tasks: what a task that runs this pipeline by pipelineRef exposes as its own outputs.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.PipelineOutput{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 				Required: []string{"tasks"},
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ParamSpec{}.OpenAPIModelName(), v1alpha1.PipelineTask{}.OpenAPIModelName()},
+			v1alpha1.ParamSpec{}.OpenAPIModelName(), v1alpha1.PipelineOutput{}.OpenAPIModelName(), v1alpha1.PipelineTask{}.OpenAPIModelName()},
 	}
 }
 
@@ -21856,12 +21917,41 @@ func schema_pkg_apis_ml_v1alpha1_PipelineTask(ref common.ReferenceCallback) comm
 							Format:      "",
 						},
 					},
+					"pipelineRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PipelineRef runs another Pipeline of the namespace as this task, instead of a container: its tasks join the run under this task's name (<task>.<inner task>). Resolved when a run is created.",
+							Ref:         ref(v1alpha1.LocalObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"params": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Params are the values given to the referenced pipeline's params; they may use the variables of this pipeline ($(params.x), $(tasks.t.outputs.o)). Only with pipelineRef.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.Param{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 				},
 				Required: []string{"name"},
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ForEach{}.OpenAPIModelName(), v1alpha1.LocalObjectReference{}.OpenAPIModelName(), v1alpha1.Param{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.RetryPolicy{}.OpenAPIModelName(), v1alpha1.TaskOutput{}.OpenAPIModelName(), v1alpha1.WhenExpression{}.OpenAPIModelName()},
 	}
 }
 

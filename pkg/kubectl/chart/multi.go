@@ -30,8 +30,10 @@ func Marker(i int) byte {
 
 // DrawMany writes one chart of several series to w: the y axis spans every
 // series, the x axis every step, and each column shows each series' last
-// value in that column with its Marker (Overlap where series meet). Points
-// are sorted by step within each series. The caller prints the legend.
+// value in that column with its Marker (Overlap where series meet). When
+// there are fewer steps than columns, the steps spread out up to 4 columns
+// apart. Points are sorted by step within each series. The caller prints
+// the legend.
 func DrawMany(w io.Writer, title string, series []Series, o Options) error {
 	if o.Width <= 0 {
 		o.Width = 60
@@ -58,8 +60,17 @@ func DrawMany(w io.Writer, title string, series []Series, o Options) error {
 	if o.MaxWidth > 0 {
 		o.Width = max(o.MaxWidth-labelWidth-2, minPlotWidth)
 	}
+	// Many steps share a column; few steps spread out, 4 columns apart.
 	cols := int(min(int64(o.Width), last-first+1))
-	span := float64(last-first) + 1
+	column := func(step int64) int {
+		return min(max(int(float64(step-first)/(float64(last-first)+1)*float64(cols)), 0), cols-1)
+	}
+	if spread := 4*(last-first) + 1; last-first+1 < int64(o.Width) && spread > last-first+1 {
+		cols = int(min(int64(o.Width), spread))
+		column = func(step int64) int {
+			return int(math.Round(float64(step-first) / float64(last-first) * float64(cols-1)))
+		}
+	}
 	row := func(v float64) int {
 		if hi == lo {
 			return o.Height / 2
@@ -78,7 +89,7 @@ func DrawMany(w io.Writer, title string, series []Series, o Options) error {
 			if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
 				continue
 			}
-			x := min(max(int(float64(p.Step-first)/span*float64(cols)), 0), cols-1)
+			x := column(p.Step)
 			lastIn[x], filled[x] = p.Value, true
 		}
 		for x := range cols {

@@ -52,3 +52,23 @@ func TestDrawManyEdges(t *testing.T) {
 		t.Errorf("markers: %c %c %c", Marker(0), Marker(26), Marker(1000))
 	}
 }
+
+// TestDrawManySpreadsFewSteps: three steps on a wide chart are 4 columns
+// apart rather than squeezed into three.
+func TestDrawManySpreadsFewSteps(t *testing.T) {
+	var out bytes.Buffer
+	s := Series{Points: []Point{{Step: 1, Value: 3}, {Step: 2, Value: 2}, {Step: 3, Value: 1}}}
+	if err := DrawMany(&out, "loss", []Series{s}, Options{Width: 40, Height: 3}); err != nil {
+		t.Fatal(err)
+	}
+	want := `loss
+3 ┤A
+  ┤    A
+1 ┤        A
+  └─────────
+   step 1  3
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("chart (-want +got):\n%s", diff)
+	}
+}

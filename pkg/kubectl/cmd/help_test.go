@@ -90,6 +90,8 @@ func TestUsageErrors(t *testing.T) {
 		"error-profiles-two-subjects": {"profiles", "add-contributor", "vision", "--user", "bob", "--group", "team"},
 		"error-profiles-no-profile":   {"profiles", "add-contributor", "--user", "bob"},
 		"error-profiles-bad-sa":       {"profiles", "add-contributor", "vision", "--serviceaccount", "deployer"},
+		"error-compare-nothing-named": {"compare"},
+		"error-compare-bad-selector":  {"compare", "-l", "a in b"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	componentlogs "k8s.io/component-base/logs"
 	kubectloptions "k8s.io/kubectl/pkg/cmd/options"
 
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/compare"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/get"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
@@ -64,6 +65,7 @@ notebook or nb; or the full trainingjobs.ml.example.io.`,
 	cmd.AddCommand(profiles.NewCmdProfiles(flags, streams))
 	cmd.AddCommand(retry.NewCmdRetry(f, streams))
 	cmd.AddCommand(version.NewCmdVersion(f, streams))
+	cmd.AddCommand(compare.NewCmdCompare(f, flags, streams))
 	cmd.AddCommand(kubectloptions.NewCmdOptions(streams.Out))
 	actAsRoot(cmd)
 	return cmd

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlvalidation "ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
 
 // ValidateLogOptions checks the options every kind shares. A Kind checks
@@ -48,7 +49,7 @@ func ValidateLogOptions(o *ml.LogOptions) field.ErrorList {
 		}
 	}
 	if o.Task != "" {
-		for _, msg := range validation.IsDNS1123Label(o.Task) {
+		for _, msg := range mlvalidation.IsRunTaskName(o.Task) {
 			errs = append(errs, field.Invalid(field.NewPath("task"), o.Task, msg))
 		}
 	}

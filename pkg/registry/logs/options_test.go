@@ -27,6 +27,8 @@ func TestValidateLogOptions(t *testing.T) {
 			want: []string{"sinceSeconds", "limitBytes"}},
 		{name: "attempt without task", opts: ml.LogOptions{Attempt: ptr.To[int64](1)}, want: []string{"task"}},
 		{name: "attempt 0", opts: ml.LogOptions{Task: "t", Attempt: ptr.To[int64](0)}, want: []string{"attempt"}},
+		{name: "task of a nested pipeline", opts: ml.LogOptions{Task: "train-a.fit"}},
+		{name: "task with an empty segment", opts: ml.LogOptions{Task: "train-a..fit"}, want: []string{"task"}},
 		{name: "bad names", opts: ml.LogOptions{Container: "A_B", Replica: "-x", Task: "T!"}, want: []string{"container", "replica", "task"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

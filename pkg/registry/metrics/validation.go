@@ -13,6 +13,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mlvalidation "ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
 
 const (
@@ -51,7 +52,7 @@ func ValidateMetrics(m *ml.Metrics, withTasks bool, now time.Time) field.ErrorLi
 		case withTasks && s.Task == "":
 			allErrs = append(allErrs, field.Required(p.Child("task"), "the PipelineRun task the series belongs to"))
 		case withTasks:
-			for _, msg := range validation.IsDNS1123Label(s.Task) {
+			for _, msg := range mlvalidation.IsRunTaskName(s.Task) {
 				allErrs = append(allErrs, field.Invalid(p.Child("task"), s.Task, msg))
 			}
 		case s.Task != "":
@@ -116,7 +117,7 @@ func ValidateMetricsOptions(o *ml.MetricsOptions, withTasks bool, maxQueryPoints
 		if !withTasks {
 			allErrs = append(allErrs, field.Forbidden(field.NewPath("task"), "only PipelineRun series belong to tasks"))
 		} else {
-			for _, msg := range validation.IsDNS1123Label(o.Task) {
+			for _, msg := range mlvalidation.IsRunTaskName(o.Task) {
 				allErrs = append(allErrs, field.Invalid(field.NewPath("task"), o.Task, msg))
 			}
 		}

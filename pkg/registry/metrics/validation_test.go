@@ -30,6 +30,8 @@ func TestValidateMetrics(t *testing.T) {
 		{"old time", []ml.MetricSeries{{Name: "loss", Points: []ml.MetricPoint{{Time: metav1.NewMicroTime(time.Unix(10, 0))}}}}, false, "series[0].points[0].time"},
 		{"task missing", []ml.MetricSeries{ok}, true, "series[0].task"},
 		{"task invalid", []ml.MetricSeries{{Task: "Train!", Name: "loss", Points: ok.Points}}, true, "series[0].task"},
+		{"task of a nested pipeline", []ml.MetricSeries{{Task: "train-a.fit", Name: "loss", Points: ok.Points}}, true, ""},
+		{"task with an empty segment", []ml.MetricSeries{{Task: "train-a.", Name: "loss", Points: ok.Points}}, true, "series[0].task"},
 		{"task forbidden", []ml.MetricSeries{{Task: "train", Name: "loss", Points: ok.Points}}, false, "series[0].task"},
 		{"too many series", make([]ml.MetricSeries, MaxSeriesPerRequest+1), false, "series: Too many"},
 	} {

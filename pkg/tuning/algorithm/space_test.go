@@ -107,3 +107,40 @@ func TestHyperbandSchedule(t *testing.T) {
 		t.Errorf("promotions %v: rung 1 promotes from rung 0, rung 5 starts bracket 3", from)
 	}
 }
+
+// TestHyperbandPromotion: a later rung waits for the rung before it to
+// finish, then re-proposes its best assignments (by the goal; failed trials
+// last) with the larger budget; after the last slot the search is over.
+func TestHyperbandPromotion(t *testing.T) {
+	alg, _ := Get(NameHyperband)
+	// maxBudget 9, minBudget 3, eta 3: bracket 1 is 3 trials of 3 steps and
+	// the best 1 of them with 9; bracket 0 is 2 trials of 9 steps.
+	req := Request{Space: []Parameter{{Name: "x", Type: Int, Min: 1, Max: 100}}, Goal: Maximize, Seed: 1,
+		Settings: map[string]string{"maxBudget": "9", "minBudget": "3"}, Count: 3}
+	props, err := alg.Propose(req)
+	if err != nil || len(props) != 3 || props[0].Budget != 3 || props[2].Budget != 3 {
+		t.Fatalf("rung 0: %+v, %v; want 3 proposals of budget 3", props, err)
+	}
+	obs := []Observation{
+		{Assignment: props[0].Assignment, State: Succeeded, Value: 0.5},
+		{Assignment: props[1].Assignment, State: Failed},
+		{Assignment: props[2].Assignment, State: Running},
+	}
+	req.Observations = obs
+	if props, err := alg.Propose(req); err != nil || len(props) != 0 {
+		t.Fatalf("while rung 0 runs: %+v, %v; want to wait", props, err)
+	}
+	obs[2].State, obs[2].Value = EarlyStopped, 0.9
+	got, err := alg.Propose(req)
+	// The promotion, then bracket 0, which depends on no earlier rung.
+	if err != nil || len(got) != 3 || got[0].Budget != 9 || got[0].Assignment["x"] != obs[2].Assignment["x"] || got[1].Budget != 9 || got[2].Budget != 9 {
+		t.Fatalf("rung 1 and bracket 0: %+v, %v; want the assignment of the best trial (%v) then 2 new ones, all with budget 9", got, err, obs[2].Assignment)
+	}
+	for _, p := range got {
+		req.Observations = append(req.Observations, Observation{Assignment: p.Assignment, State: Running})
+	}
+	got, err = alg.Propose(req)
+	if !errors.Is(err, ErrExhausted) || len(got) != 0 {
+		t.Fatalf("after the last slot: %+v, %v; want ErrExhausted", got, err)
+	}
+}

@@ -66,6 +66,9 @@ type Cluster struct {
 
 	config *rest.Config
 	root   string
+	// env is added to the environment of hack/local-up.sh and
+	// hack/local-down.sh (StartCluster).
+	env []string
 	// watchdog is the write end of the watchdog process's stdin.
 	watchdog *os.File
 }
@@ -171,7 +174,7 @@ func (c *Cluster) up() error {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.root, "hack", "local-up.sh"))
 	cmd.Dir = c.root
-	cmd.Env = append(os.Environ(), "LOCAL_UP_DIR="+c.LocalUpDir)
+	cmd.Env = append(append(os.Environ(), c.env...), "LOCAL_UP_DIR="+c.LocalUpDir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

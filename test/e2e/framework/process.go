@@ -25,7 +25,7 @@ func (c *Cluster) LocalUp(t testing.TB, args ...string) {
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.root, "hack", "local-up.sh"), args...)
 	cmd.Dir = c.root
-	cmd.Env = append(os.Environ(), "LOCAL_UP_DIR="+c.LocalUpDir)
+	cmd.Env = append(append(os.Environ(), c.env...), "LOCAL_UP_DIR="+c.LocalUpDir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("hack/local-up.sh %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -48,9 +48,15 @@ func (c *Cluster) PID(t testing.TB, name string) int {
 	return pid
 }
 
-// Running reports whether pid runs the program name, as hack/lib/common.sh
-// decides it: a recycled pid running something else does not count.
+// Running reports whether pid runs the program of the cluster process name,
+// as hack/lib/common.sh decides it: a recycled pid running something else
+// does not count, and a replica ml-apiserver-N runs ml-apiserver.
 func Running(pid int, name string) bool {
+	if base, n, ok := strings.Cut(name, "ml-apiserver-"); ok && base == "" {
+		if _, err := strconv.Atoi(n); err == nil {
+			name = "ml-apiserver"
+		}
+	}
 	if err := syscall.Kill(pid, 0); err != nil {
 		return false
 	}

@@ -16,15 +16,17 @@ import (
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
-// TestCapsFollowFlags runs a server of its own with --max-replicas=5 and
-// --max-foreach=2 and its controllers on: validation holds objects to
-// these caps, and the PipelineRun controller fails a forEach task whose
-// list, known only at run time, is longer, without starting it.
+// TestCapsFollowFlags runs a server of its own with --max-replicas=5,
+// --max-foreach=2 and --max-pipeline-nesting-depth=1 and its controllers
+// on: validation and admission hold objects to these caps, and the
+// PipelineRun controller fails a forEach task whose list, known only at
+// run time, is longer, without starting it.
 func TestCapsFollowFlags(t *testing.T) {
 	s := framework.StartTestServerWith(t, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
 		o.Limits.MaxReplicas = 5
 		o.Limits.MaxForEachItems = 2
+		o.Nesting.MaxDepth = 1
 	})
 	ctx, cs, ns := t.Context(), s.Clientset(), "default"
 
@@ -78,5 +80,29 @@ func TestCapsFollowFlags(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no status of task fan in %+v", last.Status.Tasks)
+	}
+
+	// Pipelines nested two deep: outer runs middle, which runs leaf.
+	nest := func(name string, task mlv1alpha1.PipelineTask) {
+		t.Helper()
+		pl := &mlv1alpha1.Pipeline{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: mlv1alpha1.PipelineSpec{Tasks: []mlv1alpha1.PipelineTask{task}}}
+		if _, err := cs.MlV1alpha1().Pipelines(ns).Create(ctx, pl, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaf := mltesting.NewTask("x")
+	leaf.Command = []string{"true"}
+	nest("leaf", leaf)
+	nest("middle", mlv1alpha1.PipelineTask{Name: "use-leaf", PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "leaf"}})
+	nest("outer", mlv1alpha1.PipelineTask{Name: "use-middle", PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "middle"}})
+	deep := &mlv1alpha1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Name: "deep", Namespace: ns},
+		Spec: mlv1alpha1.PipelineRunSpec{PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "outer"}}}
+	_, err = cs.MlV1alpha1().PipelineRuns(ns).Create(ctx, deep, metav1.CreateOptions{})
+	expectInvalid(t, err, "spec.pipelineRef.name")
+	expectStatus(t, err, http.StatusUnprocessableEntity, "nests pipelines 2 deep, more than the limit of 1 (the server's --max-pipeline-nesting-depth): outer -> middle -> leaf")
+	deep.Spec.PipelineRef.Name = "middle"
+	if _, err := cs.MlV1alpha1().PipelineRuns(ns).Create(ctx, deep, metav1.CreateOptions{}); err != nil {
+		t.Errorf("a run nesting 1 deep: %v", err)
 	}
 }

@@ -131,6 +131,7 @@ func TestREADMETour(t *testing.T) {
 	expect("kubectl describe trainingjob local-train", "Succeeded")
 	expect("kubectl ml get plr/local-sweep-1", "pick-best")
 	expect("kubectl get tun tuned", "12/12")
+	expect("kubectl get tj -l ml.example.io/recurring-run=nightly-retrain", "nightly-retrain-")
 	expect("kubectl describe trainingjob typo", "PodFailed")
 	expect("kubectl describe trainingjob typo", `exec: "pyhton3": executable file not found`)
 	expect("kubectl get trainingjob typo", `last: replica typo-0: exit code 127 (StartError): exec: "pyhton3": executable file not found in $PATH`)

@@ -46,7 +46,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func(ctx con
 func TestExampleSearch(t *testing.T) {
 	ns := framework.NewNamespace(t)
 	ctx := context.Background()
-	data, err := os.ReadFile("../../../artifacts/examples/local/9-tuningjob.yaml")
+	data, err := os.ReadFile("../../../artifacts/examples/local/10-tuningjob.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,9 +68,10 @@ func (o *Options) Complete() (CompletedOptions, error) {
 	}
 	ro := copyRecommendedOptions(o.RecommendedOptions)
 	c.RecommendedOptions = ro
-	namespace := o.Controllers.Namespace
+	namespace, nesting := o.Controllers.Namespace, o.Nesting.Initializer()
 	ro.ExtraAdmissionInitializers = func(sc *genericapiserver.RecommendedConfig) ([]admission.PluginInitializer, error) {
-		return apiserver.AdmissionInitializers(sc, namespace)
+		initializers, err := apiserver.AdmissionInitializers(sc, namespace)
+		return append(initializers, nesting), err
 	}
 	if o.Standalone {
 		completeStandalone(ro, c.PKI)

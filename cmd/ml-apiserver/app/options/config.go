@@ -62,6 +62,7 @@ func (c CompletedOptions) standaloneAdmission(sc *genericapiserver.RecommendedCo
 	if err != nil {
 		return nil, err
 	}
+	initializers = append(initializers, c.Nesting.Initializer())
 	return &standalone.Admission{
 		Plugins:      a.Plugins,
 		Disabled:     a.DisablePlugins,

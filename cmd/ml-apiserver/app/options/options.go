@@ -69,6 +69,8 @@ type Options struct {
 	Limits *LimitOptions
 	// WhenCEL bounds the CEL when conditions of pipelines.
 	WhenCEL *WhenCELOptions
+	// Nesting bounds nested pipelines.
+	Nesting *PipelineNestingOptions
 	// Local configures the processes of standalone mode.
 	Local *LocalOptions
 	// Events configures the core/v1 Events of standalone mode.
@@ -95,6 +97,7 @@ func NewOptions() *Options {
 		DataLimits:         NewDataLimitsOptions(),
 		Limits:             NewLimitOptions(),
 		WhenCEL:            NewWhenCELOptions(),
+		Nesting:            NewPipelineNestingOptions(),
 		Local:              NewLocalOptions(),
 		Events:             NewEventOptions(),
 		Profiles:           NewProfileOptions(),
@@ -142,6 +145,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.DataLimits.AddFlags(fs)
 	o.Limits.AddFlags(fs)
 	o.WhenCEL.AddFlags(fs)
+	o.Nesting.AddFlags(fs)
 	o.Local.AddFlags(fs)
 	o.Events.AddFlags(fs)
 	o.Profiles.AddFlags(fs)

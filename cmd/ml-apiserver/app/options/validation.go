@@ -33,6 +33,7 @@ func (c CompletedOptions) Validate() error {
 	errs = append(errs, c.validateEmbeddedEtcd()...)
 	errs = append(errs, c.Limits.Validate()...)
 	errs = append(errs, c.WhenCEL.Validate()...)
+	errs = append(errs, c.Nesting.Validate()...)
 	errs = append(errs, c.Events.Validate()...)
 	errs = append(errs, c.Profiles.Validate()...)
 	errs = append(errs, c.Local.Validate()...)

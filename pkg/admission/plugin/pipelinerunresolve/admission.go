@@ -2,8 +2,10 @@
 // create of a PipelineRun it resolves what the run executes — the
 // referenced Pipeline of the namespace, or the inline pipelineSpec — checks
 // the given params against the declared ones (type, unknown, missing), and
-// snapshots the pipeline spec and the effective params (given values and
-// declared defaults) into status.pipelineSpec and status.params; a run
+// snapshots the pipeline spec, with the tasks of nested pipelines
+// (pipelineRef tasks) expanded by package pipelinerun/nested, and the
+// effective params (given values and declared defaults) into
+// status.pipelineSpec and status.params; a run
 // with spec.retryOf takes those of the ended run it retries, and starts
 // with the tasks that succeeded there (status.tasks). The
 // registry keeps that snapshot from then on, so edits to the Pipeline never
@@ -30,6 +32,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/pkg/generated/informers/externalversions"
 	listers "ml.example.io/ml-apiserver/pkg/generated/listers/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/nested"
 )
 
 // PluginName is the name of the plugin, for --disable-admission-plugins.
@@ -51,6 +54,8 @@ type Plugin struct {
 	// authz, when the server gives one, checks that who retries a run may
 	// read it and its pipeline (see authorizeRetry).
 	authz authorizer.Authorizer
+	// nesting bounds the expansion of nested pipelines (nested.go).
+	nesting nested.Limits
 }
 
 var (
@@ -64,7 +69,7 @@ var (
 
 // New returns the plugin; it needs the initializer before use.
 func New() *Plugin {
-	return &Plugin{Handler: admission.NewHandler(admission.Create), gate: ready.New(PluginName)}
+	return &Plugin{Handler: admission.NewHandler(admission.Create), gate: ready.New(PluginName), nesting: nested.DefaultLimits()}
 }
 
 // SetMLInformerFactory reads Pipelines from the shared informer.
@@ -133,6 +138,14 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 		// other errors at once; a run it refuses needs no snapshot.
 		spec := run.Spec.PipelineSpec.DeepCopy()
 		if params, errs := EffectiveParams(spec.Params, run.Spec.Params, paramsPath); len(errs) == 0 {
+			if nested.HasNested(spec) {
+				if err := p.gate.Check(ctx); err != nil {
+					return err
+				}
+			}
+			if spec, errs = p.expand(ctx, a.GetNamespace(), spec, "", field.NewPath("spec", "pipelineSpec")); len(errs) > 0 {
+				return apierrors.NewInvalid(ml.Kind("PipelineRun"), run.Name, errs)
+			}
 			run.Status.Pipeline, run.Status.PipelineSpec, run.Status.Params = &ml.PipelineSnapshotRef{}, spec, params
 		}
 		return nil
@@ -141,6 +154,9 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 		return err
 	}
 	spec, ref, errs := p.resolve(ctx, a.GetNamespace(), run)
+	if len(errs) == 0 {
+		spec, errs = p.expand(ctx, a.GetNamespace(), spec, ref.Name, field.NewPath("spec", "pipelineRef", "name"))
+	}
 	if len(errs) == 0 {
 		var params []ml.Param
 		params, errs = EffectiveParams(spec.Params, run.Spec.Params, paramsPath)

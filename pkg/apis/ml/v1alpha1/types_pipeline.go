@@ -69,6 +69,15 @@ type PipelineSpec struct {
 	// +patchMergeKey=name
 	// +patchStrategy=merge
 	Finally []PipelineTask `json:"finally,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	// Outputs are the pipeline's named outputs, each an output of one of
+	// its tasks: what a task that runs this pipeline by pipelineRef
+	// exposes as its own outputs.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Outputs []PipelineOutput `json:"outputs,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }
 
 // ParamSpec declares a pipeline parameter.
@@ -213,6 +222,20 @@ type PipelineTask struct {
 	// Cache may be set false to always run the task.
 	// +optional
 	Cache *bool `json:"cache,omitempty"`
+	// PipelineRef runs another Pipeline of the namespace as this task,
+	// instead of a container: its tasks join the run under this task's
+	// name (<task>.<inner task>). Resolved when a run is created.
+	// +optional
+	PipelineRef *LocalObjectReference `json:"pipelineRef,omitempty"`
+	// Params are the values given to the referenced pipeline's params;
+	// they may use the variables of this pipeline ($(params.x),
+	// $(tasks.t.outputs.o)). Only with pipelineRef.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Params []Param `json:"params,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
 }
 
 // PipelineStatus is the observed state of a Pipeline.

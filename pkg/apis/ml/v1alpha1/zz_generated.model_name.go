@@ -192,6 +192,11 @@ func (in PipelineList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in PipelineOutput) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineOutput"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in PipelineRun) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRun"
 }

@@ -124,7 +124,8 @@ type variableField struct {
 }
 
 // variableFields returns the strings of a task in which variables are
-// substituted: command, args, env values, when inputs and forEach.from.
+// substituted: command, args, env values, when inputs, forEach.from and
+// the params given to a nested pipeline.
 // fldPath is the task's path; it may be nil when paths are not needed.
 func variableFields(task *ml.PipelineTask, fldPath *field.Path) []variableField {
 	var fields []variableField
@@ -139,6 +140,9 @@ func variableFields(task *ml.PipelineTask, fldPath *field.Path) []variableField 
 	}
 	for i, w := range task.When {
 		fields = append(fields, variableField{value: w.Input, path: fldPath.Child("when").Index(i).Child("input")})
+	}
+	for i, p := range task.Params {
+		fields = append(fields, variableField{value: p.Value, path: fldPath.Child("params").Index(i).Child("value")})
 	}
 	if task.ForEach != nil && task.ForEach.From != "" {
 		fields = append(fields, variableField{value: task.ForEach.From, path: fldPath.Child("forEach", "from"), forEachFrom: true})

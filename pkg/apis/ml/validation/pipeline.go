@@ -18,6 +18,7 @@ import (
 // ValidatePipeline validates a Pipeline on create.
 func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, metadataPath)
+	allErrs = append(allErrs, validateNotSelfNested(obj.Name, &obj.Spec, specPath.Child("tasks"))...)
 	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts, specPath)...)
 }
 
@@ -26,6 +27,7 @@ func ValidatePipeline(obj *ml.Pipeline, opts Options) field.ErrorList {
 // changes a run in flight.
 func ValidatePipelineUpdate(obj, old *ml.Pipeline, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
+	allErrs = append(allErrs, validateNotSelfNested(obj.Name, &obj.Spec, specPath.Child("tasks"))...)
 	return append(allErrs, ValidatePipelineSpec(&obj.Spec, opts.ratchetForEach(&old.Spec).ratchetWhenCEL(&old.Spec), specPath)...)
 }
 
@@ -73,6 +75,7 @@ func ValidatePipelineSpec(spec *ml.PipelineSpec, opts Options, fldPath *field.Pa
 	for i := range spec.Finally {
 		allErrs = append(allErrs, pc.validateTask(&spec.Finally[i], true, finallyPath.Index(i))...)
 	}
+	allErrs = append(allErrs, pc.validatePipelineOutputs(spec.Outputs, fldPath.Child("outputs"))...)
 	if cycle := findTaskCycle(spec.Tasks); cycle != nil {
 		allErrs = append(allErrs, field.Invalid(tasksPath, field.OmitValueType{}, "dependency cycle: "+strings.Join(cycle, " -> ")))
 	}

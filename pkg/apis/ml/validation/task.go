@@ -31,8 +31,14 @@ var whenOperators = []string{string(ml.WhenOperatorIn), string(ml.WhenOperatorNo
 // validateTask validates a task at fldPath, except for its name, which the
 // pipeline checks for uniqueness.
 func (pc *pipelineContext) validateTask(t *ml.PipelineTask, isFinally bool, fldPath *field.Path) field.ErrorList {
-	allErrs := validateContainerSpec(&t.ContainerSpec, fldPath)
-	allErrs = append(allErrs, validatePodOptions(&t.PodOptions, fldPath)...)
+	var allErrs field.ErrorList
+	if t.PipelineRef != nil {
+		allErrs = pc.validateNestedTask(t, isFinally, fldPath)
+	} else {
+		allErrs = validateContainerSpec(&t.ContainerSpec, fldPath)
+		allErrs = append(allErrs, validatePodOptions(&t.PodOptions, fldPath)...)
+		allErrs = append(allErrs, nestedParamsErrors(t, fldPath)...)
+	}
 	allErrs = append(allErrs, pc.validateDependsOn(t, isFinally, fldPath.Child("dependsOn"))...)
 	allErrs = append(allErrs, validateOutputs(t.Outputs, fldPath.Child("outputs"))...)
 	for i, w := range t.When {
@@ -51,7 +57,7 @@ func (pc *pipelineContext) validateTask(t *ml.PipelineTask, isFinally bool, fldP
 			allErrs = append(allErrs, field.Required(wPath.Child("values"), "at least one value is required"))
 		}
 	}
-	if t.ForEach != nil {
+	if t.ForEach != nil && t.PipelineRef == nil {
 		allErrs = append(allErrs, pc.validateForEach(t, fldPath.Child("forEach"))...)
 	}
 	if t.Retries != nil {

@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -81,9 +82,12 @@ func parseVariable(expr string) Variable {
 	if name, ok := strings.CutPrefix(expr, "params."); ok && name != "" && !strings.Contains(name, ".") {
 		return Variable{Kind: VariableParam, Name: name}
 	}
-	if parts := strings.Split(expr, "."); len(parts) == 4 && parts[0] == "tasks" && parts[2] == "outputs" &&
-		parts[1] != "" && parts[3] != "" {
-		return Variable{Kind: VariableTaskOutput, Task: parts[1], Output: parts[3]}
+	// The task's name has dots in a run's snapshot, where the tasks of a
+	// nested pipeline are named <task>.<inner task> (package
+	// pipelinerun/nested).
+	if parts := strings.Split(expr, "."); len(parts) >= 4 && parts[0] == "tasks" && parts[len(parts)-2] == "outputs" &&
+		!slices.Contains(parts, "") {
+		return Variable{Kind: VariableTaskOutput, Task: strings.Join(parts[1:len(parts)-2], "."), Output: parts[len(parts)-1]}
 	}
 	return Variable{Kind: VariableUnknown}
 }

@@ -30,6 +30,14 @@ func TestParseVariables(t *testing.T) {
 			},
 		},
 		{
+			name: "output of a nested pipeline's task, as a snapshot names it",
+			in:   "$(tasks.train-a.fit.outputs.model) $(tasks.a..outputs.x)",
+			want: []validation.Variable{
+				{Kind: validation.VariableTaskOutput, Text: "$(tasks.train-a.fit.outputs.model)", Start: 0, End: 34, Task: "train-a.fit", Output: "model"},
+				{Kind: validation.VariableUnknown, Text: "$(tasks.a..outputs.x)", Start: 35, End: 56},
+			},
+		},
+		{
 			name: "run status",
 			in:   "status=$(run.status)",
 			want: []validation.Variable{{Kind: validation.VariableRunStatus, Text: "$(run.status)", Start: 7, End: 20}},

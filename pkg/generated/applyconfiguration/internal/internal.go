@@ -508,6 +508,20 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineStatus
       default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineOutput
+  map:
+    fields:
+    - name: description
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: value
+      type:
+        scalar: string
+      default: ""
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRun
   map:
     fields:
@@ -647,6 +661,14 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: associative
           keys:
           - name
+    - name: outputs
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineOutput
+          elementRelationship: associative
+          keys:
+          - name
     - name: params
       type:
         list:
@@ -746,6 +768,17 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: associative
           keys:
           - name
+    - name: params
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Param
+          elementRelationship: associative
+          keys:
+          - name
+    - name: pipelineRef
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LocalObjectReference
     - name: podMetadata
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PodMetadata

@@ -227,16 +227,13 @@ func row(n *node, now time.Time) string {
 	return strings.Join([]string{string(t.Phase), span(t.StartTime, t.CompletionTime, now), attempts, strings.Join(outputs, ","), message}, "\t")
 }
 
-// groupRow sums up a forEach task or the finally tasks: the phase its
+// groupRow sums up a forEach task, a nested pipeline or the finally tasks: the phase its
 // children share, from the first start to the last end.
 func groupRow(n *node, now time.Time) string {
 	var phase mlv1alpha1.TaskPhase
 	var start, end *metav1.Time
 	mixed, running := false, false
-	for _, c := range n.children {
-		if c.status == nil {
-			continue
-		}
+	for _, c := range leaves(n) {
 		switch {
 		case phase == "":
 			phase = c.status.Phase

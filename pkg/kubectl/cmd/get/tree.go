@@ -20,7 +20,8 @@ type node struct {
 
 // taskTree is the run's tasks in the order they run: the regular tasks in
 // dependency order (ready tasks in the order the pipeline lists them, as the
-// controller starts them), forEach instances under their task, then the
+// controller starts them), forEach instances under their task, the tasks
+// of nested pipelines under their parent task (groupNested), then the
 // finally tasks under a "finally" node. Tasks of the status that spec does
 // not name (spec nil: the pipeline is gone) follow in status order.
 func taskTree(spec *mlv1alpha1.PipelineSpec, tasks []mlv1alpha1.PipelineTaskStatus) []*node {
@@ -68,7 +69,7 @@ func taskTree(spec *mlv1alpha1.PipelineSpec, tasks []mlv1alpha1.PipelineTaskStat
 			rest = append(rest, nodeOf(name))
 		}
 	}
-	roots = append(roots, rest...)
+	roots = groupNested(append(roots, rest...))
 	finally := &node{name: "finally"}
 	if spec != nil {
 		for i := range spec.Finally {

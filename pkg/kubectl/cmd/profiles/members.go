@@ -46,8 +46,8 @@ role: admin, edit (the default) or view. The profile controller then binds
 the subject to that role in the profile's namespace.
 
 The change goes through the profiles/members subresource, which the owner
-of the profile may write without any cluster-wide rights; it is retried
-when the profile changed meanwhile.`,
+of the profile and its admin contributors may write without any
+cluster-wide rights; it is retried when the profile changed meanwhile.`,
 		Example: `  # Let bob create training jobs in the profile vision
   kubectl ml profiles add-contributor vision --user bob --role edit
 

@@ -1,7 +1,7 @@
 // Package profiles is `kubectl ml profiles`: the profiles the caller
 // belongs to with their role in each, and add-contributor and
 // remove-contributor, which change a profile's spec.contributors through
-// the profiles/members subresource as its owner may.
+// the profiles/members subresource as its owner and admins may.
 package profiles
 
 import (
@@ -67,7 +67,7 @@ one of your groups or your ServiceAccount. The server learns who you are
 administrator sees every profile, with no role in those they are not in.
 
 add-contributor and remove-contributor change a profile's contributors, as
-its owner may without any cluster-wide rights.`,
+its owner and admin contributors may without any cluster-wide rights.`,
 		Example: example,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {

@@ -3,6 +3,7 @@ package util
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -81,7 +82,10 @@ func (f *Factory) CheckSelection(ctx context.Context, t Target, task string, rep
 			pipeline, _ = f.Get(ctx, t, "pipeline") // the tasks in status are enough without it
 		}
 		names := TaskNames(obj, pipeline)
-		if len(names) > 0 && !contains(names, task) {
+		// A task of the pipeline that runs a nested pipeline selects its
+		// tasks, <task>.<inner task>.
+		nested := slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, task+".") })
+		if len(names) > 0 && !contains(names, task) && !nested {
 			return fmt.Errorf("%s %s has no task %q; its tasks are: %s", kind, t.Name, task, strings.Join(names, ", "))
 		}
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,7 +67,8 @@ func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 }
 
 // Select picks the latest attempt of the tasks (or instances) that task
-// names, or the attempt asked for.
+// names (a nested pipeline's task: all of its inner tasks), or the attempt
+// asked for.
 func (logKind) Select(obj runtime.Object, o *ml.LogOptions) (func(pod, label string) bool, field.ErrorList) {
 	if o.Replica != "" {
 		return nil, field.ErrorList{field.Forbidden(field.NewPath("replica"), "pipelineruns have tasks: use task")}
@@ -75,7 +77,7 @@ func (logKind) Select(obj runtime.Object, o *ml.LogOptions) (func(pod, label str
 	want := map[string]bool{}
 	found := false
 	for _, t := range run.Status.Tasks {
-		if o.Task != "" && t.Name != o.Task && t.Task != o.Task {
+		if o.Task != "" && t.Name != o.Task && t.Task != o.Task && !strings.HasPrefix(t.Name, o.Task+".") {
 			continue
 		}
 		found = true

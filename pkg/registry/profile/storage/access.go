@@ -45,15 +45,27 @@ func (a Access) MayUpdate(ctx context.Context, u user.Info) bool {
 	return a.allowed(ctx, u, "update", ml.GroupName, "profiles")
 }
 
+// ManageVerb and MembersSubresource name the permission that lets a user
+// change the members of the profile of a namespace without owning it:
+// `manage` on `profiles/members` in that namespace. Like `escalate`, `bind`
+// and `impersonate`, manage is a verb no request carries: only this server
+// asks for it. The aggregate-to-admin ClusterRole grants it, so the owner's
+// and admin contributors' RoleBindings to admin in the profile's namespace
+// carry it there and nowhere else.
+const (
+	ManageVerb         = "manage"
+	MembersSubresource = "members"
+)
+
 // MayManageMembers reports whether u may change the members of the
-// profile name without owning it: who may update profiles in the profile's
-// namespace (a RoleBinding there to a role with that rule, such as the
-// aggregated admin role when it carries it). Not profiles/members: every
-// authenticated user may update that, the server checks the rest.
+// profile name without owning it: who may manage profiles/members in the
+// profile's namespace (of the same name), such as its admins. Not update
+// on profiles/members: every authenticated user may do that, this server
+// checks the rest.
 func (a Access) MayManageMembers(ctx context.Context, u user.Info, name string) bool {
 	return a.authorize(ctx, authorizer.AttributesRecord{
-		User: u, Verb: "update", APIGroup: ml.GroupName, APIVersion: "*",
-		Resource: "profiles", Namespace: name, Name: name, ResourceRequest: true,
+		User: u, Verb: ManageVerb, APIGroup: ml.GroupName, APIVersion: "*",
+		Resource: "profiles", Subresource: MembersSubresource, Namespace: name, Name: name, ResourceRequest: true,
 	})
 }
 

@@ -20,7 +20,8 @@ import (
 // changes spec.contributors through it without any cluster-wide RBAC (every
 // authenticated user may update profiles/members; this storage checks who
 // owns the profile). Users who may update profiles may use it too, and so
-// may who is granted update on profiles in the profile's namespace.
+// may the profile's admins: who may manage profiles/members in the
+// profile's namespace (the admin role there, see Access.MayManageMembers).
 type MembersREST struct {
 	store   *genericregistry.Store
 	profile *REST
@@ -43,7 +44,7 @@ func (r *MembersREST) Get(ctx context.Context, name string, options *metav1.GetO
 }
 
 // Update writes the new spec.contributors, and nothing else, when the user
-// owns the profile or may update profiles.
+// owns the profile, administers its namespace or may update profiles.
 func (r *MembersREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
 	// A subresource never creates its object.
@@ -68,8 +69,8 @@ func (m *membersUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object
 			return nil, err
 		}
 		return nil, apierrors.NewForbidden(ml.Resource("profiles/members"), old.Name,
-			fmt.Errorf("only the owner of the profile (spec.owner %s %q), a user with update on profiles, or one with update on profiles in namespace %q may change spec.contributors",
-				old.Spec.Owner.Kind, old.Spec.Owner.Name, old.Name))
+			fmt.Errorf("only the owner of the profile (spec.owner %s %q), an admin of its namespace (verb %q on %s/%s in namespace %q: the admin role there), or a user with update on profiles may change spec.contributors",
+				old.Spec.Owner.Kind, old.Spec.Owner.Name, ManageVerb, ml.Resource("profiles"), MembersSubresource, old.Name))
 	}
 	obj, err := m.UpdatedObjectInfo.UpdatedObject(ctx, oldObj)
 	if err != nil {

@@ -32,8 +32,10 @@ import (
 // admins is a fake authorizer. Like RBAC with artifacts/deploy/rbac, it
 // lets every user get, list and watch profiles and update profiles/members
 // anywhere (the ml-profile-member ClusterRole). Besides, "root" may list
-// namespaces, "profile-admin" may update profiles cluster-wide, and
-// "ns-admin" may update profiles in the namespace team-a.
+// namespaces, "profile-admin" may update profiles cluster-wide,
+// "ns-admin" may manage profiles/members in the namespace team-a (what the
+// admin role grants there), and "ns-updater" may update profiles there,
+// which says nothing about members.
 var admins = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 	name, verb, resource, sub, ns := a.GetUser().GetName(), a.GetVerb(), a.GetResource(), a.GetSubresource(), a.GetNamespace()
 	switch {
@@ -44,7 +46,9 @@ var admins = authorizer.AuthorizerFunc(func(ctx context.Context, a authorizer.At
 		return authorizer.DecisionAllow, "", nil
 	case name == "profile-admin" && verb == "update" && resource == "profiles" && sub == "" && ns == "":
 		return authorizer.DecisionAllow, "", nil
-	case name == "ns-admin" && verb == "update" && resource == "profiles" && sub == "" && ns == "team-a":
+	case name == "ns-admin" && verb == "manage" && resource == "profiles" && sub == "members" && ns == "team-a":
+		return authorizer.DecisionAllow, "", nil
+	case name == "ns-updater" && verb == "update" && resource == "profiles" && sub == "" && ns == "team-a":
 		return authorizer.DecisionAllow, "", nil
 	}
 	return authorizer.DecisionNoOpinion, "", nil
@@ -247,13 +251,26 @@ func TestMembers(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("who may update profiles in the namespace changes contributors", func(t *testing.T) {
+	t.Run("the admin of the profile's namespace changes contributors", func(t *testing.T) {
 		if _, err := setContributors(t, s, as("ns-admin"), "team-a", view); err != nil {
 			t.Fatal(err)
 		}
+		// Not those of another profile: hidden from a stranger, refused
+		// to a member.
 		create(t, s, newProfile("team-b", userSubject("alice")))
 		if _, err := setContributors(t, s, as("ns-admin"), "team-b", view); !apierrors.IsNotFound(err) {
 			t.Errorf("ns-admin changes team-b's members: %v, want not found", err)
+		}
+		create(t, s, newProfile("team-m", userSubject("alice"), ml.Contributor{Subject: userSubject("ns-admin"), Role: ml.ContributorRoleView}))
+		if _, err := setContributors(t, s, as("ns-admin"), "team-m", view); !apierrors.IsForbidden(err) {
+			t.Errorf("ns-admin, a viewer of team-m, changes its members: %v, want forbidden", err)
+		}
+	})
+	t.Run("update on profiles in the namespace is not member management", func(t *testing.T) {
+		create(t, s, newProfile("team-u", userSubject("alice"), ml.Contributor{Subject: userSubject("ns-updater"), Role: ml.ContributorRoleEdit}))
+		_, err := setContributors(t, s, as("ns-updater"), "team-u", view)
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `verb "manage" on profiles.ml.example.io/members in namespace "team-u"`) {
+			t.Errorf("ns-updater changes members: %v, want forbidden naming manage on profiles/members", err)
 		}
 	})
 	t.Run("a profile admin changes contributors", func(t *testing.T) {

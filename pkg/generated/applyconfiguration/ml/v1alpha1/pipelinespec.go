@@ -32,6 +32,10 @@ type PipelineSpecApplyConfiguration struct {
 	// Finally are tasks that run after all others, whatever their outcome.
 	// They may read the run's state as $(run.status).
 	Finally []PipelineTaskApplyConfiguration `json:"finally,omitempty"`
+	// Outputs are the pipeline's named outputs, each an output of one of
+	// its tasks: what a task that runs this pipeline by pipelineRef
+	// exposes as its own outputs.
+	Outputs []PipelineOutputApplyConfiguration `json:"outputs,omitempty"`
 }
 
 // PipelineSpecApplyConfiguration constructs a declarative configuration of the PipelineSpec type for use with
@@ -83,6 +87,19 @@ func (b *PipelineSpecApplyConfiguration) WithFinally(values ...*PipelineTaskAppl
 			panic("nil value passed to WithFinally")
 		}
 		b.Finally = append(b.Finally, *values[i])
+	}
+	return b
+}
+
+// WithOutputs adds the given value to the Outputs field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Outputs field.
+func (b *PipelineSpecApplyConfiguration) WithOutputs(values ...*PipelineOutputApplyConfiguration) *PipelineSpecApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithOutputs")
+		}
+		b.Outputs = append(b.Outputs, *values[i])
 	}
 	return b
 }

@@ -49,6 +49,14 @@ type PipelineTaskApplyConfiguration struct {
 	Timeout *mlv1alpha1.Duration `json:"timeout,omitempty"`
 	// Cache may be set false to always run the task.
 	Cache *bool `json:"cache,omitempty"`
+	// PipelineRef runs another Pipeline of the namespace as this task,
+	// instead of a container: its tasks join the run under this task's
+	// name (<task>.<inner task>). Resolved when a run is created.
+	PipelineRef *LocalObjectReferenceApplyConfiguration `json:"pipelineRef,omitempty"`
+	// Params are the values given to the referenced pipeline's params;
+	// they may use the variables of this pipeline ($(params.x),
+	// $(tasks.t.outputs.o)). Only with pipelineRef.
+	Params []ParamApplyConfiguration `json:"params,omitempty"`
 }
 
 // PipelineTaskApplyConfiguration constructs a declarative configuration of the PipelineTask type for use with
@@ -270,5 +278,26 @@ func (b *PipelineTaskApplyConfiguration) WithTimeout(value mlv1alpha1.Duration) 
 // If called multiple times, the Cache field is set to the value of the last call.
 func (b *PipelineTaskApplyConfiguration) WithCache(value bool) *PipelineTaskApplyConfiguration {
 	b.Cache = &value
+	return b
+}
+
+// WithPipelineRef sets the PipelineRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PipelineRef field is set to the value of the last call.
+func (b *PipelineTaskApplyConfiguration) WithPipelineRef(value *LocalObjectReferenceApplyConfiguration) *PipelineTaskApplyConfiguration {
+	b.PipelineRef = value
+	return b
+}
+
+// WithParams adds the given value to the Params field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Params field.
+func (b *PipelineTaskApplyConfiguration) WithParams(values ...*ParamApplyConfiguration) *PipelineTaskApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithParams")
+		}
+		b.Params = append(b.Params, *values[i])
+	}
 	return b
 }
