@@ -16,6 +16,7 @@ import (
 	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	tuningjobstorage "ml.example.io/ml-apiserver/pkg/registry/tuningjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
 )
@@ -29,6 +30,7 @@ type v1alpha1Storage struct {
 	models        modelstorage.ModelStorage
 	notebooks     notebookstorage.NotebookStorage
 	recurringRuns recurringrunstorage.RecurringRunStorage
+	tuningJobs    tuningjobstorage.TuningJobStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 	// artifacts are the artifacts subresources of runs and jobs.
@@ -65,6 +67,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.recurringRuns, err = recurringrunstorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("recurringruns storage: %w", err)
+	}
+	if s.tuningJobs, err = tuningjobstorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("tuningjobs storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -105,6 +110,9 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 
 		"recurringruns":        s.recurringRuns.RecurringRun,
 		"recurringruns/status": s.recurringRuns.Status,
+
+		"tuningjobs":        s.tuningJobs.TuningJob,
+		"tuningjobs/status": s.tuningJobs.Status,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,

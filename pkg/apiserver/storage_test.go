@@ -25,6 +25,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"pipelines", "pipelines/status",
 		"recurringruns", "recurringruns/status",
 		"trainingjobs", "trainingjobs/artifacts", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
+		"tuningjobs", "tuningjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "pipelineruns/tasks", "trainingjobs/metrics")
 	slices.Sort(withMetrics)

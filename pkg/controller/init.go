@@ -11,6 +11,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/controller/pipelinerun"
 	"ml.example.io/ml-apiserver/pkg/controller/recurringrun"
 	"ml.example.io/ml-apiserver/pkg/controller/trainingjob"
+	"ml.example.io/ml-apiserver/pkg/controller/tuningjob"
 )
 
 // initializer is how the manager builds one controller.
@@ -45,6 +46,7 @@ var initializers = []initializer{
 	{name: MetricsController, init: startMetricsController},
 	{name: LogArchiveController, init: startLogArchiveController},
 	{name: LatestMetricsController, init: startLatestMetricsController, needs: needsMetricStore},
+	{name: TuningJobController, init: startTuningJobController, needs: needsMetricStore},
 	{name: LogArchiveSweepController, init: startLogArchiveSweepController, needs: needsLogStore},
 	{name: QuotaUsageController, init: startQuotaUsageController, needsKubeAPI: true},
 	{name: ProfileController, init: startProfileController, needsKubeAPI: true},
@@ -113,6 +115,21 @@ func startRecurringRunController(_ context.Context, cc Context) (Controller, err
 		Clock:          cc.Clock,
 		FieldManager:   FieldManager,
 		MaxCatchUpRuns: cc.MaxCatchUpRuns,
+	})
+}
+
+// startTuningJobController builds the TuningJob controller, which reads
+// the trials' objective from the metric store.
+func startTuningJobController(_ context.Context, cc Context) (Controller, error) {
+	v1 := cc.MLInformers.Ml().V1alpha1()
+	return tuningjob.New(tuningjob.Config{
+		Client:       cc.MLClient,
+		TuningJobs:   v1.TuningJobs(),
+		TrainingJobs: v1.TrainingJobs(),
+		Metrics:      tuningjob.StoreMetrics{Store: cc.Data.Metrics},
+		Recorder:     cc.Recorder,
+		Clock:        cc.Clock,
+		FieldManager: FieldManager,
 	})
 }
 

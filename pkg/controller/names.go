@@ -18,6 +18,8 @@ const (
 	// RecurringRunController starts the runs of RecurringRuns on their
 	// schedule.
 	RecurringRunController = "recurringrun"
+	// TuningJobController runs the trials of TuningJobs.
+	TuningJobController = "tuningjob"
 	// MetricsController collects StdOut metrics and grants jobs' pods
 	// the right to push theirs.
 	MetricsController = "metrics"

@@ -15,12 +15,12 @@ func TestEnabledControllers(t *testing.T) {
 		{list: []string{"*"}, want: KnownControllers},
 		{list: nil, want: nil},
 		{list: []string{"trainingjob"}, want: []string{"trainingjob"}},
-		{list: []string{"*", "-model", "-notebook", "-metrics", "-logarchive", "-latestmetrics", "-logarchivesweep", "-quotausage", "-profile", "-recurringrun"}, want: []string{"trainingjob", "pipelinerun"}},
+		{list: []string{"*", "-model", "-notebook", "-metrics", "-logarchive", "-latestmetrics", "-logarchivesweep", "-quotausage", "-profile", "-recurringrun", "-tuningjob"}, want: []string{"trainingjob", "pipelinerun"}},
 		{list: []string{"-trainingjob", "trainingjob"}, want: nil},
 		// The first entry naming a controller decides, as in
 		// kube-controller-manager.
 		{list: []string{"trainingjob", "-trainingjob"}, want: []string{"trainingjob"}},
-		{list: []string{"-model", "*"}, want: []string{"trainingjob", "notebook", "pipelinerun", "recurringrun", "metrics", "logarchive", "latestmetrics", "logarchivesweep", "quotausage", "profile"}},
+		{list: []string{"-model", "*"}, want: []string{"trainingjob", "notebook", "pipelinerun", "recurringrun", "metrics", "logarchive", "latestmetrics", "tuningjob", "logarchivesweep", "quotausage", "profile"}},
 		{list: []string{"notebook", "trainingjob"}, want: []string{"trainingjob", "notebook"}},
 	}
 	for _, tc := range cases {

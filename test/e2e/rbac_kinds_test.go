@@ -31,6 +31,9 @@ func newObject(resource, name, ns string) runtime.Object {
 		return mltesting.NewModel(name, ns).Obj()
 	case "notebooks":
 		return mltesting.NewNotebook(name, ns).Obj()
+	case "tuningjobs":
+		// One trial at a time, of a job that runs TrainerImage.
+		return mltesting.NewTuningJob(name, ns).Trials(1, 1).Obj()
 	case "recurringruns":
 		// Daily: no run is due while the test runs.
 		run := mltesting.NewPipelineRun(name, ns).Obj()

@@ -39,6 +39,7 @@ var mlResources = []mlResource{
 	{"models", []string{"status", "scale", "log", "metrics"}},
 	{"notebooks", []string{"status", "scale", "log"}},
 	{"recurringruns", []string{"status"}},
+	{"tuningjobs", []string{"status"}},
 }
 
 // objectVerbs are the verbs of a kind's resource.

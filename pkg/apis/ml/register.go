@@ -38,6 +38,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
+		&TuningJob{}, &TuningJobList{},
 	)
 	return nil
 }

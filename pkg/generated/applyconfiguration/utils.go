@@ -46,6 +46,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.ContainerSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Contributor"):
 		return &mlv1alpha1.ContributorApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("EarlyStopping"):
+		return &mlv1alpha1.EarlyStoppingApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ElasticPolicy"):
 		return &mlv1alpha1.ElasticPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ForEach"):
@@ -54,6 +56,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.InputArtifactApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("LocalObjectReference"):
 		return &mlv1alpha1.LocalObjectReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("MedianStopRule"):
+		return &mlv1alpha1.MedianStopRuleApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("MetricsSpec"):
 		return &mlv1alpha1.MetricsSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("MetricValue"):
@@ -82,6 +86,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.OutputArtifactApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Param"):
 		return &mlv1alpha1.ParamApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ParameterAssignment"):
+		return &mlv1alpha1.ParameterAssignmentApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ParamSpec"):
 		return &mlv1alpha1.ParamSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Pipeline"):
@@ -150,6 +156,22 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.TrainingJobSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJobStatus"):
 		return &mlv1alpha1.TrainingJobStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrialSummary"):
+		return &mlv1alpha1.TrialSummaryApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrialTemplate"):
+		return &mlv1alpha1.TrialTemplateApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningAlgorithm"):
+		return &mlv1alpha1.TuningAlgorithmApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningJob"):
+		return &mlv1alpha1.TuningJobApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningJobSpec"):
+		return &mlv1alpha1.TuningJobSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningJobStatus"):
+		return &mlv1alpha1.TuningJobStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningObjective"):
+		return &mlv1alpha1.TuningObjectiveApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TuningParameter"):
+		return &mlv1alpha1.TuningParameterApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("WhenExpression"):
 		return &mlv1alpha1.WhenExpressionApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("WorkspaceSpec"):

@@ -381,6 +381,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.CanarySpec{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_CanarySpec(ref),
 		v1alpha1.ContainerSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ContainerSpec(ref),
 		v1alpha1.Contributor{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_Contributor(ref),
+		v1alpha1.EarlyStopping{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_EarlyStopping(ref),
 		v1alpha1.ElasticPolicy{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ElasticPolicy(ref),
 		v1alpha1.ForEach{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_ForEach(ref),
 		v1alpha1.InputArtifact{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_InputArtifact(ref),
@@ -388,6 +389,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.LogArchiveRequest{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_LogArchiveRequest(ref),
 		v1alpha1.LogArchiveStatus{}.OpenAPIModelName():                 schema_pkg_apis_ml_v1alpha1_LogArchiveStatus(ref),
 		v1alpha1.LogOptions{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_LogOptions(ref),
+		v1alpha1.MedianStopRule{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_MedianStopRule(ref),
 		v1alpha1.MetricPoint{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricPoint(ref),
 		v1alpha1.MetricSeries{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_MetricSeries(ref),
 		v1alpha1.MetricValue{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_MetricValue(ref),
@@ -409,6 +411,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.OutputArtifact{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_OutputArtifact(ref),
 		v1alpha1.Param{}.OpenAPIModelName():                            schema_pkg_apis_ml_v1alpha1_Param(ref),
 		v1alpha1.ParamSpec{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_ParamSpec(ref),
+		v1alpha1.ParameterAssignment{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_ParameterAssignment(ref),
 		v1alpha1.Pipeline{}.OpenAPIModelName():                         schema_pkg_apis_ml_v1alpha1_Pipeline(ref),
 		v1alpha1.PipelineList{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_PipelineList(ref),
 		v1alpha1.PipelineOutput{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_PipelineOutput(ref),
@@ -450,6 +453,15 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.TrainingJobList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobList(ref),
 		v1alpha1.TrainingJobSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref),
 		v1alpha1.TrainingJobStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref),
+		v1alpha1.TrialSummary{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_TrialSummary(ref),
+		v1alpha1.TrialTemplate{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_TrialTemplate(ref),
+		v1alpha1.TuningAlgorithm{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TuningAlgorithm(ref),
+		v1alpha1.TuningJob{}.OpenAPIModelName():                        schema_pkg_apis_ml_v1alpha1_TuningJob(ref),
+		v1alpha1.TuningJobList{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_TuningJobList(ref),
+		v1alpha1.TuningJobSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_TuningJobSpec(ref),
+		v1alpha1.TuningJobStatus{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TuningJobStatus(ref),
+		v1alpha1.TuningObjective{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TuningObjective(ref),
+		v1alpha1.TuningParameter{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TuningParameter(ref),
 		v1alpha1.WhenExpression{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_WhenExpression(ref),
 		v1alpha1.WorkspaceSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_WorkspaceSpec(ref),
 	}
@@ -19623,6 +19635,27 @@ func schema_pkg_apis_ml_v1alpha1_Contributor(ref common.ReferenceCallback) commo
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_EarlyStopping(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "EarlyStopping says when a trial is stopped before it ends.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"medianStop": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MedianStop is Katib's median stopping rule.",
+							Ref:         ref(v1alpha1.MedianStopRule{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.MedianStopRule{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_ElasticPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -19935,6 +19968,33 @@ func schema_pkg_apis_ml_v1alpha1_LogOptions(ref common.ReferenceCallback) common
 							Description: "Previous shows the log of the previous run of a restarted container.",
 							Type:        []string{"boolean"},
 							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_MedianStopRule(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MedianStopRule stops a trial whose objective at a step is worse than the median of the completed trials' objectives at that step.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"minTrials": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MinTrials is how many trials must have completed before any trial is stopped (default 3).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"startStep": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartStep is the first step at which a trial may be stopped (default 4).",
+							Type:        []string{"integer"},
+							Format:      "int64",
 						},
 					},
 				},
@@ -21380,6 +21440,36 @@ func schema_pkg_apis_ml_v1alpha1_ParamSpec(ref common.ReferenceCallback) common.
 					},
 				},
 				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ParameterAssignment(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ParameterAssignment is the value of one parameter in a trial.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the parameter.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"value": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Value of the parameter, as substituted.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name", "value"},
 			},
 		},
 	}
@@ -24609,6 +24699,594 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref common.ReferenceCallback)
 		},
 		Dependencies: []string{
 			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.ArtifactsStatus{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName(), v1alpha1.ReplicaFailure{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrialSummary(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrialSummary is one trial as the TuningJob saw it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the trial's TrainingJob or PipelineRun.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase is Pending, Running, Succeeded, Failed or EarlyStopped.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"parameters": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Parameters are the trial's values.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ParameterAssignment{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"objectiveValue": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObjectiveValue is the trial's objective (by objective.aggregation), unset until its first value.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"step": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Step is the step of the objective value.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"message": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Message says why a trial failed or was stopped.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ParameterAssignment{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrialTemplate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrialTemplate is what each trial runs: exactly one of trainingJob and pipelineRun is set. $(params.NAME) in the TrainingJob's command, args and env values, and in the PipelineRun's param values, is replaced with the trial's value of parameter NAME.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Metadata of each trial.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.RunTemplateMetadata{}.OpenAPIModelName()),
+						},
+					},
+					"trainingJob": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TrainingJob is the spec of each trial's TrainingJob.",
+							Ref:         ref(v1alpha1.TrainingJobSpec{}.OpenAPIModelName()),
+						},
+					},
+					"pipelineRun": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PipelineRun is the spec of each trial's PipelineRun (a pipelineRef and params).",
+							Ref:         ref(v1alpha1.PipelineRunSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.PipelineRunSpec{}.OpenAPIModelName(), v1alpha1.RunTemplateMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobSpec{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningAlgorithm(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningAlgorithm is the search algorithm and its settings.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is random (default), grid, tpe or hyperband.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"settings": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Settings of the algorithm, for example seed.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningJob(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningJob searches a space of hyperparameters: it proposes trials with an algorithm, runs each as a TrainingJob (or PipelineRun) it owns, reads each trial's objective from its metrics and keeps the best.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the search: objective, space, algorithm and trial template.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TuningJobSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the observed state of the search.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TuningJobStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.TuningJobSpec{}.OpenAPIModelName(), v1alpha1.TuningJobStatus{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningJobList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningJobList is a list of TuningJobs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the TuningJobs.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TuningJob{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.TuningJob{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningJobSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningJobSpec is the desired state of a TuningJob.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"objective": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Objective is the metric optimized.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TuningObjective{}.OpenAPIModelName()),
+						},
+					},
+					"parameters": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type": "map",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Parameters are the search space.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TuningParameter{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"algorithm": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Algorithm proposes the trials.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TuningAlgorithm{}.OpenAPIModelName()),
+						},
+					},
+					"earlyStopping": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EarlyStopping stops unpromising trials.",
+							Ref:         ref(v1alpha1.EarlyStopping{}.OpenAPIModelName()),
+						},
+					},
+					"maxTrials": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxTrials is how many trials are run at most (default 10).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"parallelTrials": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ParallelTrials is how many trials run at once (default 3).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"maxFailedTrials": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MaxFailedTrials fails the search when this many trials failed (default 3).",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"trialTemplate": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TrialTemplate is what each trial runs.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TrialTemplate{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"objective", "parameters", "trialTemplate"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.EarlyStopping{}.OpenAPIModelName(), v1alpha1.TrialTemplate{}.OpenAPIModelName(), v1alpha1.TuningAlgorithm{}.OpenAPIModelName(), v1alpha1.TuningObjective{}.OpenAPIModelName(), v1alpha1.TuningParameter{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningJobStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningJobStatus is the observed state of a TuningJob.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"observedGeneration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObservedGeneration is the generation the status was computed for.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"phase": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Phase is Pending, Running, Succeeded or Failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"conditions": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"type",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "type",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Conditions are Running, Succeeded (reasons MaxTrialsReached, TargetReached) and Failed.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(metav1.Condition{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"startTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StartTime is when the first trial was created.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"completionTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "CompletionTime is when the search ended.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+					"trialsCreated": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TrialsCreated is the number of trials created.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"running": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Running trials.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"succeeded": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Succeeded trials.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"failed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Failed trials.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"earlyStopped": {
+						SchemaProps: spec.SchemaProps{
+							Description: "EarlyStopped trials.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"bestTrial": {
+						SchemaProps: spec.SchemaProps{
+							Description: "BestTrial is the trial with the best objective value so far.",
+							Ref:         ref(v1alpha1.TrialSummary{}.OpenAPIModelName()),
+						},
+					},
+					"trials": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Trials are the latest trials (at most 50, newest last); every trial is listed by `kubectl get tj -l ml.example.io/tuning-job=NAME`.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TrialSummary{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.TrialSummary{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningObjective(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningObjective is the metric a TuningJob optimizes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"metric": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Metric is the name of the objective metric, as the trials report it (for example \"loss\").",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"goal": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Goal is Minimize or Maximize.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"target": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Target ends the search (Succeeded, TargetReached) once a trial's objective reaches it.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"additionalMetrics": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "set",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "AdditionalMetrics are other metrics recorded with each trial.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"aggregation": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Aggregation is last (default) or best: which value of a trial's series is its objective value.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"metric", "goal"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TuningParameter(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TuningParameter is one dimension of the search space.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the parameter; $(params.NAME) in the trial template is replaced with its value.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"type": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Type is double, int (min, max, optional step) or categorical, discrete (values).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"min": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Min is the smallest value of a double or int parameter.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"max": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Max is the largest value of a double or int parameter.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"step": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Step is the distance between values of a double or int parameter; grid needs it for double parameters.",
+							Type:        []string{"number"},
+							Format:      "double",
+						},
+					},
+					"values": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Values are the values of a categorical or discrete (numeric) parameter.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"scale": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Scale is linear (default) or log, how double and int values are sampled.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name", "type"},
+			},
+		},
 	}
 }
 

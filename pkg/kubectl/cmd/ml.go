@@ -11,8 +11,8 @@ import (
 	componentlogs "k8s.io/component-base/logs"
 	kubectloptions "k8s.io/kubectl/pkg/cmd/options"
 
-	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/compare"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/artifacts"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/compare"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/get"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"

@@ -36,6 +36,7 @@ var (
 		{"pipelines", "Pipeline", "pipeline", true, []string{"pl"}, []string{"ml"}, allVerbs},
 		{"recurringruns", "RecurringRun", "recurringrun", true, []string{"rr"}, []string{"ml"}, allVerbs},
 		{"trainingjobs", "TrainingJob", "trainingjob", true, []string{"tj"}, []string{"ml"}, allVerbs},
+		{"tuningjobs", "TuningJob", "tuningjob", true, []string{"tun"}, []string{"ml"}, allVerbs},
 	}
 )
 

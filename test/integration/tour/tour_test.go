@@ -130,6 +130,7 @@ func TestREADMETour(t *testing.T) {
 	expect("kubectl ml logs plr/local-sweep-1 --task pick-best", "best learning rate")
 	expect("kubectl describe trainingjob local-train", "Succeeded")
 	expect("kubectl ml get plr/local-sweep-1", "pick-best")
+	expect("kubectl get tun tuned", "12/12")
 	expect("kubectl get tj -l ml.example.io/recurring-run=nightly-retrain", "nightly-retrain-")
 	expect("kubectl get plr artifacts-1", "/evaluate/report")
 	expect("kubectl get model artifacts-model", `"producer"`)

@@ -45,6 +45,7 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	c.FanOut.ApplyTo(&extra)
 	// Model sources on the server's host (file://) are standalone's only.
 	extra.Validation.ForbidLocalFiles = !c.Standalone
+	c.Tuning.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	if extra.Artifacts, err = c.Artifacts.Resolver(c.Standalone, c.DataDir, extra.KubeClient); err != nil {

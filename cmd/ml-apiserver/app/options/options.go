@@ -83,6 +83,8 @@ type Options struct {
 	Artifacts *ArtifactOptions
 	// ArtifactPods says how pods move their artifacts.
 	ArtifactPods *ArtifactPodOptions
+	// Tuning caps the trials of TuningJobs.
+	Tuning *TuningOptions
 }
 
 // NewOptions returns options with the defaults of an aggregated server.
@@ -108,6 +110,7 @@ func NewOptions() *Options {
 		Profiles:           NewProfileOptions(),
 		Artifacts:          NewArtifactOptions(),
 		ArtifactPods:       NewArtifactPodOptions(),
+		Tuning:             NewTuningOptions(),
 	}
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
@@ -158,6 +161,7 @@ func (o *Options) Flags() cliflag.NamedFlagSets {
 	o.Profiles.AddFlags(fs)
 	o.Artifacts.AddFlags(fs)
 	o.ArtifactPods.AddFlags(fs)
+	o.Tuning.AddFlags(fs)
 	o.Controllers.AddFlags(fss.FlagSet("controllers"))
 	o.RecommendedOptions.AddFlags(fss.FlagSet("generic"))
 	utilfeature.DefaultMutableFeatureGate.AddFlag(fss.FlagSet("features"))

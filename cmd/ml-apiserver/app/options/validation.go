@@ -40,6 +40,7 @@ func (c CompletedOptions) Validate() error {
 	errs = append(errs, c.Profiles.Validate()...)
 	errs = append(errs, c.Local.Validate()...)
 	errs = append(errs, c.Artifacts.Validate(c.Standalone)...)
+	errs = append(errs, c.Tuning.Validate()...)
 	if ss := c.RecommendedOptions.SecureServing; ss.BindPort == 0 && ss.Listener == nil {
 		// Port 0 turns HTTPS serving off in k8s.io/apiserver, and with it
 		// the loopback client the admission plugins and controllers use.

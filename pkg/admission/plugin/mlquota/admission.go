@@ -10,7 +10,9 @@
 // the objects that run pods: a finished or suspended TrainingJob and a
 // stopped Notebook hold nothing. A PipelineRun holds, until it ends, the
 // peak of its task pods: what the tasks that can run at the same time
-// request, bounded by spec.parallelism (see pipelinerun.go). Quotas with
+// request, bounded by spec.parallelism (see pipelinerun.go); a TuningJob
+// its peak of parallel trials, which its trials do not hold again (see
+// tuningjob.go). Quotas with
 // scopes are not evaluated.
 //
 // The sum is not taken from informers, which would let concurrent
@@ -155,7 +157,7 @@ func (p *Plugin) ValidateInitialization() error {
 }
 
 // charged are the resources whose objects hold quota.
-var charged = map[string]bool{"trainingjobs": true, "models": true, "notebooks": true, "pipelineruns": true}
+var charged = map[string]bool{"trainingjobs": true, "models": true, "notebooks": true, "pipelineruns": true, "tuningjobs": true}
 
 // limit is one resource limited by one quota.
 type limit struct {
@@ -176,7 +178,7 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		// An object already being deleted released what it held when its
 		// deletion began.
 		if ok && !a.IsDryRun() && old.GetDeletionTimestamp() == nil {
-			s, _ := shapeOf(old)
+			s, _ := p.demandOf(old)
 			p.release(ctx, namespace, key, old.GetUID(), s.charge())
 		}
 		return nil
@@ -211,14 +213,18 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 			return apierrors.NewBadRequest(fmt.Sprintf("%s: %s have no scale", PluginName, gr.Resource))
 		}
 		newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
+		if held, _ := p.demandOf(obj); len(held.charge()) == 0 {
+			// A trial its TuningJob held for: scaled, it holds its own.
+			oldShape = shape{}
+		}
 		uid = obj.(metaObject).GetUID()
 	default:
 		var ok bool
-		if newShape, ok = shapeOf(a.GetObject()); !ok {
+		if newShape, ok = p.demandOf(a.GetObject()); !ok {
 			return apierrors.NewBadRequest(fmt.Sprintf("%s: unexpected object of type %T", PluginName, a.GetObject()))
 		}
 		if a.GetOperation() == admission.Update {
-			if d, ok := shapeOf(a.GetOldObject()); ok {
+			if d, ok := p.demandOf(a.GetOldObject()); ok {
 				oldShape = d
 			}
 		}

@@ -51,6 +51,8 @@ func shapeOf(obj runtime.Object) (demand, bool) {
 		return shape{replicas: replicasOr(o.Spec.Replicas, 1), resources: o.Spec.Resources}, true
 	case *ml.PipelineRun:
 		return peakOf(o), true
+	case *ml.TuningJob:
+		return tuningPeakOf(o), true
 	}
 	return shape{}, false
 }

@@ -25,6 +25,7 @@ type ledger struct {
 	models          listers.ModelLister
 	notebooks       listers.NotebookLister
 	runs            listers.PipelineRunLister
+	tuns            listers.TuningJobLister
 	systemNamespace string
 	// mlClient reads the pipeline snapshots of runs; nil charges a run
 	// that references a Pipeline by its inline spec only (nothing).
@@ -65,10 +66,12 @@ type informerSynced struct {
 func (l *ledger) setObjects(f externalversions.SharedInformerFactory) []informerSynced {
 	v := f.Ml().V1alpha1()
 	l.jobs, l.models, l.notebooks, l.runs = v.TrainingJobs().Lister(), v.Models().Lister(), v.Notebooks().Lister(), v.PipelineRuns().Lister()
+	l.tuns = v.TuningJobs().Lister()
 	return []informerSynced{
 		{"trainingjobs", v.TrainingJobs().Informer().HasSynced},
 		{"models", v.Models().Informer().HasSynced},
 		{"notebooks", v.Notebooks().Informer().HasSynced},
 		{"pipelineruns", v.PipelineRuns().Informer().HasSynced},
+		{"tuningjobs", v.TuningJobs().Informer().HasSynced},
 	}
 }

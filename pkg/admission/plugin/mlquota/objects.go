@@ -44,6 +44,11 @@ func (p *Plugin) current(ctx context.Context, resource, namespace, name string) 
 		if apierrors.IsNotFound(err) {
 			obj, err = p.mlClient.MlV1alpha1().PipelineRuns(namespace).Get(ctx, name, metav1.GetOptions{})
 		}
+	case "tuningjobs":
+		obj, err = p.tuns.TuningJobs(namespace).Get(name)
+		if apierrors.IsNotFound(err) {
+			obj, err = p.mlClient.MlV1alpha1().TuningJobs(namespace).Get(ctx, name, metav1.GetOptions{})
+		}
 	default:
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("%s: resource %q holds no quota", PluginName, resource))
 	}
@@ -88,6 +93,10 @@ func (l *ledger) liveEntries(namespace string) map[string]entry {
 	runs, _ := l.runs.PipelineRuns(namespace).List(labels.Everything())
 	for _, o := range runs {
 		add("pipelineruns", o)
+	}
+	tuns, _ := l.tuns.TuningJobs(namespace).List(labels.Everything())
+	for _, o := range tuns {
+		add("tuningjobs", o)
 	}
 	return entries
 }
@@ -135,6 +144,8 @@ func (l *ledger) liveEntry(namespace, key string) (entry, bool) {
 		obj, err = l.notebooks.Notebooks(namespace).Get(name)
 	case "pipelineruns":
 		obj, err = l.runs.PipelineRuns(namespace).Get(name)
+	case "tuningjobs":
+		obj, err = l.tuns.TuningJobs(namespace).Get(name)
 	default:
 		return entry{}, false
 	}
@@ -158,7 +169,7 @@ func (l *ledger) chargeOf(obj runtime.Object) (metav1.Object, charge, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, _ := shapeOf(in)
+	s, _ := l.demandOf(in)
 	return in.(metav1.Object), s.charge(), nil
 }
 

@@ -30,6 +30,8 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 		fuzzRecurringRunSpec,
 		fuzzOutputArtifact,
 		fuzzInputArtifact,
+		fuzzTuningJobSpec,
+		fuzzTuningParameter,
 
 		// Our types embed core/v1 types whose +default markers the generated
 		// defaulters apply; k8s.io/api ships no fuzzer for them.
@@ -120,6 +122,39 @@ func fuzzRecurringRunSpec(s *ml.RecurringRunSpec, c randfill.Continue) {
 	if s.FailedRunsHistoryLimit == nil {
 		n := c.Int31n(10)
 		s.FailedRunsHistoryLimit = &n
+	}
+}
+
+func fuzzTuningJobSpec(s *ml.TuningJobSpec, c randfill.Continue) {
+	c.FillNoCustom(s)
+	if s.Objective.Aggregation == "" {
+		s.Objective.Aggregation = ml.AggregationLast
+	}
+	if s.Algorithm.Name == "" {
+		s.Algorithm.Name = ml.AlgorithmRandom
+	}
+	for _, p := range []**int32{&s.MaxTrials, &s.ParallelTrials, &s.MaxFailedTrials} {
+		if *p == nil {
+			n := c.Int31n(10) + 1
+			*p = &n
+		}
+	}
+	if es := s.EarlyStopping; es != nil && es.MedianStop != nil {
+		if es.MedianStop.MinTrials == nil {
+			n := c.Int31n(10)
+			es.MedianStop.MinTrials = &n
+		}
+		if es.MedianStop.StartStep == nil {
+			n := c.Int63n(10)
+			es.MedianStop.StartStep = &n
+		}
+	}
+}
+
+func fuzzTuningParameter(p *ml.TuningParameter, c randfill.Continue) {
+	c.FillNoCustom(p)
+	if p.Scale == "" {
+		p.Scale = ml.ScaleLinear
 	}
 }
 

@@ -22,6 +22,7 @@ var kindFieldLabels = map[string][]string{
 	"Model":        {"spec.source.trainingJobRef.name"},
 	"Notebook":     nil,
 	"RecurringRun": nil,
+	"TuningJob":    nil,
 }
 
 // addFieldLabelConversionFuncs lets clients select objects of each kind by

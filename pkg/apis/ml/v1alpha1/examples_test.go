@@ -136,11 +136,13 @@ func testExamples(t *testing.T, dir string) {
 			kinds.Insert("Notebook")
 		case *ml.RecurringRun:
 			kinds.Insert("RecurringRun")
+		case *ml.TuningJob:
+			kinds.Insert("TuningJob")
 		default:
 			t.Errorf("unexpected example type %T", obj)
 		}
 	}
-	if want := sets.New("Pipeline", "PipelineRun", "TrainingJob", "Model", "Notebook", "RecurringRun"); !kinds.Equal(want) {
+	if want := sets.New("Pipeline", "PipelineRun", "TrainingJob", "Model", "Notebook", "RecurringRun", "TuningJob"); !kinds.Equal(want) {
 		t.Errorf("examples cover kinds %v, want %v", sets.List(kinds), sets.List(want))
 	}
 

@@ -46,6 +46,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
+		&TuningJob{}, &TuningJobList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

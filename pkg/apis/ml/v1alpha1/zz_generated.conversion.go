@@ -147,6 +147,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*EarlyStopping)(nil), (*ml.EarlyStopping)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_EarlyStopping_To_ml_EarlyStopping(a.(*EarlyStopping), b.(*ml.EarlyStopping), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.EarlyStopping)(nil), (*EarlyStopping)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_EarlyStopping_To_v1alpha1_EarlyStopping(a.(*ml.EarlyStopping), b.(*EarlyStopping), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ElasticPolicy)(nil), (*ml.ElasticPolicy)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ElasticPolicy_To_ml_ElasticPolicy(a.(*ElasticPolicy), b.(*ml.ElasticPolicy), scope)
 	}); err != nil {
@@ -214,6 +224,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.LogOptions)(nil), (*LogOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_LogOptions_To_v1alpha1_LogOptions(a.(*ml.LogOptions), b.(*LogOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*MedianStopRule)(nil), (*ml.MedianStopRule)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_MedianStopRule_To_ml_MedianStopRule(a.(*MedianStopRule), b.(*ml.MedianStopRule), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.MedianStopRule)(nil), (*MedianStopRule)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_MedianStopRule_To_v1alpha1_MedianStopRule(a.(*ml.MedianStopRule), b.(*MedianStopRule), scope)
 	}); err != nil {
 		return err
 	}
@@ -424,6 +444,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.ParamSpec)(nil), (*ParamSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_ParamSpec_To_v1alpha1_ParamSpec(a.(*ml.ParamSpec), b.(*ParamSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ParameterAssignment)(nil), (*ml.ParameterAssignment)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ParameterAssignment_To_ml_ParameterAssignment(a.(*ParameterAssignment), b.(*ml.ParameterAssignment), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ParameterAssignment)(nil), (*ParameterAssignment)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ParameterAssignment_To_v1alpha1_ParameterAssignment(a.(*ml.ParameterAssignment), b.(*ParameterAssignment), scope)
 	}); err != nil {
 		return err
 	}
@@ -837,6 +867,96 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*TrialSummary)(nil), (*ml.TrialSummary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrialSummary_To_ml_TrialSummary(a.(*TrialSummary), b.(*ml.TrialSummary), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrialSummary)(nil), (*TrialSummary)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrialSummary_To_v1alpha1_TrialSummary(a.(*ml.TrialSummary), b.(*TrialSummary), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrialTemplate)(nil), (*ml.TrialTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrialTemplate_To_ml_TrialTemplate(a.(*TrialTemplate), b.(*ml.TrialTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrialTemplate)(nil), (*TrialTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrialTemplate_To_v1alpha1_TrialTemplate(a.(*ml.TrialTemplate), b.(*TrialTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningAlgorithm)(nil), (*ml.TuningAlgorithm)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningAlgorithm_To_ml_TuningAlgorithm(a.(*TuningAlgorithm), b.(*ml.TuningAlgorithm), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningAlgorithm)(nil), (*TuningAlgorithm)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningAlgorithm_To_v1alpha1_TuningAlgorithm(a.(*ml.TuningAlgorithm), b.(*TuningAlgorithm), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningJob)(nil), (*ml.TuningJob)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningJob_To_ml_TuningJob(a.(*TuningJob), b.(*ml.TuningJob), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningJob)(nil), (*TuningJob)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningJob_To_v1alpha1_TuningJob(a.(*ml.TuningJob), b.(*TuningJob), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningJobList)(nil), (*ml.TuningJobList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningJobList_To_ml_TuningJobList(a.(*TuningJobList), b.(*ml.TuningJobList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningJobList)(nil), (*TuningJobList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningJobList_To_v1alpha1_TuningJobList(a.(*ml.TuningJobList), b.(*TuningJobList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningJobSpec)(nil), (*ml.TuningJobSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec(a.(*TuningJobSpec), b.(*ml.TuningJobSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningJobSpec)(nil), (*TuningJobSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec(a.(*ml.TuningJobSpec), b.(*TuningJobSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningJobStatus)(nil), (*ml.TuningJobStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus(a.(*TuningJobStatus), b.(*ml.TuningJobStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningJobStatus)(nil), (*TuningJobStatus)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus(a.(*ml.TuningJobStatus), b.(*TuningJobStatus), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningObjective)(nil), (*ml.TuningObjective)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningObjective_To_ml_TuningObjective(a.(*TuningObjective), b.(*ml.TuningObjective), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningObjective)(nil), (*TuningObjective)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningObjective_To_v1alpha1_TuningObjective(a.(*ml.TuningObjective), b.(*TuningObjective), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TuningParameter)(nil), (*ml.TuningParameter)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TuningParameter_To_ml_TuningParameter(a.(*TuningParameter), b.(*ml.TuningParameter), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TuningParameter)(nil), (*TuningParameter)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TuningParameter_To_v1alpha1_TuningParameter(a.(*ml.TuningParameter), b.(*TuningParameter), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*WhenExpression)(nil), (*ml.WhenExpression)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_WhenExpression_To_ml_WhenExpression(a.(*WhenExpression), b.(*ml.WhenExpression), scope)
 	}); err != nil {
@@ -1130,6 +1250,26 @@ func Convert_ml_Contributor_To_v1alpha1_Contributor(in *ml.Contributor, out *Con
 	return autoConvert_ml_Contributor_To_v1alpha1_Contributor(in, out, s)
 }
 
+func autoConvert_v1alpha1_EarlyStopping_To_ml_EarlyStopping(in *EarlyStopping, out *ml.EarlyStopping, s conversion.Scope) error {
+	*out = *(*ml.EarlyStopping)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_EarlyStopping_To_ml_EarlyStopping is an autogenerated conversion function.
+func Convert_v1alpha1_EarlyStopping_To_ml_EarlyStopping(in *EarlyStopping, out *ml.EarlyStopping, s conversion.Scope) error {
+	return autoConvert_v1alpha1_EarlyStopping_To_ml_EarlyStopping(in, out, s)
+}
+
+func autoConvert_ml_EarlyStopping_To_v1alpha1_EarlyStopping(in *ml.EarlyStopping, out *EarlyStopping, s conversion.Scope) error {
+	*out = *(*EarlyStopping)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_EarlyStopping_To_v1alpha1_EarlyStopping is an autogenerated conversion function.
+func Convert_ml_EarlyStopping_To_v1alpha1_EarlyStopping(in *ml.EarlyStopping, out *EarlyStopping, s conversion.Scope) error {
+	return autoConvert_ml_EarlyStopping_To_v1alpha1_EarlyStopping(in, out, s)
+}
+
 func autoConvert_v1alpha1_ElasticPolicy_To_ml_ElasticPolicy(in *ElasticPolicy, out *ml.ElasticPolicy, s conversion.Scope) error {
 	*out = *(*ml.ElasticPolicy)(unsafe.Pointer(in))
 	return nil
@@ -1370,6 +1510,26 @@ func autoConvert_url_Values_To_v1alpha1_LogOptions(in *url.Values, out *LogOptio
 		out.Previous = false
 	}
 	return nil
+}
+
+func autoConvert_v1alpha1_MedianStopRule_To_ml_MedianStopRule(in *MedianStopRule, out *ml.MedianStopRule, s conversion.Scope) error {
+	*out = *(*ml.MedianStopRule)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_MedianStopRule_To_ml_MedianStopRule is an autogenerated conversion function.
+func Convert_v1alpha1_MedianStopRule_To_ml_MedianStopRule(in *MedianStopRule, out *ml.MedianStopRule, s conversion.Scope) error {
+	return autoConvert_v1alpha1_MedianStopRule_To_ml_MedianStopRule(in, out, s)
+}
+
+func autoConvert_ml_MedianStopRule_To_v1alpha1_MedianStopRule(in *ml.MedianStopRule, out *MedianStopRule, s conversion.Scope) error {
+	*out = *(*MedianStopRule)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_MedianStopRule_To_v1alpha1_MedianStopRule is an autogenerated conversion function.
+func Convert_ml_MedianStopRule_To_v1alpha1_MedianStopRule(in *ml.MedianStopRule, out *MedianStopRule, s conversion.Scope) error {
+	return autoConvert_ml_MedianStopRule_To_v1alpha1_MedianStopRule(in, out, s)
 }
 
 func autoConvert_v1alpha1_MetricPoint_To_ml_MetricPoint(in *MetricPoint, out *ml.MetricPoint, s conversion.Scope) error {
@@ -1858,6 +2018,26 @@ func autoConvert_ml_ParamSpec_To_v1alpha1_ParamSpec(in *ml.ParamSpec, out *Param
 // Convert_ml_ParamSpec_To_v1alpha1_ParamSpec is an autogenerated conversion function.
 func Convert_ml_ParamSpec_To_v1alpha1_ParamSpec(in *ml.ParamSpec, out *ParamSpec, s conversion.Scope) error {
 	return autoConvert_ml_ParamSpec_To_v1alpha1_ParamSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_ParameterAssignment_To_ml_ParameterAssignment(in *ParameterAssignment, out *ml.ParameterAssignment, s conversion.Scope) error {
+	*out = *(*ml.ParameterAssignment)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ParameterAssignment_To_ml_ParameterAssignment is an autogenerated conversion function.
+func Convert_v1alpha1_ParameterAssignment_To_ml_ParameterAssignment(in *ParameterAssignment, out *ml.ParameterAssignment, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ParameterAssignment_To_ml_ParameterAssignment(in, out, s)
+}
+
+func autoConvert_ml_ParameterAssignment_To_v1alpha1_ParameterAssignment(in *ml.ParameterAssignment, out *ParameterAssignment, s conversion.Scope) error {
+	*out = *(*ParameterAssignment)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ParameterAssignment_To_v1alpha1_ParameterAssignment is an autogenerated conversion function.
+func Convert_ml_ParameterAssignment_To_v1alpha1_ParameterAssignment(in *ml.ParameterAssignment, out *ParameterAssignment, s conversion.Scope) error {
+	return autoConvert_ml_ParameterAssignment_To_v1alpha1_ParameterAssignment(in, out, s)
 }
 
 func autoConvert_v1alpha1_Pipeline_To_ml_Pipeline(in *Pipeline, out *ml.Pipeline, s conversion.Scope) error {
@@ -2797,6 +2977,200 @@ func autoConvert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in *ml.Train
 // Convert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus is an autogenerated conversion function.
 func Convert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in *ml.TrainingJobStatus, out *TrainingJobStatus, s conversion.Scope) error {
 	return autoConvert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrialSummary_To_ml_TrialSummary(in *TrialSummary, out *ml.TrialSummary, s conversion.Scope) error {
+	*out = *(*ml.TrialSummary)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrialSummary_To_ml_TrialSummary is an autogenerated conversion function.
+func Convert_v1alpha1_TrialSummary_To_ml_TrialSummary(in *TrialSummary, out *ml.TrialSummary, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrialSummary_To_ml_TrialSummary(in, out, s)
+}
+
+func autoConvert_ml_TrialSummary_To_v1alpha1_TrialSummary(in *ml.TrialSummary, out *TrialSummary, s conversion.Scope) error {
+	*out = *(*TrialSummary)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrialSummary_To_v1alpha1_TrialSummary is an autogenerated conversion function.
+func Convert_ml_TrialSummary_To_v1alpha1_TrialSummary(in *ml.TrialSummary, out *TrialSummary, s conversion.Scope) error {
+	return autoConvert_ml_TrialSummary_To_v1alpha1_TrialSummary(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrialTemplate_To_ml_TrialTemplate(in *TrialTemplate, out *ml.TrialTemplate, s conversion.Scope) error {
+	*out = *(*ml.TrialTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrialTemplate_To_ml_TrialTemplate is an autogenerated conversion function.
+func Convert_v1alpha1_TrialTemplate_To_ml_TrialTemplate(in *TrialTemplate, out *ml.TrialTemplate, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrialTemplate_To_ml_TrialTemplate(in, out, s)
+}
+
+func autoConvert_ml_TrialTemplate_To_v1alpha1_TrialTemplate(in *ml.TrialTemplate, out *TrialTemplate, s conversion.Scope) error {
+	*out = *(*TrialTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrialTemplate_To_v1alpha1_TrialTemplate is an autogenerated conversion function.
+func Convert_ml_TrialTemplate_To_v1alpha1_TrialTemplate(in *ml.TrialTemplate, out *TrialTemplate, s conversion.Scope) error {
+	return autoConvert_ml_TrialTemplate_To_v1alpha1_TrialTemplate(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningAlgorithm_To_ml_TuningAlgorithm(in *TuningAlgorithm, out *ml.TuningAlgorithm, s conversion.Scope) error {
+	*out = *(*ml.TuningAlgorithm)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TuningAlgorithm_To_ml_TuningAlgorithm is an autogenerated conversion function.
+func Convert_v1alpha1_TuningAlgorithm_To_ml_TuningAlgorithm(in *TuningAlgorithm, out *ml.TuningAlgorithm, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningAlgorithm_To_ml_TuningAlgorithm(in, out, s)
+}
+
+func autoConvert_ml_TuningAlgorithm_To_v1alpha1_TuningAlgorithm(in *ml.TuningAlgorithm, out *TuningAlgorithm, s conversion.Scope) error {
+	*out = *(*TuningAlgorithm)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TuningAlgorithm_To_v1alpha1_TuningAlgorithm is an autogenerated conversion function.
+func Convert_ml_TuningAlgorithm_To_v1alpha1_TuningAlgorithm(in *ml.TuningAlgorithm, out *TuningAlgorithm, s conversion.Scope) error {
+	return autoConvert_ml_TuningAlgorithm_To_v1alpha1_TuningAlgorithm(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningJob_To_ml_TuningJob(in *TuningJob, out *ml.TuningJob, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_TuningJob_To_ml_TuningJob is an autogenerated conversion function.
+func Convert_v1alpha1_TuningJob_To_ml_TuningJob(in *TuningJob, out *ml.TuningJob, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningJob_To_ml_TuningJob(in, out, s)
+}
+
+func autoConvert_ml_TuningJob_To_v1alpha1_TuningJob(in *ml.TuningJob, out *TuningJob, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	if err := Convert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus(&in.Status, &out.Status, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_TuningJob_To_v1alpha1_TuningJob is an autogenerated conversion function.
+func Convert_ml_TuningJob_To_v1alpha1_TuningJob(in *ml.TuningJob, out *TuningJob, s conversion.Scope) error {
+	return autoConvert_ml_TuningJob_To_v1alpha1_TuningJob(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningJobList_To_ml_TuningJobList(in *TuningJobList, out *ml.TuningJobList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.TuningJob)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_TuningJobList_To_ml_TuningJobList is an autogenerated conversion function.
+func Convert_v1alpha1_TuningJobList_To_ml_TuningJobList(in *TuningJobList, out *ml.TuningJobList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningJobList_To_ml_TuningJobList(in, out, s)
+}
+
+func autoConvert_ml_TuningJobList_To_v1alpha1_TuningJobList(in *ml.TuningJobList, out *TuningJobList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]TuningJob)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_TuningJobList_To_v1alpha1_TuningJobList is an autogenerated conversion function.
+func Convert_ml_TuningJobList_To_v1alpha1_TuningJobList(in *ml.TuningJobList, out *TuningJobList, s conversion.Scope) error {
+	return autoConvert_ml_TuningJobList_To_v1alpha1_TuningJobList(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec(in *TuningJobSpec, out *ml.TuningJobSpec, s conversion.Scope) error {
+	*out = *(*ml.TuningJobSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec is an autogenerated conversion function.
+func Convert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec(in *TuningJobSpec, out *ml.TuningJobSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningJobSpec_To_ml_TuningJobSpec(in, out, s)
+}
+
+func autoConvert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec(in *ml.TuningJobSpec, out *TuningJobSpec, s conversion.Scope) error {
+	*out = *(*TuningJobSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec is an autogenerated conversion function.
+func Convert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec(in *ml.TuningJobSpec, out *TuningJobSpec, s conversion.Scope) error {
+	return autoConvert_ml_TuningJobSpec_To_v1alpha1_TuningJobSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus(in *TuningJobStatus, out *ml.TuningJobStatus, s conversion.Scope) error {
+	*out = *(*ml.TuningJobStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus is an autogenerated conversion function.
+func Convert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus(in *TuningJobStatus, out *ml.TuningJobStatus, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningJobStatus_To_ml_TuningJobStatus(in, out, s)
+}
+
+func autoConvert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus(in *ml.TuningJobStatus, out *TuningJobStatus, s conversion.Scope) error {
+	*out = *(*TuningJobStatus)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus is an autogenerated conversion function.
+func Convert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus(in *ml.TuningJobStatus, out *TuningJobStatus, s conversion.Scope) error {
+	return autoConvert_ml_TuningJobStatus_To_v1alpha1_TuningJobStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningObjective_To_ml_TuningObjective(in *TuningObjective, out *ml.TuningObjective, s conversion.Scope) error {
+	*out = *(*ml.TuningObjective)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TuningObjective_To_ml_TuningObjective is an autogenerated conversion function.
+func Convert_v1alpha1_TuningObjective_To_ml_TuningObjective(in *TuningObjective, out *ml.TuningObjective, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningObjective_To_ml_TuningObjective(in, out, s)
+}
+
+func autoConvert_ml_TuningObjective_To_v1alpha1_TuningObjective(in *ml.TuningObjective, out *TuningObjective, s conversion.Scope) error {
+	*out = *(*TuningObjective)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TuningObjective_To_v1alpha1_TuningObjective is an autogenerated conversion function.
+func Convert_ml_TuningObjective_To_v1alpha1_TuningObjective(in *ml.TuningObjective, out *TuningObjective, s conversion.Scope) error {
+	return autoConvert_ml_TuningObjective_To_v1alpha1_TuningObjective(in, out, s)
+}
+
+func autoConvert_v1alpha1_TuningParameter_To_ml_TuningParameter(in *TuningParameter, out *ml.TuningParameter, s conversion.Scope) error {
+	*out = *(*ml.TuningParameter)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TuningParameter_To_ml_TuningParameter is an autogenerated conversion function.
+func Convert_v1alpha1_TuningParameter_To_ml_TuningParameter(in *TuningParameter, out *ml.TuningParameter, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TuningParameter_To_ml_TuningParameter(in, out, s)
+}
+
+func autoConvert_ml_TuningParameter_To_v1alpha1_TuningParameter(in *ml.TuningParameter, out *TuningParameter, s conversion.Scope) error {
+	*out = *(*TuningParameter)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TuningParameter_To_v1alpha1_TuningParameter is an autogenerated conversion function.
+func Convert_ml_TuningParameter_To_v1alpha1_TuningParameter(in *ml.TuningParameter, out *TuningParameter, s conversion.Scope) error {
+	return autoConvert_ml_TuningParameter_To_v1alpha1_TuningParameter(in, out, s)
 }
 
 func autoConvert_v1alpha1_WhenExpression_To_ml_WhenExpression(in *WhenExpression, out *ml.WhenExpression, s conversion.Scope) error {

@@ -44,6 +44,8 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&RecurringRunList{}, func(obj interface{}) { SetObjectDefaults_RecurringRunList(obj.(*RecurringRunList)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJob{}, func(obj interface{}) { SetObjectDefaults_TrainingJob(obj.(*TrainingJob)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJobList{}, func(obj interface{}) { SetObjectDefaults_TrainingJobList(obj.(*TrainingJobList)) })
+	scheme.AddTypeDefaultingFunc(&TuningJob{}, func(obj interface{}) { SetObjectDefaults_TuningJob(obj.(*TuningJob)) })
+	scheme.AddTypeDefaultingFunc(&TuningJobList{}, func(obj interface{}) { SetObjectDefaults_TuningJobList(obj.(*TuningJobList)) })
 	return nil
 }
 
@@ -955,5 +957,237 @@ func SetObjectDefaults_TrainingJobList(in *TrainingJobList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_TrainingJob(a)
+	}
+}
+
+func SetObjectDefaults_TuningJob(in *TuningJob) {
+	SetDefaults_TuningJobSpec(&in.Spec)
+	for i := range in.Spec.Parameters {
+		a := &in.Spec.Parameters[i]
+		SetDefaults_TuningParameter(a)
+	}
+	if in.Spec.TrialTemplate.TrainingJob != nil {
+		SetDefaults_TrainingJobSpec(in.Spec.TrialTemplate.TrainingJob)
+		for i := range in.Spec.TrialTemplate.TrainingJob.ContainerSpec.Env {
+			a := &in.Spec.TrialTemplate.TrainingJob.ContainerSpec.Env[i]
+			if a.ValueFrom != nil {
+				if a.ValueFrom.FileKeyRef != nil {
+					if a.ValueFrom.FileKeyRef.Optional == nil {
+						var ptrVar1 bool = false
+						a.ValueFrom.FileKeyRef.Optional = &ptrVar1
+					}
+				}
+			}
+		}
+		for i := range in.Spec.TrialTemplate.TrainingJob.PodOptions.Volumes {
+			a := &in.Spec.TrialTemplate.TrainingJob.PodOptions.Volumes[i]
+			if a.VolumeSource.ISCSI != nil {
+				if a.VolumeSource.ISCSI.ISCSIInterface == "" {
+					a.VolumeSource.ISCSI.ISCSIInterface = "default"
+				}
+			}
+			if a.VolumeSource.RBD != nil {
+				if a.VolumeSource.RBD.RBDPool == "" {
+					a.VolumeSource.RBD.RBDPool = "rbd"
+				}
+				if a.VolumeSource.RBD.RadosUser == "" {
+					a.VolumeSource.RBD.RadosUser = "admin"
+				}
+				if a.VolumeSource.RBD.Keyring == "" {
+					a.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+				}
+			}
+			if a.VolumeSource.AzureDisk != nil {
+				if a.VolumeSource.AzureDisk.CachingMode == nil {
+					ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+					a.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.FSType == nil {
+					var ptrVar1 string = "ext4"
+					a.VolumeSource.AzureDisk.FSType = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.ReadOnly == nil {
+					var ptrVar1 bool = false
+					a.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+				}
+				if a.VolumeSource.AzureDisk.Kind == nil {
+					ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+					a.VolumeSource.AzureDisk.Kind = &ptrVar1
+				}
+			}
+			if a.VolumeSource.ScaleIO != nil {
+				if a.VolumeSource.ScaleIO.StorageMode == "" {
+					a.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+				}
+				if a.VolumeSource.ScaleIO.FSType == "" {
+					a.VolumeSource.ScaleIO.FSType = "xfs"
+				}
+			}
+		}
+		if in.Spec.TrialTemplate.TrainingJob.Metrics != nil {
+			SetDefaults_MetricsSpec(in.Spec.TrialTemplate.TrainingJob.Metrics)
+		}
+		if in.Spec.TrialTemplate.TrainingJob.Artifacts != nil {
+			for i := range in.Spec.TrialTemplate.TrainingJob.Artifacts.Outputs {
+				a := &in.Spec.TrialTemplate.TrainingJob.Artifacts.Outputs[i]
+				SetDefaults_OutputArtifact(a)
+			}
+		}
+	}
+	if in.Spec.TrialTemplate.PipelineRun != nil {
+		if in.Spec.TrialTemplate.PipelineRun.PipelineSpec != nil {
+			SetDefaults_PipelineSpec(in.Spec.TrialTemplate.PipelineRun.PipelineSpec)
+			for i := range in.Spec.TrialTemplate.PipelineRun.PipelineSpec.Tasks {
+				a := &in.Spec.TrialTemplate.PipelineRun.PipelineSpec.Tasks[i]
+				for j := range a.ContainerSpec.Env {
+					b := &a.ContainerSpec.Env[j]
+					if b.ValueFrom != nil {
+						if b.ValueFrom.FileKeyRef != nil {
+							if b.ValueFrom.FileKeyRef.Optional == nil {
+								var ptrVar1 bool = false
+								b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+							}
+						}
+					}
+				}
+				for j := range a.PodOptions.Volumes {
+					b := &a.PodOptions.Volumes[j]
+					if b.VolumeSource.ISCSI != nil {
+						if b.VolumeSource.ISCSI.ISCSIInterface == "" {
+							b.VolumeSource.ISCSI.ISCSIInterface = "default"
+						}
+					}
+					if b.VolumeSource.RBD != nil {
+						if b.VolumeSource.RBD.RBDPool == "" {
+							b.VolumeSource.RBD.RBDPool = "rbd"
+						}
+						if b.VolumeSource.RBD.RadosUser == "" {
+							b.VolumeSource.RBD.RadosUser = "admin"
+						}
+						if b.VolumeSource.RBD.Keyring == "" {
+							b.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+						}
+					}
+					if b.VolumeSource.AzureDisk != nil {
+						if b.VolumeSource.AzureDisk.CachingMode == nil {
+							ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+							b.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.FSType == nil {
+							var ptrVar1 string = "ext4"
+							b.VolumeSource.AzureDisk.FSType = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.ReadOnly == nil {
+							var ptrVar1 bool = false
+							b.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.Kind == nil {
+							ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+							b.VolumeSource.AzureDisk.Kind = &ptrVar1
+						}
+					}
+					if b.VolumeSource.ScaleIO != nil {
+						if b.VolumeSource.ScaleIO.StorageMode == "" {
+							b.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+						}
+						if b.VolumeSource.ScaleIO.FSType == "" {
+							b.VolumeSource.ScaleIO.FSType = "xfs"
+						}
+					}
+				}
+				if a.Retries != nil {
+					SetDefaults_RetryPolicy(a.Retries)
+				}
+				if a.Artifacts != nil {
+					for j := range a.Artifacts.Inputs {
+						b := &a.Artifacts.Inputs[j]
+						SetDefaults_InputArtifact(b)
+					}
+					for j := range a.Artifacts.Outputs {
+						b := &a.Artifacts.Outputs[j]
+						SetDefaults_OutputArtifact(b)
+					}
+				}
+			}
+			for i := range in.Spec.TrialTemplate.PipelineRun.PipelineSpec.Finally {
+				a := &in.Spec.TrialTemplate.PipelineRun.PipelineSpec.Finally[i]
+				for j := range a.ContainerSpec.Env {
+					b := &a.ContainerSpec.Env[j]
+					if b.ValueFrom != nil {
+						if b.ValueFrom.FileKeyRef != nil {
+							if b.ValueFrom.FileKeyRef.Optional == nil {
+								var ptrVar1 bool = false
+								b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+							}
+						}
+					}
+				}
+				for j := range a.PodOptions.Volumes {
+					b := &a.PodOptions.Volumes[j]
+					if b.VolumeSource.ISCSI != nil {
+						if b.VolumeSource.ISCSI.ISCSIInterface == "" {
+							b.VolumeSource.ISCSI.ISCSIInterface = "default"
+						}
+					}
+					if b.VolumeSource.RBD != nil {
+						if b.VolumeSource.RBD.RBDPool == "" {
+							b.VolumeSource.RBD.RBDPool = "rbd"
+						}
+						if b.VolumeSource.RBD.RadosUser == "" {
+							b.VolumeSource.RBD.RadosUser = "admin"
+						}
+						if b.VolumeSource.RBD.Keyring == "" {
+							b.VolumeSource.RBD.Keyring = "/etc/ceph/keyring"
+						}
+					}
+					if b.VolumeSource.AzureDisk != nil {
+						if b.VolumeSource.AzureDisk.CachingMode == nil {
+							ptrVar1 := v1.AzureDataDiskCachingMode(v1.AzureDataDiskCachingReadWrite)
+							b.VolumeSource.AzureDisk.CachingMode = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.FSType == nil {
+							var ptrVar1 string = "ext4"
+							b.VolumeSource.AzureDisk.FSType = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.ReadOnly == nil {
+							var ptrVar1 bool = false
+							b.VolumeSource.AzureDisk.ReadOnly = &ptrVar1
+						}
+						if b.VolumeSource.AzureDisk.Kind == nil {
+							ptrVar1 := v1.AzureDataDiskKind(v1.AzureSharedBlobDisk)
+							b.VolumeSource.AzureDisk.Kind = &ptrVar1
+						}
+					}
+					if b.VolumeSource.ScaleIO != nil {
+						if b.VolumeSource.ScaleIO.StorageMode == "" {
+							b.VolumeSource.ScaleIO.StorageMode = "ThinProvisioned"
+						}
+						if b.VolumeSource.ScaleIO.FSType == "" {
+							b.VolumeSource.ScaleIO.FSType = "xfs"
+						}
+					}
+				}
+				if a.Retries != nil {
+					SetDefaults_RetryPolicy(a.Retries)
+				}
+				if a.Artifacts != nil {
+					for j := range a.Artifacts.Inputs {
+						b := &a.Artifacts.Inputs[j]
+						SetDefaults_InputArtifact(b)
+					}
+					for j := range a.Artifacts.Outputs {
+						b := &a.Artifacts.Outputs[j]
+						SetDefaults_OutputArtifact(b)
+					}
+				}
+			}
+		}
+	}
+}
+
+func SetObjectDefaults_TuningJobList(in *TuningJobList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_TuningJob(a)
 	}
 }

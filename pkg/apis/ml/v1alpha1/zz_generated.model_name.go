@@ -77,6 +77,11 @@ func (in Contributor) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in EarlyStopping) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.EarlyStopping"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ElasticPolicy) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ElasticPolicy"
 }
@@ -109,6 +114,11 @@ func (in LogArchiveStatus) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in LogOptions) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.LogOptions"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MedianStopRule) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MedianStopRule"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -214,6 +224,11 @@ func (in Param) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ParamSpec) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ParamSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ParameterAssignment) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ParameterAssignment"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
@@ -419,6 +434,51 @@ func (in TrainingJobSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJobStatus) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrialSummary) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialSummary"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrialTemplate) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialTemplate"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningAlgorithm) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningAlgorithm"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningJob) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJob"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningJobList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningJobSpec) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningJobStatus) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningObjective) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningObjective"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TuningParameter) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningParameter"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

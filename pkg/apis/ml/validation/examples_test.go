@@ -108,6 +108,9 @@ func TestExamplesAreValid(t *testing.T) {
 			case *ml.RecurringRun:
 				obj.Namespace = "default"
 				errs = validation.ValidateRecurringRun(obj, opts)
+			case *ml.TuningJob:
+				obj.Namespace = "default"
+				errs = validation.ValidateTuningJob(obj, opts)
 			case *ml.Profile:
 				errs = validation.ValidateProfile(obj)
 			case *ml.ProfileRequest:

@@ -24,6 +24,10 @@ const (
 	// DefaultMaxRunsHistory caps each history limit of a RecurringRun
 	// (the finished runs it keeps).
 	DefaultMaxRunsHistory int32 = 100
+	// DefaultMaxTuningTrials caps spec.maxTrials of a TuningJob.
+	DefaultMaxTuningTrials int32 = 1000
+	// DefaultMaxParallelTrials caps spec.parallelTrials of a TuningJob.
+	DefaultMaxParallelTrials int32 = 50
 )
 
 // Options are the server-wide caps objects are validated against. The
@@ -50,6 +54,9 @@ type Options struct {
 	// ForbidLocalFiles refuses Model sources that name files of the
 	// server's host (file:// URIs, paths): set on a cluster.
 	ForbidLocalFiles bool
+	// MaxTuningTrials and MaxParallelTrials cap spec.maxTrials and
+	// spec.parallelTrials of a TuningJob; 0 means their defaults.
+	MaxTuningTrials, MaxParallelTrials int32
 
 	// storedCEL are the CEL when conditions of the stored object on an
 	// update, which keep passing the cost check (ratchetWhenCEL).
@@ -59,7 +66,7 @@ type Options struct {
 // DefaultOptions returns the caps a server runs with unless told otherwise.
 func DefaultOptions() Options {
 	return Options{MaxReplicas: DefaultMaxReplicas, MaxForEachItems: DefaultMaxForEachItems, MaxRunsHistory: DefaultMaxRunsHistory,
-		MinRecurringInterval: v1alpha1.MinRecurringInterval, MaxRunInstances: DefaultMaxRunInstances}
+		MinRecurringInterval: v1alpha1.MinRecurringInterval, MaxRunInstances: DefaultMaxRunInstances, MaxTuningTrials: DefaultMaxTuningTrials, MaxParallelTrials: DefaultMaxParallelTrials}
 }
 
 // validateMaximum checks an optional count against a server cap, naming
@@ -73,11 +80,13 @@ func validateMaximum(v *int32, maximum int32, flag string, fldPath *field.Path) 
 
 // Flags that set the caps of Options, named in the errors.
 const (
-	maxReplicasFlag    = "--max-replicas"
-	maxForEachFlag     = "--max-foreach"
-	maxRunInstFlag     = "--max-run-instances"
-	maxRunsHistoryFlag = "--max-runs-history"
-	minIntervalFlag    = "--min-recurring-interval"
+	maxReplicasFlag       = "--max-replicas"
+	maxForEachFlag        = "--max-foreach"
+	maxRunInstFlag        = "--max-run-instances"
+	maxRunsHistoryFlag    = "--max-runs-history"
+	minIntervalFlag       = "--min-recurring-interval"
+	maxTuningTrialsFlag   = "--max-tuning-trials"
+	maxParallelTrialsFlag = "--max-parallel-trials"
 )
 
 // ratchetReplicas lets an update keep (or lower) a count that was stored

@@ -134,6 +134,12 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.k8s.api.rbac.v1.Subject
       default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.EarlyStopping
+  map:
+    fields:
+    - name: medianStop
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MedianStopRule
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ElasticPolicy
   map:
     fields:
@@ -181,6 +187,15 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MedianStopRule
+  map:
+    fields:
+    - name: minTrials
+      type:
+        scalar: numeric
+    - name: startStep
+      type:
+        scalar: numeric
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.MetricValue
   map:
     fields:
@@ -592,6 +607,17 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: type
       type:
         scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ParameterAssignment
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: value
+      type:
+        scalar: string
+      default: ""
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Pipeline
   map:
     fields:
@@ -1561,6 +1587,212 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: succeeded
       type:
         scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialSummary
+  map:
+    fields:
+    - name: message
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: objectiveValue
+      type:
+        scalar: numeric
+    - name: parameters
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ParameterAssignment
+          elementRelationship: associative
+          keys:
+          - name
+    - name: phase
+      type:
+        scalar: string
+    - name: step
+      type:
+        scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialTemplate
+  map:
+    fields:
+    - name: metadata
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata
+      default: {}
+    - name: pipelineRun
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunSpec
+    - name: trainingJob
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobSpec
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningAlgorithm
+  map:
+    fields:
+    - name: name
+      type:
+        scalar: string
+    - name: settings
+      type:
+        map:
+          elementType:
+            scalar: string
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJob
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobSpec
+      default: {}
+    - name: status
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobStatus
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobSpec
+  map:
+    fields:
+    - name: algorithm
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningAlgorithm
+      default: {}
+    - name: earlyStopping
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.EarlyStopping
+    - name: maxFailedTrials
+      type:
+        scalar: numeric
+    - name: maxTrials
+      type:
+        scalar: numeric
+    - name: objective
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningObjective
+      default: {}
+    - name: parallelTrials
+      type:
+        scalar: numeric
+    - name: parameters
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningParameter
+          elementRelationship: associative
+          keys:
+          - name
+    - name: trialTemplate
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialTemplate
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningJobStatus
+  map:
+    fields:
+    - name: bestTrial
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialSummary
+    - name: completionTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: conditions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+          elementRelationship: associative
+          keys:
+          - type
+    - name: earlyStopped
+      type:
+        scalar: numeric
+    - name: failed
+      type:
+        scalar: numeric
+    - name: observedGeneration
+      type:
+        scalar: numeric
+    - name: phase
+      type:
+        scalar: string
+    - name: running
+      type:
+        scalar: numeric
+    - name: startTime
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: succeeded
+      type:
+        scalar: numeric
+    - name: trials
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialSummary
+          elementRelationship: atomic
+    - name: trialsCreated
+      type:
+        scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningObjective
+  map:
+    fields:
+    - name: additionalMetrics
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+    - name: aggregation
+      type:
+        scalar: string
+    - name: goal
+      type:
+        scalar: string
+      default: ""
+    - name: metric
+      type:
+        scalar: string
+      default: ""
+    - name: target
+      type:
+        scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TuningParameter
+  map:
+    fields:
+    - name: max
+      type:
+        scalar: numeric
+    - name: min
+      type:
+        scalar: numeric
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: scale
+      type:
+        scalar: string
+    - name: step
+      type:
+        scalar: numeric
+    - name: type
+      type:
+        scalar: string
+      default: ""
+    - name: values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.WhenExpression
   map:
     fields:

@@ -67,6 +67,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().RecurringRuns().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("trainingjobs"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().TrainingJobs().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("tuningjobs"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().TuningJobs().Informer()}, nil
 
 	}
 

@@ -69,3 +69,11 @@ type TrainingJobListerExpansion interface{}
 // TrainingJobNamespaceListerExpansion allows custom methods to be added to
 // TrainingJobNamespaceLister.
 type TrainingJobNamespaceListerExpansion interface{}
+
+// TuningJobListerExpansion allows custom methods to be added to
+// TuningJobLister.
+type TuningJobListerExpansion interface{}
+
+// TuningJobNamespaceListerExpansion allows custom methods to be added to
+// TuningJobNamespaceLister.
+type TuningJobNamespaceListerExpansion interface{}

@@ -38,6 +38,8 @@ type Interface interface {
 	RecurringRuns() TypedRecurringRunInformer
 	// TrainingJobs returns a TrainingJobInformer.
 	TrainingJobs() TypedTrainingJobInformer
+	// TuningJobs returns a TuningJobInformer.
+	TuningJobs() TypedTuningJobInformer
 }
 
 type version struct {
@@ -84,4 +86,9 @@ func (v *version) RecurringRuns() TypedRecurringRunInformer {
 // TrainingJobs returns a TypedTrainingJobInformer.
 func (v *version) TrainingJobs() TypedTrainingJobInformer {
 	return &trainingJobInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// TuningJobs returns a TypedTuningJobInformer.
+func (v *version) TuningJobs() TypedTuningJobInformer {
+	return &tuningJobInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

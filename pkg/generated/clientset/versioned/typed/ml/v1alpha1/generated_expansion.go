@@ -33,3 +33,5 @@ type ProfileRequestExpansion interface{}
 type RecurringRunExpansion interface{}
 
 type TrainingJobExpansion interface{}
+
+type TuningJobExpansion interface{}

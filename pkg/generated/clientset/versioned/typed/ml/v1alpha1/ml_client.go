@@ -36,6 +36,7 @@ type MlV1alpha1Interface interface {
 	ProfileRequestsGetter
 	RecurringRunsGetter
 	TrainingJobsGetter
+	TuningJobsGetter
 }
 
 // MlV1alpha1Client is used to interact with features provided by the ml.example.io group.
@@ -73,6 +74,10 @@ func (c *MlV1alpha1Client) RecurringRuns(namespace string) RecurringRunInterface
 
 func (c *MlV1alpha1Client) TrainingJobs(namespace string) TrainingJobInterface {
 	return newTrainingJobs(c, namespace)
+}
+
+func (c *MlV1alpha1Client) TuningJobs(namespace string) TuningJobInterface {
+	return newTuningJobs(c, namespace)
 }
 
 // NewForConfig creates a new MlV1alpha1Client for the given config.

@@ -60,6 +60,10 @@ func (c *FakeMlV1alpha1) TrainingJobs(namespace string) v1alpha1.TrainingJobInte
 	return newFakeTrainingJobs(c, namespace)
 }
 
+func (c *FakeMlV1alpha1) TuningJobs(namespace string) v1alpha1.TuningJobInterface {
+	return newFakeTuningJobs(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeMlV1alpha1) RESTClient() rest.Interface {

@@ -1,0 +1,103 @@
+package mlquota
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+
+	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+)
+
+// cpuSearch is TuningJob search (uid-search) of parallel trials of one
+// replica requesting 2 CPUs.
+func cpuSearch(parallel int32) *ml.TuningJob {
+	tj := mltesting.MakeTrainingJob("x", ns).Request(corev1.ResourceCPU, "2").Obj().Spec
+	tun := mltesting.MakeTuningJob("search", ns).UID("uid-search").TrainingJob(tj).Trials(10, parallel, 3).Obj()
+	return tun
+}
+
+// trialOf is trial index of tun, as the TuningJob controller creates it.
+func trialOf(tun *ml.TuningJob, index int) *ml.TrainingJob {
+	tj := &ml.TrainingJob{Spec: *tun.Spec.TrialTemplate.TrainingJob.DeepCopy()}
+	tj.Name, tj.Namespace = tun.Name+"-"+strconv.Itoa(index), ns
+	tj.UID = types.UID("uid-" + tj.Name)
+	tj.Labels = map[string]string{mlv1alpha1.TuningJobNameLabel: tun.Name}
+	tj.Annotations = map[string]string{mlv1alpha1.TrialIndexAnnotation: strconv.Itoa(index)}
+	v1 := &mlv1alpha1.TuningJob{ObjectMeta: tun.ObjectMeta}
+	tj.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(v1, mlv1alpha1.SchemeGroupVersion.WithKind("TuningJob"))}
+	return tj
+}
+
+// TestTuningJobChargedItsPeak: a TuningJob is charged parallelTrials x
+// one trial's requests when it is created, and refused with the numbers
+// when they do not fit.
+func TestTuningJobChargedItsPeak(t *testing.T) {
+	f := newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "4")})
+	create := func(tun *ml.TuningJob) error {
+		return f.do(t, admissiontest.Request{Resource: "tuningjobs", Kind: "TuningJob", Name: tun.Name, Object: tun})
+	}
+	wantCode(t, create(cpuSearch(3)), 403,
+		`exceeded quota "cpu": requests.cpu requested 6 (parallelTrials 3 x 1 replicas x 2), other ml.example.io objects hold 0 of 4, 4 left`)
+	if err := create(cpuSearch(2)); err != nil {
+		t.Fatalf("2 parallel trials of 2 CPUs against 4: %v", err)
+	}
+	if used, pending := f.used(t, "requests.cpu"); used != "4" || len(pending) != 1 || pending[0] != "tuningjobs.search" {
+		t.Errorf("record says %s CPUs used, pending %v; want 4, [tuningjobs.search]", used, pending)
+	}
+}
+
+// TestTrialsHeldByTheirTuningJob: the first parallelTrials running trials
+// of a running TuningJob hold nothing of their own (its peak holds for
+// them); a trial beyond them, or a TrainingJob claiming a TuningJob that
+// does not control it, holds what any TrainingJob holds.
+func TestTrialsHeldByTheirTuningJob(t *testing.T) {
+	tun := cpuSearch(2)
+	f := newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "5")}, tun)
+	createJob := func(tj *ml.TrainingJob) error {
+		return f.do(t, admissiontest.Request{Resource: "trainingjobs", Kind: "TrainingJob", Name: tj.Name, Object: tj})
+	}
+	// The record starts from the objects: the TuningJob's 4 CPUs. Its
+	// first two trials hold nothing more.
+	for i := range 2 {
+		if err := createJob(trialOf(tun, i)); err != nil {
+			t.Fatalf("trial %d of 2 parallel: %v", i, err)
+		}
+		if used, _ := f.used(t, "requests.cpu"); used != "4" {
+			t.Errorf("record says %s CPUs used after trial %d, want the TuningJob's 4", used, i)
+		}
+		if err := f.ml.Tracker().Add(toV1alpha1(t, trialOf(tun, i))); err != nil {
+			t.Fatal(err)
+		}
+		waitForJobs(t, f, i+1)
+	}
+	// tun-0 and tun-1 run: a third trial is beyond parallelTrials and
+	// holds its own 2 CPUs.
+	wantCode(t, createJob(trialOf(tun, 2)), 403, `requests.cpu requested 2 (1 replicas x 2), other ml.example.io objects hold 4 of 5, 1 left`)
+
+	// A TrainingJob whose owner reference names another TuningJob's UID.
+	forged := trialOf(tun, 0)
+	forged.Name = "forged"
+	forged.OwnerReferences[0].UID = "uid-other"
+	wantCode(t, createJob(forged), 403, `requests.cpu requested 2 (1 replicas x 2)`)
+}
+
+// waitForJobs waits until the plugin's informer lists n TrainingJobs.
+func waitForJobs(t *testing.T, f *fixture, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if jobs, _ := f.p.jobs.TrainingJobs(ns).List(labels.Everything()); len(jobs) >= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the informer never listed %d TrainingJobs", n)
+}

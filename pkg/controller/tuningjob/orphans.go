@@ -1,0 +1,53 @@
+package tuningjob
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+)
+
+// deleteOrphans deletes the trials whose controller is the TuningJob key
+// and that outlived it. In aggregated mode the garbage collector does the
+// same; standalone mode has none, so without this the trials of a deleted
+// TuningJob would stay, and keep their processes. The TuningJob is read
+// from the API first: only a TuningJob that is really gone (or was
+// replaced by a new one of the same name) orphans its trials.
+func (c *Controller) deleteOrphans(ctx context.Context, key cache.ObjectName) error {
+	var liveUID types.UID
+	live, err := c.client.MlV1alpha1().TuningJobs(key.Namespace).Get(ctx, key.Name, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		liveUID = live.UID
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("get tuningjob %s: %w", key, err)
+	}
+	sel := labels.SelectorFromSet(labels.Set{mlv1alpha1.TuningJobNameLabel: key.Name})
+	jobs, err := c.tjs.TrainingJobs(key.Namespace).List(sel)
+	if err != nil {
+		return err
+	}
+	opts := metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
+	var gone []*trial
+	for _, tj := range jobs {
+		ref := metav1.GetControllerOf(tj)
+		if ref == nil || ref.Kind != kind.Kind || ref.Name != key.Name || ref.UID == liveUID || tj.DeletionTimestamp != nil {
+			continue
+		}
+		klog.FromContext(ctx).V(2).Info("Deleting the trial of a deleted TuningJob", "trainingJob", klog.KObj(tj))
+		if err := c.client.MlV1alpha1().TrainingJobs(key.Namespace).Delete(ctx, tj.Name, opts); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete orphaned trial %s: %w", klog.KObj(tj), err)
+		}
+		gone = append(gone, &trial{job: tj})
+	}
+	c.forget(gone)
+	return nil
+}
