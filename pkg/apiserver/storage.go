@@ -15,6 +15,7 @@ import (
 	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	trainingruntimestorage "ml.example.io/ml-apiserver/pkg/registry/trainingruntime/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
 )
@@ -28,6 +29,7 @@ type v1alpha1Storage struct {
 	models        modelstorage.ModelStorage
 	notebooks     notebookstorage.NotebookStorage
 	recurringRuns recurringrunstorage.RecurringRunStorage
+	runtimes      trainingruntimestorage.TrainingRuntimeStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 }
@@ -62,6 +64,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.recurringRuns, err = recurringrunstorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("recurringruns storage: %w", err)
+	}
+	if s.runtimes, err = trainingruntimestorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("training runtimes storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -99,6 +104,9 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 
 		"recurringruns":        s.recurringRuns.RecurringRun,
 		"recurringruns/status": s.recurringRuns.Status,
+
+		"clustertrainingruntimes": s.runtimes.ClusterTrainingRuntime,
+		"trainingruntimes":        s.runtimes.TrainingRuntime,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,
