@@ -35,6 +35,10 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *fi
 	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateRuntimeRef(spec.RuntimeRef, fldPath.Child("runtimeRef"))...)
 	allErrs = append(allErrs, validateNumProcPerNode(spec.NumProcPerNode, fldPath.Child("numProcPerNode"))...)
+	if spec.NumProcPerNode != nil && *spec.NumProcPerNode > 1 && spec.Framework != ml.FrameworkPyTorch {
+		allErrs = append(allErrs, field.Invalid(fldPath.Child("numProcPerNode"), *spec.NumProcPerNode,
+			"more than 1 process per replica needs framework PyTorch (torchrun starts them)"))
+	}
 	if spec.Elastic != nil {
 		allErrs = append(allErrs, validateMaximum(spec.Elastic.MaxReplicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("elastic", "maxReplicas"))...)
 		allErrs = append(allErrs, validateElastic(spec.Elastic, spec.Replicas, fldPath)...)
