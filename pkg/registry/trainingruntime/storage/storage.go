@@ -12,9 +12,19 @@ import (
 
 // TrainingRuntimeStorage is the storage of both runtime kinds.
 type TrainingRuntimeStorage struct {
-	ClusterTrainingRuntime *registryutil.REST
+	ClusterTrainingRuntime *ClusterREST
 	TrainingRuntime        *registryutil.REST
 }
+
+// ClusterREST is the storage of ClusterTrainingRuntimes.
+type ClusterREST struct {
+	*registryutil.REST
+}
+
+// Categories is none: in the category ml, `kubectl delete ml --all -n
+// team-a` would delete the cluster's runtimes along with the team's
+// objects.
+func (r *ClusterREST) Categories() []string { return nil }
 
 // NewStorage returns the storage of ClusterTrainingRuntimes and
 // TrainingRuntimes, validated against the caps in o.
@@ -42,5 +52,5 @@ func NewStorage(o registryutil.StorageOptions) (TrainingRuntimeStorage, error) {
 		cluster.Destroy()
 		return TrainingRuntimeStorage{}, err
 	}
-	return TrainingRuntimeStorage{ClusterTrainingRuntime: cluster, TrainingRuntime: namespaced}, nil
+	return TrainingRuntimeStorage{ClusterTrainingRuntime: &ClusterREST{cluster}, TrainingRuntime: namespaced}, nil
 }
