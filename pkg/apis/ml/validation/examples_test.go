@@ -46,8 +46,9 @@ func TestExamplesAreValid(t *testing.T) {
 	profiles, err4 := filepath.Glob(filepath.Join(examplesDir, "profiles", "*.yaml"))
 	runtimes, err5 := filepath.Glob(filepath.Join(runtimesDir, "*.yaml"))
 	runtimes = slices.DeleteFunc(runtimes, func(f string) bool { return filepath.Base(f) == "kustomization.yaml" })
-	files = append(append(append(append(files, local...), failing...), profiles...), runtimes...)
-	err = errors.Join(err, err2, err3, err4, err5)
+	runtimeJobFiles, err6 := filepath.Glob(filepath.Join(examplesDir, "runtimes", "*.yaml"))
+	files = slices.Concat(files, local, failing, profiles, runtimes, runtimeJobFiles)
+	err = errors.Join(err, err2, err3, err4, err5, err6)
 	if err != nil {
 		t.Fatal(err)
 	}
