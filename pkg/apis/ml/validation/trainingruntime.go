@@ -57,13 +57,7 @@ func validateTrainingRuntimeSpec(spec *ml.TrainingRuntimeSpec, opts Options, fld
 	if t.MasterPort != nil {
 		allErrs = append(allErrs, validatePortNumber(*t.MasterPort, tPath.Child("masterPort"))...)
 	}
-	containerErrs := validateContainerSpec(&t.ContainerSpec, tPath)
-	if t.Image == "" && len(t.Command) == 0 {
-		containerErrs = slices.DeleteFunc(containerErrs, func(e *field.Error) bool {
-			return e.Type == field.ErrorTypeRequired && e.Field == tPath.Child("image").String()
-		})
-	}
-	allErrs = append(allErrs, containerErrs...)
+	allErrs = append(allErrs, dropImageOrCommandRequired(validateContainerSpec(&t.ContainerSpec, tPath), tPath)...)
 	allErrs = append(allErrs, validatePodOptions(&t.PodOptions, tPath)...)
 	return allErrs
 }
@@ -93,4 +87,14 @@ func validateRuntimeRef(ref *ml.TrainingRuntimeRef, fldPath *field.Path) field.E
 		allErrs = append(allErrs, field.Invalid(namePath, ref.Name, msg))
 	}
 	return allErrs
+}
+
+// dropImageOrCommandRequired removes the error that neither image nor
+// command is set at fldPath: a runtime template may leave both to its jobs,
+// and a job template that names a runtime may leave both to the runtime.
+func dropImageOrCommandRequired(errs field.ErrorList, fldPath *field.Path) field.ErrorList {
+	image := fldPath.Child("image").String()
+	return slices.DeleteFunc(errs, func(e *field.Error) bool {
+		return e.Type == field.ErrorTypeRequired && e.Field == image
+	})
 }
