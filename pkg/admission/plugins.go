@@ -12,6 +12,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/profileserviceaccount"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/trainingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
 )
 
@@ -22,6 +23,7 @@ func Register(plugins *admission.Plugins) {
 	workloadsecurity.Register(plugins)
 	profileserviceaccount.Register(plugins)
 	mlquota.Register(plugins)
+	trainingruntimeresolve.Register(plugins)
 }
 
 // PluginOrder is the order of the whole chain, generic plugins included.
@@ -32,6 +34,7 @@ func Register(plugins *admission.Plugins) {
 var PluginOrder = []string{
 	lifecycle.PluginName,
 	pipelinerunresolve.PluginName,
+	trainingruntimeresolve.PluginName,
 	modelsource.PluginName,
 	profileserviceaccount.PluginName,
 	workloadsecurity.PluginName,
@@ -47,5 +50,6 @@ var PluginOrder = []string{
 // the cluster's policies, which standalone mode does not have.
 var StandalonePlugins = []string{
 	pipelinerunresolve.PluginName,
+	trainingruntimeresolve.PluginName,
 	modelsource.PluginName,
 }

@@ -16,6 +16,7 @@ import (
 	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
+	trainingruntimestorage "ml.example.io/ml-apiserver/pkg/registry/trainingruntime/storage"
 	tuningjobstorage "ml.example.io/ml-apiserver/pkg/registry/tuningjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
@@ -31,6 +32,7 @@ type v1alpha1Storage struct {
 	notebooks     notebookstorage.NotebookStorage
 	recurringRuns recurringrunstorage.RecurringRunStorage
 	tuningJobs    tuningjobstorage.TuningJobStorage
+	runtimes      trainingruntimestorage.TrainingRuntimeStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 	// artifacts are the artifacts subresources of runs and jobs.
@@ -70,6 +72,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.tuningJobs, err = tuningjobstorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("tuningjobs storage: %w", err)
+	}
+	if s.runtimes, err = trainingruntimestorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("training runtimes storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -111,8 +116,10 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		"recurringruns":        s.recurringRuns.RecurringRun,
 		"recurringruns/status": s.recurringRuns.Status,
 
-		"tuningjobs":        s.tuningJobs.TuningJob,
-		"tuningjobs/status": s.tuningJobs.Status,
+		"tuningjobs":              s.tuningJobs.TuningJob,
+		"tuningjobs/status":       s.tuningJobs.Status,
+		"clustertrainingruntimes": s.runtimes.ClusterTrainingRuntime,
+		"trainingruntimes":        s.runtimes.TrainingRuntime,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,

@@ -19,6 +19,7 @@ import (
 // is served by a nil storage.
 func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
+		"clustertrainingruntimes",
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
 		"pipelineruns", "pipelineruns/artifacts", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
@@ -26,6 +27,7 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"recurringruns", "recurringruns/status",
 		"trainingjobs", "trainingjobs/artifacts", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 		"tuningjobs", "tuningjobs/status",
+		"trainingruntimes",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "pipelineruns/tasks", "trainingjobs/metrics")
 	slices.Sort(withMetrics)

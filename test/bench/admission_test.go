@@ -34,7 +34,7 @@ const (
 )
 
 // ourPlugins are the admission plugins of ml.example.io.
-var ourPlugins = []string{"PipelineRunResolve", "ModelSource", "ProfileServiceAccount", "WorkloadSecurity", "MLQuota"}
+var ourPlugins = []string{"PipelineRunResolve", "TrainingRuntimeResolve", "ModelSource", "ProfileServiceAccount", "WorkloadSecurity", "MLQuota"}
 
 // BenchmarkAdmission measures what our admission plugins add to a
 // TrainingJob create. On the local cluster it starts two more aggregated

@@ -43,6 +43,12 @@ var (
 		{"trainingjobs", "TrainingJob", "trainingjob", true, []string{"tj"}, []string{"ml"}, allVerbs},
 		{"tuningjobs", "TuningJob", "tuningjob", true, []string{"tun"}, []string{"ml"}, allVerbs},
 	}
+	// runtimeResources are the training runtimes, which have no status;
+	// the cluster-scoped one is in no category.
+	runtimeResources = []resource{
+		{"clustertrainingruntimes", "ClusterTrainingRuntime", "clustertrainingruntime", false, []string{"ctr"}, nil, allVerbs},
+		{"trainingruntimes", "TrainingRuntime", "trainingruntime", true, []string{"tr"}, []string{"ml"}, allVerbs},
+	}
 	// profileResources are cluster-scoped and served in aggregated mode only.
 	profileResources = []resource{
 		{"profilerequests", "ProfileRequest", "profilerequest", false, nil, nil, []string{"create"}},
@@ -52,7 +58,7 @@ var (
 
 // allResources are every resource of the group, sorted by name.
 func allResources() []resource {
-	all := append(slices.Clone(resources), profileResources...)
+	all := slices.Concat(resources, runtimeResources, profileResources)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -39,6 +39,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
 		&TuningJob{}, &TuningJobList{},
+		&ClusterTrainingRuntime{}, &ClusterTrainingRuntimeList{},
+		&TrainingRuntime{}, &TrainingRuntimeList{},
 	)
 	return nil
 }

@@ -32,6 +32,8 @@ func replicaEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
 		env = append(env, corev1.EnvVar{Name: "TF_CONFIG", Value: tfConfig(job, index)})
 	case mlv1alpha1.FrameworkMPI:
 		env = append(env, corev1.EnvVar{Name: "ML_HOSTS", Value: strings.Join(replicaHosts(job), ",")})
+	case mlv1alpha1.FrameworkJAX:
+		env = append(env, jaxEnv(job, index)...)
 	}
 	return env
 }
@@ -39,9 +41,13 @@ func replicaEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
 // pytorchEnv is what torch.distributed's env:// init method reads, and the
 // PET_* variables torchrun reads in place of its flags. Elastic jobs
 // rendezvous through c10d on replica 0, with a node range instead of a
-// fixed count.
+// fixed count. With spec.numProcPerNode, torchrun starts that many
+// processes per replica (PET_NPROC_PER_NODE) and WORLD_SIZE counts them
+// all, as Kubeflow's PyTorchJob does; RANK stays the replica's (node) rank,
+// which torchrun replaces with each process's own.
 func pytorchEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
 	master, port := ReplicaHost(job, 0), itoa(masterPort(job))
+	nproc := procsPerReplica(job)
 	n := itoa(desiredReplicas(job))
 	nnodes := n
 	e := job.Spec.Elastic
@@ -58,14 +64,14 @@ func pytorchEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
 	env := []corev1.EnvVar{
 		{Name: "MASTER_ADDR", Value: master},
 		{Name: "MASTER_PORT", Value: port},
-		{Name: "WORLD_SIZE", Value: n},
+		{Name: "WORLD_SIZE", Value: itoa(desiredReplicas(job) * nproc)},
 		{Name: "RANK", Value: itoa(index)},
 		{Name: "LOCAL_RANK", Value: "0"},
 		{Name: "PET_MASTER_ADDR", Value: master},
 		{Name: "PET_MASTER_PORT", Value: port},
 		{Name: "PET_NNODES", Value: nnodes},
 		{Name: "PET_NODE_RANK", Value: itoa(index)},
-		{Name: "PET_NPROC_PER_NODE", Value: "1"},
+		{Name: "PET_NPROC_PER_NODE", Value: itoa(nproc)},
 	}
 	if e != nil {
 		env = append(env,
@@ -75,6 +81,25 @@ func pytorchEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
 		)
 	}
 	return env
+}
+
+// jaxEnv is what jax.distributed.initialize() reads when it is given no
+// arguments: the coordinator (replica 0 at the rendezvous port), the
+// number of processes and this one's id, one process per replica.
+func jaxEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
+	return []corev1.EnvVar{
+		{Name: "JAX_COORDINATOR_ADDRESS", Value: ReplicaHost(job, 0) + ":" + itoa(masterPort(job))},
+		{Name: "JAX_NUM_PROCESSES", Value: itoa(desiredReplicas(job))},
+		{Name: "JAX_PROCESS_ID", Value: itoa(index)},
+	}
+}
+
+// procsPerReplica is spec.numProcPerNode, 1 when unset.
+func procsPerReplica(job *mlv1alpha1.TrainingJob) int32 {
+	if job.Spec.NumProcPerNode == nil {
+		return 1
+	}
+	return *job.Spec.NumProcPerNode
 }
 
 // tfConfig is TensorFlow's TF_CONFIG: every replica is a worker.

@@ -81,6 +81,37 @@ func TestReplicaEnv(t *testing.T) {
 			}),
 		},
 		{
+			name: "PyTorch with 2 processes per replica",
+			job: func() *mlv1alpha1.TrainingJob {
+				j := makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).V1alpha1()
+				j.Spec.NumProcPerNode = ptr.To[int32](2)
+				return j
+			}(),
+			index: 1,
+			want: append(common("1", "2"),
+				corev1.EnvVar{Name: "MASTER_ADDR", Value: "a-0.a.ns.svc"},
+				corev1.EnvVar{Name: "MASTER_PORT", Value: "29500"},
+				corev1.EnvVar{Name: "WORLD_SIZE", Value: "4"},
+				corev1.EnvVar{Name: "RANK", Value: "1"},
+				corev1.EnvVar{Name: "LOCAL_RANK", Value: "0"},
+				corev1.EnvVar{Name: "PET_MASTER_ADDR", Value: "a-0.a.ns.svc"},
+				corev1.EnvVar{Name: "PET_MASTER_PORT", Value: "29500"},
+				corev1.EnvVar{Name: "PET_NNODES", Value: "2"},
+				corev1.EnvVar{Name: "PET_NODE_RANK", Value: "1"},
+				corev1.EnvVar{Name: "PET_NPROC_PER_NODE", Value: "2"},
+			),
+		},
+		{
+			name:  "JAX",
+			job:   makeJob("a").Framework(ml.FrameworkJAX).Replicas(3).V1alpha1(),
+			index: 2,
+			want: append(common("2", "3"),
+				corev1.EnvVar{Name: "JAX_COORDINATOR_ADDRESS", Value: "a-0.a.ns.svc:29500"},
+				corev1.EnvVar{Name: "JAX_NUM_PROCESSES", Value: "3"},
+				corev1.EnvVar{Name: "JAX_PROCESS_ID", Value: "2"},
+			),
+		},
+		{
 			name:  "MPI",
 			job:   makeJob("a").Framework(ml.FrameworkMPI).Replicas(2).V1alpha1(),
 			index: 0,

@@ -42,6 +42,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.BackoffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CanarySpec"):
 		return &mlv1alpha1.CanarySpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ClusterTrainingRuntime"):
+		return &mlv1alpha1.ClusterTrainingRuntimeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ContainerSpec"):
 		return &mlv1alpha1.ContainerSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("Contributor"):
@@ -156,6 +158,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.TrainingJobSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainingJobStatus"):
 		return &mlv1alpha1.TrainingJobStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrainingRuntime"):
+		return &mlv1alpha1.TrainingRuntimeApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrainingRuntimeRef"):
+		return &mlv1alpha1.TrainingRuntimeRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrainingRuntimeSpec"):
+		return &mlv1alpha1.TrainingRuntimeSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TrainingRuntimeTemplate"):
+		return &mlv1alpha1.TrainingRuntimeTemplateApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrialSummary"):
 		return &mlv1alpha1.TrialSummaryApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrialTemplate"):

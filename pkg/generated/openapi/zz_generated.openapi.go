@@ -379,6 +379,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.ArtifactsStatus{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_ArtifactsStatus(ref),
 		v1alpha1.Backoff{}.OpenAPIModelName():                          schema_pkg_apis_ml_v1alpha1_Backoff(ref),
 		v1alpha1.CanarySpec{}.OpenAPIModelName():                       schema_pkg_apis_ml_v1alpha1_CanarySpec(ref),
+		v1alpha1.ClusterTrainingRuntime{}.OpenAPIModelName():           schema_pkg_apis_ml_v1alpha1_ClusterTrainingRuntime(ref),
+		v1alpha1.ClusterTrainingRuntimeList{}.OpenAPIModelName():       schema_pkg_apis_ml_v1alpha1_ClusterTrainingRuntimeList(ref),
 		v1alpha1.ContainerSpec{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_ContainerSpec(ref),
 		v1alpha1.Contributor{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_Contributor(ref),
 		v1alpha1.EarlyStopping{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_EarlyStopping(ref),
@@ -453,6 +455,11 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.TrainingJobList{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobList(ref),
 		v1alpha1.TrainingJobSpec{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref),
 		v1alpha1.TrainingJobStatus{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref),
+		v1alpha1.TrainingRuntime{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TrainingRuntime(ref),
+		v1alpha1.TrainingRuntimeList{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TrainingRuntimeList(ref),
+		v1alpha1.TrainingRuntimeRef{}.OpenAPIModelName():               schema_pkg_apis_ml_v1alpha1_TrainingRuntimeRef(ref),
+		v1alpha1.TrainingRuntimeSpec{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_TrainingRuntimeSpec(ref),
+		v1alpha1.TrainingRuntimeTemplate{}.OpenAPIModelName():          schema_pkg_apis_ml_v1alpha1_TrainingRuntimeTemplate(ref),
 		v1alpha1.TrialSummary{}.OpenAPIModelName():                     schema_pkg_apis_ml_v1alpha1_TrialSummary(ref),
 		v1alpha1.TrialTemplate{}.OpenAPIModelName():                    schema_pkg_apis_ml_v1alpha1_TrialTemplate(ref),
 		v1alpha1.TuningAlgorithm{}.OpenAPIModelName():                  schema_pkg_apis_ml_v1alpha1_TuningAlgorithm(ref),
@@ -19514,6 +19521,97 @@ func schema_pkg_apis_ml_v1alpha1_CanarySpec(ref common.ReferenceCallback) common
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ClusterTrainingRuntime(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterTrainingRuntime is a training template the platform team offers to every namespace. TrainingJobs name it in spec.runtimeRef.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the template.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TrainingRuntimeSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.TrainingRuntimeSpec{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_ClusterTrainingRuntimeList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterTrainingRuntimeList is a list of ClusterTrainingRuntimes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the ClusterTrainingRuntimes.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ClusterTrainingRuntime{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.ClusterTrainingRuntime{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_ContainerSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -24265,9 +24363,22 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref common.ReferenceCallback) c
 				Properties: map[string]spec.Schema{
 					"framework": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Framework is PyTorch, TensorFlow, MPI or Generic (default).",
+							Description: "Framework is PyTorch, TensorFlow, MPI, JAX or Generic (default).",
 							Type:        []string{"string"},
 							Format:      "",
+						},
+					},
+					"runtimeRef": {
+						SchemaProps: spec.SchemaProps{
+							Description: "RuntimeRef names the ClusterTrainingRuntime or TrainingRuntime the job is made from. Admission merges the runtime's template under the job's own fields (the job wins) and writes the result into this spec, so a later change of the runtime never changes the job.",
+							Ref:         ref(v1alpha1.TrainingRuntimeRef{}.OpenAPIModelName()),
+						},
+					},
+					"numProcPerNode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NumProcPerNode is the number of processes each replica runs (default 1); PyTorch gets it as PET_NPROC_PER_NODE for torchrun.",
+							Type:        []string{"integer"},
+							Format:      "int32",
 						},
 					},
 					"replicas": {
@@ -24557,7 +24668,7 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref common.ReferenceCallback) c
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName(), v1alpha1.TrainingRuntimeRef{}.OpenAPIModelName()},
 	}
 }
 
@@ -24699,6 +24810,394 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobStatus(ref common.ReferenceCallback)
 		},
 		Dependencies: []string{
 			metav1.Condition{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName(), v1alpha1.ArtifactsStatus{}.OpenAPIModelName(), v1alpha1.MetricValue{}.OpenAPIModelName(), v1alpha1.ReplicaFailure{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingRuntime(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingRuntime is a training template of one namespace.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is the template.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TrainingRuntimeSpec{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			metav1.ObjectMeta{}.OpenAPIModelName(), v1alpha1.TrainingRuntimeSpec{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingRuntimeList is a list of TrainingRuntimes.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the TrainingRuntimes.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.TrainingRuntime{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			metav1.ListMeta{}.OpenAPIModelName(), v1alpha1.TrainingRuntime{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeRef(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingRuntimeRef names the runtime a TrainingJob is made from.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is ClusterTrainingRuntime (default) or TrainingRuntime (of the job's namespace).",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the runtime.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingRuntimeSpec is the template a runtime gives the jobs that name it.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"template": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Template is merged under the job's own spec at admission: the job's fields win.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.TrainingRuntimeTemplate{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"template"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.TrainingRuntimeTemplate{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeTemplate(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "TrainingRuntimeTemplate holds the TrainingJob fields a runtime may set.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"framework": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Framework is PyTorch, TensorFlow, MPI, JAX or Generic.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the number of nodes (replicas) of a job.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"numProcPerNode": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NumProcPerNode is the number of processes each replica runs.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"masterPort": {
+						SchemaProps: spec.SchemaProps{
+							Description: "MasterPort is the rendezvous port of replica 0.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"image": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Image is the container image. The local process runtime of standalone mode ignores it and runs command and args on the host.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"command": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Command is the entrypoint.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"args": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Args are the arguments to the entrypoint.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"env": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Env sets environment variables in the container.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.EnvVar{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"resources": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Resources are the compute resources of one replica.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(corev1.ResourceRequirements{}.OpenAPIModelName()),
+						},
+					},
+					"podMetadata": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PodMetadata is merged into the metadata of every pod.",
+							Ref:         ref(v1alpha1.PodMetadata{}.OpenAPIModelName()),
+						},
+					},
+					"serviceAccountName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ServiceAccountName is the service account the pods run as.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"nodeSelector": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NodeSelector must match a node's labels for the pods to be scheduled there.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"tolerations": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Tolerations of the pods.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.Toleration{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"volumes": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Volumes the pods can mount, for example datasets on PersistentVolumeClaims.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.Volume{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"volumeMounts": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"mountPath",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "mountPath",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "VolumeMounts of the main container.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.VolumeMount{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"imagePullSecrets": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "ImagePullSecrets used to pull the images.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.LocalObjectReference{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"securityContext": {
+						SchemaProps: spec.SchemaProps{
+							Description: "SecurityContext of the main container.",
+							Ref:         ref(corev1.SecurityContext{}.OpenAPIModelName()),
+						},
+					},
+					"podSecurityContext": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PodSecurityContext of the pods.",
+							Ref:         ref(corev1.PodSecurityContext{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName()},
 	}
 }
 

@@ -292,7 +292,11 @@ func (r *Runtime) volumeDirs(rep *replica) []string {
 func (r *Runtime) processCmd(rep *replica, path string, argv, env []string, dir string, waitStart bool) (*exec.Cmd, *os.File, error) {
 	env = append(env[:len(env):len(env)], MarkerEnv+"="+r.marker+":"+rep.owner.Namespace+"/"+rep.name)
 	cmd := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
-	if !r.confined() {
+	procs := 0
+	if waitStart { // the replica's command, not a probe
+		procs = procsPerReplica(env)
+	}
+	if !r.confined() && procs < 2 {
 		if u := r.confinement.RunAs; u != nil {
 			cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: []uint32{}}
 		}
@@ -302,7 +306,8 @@ func (r *Runtime) processCmd(rep *replica, path string, argv, env []string, dir 
 		Path:           path,
 		Args:           argv,
 		WaitStart:      waitStart,
-		Confine:        true,
+		Procs:          procs,
+		Confine:        r.confined(),
 		ReadOnly:       append(append([]string(nil), systemReadOnly...), r.confinement.ReadOnlyPaths...),
 		ReadWrite:      slices.Concat([]string{dir, filepath.Join(rep.dir, tmpDirName), "/dev/shm"}, r.volumeDirs(rep), r.artifactDirs(rep), r.confinement.ReadWritePaths),
 		ReadWriteFiles: []string{filepath.Join(rep.dir, terminationFile)},
@@ -372,4 +377,21 @@ func (r *Runtime) ShareCredentials(uid types.UID) error {
 		return err
 	}
 	return chownTree(dir, u)
+}
+
+// procsPerReplica is the replica's PET_NPROC_PER_NODE when above 1 (the
+// TrainingJob controller injects spec.numProcPerNode there for PyTorch):
+// there is no torchrun on the host, so the launcher plays it and runs that
+// many processes of the command (launcher.Spec.Procs). 0 otherwise.
+func procsPerReplica(env []string) int {
+	n := 0
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PET_NPROC_PER_NODE="); ok {
+			n, _ = strconv.Atoi(v)
+		}
+	}
+	if n < 2 {
+		return 0
+	}
+	return n
 }

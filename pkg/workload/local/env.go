@@ -14,21 +14,22 @@ import (
 
 // addressEnv are the variables the controllers inject whose values are
 // addresses of the owner's services (trainingjob's rendezvous variables,
-// TF_CONFIG and ML_HOSTS, notebook's ML_NOTEBOOK_URL, model's
+// TF_CONFIG, ML_HOSTS and JAX_COORDINATOR_ADDRESS, notebook's ML_NOTEBOOK_URL, model's
 // ML_MODEL_PORT): the only ones rewritten for this host. Any other value
 // is the user's and is kept as written, even when it equals the name of a
 // service (RUN_NAME=<job>). A template that sets one of these names
 // itself replaces the injected value, and its value plays the same part.
 var addressEnv = map[string]bool{
-	"MASTER_ADDR":       true,
-	"MASTER_PORT":       true,
-	"PET_MASTER_ADDR":   true,
-	"PET_MASTER_PORT":   true,
-	"PET_RDZV_ENDPOINT": true,
-	"TF_CONFIG":         true,
-	"ML_HOSTS":          true,
-	"ML_NOTEBOOK_URL":   true,
-	"ML_MODEL_PORT":     true,
+	"MASTER_ADDR":             true,
+	"MASTER_PORT":             true,
+	"PET_MASTER_ADDR":         true,
+	"PET_MASTER_PORT":         true,
+	"PET_RDZV_ENDPOINT":       true,
+	"JAX_COORDINATOR_ADDRESS": true,
+	"TF_CONFIG":               true,
+	"ML_HOSTS":                true,
+	"ML_NOTEBOOK_URL":         true,
+	"ML_MODEL_PORT":           true,
 }
 
 // environment is the replica's environment: a minimal host environment,

@@ -59,6 +59,7 @@ func TestUserValuesKept(t *testing.T) {
 		corev1.EnvVar{Name: "ML_JOB_NAME", Value: "train"},
 		corev1.EnvVar{Name: "MASTER_ADDR", Value: "train-0.train.ns.svc"},
 		corev1.EnvVar{Name: "PET_RDZV_ENDPOINT", Value: "train-0.train.ns.svc:29500"},
+		corev1.EnvVar{Name: "JAX_COORDINATOR_ADDRESS", Value: "train-0.train.ns.svc:29500"},
 	)
 	if _, err := r.EnsureReplica(ctx, o, spec); err != nil {
 		t.Fatal(err)
@@ -69,8 +70,10 @@ func TestUserValuesKept(t *testing.T) {
 			t.Errorf("%s=%q, want %q", name, env[name], want)
 		}
 	}
-	if !strings.HasPrefix(env["PET_RDZV_ENDPOINT"], "127.0.0.1:") {
-		t.Errorf("PET_RDZV_ENDPOINT=%q, want 127.0.0.1 and a port", env["PET_RDZV_ENDPOINT"])
+	for _, name := range []string{"PET_RDZV_ENDPOINT", "JAX_COORDINATOR_ADDRESS"} {
+		if !strings.HasPrefix(env[name], "127.0.0.1:") {
+			t.Errorf("%s=%q, want 127.0.0.1 and a port", name, env[name])
+		}
 	}
 }
 

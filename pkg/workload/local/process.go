@@ -80,16 +80,17 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 		r.failStart(rep, reason, err)
 		return
 	}
-	slot := r.queueForSlot(rep)
+	procs := procsPerReplica(c.env)
+	slot := r.queueForSlot(rep, procs)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		if !r.waitForSlot(rep, slot) {
+		if !r.waitForSlot(rep, slot, procs) {
 			close(rep.done)
 			r.notify(rep.owner)
 			return
 		}
-		defer r.slots.release()
+		defer r.slots.release(procs)
 		if err := r.pull(rep); err != nil {
 			r.failBeforeStart(rep, workload.ReasonPullError, err)
 			return

@@ -26,9 +26,10 @@ func DefaultMaxProcesses() int {
 	return max(8, 4*runtime.NumCPU())
 }
 
-// processSlots caps the replicas whose processes run at once. A replica
-// takes a slot before its first process starts and gives it back once its
-// last one ended (a replica restarting in place keeps its slot during its
+// processSlots caps the processes that run at once. A replica
+// takes its slots (one, or numProcPerNode when the launcher plays torchrun
+// for it) before its first process starts and gives them back once its
+// last one ended (a replica restarting in place keeps its slots during its
 // back-off, as a pod in CrashLoopBackOff stays on its node). Replicas
 // that wait get the slots in the order they asked for them.
 type processSlots struct {
@@ -36,7 +37,13 @@ type processSlots struct {
 
 	mu      sync.Mutex
 	used    int
-	waiting []chan struct{}
+	waiting []slotWaiter
+}
+
+// slotWaiter is a replica in line for n slots.
+type slotWaiter struct {
+	ch chan struct{}
+	n  int
 }
 
 // newProcessSlots returns max slots; none or fewer means no cap.
@@ -44,48 +51,67 @@ func newProcessSlots(n int) *processSlots {
 	return &processSlots{max: n}
 }
 
-// tryAcquire takes a slot when one is free and nobody waits before; else
-// it queues and returns the channel that is closed once a slot is handed
-// over to the caller.
-func (s *processSlots) tryAcquire() (bool, chan struct{}) {
+// weight is the slots a replica of n processes takes: at least 1, and at
+// most all of them, so that a replica of more processes than the cap runs
+// alone rather than never.
+func (s *processSlots) weight(n int) int {
+	n = max(n, 1)
+	if s.max > 0 && n > s.max {
+		n = s.max
+	}
+	return n
+}
+
+// tryAcquire takes n slots when they are free and nobody waits before;
+// else it queues and returns the channel that is closed once the slots are
+// handed over to the caller.
+func (s *processSlots) tryAcquire(n int) (bool, chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.max <= 0 || (s.used < s.max && len(s.waiting) == 0) {
-		s.used++
+	n = s.weight(n)
+	if s.max <= 0 || (s.used+n <= s.max && len(s.waiting) == 0) {
+		s.used += n
 		return true, nil
 	}
 	ch := make(chan struct{})
-	s.waiting = append(s.waiting, ch)
+	s.waiting = append(s.waiting, slotWaiter{ch: ch, n: n})
 	return false, ch
 }
 
-// cancel gives up the place of ch in the queue, or the slot it was handed
-// in the meantime.
-func (s *processSlots) cancel(ch chan struct{}) {
+// cancel gives up the place of ch (in line for n slots) in the queue, or
+// the slots it was handed in the meantime.
+func (s *processSlots) cancel(ch chan struct{}, n int) {
 	s.mu.Lock()
 	for i, w := range s.waiting {
-		if w == ch {
+		if w.ch == ch {
 			s.waiting = append(s.waiting[:i], s.waiting[i+1:]...)
+			s.handOverLocked()
 			s.mu.Unlock()
 			return
 		}
 	}
 	s.mu.Unlock()
-	// Handed over already: pass it on.
-	s.release()
+	// Handed over already: pass them on.
+	s.release(n)
 }
 
-// release gives a slot back: to the first replica waiting, if any.
-func (s *processSlots) release() {
+// release gives n slots back, and hands free slots to the replicas
+// waiting first, in order.
+func (s *processSlots) release(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.waiting) > 0 {
-		ch := s.waiting[0]
+	s.used -= s.weight(n)
+	s.handOverLocked()
+}
+
+// handOverLocked gives the free slots to the head of the line while it fits.
+func (s *processSlots) handOverLocked() {
+	for len(s.waiting) > 0 && (s.max <= 0 || s.used+s.waiting[0].n <= s.max) {
+		w := s.waiting[0]
 		s.waiting = s.waiting[1:]
-		close(ch)
-		return
+		s.used += w.n
+		close(w.ch)
 	}
-	s.used--
 }
 
 // running is the number of slots taken.
@@ -104,8 +130,8 @@ func (s *processSlots) waitingMessage() string {
 // shows so in its status: in the order replicas are started, so that
 // they get slots in that order. It returns the channel to wait on, nil
 // when rep has its slot.
-func (r *Runtime) queueForSlot(rep *replica) chan struct{} {
-	ok, ch := r.slots.tryAcquire()
+func (r *Runtime) queueForSlot(rep *replica, procs int) chan struct{} {
+	ok, ch := r.slots.tryAcquire(procs)
 	if ok {
 		return nil
 	}
@@ -119,7 +145,7 @@ func (r *Runtime) queueForSlot(rep *replica) chan struct{} {
 // waitForSlot waits until rep has the slot it queued for (ch), and is
 // false when the replica was stopped before; then it has no slot to
 // release.
-func (r *Runtime) waitForSlot(rep *replica, ch chan struct{}) bool {
+func (r *Runtime) waitForSlot(rep *replica, ch chan struct{}, procs int) bool {
 	if ch == nil {
 		return true
 	}
@@ -127,7 +153,7 @@ func (r *Runtime) waitForSlot(rep *replica, ch chan struct{}) bool {
 	case <-ch:
 		return true
 	case <-rep.stopped:
-		r.slots.cancel(ch)
+		r.slots.cancel(ch, procs)
 		r.mu.Lock()
 		rep.status.FinishTime = r.now()
 		r.mu.Unlock()

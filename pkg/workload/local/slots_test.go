@@ -185,3 +185,46 @@ func TestServedSetWaitingForProcessSlot(t *testing.T) {
 	}
 	waitSet(t, r, nb, func(s workload.ServedSetStatus) bool { return s.ReadyReplicas == 1 && s.Reason == "" })
 }
+
+// TestWeightedSlots: a replica of several processes takes as many slots,
+// waits in line until they are all free, and one of more processes than
+// the cap takes them all rather than waiting forever.
+func TestWeightedSlots(t *testing.T) {
+	s := newProcessSlots(4)
+	if ok, _ := s.tryAcquire(3); !ok {
+		t.Fatal("3 of 4 free slots refused")
+	}
+	ok, pair := s.tryAcquire(2)
+	if ok {
+		t.Fatal("2 slots taken with 1 free")
+	}
+	ok, one := s.tryAcquire(1)
+	if ok {
+		t.Fatal("1 slot taken while a replica waits before it")
+	}
+	s.release(3)
+	for name, ch := range map[string]chan struct{}{"the pair": pair, "the single": one} {
+		select {
+		case <-ch:
+		default:
+			t.Errorf("%s did not get its slots once 3 were released", name)
+		}
+	}
+	if got := s.running(); got != 3 {
+		t.Errorf("%d slots taken, want 3", got)
+	}
+	s.release(2)
+	s.release(1)
+	if ok, _ := s.tryAcquire(9); !ok || s.running() != 4 {
+		t.Errorf("a replica of 9 processes under a cap of 4: taken %v, %d slots used; want all 4", ok, s.running())
+	}
+	ok, late := s.tryAcquire(1)
+	if ok {
+		t.Fatal("a slot taken while all are used")
+	}
+	s.cancel(late, 1)
+	s.release(9)
+	if got := s.running(); got != 0 {
+		t.Errorf("%d slots taken after every replica ended, want 0", got)
+	}
+}

@@ -62,7 +62,10 @@ func fuzzRetryPolicy(s *ml.RetryPolicy, c randfill.Continue) {
 
 func fuzzTrainingJobSpec(s *ml.TrainingJobSpec, c randfill.Continue) {
 	c.FillNoCustom(s)
-	s.Framework = oneOf(c, ml.FrameworkPyTorch, ml.FrameworkTensorFlow, ml.FrameworkMPI, ml.FrameworkGeneric)
+	s.Framework = oneOf(c, ml.FrameworkPyTorch, ml.FrameworkTensorFlow, ml.FrameworkMPI, ml.FrameworkJAX, ml.FrameworkGeneric)
+	if s.RuntimeRef != nil {
+		s.RuntimeRef.Kind = oneOf(c, ml.ClusterTrainingRuntimeKind, ml.TrainingRuntimeKindName)
+	}
 	if s.Replicas == nil {
 		r := 1 + c.Int31n(8)
 		s.Replicas = &r

@@ -37,8 +37,29 @@ func SetDefaults_RetryPolicy(obj *RetryPolicy) {
 	}
 }
 
-// SetDefaults_TrainingJobSpec defaults framework, replicas and failure handling.
+// SetDefaults_TrainingJobSpec defaults framework, replicas and failure
+// handling. A job that names a runtime keeps framework, replicas and
+// masterPort unset: the runtime's template fills them at admission, which
+// then defaults what is still unset (DefaultTrainingJobTemplateFields).
 func SetDefaults_TrainingJobSpec(obj *TrainingJobSpec) {
+	if obj.RuntimeRef != nil {
+		if obj.RuntimeRef.Kind == "" {
+			obj.RuntimeRef.Kind = ClusterTrainingRuntimeKind
+		}
+	} else {
+		DefaultTrainingJobTemplateFields(obj)
+	}
+	if obj.BackoffLimit == nil {
+		obj.BackoffLimit = ptr.To(DefaultBackoffLimit)
+	}
+	if obj.CleanPodPolicy == "" {
+		obj.CleanPodPolicy = CleanPodPolicyRunning
+	}
+}
+
+// DefaultTrainingJobTemplateFields defaults the fields a training runtime
+// may set: framework, replicas and masterPort.
+func DefaultTrainingJobTemplateFields(obj *TrainingJobSpec) {
 	if obj.Framework == "" {
 		obj.Framework = FrameworkGeneric
 	}
@@ -48,14 +69,8 @@ func SetDefaults_TrainingJobSpec(obj *TrainingJobSpec) {
 			obj.Replicas = ptr.To(*obj.Elastic.MinReplicas)
 		}
 	}
-	if obj.BackoffLimit == nil {
-		obj.BackoffLimit = ptr.To(DefaultBackoffLimit)
-	}
 	if obj.MasterPort == nil {
 		obj.MasterPort = ptr.To(DefaultMasterPort)
-	}
-	if obj.CleanPodPolicy == "" {
-		obj.CleanPodPolicy = CleanPodPolicyRunning
 	}
 }
 

@@ -69,6 +69,18 @@ func TestTrainingJobDefaults(t *testing.T) {
 			want: defaulted(nil),
 		},
 		{
+			// The runtime's template fills them at admission.
+			name: "a job naming a runtime keeps framework, replicas and masterPort unset",
+			in: &mlv1alpha1.TrainingJob{Spec: mlv1alpha1.TrainingJobSpec{
+				RuntimeRef: &mlv1alpha1.TrainingRuntimeRef{Name: "torch"},
+			}},
+			want: &mlv1alpha1.TrainingJob{Spec: mlv1alpha1.TrainingJobSpec{
+				RuntimeRef:     &mlv1alpha1.TrainingRuntimeRef{Kind: mlv1alpha1.ClusterTrainingRuntimeKind, Name: "torch"},
+				BackoffLimit:   ptr.To[int32](3),
+				CleanPodPolicy: mlv1alpha1.CleanPodPolicyRunning,
+			}},
+		},
+		{
 			name: "replicas start at elastic minReplicas",
 			in: &mlv1alpha1.TrainingJob{Spec: mlv1alpha1.TrainingJobSpec{
 				Elastic: &mlv1alpha1.ElasticPolicy{MinReplicas: ptr.To[int32](2), MaxReplicas: ptr.To[int32](4)},

@@ -47,6 +47,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
 		&TuningJob{}, &TuningJobList{},
+		&ClusterTrainingRuntime{}, &ClusterTrainingRuntimeList{},
+		&TrainingRuntime{}, &TrainingRuntimeList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -89,9 +89,19 @@ type ElasticPolicy struct {
 
 // TrainingJobSpec is the desired state of a TrainingJob.
 type TrainingJobSpec struct {
-	// Framework is PyTorch, TensorFlow, MPI or Generic (default).
+	// Framework is PyTorch, TensorFlow, MPI, JAX or Generic (default).
 	// +optional
 	Framework Framework `json:"framework,omitempty"`
+	// RuntimeRef names the ClusterTrainingRuntime or TrainingRuntime the job
+	// is made from. Admission merges the runtime's template under the job's
+	// own fields (the job wins) and writes the result into this spec, so a
+	// later change of the runtime never changes the job.
+	// +optional
+	RuntimeRef *TrainingRuntimeRef `json:"runtimeRef,omitempty"`
+	// NumProcPerNode is the number of processes each replica runs (default 1);
+	// PyTorch gets it as PET_NPROC_PER_NODE for torchrun.
+	// +optional
+	NumProcPerNode *int32 `json:"numProcPerNode,omitempty"`
 	// Replicas is the number of workers (default 1).
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`

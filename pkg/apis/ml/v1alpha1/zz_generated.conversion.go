@@ -127,6 +127,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ClusterTrainingRuntime)(nil), (*ml.ClusterTrainingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(a.(*ClusterTrainingRuntime), b.(*ml.ClusterTrainingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ClusterTrainingRuntime)(nil), (*ClusterTrainingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ClusterTrainingRuntime_To_v1alpha1_ClusterTrainingRuntime(a.(*ml.ClusterTrainingRuntime), b.(*ClusterTrainingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ClusterTrainingRuntimeList)(nil), (*ml.ClusterTrainingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ClusterTrainingRuntimeList_To_ml_ClusterTrainingRuntimeList(a.(*ClusterTrainingRuntimeList), b.(*ml.ClusterTrainingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ClusterTrainingRuntimeList)(nil), (*ClusterTrainingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ClusterTrainingRuntimeList_To_v1alpha1_ClusterTrainingRuntimeList(a.(*ml.ClusterTrainingRuntimeList), b.(*ClusterTrainingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ContainerSpec)(nil), (*ml.ContainerSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ContainerSpec_To_ml_ContainerSpec(a.(*ContainerSpec), b.(*ml.ContainerSpec), scope)
 	}); err != nil {
@@ -867,6 +887,56 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*TrainingRuntime)(nil), (*ml.TrainingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingRuntime_To_ml_TrainingRuntime(a.(*TrainingRuntime), b.(*ml.TrainingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingRuntime)(nil), (*TrainingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingRuntime_To_v1alpha1_TrainingRuntime(a.(*ml.TrainingRuntime), b.(*TrainingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrainingRuntimeList)(nil), (*ml.TrainingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingRuntimeList_To_ml_TrainingRuntimeList(a.(*TrainingRuntimeList), b.(*ml.TrainingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingRuntimeList)(nil), (*TrainingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingRuntimeList_To_v1alpha1_TrainingRuntimeList(a.(*ml.TrainingRuntimeList), b.(*TrainingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrainingRuntimeRef)(nil), (*ml.TrainingRuntimeRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingRuntimeRef_To_ml_TrainingRuntimeRef(a.(*TrainingRuntimeRef), b.(*ml.TrainingRuntimeRef), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingRuntimeRef)(nil), (*TrainingRuntimeRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingRuntimeRef_To_v1alpha1_TrainingRuntimeRef(a.(*ml.TrainingRuntimeRef), b.(*TrainingRuntimeRef), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrainingRuntimeSpec)(nil), (*ml.TrainingRuntimeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(a.(*TrainingRuntimeSpec), b.(*ml.TrainingRuntimeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingRuntimeSpec)(nil), (*TrainingRuntimeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(a.(*ml.TrainingRuntimeSpec), b.(*TrainingRuntimeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*TrainingRuntimeTemplate)(nil), (*ml.TrainingRuntimeTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate(a.(*TrainingRuntimeTemplate), b.(*ml.TrainingRuntimeTemplate), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.TrainingRuntimeTemplate)(nil), (*TrainingRuntimeTemplate)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_TrainingRuntimeTemplate_To_v1alpha1_TrainingRuntimeTemplate(a.(*ml.TrainingRuntimeTemplate), b.(*TrainingRuntimeTemplate), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*TrialSummary)(nil), (*ml.TrialSummary)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_TrialSummary_To_ml_TrialSummary(a.(*TrialSummary), b.(*ml.TrialSummary), scope)
 	}); err != nil {
@@ -1208,6 +1278,54 @@ func autoConvert_ml_CanarySpec_To_v1alpha1_CanarySpec(in *ml.CanarySpec, out *Ca
 // Convert_ml_CanarySpec_To_v1alpha1_CanarySpec is an autogenerated conversion function.
 func Convert_ml_CanarySpec_To_v1alpha1_CanarySpec(in *ml.CanarySpec, out *CanarySpec, s conversion.Scope) error {
 	return autoConvert_ml_CanarySpec_To_v1alpha1_CanarySpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(in *ClusterTrainingRuntime, out *ml.ClusterTrainingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime is an autogenerated conversion function.
+func Convert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(in *ClusterTrainingRuntime, out *ml.ClusterTrainingRuntime, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(in, out, s)
+}
+
+func autoConvert_ml_ClusterTrainingRuntime_To_v1alpha1_ClusterTrainingRuntime(in *ml.ClusterTrainingRuntime, out *ClusterTrainingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_ClusterTrainingRuntime_To_v1alpha1_ClusterTrainingRuntime is an autogenerated conversion function.
+func Convert_ml_ClusterTrainingRuntime_To_v1alpha1_ClusterTrainingRuntime(in *ml.ClusterTrainingRuntime, out *ClusterTrainingRuntime, s conversion.Scope) error {
+	return autoConvert_ml_ClusterTrainingRuntime_To_v1alpha1_ClusterTrainingRuntime(in, out, s)
+}
+
+func autoConvert_v1alpha1_ClusterTrainingRuntimeList_To_ml_ClusterTrainingRuntimeList(in *ClusterTrainingRuntimeList, out *ml.ClusterTrainingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.ClusterTrainingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ClusterTrainingRuntimeList_To_ml_ClusterTrainingRuntimeList is an autogenerated conversion function.
+func Convert_v1alpha1_ClusterTrainingRuntimeList_To_ml_ClusterTrainingRuntimeList(in *ClusterTrainingRuntimeList, out *ml.ClusterTrainingRuntimeList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ClusterTrainingRuntimeList_To_ml_ClusterTrainingRuntimeList(in, out, s)
+}
+
+func autoConvert_ml_ClusterTrainingRuntimeList_To_v1alpha1_ClusterTrainingRuntimeList(in *ml.ClusterTrainingRuntimeList, out *ClusterTrainingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ClusterTrainingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_ClusterTrainingRuntimeList_To_v1alpha1_ClusterTrainingRuntimeList is an autogenerated conversion function.
+func Convert_ml_ClusterTrainingRuntimeList_To_v1alpha1_ClusterTrainingRuntimeList(in *ml.ClusterTrainingRuntimeList, out *ClusterTrainingRuntimeList, s conversion.Scope) error {
+	return autoConvert_ml_ClusterTrainingRuntimeList_To_v1alpha1_ClusterTrainingRuntimeList(in, out, s)
 }
 
 func autoConvert_v1alpha1_ContainerSpec_To_ml_ContainerSpec(in *ContainerSpec, out *ml.ContainerSpec, s conversion.Scope) error {
@@ -2977,6 +3095,114 @@ func autoConvert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in *ml.Train
 // Convert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus is an autogenerated conversion function.
 func Convert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in *ml.TrainingJobStatus, out *TrainingJobStatus, s conversion.Scope) error {
 	return autoConvert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingRuntime_To_ml_TrainingRuntime(in *TrainingRuntime, out *ml.TrainingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_TrainingRuntime_To_ml_TrainingRuntime is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingRuntime_To_ml_TrainingRuntime(in *TrainingRuntime, out *ml.TrainingRuntime, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingRuntime_To_ml_TrainingRuntime(in, out, s)
+}
+
+func autoConvert_ml_TrainingRuntime_To_v1alpha1_TrainingRuntime(in *ml.TrainingRuntime, out *TrainingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_TrainingRuntime_To_v1alpha1_TrainingRuntime is an autogenerated conversion function.
+func Convert_ml_TrainingRuntime_To_v1alpha1_TrainingRuntime(in *ml.TrainingRuntime, out *TrainingRuntime, s conversion.Scope) error {
+	return autoConvert_ml_TrainingRuntime_To_v1alpha1_TrainingRuntime(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingRuntimeList_To_ml_TrainingRuntimeList(in *TrainingRuntimeList, out *ml.TrainingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.TrainingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_TrainingRuntimeList_To_ml_TrainingRuntimeList is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingRuntimeList_To_ml_TrainingRuntimeList(in *TrainingRuntimeList, out *ml.TrainingRuntimeList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingRuntimeList_To_ml_TrainingRuntimeList(in, out, s)
+}
+
+func autoConvert_ml_TrainingRuntimeList_To_v1alpha1_TrainingRuntimeList(in *ml.TrainingRuntimeList, out *TrainingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]TrainingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_TrainingRuntimeList_To_v1alpha1_TrainingRuntimeList is an autogenerated conversion function.
+func Convert_ml_TrainingRuntimeList_To_v1alpha1_TrainingRuntimeList(in *ml.TrainingRuntimeList, out *TrainingRuntimeList, s conversion.Scope) error {
+	return autoConvert_ml_TrainingRuntimeList_To_v1alpha1_TrainingRuntimeList(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingRuntimeRef_To_ml_TrainingRuntimeRef(in *TrainingRuntimeRef, out *ml.TrainingRuntimeRef, s conversion.Scope) error {
+	*out = *(*ml.TrainingRuntimeRef)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrainingRuntimeRef_To_ml_TrainingRuntimeRef is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingRuntimeRef_To_ml_TrainingRuntimeRef(in *TrainingRuntimeRef, out *ml.TrainingRuntimeRef, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingRuntimeRef_To_ml_TrainingRuntimeRef(in, out, s)
+}
+
+func autoConvert_ml_TrainingRuntimeRef_To_v1alpha1_TrainingRuntimeRef(in *ml.TrainingRuntimeRef, out *TrainingRuntimeRef, s conversion.Scope) error {
+	*out = *(*TrainingRuntimeRef)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrainingRuntimeRef_To_v1alpha1_TrainingRuntimeRef is an autogenerated conversion function.
+func Convert_ml_TrainingRuntimeRef_To_v1alpha1_TrainingRuntimeRef(in *ml.TrainingRuntimeRef, out *TrainingRuntimeRef, s conversion.Scope) error {
+	return autoConvert_ml_TrainingRuntimeRef_To_v1alpha1_TrainingRuntimeRef(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(in *TrainingRuntimeSpec, out *ml.TrainingRuntimeSpec, s conversion.Scope) error {
+	*out = *(*ml.TrainingRuntimeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(in *TrainingRuntimeSpec, out *ml.TrainingRuntimeSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingRuntimeSpec_To_ml_TrainingRuntimeSpec(in, out, s)
+}
+
+func autoConvert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(in *ml.TrainingRuntimeSpec, out *TrainingRuntimeSpec, s conversion.Scope) error {
+	*out = *(*TrainingRuntimeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec is an autogenerated conversion function.
+func Convert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(in *ml.TrainingRuntimeSpec, out *TrainingRuntimeSpec, s conversion.Scope) error {
+	return autoConvert_ml_TrainingRuntimeSpec_To_v1alpha1_TrainingRuntimeSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate(in *TrainingRuntimeTemplate, out *ml.TrainingRuntimeTemplate, s conversion.Scope) error {
+	*out = *(*ml.TrainingRuntimeTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate is an autogenerated conversion function.
+func Convert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate(in *TrainingRuntimeTemplate, out *ml.TrainingRuntimeTemplate, s conversion.Scope) error {
+	return autoConvert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate(in, out, s)
+}
+
+func autoConvert_ml_TrainingRuntimeTemplate_To_v1alpha1_TrainingRuntimeTemplate(in *ml.TrainingRuntimeTemplate, out *TrainingRuntimeTemplate, s conversion.Scope) error {
+	*out = *(*TrainingRuntimeTemplate)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_TrainingRuntimeTemplate_To_v1alpha1_TrainingRuntimeTemplate is an autogenerated conversion function.
+func Convert_ml_TrainingRuntimeTemplate_To_v1alpha1_TrainingRuntimeTemplate(in *ml.TrainingRuntimeTemplate, out *TrainingRuntimeTemplate, s conversion.Scope) error {
+	return autoConvert_ml_TrainingRuntimeTemplate_To_v1alpha1_TrainingRuntimeTemplate(in, out, s)
 }
 
 func autoConvert_v1alpha1_TrialSummary_To_ml_TrialSummary(in *TrialSummary, out *ml.TrialSummary, s conversion.Scope) error {

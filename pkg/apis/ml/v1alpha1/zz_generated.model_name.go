@@ -67,6 +67,16 @@ func (in CanarySpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterTrainingRuntime) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterTrainingRuntime"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterTrainingRuntimeList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterTrainingRuntimeList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ContainerSpec) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ContainerSpec"
 }
@@ -434,6 +444,31 @@ func (in TrainingJobSpec) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in TrainingJobStatus) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingJobStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingRuntime) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntime"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingRuntimeList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingRuntimeRef) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingRuntimeSpec) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in TrainingRuntimeTemplate) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeTemplate"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/trainingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/install"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
@@ -18,6 +20,7 @@ import (
 
 const (
 	examplesDir = "../../../../artifacts/examples"
+	runtimesDir = "../../../../artifacts/deploy/runtimes"
 	apiDoc      = "../../../../docs/api.md"
 )
 
@@ -41,8 +44,11 @@ func TestExamplesAreValid(t *testing.T) {
 	local, err2 := filepath.Glob(filepath.Join(examplesDir, "local", "*.yaml"))
 	failing, err3 := filepath.Glob(filepath.Join(examplesDir, "local", "failing", "*.yaml"))
 	profiles, err4 := filepath.Glob(filepath.Join(examplesDir, "profiles", "*.yaml"))
-	files = append(append(append(files, local...), failing...), profiles...)
-	err = errors.Join(err, err2, err3, err4)
+	runtimes, err5 := filepath.Glob(filepath.Join(runtimesDir, "*.yaml"))
+	runtimes = slices.DeleteFunc(runtimes, func(f string) bool { return filepath.Base(f) == "kustomization.yaml" })
+	runtimeJobFiles, err6 := filepath.Glob(filepath.Join(examplesDir, "runtimes", "*.yaml"))
+	files = slices.Concat(files, local, failing, profiles, runtimes, runtimeJobFiles)
+	err = errors.Join(err, err2, err3, err4, err5, err6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +81,8 @@ func TestExamplesAreValid(t *testing.T) {
 
 	pipelines := map[string]*ml.Pipeline{}
 	var runs []*ml.PipelineRun
+	clusterRuntimes := map[string]*ml.ClusterTrainingRuntime{}
+	var runtimeJobs []*ml.TrainingJob
 	for name, data := range docs {
 		t.Run(name, func(t *testing.T) {
 			versioned, gvk, err := decoder.Decode(data, nil, nil)
@@ -98,7 +106,17 @@ func TestExamplesAreValid(t *testing.T) {
 				runs = append(runs, obj)
 			case *ml.TrainingJob:
 				obj.Namespace = "default"
+				if obj.Spec.RuntimeRef != nil {
+					runtimeJobs = append(runtimeJobs, obj) // validated merged, below
+					return
+				}
 				errs = validation.ValidateTrainingJob(obj, opts)
+			case *ml.ClusterTrainingRuntime:
+				errs = validation.ValidateClusterTrainingRuntime(obj, opts)
+				clusterRuntimes[obj.Name] = obj
+			case *ml.TrainingRuntime:
+				obj.Namespace = "default"
+				errs = validation.ValidateTrainingRuntime(obj, opts)
 			case *ml.Model:
 				obj.Namespace = "default"
 				errs = validation.ValidateModel(obj, opts)
@@ -122,6 +140,19 @@ func TestExamplesAreValid(t *testing.T) {
 				t.Errorf("example does not validate: %v", errs.ToAggregate())
 			}
 		})
+	}
+
+	// What the TrainingRuntimeResolve admission plugin does for a runtimeRef.
+	for _, j := range runtimeJobs {
+		r := clusterRuntimes[j.Spec.RuntimeRef.Name]
+		if j.Spec.RuntimeRef.Kind != ml.ClusterTrainingRuntimeKind || r == nil {
+			t.Errorf("TrainingJob %s: no default ClusterTrainingRuntime %q in %s", j.Name, j.Spec.RuntimeRef.Name, runtimesDir)
+			continue
+		}
+		trainingruntimeresolve.Merge(&j.Spec, &r.Spec.Template)
+		if errs := validation.ValidateTrainingJob(j, opts); len(errs) > 0 {
+			t.Errorf("TrainingJob %s merged with ClusterTrainingRuntime %s does not validate: %v", j.Name, r.Name, errs.ToAggregate())
+		}
 	}
 
 	// What the PipelineRunResolve admission plugin checks for a pipelineRef.

@@ -106,7 +106,13 @@ func validateRunTemplate(t *ml.RunTemplate, opts Options, fldPath *field.Path) f
 		allErrs = append(allErrs, validatePipelineRunSpec(t.PipelineRun, opts, plrPath)...)
 	}
 	if t.TrainingJob != nil {
-		allErrs = append(allErrs, validateTrainingJobSpec(t.TrainingJob, opts, tjPath)...)
+		tjErrs := validateTrainingJobSpec(t.TrainingJob, opts, tjPath)
+		if t.TrainingJob.RuntimeRef != nil {
+			// The runtime may give the image or command: each job is
+			// checked once merged with it, when it is created.
+			tjErrs = dropImageOrCommandRequired(tjErrs, tjPath)
+		}
+		allErrs = append(allErrs, tjErrs...)
 	}
 	return allErrs
 }

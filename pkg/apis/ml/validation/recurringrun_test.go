@@ -94,6 +94,17 @@ func TestValidateRecurringRun(t *testing.T) {
 			bad.Replicas = ptr.To[int32](0)
 			rr.Spec.RunTemplate = ml.RunTemplate{TrainingJob: bad}
 		}, want: []string{"spec.runTemplate.trainingJob.replicas: Invalid value"}},
+		{name: "training job naming a runtime may leave image and command to it", mutate: func(rr *ml.RecurringRun) {
+			named := tj.DeepCopy()
+			named.RuntimeRef = &ml.TrainingRuntimeRef{Kind: ml.ClusterTrainingRuntimeKind, Name: "torch"}
+			named.Image, named.Command = "", nil
+			rr.Spec.RunTemplate = ml.RunTemplate{TrainingJob: named}
+		}},
+		{name: "training job naming no runtime needs image or command", mutate: func(rr *ml.RecurringRun) {
+			bare := tj.DeepCopy()
+			bare.Image, bare.Command = "", nil
+			rr.Spec.RunTemplate = ml.RunTemplate{TrainingJob: bare}
+		}, want: []string{"spec.runTemplate.trainingJob.image: Required value"}},
 		{name: "template labels", mutate: func(rr *ml.RecurringRun) {
 			rr.Spec.RunTemplate.Metadata.Labels = map[string]string{"bad key!": "x"}
 		}, want: []string{"spec.runTemplate.metadata.labels: Invalid value"}},

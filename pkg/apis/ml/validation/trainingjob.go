@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	frameworks        = phaseNames(ml.FrameworkPyTorch, ml.FrameworkTensorFlow, ml.FrameworkMPI, ml.FrameworkGeneric)
+	frameworks        = phaseNames(ml.FrameworkPyTorch, ml.FrameworkTensorFlow, ml.FrameworkMPI, ml.FrameworkJAX, ml.FrameworkGeneric)
 	cleanPodPolicies  = phaseNames(ml.CleanPodPolicyNone, ml.CleanPodPolicyRunning, ml.CleanPodPolicyAll)
 	metricsCollectors = phaseNames(ml.MetricsCollectorStdOut, ml.MetricsCollectorPush, ml.MetricsCollectorNone)
 	trainingJobPhases = phaseNames(ml.TrainingJobPending, ml.TrainingJobRunning, ml.TrainingJobSucceeded, ml.TrainingJobFailed, ml.TrainingJobSuspended)
@@ -33,6 +33,12 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *fi
 	}
 	allErrs = append(allErrs, validateMinimum(spec.Replicas, 1, fldPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
+	allErrs = append(allErrs, validateRuntimeRef(spec.RuntimeRef, fldPath.Child("runtimeRef"))...)
+	allErrs = append(allErrs, validateNumProcPerNode(spec.NumProcPerNode, fldPath.Child("numProcPerNode"))...)
+	if spec.NumProcPerNode != nil && *spec.NumProcPerNode > 1 && spec.Framework != ml.FrameworkPyTorch {
+		allErrs = append(allErrs, field.Invalid(fldPath.Child("numProcPerNode"), *spec.NumProcPerNode,
+			"more than 1 process per replica needs framework PyTorch (torchrun starts them)"))
+	}
 	if spec.Elastic != nil {
 		allErrs = append(allErrs, validateMaximum(spec.Elastic.MaxReplicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("elastic", "maxReplicas"))...)
 		allErrs = append(allErrs, validateElastic(spec.Elastic, spec.Replicas, fldPath)...)
@@ -124,6 +130,8 @@ func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob, opts Options) field.Err
 	allErrs = append(allErrs, validateTrainingJobSpec(&obj.Spec, opts, specPath)...)
 	spec, oldSpec := &obj.Spec, &old.Spec
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Framework, oldSpec.Framework, specPath.Child("framework"))...)
+	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.RuntimeRef, oldSpec.RuntimeRef, specPath.Child("runtimeRef"))...)
+	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.NumProcPerNode, oldSpec.NumProcPerNode, specPath.Child("numProcPerNode"))...)
 	allErrs = append(allErrs, validateImmutableContainerSpec(&spec.ContainerSpec, &oldSpec.ContainerSpec, specPath)...)
 	allErrs = append(allErrs, validateImmutablePodOptions(&spec.PodOptions, &oldSpec.PodOptions, specPath)...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.MasterPort, oldSpec.MasterPort, specPath.Child("masterPort"))...)

@@ -32,7 +32,7 @@ func TestValidateTrainingJob(t *testing.T) {
 
 		{name: "framework PyTorch", obj: job().Framework(ml.FrameworkPyTorch).Obj()},
 		{name: "framework unset", obj: job().Framework("").Obj()},
-		{name: "framework unknown", obj: job().Framework("JAX").Obj(), want: []string{"spec.framework: Unsupported value"}},
+		{name: "framework unknown", obj: job().Framework("Caffe").Obj(), want: []string{"spec.framework: Unsupported value"}},
 		{name: "replicas 4", obj: job().Replicas(4).Obj()},
 		{name: "replicas 0", obj: job().Replicas(0).Obj(), want: []string{"spec.replicas: Invalid value"}},
 

@@ -123,6 +123,23 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: numeric
       default: 0
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterTrainingRuntime
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeSpec
+      default: {}
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.Contributor
   map:
     fields:
@@ -1479,6 +1496,9 @@ var schemaYAML = typed.YAMLObject(`types:
         map:
           elementType:
             scalar: string
+    - name: numProcPerNode
+      type:
+        scalar: numeric
     - name: outputURI
       type:
         scalar: string
@@ -1498,6 +1518,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: retainArtifacts
       type:
         scalar: boolean
+    - name: runtimeRef
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeRef
     - name: securityContext
       type:
         namedType: io.k8s.api.core.v1.SecurityContext
@@ -1587,6 +1610,129 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: succeeded
       type:
         scalar: numeric
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntime
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+      default: {}
+    - name: spec
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeSpec
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeRef
+  map:
+    fields:
+    - name: kind
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeSpec
+  map:
+    fields:
+    - name: template
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeTemplate
+      default: {}
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeTemplate
+  map:
+    fields:
+    - name: args
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: command
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: env
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.EnvVar
+          elementRelationship: associative
+          keys:
+          - name
+    - name: framework
+      type:
+        scalar: string
+    - name: image
+      type:
+        scalar: string
+    - name: imagePullSecrets
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.LocalObjectReference
+          elementRelationship: associative
+          keys:
+          - name
+    - name: masterPort
+      type:
+        scalar: numeric
+    - name: nodeSelector
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: numProcPerNode
+      type:
+        scalar: numeric
+    - name: podMetadata
+      type:
+        namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PodMetadata
+    - name: podSecurityContext
+      type:
+        namedType: io.k8s.api.core.v1.PodSecurityContext
+    - name: replicas
+      type:
+        scalar: numeric
+    - name: resources
+      type:
+        namedType: io.k8s.api.core.v1.ResourceRequirements
+      default: {}
+    - name: securityContext
+      type:
+        namedType: io.k8s.api.core.v1.SecurityContext
+    - name: serviceAccountName
+      type:
+        scalar: string
+    - name: tolerations
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.Toleration
+          elementRelationship: atomic
+    - name: volumeMounts
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.VolumeMount
+          elementRelationship: associative
+          keys:
+          - mountPath
+    - name: volumes
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.Volume
+          elementRelationship: associative
+          keys:
+          - name
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrialSummary
   map:
     fields:

@@ -53,6 +53,9 @@ type Spec struct {
 	// without supplementary groups.
 	UID *uint32 `json:"uid,omitempty"`
 	GID uint32  `json:"gid,omitempty"`
+	// Procs above 1 makes the launcher play torchrun: it runs the command
+	// Procs times, one per local rank, instead of executing it (runProcs).
+	Procs int `json:"procs,omitempty"`
 	// Probe asks the launcher to answer probeReply on its standard output
 	// and exit, running nothing (see Check).
 	Probe bool `json:"probe,omitempty"`
@@ -110,6 +113,9 @@ func Run(spec string) int {
 			fmt.Fprintf(os.Stderr, "local-launch: run as uid %d: %v\n", *s.UID, err)
 			return exitNotStarted
 		}
+	}
+	if s.Procs > 1 {
+		return runProcs(&s)
 	}
 	err = syscall.Exec(s.Path, s.Args, os.Environ())
 	fmt.Fprintf(os.Stderr, "local-launch: exec %s: %v\n", s.Path, err)

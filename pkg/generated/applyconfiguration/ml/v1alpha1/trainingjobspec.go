@@ -28,8 +28,16 @@ import (
 //
 // TrainingJobSpec is the desired state of a TrainingJob.
 type TrainingJobSpecApplyConfiguration struct {
-	// Framework is PyTorch, TensorFlow, MPI or Generic (default).
+	// Framework is PyTorch, TensorFlow, MPI, JAX or Generic (default).
 	Framework *mlv1alpha1.Framework `json:"framework,omitempty"`
+	// RuntimeRef names the ClusterTrainingRuntime or TrainingRuntime the job
+	// is made from. Admission merges the runtime's template under the job's
+	// own fields (the job wins) and writes the result into this spec, so a
+	// later change of the runtime never changes the job.
+	RuntimeRef *TrainingRuntimeRefApplyConfiguration `json:"runtimeRef,omitempty"`
+	// NumProcPerNode is the number of processes each replica runs (default 1);
+	// PyTorch gets it as PET_NPROC_PER_NODE for torchrun.
+	NumProcPerNode *int32 `json:"numProcPerNode,omitempty"`
 	// Replicas is the number of workers (default 1).
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Elastic allows scaling between minReplicas and maxReplicas while running.
@@ -72,6 +80,22 @@ func TrainingJobSpec() *TrainingJobSpecApplyConfiguration {
 // If called multiple times, the Framework field is set to the value of the last call.
 func (b *TrainingJobSpecApplyConfiguration) WithFramework(value mlv1alpha1.Framework) *TrainingJobSpecApplyConfiguration {
 	b.Framework = &value
+	return b
+}
+
+// WithRuntimeRef sets the RuntimeRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RuntimeRef field is set to the value of the last call.
+func (b *TrainingJobSpecApplyConfiguration) WithRuntimeRef(value *TrainingRuntimeRefApplyConfiguration) *TrainingJobSpecApplyConfiguration {
+	b.RuntimeRef = value
+	return b
+}
+
+// WithNumProcPerNode sets the NumProcPerNode field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the NumProcPerNode field is set to the value of the last call.
+func (b *TrainingJobSpecApplyConfiguration) WithNumProcPerNode(value int32) *TrainingJobSpecApplyConfiguration {
+	b.NumProcPerNode = &value
 	return b
 }
 

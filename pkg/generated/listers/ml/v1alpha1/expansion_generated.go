@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1alpha1
 
+// ClusterTrainingRuntimeListerExpansion allows custom methods to be added to
+// ClusterTrainingRuntimeLister.
+type ClusterTrainingRuntimeListerExpansion interface{}
+
 // ModelListerExpansion allows custom methods to be added to
 // ModelLister.
 type ModelListerExpansion interface{}
@@ -69,6 +73,14 @@ type TrainingJobListerExpansion interface{}
 // TrainingJobNamespaceListerExpansion allows custom methods to be added to
 // TrainingJobNamespaceLister.
 type TrainingJobNamespaceListerExpansion interface{}
+
+// TrainingRuntimeListerExpansion allows custom methods to be added to
+// TrainingRuntimeLister.
+type TrainingRuntimeListerExpansion interface{}
+
+// TrainingRuntimeNamespaceListerExpansion allows custom methods to be added to
+// TrainingRuntimeNamespaceLister.
+type TrainingRuntimeNamespaceListerExpansion interface{}
 
 // TuningJobListerExpansion allows custom methods to be added to
 // TuningJobLister.

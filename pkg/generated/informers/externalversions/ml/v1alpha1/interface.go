@@ -24,6 +24,8 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// ClusterTrainingRuntimes returns a ClusterTrainingRuntimeInformer.
+	ClusterTrainingRuntimes() TypedClusterTrainingRuntimeInformer
 	// Models returns a ModelInformer.
 	Models() TypedModelInformer
 	// Notebooks returns a NotebookInformer.
@@ -38,6 +40,8 @@ type Interface interface {
 	RecurringRuns() TypedRecurringRunInformer
 	// TrainingJobs returns a TrainingJobInformer.
 	TrainingJobs() TypedTrainingJobInformer
+	// TrainingRuntimes returns a TrainingRuntimeInformer.
+	TrainingRuntimes() TypedTrainingRuntimeInformer
 	// TuningJobs returns a TuningJobInformer.
 	TuningJobs() TypedTuningJobInformer
 }
@@ -51,6 +55,11 @@ type version struct {
 // New returns a new Interface.
 func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakListOptions internalinterfaces.TweakListOptionsFunc) Interface {
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
+}
+
+// ClusterTrainingRuntimes returns a TypedClusterTrainingRuntimeInformer.
+func (v *version) ClusterTrainingRuntimes() TypedClusterTrainingRuntimeInformer {
+	return &clusterTrainingRuntimeInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
 }
 
 // Models returns a TypedModelInformer.
@@ -86,6 +95,11 @@ func (v *version) RecurringRuns() TypedRecurringRunInformer {
 // TrainingJobs returns a TypedTrainingJobInformer.
 func (v *version) TrainingJobs() TypedTrainingJobInformer {
 	return &trainingJobInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// TrainingRuntimes returns a TypedTrainingRuntimeInformer.
+func (v *version) TrainingRuntimes() TypedTrainingRuntimeInformer {
+	return &trainingRuntimeInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // TuningJobs returns a TypedTuningJobInformer.

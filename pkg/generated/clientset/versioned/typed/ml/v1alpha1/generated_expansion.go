@@ -18,6 +18,8 @@ limitations under the License.
 
 package v1alpha1
 
+type ClusterTrainingRuntimeExpansion interface{}
+
 type ModelExpansion interface{}
 
 type NotebookExpansion interface{}
@@ -33,5 +35,7 @@ type ProfileRequestExpansion interface{}
 type RecurringRunExpansion interface{}
 
 type TrainingJobExpansion interface{}
+
+type TrainingRuntimeExpansion interface{}
 
 type TuningJobExpansion interface{}

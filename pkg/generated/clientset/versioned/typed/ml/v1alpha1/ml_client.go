@@ -28,6 +28,7 @@ import (
 
 type MlV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	ClusterTrainingRuntimesGetter
 	ModelsGetter
 	NotebooksGetter
 	PipelinesGetter
@@ -36,12 +37,17 @@ type MlV1alpha1Interface interface {
 	ProfileRequestsGetter
 	RecurringRunsGetter
 	TrainingJobsGetter
+	TrainingRuntimesGetter
 	TuningJobsGetter
 }
 
 // MlV1alpha1Client is used to interact with features provided by the ml.example.io group.
 type MlV1alpha1Client struct {
 	restClient rest.Interface
+}
+
+func (c *MlV1alpha1Client) ClusterTrainingRuntimes() ClusterTrainingRuntimeInterface {
+	return newClusterTrainingRuntimes(c)
 }
 
 func (c *MlV1alpha1Client) Models(namespace string) ModelInterface {
@@ -74,6 +80,10 @@ func (c *MlV1alpha1Client) RecurringRuns(namespace string) RecurringRunInterface
 
 func (c *MlV1alpha1Client) TrainingJobs(namespace string) TrainingJobInterface {
 	return newTrainingJobs(c, namespace)
+}
+
+func (c *MlV1alpha1Client) TrainingRuntimes(namespace string) TrainingRuntimeInterface {
+	return newTrainingRuntimes(c, namespace)
 }
 
 func (c *MlV1alpha1Client) TuningJobs(namespace string) TuningJobInterface {

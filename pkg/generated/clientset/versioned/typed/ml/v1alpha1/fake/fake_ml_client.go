@@ -28,6 +28,10 @@ type FakeMlV1alpha1 struct {
 	*testing.Fake
 }
 
+func (c *FakeMlV1alpha1) ClusterTrainingRuntimes() v1alpha1.ClusterTrainingRuntimeInterface {
+	return newFakeClusterTrainingRuntimes(c)
+}
+
 func (c *FakeMlV1alpha1) Models(namespace string) v1alpha1.ModelInterface {
 	return newFakeModels(c, namespace)
 }
@@ -58,6 +62,10 @@ func (c *FakeMlV1alpha1) RecurringRuns(namespace string) v1alpha1.RecurringRunIn
 
 func (c *FakeMlV1alpha1) TrainingJobs(namespace string) v1alpha1.TrainingJobInterface {
 	return newFakeTrainingJobs(c, namespace)
+}
+
+func (c *FakeMlV1alpha1) TrainingRuntimes(namespace string) v1alpha1.TrainingRuntimeInterface {
+	return newFakeTrainingRuntimes(c, namespace)
 }
 
 func (c *FakeMlV1alpha1) TuningJobs(namespace string) v1alpha1.TuningJobInterface {

@@ -1,0 +1,142 @@
+package trainingruntimeresolve
+
+import (
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+)
+
+// Merge writes the runtime's template t under the job's spec: what the job
+// sets wins, as in Kubeflow Trainer v2.
+//
+//   - scalars (framework, replicas, numProcPerNode, masterPort, image,
+//     serviceAccountName) and whole structs (securityContext,
+//     podSecurityContext): the job's when set, else the runtime's;
+//   - atomic lists (command, args, tolerations): the job's when it has
+//     any, else the runtime's;
+//   - maps (resources requests and limits, nodeSelector, podMetadata
+//     labels and annotations): by key, the job's value for a key both set;
+//   - lists keyed by name (env, volumes, imagePullSecrets, resources
+//     claims) or by mountPath (volumeMounts): the runtime's entries in their
+//     order with the job's entry in place of one of the same key, then the
+//     job's other entries in theirs.
+//
+// Framework, replicas and masterPort that neither sets get their defaults
+// afterwards (Resolve), as a job without a runtime gets them.
+func Merge(spec *ml.TrainingJobSpec, t *ml.TrainingRuntimeTemplate) {
+	t = t.DeepCopy()
+	if spec.Framework == "" {
+		spec.Framework = t.Framework
+	}
+	spec.Replicas = orPtr(spec.Replicas, t.Replicas)
+	spec.NumProcPerNode = orPtr(spec.NumProcPerNode, t.NumProcPerNode)
+	spec.MasterPort = orPtr(spec.MasterPort, t.MasterPort)
+
+	c, rc := &spec.ContainerSpec, &t.ContainerSpec
+	if c.Image == "" {
+		c.Image = rc.Image
+	}
+	c.Command = orList(c.Command, rc.Command)
+	c.Args = orList(c.Args, rc.Args)
+	c.Env = byKey(rc.Env, c.Env, func(e corev1.EnvVar) string { return e.Name })
+	c.Resources.Requests = mergeMaps(rc.Resources.Requests, c.Resources.Requests)
+	c.Resources.Limits = mergeMaps(rc.Resources.Limits, c.Resources.Limits)
+	c.Resources.Claims = byKey(rc.Resources.Claims, c.Resources.Claims, func(e corev1.ResourceClaim) string { return e.Name })
+
+	o, ro := &spec.PodOptions, &t.PodOptions
+	if ro.PodMetadata != nil {
+		if o.PodMetadata == nil {
+			o.PodMetadata = &ml.PodMetadata{}
+		}
+		o.PodMetadata.Labels = mergeMaps(ro.PodMetadata.Labels, o.PodMetadata.Labels)
+		o.PodMetadata.Annotations = mergeMaps(ro.PodMetadata.Annotations, o.PodMetadata.Annotations)
+	}
+	if o.ServiceAccountName == "" {
+		o.ServiceAccountName = ro.ServiceAccountName
+	}
+	o.NodeSelector = mergeMaps(ro.NodeSelector, o.NodeSelector)
+	o.Tolerations = orList(o.Tolerations, ro.Tolerations)
+	o.Volumes = byKey(ro.Volumes, o.Volumes, func(v corev1.Volume) string { return v.Name })
+	o.VolumeMounts = byKey(ro.VolumeMounts, o.VolumeMounts, func(m corev1.VolumeMount) string { return m.MountPath })
+	o.ImagePullSecrets = byKey(ro.ImagePullSecrets, o.ImagePullSecrets, func(s corev1.LocalObjectReference) string { return s.Name })
+	o.SecurityContext = orPtr(o.SecurityContext, ro.SecurityContext)
+	o.PodSecurityContext = orPtr(o.PodSecurityContext, ro.PodSecurityContext)
+}
+
+// defaultTemplateFields gives framework, replicas and masterPort their
+// API defaults when neither the job nor its runtime set them
+// (mlv1alpha1.DefaultTrainingJobTemplateFields, on the internal type).
+func defaultTemplateFields(spec *ml.TrainingJobSpec) {
+	if spec.Framework == "" {
+		spec.Framework = ml.FrameworkGeneric
+	}
+	if spec.Replicas == nil {
+		spec.Replicas = ptr.To[int32](1)
+		if spec.Elastic != nil && spec.Elastic.MinReplicas != nil {
+			spec.Replicas = ptr.To(*spec.Elastic.MinReplicas)
+		}
+	}
+	if spec.MasterPort == nil {
+		spec.MasterPort = ptr.To(mlv1alpha1.DefaultMasterPort)
+	}
+}
+
+func orPtr[T any](job, runtime *T) *T {
+	if job != nil {
+		return job
+	}
+	return runtime
+}
+
+func orList[T any](job, runtime []T) []T {
+	if len(job) > 0 {
+		return job
+	}
+	return runtime
+}
+
+// mergeMaps returns runtime's entries overridden and extended by job's;
+// nil when both are empty.
+func mergeMaps[K comparable, V any, M ~map[K]V](runtime, job M) M {
+	if len(runtime) == 0 {
+		return job
+	}
+	out := make(M, len(runtime)+len(job))
+	maps.Copy(out, runtime)
+	maps.Copy(out, job)
+	return out
+}
+
+// byKey merges two lists keyed by key: runtime's order, an entry of job in
+// place of runtime's entry of the same key, then job's other entries.
+func byKey[T any](runtime, job []T, key func(T) string) []T {
+	if len(runtime) == 0 {
+		return job
+	}
+	jobs := make(map[string]int, len(job))
+	for i, e := range job {
+		jobs[key(e)] = i
+	}
+	out := make([]T, 0, len(runtime)+len(job))
+	used := make(map[int]bool, len(job))
+	for _, e := range runtime {
+		if i, ok := jobs[key(e)]; ok {
+			if !used[i] {
+				out = append(out, job[i])
+				used[i] = true
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	for i, e := range job {
+		if !used[i] {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// FrameworkJAX runs JAX's multi-controller distributed training.
+const FrameworkJAX Framework = "JAX"
+
+// +genclient
+// +genclient:nonNamespaced
+// +genclient:noStatus
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ClusterTrainingRuntime is a training template the platform team offers
+// to every namespace. TrainingJobs name it in spec.runtimeRef.
+type ClusterTrainingRuntime struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the template.
+	Spec TrainingRuntimeSpec `json:"spec,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// ClusterTrainingRuntimeList is a list of ClusterTrainingRuntimes.
+type ClusterTrainingRuntimeList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the ClusterTrainingRuntimes.
+	Items []ClusterTrainingRuntime `json:"items"`
+}
+
+// +genclient
+// +genclient:noStatus
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// TrainingRuntime is a training template of one namespace.
+type TrainingRuntime struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the template.
+	Spec TrainingRuntimeSpec `json:"spec,omitempty"`
+}
+
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+
+// TrainingRuntimeList is a list of TrainingRuntimes.
+type TrainingRuntimeList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the TrainingRuntimes.
+	Items []TrainingRuntime `json:"items"`
+}
+
+// TrainingRuntimeSpec is the template a runtime gives the jobs that name it.
+type TrainingRuntimeSpec struct {
+	// Template is merged under the job's own spec at admission: the job's
+	// fields win.
+	Template TrainingRuntimeTemplate `json:"template"`
+}
+
+// TrainingRuntimeTemplate holds the TrainingJob fields a runtime may set.
+type TrainingRuntimeTemplate struct {
+	// Framework is PyTorch, TensorFlow, MPI, JAX or Generic.
+	// +optional
+	Framework Framework `json:"framework,omitempty"`
+	// Replicas is the number of nodes (replicas) of a job.
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// NumProcPerNode is the number of processes each replica runs.
+	// +optional
+	NumProcPerNode *int32 `json:"numProcPerNode,omitempty"`
+	// MasterPort is the rendezvous port of replica 0.
+	// +optional
+	MasterPort *int32 `json:"masterPort,omitempty"`
+
+	ContainerSpec `json:",inline"`
+	PodOptions    `json:",inline"`
+}
+
+// TrainingRuntimeKind names the kind of a runtime reference.
+type TrainingRuntimeKind string
+
+// The kinds a TrainingJob's runtimeRef may name.
+const (
+	ClusterTrainingRuntimeKind TrainingRuntimeKind = "ClusterTrainingRuntime"
+	TrainingRuntimeKindName    TrainingRuntimeKind = "TrainingRuntime"
+)
+
+// TrainingRuntimeRef names the runtime a TrainingJob is made from.
+type TrainingRuntimeRef struct {
+	// Kind is ClusterTrainingRuntime (default) or TrainingRuntime (of the
+	// job's namespace).
+	// +optional
+	Kind TrainingRuntimeKind `json:"kind,omitempty"`
+	// Name of the runtime.
+	Name string `json:"name"`
+}
