@@ -14,6 +14,7 @@ import (
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	servingruntimestorage "ml.example.io/ml-apiserver/pkg/registry/servingruntime/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	"ml.example.io/ml-apiserver/pkg/storage/historywatch"
 	"ml.example.io/ml-apiserver/pkg/storage/statuscodes"
@@ -28,6 +29,7 @@ type v1alpha1Storage struct {
 	models        modelstorage.ModelStorage
 	notebooks     notebookstorage.NotebookStorage
 	recurringRuns recurringrunstorage.RecurringRunStorage
+	serving       servingruntimestorage.ServingRuntimeStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 }
@@ -62,6 +64,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.recurringRuns, err = recurringrunstorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("recurringruns storage: %w", err)
+	}
+	if s.serving, err = servingruntimestorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("serving runtimes storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -99,6 +104,9 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 
 		"recurringruns":        s.recurringRuns.RecurringRun,
 		"recurringruns/status": s.recurringRuns.Status,
+
+		"clusterservingruntimes": s.serving.ClusterServingRuntime,
+		"servingruntimes":        s.serving.ServingRuntime,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,

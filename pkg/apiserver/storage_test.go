@@ -18,11 +18,13 @@ import (
 // is served by a nil storage.
 func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
+		"clusterservingruntimes",
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
 		"pipelineruns", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
 		"pipelines", "pipelines/status",
 		"recurringruns", "recurringruns/status",
+		"servingruntimes",
 		"trainingjobs", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "trainingjobs/metrics")

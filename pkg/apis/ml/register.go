@@ -38,6 +38,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
+		&ClusterServingRuntime{}, &ClusterServingRuntimeList{},
+		&ServingRuntime{}, &ServingRuntimeList{},
 	)
 	return nil
 }

@@ -46,6 +46,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Profile{}, &ProfileList{},
 		&ProfileRequest{},
 		&RecurringRun{}, &RecurringRunList{},
+		&ClusterServingRuntime{}, &ClusterServingRuntimeList{},
+		&ServingRuntime{}, &ServingRuntimeList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1alpha1
 
+// ClusterServingRuntimeListerExpansion allows custom methods to be added to
+// ClusterServingRuntimeLister.
+type ClusterServingRuntimeListerExpansion interface{}
+
 // ModelListerExpansion allows custom methods to be added to
 // ModelLister.
 type ModelListerExpansion interface{}
@@ -61,6 +65,14 @@ type RecurringRunListerExpansion interface{}
 // RecurringRunNamespaceListerExpansion allows custom methods to be added to
 // RecurringRunNamespaceLister.
 type RecurringRunNamespaceListerExpansion interface{}
+
+// ServingRuntimeListerExpansion allows custom methods to be added to
+// ServingRuntimeLister.
+type ServingRuntimeListerExpansion interface{}
+
+// ServingRuntimeNamespaceListerExpansion allows custom methods to be added to
+// ServingRuntimeNamespaceLister.
+type ServingRuntimeNamespaceListerExpansion interface{}
 
 // TrainingJobListerExpansion allows custom methods to be added to
 // TrainingJobLister.

@@ -18,6 +18,8 @@ limitations under the License.
 
 package v1alpha1
 
+type ClusterServingRuntimeExpansion interface{}
+
 type ModelExpansion interface{}
 
 type NotebookExpansion interface{}
@@ -31,5 +33,7 @@ type ProfileExpansion interface{}
 type ProfileRequestExpansion interface{}
 
 type RecurringRunExpansion interface{}
+
+type ServingRuntimeExpansion interface{}
 
 type TrainingJobExpansion interface{}
