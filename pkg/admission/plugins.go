@@ -12,6 +12,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/profileserviceaccount"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/servingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
 )
 
@@ -19,6 +20,7 @@ import (
 func Register(plugins *admission.Plugins) {
 	pipelinerunresolve.Register(plugins)
 	modelsource.Register(plugins)
+	servingruntimeresolve.Register(plugins)
 	workloadsecurity.Register(plugins)
 	profileserviceaccount.Register(plugins)
 	mlquota.Register(plugins)
@@ -33,6 +35,7 @@ var PluginOrder = []string{
 	lifecycle.PluginName,
 	pipelinerunresolve.PluginName,
 	modelsource.PluginName,
+	servingruntimeresolve.PluginName,
 	profileserviceaccount.PluginName,
 	workloadsecurity.PluginName,
 	mutatingadmissionpolicy.PluginName,
@@ -48,4 +51,5 @@ var PluginOrder = []string{
 var StandalonePlugins = []string{
 	pipelinerunresolve.PluginName,
 	modelsource.PluginName,
+	servingruntimeresolve.PluginName,
 }
