@@ -42,6 +42,12 @@ var (
 		{"recurringruns", "RecurringRun", "recurringrun", true, []string{"rr"}, []string{"ml"}, allVerbs},
 		{"trainingjobs", "TrainingJob", "trainingjob", true, []string{"tj"}, []string{"ml"}, allVerbs},
 	}
+	// servingRuntimeResources have no status; the cluster-scoped one is
+	// in no category.
+	servingRuntimeResources = []resource{
+		{"clusterservingruntimes", "ClusterServingRuntime", "clusterservingruntime", false, []string{"csrt"}, nil, allVerbs},
+		{"servingruntimes", "ServingRuntime", "servingruntime", true, []string{"srt"}, []string{"ml"}, allVerbs},
+	}
 	// profileResources are cluster-scoped and served in aggregated mode only.
 	profileResources = []resource{
 		{"profilerequests", "ProfileRequest", "profilerequest", false, nil, nil, []string{"create"}},
@@ -51,7 +57,7 @@ var (
 
 // allResources are every resource of the group, sorted by name.
 func allResources() []resource {
-	all := append(slices.Clone(resources), profileResources...)
+	all := slices.Concat(resources, servingRuntimeResources, profileResources)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -31,6 +31,8 @@ func newObject(resource, name, ns string) runtime.Object {
 		return mltesting.NewModel(name, ns).Obj()
 	case "notebooks":
 		return mltesting.NewNotebook(name, ns).Obj()
+	case "servingruntimes":
+		return mltesting.NewServingRuntime(name, ns, "sklearn", 0)
 	case "recurringruns":
 		// Daily: no run is due while the test runs.
 		run := mltesting.NewPipelineRun(name, ns).Obj()

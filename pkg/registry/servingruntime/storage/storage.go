@@ -12,15 +12,26 @@ import (
 
 // ServingRuntimeStorage is the storage of both serving runtime kinds.
 type ServingRuntimeStorage struct {
-	ClusterServingRuntime *registryutil.REST
+	ClusterServingRuntime *ClusterREST
 	ServingRuntime        *registryutil.REST
 }
+
+// ClusterREST is the storage of ClusterServingRuntimes.
+type ClusterREST struct {
+	*registryutil.REST
+}
+
+// Categories is none: ClusterServingRuntimes are cluster-scoped, and in
+// the category `ml` of the namespaced kinds `kubectl delete ml --all -n
+// team-a` would delete the cluster's model servers.
+func (r *ClusterREST) Categories() []string { return nil }
 
 // NewStorage returns the storage of ClusterServingRuntimes and
 // ServingRuntimes, validated against the caps in o.
 func NewStorage(o registryutil.StorageOptions) (ServingRuntimeStorage, error) {
+	// Short names csrt and srt: csr is kube's CertificateSigningRequests.
 	cluster, _, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
-		Name: "clusterservingruntimes", Singular: "clusterservingruntime", ShortNames: []string{"csr"},
+		Name: "clusterservingruntimes", Singular: "clusterservingruntime", ShortNames: []string{"csrt"},
 		NewFunc:        func() runtime.Object { return &ml.ClusterServingRuntime{} },
 		NewListFunc:    func() runtime.Object { return &ml.ClusterServingRuntimeList{} },
 		GetAttrs:       servingruntime.ClusterGetAttrs,
@@ -31,7 +42,7 @@ func NewStorage(o registryutil.StorageOptions) (ServingRuntimeStorage, error) {
 		return ServingRuntimeStorage{}, err
 	}
 	namespaced, _, err := registryutil.NewStore(o.RESTOptions, registryutil.Resource{
-		Name: "servingruntimes", Singular: "servingruntime", ShortNames: []string{"sr"},
+		Name: "servingruntimes", Singular: "servingruntime", ShortNames: []string{"srt"},
 		NewFunc:        func() runtime.Object { return &ml.ServingRuntime{} },
 		NewListFunc:    func() runtime.Object { return &ml.ServingRuntimeList{} },
 		GetAttrs:       servingruntime.GetAttrs,
@@ -42,5 +53,5 @@ func NewStorage(o registryutil.StorageOptions) (ServingRuntimeStorage, error) {
 		cluster.Destroy()
 		return ServingRuntimeStorage{}, err
 	}
-	return ServingRuntimeStorage{ClusterServingRuntime: cluster, ServingRuntime: namespaced}, nil
+	return ServingRuntimeStorage{ClusterServingRuntime: &ClusterREST{cluster}, ServingRuntime: namespaced}, nil
 }
