@@ -21,7 +21,8 @@ import (
 // defaultServingRuntimes is artifacts/deploy/serving-runtimes of the repository.
 const defaultServingRuntimes = "../../../artifacts/deploy/serving-runtimes"
 
-// A Model that names only `format: sklearn` is served, as real host
+// A Model that names only its format (the example 2b-model-format.yaml,
+// format json) is served, as real host
 // processes, by the default sklearn-server ClusterServingRuntime: status
 // names the runtime and the server answers predictions. A format no
 // runtime supports leaves a Model Failed with a condition naming it.
@@ -50,17 +51,18 @@ func TestModelByFormatServedByDefaultRuntime(t *testing.T) {
 	if err := os.WriteFile(modelFile, []byte(`{"w0": 3, "w1": 3, "b": -3}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	model := &mlv1alpha1.Model{
-		ObjectMeta: metav1.ObjectMeta{Name: "iris", Namespace: ns},
-		Spec: mlv1alpha1.ModelSpec{
-			Source: mlv1alpha1.ModelSource{URI: "file://" + modelFile},
-			Format: "sklearn",
-		},
-	}
+	// The example, serving a file instead of the example job's output.
+	model := &mlv1alpha1.Model{}
+	readExample(t, "2b-model-format.yaml", model)
+	model.Namespace = ns
+	model.Spec.Source = mlv1alpha1.ModelSource{URI: "file://" + modelFile}
 	if _, err := client.Models(ns).Create(ctx, model, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	ready := waitModel(t, ns, model.Name, func(m *mlv1alpha1.Model) bool { return m.Status.Phase == mlv1alpha1.ModelReady })
+	if ready.Spec.Format != "json" {
+		t.Errorf("the example's format is %q, want json", ready.Spec.Format)
+	}
 	if r := ready.Status.Runtime; r == nil || r.Kind != mlv1alpha1.ClusterServingRuntimeKind || r.Name != "sklearn-server" {
 		t.Errorf("status.runtime %+v, want ClusterServingRuntime sklearn-server", r)
 	}
@@ -74,7 +76,7 @@ func TestModelByFormatServedByDefaultRuntime(t *testing.T) {
 		t.Errorf("GET /predict answered %q (%v): want a probability above 0.5", body, err)
 	}
 	infer := `{"inputs": [{"name": "x", "shape": [2, 2], "datatype": "FP64", "data": [0.9, 0.8, 0.0, 0.1]}]}`
-	resp, err := http.Post(ready.Status.URL+"/v2/models/iris/infer", "application/json", bytes.NewBufferString(infer))
+	resp, err := http.Post(ready.Status.URL+"/v2/models/"+model.Name+"/infer", "application/json", bytes.NewBufferString(infer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +87,21 @@ func TestModelByFormatServedByDefaultRuntime(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK ||
 		len(out.Outputs) != 1 || len(out.Outputs[0].Data) != 2 || out.Outputs[0].Data[0] < 0.5 || out.Outputs[0].Data[1] > 0.5 {
 		t.Errorf("v2 infer: %s %+v (%v): want two predictions, above and below 0.5", resp.Status, out, err)
+	}
+
+	// The same file as format sklearn, the runtime's first format.
+	iris := model.DeepCopy()
+	iris.Name, iris.Spec.Format = "iris", "sklearn"
+	if _, err := client.Models(ns).Create(ctx, iris, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	irisReady := waitModel(t, ns, iris.Name, func(m *mlv1alpha1.Model) bool { return m.Status.Phase == mlv1alpha1.ModelReady })
+	if r := irisReady.Status.Runtime; r == nil || r.Name != "sklearn-server" {
+		t.Errorf("status.runtime of the sklearn Model %+v, want sklearn-server", r)
+	}
+	body = httpGetEventually(t, irisReady.Status.URL+"/predict?x0=0.1&x1=0.0")
+	if err := json.Unmarshal([]byte(body), &prediction); err != nil || prediction.Probability > 0.5 {
+		t.Errorf("GET /predict of the sklearn Model answered %q (%v): want a probability below 0.5", body, err)
 	}
 
 	// No runtime for onnx: created, then Failed naming the format.
