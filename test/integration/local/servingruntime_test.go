@@ -8,13 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
 
@@ -104,6 +107,26 @@ func TestModelByFormatServedByDefaultRuntime(t *testing.T) {
 		t.Errorf("GET /predict of the sklearn Model answered %q (%v): want a probability below 0.5", body, err)
 	}
 
+	// Deleting the runtime in use is allowed with a Warning naming the
+	// Models, which keep serving.
+	cfg := rest.CopyConfig(server.ClientConfig)
+	warnings := &recordedWarnings{}
+	cfg.WarningHandler = warnings
+	warned, err := mlclientset.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := warned.MlV1alpha1().ClusterServingRuntimes().Delete(ctx, rt.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete the runtime in use: %v", err)
+	}
+	warnings.mu.Lock()
+	got := strings.Join(warnings.texts, "\n")
+	warnings.mu.Unlock()
+	if !strings.Contains(got, ns+"/"+iris.Name) || !strings.Contains(got, ns+"/"+model.Name) {
+		t.Errorf("deleting the runtime warned %q, want the Models %s and %s named", got, model.Name, iris.Name)
+	}
+	_ = httpGet(t, irisReady.Status.URL+"/v2/health/ready")
+
 	// No runtime for onnx: created, then Failed naming the format.
 	onnx := model.DeepCopy()
 	onnx.Name, onnx.ResourceVersion = "no-server", ""
@@ -116,4 +139,16 @@ func TestModelByFormatServedByDefaultRuntime(t *testing.T) {
 	if c == nil || c.Reason != "NoServingRuntime" || !strings.Contains(c.Message, `format "onnx" version "1.15"`) {
 		t.Errorf("RuntimeResolved = %+v, want NoServingRuntime naming onnx 1.15", c)
 	}
+}
+
+// recordedWarnings records the Warning headers a client receives.
+type recordedWarnings struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (w *recordedWarnings) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.texts = append(w.texts, text)
 }
