@@ -171,3 +171,21 @@ func TestDeleteWarnsAboutModelsInUse(t *testing.T) {
 		}
 	}
 }
+
+// An update that leaves out the server (a re-applied manifest naming only
+// the format) keeps the one resolved at create; nothing is selected again.
+func TestAdmitUpdateKeepsTheResolvedServer(t *testing.T) {
+	p := newPlugin(t, clusterRuntime(t, "sk", 1))
+	old := model("sklearn")
+	if err := admit(t, p, old); err != nil {
+		t.Fatal(err)
+	}
+	m := model("sklearn")
+	attrs := admissiontest.Request{Operation: admission.Update, Resource: "models", Kind: "Model", Name: m.Name, Object: m, Old: old}.Attributes()
+	if err := p.Admit(t.Context(), attrs, nil); err != nil {
+		t.Fatalf("Admit update: %v", err)
+	}
+	if m.Spec.RuntimeRef == nil || m.Spec.RuntimeRef.Name != "sk" || m.Spec.Runtime.Image != "sk:v1" {
+		t.Errorf("after the update runtimeRef %+v, runtime %+v: want the server resolved at create", m.Spec.RuntimeRef, m.Spec.Runtime)
+	}
+}
