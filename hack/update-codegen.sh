@@ -30,6 +30,7 @@ kube::codegen::gen_openapi \
     --extra-pkgs "k8s.io/api/autoscaling/v1" \
     --extra-pkgs "k8s.io/api/core/v1" \
     --extra-pkgs "k8s.io/api/rbac/v1" \
+    --extra-pkgs "k8s.io/apimachinery/pkg/util/intstr" \
     --report-filename "${SCRIPT_ROOT}/hack/api-rules/violation_exceptions.list" \
     --output-model-name-file "zz_generated.model_name.go" \
     ${update_report:+"${update_report}"} \

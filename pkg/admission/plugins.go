@@ -12,6 +12,7 @@ import (
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/modelsource"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/pipelinerunresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/profileserviceaccount"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/servingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/trainingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/admission/plugin/workloadsecurity"
 )
@@ -20,6 +21,7 @@ import (
 func Register(plugins *admission.Plugins) {
 	pipelinerunresolve.Register(plugins)
 	modelsource.Register(plugins)
+	servingruntimeresolve.Register(plugins)
 	workloadsecurity.Register(plugins)
 	profileserviceaccount.Register(plugins)
 	mlquota.Register(plugins)
@@ -36,6 +38,7 @@ var PluginOrder = []string{
 	pipelinerunresolve.PluginName,
 	trainingruntimeresolve.PluginName,
 	modelsource.PluginName,
+	servingruntimeresolve.PluginName,
 	profileserviceaccount.PluginName,
 	workloadsecurity.PluginName,
 	mutatingadmissionpolicy.PluginName,
@@ -52,4 +55,5 @@ var StandalonePlugins = []string{
 	pipelinerunresolve.PluginName,
 	trainingruntimeresolve.PluginName,
 	modelsource.PluginName,
+	servingruntimeresolve.PluginName,
 }

@@ -31,7 +31,7 @@ func TestPluginOrder(t *testing.T) {
 	}
 	ours := admission.NewPlugins()
 	Register(ours)
-	if got := len(ours.Registered()); got != 6 {
-		t.Errorf("%d plugins of ml.example.io registered, want 6", got)
+	if got := len(ours.Registered()); got != 7 {
+		t.Errorf("%d plugins of ml.example.io registered, want 7", got)
 	}
 }

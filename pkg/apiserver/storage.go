@@ -15,6 +15,7 @@ import (
 	pipelinerunstorage "ml.example.io/ml-apiserver/pkg/registry/pipelinerun/storage"
 	recurringrunstorage "ml.example.io/ml-apiserver/pkg/registry/recurringrun/storage"
 	"ml.example.io/ml-apiserver/pkg/registry/registryutil"
+	servingruntimestorage "ml.example.io/ml-apiserver/pkg/registry/servingruntime/storage"
 	trainingjobstorage "ml.example.io/ml-apiserver/pkg/registry/trainingjob/storage"
 	trainingruntimestorage "ml.example.io/ml-apiserver/pkg/registry/trainingruntime/storage"
 	tuningjobstorage "ml.example.io/ml-apiserver/pkg/registry/tuningjob/storage"
@@ -33,6 +34,7 @@ type v1alpha1Storage struct {
 	recurringRuns recurringrunstorage.RecurringRunStorage
 	tuningJobs    tuningjobstorage.TuningJobStorage
 	runtimes      trainingruntimestorage.TrainingRuntimeStorage
+	serving       servingruntimestorage.ServingRuntimeStorage
 	// profiles is nil in standalone mode.
 	profiles *profileStorage
 	// artifacts are the artifacts subresources of runs and jobs.
@@ -75,6 +77,9 @@ func (c completedConfig) newV1alpha1Storage(optsGetter generic.RESTOptionsGetter
 	}
 	if s.runtimes, err = trainingruntimestorage.NewStorage(o); err != nil {
 		return nil, fmt.Errorf("training runtimes storage: %w", err)
+	}
+	if s.serving, err = servingruntimestorage.NewStorage(o); err != nil {
+		return nil, fmt.Errorf("serving runtimes storage: %w", err)
 	}
 	if s.profiles, err = c.newProfileStorage(o); err != nil {
 		return nil, err
@@ -120,6 +125,8 @@ func (s *v1alpha1Storage) resources() map[string]rest.Storage {
 		"tuningjobs/status":       s.tuningJobs.Status,
 		"clustertrainingruntimes": s.runtimes.ClusterTrainingRuntime,
 		"trainingruntimes":        s.runtimes.TrainingRuntime,
+		"clusterservingruntimes":  s.serving.ClusterServingRuntime,
+		"servingruntimes":         s.serving.ServingRuntime,
 	}
 	for path, r := range map[string]*metrics.REST{
 		"pipelineruns/metrics": s.pipelineRuns.Metrics,

@@ -20,11 +20,13 @@ import (
 func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
 		"clustertrainingruntimes",
+		"clusterservingruntimes",
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
 		"pipelineruns", "pipelineruns/artifacts", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
 		"pipelines", "pipelines/status",
 		"recurringruns", "recurringruns/status",
+		"servingruntimes",
 		"trainingjobs", "trainingjobs/artifacts", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
 		"tuningjobs", "tuningjobs/status",
 		"trainingruntimes",

@@ -49,6 +49,12 @@ var (
 		{"clustertrainingruntimes", "ClusterTrainingRuntime", "clustertrainingruntime", false, []string{"ctr"}, nil, allVerbs},
 		{"trainingruntimes", "TrainingRuntime", "trainingruntime", true, []string{"tr"}, []string{"ml"}, allVerbs},
 	}
+	// servingRuntimeResources have no status; the cluster-scoped one is
+	// in no category.
+	servingRuntimeResources = []resource{
+		{"clusterservingruntimes", "ClusterServingRuntime", "clusterservingruntime", false, []string{"csrt"}, nil, allVerbs},
+		{"servingruntimes", "ServingRuntime", "servingruntime", true, []string{"srt"}, []string{"ml"}, allVerbs},
+	}
 	// profileResources are cluster-scoped and served in aggregated mode only.
 	profileResources = []resource{
 		{"profilerequests", "ProfileRequest", "profilerequest", false, nil, nil, []string{"create"}},
@@ -58,7 +64,7 @@ var (
 
 // allResources are every resource of the group, sorted by name.
 func allResources() []resource {
-	all := slices.Concat(resources, runtimeResources, profileResources)
+	all := slices.Concat(resources, runtimeResources, servingRuntimeResources, profileResources)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -34,6 +34,8 @@ func newObject(resource, name, ns string) runtime.Object {
 	case "tuningjobs":
 		// One trial at a time, of a job that runs TrainerImage.
 		return mltesting.NewTuningJob(name, ns).Trials(1, 1).Obj()
+	case "servingruntimes":
+		return mltesting.NewServingRuntime(name, ns, "sklearn", 0)
 	case "recurringruns":
 		// Daily: no run is due while the test runs.
 		run := mltesting.NewPipelineRun(name, ns).Obj()

@@ -40,10 +40,19 @@ var mlResources = []mlResource{
 	{"notebooks", []string{"status", "scale", "log"}},
 	{"recurringruns", []string{"status"}},
 	{"tuningjobs", []string{"status"}},
+	{"servingruntimes", nil},
 }
 
 // objectVerbs are the verbs of a kind's resource.
 var objectVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+
+// firstSub is the first subresource of r, "" (the object) when it has none.
+func firstSub(r mlResource) string {
+	if len(r.subs) == 0 {
+		return ""
+	}
+	return r.subs[0]
+}
 
 // subresourceVerbs are the verbs each subresource serves: status and scale
 // are read and written like an object, log and metrics are read (GET) and
@@ -124,7 +133,7 @@ func bindSubjects(ctx context.Context, t *testing.T, kube kubernetes.Interface, 
 				continue
 			}
 			for _, r := range mlResources {
-				if ok, err := subjectAccess(ctx, kube, s.user, ns, r.resource, r.subs[0], "get"); err != nil || !ok {
+				if ok, err := subjectAccess(ctx, kube, s.user, ns, r.resource, firstSub(r), "get"); err != nil || !ok {
 					return false, nil
 				}
 			}

@@ -41,6 +41,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TuningJob{}, &TuningJobList{},
 		&ClusterTrainingRuntime{}, &ClusterTrainingRuntimeList{},
 		&TrainingRuntime{}, &TrainingRuntimeList{},
+		&ClusterServingRuntime{}, &ClusterServingRuntimeList{},
+		&ServingRuntime{}, &ServingRuntimeList{},
 	)
 	return nil
 }

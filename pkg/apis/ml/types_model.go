@@ -86,6 +86,9 @@ type ModelRuntime struct {
 	// Port the server listens on (default 8080).
 	// +optional
 	Port int32 `json:"port,omitempty"`
+	// ReadinessProbe of the server; a TCP probe on its port when unset.
+	// +optional
+	ReadinessProbe *corev1.Probe `json:"readinessProbe,omitempty"`
 }
 
 // CanarySpec runs a second version of the model behind the same Service.
@@ -103,7 +106,18 @@ type ModelSpec struct {
 	// Format of the model, such as pytorch, onnx, sklearn or custom.
 	// +optional
 	Format string `json:"format,omitempty"`
-	// Runtime is the server container.
+	// FormatVersion is the version of the format, matched against the
+	// versions a serving runtime supports.
+	// +optional
+	FormatVersion string `json:"formatVersion,omitempty"`
+	// RuntimeRef names the serving runtime explicitly. When unset and
+	// format is set, admission picks the runtime that supports the format
+	// and records it here.
+	// +optional
+	RuntimeRef *ServingRuntimeRef `json:"runtimeRef,omitempty"`
+	// Runtime is the server container: the serving runtime's container
+	// with these fields over it, resolved at admission.
+	// +optional
 	Runtime ModelRuntime `json:"runtime"`
 	// Replicas is the number of server pods (default 1).
 	// +optional
@@ -167,6 +181,9 @@ type ModelStatus struct {
 	// Selector is the label selector of the server pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
+	// Runtime is the serving runtime the Model is served by.
+	// +optional
+	Runtime *ServingRuntimeRef `json:"runtime,omitempty"`
 }
 
 // ModelSourceStatus is the resolved source of a Model.

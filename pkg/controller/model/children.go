@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/workload"
@@ -94,12 +93,10 @@ func servedSet(m *mlv1alpha1.Model, track, uri string, replicas int32, pull Pull
 	own := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: selector},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{
-			Name:  ContainerName,
-			Env:   injected,
-			Ports: []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
-			ReadinessProbe: &corev1.Probe{
-				ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(PortName)}},
-			},
+			Name:           ContainerName,
+			Env:            injected,
+			Ports:          []corev1.ContainerPort{{Name: PortName, ContainerPort: p, Protocol: corev1.ProtocolTCP}},
+			ReadinessProbe: readinessProbe(m),
 		}}},
 	}
 	addModelFiles(&own, uri, pull)

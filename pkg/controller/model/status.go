@@ -39,6 +39,7 @@ func computeStatus(s *syncState) {
 	}
 
 	setSourceCondition(s)
+	setRuntimeStatus(s)
 	phase, status, reason, message := readiness(s)
 	st.Phase = phase
 	s.setCondition(ConditionReady, status, reason, message)
@@ -68,6 +69,8 @@ func readiness(s *syncState) (mlv1alpha1.ModelPhase, metav1.ConditionStatus, str
 	m := s.model
 	false_ := metav1.ConditionFalse
 	switch {
+	case s.noRuntime != "":
+		return mlv1alpha1.ModelFailed, false_, ReasonNoServingRuntime, s.noRuntime
 	case s.source.Final:
 		return mlv1alpha1.ModelFailed, false_, s.source.Reason, s.source.Message
 	case !s.source.resolved():

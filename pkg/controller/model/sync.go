@@ -42,6 +42,8 @@ type syncState struct {
 	changed map[string]workload.SetChange
 	// nameTaken is the error about a child name another object holds.
 	nameTaken error
+	// noRuntime says why the model has no server process, if it has none.
+	noRuntime string
 }
 
 // event is an event to emit once the status was written.
@@ -88,8 +90,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if err := c.resolve(ctx, s); err != nil {
 		return err
 	}
+	s.noRuntime = missingRuntime(s.model)
 	var errs []error
-	if s.source.resolved() {
+	if s.source.resolved() && s.noRuntime == "" {
 		errs = c.act(ctx, s, owner)
 	}
 	s.url = workload.ServiceURL(c.runtime, owner, stored.Name, port(stored))

@@ -42,6 +42,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.BackoffApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("CanarySpec"):
 		return &mlv1alpha1.CanarySpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ClusterServingRuntime"):
+		return &mlv1alpha1.ClusterServingRuntimeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ClusterTrainingRuntime"):
 		return &mlv1alpha1.ClusterTrainingRuntimeApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ContainerSpec"):
@@ -140,6 +142,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.RunTemplateApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RunTemplateMetadata"):
 		return &mlv1alpha1.RunTemplateMetadataApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ServingRuntime"):
+		return &mlv1alpha1.ServingRuntimeApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ServingRuntimeRef"):
+		return &mlv1alpha1.ServingRuntimeRefApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ServingRuntimeSpec"):
+		return &mlv1alpha1.ServingRuntimeSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SupportedModelFormat"):
+		return &mlv1alpha1.SupportedModelFormatApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskArtifacts"):
 		return &mlv1alpha1.TaskArtifactsApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TaskAttempt"):

@@ -44,11 +44,17 @@ var (
 		{"clustertrainingruntimes", "ClusterTrainingRuntime", "clustertrainingruntime", false, []string{"ctr"}, nil, allVerbs},
 		{"trainingruntimes", "TrainingRuntime", "trainingruntime", true, []string{"tr"}, []string{"ml"}, allVerbs},
 	}
+	// servingRuntimeResources have no status; the cluster-scoped one is
+	// in no category.
+	servingRuntimeResources = []resource{
+		{"clusterservingruntimes", "ClusterServingRuntime", "clusterservingruntime", false, []string{"csrt"}, nil, allVerbs},
+		{"servingruntimes", "ServingRuntime", "servingruntime", true, []string{"srt"}, []string{"ml"}, allVerbs},
+	}
 )
 
 // allResources are every resource of the group, sorted by name.
 func allResources() []resource {
-	all := slices.Concat(resources, runtimeResources)
+	all := slices.Concat(resources, runtimeResources, servingRuntimeResources)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }
@@ -116,8 +122,8 @@ func TestAggregatedDiscovery(t *testing.T) {
 				kind = r.ResponseKind.Kind
 			}
 			got = append(got, resource{r.Resource, kind, r.SingularResource, r.Scope == apidiscoveryv2.ScopeNamespace, r.ShortNames, r.Categories, verbs})
-			if !slices.ContainsFunc(runtimeResources, func(rr resource) bool { return rr.Name == r.Resource }) &&
-				!slices.ContainsFunc(r.Subresources, func(s apidiscoveryv2.APISubresourceDiscovery) bool { return s.Subresource == "status" }) {
+			hasStatus := slices.ContainsFunc(resources, func(want resource) bool { return want.Name == r.Resource })
+			if hasStatus && !slices.ContainsFunc(r.Subresources, func(s apidiscoveryv2.APISubresourceDiscovery) bool { return s.Subresource == "status" }) {
 				t.Errorf("aggregated discovery lists no status subresource of %s", r.Resource)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 
 // Funcs returns the fuzzer functions of the ml.example.io API group.
 var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
-	return []interface{}{
+	return append([]interface{}{
 		fuzzParamSpec,
 		fuzzRetryPolicy,
 		fuzzTrainingJobSpec,
@@ -40,7 +40,7 @@ var Funcs = func(codecs runtimeserializer.CodecFactory) []interface{} {
 		fuzzRBDVolumeSource,
 		fuzzAzureDiskVolumeSource,
 		fuzzScaleIOVolumeSource,
-	}
+	}, servingFuncs...)
 }
 
 func oneOf[T any](c randfill.Continue, values ...T) T {

@@ -49,6 +49,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&TuningJob{}, &TuningJobList{},
 		&ClusterTrainingRuntime{}, &ClusterTrainingRuntimeList{},
 		&TrainingRuntime{}, &TrainingRuntimeList{},
+		&ClusterServingRuntime{}, &ClusterServingRuntimeList{},
+		&ServingRuntime{}, &ServingRuntimeList{},
 	)
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil

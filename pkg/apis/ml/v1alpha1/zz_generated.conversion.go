@@ -127,6 +127,26 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ClusterServingRuntime)(nil), (*ml.ClusterServingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ClusterServingRuntime_To_ml_ClusterServingRuntime(a.(*ClusterServingRuntime), b.(*ml.ClusterServingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ClusterServingRuntime)(nil), (*ClusterServingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ClusterServingRuntime_To_v1alpha1_ClusterServingRuntime(a.(*ml.ClusterServingRuntime), b.(*ClusterServingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ClusterServingRuntimeList)(nil), (*ml.ClusterServingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ClusterServingRuntimeList_To_ml_ClusterServingRuntimeList(a.(*ClusterServingRuntimeList), b.(*ml.ClusterServingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ClusterServingRuntimeList)(nil), (*ClusterServingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ClusterServingRuntimeList_To_v1alpha1_ClusterServingRuntimeList(a.(*ml.ClusterServingRuntimeList), b.(*ClusterServingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*ClusterTrainingRuntime)(nil), (*ml.ClusterTrainingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(a.(*ClusterTrainingRuntime), b.(*ml.ClusterTrainingRuntime), scope)
 	}); err != nil {
@@ -787,6 +807,56 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddGeneratedConversionFunc((*ServingRuntime)(nil), (*ml.ServingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServingRuntime_To_ml_ServingRuntime(a.(*ServingRuntime), b.(*ml.ServingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ServingRuntime)(nil), (*ServingRuntime)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ServingRuntime_To_v1alpha1_ServingRuntime(a.(*ml.ServingRuntime), b.(*ServingRuntime), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ServingRuntimeList)(nil), (*ml.ServingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServingRuntimeList_To_ml_ServingRuntimeList(a.(*ServingRuntimeList), b.(*ml.ServingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ServingRuntimeList)(nil), (*ServingRuntimeList)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ServingRuntimeList_To_v1alpha1_ServingRuntimeList(a.(*ml.ServingRuntimeList), b.(*ServingRuntimeList), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ServingRuntimeRef)(nil), (*ml.ServingRuntimeRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServingRuntimeRef_To_ml_ServingRuntimeRef(a.(*ServingRuntimeRef), b.(*ml.ServingRuntimeRef), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ServingRuntimeRef)(nil), (*ServingRuntimeRef)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ServingRuntimeRef_To_v1alpha1_ServingRuntimeRef(a.(*ml.ServingRuntimeRef), b.(*ServingRuntimeRef), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ServingRuntimeSpec)(nil), (*ml.ServingRuntimeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(a.(*ServingRuntimeSpec), b.(*ml.ServingRuntimeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.ServingRuntimeSpec)(nil), (*ServingRuntimeSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(a.(*ml.ServingRuntimeSpec), b.(*ServingRuntimeSpec), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*SupportedModelFormat)(nil), (*ml.SupportedModelFormat)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_SupportedModelFormat_To_ml_SupportedModelFormat(a.(*SupportedModelFormat), b.(*ml.SupportedModelFormat), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddGeneratedConversionFunc((*ml.SupportedModelFormat)(nil), (*SupportedModelFormat)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_SupportedModelFormat_To_v1alpha1_SupportedModelFormat(a.(*ml.SupportedModelFormat), b.(*SupportedModelFormat), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddGeneratedConversionFunc((*TaskArtifacts)(nil), (*ml.TaskArtifacts)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(a.(*TaskArtifacts), b.(*ml.TaskArtifacts), scope)
 	}); err != nil {
@@ -1278,6 +1348,54 @@ func autoConvert_ml_CanarySpec_To_v1alpha1_CanarySpec(in *ml.CanarySpec, out *Ca
 // Convert_ml_CanarySpec_To_v1alpha1_CanarySpec is an autogenerated conversion function.
 func Convert_ml_CanarySpec_To_v1alpha1_CanarySpec(in *ml.CanarySpec, out *CanarySpec, s conversion.Scope) error {
 	return autoConvert_ml_CanarySpec_To_v1alpha1_CanarySpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_ClusterServingRuntime_To_ml_ClusterServingRuntime(in *ClusterServingRuntime, out *ml.ClusterServingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ClusterServingRuntime_To_ml_ClusterServingRuntime is an autogenerated conversion function.
+func Convert_v1alpha1_ClusterServingRuntime_To_ml_ClusterServingRuntime(in *ClusterServingRuntime, out *ml.ClusterServingRuntime, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ClusterServingRuntime_To_ml_ClusterServingRuntime(in, out, s)
+}
+
+func autoConvert_ml_ClusterServingRuntime_To_v1alpha1_ClusterServingRuntime(in *ml.ClusterServingRuntime, out *ClusterServingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_ClusterServingRuntime_To_v1alpha1_ClusterServingRuntime is an autogenerated conversion function.
+func Convert_ml_ClusterServingRuntime_To_v1alpha1_ClusterServingRuntime(in *ml.ClusterServingRuntime, out *ClusterServingRuntime, s conversion.Scope) error {
+	return autoConvert_ml_ClusterServingRuntime_To_v1alpha1_ClusterServingRuntime(in, out, s)
+}
+
+func autoConvert_v1alpha1_ClusterServingRuntimeList_To_ml_ClusterServingRuntimeList(in *ClusterServingRuntimeList, out *ml.ClusterServingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.ClusterServingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ClusterServingRuntimeList_To_ml_ClusterServingRuntimeList is an autogenerated conversion function.
+func Convert_v1alpha1_ClusterServingRuntimeList_To_ml_ClusterServingRuntimeList(in *ClusterServingRuntimeList, out *ml.ClusterServingRuntimeList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ClusterServingRuntimeList_To_ml_ClusterServingRuntimeList(in, out, s)
+}
+
+func autoConvert_ml_ClusterServingRuntimeList_To_v1alpha1_ClusterServingRuntimeList(in *ml.ClusterServingRuntimeList, out *ClusterServingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ClusterServingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_ClusterServingRuntimeList_To_v1alpha1_ClusterServingRuntimeList is an autogenerated conversion function.
+func Convert_ml_ClusterServingRuntimeList_To_v1alpha1_ClusterServingRuntimeList(in *ml.ClusterServingRuntimeList, out *ClusterServingRuntimeList, s conversion.Scope) error {
+	return autoConvert_ml_ClusterServingRuntimeList_To_v1alpha1_ClusterServingRuntimeList(in, out, s)
 }
 
 func autoConvert_v1alpha1_ClusterTrainingRuntime_To_ml_ClusterTrainingRuntime(in *ClusterTrainingRuntime, out *ml.ClusterTrainingRuntime, s conversion.Scope) error {
@@ -2881,6 +2999,114 @@ func autoConvert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in *ml.R
 // Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata is an autogenerated conversion function.
 func Convert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in *ml.RunTemplateMetadata, out *RunTemplateMetadata, s conversion.Scope) error {
 	return autoConvert_ml_RunTemplateMetadata_To_v1alpha1_RunTemplateMetadata(in, out, s)
+}
+
+func autoConvert_v1alpha1_ServingRuntime_To_ml_ServingRuntime(in *ServingRuntime, out *ml.ServingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_v1alpha1_ServingRuntime_To_ml_ServingRuntime is an autogenerated conversion function.
+func Convert_v1alpha1_ServingRuntime_To_ml_ServingRuntime(in *ServingRuntime, out *ml.ServingRuntime, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServingRuntime_To_ml_ServingRuntime(in, out, s)
+}
+
+func autoConvert_ml_ServingRuntime_To_v1alpha1_ServingRuntime(in *ml.ServingRuntime, out *ServingRuntime, s conversion.Scope) error {
+	out.ObjectMeta = in.ObjectMeta
+	if err := Convert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(&in.Spec, &out.Spec, s); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Convert_ml_ServingRuntime_To_v1alpha1_ServingRuntime is an autogenerated conversion function.
+func Convert_ml_ServingRuntime_To_v1alpha1_ServingRuntime(in *ml.ServingRuntime, out *ServingRuntime, s conversion.Scope) error {
+	return autoConvert_ml_ServingRuntime_To_v1alpha1_ServingRuntime(in, out, s)
+}
+
+func autoConvert_v1alpha1_ServingRuntimeList_To_ml_ServingRuntimeList(in *ServingRuntimeList, out *ml.ServingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ml.ServingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_v1alpha1_ServingRuntimeList_To_ml_ServingRuntimeList is an autogenerated conversion function.
+func Convert_v1alpha1_ServingRuntimeList_To_ml_ServingRuntimeList(in *ServingRuntimeList, out *ml.ServingRuntimeList, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServingRuntimeList_To_ml_ServingRuntimeList(in, out, s)
+}
+
+func autoConvert_ml_ServingRuntimeList_To_v1alpha1_ServingRuntimeList(in *ml.ServingRuntimeList, out *ServingRuntimeList, s conversion.Scope) error {
+	out.ListMeta = in.ListMeta
+	out.Items = *(*[]ServingRuntime)(unsafe.Pointer(&in.Items))
+	return nil
+}
+
+// Convert_ml_ServingRuntimeList_To_v1alpha1_ServingRuntimeList is an autogenerated conversion function.
+func Convert_ml_ServingRuntimeList_To_v1alpha1_ServingRuntimeList(in *ml.ServingRuntimeList, out *ServingRuntimeList, s conversion.Scope) error {
+	return autoConvert_ml_ServingRuntimeList_To_v1alpha1_ServingRuntimeList(in, out, s)
+}
+
+func autoConvert_v1alpha1_ServingRuntimeRef_To_ml_ServingRuntimeRef(in *ServingRuntimeRef, out *ml.ServingRuntimeRef, s conversion.Scope) error {
+	*out = *(*ml.ServingRuntimeRef)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ServingRuntimeRef_To_ml_ServingRuntimeRef is an autogenerated conversion function.
+func Convert_v1alpha1_ServingRuntimeRef_To_ml_ServingRuntimeRef(in *ServingRuntimeRef, out *ml.ServingRuntimeRef, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServingRuntimeRef_To_ml_ServingRuntimeRef(in, out, s)
+}
+
+func autoConvert_ml_ServingRuntimeRef_To_v1alpha1_ServingRuntimeRef(in *ml.ServingRuntimeRef, out *ServingRuntimeRef, s conversion.Scope) error {
+	*out = *(*ServingRuntimeRef)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ServingRuntimeRef_To_v1alpha1_ServingRuntimeRef is an autogenerated conversion function.
+func Convert_ml_ServingRuntimeRef_To_v1alpha1_ServingRuntimeRef(in *ml.ServingRuntimeRef, out *ServingRuntimeRef, s conversion.Scope) error {
+	return autoConvert_ml_ServingRuntimeRef_To_v1alpha1_ServingRuntimeRef(in, out, s)
+}
+
+func autoConvert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(in *ServingRuntimeSpec, out *ml.ServingRuntimeSpec, s conversion.Scope) error {
+	*out = *(*ml.ServingRuntimeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec is an autogenerated conversion function.
+func Convert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(in *ServingRuntimeSpec, out *ml.ServingRuntimeSpec, s conversion.Scope) error {
+	return autoConvert_v1alpha1_ServingRuntimeSpec_To_ml_ServingRuntimeSpec(in, out, s)
+}
+
+func autoConvert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(in *ml.ServingRuntimeSpec, out *ServingRuntimeSpec, s conversion.Scope) error {
+	*out = *(*ServingRuntimeSpec)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec is an autogenerated conversion function.
+func Convert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(in *ml.ServingRuntimeSpec, out *ServingRuntimeSpec, s conversion.Scope) error {
+	return autoConvert_ml_ServingRuntimeSpec_To_v1alpha1_ServingRuntimeSpec(in, out, s)
+}
+
+func autoConvert_v1alpha1_SupportedModelFormat_To_ml_SupportedModelFormat(in *SupportedModelFormat, out *ml.SupportedModelFormat, s conversion.Scope) error {
+	*out = *(*ml.SupportedModelFormat)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_v1alpha1_SupportedModelFormat_To_ml_SupportedModelFormat is an autogenerated conversion function.
+func Convert_v1alpha1_SupportedModelFormat_To_ml_SupportedModelFormat(in *SupportedModelFormat, out *ml.SupportedModelFormat, s conversion.Scope) error {
+	return autoConvert_v1alpha1_SupportedModelFormat_To_ml_SupportedModelFormat(in, out, s)
+}
+
+func autoConvert_ml_SupportedModelFormat_To_v1alpha1_SupportedModelFormat(in *ml.SupportedModelFormat, out *SupportedModelFormat, s conversion.Scope) error {
+	*out = *(*SupportedModelFormat)(unsafe.Pointer(in))
+	return nil
+}
+
+// Convert_ml_SupportedModelFormat_To_v1alpha1_SupportedModelFormat is an autogenerated conversion function.
+func Convert_ml_SupportedModelFormat_To_v1alpha1_SupportedModelFormat(in *ml.SupportedModelFormat, out *SupportedModelFormat, s conversion.Scope) error {
+	return autoConvert_ml_SupportedModelFormat_To_v1alpha1_SupportedModelFormat(in, out, s)
 }
 
 func autoConvert_v1alpha1_TaskArtifacts_To_ml_TaskArtifacts(in *TaskArtifacts, out *ml.TaskArtifacts, s conversion.Scope) error {

@@ -30,6 +30,8 @@ import (
 // Public to allow building arbitrary schemes.
 // All generated defaulters are covering - they call all nested defaulters.
 func RegisterDefaults(scheme *runtime.Scheme) error {
+	scheme.AddTypeDefaultingFunc(&ClusterServingRuntime{}, func(obj interface{}) { SetObjectDefaults_ClusterServingRuntime(obj.(*ClusterServingRuntime)) })
+	scheme.AddTypeDefaultingFunc(&ClusterServingRuntimeList{}, func(obj interface{}) { SetObjectDefaults_ClusterServingRuntimeList(obj.(*ClusterServingRuntimeList)) })
 	scheme.AddTypeDefaultingFunc(&ClusterTrainingRuntime{}, func(obj interface{}) { SetObjectDefaults_ClusterTrainingRuntime(obj.(*ClusterTrainingRuntime)) })
 	scheme.AddTypeDefaultingFunc(&ClusterTrainingRuntimeList{}, func(obj interface{}) { SetObjectDefaults_ClusterTrainingRuntimeList(obj.(*ClusterTrainingRuntimeList)) })
 	scheme.AddTypeDefaultingFunc(&Model{}, func(obj interface{}) { SetObjectDefaults_Model(obj.(*Model)) })
@@ -44,6 +46,8 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&ProfileList{}, func(obj interface{}) { SetObjectDefaults_ProfileList(obj.(*ProfileList)) })
 	scheme.AddTypeDefaultingFunc(&RecurringRun{}, func(obj interface{}) { SetObjectDefaults_RecurringRun(obj.(*RecurringRun)) })
 	scheme.AddTypeDefaultingFunc(&RecurringRunList{}, func(obj interface{}) { SetObjectDefaults_RecurringRunList(obj.(*RecurringRunList)) })
+	scheme.AddTypeDefaultingFunc(&ServingRuntime{}, func(obj interface{}) { SetObjectDefaults_ServingRuntime(obj.(*ServingRuntime)) })
+	scheme.AddTypeDefaultingFunc(&ServingRuntimeList{}, func(obj interface{}) { SetObjectDefaults_ServingRuntimeList(obj.(*ServingRuntimeList)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJob{}, func(obj interface{}) { SetObjectDefaults_TrainingJob(obj.(*TrainingJob)) })
 	scheme.AddTypeDefaultingFunc(&TrainingJobList{}, func(obj interface{}) { SetObjectDefaults_TrainingJobList(obj.(*TrainingJobList)) })
 	scheme.AddTypeDefaultingFunc(&TrainingRuntime{}, func(obj interface{}) { SetObjectDefaults_TrainingRuntime(obj.(*TrainingRuntime)) })
@@ -51,6 +55,35 @@ func RegisterDefaults(scheme *runtime.Scheme) error {
 	scheme.AddTypeDefaultingFunc(&TuningJob{}, func(obj interface{}) { SetObjectDefaults_TuningJob(obj.(*TuningJob)) })
 	scheme.AddTypeDefaultingFunc(&TuningJobList{}, func(obj interface{}) { SetObjectDefaults_TuningJobList(obj.(*TuningJobList)) })
 	return nil
+}
+
+func SetObjectDefaults_ClusterServingRuntime(in *ClusterServingRuntime) {
+	for i := range in.Spec.Container.Env {
+		a := &in.Spec.Container.Env[i]
+		if a.ValueFrom != nil {
+			if a.ValueFrom.FileKeyRef != nil {
+				if a.ValueFrom.FileKeyRef.Optional == nil {
+					var ptrVar1 bool = false
+					a.ValueFrom.FileKeyRef.Optional = &ptrVar1
+				}
+			}
+		}
+	}
+	if in.Spec.Container.ReadinessProbe != nil {
+		if in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC != nil {
+			if in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC.Service == nil {
+				var ptrVar1 string = ""
+				in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC.Service = &ptrVar1
+			}
+		}
+	}
+}
+
+func SetObjectDefaults_ClusterServingRuntimeList(in *ClusterServingRuntimeList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_ClusterServingRuntime(a)
+	}
 }
 
 func SetObjectDefaults_ClusterTrainingRuntime(in *ClusterTrainingRuntime) {
@@ -121,6 +154,9 @@ func SetObjectDefaults_ClusterTrainingRuntimeList(in *ClusterTrainingRuntimeList
 
 func SetObjectDefaults_Model(in *Model) {
 	SetDefaults_ModelSpec(&in.Spec)
+	if in.Spec.RuntimeRef != nil {
+		SetDefaults_ServingRuntimeRef(in.Spec.RuntimeRef)
+	}
 	for i := range in.Spec.Runtime.Env {
 		a := &in.Spec.Runtime.Env[i]
 		if a.ValueFrom != nil {
@@ -129,6 +165,14 @@ func SetObjectDefaults_Model(in *Model) {
 					var ptrVar1 bool = false
 					a.ValueFrom.FileKeyRef.Optional = &ptrVar1
 				}
+			}
+		}
+	}
+	if in.Spec.Runtime.ReadinessProbe != nil {
+		if in.Spec.Runtime.ReadinessProbe.ProbeHandler.GRPC != nil {
+			if in.Spec.Runtime.ReadinessProbe.ProbeHandler.GRPC.Service == nil {
+				var ptrVar1 string = ""
+				in.Spec.Runtime.ReadinessProbe.ProbeHandler.GRPC.Service = &ptrVar1
 			}
 		}
 	}
@@ -176,6 +220,9 @@ func SetObjectDefaults_Model(in *Model) {
 				a.VolumeSource.ScaleIO.FSType = "xfs"
 			}
 		}
+	}
+	if in.Status.Runtime != nil {
+		SetDefaults_ServingRuntimeRef(in.Status.Runtime)
 	}
 }
 
@@ -951,6 +998,35 @@ func SetObjectDefaults_RecurringRunList(in *RecurringRunList) {
 	for i := range in.Items {
 		a := &in.Items[i]
 		SetObjectDefaults_RecurringRun(a)
+	}
+}
+
+func SetObjectDefaults_ServingRuntime(in *ServingRuntime) {
+	for i := range in.Spec.Container.Env {
+		a := &in.Spec.Container.Env[i]
+		if a.ValueFrom != nil {
+			if a.ValueFrom.FileKeyRef != nil {
+				if a.ValueFrom.FileKeyRef.Optional == nil {
+					var ptrVar1 bool = false
+					a.ValueFrom.FileKeyRef.Optional = &ptrVar1
+				}
+			}
+		}
+	}
+	if in.Spec.Container.ReadinessProbe != nil {
+		if in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC != nil {
+			if in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC.Service == nil {
+				var ptrVar1 string = ""
+				in.Spec.Container.ReadinessProbe.ProbeHandler.GRPC.Service = &ptrVar1
+			}
+		}
+	}
+}
+
+func SetObjectDefaults_ServingRuntimeList(in *ServingRuntimeList) {
+	for i := range in.Items {
+		a := &in.Items[i]
+		SetObjectDefaults_ServingRuntime(a)
 	}
 }
 

@@ -67,6 +67,16 @@ func (in CanarySpec) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterServingRuntime) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterServingRuntime"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterServingRuntimeList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterServingRuntimeList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ClusterTrainingRuntime) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ClusterTrainingRuntime"
 }
@@ -394,6 +404,31 @@ func (in RunTemplate) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RunTemplateMetadata) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServingRuntime) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ServingRuntime"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServingRuntimeList) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ServingRuntimeList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServingRuntimeRef) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ServingRuntimeRef"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServingRuntimeSpec) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ServingRuntimeSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in SupportedModelFormat) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.SupportedModelFormat"
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.

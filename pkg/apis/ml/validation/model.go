@@ -21,7 +21,8 @@ func ValidateModel(obj *ml.Model, opts Options) field.ErrorList {
 func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	allErrs := validateModelSource(&spec.Source, opts, fldPath.Child("source"))
 	rtPath := fldPath.Child("runtime")
-	allErrs = append(allErrs, validateProcess(spec.Runtime.Image, spec.Runtime.Command, spec.Runtime.Args, rtPath)...)
+	allErrs = append(allErrs, validateModelProcess(spec, rtPath)...)
+	allErrs = append(allErrs, validateServingRuntimeRef(spec.RuntimeRef, fldPath.Child("runtimeRef"))...)
 	allErrs = append(allErrs, validateEnv(spec.Runtime.Env, rtPath.Child("env"))...)
 	allErrs = append(allErrs, validatePort(spec.Runtime.Port, rtPath.Child("port"))...)
 	allErrs = append(allErrs, validateMinimum(spec.Replicas, 0, fldPath.Child("replicas"))...)

@@ -53,6 +53,8 @@ func (f *genericInformer) Lister() cache.GenericLister {
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
 	// Group=ml.example.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("clusterservingruntimes"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().ClusterServingRuntimes().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("clustertrainingruntimes"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().ClusterTrainingRuntimes().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("models"):
@@ -67,6 +69,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().Profiles().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("recurringruns"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().RecurringRuns().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("servingruntimes"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().ServingRuntimes().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("trainingjobs"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Ml().V1alpha1().TrainingJobs().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("trainingruntimes"):

@@ -37,6 +37,8 @@ type ModelRuntimeApplyConfiguration struct {
 	Env []v1.EnvVar `json:"env,omitempty"`
 	// Port the server listens on (default 8080).
 	Port *int32 `json:"port,omitempty"`
+	// ReadinessProbe of the server; a TCP probe on its port when unset.
+	ReadinessProbe *v1.Probe `json:"readinessProbe,omitempty"`
 }
 
 // ModelRuntimeApplyConfiguration constructs a declarative configuration of the ModelRuntime type for use with
@@ -88,5 +90,13 @@ func (b *ModelRuntimeApplyConfiguration) WithEnv(values ...v1.EnvVar) *ModelRunt
 // If called multiple times, the Port field is set to the value of the last call.
 func (b *ModelRuntimeApplyConfiguration) WithPort(value int32) *ModelRuntimeApplyConfiguration {
 	b.Port = &value
+	return b
+}
+
+// WithReadinessProbe sets the ReadinessProbe field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ReadinessProbe field is set to the value of the last call.
+func (b *ModelRuntimeApplyConfiguration) WithReadinessProbe(value v1.Probe) *ModelRuntimeApplyConfiguration {
+	b.ReadinessProbe = &value
 	return b
 }

@@ -31,7 +31,15 @@ type ModelSpecApplyConfiguration struct {
 	Source *ModelSourceApplyConfiguration `json:"source,omitempty"`
 	// Format of the model, such as pytorch, onnx, sklearn or custom.
 	Format *string `json:"format,omitempty"`
-	// Runtime is the server container.
+	// FormatVersion is the version of the format, matched against the
+	// versions a serving runtime supports.
+	FormatVersion *string `json:"formatVersion,omitempty"`
+	// RuntimeRef names the serving runtime explicitly. When unset and
+	// format is set, admission picks the runtime that supports the format
+	// and records it here.
+	RuntimeRef *ServingRuntimeRefApplyConfiguration `json:"runtimeRef,omitempty"`
+	// Runtime is the server container: the serving runtime's container
+	// with these fields over it, resolved at admission.
 	Runtime *ModelRuntimeApplyConfiguration `json:"runtime,omitempty"`
 	// Replicas is the number of server pods (default 1).
 	Replicas *int32 `json:"replicas,omitempty"`
@@ -61,6 +69,22 @@ func (b *ModelSpecApplyConfiguration) WithSource(value *ModelSourceApplyConfigur
 // If called multiple times, the Format field is set to the value of the last call.
 func (b *ModelSpecApplyConfiguration) WithFormat(value string) *ModelSpecApplyConfiguration {
 	b.Format = &value
+	return b
+}
+
+// WithFormatVersion sets the FormatVersion field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the FormatVersion field is set to the value of the last call.
+func (b *ModelSpecApplyConfiguration) WithFormatVersion(value string) *ModelSpecApplyConfiguration {
+	b.FormatVersion = &value
+	return b
+}
+
+// WithRuntimeRef sets the RuntimeRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RuntimeRef field is set to the value of the last call.
+func (b *ModelSpecApplyConfiguration) WithRuntimeRef(value *ServingRuntimeRefApplyConfiguration) *ModelSpecApplyConfiguration {
+	b.RuntimeRef = value
 	return b
 }
 

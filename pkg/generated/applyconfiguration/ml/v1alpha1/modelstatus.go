@@ -49,6 +49,8 @@ type ModelStatusApplyConfiguration struct {
 	CanaryReplicas *int32 `json:"canaryReplicas,omitempty"`
 	// Selector is the label selector of the server pods, for the scale subresource.
 	Selector *string `json:"selector,omitempty"`
+	// Runtime is the serving runtime the Model is served by.
+	Runtime *ServingRuntimeRefApplyConfiguration `json:"runtime,omitempty"`
 }
 
 // ModelStatusApplyConfiguration constructs a declarative configuration of the ModelStatus type for use with
@@ -139,5 +141,13 @@ func (b *ModelStatusApplyConfiguration) WithCanaryReplicas(value int32) *ModelSt
 // If called multiple times, the Selector field is set to the value of the last call.
 func (b *ModelStatusApplyConfiguration) WithSelector(value string) *ModelStatusApplyConfiguration {
 	b.Selector = &value
+	return b
+}
+
+// WithRuntime sets the Runtime field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Runtime field is set to the value of the last call.
+func (b *ModelStatusApplyConfiguration) WithRuntime(value *ServingRuntimeRefApplyConfiguration) *ModelStatusApplyConfiguration {
+	b.Runtime = value
 	return b
 }

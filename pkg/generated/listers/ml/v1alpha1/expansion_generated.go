@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1alpha1
 
+// ClusterServingRuntimeListerExpansion allows custom methods to be added to
+// ClusterServingRuntimeLister.
+type ClusterServingRuntimeListerExpansion interface{}
+
 // ClusterTrainingRuntimeListerExpansion allows custom methods to be added to
 // ClusterTrainingRuntimeLister.
 type ClusterTrainingRuntimeListerExpansion interface{}
@@ -65,6 +69,14 @@ type RecurringRunListerExpansion interface{}
 // RecurringRunNamespaceListerExpansion allows custom methods to be added to
 // RecurringRunNamespaceLister.
 type RecurringRunNamespaceListerExpansion interface{}
+
+// ServingRuntimeListerExpansion allows custom methods to be added to
+// ServingRuntimeLister.
+type ServingRuntimeListerExpansion interface{}
+
+// ServingRuntimeNamespaceListerExpansion allows custom methods to be added to
+// ServingRuntimeNamespaceLister.
+type ServingRuntimeNamespaceListerExpansion interface{}
 
 // TrainingJobListerExpansion allows custom methods to be added to
 // TrainingJobLister.

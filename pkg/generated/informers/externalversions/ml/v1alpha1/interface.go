@@ -24,6 +24,8 @@ import (
 
 // Interface provides access to all the informers in this group version.
 type Interface interface {
+	// ClusterServingRuntimes returns a ClusterServingRuntimeInformer.
+	ClusterServingRuntimes() TypedClusterServingRuntimeInformer
 	// ClusterTrainingRuntimes returns a ClusterTrainingRuntimeInformer.
 	ClusterTrainingRuntimes() TypedClusterTrainingRuntimeInformer
 	// Models returns a ModelInformer.
@@ -38,6 +40,8 @@ type Interface interface {
 	Profiles() TypedProfileInformer
 	// RecurringRuns returns a RecurringRunInformer.
 	RecurringRuns() TypedRecurringRunInformer
+	// ServingRuntimes returns a ServingRuntimeInformer.
+	ServingRuntimes() TypedServingRuntimeInformer
 	// TrainingJobs returns a TrainingJobInformer.
 	TrainingJobs() TypedTrainingJobInformer
 	// TrainingRuntimes returns a TrainingRuntimeInformer.
@@ -55,6 +59,11 @@ type version struct {
 // New returns a new Interface.
 func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakListOptions internalinterfaces.TweakListOptionsFunc) Interface {
 	return &version{factory: f, namespace: namespace, tweakListOptions: tweakListOptions}
+}
+
+// ClusterServingRuntimes returns a TypedClusterServingRuntimeInformer.
+func (v *version) ClusterServingRuntimes() TypedClusterServingRuntimeInformer {
+	return &clusterServingRuntimeInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
 }
 
 // ClusterTrainingRuntimes returns a TypedClusterTrainingRuntimeInformer.
@@ -90,6 +99,11 @@ func (v *version) Profiles() TypedProfileInformer {
 // RecurringRuns returns a TypedRecurringRunInformer.
 func (v *version) RecurringRuns() TypedRecurringRunInformer {
 	return &recurringRunInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// ServingRuntimes returns a TypedServingRuntimeInformer.
+func (v *version) ServingRuntimes() TypedServingRuntimeInformer {
+	return &servingRuntimeInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // TrainingJobs returns a TypedTrainingJobInformer.

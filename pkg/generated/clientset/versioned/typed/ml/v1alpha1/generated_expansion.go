@@ -18,6 +18,8 @@ limitations under the License.
 
 package v1alpha1
 
+type ClusterServingRuntimeExpansion interface{}
+
 type ClusterTrainingRuntimeExpansion interface{}
 
 type ModelExpansion interface{}
@@ -33,6 +35,8 @@ type ProfileExpansion interface{}
 type ProfileRequestExpansion interface{}
 
 type RecurringRunExpansion interface{}
+
+type ServingRuntimeExpansion interface{}
 
 type TrainingJobExpansion interface{}
 

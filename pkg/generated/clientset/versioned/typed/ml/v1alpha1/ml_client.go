@@ -28,6 +28,7 @@ import (
 
 type MlV1alpha1Interface interface {
 	RESTClient() rest.Interface
+	ClusterServingRuntimesGetter
 	ClusterTrainingRuntimesGetter
 	ModelsGetter
 	NotebooksGetter
@@ -36,6 +37,7 @@ type MlV1alpha1Interface interface {
 	ProfilesGetter
 	ProfileRequestsGetter
 	RecurringRunsGetter
+	ServingRuntimesGetter
 	TrainingJobsGetter
 	TrainingRuntimesGetter
 	TuningJobsGetter
@@ -44,6 +46,10 @@ type MlV1alpha1Interface interface {
 // MlV1alpha1Client is used to interact with features provided by the ml.example.io group.
 type MlV1alpha1Client struct {
 	restClient rest.Interface
+}
+
+func (c *MlV1alpha1Client) ClusterServingRuntimes() ClusterServingRuntimeInterface {
+	return newClusterServingRuntimes(c)
 }
 
 func (c *MlV1alpha1Client) ClusterTrainingRuntimes() ClusterTrainingRuntimeInterface {
@@ -76,6 +82,10 @@ func (c *MlV1alpha1Client) ProfileRequests() ProfileRequestInterface {
 
 func (c *MlV1alpha1Client) RecurringRuns(namespace string) RecurringRunInterface {
 	return newRecurringRuns(c, namespace)
+}
+
+func (c *MlV1alpha1Client) ServingRuntimes(namespace string) ServingRuntimeInterface {
+	return newServingRuntimes(c, namespace)
 }
 
 func (c *MlV1alpha1Client) TrainingJobs(namespace string) TrainingJobInterface {

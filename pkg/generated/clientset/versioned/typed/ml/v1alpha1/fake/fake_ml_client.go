@@ -28,6 +28,10 @@ type FakeMlV1alpha1 struct {
 	*testing.Fake
 }
 
+func (c *FakeMlV1alpha1) ClusterServingRuntimes() v1alpha1.ClusterServingRuntimeInterface {
+	return newFakeClusterServingRuntimes(c)
+}
+
 func (c *FakeMlV1alpha1) ClusterTrainingRuntimes() v1alpha1.ClusterTrainingRuntimeInterface {
 	return newFakeClusterTrainingRuntimes(c)
 }
@@ -58,6 +62,10 @@ func (c *FakeMlV1alpha1) ProfileRequests() v1alpha1.ProfileRequestInterface {
 
 func (c *FakeMlV1alpha1) RecurringRuns(namespace string) v1alpha1.RecurringRunInterface {
 	return newFakeRecurringRuns(c, namespace)
+}
+
+func (c *FakeMlV1alpha1) ServingRuntimes(namespace string) v1alpha1.ServingRuntimeInterface {
+	return newFakeServingRuntimes(c, namespace)
 }
 
 func (c *FakeMlV1alpha1) TrainingJobs(namespace string) v1alpha1.TrainingJobInterface {
