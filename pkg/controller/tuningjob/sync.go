@@ -179,7 +179,7 @@ func decideEnd(tun *mlv1alpha1.TuningJob, trials []*trial) outcome {
 		return outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonMaxFailedTrialsReached,
 			message: fmt.Sprintf("%d trials failed (spec.maxFailedTrials %d); the last: %s", failed, *spec.MaxFailedTrials, lastFailure(trials))}
 	}
-	if spec.MaxTrials != nil && len(trials) >= int(*spec.MaxTrials) && count(trials, algorithm.Running) == 0 {
+	if spec.MaxTrials != nil && nextIndex(trials) >= int(*spec.MaxTrials) && count(trials, algorithm.Running) == 0 {
 		msg := fmt.Sprintf("All %d trials ended", len(trials))
 		if best := bestTrial(trials, spec.Objective.Goal); best != nil {
 			msg += fmt.Sprintf("; the best is %s with %s=%g", best.job.Name, spec.Objective.Metric, best.value)
@@ -195,7 +195,7 @@ func decideEnd(tun *mlv1alpha1.TuningJob, trials []*trial) outcome {
 func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.TuningJob, trials []*trial) (created []*trial, exhausted bool, err error) {
 	spec := &tun.Spec
 	maxTrials, parallel := int(derefInt32(spec.MaxTrials, mlv1alpha1.DefaultMaxTrials)), int(derefInt32(spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials))
-	n := min(parallel-count(trials, algorithm.Running), maxTrials-len(trials))
+	n := min(parallel-count(trials, algorithm.Running), maxTrials-nextIndex(trials))
 	if n <= 0 {
 		return nil, false, nil
 	}
@@ -203,11 +203,16 @@ func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.Tunin
 	if err != nil {
 		return nil, false, err
 	}
-	obs := make([]algorithm.Observation, 0, len(trials))
-	next := 0
+	// Trial N is the algorithm's N-th observation: a trial whose
+	// TrainingJob was deleted counts as a failed one with no parameters, so
+	// grid and Hyperband keep numbering their slots as when it existed.
+	next := nextIndex(trials)
+	obs := make([]algorithm.Observation, 0, next)
 	for _, t := range trials {
+		for len(obs) < t.index {
+			obs = append(obs, algorithm.Observation{Trial: trialName(tun, len(obs)), Assignment: algorithm.Assignment{}, State: algorithm.Failed})
+		}
 		obs = append(obs, t.observation())
-		next = max(next, t.index+1)
 	}
 	proposals, err := alg.Propose(algorithm.Request{
 		Space: space(spec.Parameters), Goal: algorithm.Goal(spec.Objective.Goal), Seed: seed(tun),
@@ -303,4 +308,15 @@ func lastFailure(trials []*trial) string {
 		}
 	}
 	return ""
+}
+
+// nextIndex is the index of the next trial: one past the highest index of
+// trials, so a deleted trial's index is never used again and still counts
+// against maxTrials.
+func nextIndex(trials []*trial) int {
+	next := 0
+	for _, t := range trials {
+		next = max(next, t.index+1)
+	}
+	return next
 }

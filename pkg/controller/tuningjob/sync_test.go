@@ -334,3 +334,31 @@ func findCondition(conds []metav1.Condition, typ string) *metav1.Condition {
 func keyOf(name string) cache.ObjectName {
 	return cache.ObjectName{Namespace: "ns", Name: name}
 }
+
+// A deleted trial keeps its index: grid goes on with the slot after the
+// last trial instead of proposing the slot of a trial that still exists.
+func TestSyncDeletedTrialKeepsItsSlot(t *testing.T) {
+	f := newFixture(t, tuningJob(4, 1, func(w *mltesting.TuningJobWrapper) {
+		w.Algorithm(ml.AlgorithmGrid, nil).Parameters(ml.TuningParameter{Name: "opt", Type: ml.ParameterCategorical, Values: []string{"a", "b", "c", "d"}})
+	}))
+	f.sync()
+	f.finish("tun-0", mlv1alpha1.TrainingJobSucceeded, 0.4)
+	f.sync()
+	f.finish("tun-1", mlv1alpha1.TrainingJobSucceeded, 0.3)
+	if err := f.ML.MlV1alpha1().TrainingJobs("ns").Delete(f.Ctx, "tun-0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Observe()
+	f.sync()
+	if diff := cmp.Diff([]string{"tun-1", "tun-2"}, f.trialNames()); diff != "" {
+		t.Fatalf("trials (-want +got):\n%s", diff)
+	}
+	got := map[string]string{}
+	for _, name := range []string{"tun-1", "tun-2"} {
+		got[name] = f.trial(name).Annotations[mlv1alpha1.TrialParametersAnnotation]
+	}
+	want := map[string]string{"tun-1": `{"opt":"b"}`, "tun-2": `{"opt":"c"}`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("grid slots of the trials (-want +got):\n%s", diff)
+	}
+}
