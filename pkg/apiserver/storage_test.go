@@ -19,8 +19,8 @@ import (
 // is served by a nil storage.
 func TestV1alpha1StorageResources(t *testing.T) {
 	always := []string{
-		"clustertrainingruntimes",
 		"clusterservingruntimes",
+		"clustertrainingruntimes",
 		"models", "models/log", "models/scale", "models/status",
 		"notebooks", "notebooks/log", "notebooks/scale", "notebooks/status",
 		"pipelineruns", "pipelineruns/artifacts", "pipelineruns/log", "pipelineruns/pipeline", "pipelineruns/status",
@@ -28,8 +28,8 @@ func TestV1alpha1StorageResources(t *testing.T) {
 		"recurringruns", "recurringruns/status",
 		"servingruntimes",
 		"trainingjobs", "trainingjobs/artifacts", "trainingjobs/log", "trainingjobs/scale", "trainingjobs/status",
-		"tuningjobs", "tuningjobs/status",
 		"trainingruntimes",
+		"tuningjobs", "tuningjobs/status",
 	}
 	withMetrics := append(slices.Clone(always), "models/metrics", "pipelineruns/metrics", "pipelineruns/tasks", "trainingjobs/metrics")
 	slices.Sort(withMetrics)
