@@ -72,6 +72,19 @@ func TestExamplePipelineRuns(t *testing.T) {
 			outputs[task.Name][o.Name] = o.Value
 		}
 	}
+	// The instances of the forEach task train are served by the tasks
+	// subresource; the run's status keeps only their summary.
+	instances := &mlv1alpha1.PipelineRunTaskList{}
+	if err := server.Clientset().MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("pipelineruns").Name(run.Name).
+		SubResource("tasks").Param("task", "train").Do(ctx).Into(instances); err != nil {
+		t.Fatalf("tasks of the run: %v", err)
+	}
+	for _, in := range instances.Items {
+		outputs[in.Name] = map[string]string{}
+		for _, o := range in.Outputs {
+			outputs[in.Name][o.Name] = o.Value
+		}
+	}
 	for _, name := range []string{"train-0", "train-1", "train-2"} {
 		if !strings.HasSuffix(outputs[name]["model"], ".json") {
 			t.Errorf("task %s outputs %v: want a model path", name, outputs[name])

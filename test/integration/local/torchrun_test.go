@@ -12,8 +12,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
+	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -77,9 +79,16 @@ print(f"rank {rank} of {world}: rendezvous complete", flush=True)
 // numProcPerNode 2 runs 2 processes per replica, each with the RANK,
 // LOCAL_RANK and WORLD_SIZE torchrun would give it; the 4 meet at
 // MASTER_ADDR:MASTER_PORT and the job Succeeds.
+//
+// It has a server of its own: its 4 processes must run at once, and the
+// package's server may have fewer free process slots, held by what earlier
+// tests left running.
 func TestTorchrunProcessesPerReplica(t *testing.T) {
+	srv := framework.StartTestServerWith(t, func(o *options.Options) {
+		o.Controllers.Controllers = []string{"*"}
+	})
 	ns := framework.NewNamespace(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	marks := framework.SharedDir(t)
 	job := &mlv1alpha1.TrainingJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "torch"},
@@ -94,13 +103,23 @@ func TestTorchrunProcessesPerReplica(t *testing.T) {
 			},
 		},
 	}
-	if _, err := server.Clientset().MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{}); err != nil {
+	jobs := srv.Clientset().MlV1alpha1().TrainingJobs(ns)
+	if _, err := jobs.Create(ctx, job, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	done := waitJob(t, ns, "torch", 5*time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
-		return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed
+	var done *mlv1alpha1.TrainingJob
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 5*time.Minute, true, func(ctx context.Context) (bool, error) {
+		j, err := jobs.Get(ctx, "torch", metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		done = j
+		return j.Status.Phase == mlv1alpha1.TrainingJobSucceeded || j.Status.Phase == mlv1alpha1.TrainingJobFailed, nil
 	})
-	log, err := server.Clientset().MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name("torch").SubResource("log").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("job torch did not end: %v; last status %+v", err, done)
+	}
+	log, err := srv.Clientset().MlV1alpha1().RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name("torch").SubResource("log").DoRaw(ctx)
 	if err != nil {
 		log = []byte("(no log: " + err.Error() + ")")
 	}
