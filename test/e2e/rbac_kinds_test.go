@@ -188,7 +188,7 @@ func doKind(ctx context.Context, t *testing.T, user, admin rest.Interface, c rba
 		return raw
 	}
 	switch c.sub + "/" + c.verb {
-	case "/get", "status/get", "scale/get", "log/get", "metrics/get", "artifacts/get":
+	case "/get", "status/get", "scale/get", "log/get", "metrics/get", "artifacts/get", "tasks/get":
 		return named(user.Get()).Do(ctx).Error()
 	case "/list":
 		return user.Get().Namespace(ns).Resource(c.resource).Do(ctx).Error()
@@ -215,6 +215,9 @@ func doKind(ctx context.Context, t *testing.T, user, admin rest.Interface, c rba
 			Param("labelSelector", "e2e-none=true").Do(ctx).Error()
 	case "log/create":
 		body, _ := json.Marshal(mlv1alpha1.LogArchiveRequest{PodName: "no-such-pod"})
+		return named(user.Post()).Param("dryRun", dryRun).SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Error()
+	case "tasks/create":
+		body, _ := json.Marshal(mlv1alpha1.PipelineRunTaskList{})
 		return named(user.Post()).Param("dryRun", dryRun).SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Error()
 	case "metrics/create":
 		series := mlv1alpha1.MetricSeries{Name: "rbac", Points: []mlv1alpha1.MetricPoint{{Step: 1, Value: 1}}}

@@ -31,6 +31,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/admission/initializer"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
 )
 
@@ -105,6 +106,7 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 		}
 		ref.Kind = KindOf(ref)
 		Merge(spec, rt)
+		defaultPort(spec)
 		return nil
 	}
 	if spec.Format == "" || spec.Runtime.Image != "" || len(spec.Runtime.Command) > 0 {
@@ -118,10 +120,12 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 	if !ok {
 		klog.FromContext(ctx).V(2).Info("No serving runtime supports the format of a Model",
 			"model", klog.KRef(a.GetNamespace(), name), "format", spec.Format, "version", spec.FormatVersion)
+		defaultPort(spec)
 		return nil // the controller sets the Model Failed
 	}
 	spec.RuntimeRef = &ml.ServingRuntimeRef{Kind: chosen.Kind, Name: chosen.Name}
 	Merge(spec, chosen.Spec)
+	defaultPort(spec)
 	return nil
 }
 
@@ -172,4 +176,13 @@ func FormatString(format, version string) string {
 		return fmt.Sprintf("%q", format)
 	}
 	return fmt.Sprintf("%q version %q", format, version)
+}
+
+// defaultPort gives a Model served by a runtime the usual port when neither
+// it nor the runtime names one: defaulting leaves the port of such a Model
+// to the runtime.
+func defaultPort(spec *ml.ModelSpec) {
+	if spec.Runtime.Port == 0 {
+		spec.Runtime.Port = mlv1alpha1.DefaultModelPort
+	}
 }

@@ -81,12 +81,17 @@ func SetDefaults_MetricsSpec(obj *MetricsSpec) {
 	}
 }
 
-// SetDefaults_ModelSpec defaults replicas and the serving port.
+// SetDefaults_ModelSpec defaults replicas and the serving port. A Model
+// served by a serving runtime (runtimeRef, or a format and no server of its
+// own) gets its port from the runtime at admission, so it is left unset
+// here; the ServingRuntimeResolve plugin defaults it when the runtime has
+// none.
 func SetDefaults_ModelSpec(obj *ModelSpec) {
 	if obj.Replicas == nil {
 		obj.Replicas = ptr.To[int32](1)
 	}
-	if obj.Runtime.Port == 0 {
+	servedByRuntime := obj.RuntimeRef != nil || (obj.Format != "" && obj.Runtime.Image == "" && len(obj.Runtime.Command) == 0)
+	if obj.Runtime.Port == 0 && !servedByRuntime {
 		obj.Runtime.Port = DefaultModelPort
 	}
 }
