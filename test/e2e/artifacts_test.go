@@ -44,7 +44,9 @@ func TestArtifactPods(t *testing.T) {
 
 	podName := plan.PodName(run.Name, "train", 1)
 	var pod *corev1.Pod
-	err := wait.PollUntilContextTimeout(ctx, time.Second, shortTimeout, true, func(ctx context.Context) (bool, error) {
+	// runTimeout, not shortTimeout: while another test's controller copy
+	// holds the lease, no PipelineRun controller runs.
+	err := wait.PollUntilContextTimeout(ctx, time.Second, runTimeout, true, func(ctx context.Context) (bool, error) {
 		p, err := e.kube.CoreV1().Pods(e.ns).Get(ctx, podName, metav1.GetOptions{})
 		if err != nil {
 			return false, nil
