@@ -39,7 +39,8 @@ func TestArtifactPods(t *testing.T) {
 	// The run's UID is in the key, unknown before the create: kwok reports
 	// the push of whatever key; the controller records what it reports.
 	reported := workload.ArtifactResult{Name: "model", Key: "reported-key", URI: "s3://ml-artifacts/reported-key", Size: 42, Digest: "sha256:" + strings.Repeat("ab", 32)}
-	simulate(&run.Spec.PipelineSpec.Tasks[0], 0, "200ms", "loss=0.1\n"+workload.FormatArtifactResult(reported))
+	// Long enough to see the pod before the finished run removes it.
+	simulate(&run.Spec.PipelineSpec.Tasks[0], 0, "15s", "loss=0.1\n"+workload.FormatArtifactResult(reported))
 	created := e.create(ctx, t, run)
 
 	podName := plan.PodName(run.Name, "train", 1)
