@@ -97,6 +97,13 @@ func (w *TuningJobWrapper) TrainingJob(spec ml.TrainingJobSpec) *TuningJobWrappe
 	return w
 }
 
+// PipelineRun sets the trial template's PipelineRun spec and the task
+// that reports the objective ("" for none).
+func (w *TuningJobWrapper) PipelineRun(spec ml.PipelineRunSpec, objectiveTask string) *TuningJobWrapper {
+	w.obj.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &spec, ObjectiveTask: objectiveTask}
+	return w
+}
+
 // Phase sets status.phase.
 func (w *TuningJobWrapper) Phase(p ml.TuningJobPhase) *TuningJobWrapper {
 	w.obj.Status.Phase = p
