@@ -144,6 +144,12 @@ func (b *TuningJobBuilder) Trials(maxTrials, parallel int32) *TuningJobBuilder {
 	return b
 }
 
+// MaxTrials sets spec.maxTrials.
+func (b *TuningJobBuilder) MaxTrials(n int32) *TuningJobBuilder {
+	b.obj.Spec.MaxTrials = ptr.To(n)
+	return b
+}
+
 // TrainingJob sets the trial template's TrainingJob spec.
 func (b *TuningJobBuilder) TrainingJob(spec mlv1alpha1.TrainingJobSpec) *TuningJobBuilder {
 	b.obj.Spec.TrialTemplate = mlv1alpha1.TrialTemplate{TrainingJob: &spec}
