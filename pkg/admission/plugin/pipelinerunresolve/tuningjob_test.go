@@ -37,9 +37,28 @@ func TestValidateTuningJob(t *testing.T) {
 		"an objective task not of the pipeline": {tun: tun(ref().Param("epochs", "$(params.layers)").Obj(), "evaluate"),
 			wantErr: []string{`spec.trialTemplate.objectiveTask: Invalid value: "evaluate": not a task of the pipeline (its tasks: fit)`}},
 	}
+	// Tasks of nested pipelines are named <task>.<inner task>.
+	outer := admissiontest.Versioned(t, mltesting.MakePipeline("outer", ns).
+		Params(mltesting.MakeParamSpec("lr").Type(ml.ParamTypeFloat).Obj()).
+		Tasks(mltesting.MakeNestedTask("train", "train").Param("lr", "$(params.lr)").Param("epochs", "3").Obj()).Obj(), &mlv1alpha1.Pipeline{})
+	nestedInline := mltesting.MakePipelineRun("x", ns).PipelineSpec(mltesting.MakePipeline("", "").
+		Tasks(mltesting.MakeNestedTask("train", "train").Param("epochs", "3").Obj()).Spec()).Obj()
+	tests["an objective task of a nested pipeline"] = struct {
+		tun     *ml.TuningJob
+		wantErr []string
+	}{tun: tun(mltesting.MakePipelineRun("x", ns).PipelineRef("outer").Param("lr", "$(params.lr)").Obj(), "train.fit")}
+	tests["an inline pipeline's nested task"] = struct {
+		tun     *ml.TuningJob
+		wantErr []string
+	}{tun: tun(nestedInline, "train.fit")}
+	tests["the inner name of a nested task"] = struct {
+		tun     *ml.TuningJob
+		wantErr []string
+	}{tun: tun(mltesting.MakePipelineRun("x", ns).PipelineRef("outer").Param("lr", "$(params.lr)").Obj(), "fit"),
+		wantErr: []string{`spec.trialTemplate.objectiveTask: Invalid value: "fit": not a task of the pipeline (its tasks: train.fit)`}}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			p := newPlugin(t, true, []runtime.Object{pipeline}, nil)
+			p := newPlugin(t, true, []runtime.Object{pipeline, outer}, nil)
 			a := admissiontest.Request{Resource: "tuningjobs", Kind: "TuningJob", Name: tc.tun.Name, Object: tc.tun}.Attributes()
 			err := p.Validate(t.Context(), a, nil)
 			if tc.wantErr == nil {

@@ -202,7 +202,9 @@ func validateObjectiveTask(t *ml.TrialTemplate, fldPath *field.Path) field.Error
 			allErrs = append(allErrs, field.Invalid(p, t.ObjectiveTask, msg))
 		}
 	}
-	if spec := t.PipelineRun.PipelineSpec; spec != nil && len(allErrs) == 0 {
+	// An inline pipeline with nested pipelines is checked by admission,
+	// once they are expanded.
+	if spec := t.PipelineRun.PipelineSpec; spec != nil && len(allErrs) == 0 && !slices.ContainsFunc(spec.Tasks, func(pt ml.PipelineTask) bool { return pt.PipelineRef != nil }) {
 		if msg := ObjectiveTaskOf(spec, t.ObjectiveTask); msg != "" {
 			allErrs = append(allErrs, field.Invalid(p, t.ObjectiveTask, msg))
 		}

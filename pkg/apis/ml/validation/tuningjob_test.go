@@ -64,6 +64,10 @@ func TestValidateTuningJob(t *testing.T) {
 		{name: "objective task not of the inline pipeline", mutate: func(tun *ml.TuningJob) {
 			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineSpec(trialPipeline()).Param("lr", "$(params.lr)").Obj().Spec, ObjectiveTask: "train"}
 		}, want: []string{"spec.trialTemplate.objectiveTask: Invalid value"}},
+		{name: "objective task of an inline pipeline's nested pipeline, checked by admission", mutate: func(tun *ml.TuningJob) {
+			spec := mltesting.MakePipeline("", "").Tasks(mltesting.MakeNestedTask("train", "train").Param("epochs", "3").Obj()).Spec()
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineSpec(spec).Obj().Spec, ObjectiveTask: "train.fit"}
+		}},
 		{name: "objective task not a task name", mutate: func(tun *ml.TuningJob) {
 			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Obj().Spec, ObjectiveTask: "Fit_1"}
 		}, want: []string{"spec.trialTemplate.objectiveTask: Invalid value"}},
