@@ -206,3 +206,78 @@ func withParam(tun *mlv1alpha1.TuningJob, name, value string) *mlv1alpha1.Tuning
 	run.Params = append(run.Params, mlv1alpha1.Param{Name: name, Value: value})
 	return tun
 }
+
+// TestPipelineTrialEarlyStopped: a grid over four learning rates, three
+// good ones first; the fourth trial's fit task pushes a loss far worse
+// than the median of the three, and runs long: the controller cancels its
+// PipelineRun, with the median rule's reason, and the search counts it
+// early-stopped.
+func TestPipelineTrialEarlyStopped(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx := context.Background()
+	ml := server.Clientset().MlV1alpha1()
+	// The loss of lr=1 is 100 times the others', and it runs 120 steps.
+	script := strings.Replace(fitScript, "for step in range(1, 6):", "for step in range(1, 121 if lr >= 1 else 11):", 1)
+	script = strings.Replace(script, "final = ", "final = (100 if lr >= 1 else 1) * ", 1)
+	pipeline := &mlv1alpha1.Pipeline{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "train"},
+		Spec: mlv1alpha1.PipelineSpec{
+			Params: []mlv1alpha1.ParamSpec{{Name: "lr", Type: mlv1alpha1.ParamTypeFloat}},
+			Tasks: []mlv1alpha1.PipelineTask{{Name: "fit", ContainerSpec: mlv1alpha1.ContainerSpec{Image: "ignored", Command: []string{"python3", "-c", script, "$(params.lr)"}},
+				Outputs: []mlv1alpha1.TaskOutput{{Name: "loss"}}}},
+		},
+	}
+	if _, err := ml.Pipelines(ns).Create(ctx, pipeline, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tun := &mlv1alpha1.TuningJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "stops"},
+		Spec: mlv1alpha1.TuningJobSpec{
+			Objective:      mlv1alpha1.TuningObjective{Metric: "loss", Goal: mlv1alpha1.ObjectiveMinimize},
+			Algorithm:      mlv1alpha1.TuningAlgorithm{Name: mlv1alpha1.AlgorithmGrid},
+			Parameters:     []mlv1alpha1.TuningParameter{{Name: "lr", Type: mlv1alpha1.ParameterDiscrete, Values: []string{"0.01", "0.02", "0.03", "1"}}},
+			MaxTrials:      ptr.To[int32](4),
+			ParallelTrials: ptr.To[int32](3),
+			EarlyStopping:  &mlv1alpha1.EarlyStopping{MedianStop: &mlv1alpha1.MedianStopRule{MinTrials: ptr.To[int32](3), StartStep: ptr.To[int64](2)}},
+			TrialTemplate: mlv1alpha1.TrialTemplate{
+				PipelineRun: &mlv1alpha1.PipelineRunSpec{
+					PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "train"},
+					Params:      []mlv1alpha1.Param{{Name: "lr", Value: "$(params.lr)"}},
+				},
+				ObjectiveTask: "fit",
+			},
+		},
+	}
+	tuns := ml.TuningJobs(ns)
+	tun, err := tuns.Create(ctx, tun, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the search to end", 5*time.Minute, func(ctx context.Context) (bool, error) {
+		got, err := tuns.Get(ctx, tun.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		if got.Status.Phase == mlv1alpha1.TuningJobFailed {
+			t.Fatalf("the search failed: %+v %+v", got.Status.Conditions, got.Status.Trials)
+		}
+		tun = got
+		return got.Status.Phase == mlv1alpha1.TuningJobSucceeded, nil
+	})
+	if s := tun.Status; s.Succeeded != 3 || s.EarlyStopped != 1 || s.Failed != 0 {
+		t.Errorf("status counts: succeeded %d earlyStopped %d failed %d, want 3, 1, 0; trials %+v", s.Succeeded, s.EarlyStopped, s.Failed, s.Trials)
+	}
+	run, err := ml.PipelineRuns(ns).Get(ctx, "stops-3", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := run.Annotations[mlv1alpha1.EarlyStoppedAnnotation]
+	if !run.Spec.Cancel || !strings.HasPrefix(why, "median stopping rule") {
+		t.Errorf("trial stops-3 (lr=1): cancel %v, early-stopped %q; want canceled by the median rule", run.Spec.Cancel, why)
+	}
+	waitFor(t, "the canceled trial to end", time.Minute, func(ctx context.Context) (bool, error) {
+		run, err = ml.PipelineRuns(ns).Get(ctx, "stops-3", metav1.GetOptions{})
+		return err == nil && run.Status.Phase == mlv1alpha1.PipelineRunCanceled, err
+	})
+	t.Logf("stops-3: %s", why)
+}
