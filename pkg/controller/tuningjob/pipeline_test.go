@@ -7,7 +7,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	clienttesting "k8s.io/client-go/testing"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
@@ -265,5 +269,26 @@ func TestSyncBudgetReached(t *testing.T) {
 				t.Errorf("tun-0 once halted = %+v, want Succeeded", got)
 			}
 		})
+	}
+}
+
+// A trial the API server refuses as invalid would be refused at every
+// sync: the search fails with the server's reason.
+func TestSyncTrialInvalidFailsTheSearch(t *testing.T) {
+	f := newFixture(t, pipelineTuningJob(4, 2, "fit", nil))
+	f.ML.PrependReactor("create", "pipelineruns", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewInvalid(ml.Kind("PipelineRun"), "tun-0", field.ErrorList{
+			field.Invalid(field.NewPath("spec", "params").Index(0).Child("value"), "0.5", `parameter "epochs" is of type int: must be an integer`)})
+	})
+	f.sync()
+	s := f.tun().Status
+	c := findCondition(s.Conditions, ConditionFailed)
+	if s.Phase != mlv1alpha1.TuningJobFailed || c == nil || c.Reason != ReasonTrialInvalid || !strings.Contains(c.Message, "spec.params[0].value") {
+		t.Fatalf("phase %s, Failed condition %+v; want Failed %s naming the field", s.Phase, c, ReasonTrialInvalid)
+	}
+	// It creates nothing more.
+	f.sync()
+	if got := f.writes(); slices.ContainsFunc(got, func(w string) bool { return strings.HasPrefix(w, "create") }) {
+		t.Errorf("a failed search wrote %v", got)
 	}
 }

@@ -43,6 +43,9 @@ const (
 	ReasonUnsupportedTemplate = "UnsupportedTemplate"
 	// ReasonAlgorithmFailed: the algorithm could not propose.
 	ReasonAlgorithmFailed = "AlgorithmFailed"
+	// ReasonTrialInvalid: the API server refused a trial as invalid (422):
+	// every trial of the template would be.
+	ReasonTrialInvalid = "TrialInvalid"
 )
 
 // The condition types of a TuningJob.
@@ -101,11 +104,17 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		ended = decideEnd(tun, trials)
 		if ended.phase == "" {
 			created, exhausted, err := c.proposeAndCreate(ctx, tun, trials)
-			if err != nil {
+			trials = append(trials, created...)
+			switch {
+			case apierrors.IsInvalid(err):
+				// A template whose trials the server refuses would be
+				// refused again at every sync: the search fails, saying why.
+				ended = outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonTrialInvalid,
+					message: fmt.Sprintf("The API server refused a trial: %v", err)}
+			case err != nil:
 				return err
 			}
-			trials = append(trials, created...)
-			if exhausted && count(trials, algorithm.Running) == 0 && len(trials) > 0 {
+			if ended.phase == "" && exhausted && count(trials, algorithm.Running) == 0 && len(trials) > 0 {
 				ended = outcome{phase: mlv1alpha1.TuningJobSucceeded, reason: ReasonSearchExhausted,
 					message: fmt.Sprintf("Algorithm %s has nothing more to propose after %d trials", spec.Algorithm.Name, len(trials))}
 			}

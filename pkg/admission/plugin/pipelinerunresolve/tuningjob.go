@@ -69,7 +69,7 @@ func (p *Plugin) validateTuningJob(ctx context.Context, a admission.Attributes) 
 			return apierrors.NewInvalid(ml.Kind("TuningJob"), tun.Name, errs)
 		}
 	}
-	errs := trialParamErrors(spec.Params, run.Params, base.Child("params"))
+	errs := trialParamErrors(spec.Params, run.Params, tun.Spec.Parameters, base.Child("params"))
 	if task := tun.Spec.TrialTemplate.ObjectiveTask; task != "" {
 		if msg := validation.ObjectiveTaskOf(spec, task); msg != "" {
 			errs = append(errs, field.Invalid(field.NewPath("spec", "trialTemplate", "objectiveTask"), task, msg))
@@ -82,8 +82,10 @@ func (p *Plugin) validateTuningJob(ctx context.Context, a admission.Attributes) 
 }
 
 // trialParamErrors checks a trial template's params against the declared
-// ones, but for the types of the values a trial fills in.
-func trialParamErrors(declared []ml.ParamSpec, given []ml.Param, fldPath *field.Path) field.ErrorList {
+// ones. The values a trial fills in are type-checked per trial, but for a
+// value that is a whole $(params.NAME): its parameter's values must all
+// be of the declared type, or every trial would be refused.
+func trialParamErrors(declared []ml.ParamSpec, given []ml.Param, space []ml.TuningParameter, fldPath *field.Path) field.ErrorList {
 	filled := map[string]bool{}
 	for i, g := range given {
 		if strings.Contains(g.Value, "$(params.") || strings.Contains(g.Value, "$(trial.budget)") {
@@ -96,5 +98,47 @@ func trialParamErrors(declared []ml.ParamSpec, given []ml.Param, fldPath *field.
 			errs = append(errs, e)
 		}
 	}
+	types := map[string]ml.ParamType{}
+	for _, d := range declared {
+		types[d.Name] = d.Type
+	}
+	for i, g := range given {
+		name, ok := strings.CutPrefix(g.Value, "$(params.")
+		if !ok || !strings.HasSuffix(name, ")") {
+			continue
+		}
+		name = strings.TrimSuffix(name, ")")
+		for _, p := range space {
+			if p.Name != name {
+				continue
+			}
+			if msg := tunedValueError(types[g.Name], p); msg != "" {
+				errs = append(errs, field.Invalid(fldPath.Index(i).Child("value"), g.Value,
+					fmt.Sprintf("parameter %q of the pipeline is of type %s, but %s", g.Name, types[g.Name], msg)))
+			}
+		}
+	}
 	return errs
+}
+
+// tunedValueError says why some values of the tuned parameter p are not
+// of the pipeline param type typ; "" when all are.
+func tunedValueError(typ ml.ParamType, p ml.TuningParameter) string {
+	switch p.Type {
+	case ml.ParameterDouble:
+		if typ == ml.ParamTypeInt || typ == ml.ParamTypeBool || typ == ml.ParamTypeList {
+			return fmt.Sprintf("the search gives %s fractional numbers (a double parameter)", p.Name)
+		}
+	case ml.ParameterInt:
+		if typ == ml.ParamTypeBool || typ == ml.ParamTypeList {
+			return fmt.Sprintf("the search gives %s whole numbers (an int parameter)", p.Name)
+		}
+	default:
+		for _, v := range p.Values {
+			if err := validation.CheckParamValue(typ, v); err != nil {
+				return fmt.Sprintf("the search gives %s the value %q, which %v", p.Name, v, err)
+			}
+		}
+	}
+	return ""
 }

@@ -34,6 +34,14 @@ func TestValidateTuningJob(t *testing.T) {
 			wantErr: []string{`spec.trialTemplate.pipelineRun.params: Required value: parameter "epochs" has no default and must be given`}},
 		"a literal value of the wrong type": {tun: tun(ref().Param("lr", "$(params.lr)").Param("epochs", "many").Obj(), ""),
 			wantErr: []string{`spec.trialTemplate.pipelineRun.params[1].value: Invalid value: "many"`}},
+		"a double parameter for an int param": {tun: tun(ref().Param("lr", "$(params.lr)").Param("epochs", "$(params.lr)").Obj(), ""),
+			wantErr: []string{`spec.trialTemplate.pipelineRun.params[1].value: Invalid value: "$(params.lr)": parameter "epochs" of the pipeline is of type int, but the search gives lr fractional numbers (a double parameter)`}},
+		"an int parameter for an int param": {tun: tun(ref().Param("epochs", "$(params.layers)").Obj(), "")},
+		"categorical values for a float param": {tun: func() *ml.TuningJob {
+			t := tun(ref().Param("lr", "$(params.opt)").Param("epochs", "3").Obj(), "")
+			t.Spec.Parameters = append(t.Spec.Parameters, ml.TuningParameter{Name: "opt", Type: ml.ParameterCategorical, Values: []string{"0.1", "fast"}})
+			return t
+		}(), wantErr: []string{`spec.trialTemplate.pipelineRun.params[0].value: Invalid value: "$(params.opt)": parameter "lr" of the pipeline is of type float, but the search gives opt the value "fast", which must be a number`}},
 		"an objective task not of the pipeline": {tun: tun(ref().Param("epochs", "$(params.layers)").Obj(), "evaluate"),
 			wantErr: []string{`spec.trialTemplate.objectiveTask: Invalid value: "evaluate": not a task of the pipeline (its tasks: fit)`}},
 	}
