@@ -292,3 +292,26 @@ func TestSyncTrialInvalidFailsTheSearch(t *testing.T) {
 		t.Errorf("a failed search wrote %v", got)
 	}
 }
+
+// A restarted controller carries on from the trial PipelineRuns: it
+// creates only the next one, under the next index, with the parameters
+// the controller before it would have proposed.
+func TestSyncPipelineTrialsRestart(t *testing.T) {
+	f := newFixture(t, pipelineTuningJob(4, 2, "fit", nil))
+	f.sync()
+	f.endRun("tun-0", mlv1alpha1.PipelineRunSucceeded, map[string][]float64{"fit": {0.5}}, nil)
+	f.sync()
+	want := f.run("tun-2").Spec.Params
+	if err := f.ML.MlV1alpha1().PipelineRuns("ns").Delete(f.Ctx, "tun-2", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.c = f.newController()
+	f.sync()
+	// Its status says what the last one wrote: it is not written again.
+	if diff := cmp.Diff([]string{"create pipelineruns tun-2"}, f.writes()); diff != "" {
+		t.Fatalf("writes of the restarted controller (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, f.run("tun-2").Spec.Params); diff != "" {
+		t.Errorf("params of the trial the restarted controller proposed (-first +restarted):\n%s", diff)
+	}
+}
