@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -187,6 +188,22 @@ func TestPipelineTrials(t *testing.T) {
 			}
 			if b := s.BestTrial; b != nil && b.Step != wantStep {
 				t.Errorf("bestTrial step %d, want %d", b.Step, wantStep)
+			}
+
+			if tun.Spec.TrialTemplate.ObjectiveTask != "" {
+				// kubectl ml compare ranks the runs by their fit task's loss.
+				rows := compareRows(t, ns, "tun/"+tun.Name)
+				var losses []float64
+				for _, r := range rows {
+					v, err := strconv.ParseFloat(r["fit/loss"], 64)
+					if err != nil {
+						t.Fatalf("row %v: fit/loss %q is not a number", r, r["fit/loss"])
+					}
+					losses = append(losses, v)
+				}
+				if len(rows) != 4 || !slices.IsSorted(losses) || rows[0]["NAME"] != best {
+					t.Errorf("kubectl ml compare: %d rows, fit/loss %v, first %s; want 4 rows by loss, %s first", len(rows), losses, rows[0]["NAME"], best)
+				}
 			}
 
 			if err := tuns.Delete(ctx, tun.Name, metav1.DeleteOptions{}); err != nil {
