@@ -126,6 +126,7 @@ func startTuningJobController(_ context.Context, cc Context) (Controller, error)
 		Client:       cc.MLClient,
 		TuningJobs:   v1.TuningJobs(),
 		TrainingJobs: v1.TrainingJobs(),
+		PipelineRuns: v1.PipelineRuns(),
 		Metrics:      tuningjob.StoreMetrics{Store: cc.Data.Metrics},
 		Recorder:     cc.Recorder,
 		Clock:        cc.Clock,

@@ -112,3 +112,95 @@ func TestAdmissionQuotaTuningJob(t *testing.T) {
 	_, err = ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
 	wantRefused(t, err, 403, "other ml.example.io objects hold 4 of 4, 0 left")
 }
+
+// TestPipelineTuningJob: a TuningJob whose trials are PipelineRuns of a
+// Pipeline with two tasks of 1 CPU that run side by side is charged
+// parallelTrials x 2 CPUs up front, refused naming the numbers past the
+// quota; admitted, its trials are owned PipelineRuns of the pipeline with
+// the trial's value in their params, held for by the TuningJob's charge,
+// and deleting it deletes them.
+func TestPipelineTuningJob(t *testing.T) {
+	ctx := testContext(t, longTimeout)
+	ns := cluster.Namespace(t)
+	ml := framework.ML(t, cluster.Config())
+	createQuota(ctx, t, ns, corev1.ResourceList{"requests.cpu": apiresource.MustParse("4")})
+	task := func(name string) mlv1alpha1.PipelineTask {
+		return mlv1alpha1.PipelineTask{Name: name, ContainerSpec: mlv1alpha1.ContainerSpec{
+			Image: mltesting.TaskImage, Command: []string{"train", "--lr=$(params.lr)"},
+			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1")}},
+		}}
+	}
+	pipeline := &mlv1alpha1.Pipeline{
+		ObjectMeta: metav1.ObjectMeta{Name: "train", Namespace: ns},
+		Spec: mlv1alpha1.PipelineSpec{
+			Params: []mlv1alpha1.ParamSpec{{Name: "lr", Type: mlv1alpha1.ParamTypeFloat}},
+			Tasks:  []mlv1alpha1.PipelineTask{task("fit-a"), task("fit-b")},
+		},
+	}
+	if _, err := ml.MlV1alpha1().Pipelines(ns).Create(ctx, pipeline, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create Pipeline: %v", err)
+	}
+	search := func(parallel int32) *mlv1alpha1.TuningJob {
+		tun := mltesting.NewTuningJob("search", ns).Trials(4, parallel).Obj()
+		tun.Spec.TrialTemplate = mlv1alpha1.TrialTemplate{
+			PipelineRun: &mlv1alpha1.PipelineRunSpec{
+				PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "train"},
+				Params:      []mlv1alpha1.Param{{Name: "lr", Value: "$(params.lr)"}},
+			},
+			ObjectiveTask: "fit-a",
+		}
+		return tun
+	}
+	err := untilRefused(t, "a pipeline search past the quota refused", func() error {
+		_, err := ml.MlV1alpha1().TuningJobs(ns).Create(ctx, search(3), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	})
+	wantRefused(t, err, 403, "requests.cpu requested 6 (parallelTrials 3 x the peak of one trial's pipeline run", "fit-a 1 x 1, fit-b 1 x 1", "hold 0 of 4, 4 left")
+
+	tun, err := ml.MlV1alpha1().TuningJobs(ns).Create(ctx, search(2), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("a search of 2 parallel trials of 2 CPUs against 4: %v", err)
+	}
+	sel := metav1.ListOptions{LabelSelector: mlv1alpha1.TuningJobNameLabel + "=search"}
+	var trials []mlv1alpha1.PipelineRun
+	eventually(t, longTimeout, "the 2 trial PipelineRuns created within the TuningJob's charge", func() (bool, string) {
+		list, err := ml.MlV1alpha1().PipelineRuns(ns).List(ctx, sel)
+		if err != nil {
+			return false, err.Error()
+		}
+		trials = list.Items
+		return len(trials) == 2, fmt.Sprintf("%d trials", len(trials))
+	})
+	for _, run := range trials {
+		if ref := metav1.GetControllerOf(&run); ref == nil || ref.Kind != "TuningJob" || ref.UID != tun.UID {
+			t.Errorf("trial %s: controller %+v, want the TuningJob", run.Name, ref)
+		}
+		var params map[string]string
+		if err := json.Unmarshal([]byte(run.Annotations[mlv1alpha1.TrialParametersAnnotation]), &params); err != nil || params["lr"] == "" {
+			t.Errorf("trial %s: parameters annotation %q: %v", run.Name, run.Annotations[mlv1alpha1.TrialParametersAnnotation], err)
+			continue
+		}
+		if want := []mlv1alpha1.Param{{Name: "lr", Value: params["lr"]}}; !slices.Equal(run.Spec.Params, want) {
+			t.Errorf("trial %s: params %+v, want %+v", run.Name, run.Spec.Params, want)
+		}
+		if run.Spec.PipelineRef == nil || run.Spec.PipelineRef.Name != "train" {
+			t.Errorf("trial %s: pipelineRef %+v, want train", run.Name, run.Spec.PipelineRef)
+		}
+	}
+	// The quota is full: another job is refused.
+	job := mltesting.NewTrainingJob("other", ns).Obj()
+	job.Spec.Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1")}}
+	_, err = ml.MlV1alpha1().TrainingJobs(ns).Create(ctx, job, metav1.CreateOptions{})
+	wantRefused(t, err, 403, "other ml.example.io objects hold 4 of 4, 0 left")
+
+	if err := ml.MlV1alpha1().TuningJobs(ns).Delete(ctx, "search", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete TuningJob: %v", err)
+	}
+	eventually(t, longTimeout, "the trial PipelineRuns deleted with their TuningJob", func() (bool, string) {
+		list, err := ml.MlV1alpha1().PipelineRuns(ns).List(ctx, sel)
+		if err != nil {
+			return false, err.Error()
+		}
+		return len(list.Items) == 0, fmt.Sprintf("%d trials left", len(list.Items))
+	})
+}

@@ -174,6 +174,12 @@ type TrialTemplate struct {
 	// and params).
 	// +optional
 	PipelineRun *PipelineRunSpec `json:"pipelineRun,omitempty"`
+	// ObjectiveTask is, for PipelineRun trials, the task whose metrics
+	// (the run's metrics series of that task) or, when it reported no
+	// series, whose output named as the objective metric carries the
+	// objective. When unset, the one task that reports the metric.
+	// +optional
+	ObjectiveTask string `json:"objectiveTask,omitempty"`
 }
 
 // TuningJobSpec is the desired state of a TuningJob.

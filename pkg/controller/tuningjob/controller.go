@@ -29,21 +29,15 @@ const DefaultPollInterval = 5 * time.Second
 // kind is the group and version kind of the owner of the trials.
 var kind = mlv1alpha1.SchemeGroupVersion.WithKind("TuningJob")
 
-// MetricSource reads the objective series of a trial.
-type MetricSource interface {
-	// Series returns the points of metric reported by the TrainingJob
-	// (namespace, name, uid), in step order; none when it reported none.
-	Series(ctx context.Context, namespace, name string, uid types.UID, metric string) ([]algorithm.Point, error)
-}
-
 // Config is what the controller needs.
 type Config struct {
 	// Client creates, stops and deletes trials and writes the status.
 	Client mlclientset.Interface
-	// TuningJobs and TrainingJobs are the informers of the searches and
-	// of their trials.
+	// TuningJobs is the informer of the searches, TrainingJobs and
+	// PipelineRuns of their trials.
 	TuningJobs   mlinformers.TuningJobInformer
 	TrainingJobs mlinformers.TrainingJobInformer
+	PipelineRuns mlinformers.PipelineRunInformer
 	// Metrics reads the trials' objective series.
 	Metrics MetricSource
 	// Recorder emits events about TuningJobs.
@@ -62,6 +56,7 @@ type Controller struct {
 	client       mlclientset.Interface
 	tuns         mllisters.TuningJobLister
 	tjs          mllisters.TrainingJobLister
+	runs         mllisters.PipelineRunLister
 	synced       []cache.InformerSynced
 	metrics      MetricSource
 	recorder     record.EventRecorder
@@ -76,8 +71,8 @@ type Controller struct {
 	finished map[trialKey][]algorithm.Point
 }
 
-// trialKey names one trial's TrainingJob, the UID telling apart a
-// TrainingJob deleted and created again under its name.
+// trialKey names one trial's TrainingJob or PipelineRun, the UID telling
+// apart an object deleted and created again under its name.
 type trialKey struct {
 	namespace, name string
 	uid             types.UID
@@ -86,10 +81,12 @@ type trialKey struct {
 // New returns the controller and registers its event handlers.
 func New(c Config) (*Controller, error) {
 	ctrl := &Controller{
-		client:       c.Client,
-		tuns:         c.TuningJobs.Lister(),
-		tjs:          c.TrainingJobs.Lister(),
-		synced:       []cache.InformerSynced{c.TuningJobs.Informer().HasSynced, c.TrainingJobs.Informer().HasSynced},
+		client: c.Client,
+		tuns:   c.TuningJobs.Lister(),
+		tjs:    c.TrainingJobs.Lister(),
+		runs:   c.PipelineRuns.Lister(),
+		synced: []cache.InformerSynced{c.TuningJobs.Informer().HasSynced, c.TrainingJobs.Informer().HasSynced,
+			c.PipelineRuns.Informer().HasSynced},
 		metrics:      c.Metrics,
 		recorder:     c.Recorder,
 		clock:        c.Clock,
@@ -104,12 +101,16 @@ func New(c Config) (*Controller, error) {
 	if _, err := c.TuningJobs.Informer().AddEventHandler(ctrl.queue.EventHandler()); err != nil {
 		return nil, fmt.Errorf("watch tuningjobs: %w", err)
 	}
-	if _, err := c.TrainingJobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	trials := cache.ResourceEventHandlerFuncs{
 		AddFunc:    ctrl.enqueueOwner,
 		UpdateFunc: func(_, obj any) { ctrl.enqueueOwner(obj) },
 		DeleteFunc: ctrl.enqueueOwner,
-	}); err != nil {
+	}
+	if _, err := c.TrainingJobs.Informer().AddEventHandler(trials); err != nil {
 		return nil, fmt.Errorf("watch trainingjobs: %w", err)
+	}
+	if _, err := c.PipelineRuns.Informer().AddEventHandler(trials); err != nil {
+		return nil, fmt.Errorf("watch pipelineruns: %w", err)
 	}
 	return ctrl, nil
 }

@@ -22,13 +22,13 @@ import (
 // (hyperband), "0" for none.
 const budgetVar = "$(trial.budget)"
 
-// newTrainingJob is trial index of tun, running the proposal p: the
-// template with $(params.NAME) and $(trial.budget) replaced in its
-// command, args and env values.
-func newTrainingJob(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (*mlv1alpha1.TrainingJob, error) {
+// trialMeta is the metadata of trial index of tun, running the proposal
+// p: the template's, its name and index, the TuningJob's label, the
+// parameters and budget annotations, and a controller reference to tun.
+func trialMeta(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (metav1.ObjectMeta, error) {
 	params, err := json.Marshal(p.Assignment)
 	if err != nil {
-		return nil, fmt.Errorf("encode the parameters of trial %d: %w", index, err)
+		return metav1.ObjectMeta{}, fmt.Errorf("encode the parameters of trial %d: %w", index, err)
 	}
 	m := metav1.ObjectMeta{
 		Name:            trialName(tun, index),
@@ -49,6 +49,17 @@ func newTrainingJob(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) 
 	if p.Budget > 0 {
 		m.Annotations[mlv1alpha1.TrialBudgetAnnotation] = strconv.FormatInt(p.Budget, 10)
 	}
+	return m, nil
+}
+
+// newTrainingJob is trial index of tun, running the proposal p: the
+// template with $(params.NAME) and $(trial.budget) replaced in its
+// command, args and env values.
+func newTrainingJob(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (*mlv1alpha1.TrainingJob, error) {
+	m, err := trialMeta(tun, index, p)
+	if err != nil {
+		return nil, err
+	}
 	tj := &mlv1alpha1.TrainingJob{ObjectMeta: m, Spec: *tun.Spec.TrialTemplate.TrainingJob.DeepCopy()}
 	r := replacer(p)
 	for i := range tj.Spec.Command {
@@ -61,6 +72,23 @@ func newTrainingJob(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) 
 		tj.Spec.Env[i].Value = r.Replace(tj.Spec.Env[i].Value)
 	}
 	return tj, nil
+}
+
+// newPipelineRun is trial index of tun as a PipelineRun, running the
+// proposal p: the template with $(params.NAME) and $(trial.budget)
+// replaced in its params' values. Its pipeline is resolved when it is
+// created, as any run's.
+func newPipelineRun(tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (*mlv1alpha1.PipelineRun, error) {
+	m, err := trialMeta(tun, index, p)
+	if err != nil {
+		return nil, err
+	}
+	run := &mlv1alpha1.PipelineRun{ObjectMeta: m, Spec: *tun.Spec.TrialTemplate.PipelineRun.DeepCopy()}
+	r := replacer(p)
+	for i := range run.Spec.Params {
+		run.Spec.Params[i].Value = r.Replace(run.Spec.Params[i].Value)
+	}
+	return run, nil
 }
 
 // replacer replaces $(params.NAME) with the proposal's values and
@@ -78,49 +106,84 @@ func replacer(p algorithm.Proposal) *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }
 
-// createTrial creates trial index of tun; a trial of that name that exists
-// already and is tun's was created before, by this or an earlier
-// controller, and the lister had not seen it. It returns the trial's
-// TrainingJob.
-func (c *Controller) createTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (*mlv1alpha1.TrainingJob, error) {
-	tj, err := newTrainingJob(tun, index, p)
-	if err != nil {
-		return nil, err
+// createTrial creates trial index of tun, a TrainingJob or a PipelineRun
+// as the template says; a trial of that name that exists already and is
+// tun's was created before, by this or an earlier controller, and the
+// lister had not seen it. It returns the trial's object.
+func (c *Controller) createTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, index int, p algorithm.Proposal) (trialObject, error) {
+	var (
+		created, existing trialObject
+		name              string
+		err               error
+	)
+	ns := tun.Namespace
+	opts := metav1.CreateOptions{FieldManager: c.fieldManager}
+	if tun.Spec.TrialTemplate.PipelineRun != nil {
+		run, nerr := newPipelineRun(tun, index, p)
+		if nerr != nil {
+			return trialObject{}, nerr
+		}
+		name = run.Name
+		created.run, err = c.client.MlV1alpha1().PipelineRuns(ns).Create(ctx, run, opts)
+		if apierrors.IsAlreadyExists(err) {
+			existing.run, err = c.client.MlV1alpha1().PipelineRuns(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return trialObject{}, fmt.Errorf("read existing trial %s: %w", name, err)
+			}
+		}
+	} else {
+		tj, nerr := newTrainingJob(tun, index, p)
+		if nerr != nil {
+			return trialObject{}, nerr
+		}
+		name = tj.Name
+		created.tj, err = c.client.MlV1alpha1().TrainingJobs(ns).Create(ctx, tj, opts)
+		if apierrors.IsAlreadyExists(err) {
+			existing.tj, err = c.client.MlV1alpha1().TrainingJobs(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return trialObject{}, fmt.Errorf("read existing trial %s: %w", name, err)
+			}
+		}
 	}
-	created, err := c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Create(ctx, tj, metav1.CreateOptions{FieldManager: c.fieldManager})
 	switch {
-	case apierrors.IsAlreadyExists(err):
-		existing, err := c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Get(ctx, tj.Name, metav1.GetOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("read existing trial %s: %w", tj.Name, err)
+	case existing.tj != nil || existing.run != nil:
+		if ref := existing.controller(); ref == nil || ref.UID != tun.UID {
+			return trialObject{}, fmt.Errorf("%s %s exists and is not a trial of this TuningJob: delete it, or rename the TuningJob", existing.kind(), name)
 		}
-		if ref := metav1.GetControllerOf(existing); ref == nil || ref.UID != tun.UID {
-			return nil, fmt.Errorf("TrainingJob %s exists and is not a trial of this TuningJob: delete it, or rename the TuningJob", tj.Name)
-		}
-		klog.FromContext(ctx).V(2).Info("Trial exists already", "trial", tj.Name)
+		klog.FromContext(ctx).V(2).Info("Trial exists already", "trial", name)
 		return existing, nil
 	case err != nil:
-		c.recorder.Eventf(tun, corev1.EventTypeWarning, "FailedCreate", "Creating trial %s: %v", tj.Name, err)
-		return nil, fmt.Errorf("create trial %s: %w", tj.Name, err)
+		c.recorder.Eventf(tun, corev1.EventTypeWarning, "FailedCreate", "Creating trial %s: %v", name, err)
+		return trialObject{}, fmt.Errorf("create trial %s: %w", name, err)
 	}
-	c.recorder.Eventf(tun, corev1.EventTypeNormal, ReasonTrialCreated, "Created trial %s with %s", tj.Name, tj.Annotations[mlv1alpha1.TrialParametersAnnotation])
+	c.recorder.Eventf(tun, corev1.EventTypeNormal, ReasonTrialCreated, "Created trial %s with %s", name, created.annotation(mlv1alpha1.TrialParametersAnnotation))
 	return created, nil
 }
 
 // stopTrial stops a running trial: it suspends its TrainingJob, which
-// deletes its replicas, and says why in the early-stopped annotation.
-func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t *trial, reason string) error {
+// deletes its replicas, or cancels its PipelineRun, and says why in the
+// annotation (early stopping or budget reached).
+func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t *trial, annotation, reason, event string) error {
+	spec := map[string]any{"suspend": true}
+	if t.job.run != nil {
+		spec = map[string]any{"cancel": true}
+	}
 	patch, err := json.Marshal(map[string]any{
-		"metadata": map[string]any{"annotations": map[string]string{mlv1alpha1.EarlyStoppedAnnotation: reason}},
-		"spec":     map[string]any{"suspend": true},
+		"metadata": map[string]any{"annotations": map[string]string{annotation: reason}},
+		"spec":     spec,
 	})
 	if err != nil {
 		return err
 	}
-	_, err = c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Patch(ctx, t.job.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: c.fieldManager})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("stop trial %s: %w", t.job.Name, err)
+	name, opts := t.job.name(), metav1.PatchOptions{FieldManager: c.fieldManager}
+	if t.job.run != nil {
+		_, err = c.client.MlV1alpha1().PipelineRuns(tun.Namespace).Patch(ctx, name, types.MergePatchType, patch, opts)
+	} else {
+		_, err = c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Patch(ctx, name, types.MergePatchType, patch, opts)
 	}
-	c.recorder.Eventf(tun, corev1.EventTypeNormal, ReasonTrialStopped, "Stopped trial %s: %s", t.job.Name, reason)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("stop trial %s: %w", name, err)
+	}
+	c.recorder.Eventf(tun, corev1.EventTypeNormal, event, "Stopped trial %s: %s", name, reason)
 	return nil
 }

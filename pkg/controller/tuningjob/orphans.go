@@ -6,13 +6,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
-
-	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
 
 // deleteOrphans deletes the trials whose controller is the TuningJob key
@@ -30,23 +27,28 @@ func (c *Controller) deleteOrphans(ctx context.Context, key cache.ObjectName) er
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("get tuningjob %s: %w", key, err)
 	}
-	sel := labels.SelectorFromSet(labels.Set{mlv1alpha1.TuningJobNameLabel: key.Name})
-	jobs, err := c.tjs.TrainingJobs(key.Namespace).List(sel)
+	objs, err := c.labeled(key.Namespace, key.Name)
 	if err != nil {
 		return err
 	}
 	opts := metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
 	var gone []*trial
-	for _, tj := range jobs {
-		ref := metav1.GetControllerOf(tj)
-		if ref == nil || ref.Kind != kind.Kind || ref.Name != key.Name || ref.UID == liveUID || tj.DeletionTimestamp != nil {
+	for _, o := range objs {
+		m := o.meta()
+		ref := o.controller()
+		if ref == nil || ref.Kind != kind.Kind || ref.Name != key.Name || ref.UID == liveUID || m.GetDeletionTimestamp() != nil {
 			continue
 		}
-		klog.FromContext(ctx).V(2).Info("Deleting the trial of a deleted TuningJob", "trainingJob", klog.KObj(tj))
-		if err := c.client.MlV1alpha1().TrainingJobs(key.Namespace).Delete(ctx, tj.Name, opts); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete orphaned trial %s: %w", klog.KObj(tj), err)
+		klog.FromContext(ctx).V(2).Info("Deleting the trial of a deleted TuningJob", "kind", o.kind(), "trial", klog.KObj(m))
+		if o.run != nil {
+			err = c.client.MlV1alpha1().PipelineRuns(key.Namespace).Delete(ctx, m.GetName(), opts)
+		} else {
+			err = c.client.MlV1alpha1().TrainingJobs(key.Namespace).Delete(ctx, m.GetName(), opts)
 		}
-		gone = append(gone, &trial{job: tj})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete orphaned trial %s: %w", klog.KObj(m), err)
+		}
+		gone = append(gone, &trial{job: o})
 	}
 	c.forget(gone)
 	return nil

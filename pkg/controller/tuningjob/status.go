@@ -62,8 +62,8 @@ func (c *Controller) setStatus(tun *mlv1alpha1.TuningJob, trials []*trial, ended
 
 // summary is a trial as status lists it.
 func summary(t *trial) *mlv1alpha1.TrialSummary {
-	out := &mlv1alpha1.TrialSummary{Name: t.job.Name, Phase: mlv1alpha1.TrialPhase(t.state), Message: t.message}
-	if t.state == algorithm.Running && t.job.Status.Phase != mlv1alpha1.TrainingJobRunning {
+	out := &mlv1alpha1.TrialSummary{Name: t.job.name(), Phase: mlv1alpha1.TrialPhase(t.state), Message: t.message}
+	if t.state == algorithm.Running && t.job.phase() != runRunning {
 		out.Phase = mlv1alpha1.TrialPending
 	}
 	for _, name := range sortedKeys(t.params) {

@@ -24,6 +24,9 @@ const (
 	ReasonTrialCreated = "TrialCreated"
 	// ReasonTrialStopped: a trial was stopped early.
 	ReasonTrialStopped = "TrialStopped"
+	// ReasonBudgetReached: a trial reported the step of its budget and
+	// was stopped there; it counts as succeeded.
+	ReasonBudgetReached = "BudgetReached"
 	// ReasonMaxTrialsReached: every trial of spec.maxTrials ended.
 	ReasonMaxTrialsReached = "MaxTrialsReached"
 	// ReasonTargetReached: a trial reached spec.objective.target.
@@ -35,10 +38,14 @@ const (
 	ReasonMaxFailedTrialsReached = "MaxFailedTrialsReached"
 	// ReasonTrialsRunning: the search goes on.
 	ReasonTrialsRunning = "TrialsRunning"
-	// ReasonUnsupportedTemplate: the trial template is not a TrainingJob.
+	// ReasonUnsupportedTemplate: the trial template is neither a
+	// TrainingJob nor a PipelineRun.
 	ReasonUnsupportedTemplate = "UnsupportedTemplate"
 	// ReasonAlgorithmFailed: the algorithm could not propose.
 	ReasonAlgorithmFailed = "AlgorithmFailed"
+	// ReasonTrialInvalid: the API server refused a trial as invalid (422):
+	// every trial of the template would be.
+	ReasonTrialInvalid = "TrialInvalid"
 )
 
 // The condition types of a TuningJob.
@@ -81,24 +88,33 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	tun := stored.DeepCopy()
 	spec := &tun.Spec
 	ended := outcome{phase: tun.Status.Phase}
-	if spec.TrialTemplate.TrainingJob == nil && ended.phase != mlv1alpha1.TuningJobFailed {
-		// Validation refuses other templates; one stored before would
+	if spec.TrialTemplate.TrainingJob == nil && spec.TrialTemplate.PipelineRun == nil && ended.phase != mlv1alpha1.TuningJobFailed {
+		// Validation refuses such a template; one stored otherwise would
 		// never run.
-		ended = outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonUnsupportedTemplate, message: "Only trainingJob trial templates are supported"}
+		ended = outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonUnsupportedTemplate, message: "The trial template has neither a trainingJob nor a pipelineRun"}
 	}
 	if ended.phase != mlv1alpha1.TuningJobSucceeded && ended.phase != mlv1alpha1.TuningJobFailed {
 		ended = outcome{}
+		if err := c.budgetStop(ctx, tun, trials); err != nil {
+			return err
+		}
 		if err := c.medianStop(ctx, tun, trials); err != nil {
 			return err
 		}
 		ended = decideEnd(tun, trials)
 		if ended.phase == "" {
 			created, exhausted, err := c.proposeAndCreate(ctx, tun, trials)
-			if err != nil {
+			trials = append(trials, created...)
+			switch {
+			case apierrors.IsInvalid(err):
+				// A template whose trials the server refuses would be
+				// refused again at every sync: the search fails, saying why.
+				ended = outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonTrialInvalid,
+					message: fmt.Sprintf("The API server refused a trial: %v", err)}
+			case err != nil:
 				return err
 			}
-			trials = append(trials, created...)
-			if exhausted && count(trials, algorithm.Running) == 0 && len(trials) > 0 {
+			if ended.phase == "" && exhausted && count(trials, algorithm.Running) == 0 && len(trials) > 0 {
 				ended = outcome{phase: mlv1alpha1.TuningJobSucceeded, reason: ReasonSearchExhausted,
 					message: fmt.Sprintf("Algorithm %s has nothing more to propose after %d trials", spec.Algorithm.Name, len(trials))}
 			}
@@ -107,8 +123,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if ended.phase != "" {
 		// A search that ended runs nothing more.
 		for _, t := range trials {
-			if t.state == algorithm.Running && !t.job.Spec.Suspend {
-				if err := c.stopTrial(ctx, tun, t, "the search ended: "+ended.reason); err != nil {
+			if t.state == algorithm.Running && !t.job.haltRequested() {
+				if err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "the search ended: "+ended.reason, ReasonTrialStopped); err != nil {
 					return err
 				}
 				t.state = algorithm.EarlyStopped
@@ -134,6 +150,27 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	return nil
 }
 
+// budgetStop stops the running trials that reported the step of their
+// budget (Hyperband's): they ran what the algorithm asked of them and
+// count as succeeded, with the objective up to that step. A trial that
+// ends by itself at $(trial.budget) is never stopped.
+func (c *Controller) budgetStop(ctx context.Context, tun *mlv1alpha1.TuningJob, trials []*trial) error {
+	for _, t := range trials {
+		if t.state != algorithm.Running || t.budget <= 0 || t.job.haltRequested() || t.reported < t.budget {
+			continue
+		}
+		reason := fmt.Sprintf("reached its budget of %d steps (reported step %d)", t.budget, t.reported)
+		if err := c.stopTrial(ctx, tun, t, mlv1alpha1.BudgetReachedAnnotation, reason, ReasonBudgetReached); err != nil {
+			return err
+		}
+		t.state, t.message = algorithm.Succeeded, reason
+		if !t.hasValue {
+			t.state, t.message = algorithm.Failed, "stopped at its budget without a value of "+tun.Spec.Objective.Metric
+		}
+	}
+	return nil
+}
+
 // medianStop stops the running trials the median stopping rule condemns.
 func (c *Controller) medianStop(ctx context.Context, tun *mlv1alpha1.TuningJob, trials []*trial) error {
 	es := tun.Spec.EarlyStopping
@@ -152,14 +189,14 @@ func (c *Controller) medianStop(ctx context.Context, tun *mlv1alpha1.TuningJob, 
 		completed = append(completed, t.observation())
 	}
 	for _, t := range trials {
-		if t.state != algorithm.Running || t.job.Spec.Suspend {
+		if t.state != algorithm.Running || t.job.haltRequested() {
 			continue
 		}
 		stop, why := algorithm.ShouldStop(t.observation(), completed, startStep, int(minTrials), algorithm.Goal(tun.Spec.Objective.Goal))
 		if !stop {
 			continue
 		}
-		if err := c.stopTrial(ctx, tun, t, "median stopping rule: "+why); err != nil {
+		if err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "median stopping rule: "+why, ReasonTrialStopped); err != nil {
 			return err
 		}
 		t.state, t.message = algorithm.EarlyStopped, "median stopping rule: "+why
@@ -173,7 +210,7 @@ func decideEnd(tun *mlv1alpha1.TuningJob, trials []*trial) outcome {
 	spec := &tun.Spec
 	if best := bestTrial(trials, spec.Objective.Goal); best != nil && spec.Objective.Target != nil && !better(spec.Objective.Goal, *spec.Objective.Target, best.value) {
 		return outcome{phase: mlv1alpha1.TuningJobSucceeded, reason: ReasonTargetReached,
-			message: fmt.Sprintf("Trial %s reached the target: %s=%g (target %g)", best.job.Name, spec.Objective.Metric, best.value, *spec.Objective.Target)}
+			message: fmt.Sprintf("Trial %s reached the target: %s=%g (target %g)", best.job.name(), spec.Objective.Metric, best.value, *spec.Objective.Target)}
 	}
 	if failed := count(trials, algorithm.Failed); spec.MaxFailedTrials != nil && failed >= int(*spec.MaxFailedTrials) {
 		return outcome{phase: mlv1alpha1.TuningJobFailed, reason: ReasonMaxFailedTrialsReached,
@@ -182,7 +219,7 @@ func decideEnd(tun *mlv1alpha1.TuningJob, trials []*trial) outcome {
 	if spec.MaxTrials != nil && nextIndex(trials) >= int(*spec.MaxTrials) && count(trials, algorithm.Running) == 0 {
 		msg := fmt.Sprintf("All %d trials ended", len(trials))
 		if best := bestTrial(trials, spec.Objective.Goal); best != nil {
-			msg += fmt.Sprintf("; the best is %s with %s=%g", best.job.Name, spec.Objective.Metric, best.value)
+			msg += fmt.Sprintf("; the best is %s with %s=%g", best.job.name(), spec.Objective.Metric, best.value)
 		}
 		return outcome{phase: mlv1alpha1.TuningJobSucceeded, reason: ReasonMaxTrialsReached, message: msg}
 	}
@@ -226,11 +263,11 @@ func (c *Controller) proposeAndCreate(ctx context.Context, tun *mlv1alpha1.Tunin
 		return nil, false, fmt.Errorf("propose trials of %s: %w", klog.KObj(tun), err)
 	}
 	for i, p := range proposals {
-		tj, err := c.createTrial(ctx, tun, next+i, p)
+		obj, err := c.createTrial(ctx, tun, next+i, p)
 		if err != nil {
 			return created, exhausted, err
 		}
-		created = append(created, &trial{job: tj, index: next + i, params: p.Assignment, state: algorithm.Running})
+		created = append(created, &trial{job: obj, index: next + i, params: p.Assignment, budget: p.Budget, state: algorithm.Running})
 	}
 	return created, exhausted, nil
 }
@@ -304,7 +341,7 @@ func bestTrial(trials []*trial, goal mlv1alpha1.ObjectiveGoal) *trial {
 func lastFailure(trials []*trial) string {
 	for i := len(trials) - 1; i >= 0; i-- {
 		if t := trials[i]; t.state == algorithm.Failed {
-			return t.job.Name + " " + t.message
+			return t.job.name() + " " + t.message
 		}
 	}
 	return ""

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	testingclock "k8s.io/utils/clock/testing"
 
@@ -22,11 +21,12 @@ import (
 	"ml.example.io/ml-apiserver/pkg/tuning/algorithm"
 )
 
-// fakeMetrics is the metric store of the trials, by trial name.
-type fakeMetrics map[string][]algorithm.Point
+// fakeMetrics is the metric store of the trials, by trial name: the
+// objective series of each (one per task of a PipelineRun).
+type fakeMetrics map[string][]TaskSeries
 
-func (m fakeMetrics) Series(_ context.Context, _, name string, _ types.UID, _ string) ([]algorithm.Point, error) {
-	return m[name], nil
+func (m fakeMetrics) Series(_ context.Context, o MetricOwner, _ string) ([]TaskSeries, error) {
+	return m[o.Name], nil
 }
 
 // fixture is the controller over the fakes of controllertest.Fixture,
@@ -50,7 +50,7 @@ func (f *fixture) newController() *Controller {
 	f.T.Helper()
 	v1 := f.MLInformers.Ml().V1alpha1()
 	c, err := New(Config{
-		Client: f.ML, TuningJobs: v1.TuningJobs(), TrainingJobs: v1.TrainingJobs(), Metrics: f.metrics,
+		Client: f.ML, TuningJobs: v1.TuningJobs(), TrainingJobs: v1.TrainingJobs(), PipelineRuns: v1.PipelineRuns(), Metrics: f.metrics,
 		Recorder: f.Recorder, Clock: testingclock.NewFakeClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), FieldManager: mlv1alpha1.ControllerName,
 	})
 	if err != nil {
@@ -102,11 +102,16 @@ func (f *fixture) finish(name string, phase mlv1alpha1.TrainingJobPhase, values 
 
 // report sets the objective series of trial name: values at steps 1, 2, ...
 func (f *fixture) report(name string, values ...float64) {
-	var points []algorithm.Point
+	f.metrics[name] = []TaskSeries{{Points: points(values...)}}
+}
+
+// points are values at steps 1, 2, ...
+func points(values ...float64) []algorithm.Point {
+	var out []algorithm.Point
 	for i, v := range values {
-		points = append(points, algorithm.Point{Step: int64(i + 1), Value: v})
+		out = append(out, algorithm.Point{Step: int64(i + 1), Value: v})
 	}
-	f.metrics[name] = points
+	return out
 }
 
 func (f *fixture) trialNames() []string {

@@ -25670,6 +25670,13 @@ func schema_pkg_apis_ml_v1alpha1_TrialTemplate(ref common.ReferenceCallback) com
 							Ref:         ref(v1alpha1.PipelineRunSpec{}.OpenAPIModelName()),
 						},
 					},
+					"objectiveTask": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObjectiveTask is, for PipelineRun trials, the task whose metrics (the run's metrics series of that task) or, when it reported no series, whose output named as the objective metric carries the objective. When unset, the one task that reports the metric.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
 				},
 			},
 		},

@@ -83,6 +83,28 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			return r
 		}(), []string{"spec.pipelineSpec"}},
 		{"run with parallelism 0", "PipelineRun", mltesting.NewPipelineRun("bad", "").Parallelism(0).Obj(), []string{"spec.parallelism"}},
+		{"search over an empty space", "TuningJob", mltesting.NewTuningJob("bad", "").Parameters().Obj(), []string{"spec.parameters"}},
+		{"search with min above max", "TuningJob", mltesting.NewTuningJob("bad", "").Parameters(
+			mlv1alpha1.TuningParameter{Name: "lr", Type: mlv1alpha1.ParameterDouble, Min: ptr.To(0.1), Max: ptr.To(0.01)}).Obj(), []string{"spec.parameters[0].min"}},
+		{"grid over a continuous parameter without a step", "TuningJob", func() mltesting.Object {
+			tun := mltesting.NewTuningJob("bad", "").Obj()
+			tun.Spec.Algorithm.Name = mlv1alpha1.AlgorithmGrid
+			return tun
+		}(), []string{"spec.parameters[0].step"}},
+		{"pipeline trials of a pipeline that does not exist", "TuningJob", func() mltesting.Object {
+			tun := mltesting.NewTuningJob("bad", "").Obj()
+			tun.Spec.TrialTemplate = mlv1alpha1.TrialTemplate{PipelineRun: &mlv1alpha1.PipelineRunSpec{
+				PipelineRef: &mlv1alpha1.LocalObjectReference{Name: "nope"},
+				Params:      []mlv1alpha1.Param{{Name: "lr", Value: "$(params.lr)"}},
+			}}
+			return tun
+		}(), []string{"spec.trialTemplate.pipelineRun.pipelineRef.name"}},
+		{"pipeline trials with an objective task not in the pipeline", "TuningJob", func() mltesting.Object {
+			tun := mltesting.NewTuningJob("bad", "").Obj()
+			run := mltesting.NewPipelineRun("x", "").Obj()
+			tun.Spec.TrialTemplate = mlv1alpha1.TrialTemplate{PipelineRun: &run.Spec, ObjectiveTask: "nope"}
+			return tun
+		}(), []string{"spec.trialTemplate.objectiveTask"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +131,32 @@ func TestExampleSearch(t *testing.T) {
 		if tj.Annotations[mlv1alpha1.TrialParametersAnnotation] == "" {
 			t.Errorf("trial %s has no parameters annotation", tj.Name)
 		}
+	}
+
+	// kubectl ml compare, through the machine's kubectl, lists all 12
+	// trials sorted by their last loss, the best first, and shows the
+	// early-stopped ones as such.
+	rows := compareRows(t, ns, "tun/"+tun.Name, "--sort-by", "loss")
+	names, losses, stopped := map[string]bool{}, []float64{}, 0
+	for _, r := range rows {
+		names[r["NAME"]] = true
+		v, err := strconv.ParseFloat(r["loss"], 64)
+		if err != nil {
+			t.Fatalf("row %v: loss %q is not a number", r, r["loss"])
+		}
+		losses = append(losses, v)
+		if r["PHASE"] == "EarlyStopped" {
+			stopped++
+		}
+	}
+	if len(rows) != 12 || len(names) != 12 {
+		t.Errorf("kubectl ml compare listed %d rows of %d trials, want 12: %v", len(rows), len(names), rows)
+	}
+	if !slices.IsSorted(losses) {
+		t.Errorf("kubectl ml compare --sort-by loss: losses %v are not in order", losses)
+	}
+	if stopped != int(s.EarlyStopped) || stopped < 1 {
+		t.Errorf("kubectl ml compare shows %d EarlyStopped trials, the TuningJob counts %d", stopped, s.EarlyStopped)
 	}
 
 	// Deleting the TuningJob deletes its trials: standalone mode has no

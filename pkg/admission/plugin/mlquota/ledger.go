@@ -26,6 +26,7 @@ type ledger struct {
 	notebooks       listers.NotebookLister
 	runs            listers.PipelineRunLister
 	tuns            listers.TuningJobLister
+	pipelines       listers.PipelineLister
 	systemNamespace string
 	// mlClient reads the pipeline snapshots of runs; nil charges a run
 	// that references a Pipeline by its inline spec only (nothing).
@@ -66,8 +67,9 @@ type informerSynced struct {
 func (l *ledger) setObjects(f externalversions.SharedInformerFactory) []informerSynced {
 	v := f.Ml().V1alpha1()
 	l.jobs, l.models, l.notebooks, l.runs = v.TrainingJobs().Lister(), v.Models().Lister(), v.Notebooks().Lister(), v.PipelineRuns().Lister()
-	l.tuns = v.TuningJobs().Lister()
+	l.tuns, l.pipelines = v.TuningJobs().Lister(), v.Pipelines().Lister()
 	return []informerSynced{
+		{"pipelines", v.Pipelines().Informer().HasSynced},
 		{"trainingjobs", v.TrainingJobs().Informer().HasSynced},
 		{"models", v.Models().Informer().HasSynced},
 		{"notebooks", v.Notebooks().Informer().HasSynced},

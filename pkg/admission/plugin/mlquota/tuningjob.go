@@ -11,21 +11,27 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/nested"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 )
 
 // A TuningJob holds, until it ends, its peak: parallelTrials trials at
 // once, each what one trial TrainingJob holds (its replicas x what one
-// replica requests), as a PipelineRun holds the peak of its tasks. So a
+// replica requests) or what one trial PipelineRun holds at its peak (see
+// pipelinerun.go), as a PipelineRun holds the peak of its tasks. So a
 // search that cannot fit is refused when it is created, naming the numbers.
 //
-// Its trials, the TrainingJobs it owns, are held for by that peak: the
-// first parallelTrials of its trials that run (by index) hold nothing
-// themselves. A TrainingJob beyond them, or one whose TuningJob is gone or
-// ended, holds what any TrainingJob holds, so an ownerReference to a
-// TuningJob never lets more run than the TuningJob was charged for.
+// Its trials, the TrainingJobs or PipelineRuns it owns, are held for by
+// that peak: the first parallelTrials of its trials that run (by index)
+// hold nothing themselves. A trial beyond them, or one whose TuningJob is
+// gone or ended, holds what any TrainingJob or PipelineRun holds, so an
+// ownerReference to a TuningJob never lets more run than the TuningJob
+// was charged for.
 
 // trialsPeak is the demand of a TuningJob.
 type trialsPeak struct {
@@ -43,11 +49,12 @@ func (t trialsPeak) explain(key corev1.ResourceName) string {
 	return fmt.Sprintf("parallelTrials %d x %s", t.trials, t.trial.explain(key))
 }
 
-// tuningPeakOf returns what a TuningJob's trials can hold at once; an
-// ended TuningJob holds nothing.
+// tuningPeakOf returns what a TuningJob of TrainingJob trials can hold at
+// once; an ended TuningJob, or one of PipelineRun trials (see
+// ledger.tuningPeak), holds nothing here.
 func tuningPeakOf(tun *ml.TuningJob) demand {
 	tj := tun.Spec.TrialTemplate.TrainingJob
-	if tj == nil || tun.Status.Phase == ml.TuningJobSucceeded || tun.Status.Phase == ml.TuningJobFailed {
+	if tj == nil || tuningEnded(tun.Status.Phase) {
 		return shape{}
 	}
 	return trialsPeak{
@@ -56,51 +63,95 @@ func tuningPeakOf(tun *ml.TuningJob) demand {
 	}
 }
 
-// demandOf is shapeOf, but a trial its TuningJob's peak holds for holds
-// nothing itself.
-func (l *ledger) demandOf(obj runtime.Object) (demand, bool) {
-	d, ok := shapeOf(obj)
-	if tj, isJob := obj.(*ml.TrainingJob); isJob && ok && l.coveredTrial(tj) {
-		return shape{}, true
-	}
-	return d, ok
+func tuningEnded[P ~string](phase P) bool {
+	return string(phase) == string(ml.TuningJobSucceeded) || string(phase) == string(ml.TuningJobFailed)
 }
 
-// coveredTrial says whether job is one of the first parallelTrials
-// running trials, by index, of the running TuningJob that controls it.
-func (l *ledger) coveredTrial(job *ml.TrainingJob) bool {
-	ref := metav1.GetControllerOf(job)
+// demandOf is shapeOf, but a trial its TuningJob's peak holds for holds
+// nothing itself, and a TuningJob of PipelineRun trials holds
+// parallelTrials x the peak of its pipeline.
+func (l *ledger) demandOf(obj runtime.Object) (demand, bool) {
+	switch o := obj.(type) {
+	case *ml.TrainingJob:
+		if l.coveredTrial(o, o.Annotations) {
+			return shape{}, true
+		}
+	case *ml.PipelineRun:
+		if l.coveredTrial(o, o.Annotations) {
+			return shape{}, true
+		}
+	case *ml.TuningJob:
+		if o.Spec.TrialTemplate.PipelineRun != nil {
+			return l.tuningPeak(o), true
+		}
+	}
+	return shapeOf(obj)
+}
+
+// coveredRun is coveredTrial of a PipelineRun as the informer holds it.
+func (l *ledger) coveredRun(run *mlv1alpha1.PipelineRun) bool {
+	in, err := internal(run)
+	if err != nil {
+		return false
+	}
+	return l.coveredTrial(in.(*ml.PipelineRun), run.Annotations)
+}
+
+// coveredTrial says whether obj, a TrainingJob or a PipelineRun, is one of
+// the first parallelTrials running trials, by index, of the running
+// TuningJob that controls it.
+func (l *ledger) coveredTrial(obj metav1.Object, annotations map[string]string) bool {
+	ref := metav1.GetControllerOf(obj)
 	if l.tuns == nil || ref == nil || ref.Kind != "TuningJob" || ref.APIVersion != mlv1alpha1.SchemeGroupVersion.String() {
 		return false
 	}
-	tun, err := l.tuns.TuningJobs(job.Namespace).Get(ref.Name)
-	if err != nil || tun.UID != ref.UID || tun.Spec.TrialTemplate.TrainingJob == nil ||
-		tun.Status.Phase == mlv1alpha1.TuningJobSucceeded || tun.Status.Phase == mlv1alpha1.TuningJobFailed {
+	tun, err := l.tuns.TuningJobs(obj.GetNamespace()).Get(ref.Name)
+	if err != nil || tun.UID != ref.UID || tuningEnded(tun.Status.Phase) {
 		return false
 	}
 	// Only a trial shaped as the template: one scaled or changed since
 	// holds its own.
-	tmpl := tun.Spec.TrialTemplate.TrainingJob
-	if replicasOr(job.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(job.Spec.Resources, tmpl.Resources) {
-		return false
-	}
-	parallel := int(replicasOr(tun.Spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials))
-	trials, err := l.jobs.TrainingJobs(job.Namespace).List(labels.SelectorFromSet(labels.Set{mlv1alpha1.TuningJobNameLabel: tun.Name}))
-	if err != nil {
-		return false
-	}
+	sel := labels.SelectorFromSet(labels.Set{mlv1alpha1.TuningJobNameLabel: tun.Name})
 	type slot struct {
 		index int
 		name  string
 	}
-	slots := []slot{{trialIndex(job.Annotations), job.Name}}
-	for _, t := range trials {
-		r := metav1.GetControllerOf(t)
-		if t.Name == job.Name || r == nil || r.UID != tun.UID || t.Spec.Suspend ||
-			t.Status.Phase == mlv1alpha1.TrainingJobSucceeded || t.Status.Phase == mlv1alpha1.TrainingJobFailed {
-			continue
+	slots := []slot{{trialIndex(annotations), obj.GetName()}}
+	sibling := func(t metav1.Object, running bool) {
+		if r := metav1.GetControllerOf(t); t.GetName() != obj.GetName() && r != nil && r.UID == tun.UID && running {
+			slots = append(slots, slot{trialIndex(t.GetAnnotations()), t.GetName()})
 		}
-		slots = append(slots, slot{trialIndex(t.Annotations), t.Name})
+	}
+	switch o := obj.(type) {
+	case *ml.TrainingJob:
+		tmpl := tun.Spec.TrialTemplate.TrainingJob
+		if tmpl == nil || replicasOr(o.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(o.Spec.Resources, tmpl.Resources) {
+			return false
+		}
+		if l.jobs == nil {
+			return false
+		}
+		trials, err := l.jobs.TrainingJobs(obj.GetNamespace()).List(sel)
+		if err != nil {
+			return false
+		}
+		for _, t := range trials {
+			sibling(t, !t.Spec.Suspend && t.Status.Phase != mlv1alpha1.TrainingJobSucceeded && t.Status.Phase != mlv1alpha1.TrainingJobFailed)
+		}
+	case *ml.PipelineRun:
+		tmpl := tun.Spec.TrialTemplate.PipelineRun
+		if tmpl == nil || l.runs == nil || !sameRun(o, tmpl) {
+			return false
+		}
+		trials, err := l.runs.PipelineRuns(obj.GetNamespace()).List(sel)
+		if err != nil {
+			return false
+		}
+		for _, t := range trials {
+			sibling(t, !t.Spec.Cancel && !plan.IsFinished(ml.PipelineRunPhase(t.Status.Phase)))
+		}
+	default:
+		return false
 	}
 	slices.SortFunc(slots, func(a, b slot) int {
 		if a.index != b.index {
@@ -111,12 +162,127 @@ func (l *ledger) coveredTrial(job *ml.TrainingJob) bool {
 		}
 		return 1
 	})
+	parallel := int(replicasOr(tun.Spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials))
 	for i, s := range slots {
-		if s.name == job.Name {
+		if s.name == obj.GetName() {
 			return i < parallel
 		}
 	}
 	return false
+}
+
+// sameRun says whether a trial runs the pipeline of the template, as the
+// TuningJob's peak counted it.
+func sameRun(run *ml.PipelineRun, tmpl *mlv1alpha1.PipelineRunSpec) bool {
+	if (run.Spec.PipelineRef == nil) != (tmpl.PipelineRef == nil) || (run.Spec.PipelineRef != nil && run.Spec.PipelineRef.Name != tmpl.PipelineRef.Name) {
+		return false
+	}
+	if !apiequality.Semantic.DeepEqual(run.Spec.Parallelism, tmpl.Parallelism) {
+		return false
+	}
+	if tmpl.PipelineSpec == nil {
+		return run.Spec.PipelineSpec == nil
+	}
+	spec := &ml.PipelineSpec{}
+	if err := mlv1alpha1.Convert_v1alpha1_PipelineSpec_To_ml_PipelineSpec(tmpl.PipelineSpec, spec, nil); err != nil {
+		return false
+	}
+	return apiequality.Semantic.DeepEqual(run.Spec.PipelineSpec, spec)
+}
+
+// runTrialsPeak is the demand of a TuningJob of PipelineRun trials.
+type runTrialsPeak struct {
+	trial  runPeak
+	trials int32
+}
+
+func (t runTrialsPeak) charge() charge {
+	c := charge{}
+	for k, v := range t.trial.charge() {
+		q := v.DeepCopy()
+		q.Mul(int64(t.trials))
+		c[k] = q
+	}
+	return c
+}
+
+func (t runTrialsPeak) explain(key corev1.ResourceName) string {
+	return fmt.Sprintf("parallelTrials %d x the peak of one trial's pipeline run (%s)", t.trials, t.trial.explain(key))
+}
+
+// tuningPeak is what a running TuningJob of PipelineRun trials holds:
+// parallelTrials x the peak of one trial, laid out as the template's run
+// would be with its pipeline (the referenced Pipeline as it is now, nested
+// pipelines expanded). Every task counts as running: its when conditions
+// may read the tuned params, whose values no one knows yet. A Pipeline
+// that does not exist holds nothing (PipelineRunResolve refuses the
+// TuningJob).
+func (l *ledger) tuningPeak(tun *ml.TuningJob) demand {
+	tmpl := tun.Spec.TrialTemplate.PipelineRun
+	if tmpl == nil || tuningEnded(tun.Status.Phase) {
+		return shape{}
+	}
+	spec := tmpl.PipelineSpec.DeepCopy()
+	root := ""
+	if tmpl.PipelineRef != nil {
+		var ok bool
+		if spec, ok = l.pipelineSpec(tun.Namespace, tmpl.PipelineRef.Name); !ok {
+			return shape{}
+		}
+		root = tmpl.PipelineRef.Name
+	}
+	if spec == nil {
+		return shape{}
+	}
+	if nested.HasNested(spec) {
+		e := &nested.Expander{Namespace: tun.Namespace, Limits: nested.DefaultLimits(), Get: func(name string) (*ml.PipelineSpec, bool, error) {
+			s, ok := l.pipelineSpec(tun.Namespace, name)
+			return s, ok, nil
+		}}
+		if expanded, errs := e.Expand(spec, root, field.NewPath("spec")); len(errs) == 0 {
+			spec = expanded
+		}
+	}
+	for _, list := range [][]ml.PipelineTask{spec.Tasks, spec.Finally} {
+		for i := range list {
+			list[i].When = nil
+		}
+	}
+	given := map[string]string{}
+	for _, p := range tmpl.Params {
+		given[p.Name] = p.Value
+	}
+	var params []ml.Param
+	for _, d := range spec.Params {
+		v, ok := given[d.Name]
+		if !ok && d.Default != nil {
+			v = *d.Default
+		}
+		params = append(params, ml.Param{Name: d.Name, Value: v})
+	}
+	run := &ml.PipelineRun{ObjectMeta: metav1.ObjectMeta{Name: tun.Name, Namespace: tun.Namespace}}
+	if tmpl.Parallelism != nil {
+		run.Spec.Parallelism = ptr.To(*tmpl.Parallelism)
+	}
+	run.Status.PipelineSpec, run.Status.Params = spec, params
+	return runTrialsPeak{trial: peakOf(run), trials: replicasOr(tun.Spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials)}
+}
+
+// pipelineSpec is the internal spec of Pipeline name, false when the
+// informer holds none.
+func (l *ledger) pipelineSpec(namespace, name string) (*ml.PipelineSpec, bool) {
+	if l.pipelines == nil {
+		return nil, false
+	}
+	p, err := l.pipelines.Pipelines(namespace).Get(name)
+	if err != nil {
+		return nil, false
+	}
+	spec := &ml.PipelineSpec{}
+	if err := mlv1alpha1.Convert_v1alpha1_PipelineSpec_To_ml_PipelineSpec(&p.Spec, spec, nil); err != nil {
+		return nil, false
+	}
+	return spec.DeepCopy(), true
 }
 
 // trialIndex is a trial's index from its annotation; a TrainingJob

@@ -101,3 +101,92 @@ func waitForJobs(t *testing.T, f *fixture, n int) {
 	}
 	t.Fatalf("the informer never listed %d TrainingJobs", n)
 }
+
+// trainPipeline is Pipeline train: prepare (1 CPU), then fit and eval
+// (2 CPUs each) side by side, gated by a condition on a tuned param.
+func trainPipeline() *ml.Pipeline {
+	return mltesting.MakePipeline("train", ns).
+		Params(mltesting.MakeParamSpec("lr").Obj()).
+		Tasks(
+			mltesting.MakeTask("prepare").Request(corev1.ResourceCPU, "1").Obj(),
+			mltesting.MakeTask("fit").Request(corev1.ResourceCPU, "2").DependsOn("prepare").Obj(),
+			mltesting.MakeTask("eval").Request(corev1.ResourceCPU, "2").DependsOn("prepare").When("$(params.lr)", ml.WhenOperatorIn, "0.1").Obj(),
+		).Obj()
+}
+
+// pipelineSearch is TuningJob search (uid-search) of parallel PipelineRun
+// trials of Pipeline train.
+func pipelineSearch(parallel int32) *ml.TuningJob {
+	run := mltesting.MakePipelineRun("x", ns).PipelineRef("train").Param("lr", "$(params.lr)").Obj()
+	return mltesting.MakeTuningJob("search", ns).UID("uid-search").PipelineRun(run.Spec, "fit").Trials(10, parallel, 3).Obj()
+}
+
+// runTrialOf is trial index of tun as the TuningJob controller creates it
+// and PipelineRunResolve resolves it.
+func runTrialOf(tun *ml.TuningJob, index int) *ml.PipelineRun {
+	run := &ml.PipelineRun{Spec: *tun.Spec.TrialTemplate.PipelineRun.DeepCopy()}
+	run.Name, run.Namespace = tun.Name+"-"+strconv.Itoa(index), ns
+	run.UID = types.UID("uid-" + run.Name)
+	run.Labels = map[string]string{mlv1alpha1.TuningJobNameLabel: tun.Name}
+	run.Annotations = map[string]string{mlv1alpha1.TrialIndexAnnotation: strconv.Itoa(index)}
+	run.Spec.Params = []ml.Param{{Name: "lr", Value: "0.1"}}
+	run.Status.PipelineSpec, run.Status.Params = &trainPipeline().Spec, run.Spec.Params
+	v1 := &mlv1alpha1.TuningJob{ObjectMeta: tun.ObjectMeta}
+	run.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(v1, mlv1alpha1.SchemeGroupVersion.WithKind("TuningJob"))}
+	return run
+}
+
+// TestPipelineTuningJobChargedItsPeak: a TuningJob of PipelineRun trials
+// is charged parallelTrials x the peak of its pipeline, every task counted
+// (a condition may read a tuned param), and refused with the numbers; its
+// first parallelTrials trials hold nothing more, a trial beyond them holds
+// its own peak.
+func TestPipelineTuningJobChargedItsPeak(t *testing.T) {
+	f := newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "9")}, trainPipeline())
+	create := func(tun *ml.TuningJob) error {
+		return f.do(t, admissiontest.Request{Resource: "tuningjobs", Kind: "TuningJob", Name: tun.Name, Object: tun})
+	}
+	// fit and eval run at once: 4 CPUs a trial.
+	wantCode(t, create(pipelineSearch(3)), 403,
+		`exceeded quota "cpu": requests.cpu requested 12 (parallelTrials 3 x the peak of one trial's pipeline run (tasks that can run at once: fit 1 x 2, eval 1 x 2)), other ml.example.io objects hold 0 of 9, 9 left`)
+	tun := pipelineSearch(2)
+	if err := create(tun); err != nil {
+		t.Fatalf("2 parallel trials of 4 CPUs against 9: %v", err)
+	}
+	if used, _ := f.used(t, "requests.cpu"); used != "8" {
+		t.Fatalf("record says %s CPUs used, want 8", used)
+	}
+	if err := f.ml.Tracker().Add(toV1alpha1(t, tun)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { _, err := f.p.tuns.TuningJobs(ns).Get(tun.Name); return err == nil })
+
+	createRun := func(run *ml.PipelineRun) error {
+		return f.do(t, admissiontest.Request{Resource: "pipelineruns", Kind: "PipelineRun", Name: run.Name, Object: run})
+	}
+	for i := range 2 {
+		if err := createRun(runTrialOf(tun, i)); err != nil {
+			t.Fatalf("trial %d of 2 parallel: %v", i, err)
+		}
+		if used, _ := f.used(t, "requests.cpu"); used != "8" {
+			t.Errorf("record says %s CPUs used after trial %d, want the TuningJob's 8", used, i)
+		}
+		if err := f.ml.Tracker().Add(toV1alpha1(t, runTrialOf(tun, i))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { runs, _ := f.p.runs.PipelineRuns(ns).List(labels.Everything()); return len(runs) > i })
+	}
+	wantCode(t, createRun(runTrialOf(tun, 2)), 403, `requests.cpu requested 4`)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the informer never showed the object")
+}

@@ -10,6 +10,8 @@
 // with the tasks that succeeded there (status.tasks). The
 // registry keeps that snapshot from then on, so edits to the Pipeline never
 // change a run in flight; the PipelineRun controller executes from it.
+// It also checks, on create, the pipeline trial template of a TuningJob
+// (tuningjob.go).
 package pipelinerunresolve
 
 import (
@@ -171,6 +173,9 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 // Validate checks that the snapshot is there and consistent, whatever
 // mutated the run after Admit.
 func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admission.ObjectInterfaces) error {
+	if handlesTuningJob(a) {
+		return p.validateTuningJob(ctx, a)
+	}
 	if !handles(a) || a.GetOperation() != admission.Create {
 		return nil
 	}

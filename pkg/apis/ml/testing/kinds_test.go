@@ -16,7 +16,7 @@ import (
 // each kind's New sets its Field to Values[0], as the generic tests that
 // change it expect.
 func TestNewLeavesDefaultsToServer(t *testing.T) {
-	hasDefaults := map[string]bool{"TrainingJob": true, "Model": true, "Notebook": true}
+	hasDefaults := map[string]bool{"TrainingJob": true, "Model": true, "Notebook": true, "TuningJob": true}
 	scheme := runtime.NewScheme()
 	if err := mlv1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

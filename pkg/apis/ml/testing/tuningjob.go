@@ -97,6 +97,13 @@ func (w *TuningJobWrapper) TrainingJob(spec ml.TrainingJobSpec) *TuningJobWrappe
 	return w
 }
 
+// PipelineRun sets the trial template's PipelineRun spec and the task
+// that reports the objective ("" for none).
+func (w *TuningJobWrapper) PipelineRun(spec ml.PipelineRunSpec, objectiveTask string) *TuningJobWrapper {
+	w.obj.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &spec, ObjectiveTask: objectiveTask}
+	return w
+}
+
 // Phase sets status.phase.
 func (w *TuningJobWrapper) Phase(p ml.TuningJobPhase) *TuningJobWrapper {
 	w.obj.Status.Phase = p
@@ -134,6 +141,12 @@ func (b *TuningJobBuilder) Obj() *mlv1alpha1.TuningJob { return b.obj.DeepCopy()
 // Trials sets spec.maxTrials and spec.parallelTrials.
 func (b *TuningJobBuilder) Trials(maxTrials, parallel int32) *TuningJobBuilder {
 	b.obj.Spec.MaxTrials, b.obj.Spec.ParallelTrials = ptr.To(maxTrials), ptr.To(parallel)
+	return b
+}
+
+// MaxTrials sets spec.maxTrials.
+func (b *TuningJobBuilder) MaxTrials(n int32) *TuningJobBuilder {
+	b.obj.Spec.MaxTrials = ptr.To(n)
 	return b
 }
 

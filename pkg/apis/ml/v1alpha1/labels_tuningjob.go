@@ -16,8 +16,13 @@ const (
 	// algorithm gave them a step budget (hyperband): $(trial.budget).
 	TrialBudgetAnnotation = "ml.example.io/trial-budget"
 	// EarlyStoppedAnnotation is set on a trial the TuningJob stopped
-	// early (by suspending it): why.
+	// early (by suspending its TrainingJob or canceling its PipelineRun):
+	// why.
 	EarlyStoppedAnnotation = "ml.example.io/early-stopped"
+	// BudgetReachedAnnotation is set on a trial the TuningJob stopped
+	// because it reported the step of its budget (TrialBudgetAnnotation):
+	// the trial completed its budget and counts as succeeded.
+	BudgetReachedAnnotation = "ml.example.io/budget-reached"
 )
 
 // MaxTuningStatusTrials is the most trials status.trials of a TuningJob

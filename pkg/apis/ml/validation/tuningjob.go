@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -166,10 +167,66 @@ func validateTrialTemplate(t *ml.TrialTemplate, params []ml.TuningParameter, opt
 		}
 	}
 	if plr := t.PipelineRun; plr != nil {
+		plrPath := fldPath.Child("pipelineRun")
 		for i, p := range plr.Params {
-			check(p.Value, fldPath.Child("pipelineRun", "params").Index(i).Child("value"))
+			check(p.Value, plrPath.Child("params").Index(i).Child("value"))
 		}
-		allErrs = append(allErrs, field.Forbidden(fldPath.Child("pipelineRun"), "PipelineRun trials are not supported yet: use trainingJob"))
+		if plr.Cancel {
+			allErrs = append(allErrs, field.Forbidden(plrPath.Child("cancel"), "trials would never run: the controller cancels the trials it stops"))
+		}
+		if plr.Suspend {
+			allErrs = append(allErrs, field.Forbidden(plrPath.Child("suspend"), "trials would never run"))
+		}
+		if plr.RetryOf != nil {
+			allErrs = append(allErrs, field.Forbidden(plrPath.Child("retryOf"), "a trial runs a pipeline (pipelineRef or pipelineSpec), not a retry"))
+		}
+	}
+	return append(allErrs, validateObjectiveTask(t, fldPath)...)
+}
+
+// validateObjectiveTask checks trialTemplate.objectiveTask: only pipeline
+// trials have tasks, and the task must be one of an inline pipeline's
+// (admission checks it against a referenced Pipeline).
+func validateObjectiveTask(t *ml.TrialTemplate, fldPath *field.Path) field.ErrorList {
+	if t.ObjectiveTask == "" {
+		return nil
+	}
+	p := fldPath.Child("objectiveTask")
+	if t.PipelineRun == nil {
+		return field.ErrorList{field.Forbidden(p, "only PipelineRun trials (pipelineRun) have tasks")}
+	}
+	var allErrs field.ErrorList
+	// A task of a nested pipeline is <task>.<inner task>.
+	for _, label := range strings.Split(t.ObjectiveTask, ".") {
+		for _, msg := range utilvalidation.IsDNS1123Label(label) {
+			allErrs = append(allErrs, field.Invalid(p, t.ObjectiveTask, msg))
+		}
+	}
+	// An inline pipeline with nested pipelines is checked by admission,
+	// once they are expanded.
+	if spec := t.PipelineRun.PipelineSpec; spec != nil && len(allErrs) == 0 && !slices.ContainsFunc(spec.Tasks, func(pt ml.PipelineTask) bool { return pt.PipelineRef != nil }) {
+		if msg := ObjectiveTaskOf(spec, t.ObjectiveTask); msg != "" {
+			allErrs = append(allErrs, field.Invalid(p, t.ObjectiveTask, msg))
+		}
 	}
 	return allErrs
+}
+
+// ObjectiveTaskOf says why task is not a task of the pipeline spec, whose
+// nested pipelines may be expanded or not; "" when it is one.
+func ObjectiveTaskOf(spec *ml.PipelineSpec, task string) string {
+	var names []string
+	for _, list := range [][]ml.PipelineTask{spec.Tasks, spec.Finally} {
+		for _, pt := range list {
+			if pt.Name == task {
+				return ""
+			}
+			names = append(names, pt.Name)
+		}
+	}
+	const listed = 10
+	if len(names) > listed {
+		names = append(names[:listed], "...")
+	}
+	return fmt.Sprintf("not a task of the pipeline (its tasks: %s)", strings.Join(names, ", "))
 }

@@ -46,8 +46,33 @@ func TestValidateTuningJob(t *testing.T) {
 			tun.Spec.EarlyStopping = &ml.EarlyStopping{MedianStop: &ml.MedianStopRule{MinTrials: ptr.To[int32](0), StartStep: ptr.To[int64](-1)}}
 		}, want: []string{"spec.earlyStopping.medianStop.minTrials: Invalid value", "spec.earlyStopping.medianStop.startStep: Invalid value"}},
 		{name: "pipeline run trials", mutate: func(tun *ml.TuningJob) {
-			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Obj().Spec}
-		}, want: []string{"spec.trialTemplate.pipelineRun: Forbidden"}},
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Param("lr", "$(params.lr)").Obj().Spec, ObjectiveTask: "fit"}
+		}},
+		{name: "pipeline run trials with an inline pipeline", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineSpec(trialPipeline()).Param("lr", "$(params.lr)").Obj().Spec, ObjectiveTask: "fit"}
+		}},
+		{name: "pipeline run param names no parameter", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Param("lr", "$(params.learning-rate)").Obj().Spec}
+		}, want: []string{"spec.trialTemplate.pipelineRun.params[0].value: Invalid value"}},
+		{name: "pipeline run template canceled, suspended or a retry", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Cancel(true).Suspend(true).Obj().Spec}
+			tun.Spec.TrialTemplate.PipelineRun.RetryOf = &ml.LocalObjectReference{Name: "old"}
+		}, want: []string{"spec.trialTemplate.pipelineRun.pipelineRef: Forbidden", "spec.trialTemplate.pipelineRun.cancel: Forbidden", "spec.trialTemplate.pipelineRun.suspend: Forbidden", "spec.trialTemplate.pipelineRun.retryOf: Forbidden"}},
+		{name: "pipeline run template without a pipeline", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("").Obj().Spec}
+		}, want: []string{"spec.trialTemplate.pipelineRun.pipelineRef: Required value"}},
+		{name: "objective task not of the inline pipeline", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineSpec(trialPipeline()).Param("lr", "$(params.lr)").Obj().Spec, ObjectiveTask: "train"}
+		}, want: []string{"spec.trialTemplate.objectiveTask: Invalid value"}},
+		{name: "objective task of an inline pipeline's nested pipeline, checked by admission", mutate: func(tun *ml.TuningJob) {
+			spec := mltesting.MakePipeline("", "").Tasks(mltesting.MakeNestedTask("train", "train").Param("epochs", "3").Obj()).Spec()
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineSpec(spec).Obj().Spec, ObjectiveTask: "train.fit"}
+		}},
+		{name: "objective task not a task name", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Obj().Spec, ObjectiveTask: "Fit_1"}
+		}, want: []string{"spec.trialTemplate.objectiveTask: Invalid value"}},
+		{name: "objective task of a training job", mutate: func(tun *ml.TuningJob) { tun.Spec.TrialTemplate.ObjectiveTask = "fit" },
+			want: []string{"spec.trialTemplate.objectiveTask: Forbidden"}},
 		{name: "no trial template", mutate: func(tun *ml.TuningJob) { tun.Spec.TrialTemplate = ml.TrialTemplate{} },
 			want: []string{"spec.trialTemplate.pipelineRun: Required value"}},
 		{name: "name too long for its trials", mutate: func(tun *ml.TuningJob) { tun.Name = strings.Repeat("a", 49) },
@@ -77,4 +102,13 @@ func TestValidateTuningJobUpdate(t *testing.T) {
 	changed := old.DeepCopy()
 	changed.Spec.Objective.Goal = ml.ObjectiveMaximize
 	checkErrors(t, []string{"spec: Forbidden"}, validation.ValidateTuningJobUpdate(changed, old, opts))
+}
+
+// trialPipeline is a pipeline whose task fit takes the param lr.
+func trialPipeline() *ml.PipelineSpec {
+	return mltesting.MakePipeline("p", "ns").
+		Params(ml.ParamSpec{Name: "lr", Type: ml.ParamTypeString}).
+		Tasks(ml.PipelineTask{Name: "prepare", ContainerSpec: ml.ContainerSpec{Image: "busybox", Command: []string{"true"}}},
+			ml.PipelineTask{Name: "fit", ContainerSpec: ml.ContainerSpec{Image: "busybox", Command: []string{"train", "--lr=$(params.lr)"}}}).
+		Spec()
 }

@@ -1862,6 +1862,9 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RunTemplateMetadata
       default: {}
+    - name: objectiveTask
+      type:
+        scalar: string
     - name: pipelineRun
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.PipelineRunSpec

@@ -111,13 +111,37 @@ func (o *Options) readMetrics(ctx context.Context, rows []*row) error {
 const minMaxPoints = 4
 
 // objectiveOf reads a TuningJob's spec.objective; nil without a metric.
+// The objective of pipeline trials is the series of their objective task,
+// TASK/METRIC as pipeline run metrics are named.
 func objectiveOf(tj *unstructured.Unstructured) *objective {
 	metric, _, _ := unstructured.NestedString(tj.Object, "spec", "objective", "metric")
 	if metric == "" {
 		return nil
 	}
 	goal, _, _ := unstructured.NestedString(tj.Object, "spec", "objective", "goal")
+	if task, _, _ := unstructured.NestedString(tj.Object, "spec", "trialTemplate", "objectiveTask"); task != "" {
+		metric = task + "/" + metric
+	}
 	return &objective{metric: metric, maximize: goal == "Maximize"}
+}
+
+// resolveObjective names the objective series of pipeline trials that
+// have no objective task: the one TASK/METRIC series of the rows.
+func (t *table) resolveObjective() {
+	if t.objective == nil || t.hasSeries(t.objective.metric) {
+		return
+	}
+	var found []string
+	for _, r := range t.rows {
+		for name := range r.series {
+			if strings.HasSuffix(name, "/"+t.objective.metric) && !slices.Contains(found, name) {
+				found = append(found, name)
+			}
+		}
+	}
+	if len(found) == 1 {
+		t.objective.metric = found[0]
+	}
 }
 
 // order sorts the rows as the flags say, after checking that --sort-by,
@@ -134,6 +158,7 @@ func (o *Options) order(t *table) error {
 	if o.Chart != "" && !t.hasSeries(o.Chart) {
 		return fmt.Errorf("--chart %q: no row has that metric; their metrics: %s", o.Chart, t.seriesList())
 	}
+	t.resolveObjective()
 	t.sortDefault()
 	switch {
 	case o.SortBy != "":

@@ -165,6 +165,40 @@ func seed() *fakeServer {
 	s.object("pipelineruns", "base-plr", 31, 0, "Running", exp, nil, map[string]any{"params": []any{map[string]any{"name": "lr", "value": "0.07"}, map[string]any{"name": "data", "value": "/data/mnist"}}})
 	s.metrics["pipelineruns/base-plr"] = []mlv1alpha1.MetricSeries{series("train", "loss", 1.4, 0.9), series("eval", "accuracy", 0.7)}
 	s.object("trainingjobs", "no-metrics", 40, 0, "Pending", exp, nil, nil)
+	// Searches whose trials are pipeline runs: the objective is the loss
+	// of their fit task, named by objectiveTask or not.
+	for _, search := range []struct{ name, task string }{{"plr", "fit"}, {"plr-any", ""}} {
+		s.object(tuningJobs, search.name, 50, 0, "Running", nil, nil, map[string]any{
+			"objective":     map[string]any{"metric": "loss", "goal": "Minimize"},
+			"trialTemplate": map[string]any{"objectiveTask": search.task, "pipelineRun": map[string]any{"pipelineRef": map[string]any{"name": "train"}}},
+		})
+		for i, loss := range [][]float64{{1.5, 0.9}, {1.2, 0.4}, {2, 1.8}} {
+			name := search.name + "-" + string(rune('0'+i))
+			s.object("pipelineruns", name, 50+i, 3, "Succeeded", map[string]string{tuningJobLabel: search.name},
+				map[string]string{trialParametersAnnotation: `{"lr":"0.` + string(rune('1'+i)) + `"}`},
+				map[string]any{"params": []any{map[string]any{"name": "lr", "value": "0." + string(rune('1'+i))}}})
+			s.metrics["pipelineruns/"+name] = []mlv1alpha1.MetricSeries{series("fit", "loss", loss...), series("eval", "accuracy", 1-loss[len(loss)-1]/2)}
+		}
+	}
+	// Trials the TuningJob stopped: suspended TrainingJobs, which have no
+	// start time any more; they count from creation to suspension.
+	s.object(tuningJobs, "hb", 55, 0, "Running", nil, nil, map[string]any{"objective": map[string]any{"metric": "loss", "goal": "Minimize"}})
+	for i, stop := range []map[string]string{
+		{budgetReachedAnnotation: "reached its budget of 3 steps (reported step 4)"},
+		{earlyStoppedAnnotation: "median stopping rule: worse"},
+	} {
+		name := "hb-" + string(rune('0'+i))
+		ann := map[string]string{trialParametersAnnotation: `{"lr":"0.` + string(rune('1'+i)) + `"}`}
+		for k, v := range stop {
+			ann[k] = v
+		}
+		s.object("trainingjobs", name, 55+i, 0, "Suspended", map[string]string{tuningJobLabel: "hb"}, ann, nil)
+		o := s.objects["trainingjobs"][len(s.objects["trainingjobs"])-1]
+		unstructured.RemoveNestedField(o.Object, "status", "startTime")
+		suspended := o.GetCreationTimestamp().Add(time.Duration(2+i) * time.Minute).Format(time.RFC3339)
+		_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"type": "Suspended", "status": "True", "lastTransitionTime": suspended}}, "status", "conditions")
+		s.metrics["trainingjobs/"+name] = []mlv1alpha1.MetricSeries{series("", "loss", 2, 1+float64(i))}
+	}
 	return s
 }
 
@@ -217,6 +251,11 @@ func TestCompare(t *testing.T) {
 		// ... by a parameter, and by accuracy highest first, wide.
 		{"tuningjob-sort-param", &Options{targets: []util.Target{target(tuningJobs, "lr")}, SortBy: "lr"}},
 		{"tuningjob-sort-accuracy-wide", &Options{targets: []util.Target{target(tuningJobs, "lr")}, SortBy: "accuracy", Reverse: true, Output: "wide"}},
+		// Trials stopped at their budget or early: their phase and duration.
+		{"tuningjob-stopped", &Options{targets: []util.Target{target(tuningJobs, "hb")}}},
+		// Pipeline trials: sorted by their objective task's series.
+		{"tuningjob-pipeline", &Options{targets: []util.Target{target(tuningJobs, "plr")}}},
+		{"tuningjob-pipeline-any-task", &Options{targets: []util.Target{target(tuningJobs, "plr-any")}}},
 		// An experiment: kinds side by side, params shared listed once.
 		{"experiment", &Options{Experiment: "baseline"}},
 		// A selector and --metrics.

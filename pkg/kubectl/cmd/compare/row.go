@@ -16,6 +16,7 @@ const (
 	tuningJobLabel            = "ml.example.io/tuning-job"
 	trialParametersAnnotation = "ml.example.io/trial-parameters"
 	earlyStoppedAnnotation    = "ml.example.io/early-stopped"
+	budgetReachedAnnotation   = "ml.example.io/budget-reached"
 )
 
 // row is one compared object: what it was given and what it measured.
@@ -36,13 +37,46 @@ type row struct {
 func newRow(resource string, obj *unstructured.Unstructured) *row {
 	r := &row{resource: resource, namespace: obj.GetNamespace(), name: obj.GetName(), created: obj.GetCreationTimestamp().Time, series: map[string]mlv1alpha1.MetricSeries{}}
 	r.phase, _, _ = unstructured.NestedString(obj.Object, "status", "phase")
-	if _, ok := obj.GetAnnotations()[earlyStoppedAnnotation]; ok {
+	_, stopped := obj.GetAnnotations()[earlyStoppedAnnotation]
+	_, budget := obj.GetAnnotations()[budgetReachedAnnotation]
+	switch {
+	case r.phase == string(mlv1alpha1.TrainingJobSucceeded) || r.phase == string(mlv1alpha1.TrainingJobFailed):
+		// It ended before the stop took effect, as the TuningJob counts it.
+	case budget:
+		r.phase = "BudgetReached"
+	case stopped:
 		r.phase = "EarlyStopped"
 	}
 	r.start = timeField(obj, "status", "startTime")
 	r.end = timeField(obj, "status", "completionTime")
+	if (stopped || budget) && r.start == nil && r.end == nil {
+		// A stopped trial TrainingJob is suspended, which clears its start
+		// time: it counts from its creation to its suspension.
+		if at := conditionTime(obj, "Suspended"); at != nil {
+			created := r.created
+			r.start, r.end = &created, at
+		}
+	}
 	r.params = params(resource, obj)
 	return r
+}
+
+// conditionTime is when the condition typ of obj turned true; nil when
+// it is not true.
+func conditionTime(obj *unstructured.Unstructured, typ string) *time.Time {
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["type"] != typ || m["status"] != "True" {
+			continue
+		}
+		if s, ok := m["lastTransitionTime"].(string); ok {
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				return &t
+			}
+		}
+	}
+	return nil
 }
 
 // timeField reads an RFC 3339 time of obj, nil when absent or malformed.

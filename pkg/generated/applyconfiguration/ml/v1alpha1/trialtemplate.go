@@ -33,6 +33,11 @@ type TrialTemplateApplyConfiguration struct {
 	// PipelineRun is the spec of each trial's PipelineRun (a pipelineRef
 	// and params).
 	PipelineRun *PipelineRunSpecApplyConfiguration `json:"pipelineRun,omitempty"`
+	// ObjectiveTask is, for PipelineRun trials, the task whose metrics
+	// (the run's metrics series of that task) or, when it reported no
+	// series, whose output named as the objective metric carries the
+	// objective. When unset, the one task that reports the metric.
+	ObjectiveTask *string `json:"objectiveTask,omitempty"`
 }
 
 // TrialTemplateApplyConfiguration constructs a declarative configuration of the TrialTemplate type for use with
@@ -62,5 +67,13 @@ func (b *TrialTemplateApplyConfiguration) WithTrainingJob(value *TrainingJobSpec
 // If called multiple times, the PipelineRun field is set to the value of the last call.
 func (b *TrialTemplateApplyConfiguration) WithPipelineRun(value *PipelineRunSpecApplyConfiguration) *TrialTemplateApplyConfiguration {
 	b.PipelineRun = value
+	return b
+}
+
+// WithObjectiveTask sets the ObjectiveTask field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ObjectiveTask field is set to the value of the last call.
+func (b *TrialTemplateApplyConfiguration) WithObjectiveTask(value string) *TrialTemplateApplyConfiguration {
+	b.ObjectiveTask = &value
 	return b
 }
