@@ -56,7 +56,7 @@ func downwardVolumes(rep *replica, c *corev1.Container, services []localService)
 			for i, l := range lines {
 				lines[i] = localValue("", l, rep.owner.Namespace, services)
 			}
-			p := filepath.Join(dir, filepath.Clean("/" + item.Path))
+			p := filepath.Join(dir, filepath.Clean("/"+item.Path))
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return nil, err
 			}

@@ -321,4 +321,3 @@ func findCondition(j *mlv1alpha1.TrainingJob, condType string) *metav1.Condition
 	}
 	return nil
 }
-
