@@ -272,6 +272,22 @@ func TestReplicaRoles(t *testing.T) {
 		waitFile(t, filepath.Join(marks, "ps-0.stopped"))
 	})
 
+	// The example of artifacts/examples/local/roles runs as it says.
+	t.Run("example", func(t *testing.T) {
+		var job mlv1alpha1.TrainingJob
+		readExample(t, "roles/tf-roles.yaml", &job)
+		job.Namespace = framework.NewNamespace(t)
+		done, log := run(t, job.Name, &job)
+		if done.Status.Phase != mlv1alpha1.TrainingJobSucceeded {
+			t.Fatalf("example job ended %s, want Succeeded; status %+v; log:\n%s", done.Status.Phase, done.Status, log)
+		}
+		for _, want := range []string{"[chief-0] chief-0: met all 3 other members", "[ps-0] ps-0: met all 3 other members", "[chief-0] step=5 loss="} {
+			if !strings.Contains(log, want) {
+				t.Errorf("log lacks %q:\n%s", want, log)
+			}
+		}
+	})
+
 	t.Run("MPI", func(t *testing.T) {
 		marks := framework.SharedDir(t)
 		job := &mlv1alpha1.TrainingJob{
