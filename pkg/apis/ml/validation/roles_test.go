@@ -1,14 +1,19 @@
 package validation_test
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/install"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
 )
@@ -120,5 +125,42 @@ func checkErrorTexts(t *testing.T, want []string, errs field.ErrorList) {
 		if !strings.Contains(e.Error(), want[i]) {
 			t.Errorf("error %d = %q, want it to hold %q", i, e.Error(), want[i])
 		}
+	}
+}
+
+// TestRuntimesDocJobsAreValid: the TrainingJobs of docs/runtimes.md that
+// name no runtime are valid as written (jobs that name one are checked
+// merged with it by TestExamplesAreValid's runtime examples).
+func TestRuntimesDocJobsAreValid(t *testing.T) {
+	scheme := runtime.NewScheme()
+	install.Install(scheme)
+	decoder := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Yaml: true, Strict: true})
+	md, err := os.ReadFile("../../../../docs/runtimes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(md, -1) {
+		if !strings.Contains(string(b[1]), "kind: TrainingJob\n") || strings.Contains(string(b[1]), "runtimeRef") {
+			continue
+		}
+		n++
+		versioned, _, err := decoder.Decode(b[1], nil, nil)
+		if err != nil {
+			t.Fatalf("decode %s: %v", b[1], err)
+		}
+		scheme.Default(versioned)
+		internal, err := scheme.ConvertToVersion(versioned, ml.SchemeGroupVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := internal.(*ml.TrainingJob)
+		job.Namespace = "default"
+		if errs := validation.ValidateTrainingJob(job, opts); len(errs) > 0 {
+			t.Errorf("job %s of docs/runtimes.md: %v", job.Name, errs.ToAggregate())
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d TrainingJobs with roles in docs/runtimes.md, want the TensorFlow and MPI examples", n)
 	}
 }
