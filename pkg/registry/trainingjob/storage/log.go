@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -38,7 +41,8 @@ func (logKind) Label(obj runtime.Object, pod *workload.Pod) (string, bool) {
 	return pod.Name, true
 }
 
-// Select picks a replica by index, role and index (worker-1), or pod name.
+// Select picks a replica by index, role and index (worker-1), or pod
+// name; or every replica of a role (ps).
 func (logKind) Select(_ runtime.Object, o *ml.LogOptions) (func(pod, label string) bool, field.ErrorList) {
 	if errs := logs.NoTask(o, "trainingjobs"); len(errs) > 0 {
 		return nil, errs
@@ -46,7 +50,12 @@ func (logKind) Select(_ runtime.Object, o *ml.LogOptions) (func(pod, label strin
 	if o.Replica == "" {
 		return logs.SelectAll, nil
 	}
+	role := roleNames.Has(o.Replica)
 	return func(pod, label string) bool {
-		return label == "replica-"+o.Replica || label == o.Replica || pod == o.Replica
+		return label == "replica-"+o.Replica || label == o.Replica || pod == o.Replica ||
+			role && strings.HasPrefix(label, o.Replica+"-")
 	}, nil
 }
+
+// roleNames are the roles a TrainingJob's replicas may have.
+var roleNames = sets.New(ml.RoleChief, ml.RoleWorker, ml.RolePS, ml.RoleEvaluator, ml.RoleLauncher)
