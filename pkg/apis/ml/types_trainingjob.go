@@ -106,6 +106,10 @@ type TrainingJobSpec struct {
 	// +optional
 	Elastic *ElasticPolicy `json:"elastic,omitempty"`
 
+	// Roles give the replicas roles, each with its own replica count and
+	// container overrides. The worker role's count is spec.replicas.
+	Roles []ReplicaRole `json:"roles,omitempty"`
+
 	ContainerSpec `json:",inline"`
 	PodOptions    `json:",inline"`
 

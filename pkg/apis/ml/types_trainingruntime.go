@@ -74,6 +74,10 @@ type TrainingRuntimeTemplate struct {
 	// +optional
 	MasterPort *int32 `json:"masterPort,omitempty"`
 
+	// Roles give the replicas roles, each with its own replica count and
+	// container overrides. The worker role's count is spec.replicas.
+	Roles []ReplicaRole `json:"roles,omitempty"`
+
 	ContainerSpec `json:",inline"`
 	PodOptions    `json:",inline"`
 }

@@ -147,8 +147,11 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return err
 	}
 	c.forgetGone(key, replicas)
+	// Replica 0: the chief or launcher of a job with roles, or its
+	// first worker.
+	primary := mlv1alpha1.PrimaryRole(&job.Spec)
 	for _, r := range replicas {
-		if r.Labels[mlv1alpha1.ReplicaIndexLabel] != "0" || !started(r) {
+		if r.Labels[mlv1alpha1.ReplicaIndexLabel] != "0" || r.Labels[mlv1alpha1.ReplicaRoleLabel] != primary || !started(r) {
 			continue
 		}
 		c.follow(job, r, parser)

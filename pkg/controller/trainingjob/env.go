@@ -18,6 +18,9 @@ const MetricsURLBase = "https://kubernetes.default.svc"
 // replicaEnv is the environment injected into replica index of job: ML_*
 // for every framework, and the rendezvous variables of its framework.
 func replicaEnv(job *mlv1alpha1.TrainingJob, index int32) []corev1.EnvVar {
+	if s := slotOf(job, index); s.role != "" {
+		return roleEnv(job, s)
+	}
 	n := desiredReplicas(job)
 	env := []corev1.EnvVar{
 		{Name: "ML_JOB_NAME", Value: job.Name},

@@ -26,16 +26,17 @@ func ownerOf(job *mlv1alpha1.TrainingJob) workload.Owner {
 	return workload.NewOwner(job, kind, map[string]string{mlv1alpha1.TrainingJobNameLabel: job.Name})
 }
 
-// replicaSpec is the pod of replica index of job. Its hostname and
-// subdomain make <job>-<index>.<job> resolve through the headless Service.
-// Pods never restart in place: a failed pod is counted and replaced.
+// replicaSpec is the pod of replica number index of job (see layout). Its
+// hostname and subdomain make <job>-<index>.<job> (<job>-<role>-<index>.<job>
+// with roles) resolve through the headless Service. Pods never restart in
+// place: a failed pod is counted and replaced.
 func replicaSpec(job *mlv1alpha1.TrainingJob, index int32) workload.ReplicaSpec {
-	name := PodName(job.Name, index)
+	s := slotOf(job, index)
+	name := s.podName(job.Name)
+	podLabels := s.labels()
+	podLabels[mlv1alpha1.TrainingJobNameLabel] = job.Name
 	own := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
-			mlv1alpha1.TrainingJobNameLabel: job.Name,
-			mlv1alpha1.ReplicaIndexLabel:    itoa(index),
-		}},
+		ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 		Spec: corev1.PodSpec{
 			RestartPolicy: corev1.RestartPolicyNever,
 			Hostname:      name,
@@ -49,9 +50,16 @@ func replicaSpec(job *mlv1alpha1.TrainingJob, index int32) workload.ReplicaSpec 
 		},
 	}
 	setArtifactPlan(job, index, &own)
+	if s.role == mlv1alpha1.RoleLauncher {
+		mountHostfile(job, &own)
+	}
+	container := &job.Spec.ContainerSpec
+	if s.role != "" {
+		container = roleContainer(job, s.role)
+	}
 	return workload.ReplicaSpec{
 		Name:     name,
-		Template: workload.PodTemplate(own, &job.Spec.ContainerSpec, &job.Spec.PodOptions),
+		Template: workload.PodTemplate(own, container, &job.Spec.PodOptions),
 	}
 }
 

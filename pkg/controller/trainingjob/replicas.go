@@ -5,7 +5,8 @@ import (
 )
 
 // manageReplicas keeps, while the job is active, one pod for every replica
-// index below spec.replicas and the job's headless Service. It creates the
+// number below spec.replicas (with roles: below the replicas of every
+// role, see layout) and the job's headless Service. It creates the
 // pods that are missing: at the start, after a resume, when an elastic job
 // was scaled up, and to replace a failed (or deleted) pod once it is gone.
 // It deletes pods of indices at or above spec.replicas (an elastic job
@@ -16,7 +17,7 @@ func manageReplicas(s *syncState) {
 		return
 	}
 	s.ensureService = true
-	n := desiredReplicas(s.job)
+	n := totalReplicas(s.job)
 	for _, r := range s.replicas {
 		i, ok := replicaIndex(s.job, r)
 		switch {

@@ -2,7 +2,6 @@ package trainingjob
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -84,18 +83,15 @@ func PodName(jobName string, index int32) string {
 	return fmt.Sprintf("%s-%d", jobName, index)
 }
 
-// replicaIndex returns the index of a replica of job: its index label,
-// when the replica's name is the pod name of that index.
+// replicaIndex returns the number of a replica of job (see layout): from
+// its index (and role) labels, when the replica's name is the pod name of
+// that replica.
 func replicaIndex(job *mlv1alpha1.TrainingJob, r workload.ReplicaStatus) (int32, bool) {
-	v, ok := r.Labels[mlv1alpha1.ReplicaIndexLabel]
-	if !ok {
+	s, ok := parseSlot(r.Labels)
+	if !ok || r.Name != s.podName(job.Name) {
 		return 0, false
 	}
-	i, err := strconv.ParseInt(v, 10, 32)
-	if err != nil || i < 0 || r.Name != PodName(job.Name, int32(i)) {
-		return 0, false
-	}
-	return int32(i), true
+	return numberOf(job, s)
 }
 
 // desiredReplicas is spec.replicas, 1 when unset.

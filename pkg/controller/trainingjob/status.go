@@ -20,7 +20,7 @@ func computeStatus(s *syncState) {
 	job := s.job
 	st := &job.Status
 	live := s.liveReplicas()
-	n := desiredReplicas(job)
+	n := totalReplicas(job)
 
 	st.ObservedGeneration = job.Generation
 	st.Selector = Selector(job.Name).String()
@@ -110,9 +110,10 @@ func (s *syncState) liveReplicas() []workload.ReplicaStatus {
 	}
 	for _, i := range s.creates {
 		if s.created.Has(i) {
+			sl := slotOf(s.job, i)
 			live = append(live, workload.ReplicaStatus{
-				Name:   PodName(s.job.Name, i),
-				Labels: map[string]string{mlv1alpha1.ReplicaIndexLabel: fmt.Sprint(i)},
+				Name:   sl.podName(s.job.Name),
+				Labels: sl.labels(),
 				Phase:  workload.PhasePending,
 			})
 		}

@@ -136,6 +136,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &mlv1alpha1.RecurringScheduleApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ReplicaFailure"):
 		return &mlv1alpha1.ReplicaFailureApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ReplicaRole"):
+		return &mlv1alpha1.ReplicaRoleApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RetryPolicy"):
 		return &mlv1alpha1.RetryPolicyApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("RunTemplate"):

@@ -446,6 +446,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha1.RecurringRunStatus{}.OpenAPIModelName():               schema_pkg_apis_ml_v1alpha1_RecurringRunStatus(ref),
 		v1alpha1.RecurringSchedule{}.OpenAPIModelName():                schema_pkg_apis_ml_v1alpha1_RecurringSchedule(ref),
 		v1alpha1.ReplicaFailure{}.OpenAPIModelName():                   schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref),
+		v1alpha1.ReplicaRole{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_ReplicaRole(ref),
 		v1alpha1.RetryPolicy{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref),
 		v1alpha1.RunTemplate{}.OpenAPIModelName():                      schema_pkg_apis_ml_v1alpha1_RunTemplate(ref),
 		v1alpha1.RunTemplateMetadata{}.OpenAPIModelName():              schema_pkg_apis_ml_v1alpha1_RunTemplateMetadata(ref),
@@ -23989,6 +23990,112 @@ func schema_pkg_apis_ml_v1alpha1_ReplicaFailure(ref common.ReferenceCallback) co
 	}
 }
 
+func schema_pkg_apis_ml_v1alpha1_ReplicaRole(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ReplicaRole is one role of a TrainingJob's replicas, as TensorFlow's chief, workers and parameter servers, or MPI's launcher and workers.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the role: chief, worker, ps or evaluator (TensorFlow); launcher or worker (MPI).",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the number of replicas of the role (default 1). The worker role has none: its count is spec.replicas, which the scale subresource reads and writes.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"image": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Image is the container image. The local process runtime of standalone mode ignores it and runs command and args on the host.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"command": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Command is the entrypoint.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"args": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-type": "atomic",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Args are the arguments to the entrypoint.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"env": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Env sets environment variables in the container.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(corev1.EnvVar{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"resources": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Resources are the compute resources of one replica.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(corev1.ResourceRequirements{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
+		Dependencies: []string{
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_ml_v1alpha1_RetryPolicy(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -24764,6 +24871,29 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref common.ReferenceCallback) c
 							Ref:         ref(v1alpha1.ElasticPolicy{}.OpenAPIModelName()),
 						},
 					},
+					"roles": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Roles give the replicas roles, each with its own replica count and container overrides: TensorFlow's chief, worker, ps and evaluator, MPI's launcher and worker. The worker role's count is spec.replicas. A job without roles runs spec.replicas identical replicas.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ReplicaRole{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 					"image": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Image is the container image. The local process runtime of standalone mode ignores it and runs command and args on the host.",
@@ -25038,7 +25168,7 @@ func schema_pkg_apis_ml_v1alpha1_TrainingJobSpec(ref common.ReferenceCallback) c
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName(), v1alpha1.TrainingRuntimeRef{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.ElasticPolicy{}.OpenAPIModelName(), v1alpha1.MetricsSpec{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.ReplicaRole{}.OpenAPIModelName(), v1alpha1.TrainingJobArtifacts{}.OpenAPIModelName(), v1alpha1.TrainingRuntimeRef{}.OpenAPIModelName()},
 	}
 }
 
@@ -25361,6 +25491,29 @@ func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeTemplate(ref common.ReferenceCal
 							Format:      "int32",
 						},
 					},
+					"roles": {
+						VendorExtensible: spec.VendorExtensible{
+							Extensions: spec.Extensions{
+								"x-kubernetes-list-map-keys": []interface{}{
+									"name",
+								},
+								"x-kubernetes-list-type":       "map",
+								"x-kubernetes-patch-merge-key": "name",
+								"x-kubernetes-patch-strategy":  "merge",
+							},
+						},
+						SchemaProps: spec.SchemaProps{
+							Description: "Roles give the replicas roles, each with its own replica count and container overrides: TensorFlow's chief, worker, ps and evaluator, MPI's launcher and worker. The worker role's count is spec.replicas. A job without roles runs spec.replicas identical replicas.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ReplicaRole{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 					"image": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Image is the container image. The local process runtime of standalone mode ignores it and runs command and args on the host.",
@@ -25567,7 +25720,7 @@ func schema_pkg_apis_ml_v1alpha1_TrainingRuntimeTemplate(ref common.ReferenceCal
 			},
 		},
 		Dependencies: []string{
-			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName()},
+			corev1.EnvVar{}.OpenAPIModelName(), corev1.LocalObjectReference{}.OpenAPIModelName(), corev1.PodSecurityContext{}.OpenAPIModelName(), corev1.ResourceRequirements{}.OpenAPIModelName(), corev1.SecurityContext{}.OpenAPIModelName(), corev1.Toleration{}.OpenAPIModelName(), corev1.Volume{}.OpenAPIModelName(), corev1.VolumeMount{}.OpenAPIModelName(), v1alpha1.PodMetadata{}.OpenAPIModelName(), v1alpha1.ReplicaRole{}.OpenAPIModelName()},
 	}
 }
 

@@ -19,6 +19,13 @@
 // of its own, kept until the owner is forgotten, so that every replica
 // listens where the others look for it.
 //
+// Downward API volumes (downward.go) are files the runtime writes into
+// the replica's directory before the process starts, from fieldRef items
+// (the pod's name, namespace, UID, a label or an annotation), with the
+// owner's hosts rewritten line by line as in the address variables; a
+// variable whose value is a path below the volume's mount path points at
+// them (an MPI launcher's hostfile at ML_HOSTFILE=/etc/mpi/hostfile).
+//
 // Credentials that Config.OwnerEnv writes for an owner's processes live in
 // a directory per owner that goes with the owner (ForgetOwner), or at a
 // later start when the owner is gone (RemoveStaleCredentials).

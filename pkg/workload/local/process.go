@@ -161,10 +161,20 @@ func (r *Runtime) prepare(rep *replica, serviceHosts []localService) (*command, 
 	if err != nil {
 		return nil, "CreateContainerConfigError", err
 	}
+	downward, err := downwardVolumes(rep, c, serviceHosts)
+	if err != nil {
+		return nil, "CreateContainerConfigError", err
+	}
 	pulled := pullDirs(rep)
 	env = withPulledPaths(env, pulled)
+	// A path below a downward API volume's mount path (an MPI launcher's
+	// ML_HOSTFILE) is where its files are here.
+	env = withPulledPaths(env, downward)
 	rep.pulled = rep.pulled[:0]
 	for _, dir := range pulled {
+		rep.pulled = append(rep.pulled, dir)
+	}
+	for _, dir := range downward {
 		rep.pulled = append(rep.pulled, dir)
 	}
 	if env, err = r.prepareConfined(rep, env, credentials); err != nil {

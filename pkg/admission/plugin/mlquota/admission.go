@@ -208,11 +208,15 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 			return err
 		}
 		d, _ := shapeOf(obj)
-		base, ok := d.(shape)
-		if !ok {
+		switch base := d.(type) {
+		case shape:
+			newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
+		case jobShape:
+			// A job with roles scales its workers.
+			newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
+		default:
 			return apierrors.NewBadRequest(fmt.Sprintf("%s: %s have no scale", PluginName, gr.Resource))
 		}
-		newShape, oldShape = base.withReplicas(scale.Spec.Replicas), base.withReplicas(oldScale.Spec.Replicas)
 		if held, _ := p.demandOf(obj); len(held.charge()) == 0 {
 			// A trial its TuningJob held for: scaled, it holds its own.
 			oldShape = shape{}

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	scalescheme "k8s.io/client-go/scale/scheme"
+	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -242,6 +243,23 @@ func TestCreate(t *testing.T) {
 		},
 		"dry run checks but does not record": {
 			quotas: gpuQuota, job: withUID(gpuJob("fits", 2, "4").Obj()), dryRun: true,
+		},
+		"every role's replicas count, each with its resources": {
+			// 2 workers x 4 GPUs, a chief with the job's 4, 2 ps with none.
+			quotas:  gpuQuota,
+			job:     withUID(gpuJob("tf", 2, "4").TFRoles(2, 2).Obj()),
+			wantErr: []string{"requests.nvidia.com/gpu requested 20 (worker: 2 replicas x 4, chief: 1 replicas x 4, ps: 2 replicas x 4"},
+		},
+		"a role's resources replace the job's": {
+			quotas: gpuQuota,
+			job: withUID(gpuJob("tf", 2, "2").Framework(ml.FrameworkTensorFlow).RoleSpec(ml.ReplicaRole{Name: ml.RolePS, Replicas: ptr.To[int32](3),
+				ContainerSpec: ml.ContainerSpec{Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{gpu: apiresource.MustParse("0")}}}}).Obj()),
+			wantUsed: "4",
+		},
+		"pods of every role count": {
+			quotas:  []*corev1.ResourceQuota{quota("pods", "pods", "3")},
+			job:     withUID(mltesting.MakeTrainingJob("j", ns).MPIRoles(3, 2).Obj()),
+			wantErr: []string{"pods requested 4 (worker: 3 replicas, launcher: 1 replicas)"},
 		},
 	}
 	for name, tc := range tests {

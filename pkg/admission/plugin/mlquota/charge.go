@@ -41,7 +41,7 @@ func shapeOf(obj runtime.Object) (demand, bool) {
 		if o.Spec.Suspend || o.Status.Phase == ml.TrainingJobSucceeded || o.Status.Phase == ml.TrainingJobFailed {
 			return shape{}, true
 		}
-		return shape{replicas: replicasOr(o.Spec.Replicas, 1), resources: o.Spec.Resources}, true
+		return trainingJobShape(o), true
 	case *ml.Model:
 		return shape{replicas: replicasOr(o.Spec.Replicas, 1), resources: o.Spec.Resources}, true
 	case *ml.Notebook:

@@ -35,14 +35,23 @@ import (
 
 // trialsPeak is the demand of a TuningJob.
 type trialsPeak struct {
-	trial  shape
+	// trial is one trial's demand: a shape, or a jobShape when the
+	// template has roles.
+	trial  demand
 	trials int32
 }
 
 func (t trialsPeak) charge() charge {
-	s := t.trial
-	s.replicas *= t.trials
-	return s.charge()
+	if s, ok := t.trial.(shape); ok {
+		s.replicas *= t.trials
+		return s.charge()
+	}
+	out := charge{}
+	for k, q := range t.trial.charge() {
+		q.Mul(int64(t.trials))
+		out[k] = q
+	}
+	return out
 }
 
 func (t trialsPeak) explain(key corev1.ResourceName) string {
@@ -58,7 +67,7 @@ func tuningPeakOf(tun *ml.TuningJob) demand {
 		return shape{}
 	}
 	return trialsPeak{
-		trial:  shape{replicas: replicasOr(tj.Replicas, 1), resources: tj.Resources},
+		trial:  trainingJobShape(&ml.TrainingJob{Spec: *tj}),
 		trials: replicasOr(tun.Spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials),
 	}
 }
@@ -125,7 +134,8 @@ func (l *ledger) coveredTrial(obj metav1.Object, annotations map[string]string) 
 	switch o := obj.(type) {
 	case *ml.TrainingJob:
 		tmpl := tun.Spec.TrialTemplate.TrainingJob
-		if tmpl == nil || replicasOr(o.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(o.Spec.Resources, tmpl.Resources) {
+		if tmpl == nil || replicasOr(o.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(o.Spec.Resources, tmpl.Resources) ||
+			!sameRoles(o.Spec.Roles, tmpl.Roles) {
 			return false
 		}
 		if l.jobs == nil {
@@ -292,4 +302,19 @@ func trialIndex(annotations map[string]string) int {
 		return i
 	}
 	return math.MaxInt32
+}
+
+// sameRoles says whether a trial's roles are the template's: a trial with
+// other roles (each with its replicas and resources) holds its own.
+func sameRoles(job []ml.ReplicaRole, tmpl []mlv1alpha1.ReplicaRole) bool {
+	if len(job) != len(tmpl) {
+		return false
+	}
+	for i := range tmpl {
+		var r ml.ReplicaRole
+		if err := mlv1alpha1.Convert_v1alpha1_ReplicaRole_To_ml_ReplicaRole(&tmpl[i], &r, nil); err != nil || !apiequality.Semantic.DeepEqual(job[i], r) {
+			return false
+		}
+	}
+	return true
 }

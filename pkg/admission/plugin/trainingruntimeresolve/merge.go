@@ -23,7 +23,11 @@ import (
 //   - lists keyed by name (env, volumes, imagePullSecrets, resources
 //     claims) or by mountPath (volumeMounts): the runtime's entries in their
 //     order with the job's entry in place of one of the same key, then the
-//     job's other entries in theirs.
+//     job's other entries in theirs;
+//   - roles, by name: the runtime's roles in their order, each with the
+//     job's role of the same name merged over it field by field (replicas,
+//     image, command and args when the job's role sets them; env by name;
+//     resources by key), then the job's other roles.
 //
 // Framework, replicas and masterPort that neither sets get their defaults
 // afterwards (Resolve), as a job without a runtime gets them.
@@ -36,16 +40,8 @@ func Merge(spec *ml.TrainingJobSpec, t *ml.TrainingRuntimeTemplate) {
 	spec.NumProcPerNode = orPtr(spec.NumProcPerNode, t.NumProcPerNode)
 	spec.MasterPort = orPtr(spec.MasterPort, t.MasterPort)
 
-	c, rc := &spec.ContainerSpec, &t.ContainerSpec
-	if c.Image == "" {
-		c.Image = rc.Image
-	}
-	c.Command = orList(c.Command, rc.Command)
-	c.Args = orList(c.Args, rc.Args)
-	c.Env = byKey(rc.Env, c.Env, func(e corev1.EnvVar) string { return e.Name })
-	c.Resources.Requests = mergeMaps(rc.Resources.Requests, c.Resources.Requests)
-	c.Resources.Limits = mergeMaps(rc.Resources.Limits, c.Resources.Limits)
-	c.Resources.Claims = byKey(rc.Resources.Claims, c.Resources.Claims, func(e corev1.ResourceClaim) string { return e.Name })
+	mergeContainer(&spec.ContainerSpec, &t.ContainerSpec)
+	spec.Roles = mergeRoles(t.Roles, spec.Roles)
 
 	o, ro := &spec.PodOptions, &t.PodOptions
 	if ro.PodMetadata != nil {
@@ -83,6 +79,58 @@ func defaultTemplateFields(spec *ml.TrainingJobSpec) {
 	if spec.MasterPort == nil {
 		spec.MasterPort = ptr.To(mlv1alpha1.DefaultMasterPort)
 	}
+	for i := range spec.Roles {
+		if r := &spec.Roles[i]; r.Replicas == nil && r.Name != ml.RoleWorker {
+			r.Replicas = ptr.To[int32](1)
+		}
+	}
+}
+
+// mergeContainer writes the runtime's container fields rc under the
+// job's c.
+func mergeContainer(c, rc *ml.ContainerSpec) {
+	if c.Image == "" {
+		c.Image = rc.Image
+	}
+	c.Command = orList(c.Command, rc.Command)
+	c.Args = orList(c.Args, rc.Args)
+	c.Env = byKey(rc.Env, c.Env, func(e corev1.EnvVar) string { return e.Name })
+	c.Resources.Requests = mergeMaps(rc.Resources.Requests, c.Resources.Requests)
+	c.Resources.Limits = mergeMaps(rc.Resources.Limits, c.Resources.Limits)
+	c.Resources.Claims = byKey(rc.Resources.Claims, c.Resources.Claims, func(e corev1.ResourceClaim) string { return e.Name })
+}
+
+// mergeRoles merges roles by name, as Trainer v2 merges its replicated
+// jobs: the runtime's roles in their order, each with the job's role of
+// the same name merged over it (replicas, then the container fields as
+// the job's own), then the job's other roles in theirs.
+func mergeRoles(runtime, job []ml.ReplicaRole) []ml.ReplicaRole {
+	if len(runtime) == 0 {
+		return job
+	}
+	jobs := make(map[string]*ml.ReplicaRole, len(job))
+	for i := range job {
+		jobs[job[i].Name] = &job[i]
+	}
+	out := make([]ml.ReplicaRole, 0, len(runtime)+len(job))
+	done := map[string]bool{}
+	for _, r := range runtime {
+		if j, ok := jobs[r.Name]; ok && !done[r.Name] {
+			m := *j
+			m.Replicas = orPtr(j.Replicas, r.Replicas)
+			mergeContainer(&m.ContainerSpec, &r.ContainerSpec)
+			r = m
+		}
+		done[r.Name] = true
+		out = append(out, r)
+	}
+	for _, j := range job {
+		if !done[j.Name] {
+			done[j.Name] = true
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 func orPtr[T any](job, runtime *T) *T {

@@ -133,3 +133,70 @@ func TestMergeDoesNotShareTheTemplate(t *testing.T) {
 		t.Errorf("the job's spec follows the runtime's template: env %v, nodeSelector %v, replicas %d", spec.Env, spec.NodeSelector, *spec.Replicas)
 	}
 }
+
+// tfTemplate is a TensorFlow runtime with roles: a chief with its own
+// command, parameter servers with their own image and resources, workers
+// with an env variable.
+func tfTemplate() *ml.TrainingRuntimeTemplate {
+	return &ml.TrainingRuntimeTemplate{
+		Framework: ml.FrameworkTensorFlow,
+		Replicas:  ptr.To[int32](2),
+		ContainerSpec: ml.ContainerSpec{
+			Image:   "tensorflow/tensorflow:2.17.0",
+			Command: []string{"python3", "train.py"},
+			Env:     []corev1.EnvVar{{Name: "TF_CPP_MIN_LOG_LEVEL", Value: "2"}},
+		},
+		Roles: []ml.ReplicaRole{
+			{Name: ml.RoleChief, Replicas: ptr.To[int32](1), ContainerSpec: ml.ContainerSpec{
+				Args: []string{"--checkpoint-dir=/ckpt"},
+			}},
+			{Name: ml.RoleWorker, ContainerSpec: ml.ContainerSpec{
+				Env: []corev1.EnvVar{{Name: "ROLE_KIND", Value: "compute"}, {Name: "BATCH", Value: "64"}},
+			}},
+			{Name: ml.RolePS, Replicas: ptr.To[int32](2), ContainerSpec: ml.ContainerSpec{
+				Image: "tensorflow/tensorflow:2.17.0-ps",
+				Resources: corev1.ResourceRequirements{
+					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi")},
+				},
+			}},
+		},
+	}
+}
+
+// TestMergeRoles: roles merge by name, field by field, the job's winning;
+// roles only the job has come after the runtime's.
+func TestMergeRoles(t *testing.T) {
+	tests := map[string]ml.TrainingJobSpec{
+		"roles-name-only": {},
+		"roles-job-overrides": {
+			Replicas: ptr.To[int32](4),
+			Roles: []ml.ReplicaRole{
+				{Name: ml.RoleEvaluator, ContainerSpec: ml.ContainerSpec{Args: []string{"--eval"}}},
+				{Name: ml.RolePS, Replicas: ptr.To[int32](1), ContainerSpec: ml.ContainerSpec{
+					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Gi")}},
+				}},
+				{Name: ml.RoleWorker, ContainerSpec: ml.ContainerSpec{
+					Command: []string{"python3", "worker.py"},
+					Env:     []corev1.EnvVar{{Name: "BATCH", Value: "128"}},
+				}},
+				{Name: ml.RoleChief, Replicas: ptr.To[int32](0)},
+			},
+		},
+	}
+	for name, spec := range tests {
+		t.Run(name, func(t *testing.T) {
+			template := tfTemplate()
+			before := template.DeepCopy()
+			Merge(&spec, template)
+			defaultTemplateFields(&spec)
+			if diff := cmp.Diff(before, template); diff != "" {
+				t.Errorf("Merge changed the runtime's template (-before +after):\n%s", diff)
+			}
+			out, err := yaml.Marshal(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "merge-"+name, out)
+		})
+	}
+}

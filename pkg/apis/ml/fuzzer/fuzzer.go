@@ -79,6 +79,12 @@ func fuzzTrainingJobSpec(s *ml.TrainingJobSpec, c randfill.Continue) {
 		s.MasterPort = &p
 	}
 	s.CleanPodPolicy = oneOf(c, ml.CleanPodPolicyNone, ml.CleanPodPolicyRunning, ml.CleanPodPolicyAll)
+	for i := range s.Roles {
+		if r := &s.Roles[i]; r.Replicas == nil && r.Name != ml.RoleWorker {
+			n := c.Int31n(2)
+			r.Replicas = &n
+		}
+	}
 }
 
 func fuzzMetricsSpec(s *ml.MetricsSpec, c randfill.Continue) {

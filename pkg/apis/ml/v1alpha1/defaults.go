@@ -58,7 +58,8 @@ func SetDefaults_TrainingJobSpec(obj *TrainingJobSpec) {
 }
 
 // DefaultTrainingJobTemplateFields defaults the fields a training runtime
-// may set: framework, replicas and masterPort.
+// may set: framework, replicas, masterPort and the replicas of roles other
+// than worker (1; the worker role's count is spec.replicas).
 func DefaultTrainingJobTemplateFields(obj *TrainingJobSpec) {
 	if obj.Framework == "" {
 		obj.Framework = FrameworkGeneric
@@ -71,6 +72,11 @@ func DefaultTrainingJobTemplateFields(obj *TrainingJobSpec) {
 	}
 	if obj.MasterPort == nil {
 		obj.MasterPort = ptr.To(DefaultMasterPort)
+	}
+	for i := range obj.Roles {
+		if r := &obj.Roles[i]; r.Replicas == nil && r.Name != RoleWorker {
+			r.Replicas = ptr.To[int32](1)
+		}
 	}
 }
 

@@ -10,7 +10,8 @@ const (
 	TrainingJobNameLabel = "ml.example.io/trainingjob"
 
 	// ReplicaIndexLabel is on every pod of a TrainingJob: the replica's
-	// index, 0 to spec.replicas-1, which is also its rank.
+	// index, 0 to spec.replicas-1, which is also its rank; in a job with
+	// roles, its index within its role (ReplicaRoleLabel).
 	ReplicaIndexLabel = "ml.example.io/replica-index"
 
 	// ManagedByLabel is the well-known label naming the manager of an

@@ -109,6 +109,17 @@ type TrainingJobSpec struct {
 	// +optional
 	Elastic *ElasticPolicy `json:"elastic,omitempty"`
 
+	// Roles give the replicas roles, each with its own replica count and
+	// container overrides: TensorFlow's chief, worker, ps and evaluator,
+	// MPI's launcher and worker. The worker role's count is spec.replicas.
+	// A job without roles runs spec.replicas identical replicas.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +patchMergeKey=name
+	// +patchStrategy=merge
+	Roles []ReplicaRole `json:"roles,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+
 	ContainerSpec `json:",inline"`
 	PodOptions    `json:",inline"`
 

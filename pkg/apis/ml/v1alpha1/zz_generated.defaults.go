@@ -87,6 +87,20 @@ func SetObjectDefaults_ClusterServingRuntimeList(in *ClusterServingRuntimeList) 
 }
 
 func SetObjectDefaults_ClusterTrainingRuntime(in *ClusterTrainingRuntime) {
+	for i := range in.Spec.Template.Roles {
+		a := &in.Spec.Template.Roles[i]
+		for j := range a.ContainerSpec.Env {
+			b := &a.ContainerSpec.Env[j]
+			if b.ValueFrom != nil {
+				if b.ValueFrom.FileKeyRef != nil {
+					if b.ValueFrom.FileKeyRef.Optional == nil {
+						var ptrVar1 bool = false
+						b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+					}
+				}
+			}
+		}
+	}
 	for i := range in.Spec.Template.ContainerSpec.Env {
 		a := &in.Spec.Template.ContainerSpec.Env[i]
 		if a.ValueFrom != nil {
@@ -926,6 +940,20 @@ func SetObjectDefaults_RecurringRun(in *RecurringRun) {
 	}
 	if in.Spec.RunTemplate.TrainingJob != nil {
 		SetDefaults_TrainingJobSpec(in.Spec.RunTemplate.TrainingJob)
+		for i := range in.Spec.RunTemplate.TrainingJob.Roles {
+			a := &in.Spec.RunTemplate.TrainingJob.Roles[i]
+			for j := range a.ContainerSpec.Env {
+				b := &a.ContainerSpec.Env[j]
+				if b.ValueFrom != nil {
+					if b.ValueFrom.FileKeyRef != nil {
+						if b.ValueFrom.FileKeyRef.Optional == nil {
+							var ptrVar1 bool = false
+							b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+						}
+					}
+				}
+			}
+		}
 		for i := range in.Spec.RunTemplate.TrainingJob.ContainerSpec.Env {
 			a := &in.Spec.RunTemplate.TrainingJob.ContainerSpec.Env[i]
 			if a.ValueFrom != nil {
@@ -1032,6 +1060,20 @@ func SetObjectDefaults_ServingRuntimeList(in *ServingRuntimeList) {
 
 func SetObjectDefaults_TrainingJob(in *TrainingJob) {
 	SetDefaults_TrainingJobSpec(&in.Spec)
+	for i := range in.Spec.Roles {
+		a := &in.Spec.Roles[i]
+		for j := range a.ContainerSpec.Env {
+			b := &a.ContainerSpec.Env[j]
+			if b.ValueFrom != nil {
+				if b.ValueFrom.FileKeyRef != nil {
+					if b.ValueFrom.FileKeyRef.Optional == nil {
+						var ptrVar1 bool = false
+						b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+					}
+				}
+			}
+		}
+	}
 	for i := range in.Spec.ContainerSpec.Env {
 		a := &in.Spec.ContainerSpec.Env[i]
 		if a.ValueFrom != nil {
@@ -1107,6 +1149,20 @@ func SetObjectDefaults_TrainingJobList(in *TrainingJobList) {
 }
 
 func SetObjectDefaults_TrainingRuntime(in *TrainingRuntime) {
+	for i := range in.Spec.Template.Roles {
+		a := &in.Spec.Template.Roles[i]
+		for j := range a.ContainerSpec.Env {
+			b := &a.ContainerSpec.Env[j]
+			if b.ValueFrom != nil {
+				if b.ValueFrom.FileKeyRef != nil {
+					if b.ValueFrom.FileKeyRef.Optional == nil {
+						var ptrVar1 bool = false
+						b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+					}
+				}
+			}
+		}
+	}
 	for i := range in.Spec.Template.ContainerSpec.Env {
 		a := &in.Spec.Template.ContainerSpec.Env[i]
 		if a.ValueFrom != nil {
@@ -1180,6 +1236,20 @@ func SetObjectDefaults_TuningJob(in *TuningJob) {
 	}
 	if in.Spec.TrialTemplate.TrainingJob != nil {
 		SetDefaults_TrainingJobSpec(in.Spec.TrialTemplate.TrainingJob)
+		for i := range in.Spec.TrialTemplate.TrainingJob.Roles {
+			a := &in.Spec.TrialTemplate.TrainingJob.Roles[i]
+			for j := range a.ContainerSpec.Env {
+				b := &a.ContainerSpec.Env[j]
+				if b.ValueFrom != nil {
+					if b.ValueFrom.FileKeyRef != nil {
+						if b.ValueFrom.FileKeyRef.Optional == nil {
+							var ptrVar1 bool = false
+							b.ValueFrom.FileKeyRef.Optional = &ptrVar1
+						}
+					}
+				}
+			}
+		}
 		for i := range in.Spec.TrialTemplate.TrainingJob.ContainerSpec.Env {
 			a := &in.Spec.TrialTemplate.TrainingJob.ContainerSpec.Env[i]
 			if a.ValueFrom != nil {

@@ -392,6 +392,11 @@ func (in ReplicaFailure) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ReplicaRole) OpenAPIModelName() string {
+	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaRole"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in RetryPolicy) OpenAPIModelName() string {
 	return "io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy"
 }

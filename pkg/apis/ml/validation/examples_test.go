@@ -43,12 +43,13 @@ func TestExamplesAreValid(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
 	local, err2 := filepath.Glob(filepath.Join(examplesDir, "local", "*.yaml"))
 	failing, err3 := filepath.Glob(filepath.Join(examplesDir, "local", "failing", "*.yaml"))
+	roles, err7 := filepath.Glob(filepath.Join(examplesDir, "local", "roles", "*.yaml"))
 	profiles, err4 := filepath.Glob(filepath.Join(examplesDir, "profiles", "*.yaml"))
 	runtimes, err5 := filepath.Glob(filepath.Join(runtimesDir, "*.yaml"))
 	runtimes = slices.DeleteFunc(runtimes, func(f string) bool { return filepath.Base(f) == "kustomization.yaml" })
 	runtimeJobFiles, err6 := filepath.Glob(filepath.Join(examplesDir, "runtimes", "*.yaml"))
-	files = slices.Concat(files, local, failing, profiles, runtimes, runtimeJobFiles)
-	err = errors.Join(err, err2, err3, err4, err5, err6)
+	files = slices.Concat(files, local, failing, roles, profiles, runtimes, runtimeJobFiles)
+	err = errors.Join(err, err2, err3, err4, err5, err6, err7)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,9 +35,13 @@ func validateTrainingJobSpec(spec *ml.TrainingJobSpec, opts Options, fldPath *fi
 	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateRuntimeRef(spec.RuntimeRef, fldPath.Child("runtimeRef"))...)
 	allErrs = append(allErrs, validateNumProcPerNode(spec.NumProcPerNode, fldPath.Child("numProcPerNode"))...)
-	if spec.NumProcPerNode != nil && *spec.NumProcPerNode > 1 && spec.Framework != ml.FrameworkPyTorch {
+	if spec.NumProcPerNode != nil && *spec.NumProcPerNode > 1 && spec.Framework != ml.FrameworkPyTorch && spec.Framework != ml.FrameworkMPI {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("numProcPerNode"), *spec.NumProcPerNode,
-			"more than 1 process per replica needs framework PyTorch (torchrun starts them)"))
+			"more than 1 process per replica needs framework PyTorch (torchrun starts them) or MPI (the slots of each worker in the hostfile)"))
+	}
+	allErrs = append(allErrs, validateRoles(spec.Roles, spec.Framework, spec.Replicas, opts, fldPath.Child("roles"))...)
+	if spec.Elastic != nil && len(spec.Roles) > 0 {
+		allErrs = append(allErrs, field.Forbidden(fldPath.Child("elastic"), "a job with roles has a fixed set of replicas (TF_CONFIG and the MPI hostfile list every one); remove spec.elastic or spec.roles"))
 	}
 	if spec.Elastic != nil {
 		allErrs = append(allErrs, validateMaximum(spec.Elastic.MaxReplicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("elastic", "maxReplicas"))...)
@@ -132,6 +136,7 @@ func ValidateTrainingJobUpdate(obj, old *ml.TrainingJob, opts Options) field.Err
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Framework, oldSpec.Framework, specPath.Child("framework"))...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.RuntimeRef, oldSpec.RuntimeRef, specPath.Child("runtimeRef"))...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.NumProcPerNode, oldSpec.NumProcPerNode, specPath.Child("numProcPerNode"))...)
+	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.Roles, oldSpec.Roles, specPath.Child("roles"))...)
 	allErrs = append(allErrs, validateImmutableContainerSpec(&spec.ContainerSpec, &oldSpec.ContainerSpec, specPath)...)
 	allErrs = append(allErrs, validateImmutablePodOptions(&spec.PodOptions, &oldSpec.PodOptions, specPath)...)
 	allErrs = append(allErrs, apivalidation.ValidateImmutableField(spec.MasterPort, oldSpec.MasterPort, specPath.Child("masterPort"))...)

@@ -54,6 +54,7 @@ func validateTrainingRuntimeSpec(spec *ml.TrainingRuntimeSpec, opts Options, fld
 	allErrs = append(allErrs, validateMinimum(t.Replicas, 1, tPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateMaximum(t.Replicas, opts.MaxReplicas, maxReplicasFlag, tPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateNumProcPerNode(t.NumProcPerNode, tPath.Child("numProcPerNode"))...)
+	allErrs = append(allErrs, validateRoles(t.Roles, t.Framework, nil, opts, tPath.Child("roles"))...)
 	if t.MasterPort != nil {
 		allErrs = append(allErrs, validatePortNumber(*t.MasterPort, tPath.Child("masterPort"))...)
 	}

@@ -1299,6 +1299,43 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: time
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+- name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaRole
+  map:
+    fields:
+    - name: args
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: command
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
+    - name: env
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.EnvVar
+          elementRelationship: associative
+          keys:
+          - name
+    - name: image
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+      default: ""
+    - name: replicas
+      type:
+        scalar: numeric
+    - name: resources
+      type:
+        namedType: io.k8s.api.core.v1.ResourceRequirements
+      default: {}
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy
   map:
     fields:
@@ -1613,6 +1650,14 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: retainArtifacts
       type:
         scalar: boolean
+    - name: roles
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaRole
+          elementRelationship: associative
+          keys:
+          - name
     - name: runtimeRef
       type:
         namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.TrainingRuntimeRef
@@ -1800,6 +1845,14 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.k8s.api.core.v1.ResourceRequirements
       default: {}
+    - name: roles
+      type:
+        list:
+          elementType:
+            namedType: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.ReplicaRole
+          elementRelationship: associative
+          keys:
+          - name
     - name: securityContext
       type:
         namedType: io.k8s.api.core.v1.SecurityContext

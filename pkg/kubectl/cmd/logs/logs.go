@@ -28,6 +28,10 @@ const example = `  # Print the logs of every replica of a training job, each lin
   # Follow replica 0 only, starting with its last 20 lines
   kubectl ml logs tj/mnist-ddp -f --replica 0 --tail 20
 
+  # The log of the chief of a TensorFlow job with roles, then of all its workers
+  kubectl ml logs trainingjob/tf --role chief --replica 0
+  kubectl ml logs trainingjob/tf --role worker
+
   # The logs of one task of a pipeline run, with timestamps, from the last hour
   kubectl ml logs pipelinerun/train-eval-1 --task train --since 1h --timestamps`
 
@@ -35,6 +39,7 @@ const example = `  # Print the logs of every replica of a training job, each lin
 type Options struct {
 	Follow     bool
 	Replica    int
+	Role       string
 	Task       string
 	Container  string
 	Previous   bool
@@ -53,13 +58,14 @@ type Options struct {
 func NewCmdLogs(f *util.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &Options{Replica: -1, Tail: -1, IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:                   "logs KIND/NAME [-f] [--replica N | --task T] [--tail N] [--since D] [--timestamps]",
+		Use:                   "logs KIND/NAME [-f] [[--role R] --replica N | --task T] [--tail N] [--since D] [--timestamps]",
 		DisableFlagsInUseLine: true,
 		Short:                 "Print the logs of a training job, pipeline run, model or notebook",
 		Long: `Print the logs of a training job, pipeline run, model or notebook.
 
 Without --replica or --task the logs of all replicas (or tasks) are merged line by
-line, each line prefixed with [replica-N] or [task]. The logs come from the running
+line, each line prefixed with [replica-N] ([ROLE-N] for a training job with roles)
+or [task]. The logs come from the running
 pods, and from the server's archive once the pods are gone.`,
 		Example: example,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -77,6 +83,7 @@ pods, and from the server's archive once the pods are gone.`,
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", o.Follow, "Stream the logs until the object ends or the command is interrupted.")
 	cmd.Flags().IntVar(&o.Replica, "replica", o.Replica, "Only this replica index (training jobs and models).")
+	cmd.Flags().StringVar(&o.Role, "role", o.Role, "Only the replicas of this role of a training job with roles (chief, worker, ps, evaluator, launcher); with --replica, that index of the role.")
 	cmd.Flags().StringVar(&o.Task, "task", o.Task, "Only this task of a pipeline run (a forEach instance as TASK-N).")
 	cmd.Flags().StringVarP(&o.Container, "container", "c", o.Container, "Only this container of the pods.")
 	cmd.Flags().BoolVarP(&o.Previous, "previous", "p", o.Previous, "The logs of the previous instance of a restarted replica.")
@@ -104,6 +111,8 @@ func (o *Options) Validate() error {
 	switch {
 	case o.Replica >= 0 && o.Task != "":
 		return errors.New("--replica and --task cannot be used together")
+	case o.Role != "" && o.target.Resource != "trainingjobs":
+		return fmt.Errorf("--role is for trainingjobs, not %s", o.target.Resource)
 	case o.Replica < -1:
 		return errors.New("--replica must be 0 or more")
 	case o.Task != "" && o.target.Resource != "pipelineruns":
@@ -130,7 +139,12 @@ func (o *Options) Request() *rest.Request {
 	if o.Follow {
 		r.Param("follow", "true")
 	}
-	if o.Replica >= 0 {
+	switch {
+	case o.Role != "" && o.Replica >= 0:
+		r.Param("replica", o.Role+"-"+strconv.Itoa(o.Replica))
+	case o.Role != "":
+		r.Param("replica", o.Role)
+	case o.Replica >= 0:
 		r.Param("replica", strconv.Itoa(o.Replica))
 	}
 	if o.Task != "" {
@@ -164,7 +178,11 @@ func (o *Options) Run(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	if o.factory != nil {
-		if err := o.factory.CheckSelection(ctx, o.target, o.Task, int64(o.Replica)); err != nil {
+		replica := int64(o.Replica)
+		if o.Role != "" {
+			replica = -1 // the server knows the roles' counts
+		}
+		if err := o.factory.CheckSelection(ctx, o.target, o.Task, replica); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,16 @@ func TestRequest(t *testing.T) {
 			want: "/apis/ml.example.io/v1alpha1/namespaces/team-a/trainingjobs/mnist/log?container=trainer&follow=true&limitBytes=4096&previous=true&replica=2&sinceSeconds=91&tailLines=20&timestamps=true",
 		},
 		{
+			name: "a replica of a role",
+			o:    Options{Role: "worker", Replica: 1, Tail: -1},
+			want: "/apis/ml.example.io/v1alpha1/namespaces/team-a/trainingjobs/mnist/log?replica=worker-1",
+		},
+		{
+			name: "every replica of a role",
+			o:    Options{Role: "ps", Replica: -1, Tail: -1},
+			want: "/apis/ml.example.io/v1alpha1/namespaces/team-a/trainingjobs/mnist/log?replica=ps",
+		},
+		{
 			name: "tail 0 is sent",
 			o:    Options{Replica: -1, Tail: 0},
 			want: "/apis/ml.example.io/v1alpha1/namespaces/team-a/trainingjobs/mnist/log?tailLines=0",
@@ -90,6 +100,8 @@ func TestValidate(t *testing.T) {
 		{"negative limit", "trainingjobs", Options{Replica: -1, Tail: -1, LimitBytes: -1}, "--limit-bytes"},
 		{"task of a run", "pipelineruns", Options{Replica: -1, Task: "train-2", Tail: -1}, ""},
 		{"replica of a model", "models", Options{Replica: 1, Tail: -1}, ""},
+		{"role of a model", "models", Options{Replica: -1, Role: "ps", Tail: -1}, "--role is for trainingjobs"},
+		{"role of a job", "trainingjobs", Options{Replica: 0, Role: "chief", Tail: -1}, ""},
 	}
 	for _, tc := range cases {
 		tc.o.target = util.Target{Resource: tc.resource, Name: "x"}

@@ -41,7 +41,12 @@ type TrainingJobSpecApplyConfiguration struct {
 	// Replicas is the number of workers (default 1).
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Elastic allows scaling between minReplicas and maxReplicas while running.
-	Elastic                         *ElasticPolicyApplyConfiguration `json:"elastic,omitempty"`
+	Elastic *ElasticPolicyApplyConfiguration `json:"elastic,omitempty"`
+	// Roles give the replicas roles, each with its own replica count and
+	// container overrides: TensorFlow's chief, worker, ps and evaluator,
+	// MPI's launcher and worker. The worker role's count is spec.replicas.
+	// A job without roles runs spec.replicas identical replicas.
+	Roles                           []ReplicaRoleApplyConfiguration `json:"roles,omitempty"`
 	ContainerSpecApplyConfiguration `json:""`
 	PodOptionsApplyConfiguration    `json:""`
 	// MasterPort is the rendezvous port of replica 0 (default 29500).
@@ -112,6 +117,19 @@ func (b *TrainingJobSpecApplyConfiguration) WithReplicas(value int32) *TrainingJ
 // If called multiple times, the Elastic field is set to the value of the last call.
 func (b *TrainingJobSpecApplyConfiguration) WithElastic(value *ElasticPolicyApplyConfiguration) *TrainingJobSpecApplyConfiguration {
 	b.Elastic = value
+	return b
+}
+
+// WithRoles adds the given value to the Roles field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Roles field.
+func (b *TrainingJobSpecApplyConfiguration) WithRoles(values ...*ReplicaRoleApplyConfiguration) *TrainingJobSpecApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithRoles")
+		}
+		b.Roles = append(b.Roles, *values[i])
+	}
 	return b
 }
 

@@ -35,7 +35,12 @@ type TrainingRuntimeTemplateApplyConfiguration struct {
 	// NumProcPerNode is the number of processes each replica runs.
 	NumProcPerNode *int32 `json:"numProcPerNode,omitempty"`
 	// MasterPort is the rendezvous port of replica 0.
-	MasterPort                      *int32 `json:"masterPort,omitempty"`
+	MasterPort *int32 `json:"masterPort,omitempty"`
+	// Roles give the replicas roles, each with its own replica count and
+	// container overrides: TensorFlow's chief, worker, ps and evaluator,
+	// MPI's launcher and worker. The worker role's count is spec.replicas.
+	// A job without roles runs spec.replicas identical replicas.
+	Roles                           []ReplicaRoleApplyConfiguration `json:"roles,omitempty"`
 	ContainerSpecApplyConfiguration `json:""`
 	PodOptionsApplyConfiguration    `json:""`
 }
@@ -75,6 +80,19 @@ func (b *TrainingRuntimeTemplateApplyConfiguration) WithNumProcPerNode(value int
 // If called multiple times, the MasterPort field is set to the value of the last call.
 func (b *TrainingRuntimeTemplateApplyConfiguration) WithMasterPort(value int32) *TrainingRuntimeTemplateApplyConfiguration {
 	b.MasterPort = &value
+	return b
+}
+
+// WithRoles adds the given value to the Roles field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Roles field.
+func (b *TrainingRuntimeTemplateApplyConfiguration) WithRoles(values ...*ReplicaRoleApplyConfiguration) *TrainingRuntimeTemplateApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithRoles")
+		}
+		b.Roles = append(b.Roles, *values[i])
+	}
 	return b
 }
 
