@@ -32,6 +32,9 @@ const (
 	// s3Threads parts are uploaded at once; each holds a buffer of
 	// s3PartSize.
 	s3Threads = 4
+	// s3ParallelGetMin is the size over which Get reads an object with
+	// s3Threads range GETs of s3PartSize at once rather than one stream.
+	s3ParallelGetMin = 4 * s3PartSize
 	// digestMeta is the user metadata (x-amz-meta-ml-sha256) that keeps an
 	// object's "sha256:<hex>", so Stat returns it without reading it.
 	digestMeta = "Ml-Sha256"
@@ -166,6 +169,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		return Info{}, err
 	}
 	name := s.object(key)
+	if f, size := largeFile(r); f != nil {
+		return s.putFile(ctx, key, f, size, maxBytes)
+	}
 	hr := newHashingReader(ctx, r, maxBytes)
 	// Read one part: an object that fits goes up in one request that
 	// carries its digest.
@@ -206,6 +212,84 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		klog.FromContext(ctx).Error(err, "Could not record the digest of an artifact", "uri", s.URI(key))
 	}
 	return Info{Key: key, Size: hr.n, Digest: digest, ModTime: modTime(up.LastModified)}, nil
+}
+
+// largeFile returns r as an open regular file with more than one part
+// (s3PartSize) left to read, and that size; nil otherwise.
+func largeFile(r io.Reader) (*os.File, int64) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return nil, 0
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, 0
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || fi.Size()-off <= s3PartSize {
+		return nil, 0
+	}
+	return f, fi.Size() - off
+}
+
+// putFile uploads the size bytes left of the regular file f to key. A file
+// can be read twice: the first read, sequential and mostly from the page
+// cache, computes the digest, so the upload carries it in its user metadata
+// and needs no copy afterwards (which S3 refuses for objects over 5 GiB);
+// the upload, of known size, reads its parts with ReadAt, s3Threads at
+// once, as FPutObject does. A file that changed between the two reads (its
+// size, modification or change time moved) fails the Put and leaves no
+// object; a change the times do not show is caught by every download,
+// which checks the digest.
+func (s *S3) putFile(ctx context.Context, key string, f *os.File, size, maxBytes int64) (Info, error) {
+	if maxBytes > 0 && size > maxBytes {
+		return Info{}, tooLarge(key, maxBytes)
+	}
+	before, err := f.Stat()
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	hr := newHashingReader(ctx, io.NewSectionReader(f, off, size), 0)
+	buf := getBuf(copyBufSize)
+	n, err := io.CopyBuffer(io.Discard, hr, buf)
+	putBuf(buf)
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	if n != size {
+		return Info{}, fmt.Errorf("put %s: read %d bytes of a file of %d", key, n, size)
+	}
+	digest := hr.digest()
+	name := s.object(key)
+	up, err := s.client.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, off, size), size, minio.PutObjectOptions{
+		ContentType:  "application/octet-stream",
+		UserMetadata: map[string]string{digestMeta: digest},
+		PartSize:     s3PartSize,
+		NumThreads:   s3Threads,
+	})
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", s.URI(key), err)
+	}
+	if after, err := f.Stat(); err != nil || changed(before, after) {
+		_ = s.client.RemoveObject(context.WithoutCancel(ctx), s.bucket, name, minio.RemoveObjectOptions{})
+		return Info{}, fmt.Errorf("put %s: the file changed while it was uploaded", s.URI(key))
+	}
+	return Info{Key: key, Size: size, Digest: digest, ModTime: modTime(up.LastModified)}, nil
+}
+
+// changed says whether a file's size, modification or change time differ
+// between two stats.
+func changed(before, after os.FileInfo) bool {
+	if before.Size() != after.Size() || !before.ModTime().Equal(after.ModTime()) {
+		return true
+	}
+	b, ok1 := changeTime(before)
+	a, ok2 := changeTime(after)
+	return ok1 && ok2 && !b.Equal(a)
 }
 
 // setDigest records digest in the user metadata of the object name, if it
@@ -264,6 +348,20 @@ func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, Info, error) {
 	oi, err := obj.Stat()
 	if err != nil {
 		_ = obj.Close()
+		return nil, Info{}, s.s3Error("get", key, err)
+	}
+	if oi.Size <= s3ParallelGetMin || oi.ETag == "" {
+		return obj, s.info(key, oi), nil
+	}
+	// A large object: read again with s3Threads range GETs at once, of
+	// the same version (its ETag), in order.
+	_ = obj.Close()
+	opts := minio.GetObjectOptions{ParallelWorkers: s3Threads, ParallelChunkSize: s3PartSize}
+	if err := opts.SetMatchETag(oi.ETag); err != nil {
+		return nil, Info{}, s.s3Error("get", key, err)
+	}
+	obj, err = s.client.GetObject(ctx, s.bucket, s.object(key), opts)
+	if err != nil {
 		return nil, Info{}, s.s3Error("get", key, err)
 	}
 	return obj, s.info(key, oi), nil
