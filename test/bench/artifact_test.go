@@ -189,7 +189,7 @@ func BenchmarkArtifactFilesystem(b *testing.B) {
 
 // BenchmarkArtifactS3 pushes a file into the S3 store and pulls it back
 // (the file hashed, then a multipart upload of known size carrying the
-// digest; the download by parallel range GETs, checked against it), next
+// digest, its payload unsigned; the download checked against it), next
 // to the same object uploaded and downloaded with the same client directly
 // (FPutObject and FGetObject, which know the size and hash nothing), both
 // against one SeaweedFS in one run. Each pair runs three times, alternating, and

@@ -32,18 +32,17 @@ const (
 	// s3Threads parts are uploaded at once; each holds a buffer of
 	// s3PartSize.
 	s3Threads = 4
-	// s3ParallelGetMin is the size over which Get reads an object with
-	// s3Threads range GETs of s3PartSize at once rather than one stream.
-	s3ParallelGetMin = 4 * s3PartSize
 	// digestMeta is the user metadata (x-amz-meta-ml-sha256) that keeps an
 	// object's "sha256:<hex>", so Stat returns it without reading it.
 	digestMeta = "Ml-Sha256"
 )
 
 // S3 is a Store in a bucket of an S3-compatible server, under an optional
-// prefix. Uploads stream: an object larger than one part goes up as a
-// multipart upload while its sha256 is computed on the way, then a
-// metadata-only copy onto itself records the digest.
+// prefix. Every object keeps its sha256 in its user metadata. A file
+// larger than one part is hashed, then uploaded with its digest (putFile);
+// a stream larger than one part goes up as a multipart upload while its
+// sha256 is computed on the way, then a metadata-only copy onto itself
+// records the digest.
 type S3 struct {
 	client *minio.Client
 	bucket string
@@ -184,8 +183,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		digest := hr.digest()
 		up, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectOptions{
-			ContentType:  "application/octet-stream",
-			UserMetadata: map[string]string{digestMeta: digest},
+			ContentType:          "application/octet-stream",
+			UserMetadata:         map[string]string{digestMeta: digest},
+			DisableContentSha256: true,
 		})
 		if err != nil {
 			return Info{}, fmt.Errorf("put %s: %w", s.URI(key), err)
@@ -199,6 +199,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		PartSize:              s3PartSize,
 		NumThreads:            s3Threads,
 		ConcurrentStreamParts: true,
+		DisableContentSha256:  true,
 	})
 	if hr.max > 0 && hr.n > hr.max {
 		return Info{}, tooLarge(key, maxBytes)
@@ -240,7 +241,8 @@ func largeFile(r io.Reader) (*os.File, int64) {
 // once, as FPutObject does. A file that changed between the two reads (its
 // size, modification or change time moved) fails the Put and leaves no
 // object; a change the times do not show is caught by every download,
-// which checks the digest.
+// which checks the digest. Like every upload of the store, its payload is
+// unsigned (only the headers are): the digest covers the bytes.
 func (s *S3) putFile(ctx context.Context, key string, f *os.File, size, maxBytes int64) (Info, error) {
 	if maxBytes > 0 && size > maxBytes {
 		return Info{}, tooLarge(key, maxBytes)
@@ -266,10 +268,11 @@ func (s *S3) putFile(ctx context.Context, key string, f *os.File, size, maxBytes
 	digest := hr.digest()
 	name := s.object(key)
 	up, err := s.client.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, off, size), size, minio.PutObjectOptions{
-		ContentType:  "application/octet-stream",
-		UserMetadata: map[string]string{digestMeta: digest},
-		PartSize:     s3PartSize,
-		NumThreads:   s3Threads,
+		ContentType:          "application/octet-stream",
+		UserMetadata:         map[string]string{digestMeta: digest},
+		PartSize:             s3PartSize,
+		NumThreads:           s3Threads,
+		DisableContentSha256: true,
 	})
 	if err != nil {
 		return Info{}, fmt.Errorf("put %s: %w", s.URI(key), err)
@@ -348,20 +351,6 @@ func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, Info, error) {
 	oi, err := obj.Stat()
 	if err != nil {
 		_ = obj.Close()
-		return nil, Info{}, s.s3Error("get", key, err)
-	}
-	if oi.Size <= s3ParallelGetMin || oi.ETag == "" {
-		return obj, s.info(key, oi), nil
-	}
-	// A large object: read again with s3Threads range GETs at once, of
-	// the same version (its ETag), in order.
-	_ = obj.Close()
-	opts := minio.GetObjectOptions{ParallelWorkers: s3Threads, ParallelChunkSize: s3PartSize}
-	if err := opts.SetMatchETag(oi.ETag); err != nil {
-		return nil, Info{}, s.s3Error("get", key, err)
-	}
-	obj, err = s.client.GetObject(ctx, s.bucket, s.object(key), opts)
-	if err != nil {
 		return nil, Info{}, s.s3Error("get", key, err)
 	}
 	return obj, s.info(key, oi), nil
