@@ -76,6 +76,7 @@ func RunController(ctx context.Context, c options.CompletedControllerCommandOpti
 	if err != nil {
 		return err
 	}
+	defer func() { _ = controllerConfig.Data.Artifacts.Close() }()
 	manager, err := newControllerManager(controllerConfig, c.QPS, c.Burst, config, config)
 	if err != nil {
 		return err
