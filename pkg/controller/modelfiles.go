@@ -40,9 +40,9 @@ func modelPull(cc Context) model.PullConfig {
 }
 
 // modelFetcher checks Models' sources before the controller makes their
-// Deployments: with the artifact stores of an API server's manager and,
-// in standalone mode, the files local processes may read; nil (no check)
-// in `ml-apiserver controller`, which has no store.
+// Deployments: with the artifact stores (of the API server, or of
+// `ml-apiserver controller` from the same flags) and, in standalone mode,
+// the files local processes may read; nil (no check) without either.
 func modelFetcher(cc Context) workload.ArtifactFetcher {
 	r := cc.Data.Artifacts
 	if r == nil && len(cc.ModelFiles.LocalRoots) == 0 {

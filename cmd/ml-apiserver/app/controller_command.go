@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/cli/globalflag"
 	"k8s.io/component-base/logs"
@@ -14,6 +16,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"ml.example.io/ml-apiserver/cmd/ml-apiserver/app/options"
+	"ml.example.io/ml-apiserver/pkg/controller"
 )
 
 // NewControllerCommand returns `ml-apiserver controller`: the bundled
@@ -69,7 +72,12 @@ func RunController(ctx context.Context, c options.CompletedControllerCommandOpti
 	if err != nil {
 		return err
 	}
-	manager, err := newControllerManager(c.Controller, c.QPS, c.Burst, config, config)
+	controllerConfig, err := subcommandControllerConfig(c, config)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = controllerConfig.Data.Artifacts.Close() }()
+	manager, err := newControllerManager(controllerConfig, c.QPS, c.Burst, config, config)
 	if err != nil {
 		return err
 	}
@@ -91,4 +99,21 @@ func RunController(ctx context.Context, c options.CompletedControllerCommandOpti
 	}
 	klog.FromContext(ctx).Info("Starting the controllers", "server", config.Host, "identity", manager.Identity())
 	return manager.Run(ctx)
+}
+
+// subcommandControllerConfig is the controllers' configuration of the
+// subcommand: the flags' and the artifact stores, built as the API server
+// builds its own (the namespaces' Secrets read through config).
+func subcommandControllerConfig(c options.CompletedControllerCommandOptions, config *rest.Config) (controller.Config, error) {
+	kube, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return controller.Config{}, fmt.Errorf("kubernetes client of the artifact stores: %w", err)
+	}
+	artifacts, err := c.ArtifactResolver(kube)
+	if err != nil {
+		return controller.Config{}, err
+	}
+	cc := c.Controller
+	cc.Data.Artifacts = artifacts
+	return cc, nil
 }

@@ -77,7 +77,8 @@ func addControllers(ctx context.Context, server *apiserver.Server, c options.Com
 
 // withDataStores adds to config the stores of the data etcd of server, for
 // the controllers that need them (the latest-metrics writer, the archive
-// sweep). The controller subcommand has no server and none.
+// sweep), and its artifact stores. The controller subcommand has no data
+// etcd; it builds its artifact stores from its own flags.
 func withDataStores(config controller.Config, server *apiserver.Server) controller.Config {
 	if server != nil {
 		config.Data = controller.DataStores{Logs: server.LogStore, Metrics: server.MetricStore, Artifacts: server.Artifacts}

@@ -121,6 +121,7 @@ func Run(ctx context.Context, c options.CompletedOptions, started Started) error
 	if dataEtcd := config.ExtraConfig.DataEtcd; dataEtcd != nil {
 		defer func() { _ = dataEtcd.Close() }()
 	}
+	defer func() { _ = config.ExtraConfig.Artifacts.Close() }()
 	rt, err := newLocalRuntime(c, config.ExtraConfig.Artifacts)
 	if err != nil {
 		return err

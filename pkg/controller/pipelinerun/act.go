@@ -94,9 +94,24 @@ func podList(names []string) string {
 }
 
 // refused says whether the API refused a pod for what it is (invalid, or
-// forbidden by a policy or quota), rather than failing to store it.
+// forbidden by a policy or quota), rather than failing to store it. A pod
+// refused because its ServiceAccount does not exist yet is not refused for
+// what it is: a namespace's "default" ServiceAccount appears a moment
+// after the namespace (kube-controller-manager makes it), and a named one
+// may be created after the run, so the controller creates the pod again
+// with backoff, as the Job controller does.
 func refused(err error) bool {
+	if apierrors.IsForbidden(err) && serviceAccountMissing(err) {
+		return false
+	}
 	return apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err)
+}
+
+// serviceAccountMissing says whether err is the ServiceAccount admission
+// plugin's refusal of a pod whose ServiceAccount it cannot find. The
+// plugin gives the refusal no cause, only this message.
+func serviceAccountMissing(err error) bool {
+	return strings.Contains(err.Error(), "error looking up service account")
 }
 
 // createFailures remembers, per run, the pods whose creation was refused.

@@ -314,6 +314,39 @@ func TestSyncCreateRefused(t *testing.T) {
 	}
 }
 
+// TestSyncServiceAccountNotYet creates a pod again, without failing its
+// attempt, when the API refused it because the namespace's ServiceAccount
+// did not exist yet (a run created right after its namespace): the task
+// runs once the ServiceAccount is there.
+func TestSyncServiceAccountNotYet(t *testing.T) {
+	spec := mltesting.MakePipeline("p", "ns").Tasks(mltesting.MakeTask("train").Obj()).Spec()
+	f := newFixture(t, makeRun(t, "r", spec))
+	missing := true
+	f.Kube.PrependReactor("create", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+		if !missing {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "r-train-1",
+			errors.New(`error looking up service account ns/default: serviceaccount "default" not found`))
+	})
+	for range 2 {
+		if err := f.sync("r"); err == nil {
+			t.Fatal("sync succeeded while the pod was refused")
+		}
+	}
+	if task := f.run("r").Status.Tasks[0]; task.Phase == mlv1alpha1.TaskFailed || len(task.Attempts) > 1 {
+		t.Fatalf("while the ServiceAccount is missing: %s/%s with attempts %+v, want the first attempt waiting for its pod", task.Phase, task.Reason, task.Attempts)
+	}
+	missing = false
+	f.mustSync("r")
+	if diff := cmp.Diff([]string{"r-train-1"}, f.podNames()); diff != "" {
+		t.Errorf("pods once the ServiceAccount exists (-want +got):\n%s", diff)
+	}
+	if task := f.run("r").Status.Tasks[0]; task.Phase != mlv1alpha1.TaskRunning || len(task.Attempts) != 1 {
+		t.Errorf("task %s with %d attempts, want Running with its first attempt", task.Phase, len(task.Attempts))
+	}
+}
+
 // TestSyncWhenCELCost holds CEL conditions to the controller's cost limit
 // (--max-when-cel-cost): under the default a condition holds and its task
 // runs; under a lower limit the task fails, naming the limit.

@@ -136,8 +136,8 @@ func (r *REST) content(ctx context.Context, item ml.ArtifactListItem) (http.Hand
 	info, err := store.Stat(ctx, key)
 	switch {
 	case errors.Is(err, artifactstore.ErrNotFound):
-		if _, merr := store.Stat(ctx, key+"/"+artifactstore.ManifestName); merr == nil {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("artifact %s is a directory: this subresource serves files only; pull it with `ml-apiserver artifact pull` or read its files from %s", item.Path, item.URI))
+		if m, mi, merr := artifactstore.ReadManifest(ctx, store, key); merr == nil {
+			return r.directory(item, store, key, m, mi)
 		}
 		return nil, apierrors.NewNotFound(ml.Resource("artifacts"), fmt.Sprintf("%s (%s is gone from the store)", item.Path, item.URI))
 	case err != nil:
@@ -174,6 +174,32 @@ func (r *REST) content(ctx context.Context, item ml.ArtifactListItem) (http.Hand
 		}
 	}), nil
 }
+
+// directory streams the directory artifact at key, whose manifest is m,
+// as a tar archive, when its files together are within the cap.
+func (r *REST) directory(item ml.ArtifactListItem, store artifactstore.Store, key string, m artifactstore.Manifest, mi artifactstore.Info) (http.Handler, error) {
+	if size := artifactstore.ManifestSize(m); size > r.c.MaxServeBytes {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("directory artifact %s holds %d bytes, over the %d bytes this server streams (%s); pull it with `ml-apiserver artifact pull` or read its files from %s",
+			item.Path, size, r.c.MaxServeBytes, MaxServeBytesFlag, item.URI))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", TarContentType)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "sandbox")
+		h.Set("X-Artifact-Digest", mi.Digest)
+		w.WriteHeader(http.StatusOK)
+		if err := artifactstore.WriteTar(req.Context(), w, store, key, m, mi.ModTime); err != nil {
+			// The status is sent: the archive ends early, which tar
+			// readers report.
+			klog.FromContext(req.Context()).Error(err, "Directory artifact download stopped", "artifact", item.Path, "uri", item.URI)
+		}
+	}), nil
+}
+
+// TarContentType is the Content-Type of a directory artifact, served as a
+// tar archive of its files.
+const TarContentType = "application/x-tar"
 
 // ContentType is the Content-Type an artifact of type t is served with.
 func ContentType(t ml.ArtifactType) string {

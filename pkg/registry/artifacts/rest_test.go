@@ -1,9 +1,12 @@
 package artifacts
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -75,6 +78,12 @@ func newFixture(t *testing.T) *fixture {
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(dir+"/weights.bin", []byte("w"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir+"/sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/sub/run.sh", []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	dirInfo, err := artifactstore.PushPath(ctx, store, key("train", "model"), dir, 0)
@@ -166,7 +175,6 @@ func TestContentRefusals(t *testing.T) {
 		says            []string
 	}{
 		{"over the cap", "run", "train/big", http.StatusRequestEntityTooLarge, []string{"2048 bytes", "1024", "--max-artifact-serve-bytes"}},
-		{"a directory", "run", "train/model", http.StatusBadRequest, []string{"directory"}},
 		{"unknown artifact", "run", "train/nothing", http.StatusNotFound, []string{"train/nothing", "train/model, train/big, evaluate/report"}},
 		{"unknown run", "other", "train/model", http.StatusNotFound, []string{"other"}},
 	}
@@ -183,5 +191,50 @@ func TestContentRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A directory artifact within the cap is served as a tar archive of its
+// files, byte-identical, with the directory's digest; one over it is a
+// 413 naming the cap.
+func TestContentDirectory(t *testing.T) {
+	f := newFixture(t)
+	w, _, err := f.get(t, "run", "train/model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != TarContentType {
+		t.Fatalf("GET train/model: %d %s, want 200 %s", w.Code, w.Header().Get("Content-Type"), TarContentType)
+	}
+	_, mi, err := artifactstore.ReadManifest(context.Background(), f.store, artifactstore.Key("ns", "PipelineRun", "run", "uid-1", "train", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Header().Get("X-Artifact-Digest"); got != mi.Digest {
+		t.Errorf("X-Artifact-Digest %q, want the directory's %s", got, mi.Digest)
+	}
+	got := map[string]string{}
+	tr := tar.NewReader(w.Body)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read the archive: %v", err)
+		}
+		b, _ := io.ReadAll(tr)
+		got[hdr.Name] = fmt.Sprintf("%o %s", hdr.Mode, b)
+	}
+	want := map[string]string{"sub/": "755 ", "sub/run.sh": "755 #!/bin/sh\n", "weights.bin": "644 w"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("archive (-want +got):\n%s", diff)
+	}
+
+	f.rest.c.MaxServeBytes = 5
+	_, _, err = f.get(t, "run", "train/model")
+	if status, ok := err.(apierrors.APIStatus); !ok || status.Status().Code != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(err.Error(), "--max-artifact-serve-bytes") || !strings.Contains(err.Error(), "11 bytes") {
+		t.Errorf("GET of a directory over the cap: %v, want a 413 naming its 11 bytes and the flag", err)
 	}
 }

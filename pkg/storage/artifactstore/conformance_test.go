@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,13 +43,38 @@ func randomBytes(t *testing.T, n int) []byte {
 	return b
 }
 
+// source is data to Put: a stream, or an open regular file (the stores
+// copy and hash those their own way).
+func source(t *testing.T, data []byte, fromFile bool) io.Reader {
+	t.Helper()
+	if !fromFile {
+		return bytes.NewReader(data)
+	}
+	p := filepath.Join(t.TempDir(), "source")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return f
+}
+
 func testPutGetStat(t *testing.T, s Store) {
+	for _, fromFile := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fromFile=%t", fromFile), func(t *testing.T) { testPutGetStatFrom(t, s, fromFile) })
+	}
+}
+
+func testPutGetStatFrom(t *testing.T, s Store, fromFile bool) {
 	ctx := context.Background()
 	// One small object (one request) and one of several parts.
 	for _, size := range []int{0, 1000, 2*s3PartSize + 12345} {
 		key := Key("ns", "pipelineruns", "run", "uid-1", "train", "blob-"+strconv.Itoa(size))
 		data := randomBytes(t, size)
-		info, err := s.Put(ctx, key, bytes.NewReader(data), 0)
+		info, err := s.Put(ctx, key, source(t, data, fromFile), 0)
 		if err != nil {
 			t.Fatalf("Put(%d bytes): %v", size, err)
 		}
@@ -106,12 +132,16 @@ func testCap(t *testing.T, s Store) {
 	for _, c := range []struct {
 		name      string
 		size, max int64
+		fromFile  bool
 	}{
-		{"one request", 1001, 1000},
-		{"multipart", 2*s3PartSize + 1, 2 * s3PartSize},
+		{"one request", 1001, 1000, false},
+		{"multipart", 2*s3PartSize + 1, 2 * s3PartSize, false},
+		{"file", 1001, 1000, true},
+		{"large file", 2*s3PartSize + 1, 2 * s3PartSize, true},
+		{"large file, cap inside a chunk", 2*s3PartSize + 1, s3PartSize + 4321, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := s.Put(ctx, key, bytes.NewReader(randomBytes(t, int(c.size))), c.max)
+			_, err := s.Put(ctx, key, source(t, randomBytes(t, int(c.size)), c.fromFile), c.max)
 			if !errors.Is(err, ErrTooLarge) {
 				t.Fatalf("Put of %d bytes with a cap of %d: got %v, want ErrTooLarge", c.size, c.max, err)
 			}
@@ -132,6 +162,10 @@ func testCap(t *testing.T, s Store) {
 	exact := randomBytes(t, 1000)
 	if info, err := s.Put(ctx, key, bytes.NewReader(exact), 1000); err != nil || info.Size != 1000 {
 		t.Errorf("Put of exactly the cap: %v, %+v", err, info)
+	}
+	exact = randomBytes(t, 2*s3PartSize+1)
+	if info, err := s.Put(ctx, key, source(t, exact, true), int64(len(exact))); err != nil || info.Size != int64(len(exact)) || info.Digest != digestString(exact) {
+		t.Errorf("Put of a file of exactly the cap: %v, %+v", err, info)
 	}
 	if err := s.DeletePrefix(ctx, "ns"); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,8 @@ const staleTmp = time.Hour
 // Filesystem is a Store in a directory tree: the object at key is the file
 // <root>/<key>, mode 0600 in directories of mode 0700. Writes go to a
 // temporary file that is synced and renamed into place, so a reader sees
-// the old object or the new one, never part of one. All access goes
+// the old object or the new one, never part of one; the file's writeback
+// starts while it is written and hashed, so the sync waits for little. All access goes
 // through an os.Root, so no key, symlink or race can reach outside the
 // root.
 type Filesystem struct {
@@ -113,7 +114,11 @@ func (s *Filesystem) Put(ctx context.Context, key string, r io.Reader, maxBytes 
 			_ = s.root.Remove(tmp)
 		}
 	}()
-	size, digest, err := copyHashed(ctx, f, r, maxBytes)
+	// The file goes to disk while it is written and hashed, so the fsync
+	// below waits for the last chunk only.
+	wb := newWritebackWriter(f)
+	size, digest, err := copyHashed(ctx, wb, r, maxBytes)
+	wb.Close()
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return Info{}, tooLarge(key, maxBytes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,6 +68,18 @@ type Resolver struct {
 type cachedStore struct {
 	resourceVersion string
 	store           Store
+}
+
+// Close releases what the server's store holds (the root directory of a
+// filesystem store); call it once nothing uses the stores any more.
+func (r *Resolver) Close() error {
+	if r == nil {
+		return nil
+	}
+	if c, ok := r.Default.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Secret is the name of the per-namespace Secret.

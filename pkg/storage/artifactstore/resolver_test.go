@@ -109,3 +109,24 @@ func TestResolverRefusesLocalEndpoints(t *testing.T) {
 		t.Error("with AllowLocalEndpoints the request did not reach the local server")
 	}
 }
+
+// Close releases the server's filesystem store (its root directory), and
+// is safe without one.
+func TestResolverClose(t *testing.T) {
+	def, err := NewFilesystem(filepath.Join(t.TempDir(), "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolver{Default: def}
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := def.Put(context.Background(), "ns/a", strings.NewReader("x"), 0); err == nil {
+		t.Error("the filesystem store still works after Close: its root was not closed")
+	}
+	for _, r := range []*Resolver{nil, {}} {
+		if err := r.Close(); err != nil {
+			t.Errorf("Close of %+v: %v", r, err)
+		}
+	}
+}

@@ -38,9 +38,11 @@ const (
 )
 
 // S3 is a Store in a bucket of an S3-compatible server, under an optional
-// prefix. Uploads stream: an object larger than one part goes up as a
-// multipart upload while its sha256 is computed on the way, then a
-// metadata-only copy onto itself records the digest.
+// prefix. Every object keeps its sha256 in its user metadata. A file
+// larger than one part is hashed, then uploaded with its digest (putFile);
+// a stream larger than one part goes up as a multipart upload while its
+// sha256 is computed on the way, then a metadata-only copy onto itself
+// records the digest.
 type S3 struct {
 	client *minio.Client
 	bucket string
@@ -166,6 +168,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		return Info{}, err
 	}
 	name := s.object(key)
+	if f, size := largeFile(r); f != nil {
+		return s.putFile(ctx, key, f, size, maxBytes)
+	}
 	hr := newHashingReader(ctx, r, maxBytes)
 	// Read one part: an object that fits goes up in one request that
 	// carries its digest.
@@ -178,8 +183,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		digest := hr.digest()
 		up, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectOptions{
-			ContentType:  "application/octet-stream",
-			UserMetadata: map[string]string{digestMeta: digest},
+			ContentType:          "application/octet-stream",
+			UserMetadata:         map[string]string{digestMeta: digest},
+			DisableContentSha256: true,
 		})
 		if err != nil {
 			return Info{}, fmt.Errorf("put %s: %w", s.URI(key), err)
@@ -193,6 +199,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		PartSize:              s3PartSize,
 		NumThreads:            s3Threads,
 		ConcurrentStreamParts: true,
+		DisableContentSha256:  true,
 	})
 	if hr.max > 0 && hr.n > hr.max {
 		return Info{}, tooLarge(key, maxBytes)
@@ -206,6 +213,86 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (
 		klog.FromContext(ctx).Error(err, "Could not record the digest of an artifact", "uri", s.URI(key))
 	}
 	return Info{Key: key, Size: hr.n, Digest: digest, ModTime: modTime(up.LastModified)}, nil
+}
+
+// largeFile returns r as an open regular file with more than one part
+// (s3PartSize) left to read, and that size; nil otherwise.
+func largeFile(r io.Reader) (*os.File, int64) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return nil, 0
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, 0
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || fi.Size()-off <= s3PartSize {
+		return nil, 0
+	}
+	return f, fi.Size() - off
+}
+
+// putFile uploads the size bytes left of the regular file f to key. A file
+// can be read twice: the first read, sequential and mostly from the page
+// cache, computes the digest, so the upload carries it in its user metadata
+// and needs no copy afterwards (which S3 refuses for objects over 5 GiB);
+// the upload, of known size, reads its parts with ReadAt, s3Threads at
+// once, as FPutObject does. A file that changed between the two reads (its
+// size, modification or change time moved) fails the Put and leaves no
+// object; a change the times do not show is caught by every download,
+// which checks the digest. Like every upload of the store, its payload is
+// unsigned (only the headers are): the digest covers the bytes.
+func (s *S3) putFile(ctx context.Context, key string, f *os.File, size, maxBytes int64) (Info, error) {
+	if maxBytes > 0 && size > maxBytes {
+		return Info{}, tooLarge(key, maxBytes)
+	}
+	before, err := f.Stat()
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	hr := newHashingReader(ctx, io.NewSectionReader(f, off, size), 0)
+	buf := getBuf(copyBufSize)
+	n, err := io.CopyBuffer(io.Discard, hr, buf)
+	putBuf(buf)
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	if n != size {
+		return Info{}, fmt.Errorf("put %s: read %d bytes of a file of %d", key, n, size)
+	}
+	digest := hr.digest()
+	name := s.object(key)
+	up, err := s.client.PutObject(ctx, s.bucket, name, io.NewSectionReader(f, off, size), size, minio.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		UserMetadata:         map[string]string{digestMeta: digest},
+		PartSize:             s3PartSize,
+		NumThreads:           s3Threads,
+		DisableContentSha256: true,
+	})
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", s.URI(key), err)
+	}
+	if after, err := f.Stat(); err != nil || changed(before, after) {
+		_ = s.client.RemoveObject(context.WithoutCancel(ctx), s.bucket, name, minio.RemoveObjectOptions{})
+		return Info{}, fmt.Errorf("put %s: the file changed while it was uploaded", s.URI(key))
+	}
+	return Info{Key: key, Size: size, Digest: digest, ModTime: modTime(up.LastModified)}, nil
+}
+
+// changed says whether a file's size, modification or change time differ
+// between two stats.
+func changed(before, after os.FileInfo) bool {
+	if before.Size() != after.Size() || !before.ModTime().Equal(after.ModTime()) {
+		return true
+	}
+	b, ok1 := changeTime(before)
+	a, ok2 := changeTime(after)
+	return ok1 && ok2 && !b.Equal(a)
 }
 
 // setDigest records digest in the user metadata of the object name, if it

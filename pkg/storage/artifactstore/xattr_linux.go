@@ -3,6 +3,8 @@ package artifactstore
 import (
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,4 +29,14 @@ func digestAttr(f *os.File) string {
 		return ""
 	}
 	return d
+}
+
+// changeTime is the status change time (ctime) of a file: unlike the
+// modification time, a writer cannot set it back.
+func changeTime(fi os.FileInfo) (time.Time, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(st.Ctim.Sec, st.Ctim.Nsec), true
 }

@@ -45,8 +45,7 @@ func (o *ArtifactPodOptions) Validate() []error {
 }
 
 // ApplyToController sets how the controllers' pods move artifacts; store
-// gives the Secret's name and the cap (the controller subcommand, which
-// has no artifact store flags, passes nil for the defaults).
+// gives the Secret's name and the cap (nil for the defaults).
 func (o *ArtifactPodOptions) ApplyToController(c *controller.Config, store *ArtifactOptions) {
 	c.ArtifactPods = workloadkubernetes.ArtifactConfig{HelperImage: o.HelperImage, SecretName: artifactstore.DefaultSecretName, MaxBytes: artifactstore.DefaultMaxBytes}
 	if store != nil {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	cliflag "k8s.io/component-base/cli/flag"
 
 	"ml.example.io/ml-apiserver/pkg/controller"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 )
 
 // ControllerCommandOptions are the flags of `ml-apiserver controller`: the
@@ -25,7 +27,12 @@ type ControllerCommandOptions struct {
 	FanOut      *FanOutOptions
 	// ArtifactPods says how pods move their artifacts.
 	ArtifactPods *ArtifactPodOptions
-	Serving      *ControllerServingOptions
+	// Artifacts are the artifact store flags of the API server: the
+	// namespaces' Secret, the caps and, optionally, the store of
+	// namespaces without a Secret (which the Model controller checks
+	// sources in). Give the controllers the same values as the servers.
+	Artifacts *ArtifactOptions
+	Serving   *ControllerServingOptions
 }
 
 // NewControllerCommandOptions returns the defaults.
@@ -36,6 +43,7 @@ func NewControllerCommandOptions() *ControllerCommandOptions {
 		WhenCEL:      NewWhenCELOptions(),
 		FanOut:       NewFanOutOptions(),
 		ArtifactPods: NewArtifactPodOptions(),
+		Artifacts:    NewArtifactOptions(),
 		Serving:      NewControllerServingOptions(),
 	}
 }
@@ -51,6 +59,7 @@ func (o *ControllerCommandOptions) Flags() cliflag.NamedFlagSets {
 	o.WhenCEL.AddFlags(fs)
 	o.FanOut.AddControllerFlags(fs)
 	o.ArtifactPods.AddFlags(fs)
+	o.Artifacts.AddFlags(fss.FlagSet("artifacts"))
 	o.Serving.AddFlags(fss.FlagSet("secure serving"))
 	return fss
 }
@@ -92,7 +101,7 @@ func (o *ControllerCommandOptions) Complete() (CompletedControllerCommandOptions
 	o.Limits.ApplyToController(&c.Controller)
 	o.WhenCEL.ApplyToController(&c.Controller)
 	o.FanOut.ApplyToController(&c.Controller)
-	o.ArtifactPods.ApplyToController(&c.Controller, nil)
+	o.ArtifactPods.ApplyToController(&c.Controller, o.Artifacts)
 	if o.Serving.Enabled() {
 		c.Serving = o.Serving.Complete(o.Kubeconfig)
 	}
@@ -108,10 +117,19 @@ func (c CompletedControllerCommandOptions) Validate() error {
 	errs = append(errs, o.WhenCEL.Validate()...)
 	errs = append(errs, o.FanOut.Validate()...)
 	errs = append(errs, o.ArtifactPods.Validate()...)
+	errs = append(errs, o.Artifacts.Validate(false)...)
 	if len(errs) == 0 && !o.Controllers.Enabled() {
 		errs = append(errs, errors.New("--controllers enables no controller"))
 	}
 	return utilerrors.NewAggregate(errs)
+}
+
+// ArtifactResolver builds the artifact stores the controllers use, as the
+// API server builds its own from the same flags: the store of
+// --artifact-store (none by default) and the namespaces' Secrets, read
+// with kube.
+func (c CompletedControllerCommandOptions) ArtifactResolver(kube kubernetes.Interface) (*artifactstore.Resolver, error) {
+	return c.options.Artifacts.Resolver(false, "", kube)
 }
 
 // ClientConfig loads the client configuration of the cluster: --kubeconfig,

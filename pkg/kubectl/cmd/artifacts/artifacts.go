@@ -234,10 +234,11 @@ func newCmdGet(f *util.Factory, streams genericiooptions.IOStreams) *cobra.Comma
 		DisableFlagsInUseLine: true,
 		Short:                 "Download an artifact of a pipeline run or training job",
 		Long: `Download an artifact of a pipeline run (TASK/ARTIFACT) or training job (ARTIFACT),
-byte for byte, to FILE or to the standard output. The server streams files up to
-its --max-artifact-serve-bytes; larger artifacts and directories are refused
-with the URI to read them from.`,
+byte for byte, to FILE or to the standard output; a directory artifact as a tar
+archive of its files. The server streams up to its --max-artifact-serve-bytes;
+larger artifacts are refused with the URI to read them from.`,
 		Example: `  kubectl ml artifacts get plr/train-eval-1 evaluate/report -o report.md
+  kubectl ml artifacts get plr/train-eval-1 train/model -o model.tar
   kubectl ml artifacts get tj/mnist metrics`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) != 2 {
