@@ -120,9 +120,22 @@ func waitTiming(t *testing.T, ctx context.Context, label string, timeout time.Du
 		End   float64 `json:"end"`
 		Load  float64 `json:"load"`
 	}
-	r, err := chromedp.Run(ctx, chromedp.Poll[rec](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		t.Fatalf("measure %s: the condition did not hold within %v: %v", label, timeout, err)
+	// Evaluate, not chromedp.Poll: a poll started while the page
+	// navigates can hold on to the old document's context.
+	deadline := time.Now().Add(timeout)
+	var (
+		r       *rec
+		lastErr error
+	)
+	for {
+		r, lastErr = chromedp.Run(ctx, chromedp.Evaluate[*rec](expr))
+		if lastErr == nil && r != nil {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("measure %s: the condition did not hold within %v (last error: %v)", label, timeout, lastErr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	return Timing{Label: label, Start: r.Start, Load: r.Load, End: r.End}
 }
