@@ -246,3 +246,25 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// fetchText fetches path from the page, as the dashboard's pages do, and
+// returns the body.
+func fetchText(t *testing.T, ctx context.Context, path string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`fetch(`+jsString(path)+`, {headers: {'X-Requested-With': 'ml-dashboard'}}).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch %s from the page: %v", path, err)
+	}
+	return s
+}
+
+// location is the page's URL.
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
