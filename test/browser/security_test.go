@@ -132,8 +132,8 @@ func TestTokenFlow(t *testing.T) {
 
 	// A write from the page: the proxy sends it with the admin's
 	// certificate.
-	run := fmt.Sprintf(`{"apiVersion":"ml.example.io/v1alpha1","kind":"PipelineRun","metadata":{"name":"from-the-page"},
-		"spec":{"suspend":true,"pipelineSpec":{"tasks":[{"name":"a","image":"busybox","command":["true"]}]}}}`)
+	run := `{"apiVersion":"ml.example.io/v1alpha1","kind":"PipelineRun","metadata":{"name":"from-the-page"},
+		"spec":{"suspend":true,"pipelineSpec":{"tasks":[{"name":"a","image":"busybox","command":["true"]}]}}}`
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(
 		`fetch('/k8s/apis/ml.example.io/v1alpha1/namespaces/%s/pipelineruns', {method: 'POST',
 		  headers: {'X-Requested-With': 'ml-dashboard', 'Content-Type': 'application/json'}, body: %s}).then(r => r.status)`,

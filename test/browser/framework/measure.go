@@ -73,7 +73,7 @@ func (e *Env) MeasureLoad(t *testing.T, ctx context.Context, label, route, cond 
 		t.Fatalf("measure %s: %v", label, err)
 	}
 	defer func() {
-		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: added.Identifier})
+		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams(added))
 	}()
 	// A navigation to the same document with only another hash would not
 	// load a new document: leave the page first.
