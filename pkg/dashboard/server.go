@@ -26,11 +26,15 @@ type Config struct {
 	Address string
 	// Port to listen on; 0 picks a free one.
 	Port int
-	// Token is the secret of the URL; empty makes a random one.
+	// Token is the secret of the URL, at least MinTokenLength characters;
+	// empty makes a random one.
 	Token string
 	// Assets are the static files; nil means the embedded build.
 	Assets fs.FS
 }
+
+// MinTokenLength is the shortest token New accepts.
+const MinTokenLength = 16
 
 // Server is a dashboard listening on a loopback address.
 type Server struct {
@@ -60,6 +64,9 @@ func New(c Config) (*Server, error) {
 		return nil, fmt.Errorf("port %d: must be 0 (any free port) to 65535", c.Port)
 	}
 	token := c.Token
+	if token != "" && len(token) < MinTokenLength {
+		return nil, fmt.Errorf("token: %d characters, want at least %d: it is all that keeps others from your credentials", len(token), MinTokenLength)
+	}
 	if token == "" {
 		var err error
 		if token, err = NewToken(); err != nil {

@@ -513,3 +513,11 @@ func TestRandomTokenByDefault(t *testing.T) {
 		t.Errorf("login URL %q, want %q on 127.0.0.1", a.LoginURL(), want)
 	}
 }
+
+func TestShortTokenRefused(t *testing.T) {
+	u := newUpstream(t, nil)
+	_, err := New(Config{REST: u.restConfig(), Token: "short"})
+	if err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Fatalf("New with a 5-character token: %v, want refused", err)
+	}
+}
