@@ -21,15 +21,19 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build ml-apiserver (with its launcher of local processes) and the kubectl-ml plugin into _output/bin.
+build: dashboard ## Build the web dashboard, ml-apiserver (with its launcher of local processes) and the kubectl-ml plugin into _output/bin.
 	$(GO) build -o $(BIN)/ml-apiserver ./cmd/ml-apiserver
 	$(GO) build -o $(BIN)/ml-apiserver-launch ./cmd/ml-apiserver-launch
 	$(GO) build -ldflags "$$(hack/lib/version.sh ldflags)" -o $(BIN)/kubectl-ml ./cmd/kubectl-ml
 
+.PHONY: dashboard
+dashboard: ## Build the web dashboard (npm ci when package-lock.json changed, then esbuild) into pkg/dashboard/dist, embedded by kubectl-ml.
+	$(GO) run ./hack/build-dashboard
+
 PLUGIN_DIR ?= $(HOME)/.local/bin
 
 .PHONY: install-plugin
-install-plugin: ## Install the `kubectl ml` plugin as PLUGIN_DIR/kubectl-ml (default ~/.local/bin; it must be on PATH).
+install-plugin: dashboard ## Install the `kubectl ml` plugin as PLUGIN_DIR/kubectl-ml (default ~/.local/bin; it must be on PATH).
 	@mkdir -p $(PLUGIN_DIR)
 	$(GO) build -ldflags "$$(hack/lib/version.sh ldflags)" -o $(PLUGIN_DIR)/kubectl-ml ./cmd/kubectl-ml
 	@echo "installed $(PLUGIN_DIR)/kubectl-ml; try: kubectl ml --help"
@@ -57,11 +61,12 @@ local-down: ## Stop the processes of local-up.
 .PHONY: run
 run: build ## Build and start standalone mode (embedded etcd, data in _output/standalone).
 	@mkdir -p $(DATA_DIR)
+	@echo "Dashboard: in another terminal, run: $(BIN)/kubectl-ml dashboard --kubeconfig $(DATA_DIR)/kubeconfig (or kubectl ml dashboard --kubeconfig $(DATA_DIR)/kubeconfig) and open the URL it prints"
 	$(BIN)/ml-apiserver --standalone --data-dir $(DATA_DIR) --secure-port $(PORT) \
 		--local-read-write-paths /tmp/ml-apiserver-examples
 
 .PHONY: test
-test: tools test-unit test-integration test-e2e ## Run every test suite (what CI runs); tools first, as the S3 tests need weed.
+test: tools test-unit test-integration test-e2e test-browser ## Run every test suite (what CI runs); tools first, as the S3 tests need weed.
 
 .PHONY: test-unit
 test-unit: ## Unit tests (API, validation, registry against embedded etcd).
@@ -74,6 +79,10 @@ test-integration: ## In-process server on embedded etcd, clientset and the machi
 .PHONY: test-e2e
 test-e2e: tools ## A real control plane from hack/local-up.sh (in a temporary LOCAL_UP_DIR) with ml-apiserver aggregated; kubectl, RBAC, GC.
 	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 40m ./test/e2e/...
+
+.PHONY: test-browser
+test-browser: ## The web dashboard in Debian's chromium (installed when missing) against standalone mode; screenshots in _output/browser.
+	TOOLS_BIN=$(TOOLS_BIN) $(GO) test $(GOTESTFLAGS) -timeout 30m ./test/browser/...
 
 .PHONY: bench
 bench: weed ## Benchmarks with their baselines, printed as ratio tables.

@@ -92,6 +92,9 @@ func TestUsageErrors(t *testing.T) {
 		"error-profiles-bad-sa":       {"profiles", "add-contributor", "vision", "--serviceaccount", "deployer"},
 		"error-compare-nothing-named": {"compare"},
 		"error-compare-bad-selector":  {"compare", "-l", "a in b"},
+		"error-dashboard-remote":      {"dashboard", "--address", "0.0.0.0"},
+		"error-dashboard-bad-port":    {"dashboard", "--port", "70000"},
+		"error-dashboard-argument":    {"dashboard", "tj/a"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/artifacts"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/compare"
+	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/dashboard"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/get"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/lifecycle"
 	"ml.example.io/ml-apiserver/pkg/kubectl/cmd/logs"
@@ -68,6 +69,7 @@ notebook or nb; or the full trainingjobs.ml.example.io.`,
 	cmd.AddCommand(artifacts.NewCmdArtifacts(f, streams))
 	cmd.AddCommand(version.NewCmdVersion(f, streams))
 	cmd.AddCommand(compare.NewCmdCompare(f, flags, streams))
+	cmd.AddCommand(dashboard.NewCmdDashboard(flags, streams))
 	cmd.AddCommand(kubectloptions.NewCmdOptions(streams.Out))
 	actAsRoot(cmd)
 	return cmd
