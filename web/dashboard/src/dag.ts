@@ -55,7 +55,7 @@ export interface DagOptions {
   onToggle: (group: string) => void;
 }
 
-const NODE_W = 190, NODE_H = 54;
+const NODE_W = 200, NODE_H = 54;
 
 export function groupOf(name: string): string {
   const i = name.indexOf('.');
@@ -114,7 +114,7 @@ export class Graph {
         const members = groupMembers.get(id)!;
         const phases = members.map((m) => this.opts.statuses.get(m)?.phase || 'Pending');
         const done = phases.filter((p) => p === 'Succeeded').length;
-        out.set(id, { id, label: id, phase: this.opts.statuses.get(id)?.phase || aggregate(phases), kind: 'group', sub: `${members.length} tasks, ${done} succeeded` });
+        out.set(id, { id, label: id, phase: this.opts.statuses.get(id)?.phase || aggregate(phases), kind: 'group', sub: `${done}/${members.length} done` });
         continue;
       }
       const st = this.opts.statuses.get(t.name);
@@ -122,7 +122,7 @@ export class Graph {
       let sub = phase;
       if (t.forEach) {
         const i = st?.instances;
-        sub = i ? `${i.succeeded || 0}/${i.total} done${i.running ? `, ${i.running} running` : ''}${i.failed ? `, ${i.failed} failed` : ''}` : 'forEach';
+        sub = i ? `${i.succeeded || 0}/${i.total} done${i.failed ? `, ${i.failed} ✗` : i.running ? `, ${i.running} ▶` : ''}` : 'forEach';
       }
       out.set(id, { id, label: groupOf(t.name) ? t.name.slice(groupOf(t.name).length + 1) : t.name, phase, kind: t.forEach ? 'foreach' : 'task', sub, inGroup: groupOf(t.name) || undefined });
     }

@@ -49,7 +49,9 @@ export class LogView {
     this.status.textContent = follow ? 'following…' : 'loading…';
     const url = withQuery(this.path, { ...this.query, follow: follow ? 'true' : undefined });
     const run = async (): Promise<void> => {
-      const resp = await request(url, { accept: 'text/plain', signal: ac.signal });
+      // The log subresource answers text/plain but refuses an Accept of only
+      // text/plain (406), as kubectl's */* gets through.
+      const resp = await request(url, { accept: 'text/plain, */*', signal: ac.signal });
       let pending = '';
       let queued = false;
       const flush = (): void => {

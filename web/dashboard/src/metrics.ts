@@ -18,7 +18,7 @@ export function fetchMetrics(resource: string, ns: string, name: string, q: Reco
 // MetricCharts shows an object's series and refreshes them when told
 // (at most every few seconds: each refresh reads every series).
 export class MetricCharts {
-  readonly el = h('div', { class: 'charts', 'data-testid': 'metric-charts', 'data-max-points': MAX_POINTS });
+  readonly el = h('div', { 'data-testid': 'metric-charts', 'data-max-points': MAX_POINTS });
   private destroyers: (() => void)[] = [];
   private last = 0;
   private timer?: number;
@@ -61,7 +61,7 @@ export class MetricCharts {
           this.destroyers.push(c.destroy);
           return c.el;
         });
-        replace(this.el, h('p', { class: 'muted small' }, 'Drag across a chart to zoom, double-click to reset.'), charts);
+        replace(this.el, h('p', { class: 'muted small' }, 'Drag across a chart to zoom, double-click to reset; click a legend entry to hide its series.'), h('div', { class: 'charts' }, charts));
       }
     } catch (e) {
       if (!this.signal.aborted) replace(this.el, h('p', { class: 'muted' }, `Metrics unavailable: ${errorText(e)}`));

@@ -35,7 +35,7 @@ export function pipelineRunPage(p: Page): void {
   const actionBox = h('span', { class: 'actions' });
   replace(p.root, top,
     summary,
-    h('div', { class: 'run-layout' },
+    h('div', { class: 'run-layout', 'data-selected': 'false' },
       h('section', { 'aria-labelledby': 'graph-h', class: 'graph-section' }, h('h2', { id: 'graph-h' }, 'Graph'), graphBox),
       panel),
     section('Conditions', conds),
@@ -49,6 +49,7 @@ export function pipelineRunPage(p: Page): void {
   let graph: Graph | undefined;
   let selected = p.query.get('task') || '';
   const expanded = new Set<string>();
+  if (groupOf(selected)) expanded.add(groupOf(selected));
   let panelKey = '';
 
   watchObject(p, 'pipelineruns', name, (o) => {
@@ -122,12 +123,14 @@ export function pipelineRunPage(p: Page): void {
 
   function select(node: string): void {
     selected = node;
+    if (groupOf(node)) expanded.add(groupOf(node));
     panelKey = '';
     drawGraph();
   }
 
   function drawPanel(): void {
     if (!selected || !run) return;
+    panel.parentElement?.setAttribute('data-selected', 'true');
     const sts = statuses();
     const st = sts.get(selected);
     const isGroup = !st && tasks.some((t) => groupOf(t.name) === selected);
