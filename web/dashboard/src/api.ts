@@ -448,9 +448,14 @@ async function probe(a: Access): Promise<boolean> {
 }
 
 // guard hides el until the user is known to be allowed to do a.
+// data-access says how far the check got (pending, allowed, denied).
 export function guard<T extends HTMLElement>(el: T, a: Access): T {
   el.hidden = true;
-  void can(a).then((ok) => { el.hidden = !ok; });
+  el.dataset.access = 'pending';
+  void can(a).then((ok) => {
+    el.hidden = !ok;
+    el.dataset.access = ok ? 'allowed' : 'denied';
+  });
   return el;
 }
 

@@ -161,7 +161,12 @@ export function watchObject(p: Page, resource: string, name: string, draw: (o: K
       draw(o);
       p.ready();
     },
-    onError: (e) => p.error(e),
+    onError: (e) => {
+      // The page stays (with the buttons the user may use) and says why
+      // the object cannot be read.
+      p.error(e);
+      p.ready();
+    },
   }, p.signal);
 }
 
@@ -171,6 +176,7 @@ export function genericDetail(p: Page): void {
   const top = h('div'), conds = h('div'), yaml = h('div');
   const del = deleteButton(p, resource, name);
   replace(p.root, top, section('Conditions', conds), section('Events', events(p, kindInfo(resource).kind, name)), yaml);
+  replace(top, head(p, resource, undefined, name, [del]));
   watchObject(p, resource, name, (o) => {
     replace(top, head(p, resource, o, name, [del]));
     replace(conds, conditions(o));

@@ -10,7 +10,7 @@ const ICONS: Record<string, string> = {
   Pending: '…', Waiting: '…',
   Skipped: '↷',
   Canceled: '⊘',
-  Suspended: '⏸', Stopped: '■', EarlyStopped: '■',
+  Suspended: '‖', Stopped: '■', EarlyStopped: '■',
 };
 
 // phaseClass maps a phase to one of the colour classes of app.css.

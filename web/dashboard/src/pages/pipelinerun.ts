@@ -52,6 +52,8 @@ export function pipelineRunPage(p: Page): void {
   if (groupOf(selected)) expanded.add(groupOf(selected));
   let panelKey = '';
 
+  replace(actionBox, del);
+  replace(top, head(p, 'pipelineruns', undefined, name, [actionBox]));
   watchObject(p, 'pipelineruns', name, (o) => {
     run = o;
     const phase = o.status?.phase || 'Pending';

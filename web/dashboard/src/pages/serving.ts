@@ -21,6 +21,7 @@ export function modelPage(p: Page): void {
   replace(p.root, top, summary, scaleBox, section('Conditions', conds), section('Logs', log.el), section('Events', events(p, 'Model', name)), yaml);
   let replicas = -1;
   let first = true;
+  replace(top, head(p, 'models', undefined, name, [del]));
   watchObject(p, 'models', name, (o: K8sObject) => {
     const st = o.status || {};
     replace(top, head(p, 'models', o, name, [del]));
@@ -55,6 +56,8 @@ export function notebookPage(p: Page): void {
   const start = patchButton(p, 'Start', 'notebooks', name, { stopped: false });
   const actions = h('span', { class: 'actions' });
   replace(p.root, top, summary, section('Conditions', conds), section('Events', events(p, 'Notebook', name)), yaml);
+  replace(actions, del);
+  replace(top, head(p, 'notebooks', undefined, name, [actions]));
   watchObject(p, 'notebooks', name, (o: K8sObject) => {
     const st = o.status || {};
     const open = st.url && st.phase === 'Running' ? h('a', { class: 'button primary', href: st.url, target: '_blank', rel: 'noopener noreferrer' }, 'Open') : null;

@@ -34,6 +34,8 @@ export function trainingJobPage(p: Page): void {
     log.open(objPath('trainingjobs', p.ns, name, 'log'), replicaSelect.value ? { replica: replicaSelect.value } : {});
   }
 
+  replace(actions, del);
+  replace(top, head(p, 'trainingjobs', undefined, name, [actions]));
   watchObject(p, 'trainingjobs', name, (o) => {
     const phase = o.status?.phase || 'Pending';
     const ended = phase === 'Succeeded' || phase === 'Failed';

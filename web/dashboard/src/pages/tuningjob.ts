@@ -30,6 +30,7 @@ export function tuningJobPage(p: Page): void {
   let destroyChart: (() => void) | undefined;
   p.signal.addEventListener('abort', () => destroyChart?.());
 
+  replace(top, head(p, 'tuningjobs', undefined, name, [del]));
   watchObject(p, 'tuningjobs', name, (o) => {
     job = o;
     replace(top, head(p, 'tuningjobs', o, name, [del]));
