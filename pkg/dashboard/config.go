@@ -58,16 +58,29 @@ func (c *uiConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(UIConfig{Namespace: c.namespace, User: c.user, Server: c.server, Mode: c.mode})
 }
 
-// learn fills user and mode from the API server. A server without the
-// core API (/api) is ml-apiserver's standalone mode.
+func coreResources(l *metav1.APIResourceList) []metav1.APIResource {
+	if l == nil {
+		return nil
+	}
+	return l.APIResources
+}
+
+// learn fills user and mode from the API server. A server whose core API
+// has no namespaces (standalone mode serves only events there) is
+// ml-apiserver's standalone mode.
 func (c *uiConfig) learn(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	logger := klog.FromContext(ctx)
-	c.mode = ModeCluster
-	if _, err := c.kube.Discovery().RESTClient().Get().AbsPath("/api").DoRaw(ctx); err != nil {
+	c.mode = ModeStandalone
+	core, err := c.kube.Discovery().ServerResourcesForGroupVersion("v1")
+	if err != nil {
 		logger.V(2).Info("no core API: standalone mode", "err", err)
-		c.mode = ModeStandalone
+	}
+	for _, r := range coreResources(core) {
+		if r.Name == "namespaces" {
+			c.mode = ModeCluster
+		}
 	}
 	review, err := c.kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {

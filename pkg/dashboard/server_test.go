@@ -423,6 +423,12 @@ func TestUIConfig(t *testing.T) {
 	}{{
 		name: "standalone",
 		handle: func(w http.ResponseWriter, r *http.Request) {
+			// Standalone mode serves core events, nothing else of
+			// the core group.
+			if r.URL.Path == "/api/v1" {
+				fmt.Fprint(w, `{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"events","namespaced":true,"kind":"Event","verbs":["get","list"]}]}`)
+				return
+			}
 			http.NotFound(w, r)
 		},
 		want: UIConfig{Namespace: "team-a", Mode: ModeStandalone},
@@ -431,8 +437,8 @@ func TestUIConfig(t *testing.T) {
 		handle: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			switch r.URL.Path {
-			case "/api":
-				fmt.Fprint(w, `{"kind":"APIVersions","versions":["v1"]}`)
+			case "/api/v1":
+				fmt.Fprint(w, `{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"namespaces","namespaced":false,"kind":"Namespace","verbs":["get","list"]},{"name":"events","namespaced":true,"kind":"Event","verbs":["get","list"]}]}`)
 			case "/apis/authentication.k8s.io/v1/selfsubjectreviews":
 				fmt.Fprint(w, `{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","status":{"userInfo":{"username":"alice"}}}`)
 			default:

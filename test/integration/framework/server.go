@@ -74,6 +74,12 @@ func MainWith(m *testing.M, server **TestServer, customize func(*options.Options
 	os.Exit(runMain(m, server, customize))
 }
 
+// RunWith is MainWith that returns the exit code instead of exiting, for a
+// TestMain with more to stop after the tests.
+func RunWith(m *testing.M, server **TestServer, customize func(*options.Options)) int {
+	return runMain(m, server, customize)
+}
+
 func runMain(m *testing.M, server **TestServer, customize func(*options.Options)) (code int) {
 	// The local runtime starts the test binary as the launcher of its
 	// confined processes: it must become the launcher before any server
