@@ -12,21 +12,29 @@ export interface Series { name: string; points: Point[] }
 const COLOURS = ['#1f6fd1', '#d1495b', '#2a9d55', '#b56a00', '#7b4fc9', '#00838f', '#6d6d6d', '#c2185b'];
 
 // lineChart draws series into a new element (data-testid metric-chart,
-// data-points = points drawn for the first series). It resizes with its
+// data-points = the points of the first series in the plotted data). It resizes with its
 // container; destroy it with the returned function.
 export function lineChart(series: Series[], opts: { title?: string; xLabel?: string; height?: number; points?: boolean } = {}): { el: HTMLElement; destroy: () => void } {
+  const data: (number | null)[][] = [];
+  if (series.length === 1) {
+    // One series: every point as it came (points of equal step included).
+    data.push(series[0].points.map((p) => p.step), series[0].points.map((p) => p.value));
+  } else {
+    // Several: aligned on the union of their steps, gaps where a series has no point.
+    const steps = [...new Set(series.flatMap((s) => s.points.map((p) => p.step)))].sort((a, b) => a - b);
+    const index = new Map(steps.map((st, i) => [st, i]));
+    data.push(steps);
+    for (const s of series) {
+      const ys: (number | null)[] = new Array(steps.length).fill(null);
+      for (const p of s.points) ys[index.get(p.step)!] = p.value;
+      data.push(ys);
+    }
+  }
+  const drawn = data.length > 1 ? data[1].filter((v) => v !== null).length : 0;
   const el = h('div', { class: 'chart', 'data-testid': 'metric-chart', role: 'img',
     'aria-label': `${opts.title || 'Chart'}: ${series.map((s) => `${s.name} (${s.points.length} points${s.points.length ? `, last ${fmt(s.points[s.points.length - 1].value)}` : ''})`).join(', ')}`,
-    'data-points': series.length ? series[0].points.length : 0,
+    'data-points': drawn,
     'data-series': series.map((s) => s.name).join(',') });
-  const steps = [...new Set(series.flatMap((s) => s.points.map((p) => p.step)))].sort((a, b) => a - b);
-  const index = new Map(steps.map((st, i) => [st, i]));
-  const data: (number | null)[][] = [steps];
-  for (const s of series) {
-    const ys: (number | null)[] = new Array(steps.length).fill(null);
-    for (const p of s.points) ys[index.get(p.step)!] = p.value;
-    data.push(ys);
-  }
   let plot: uPlot | undefined;
   const width = (): number => Math.max(280, Math.floor(el.clientWidth || 600));
   const make = (): void => {

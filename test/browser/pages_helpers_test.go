@@ -1,0 +1,112 @@
+package browser
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/yaml"
+
+	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	mlclientset "ml.example.io/ml-apiserver/pkg/generated/clientset/versioned"
+	"ml.example.io/ml-apiserver/test/browser/framework"
+)
+
+// pageTimeout bounds how long a page may take to show what a test waits
+// for; the machine may be busy, so it is generous.
+const pageTimeout = time.Minute
+
+// readExample decodes an example of artifacts/examples/local into obj.
+func readExample(t *testing.T, file string, obj any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(framework.Root(), "artifacts/examples/local", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode(t, string(data), obj)
+}
+
+// decode reads YAML into obj, refusing unknown fields.
+func decode(t *testing.T, text string, obj any) {
+	t.Helper()
+	if err := yaml.UnmarshalStrict([]byte(text), obj); err != nil {
+		t.Fatalf("decode: %v\n%s", err, text)
+	}
+}
+
+// open shows the page at the hash route ("/ns/NS/KIND/NAME", without the
+// #) and waits until the page says its first data has loaded
+// (data-testid app-ready). The page is loaded afresh.
+func open(t *testing.T, env *framework.Env, ctx context.Context, route string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	env.Open(t, ctx, "#"+route)
+	waitFor(t, ctx, "the page "+route+" to load", `document.querySelector('[data-testid="app-ready"]')`)
+}
+
+// eval runs a JavaScript expression in the page (awaiting it when it is a
+// promise) and returns its value.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// do runs browser actions (clicks, keys), failing the test on error.
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, pageTimeout)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		t.Fatalf("browser: %v; page: %s", err, framework.Text(t, ctx))
+	}
+}
+
+// waitFor waits until the JavaScript expression is true in the page;
+// what makes it true arrives through the page's watches.
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, pageTimeout, true, func(ctx context.Context) (bool, error) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+expr+")"))
+		if err != nil {
+			// A navigation in flight destroys the context: try again.
+			return false, nil
+		}
+		return ok, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for %s (%s): %v; page: %s", what, expr, err, framework.Text(t, ctx))
+	}
+}
+
+// waitRun waits until the run has ended and returns it.
+func waitRun(t *testing.T, c mlclientset.Interface, ns, name string, timeout time.Duration) *mlv1alpha1.PipelineRun {
+	t.Helper()
+	var last *mlv1alpha1.PipelineRun
+	err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		r, err := c.MlV1alpha1().PipelineRuns(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		last = r
+		switch r.Status.Phase {
+		case mlv1alpha1.PipelineRunSucceeded, mlv1alpha1.PipelineRunFailed, mlv1alpha1.PipelineRunCanceled:
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("run %s/%s did not end: %v; last status %+v", ns, name, err, last.Status)
+	}
+	return last
+}
