@@ -2,11 +2,13 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -109,4 +111,53 @@ func waitRun(t *testing.T, c mlclientset.Interface, ns, name string, timeout tim
 		t.Fatalf("run %s/%s did not end: %v; last status %+v", ns, name, err, last.Status)
 	}
 	return last
+}
+
+// timingJS records, in window.__pagesTiming, the page's clock
+// (performance.now(), ms since the navigation started) when cond first
+// holds, checked on every DOM change and every frame, and the end of the
+// load event.
+const timingJS = `(() => {
+  const cond = () => { try { return !!(%s); } catch (e) { return false; } };
+  const check = () => {
+    if (window.__pagesTiming) return true;
+    if (!cond()) return false;
+    const nav = performance.getEntriesByType('navigation')[0];
+    window.__pagesTiming = {end: performance.now(), load: nav ? nav.loadEventEnd : 0};
+    return true;
+  };
+  const start = () => {
+    const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    const frame = () => { if (!check()) requestAnimationFrame(frame); else obs.disconnect(); };
+    requestAnimationFrame(frame);
+  };
+  if (location.href.startsWith('http')) start();
+})();`
+
+// measureLoad loads the page at route afresh and returns how many
+// milliseconds after the navigation started cond first held, and after
+// the end of the load event, by the page's clock; the test logs them. It
+// waits with waitFor, which rides out the execution contexts a navigation
+// replaces.
+func measureLoad(t *testing.T, env *framework.Env, ctx context.Context, label, route, cond string) (sinceNavigation, sinceLoad float64) {
+	t.Helper()
+	added, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(timingJS, cond)})
+	if err != nil {
+		t.Fatalf("measure %s: %v", label, err)
+	}
+	defer func() {
+		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: added.Identifier})
+	}()
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	env.Open(t, ctx, "#"+route)
+	waitFor(t, ctx, label, `window.__pagesTiming`)
+	r := eval[struct {
+		End  float64 `json:"end"`
+		Load float64 `json:"load"`
+	}](t, ctx, `window.__pagesTiming`)
+	t.Logf("timing %s: %.0f ms after the navigation started, %.0f ms after the load event (page clock)", label, r.End, r.End-r.Load)
+	return r.End, r.End - r.Load
 }

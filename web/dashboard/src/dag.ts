@@ -55,7 +55,109 @@ export interface DagOptions {
   onToggle: (group: string) => void;
 }
 
-const NODE_W = 200, NODE_H = 54;
+const NODE_W = 200, NODE_H = 54, NODE_SEP = 18, RANK_SEP = 56, MARGIN = 16;
+
+// DAGRE_MAX_NODES is the largest graph laid out by dagre.
+const DAGRE_MAX_NODES = 150;
+
+interface Point { x: number; y: number }
+interface Layout {
+  kind: string;
+  width: number;
+  height: number;
+  nodes: Map<string, Point>; // centres
+  clusters: Map<string, { x: number; y: number; w: number; h: number }>;
+  edges: Map<string, Point[]>;
+}
+
+function dagreLayout(nodes: Map<string, Node>, edges: Map<string, { from: string; to: string }>, groups: Set<string>): Layout {
+  const g = new graphlib.Graph({ compound: true, multigraph: false });
+  g.setGraph({ rankdir: 'LR', nodesep: NODE_SEP, ranksep: RANK_SEP, marginx: MARGIN, marginy: MARGIN });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const n of nodes.values()) g.setNode(n.id, { width: NODE_W, height: NODE_H });
+  for (const grp of groups) {
+    g.setNode('group:' + grp, { label: grp, paddingTop: 28 });
+    for (const n of nodes.values()) if (n.inGroup === grp) g.setParent(n.id, 'group:' + grp);
+  }
+  for (const e of edges.values()) g.setEdge(e.from, e.to);
+  layout(g);
+  const gg = g.graph();
+  const out: Layout = { kind: 'dagre', width: Math.ceil(gg.width || NODE_W), height: Math.ceil(gg.height || NODE_H), nodes: new Map(), clusters: new Map(), edges: new Map() };
+  for (const n of nodes.values()) {
+    const p = g.node(n.id);
+    out.nodes.set(n.id, { x: p.x, y: p.y });
+  }
+  for (const grp of groups) {
+    const b = g.node('group:' + grp);
+    out.clusters.set(grp, { x: b.x - b.width / 2, y: b.y - b.height / 2, w: b.width, h: b.height });
+  }
+  for (const [k, e] of edges) out.edges.set(k, (g.edge(e.from, e.to)?.points || []) as Point[]);
+  return out;
+}
+
+// layeredLayout is a plain Sugiyama-style layout in linear time per sweep:
+// each node's layer is its longest path from a source, nodes of a layer
+// are ordered by the mean position of their neighbours (a few sweeps each
+// way), and edges are straight. Nested groups are boxes around their nodes.
+function layeredLayout(nodes: Map<string, Node>, edges: Map<string, { from: string; to: string }>, groups: Set<string>): Layout {
+  const ids = [...nodes.keys()];
+  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
+  const succs = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of edges.values()) {
+    succs.get(e.from)?.push(e.to);
+    preds.get(e.to)?.push(e.from);
+  }
+  // Layers by longest path (Kahn's order; a cycle, which the server
+  // refuses anyway, leaves its nodes in layer 0).
+  const rank = new Map<string, number>(ids.map((id) => [id, 0]));
+  const indeg = new Map<string, number>(ids.map((id) => [id, preds.get(id)!.length]));
+  const queue = ids.filter((id) => indeg.get(id) === 0);
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i];
+    for (const s2 of succs.get(id)!) {
+      rank.set(s2, Math.max(rank.get(s2)!, rank.get(id)! + 1));
+      indeg.set(s2, indeg.get(s2)! - 1);
+      if (indeg.get(s2) === 0) queue.push(s2);
+    }
+  }
+  const layers: string[][] = [];
+  for (const id of ids) (layers[rank.get(id)!] ||= []).push(id);
+  const pos = new Map<string, number>();
+  const index = (): void => layers.forEach((l) => l.forEach((id, i) => pos.set(id, i)));
+  index();
+  const sweep = (layer: string[], nb: Map<string, string[]>): void => {
+    const key = new Map<string, number>();
+    for (const id of layer) {
+      const ns = nb.get(id)!;
+      key.set(id, ns.length ? ns.reduce((a, n) => a + pos.get(n)!, 0) / ns.length : pos.get(id)!);
+    }
+    layer.sort((a, b) => key.get(a)! - key.get(b)!);
+    layer.forEach((id, i) => pos.set(id, i));
+  };
+  for (let it = 0; it < 4; it++) {
+    for (let r = 1; r < layers.length; r++) if (layers[r]) sweep(layers[r], preds);
+    for (let r = layers.length - 2; r >= 0; r--) if (layers[r]) sweep(layers[r], succs);
+  }
+  const tallest = Math.max(...layers.map((l) => (l ? l.length : 0)));
+  const height = MARGIN * 2 + tallest * NODE_H + (tallest - 1) * NODE_SEP;
+  const out: Layout = { kind: 'layered', width: MARGIN * 2 + layers.length * NODE_W + (layers.length - 1) * RANK_SEP, height, nodes: new Map(), clusters: new Map(), edges: new Map() };
+  layers.forEach((l, r) => {
+    if (!l) return;
+    const top = (height - (l.length * NODE_H + (l.length - 1) * NODE_SEP)) / 2;
+    l.forEach((id, i) => out.nodes.set(id, { x: MARGIN + r * (NODE_W + RANK_SEP) + NODE_W / 2, y: top + i * (NODE_H + NODE_SEP) + NODE_H / 2 }));
+  });
+  for (const [k, e] of edges) {
+    const a = out.nodes.get(e.from), b = out.nodes.get(e.to);
+    if (a && b) out.edges.set(k, [{ x: a.x + NODE_W / 2, y: a.y }, { x: b.x - NODE_W / 2, y: b.y }]);
+  }
+  for (const grp of groups) {
+    const ps = [...nodes.values()].filter((n) => n.inGroup === grp).map((n) => out.nodes.get(n.id)!);
+    const x0 = Math.min(...ps.map((p) => p.x)) - NODE_W / 2 - 8, x1 = Math.max(...ps.map((p) => p.x)) + NODE_W / 2 + 8;
+    const y0 = Math.min(...ps.map((p) => p.y)) - NODE_H / 2 - 30, y1 = Math.max(...ps.map((p) => p.y)) + NODE_H / 2 + 8;
+    out.clusters.set(grp, { x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+  }
+  return out;
+}
 
 export function groupOf(name: string): string {
   const i = name.indexOf('.');
@@ -130,53 +232,42 @@ export class Graph {
   }
 
   private build(): SVGSVGElement {
-    const g = new graphlib.Graph({ compound: true, multigraph: false });
-    g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 56, marginx: 16, marginy: 16 });
-    g.setDefaultEdgeLabel(() => ({}));
     const nodes = this.nodes();
-    for (const n of nodes.values()) g.setNode(n.id, { width: NODE_W, height: NODE_H });
     const expandedGroups = new Set([...nodes.values()].filter((n) => n.inGroup).map((n) => n.inGroup!));
-    for (const grp of expandedGroups) {
-      g.setNode('group:' + grp, { label: grp, paddingTop: 28 });
-      for (const n of nodes.values()) if (n.inGroup === grp) g.setParent(n.id, 'group:' + grp);
-    }
-    const edges = new Map<string, { dashed: boolean }>();
+    const edges = new Map<string, { from: string; to: string; dashed: boolean }>();
     const main = this.tasks.filter((t) => !t.finally);
-    const sinks = main.filter((t) => !main.some((o) => o.deps.includes(t.name)));
+    const hasDependents = new Set(main.flatMap((t) => t.deps));
+    const sinks = main.filter((t) => !hasDependents.has(t.name));
     for (const t of this.tasks) {
       const to = this.visible(t.name);
       const deps = t.finally && !t.deps.length ? sinks.map((x) => x.name) : t.deps;
       for (const d of deps) {
         const from = this.visible(d);
-        if (from !== to) edges.set(from + '\u0000' + to, { dashed: t.finally });
+        if (from !== to) edges.set(from + '\u0000' + to, { from, to, dashed: t.finally });
       }
     }
-    for (const [k] of edges) {
-      const [from, to] = k.split('\u0000');
-      g.setEdge(from, to);
-    }
-    layout(g);
-    const gg = g.graph();
-    const width = Math.ceil(gg.width || NODE_W), height = Math.ceil(gg.height || NODE_H);
-    const svg = s('svg', { class: 'dag', 'data-testid': 'dag', role: 'group', 'aria-label': `Run graph, ${nodes.size} nodes`, viewBox: `0 0 ${width} ${height}`, width, height }) as SVGSVGElement;
+    // dagre's layout (network simplex ranks, crossing minimisation) reads
+    // best but grows fast with the edges: large graphs get a simpler one.
+    const lay = nodes.size <= DAGRE_MAX_NODES && edges.size <= 3 * DAGRE_MAX_NODES
+      ? dagreLayout(nodes, edges, expandedGroups)
+      : layeredLayout(nodes, edges, expandedGroups);
+    const svg = s('svg', { class: 'dag', 'data-testid': 'dag', 'data-layout': lay.kind, role: 'group', 'aria-label': `Run graph, ${nodes.size} nodes`, viewBox: `0 0 ${lay.width} ${lay.height}`, width: lay.width, height: lay.height }) as SVGSVGElement;
     svg.appendChild(s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }))));
-    for (const grp of expandedGroups) {
-      const b = g.node('group:' + grp);
+    for (const [grp, b] of lay.clusters) {
       svg.appendChild(s('g', { class: 'cluster' },
-        s('rect', { x: b.x - b.width / 2, y: b.y - b.height / 2, width: b.width, height: b.height, rx: 8 }),
-        this.toggleButton(grp, b.x - b.width / 2 + 8, b.y - b.height / 2 + 4, true)));
+        s('rect', { x: b.x, y: b.y, width: b.w, height: b.h, rx: 8 }),
+        this.toggleButton(grp, b.x + 8, b.y + 4, true)));
     }
     const edgeLayer = s('g', { class: 'edges' });
     for (const [k, v] of edges) {
-      const [from, to] = k.split('\u0000');
-      const e = g.edge(from, to);
-      if (!e?.points) continue;
-      const d = 'M' + e.points.map((p: { x: number; y: number }) => `${p.x},${p.y}`).join(' L');
+      const pts = lay.edges.get(k);
+      if (!pts || !pts.length) continue;
+      const d = 'M' + pts.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join(' L');
       edgeLayer.appendChild(s('path', { d, class: v.dashed ? 'edge dashed' : 'edge', 'marker-end': 'url(#arrow)' }));
     }
     svg.appendChild(edgeLayer);
     for (const n of nodes.values()) {
-      const p = g.node(n.id);
+      const p = lay.nodes.get(n.id)!;
       const el = this.node(n, p.x - NODE_W / 2, p.y - NODE_H / 2);
       this.nodeEls.set(n.id, el);
       svg.appendChild(el);
