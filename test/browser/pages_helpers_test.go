@@ -46,11 +46,20 @@ func decode(t *testing.T, text string, obj any) {
 // (data-testid app-ready). The page is loaded afresh.
 func open(t *testing.T, env *framework.Env, ctx context.Context, route string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	env.Open(t, ctx, "#"+route)
+	navigate(t, env, ctx, route)
 	waitFor(t, ctx, "the page "+route+" to load", `document.querySelector('[data-testid="app-ready"]')`)
+}
+
+// navigate loads the dashboard's page at route afresh (from about:blank,
+// so that a change of the hash alone does not keep the old document). It
+// does not wait for the load event: the tests wait for what they look for.
+func navigate(t *testing.T, env *framework.Env, ctx context.Context, route string) {
+	t.Helper()
+	for _, url := range []string{"about:blank", env.Dashboard.URL + "#" + route} {
+		if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: url}); err != nil {
+			t.Fatalf("navigate to %s: %v", url, err)
+		}
+	}
 }
 
 // eval runs a JavaScript expression in the page (awaiting it when it is a
@@ -149,10 +158,7 @@ func measureLoad(t *testing.T, env *framework.Env, ctx context.Context, label, r
 	defer func() {
 		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: added.Identifier})
 	}()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	env.Open(t, ctx, "#"+route)
+	navigate(t, env, ctx, route)
 	waitFor(t, ctx, label, `window.__pagesTiming`)
 	r := eval[struct {
 		End  float64 `json:"end"`

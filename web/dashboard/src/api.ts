@@ -162,6 +162,30 @@ export async function readChunks(resp: Response, onChunk: (text: string) => void
   if (rest) onChunk(rest);
 }
 
+// Browsers open at most 6 HTTP/1.1 connections to one host, and the
+// dashboard is plain HTTP on loopback: a watch or a followed log holds one
+// for as long as it lasts. Were all 6 held, every other request, and even
+// the navigation to another page, would wait until one ended. So the
+// pages keep at most MAX_STREAMS streams open; a live list beyond them
+// lists again every POLL_MS instead of watching, until a stream is free.
+export const MAX_STREAMS = 4;
+const POLL_MS = 5000;
+let openStreams = 0;
+
+// takeStream reserves one of the streams, or returns null when all are in
+// use; call the returned function when the stream has ended.
+export function takeStream(): (() => void) | null {
+  if (openStreams >= MAX_STREAMS) return null;
+  openStreams++;
+  let released = false;
+  return () => {
+    if (!released) {
+      released = true;
+      openStreams--;
+    }
+  };
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -189,6 +213,8 @@ export interface LiveOptions {
 export class LiveList {
   readonly items = new Map<string, K8sObject>();
   loaded = false;
+  // polling is set while the list refreshes by listing, all streams being in use.
+  polling = false;
   private rv = '';
   private changed = false;
 
@@ -238,22 +264,35 @@ export class LiveList {
           await this.relist();
           needList = false;
         }
-        const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: 'application/json', signal: this.signal });
-        backoff = 500;
+        const release = takeStream();
+        if (!release) {
+          // No stream free: list again a little later.
+          this.polling = true;
+          await sleep(POLL_MS, this.signal);
+          needList = true;
+          continue;
+        }
+        this.polling = false;
         let gone = false;
-        await readLines(resp, (line) => {
-          const ev = JSON.parse(line) as { type: string; object: K8sObject & { code?: number } };
-          if (ev.type === 'ERROR') {
-            if (ev.object.code === 410) gone = true;
-            else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
-            return;
-          }
-          if (ev.object.metadata?.resourceVersion) this.rv = ev.object.metadata.resourceVersion;
-          if (ev.type === 'BOOKMARK') return;
-          if (ev.type === 'DELETED') this.items.delete(ev.object.metadata.name);
-          else this.items.set(ev.object.metadata.name, ev.object);
-          this.notify();
-        });
+        try {
+          const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: 'application/json', signal: this.signal });
+          backoff = 500;
+          await readLines(resp, (line) => {
+            const ev = JSON.parse(line) as { type: string; object: K8sObject & { code?: number } };
+            if (ev.type === 'ERROR') {
+              if (ev.object.code === 410) gone = true;
+              else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
+              return;
+            }
+            if (ev.object.metadata?.resourceVersion) this.rv = ev.object.metadata.resourceVersion;
+            if (ev.type === 'BOOKMARK') return;
+            if (ev.type === 'DELETED') this.items.delete(ev.object.metadata.name);
+            else this.items.set(ev.object.metadata.name, ev.object);
+            this.notify();
+          });
+        } finally {
+          release();
+        }
         if (gone) needList = true;
       } catch (e) {
         if (this.signal.aborted) return;
@@ -349,30 +388,40 @@ export class LiveTable {
           await this.relist();
           needList = false;
         }
-        const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: TABLE_ACCEPT, signal: this.signal });
-        backoff = 500;
+        const release = takeStream();
+        if (!release) {
+          await sleep(POLL_MS, this.signal);
+          needList = true;
+          continue;
+        }
         let gone = false;
-        await readLines(resp, (line) => {
-          const ev = JSON.parse(line) as { type: string; object: Table & { code?: number; message?: string; metadata: ObjectMeta } };
-          if (ev.type === 'ERROR') {
-            if (ev.object.code === 410) gone = true;
-            else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
-            return;
-          }
-          if (ev.type === 'BOOKMARK') {
-            // A bookmark carries an object of the kind (or a table row) with only its resourceVersion.
-            const rv = ev.object.metadata?.resourceVersion || ev.object.rows?.[0]?.object.metadata.resourceVersion;
-            if (rv) this.rv = rv;
-            return;
-          }
-          if (ev.object.columnDefinitions && ev.object.columnDefinitions.length) this.columns = ev.object.columnDefinitions;
-          for (const r of ev.object.rows || []) {
-            if (r.object.metadata.resourceVersion) this.rv = r.object.metadata.resourceVersion;
-            if (ev.type === 'DELETED') this.rows.delete(r.object.metadata.name);
-            else this.rows.set(r.object.metadata.name, r);
-          }
-          this.notify();
-        });
+        try {
+          const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: TABLE_ACCEPT, signal: this.signal });
+          backoff = 500;
+          await readLines(resp, (line) => {
+            const ev = JSON.parse(line) as { type: string; object: Table & { code?: number; message?: string; metadata: ObjectMeta } };
+            if (ev.type === 'ERROR') {
+              if (ev.object.code === 410) gone = true;
+              else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
+              return;
+            }
+            if (ev.type === 'BOOKMARK') {
+              // A bookmark carries an object of the kind (or a table row) with only its resourceVersion.
+              const rv = ev.object.metadata?.resourceVersion || ev.object.rows?.[0]?.object.metadata.resourceVersion;
+              if (rv) this.rv = rv;
+              return;
+            }
+            if (ev.object.columnDefinitions && ev.object.columnDefinitions.length) this.columns = ev.object.columnDefinitions;
+            for (const r of ev.object.rows || []) {
+              if (r.object.metadata.resourceVersion) this.rv = r.object.metadata.resourceVersion;
+              if (ev.type === 'DELETED') this.rows.delete(r.object.metadata.name);
+              else this.rows.set(r.object.metadata.name, r);
+            }
+            this.notify();
+          });
+        } finally {
+          release();
+        }
         if (gone) needList = true;
       } catch (e) {
         if (this.signal.aborted) return;

@@ -2,7 +2,7 @@
 // (follow=true streams until the object ends), and keeps at most the last
 // MAX_CHARS characters so a long log never slows the page.
 
-import { errorText, readChunks, request, withQuery } from './api';
+import { errorText, readChunks, request, takeStream, withQuery } from './api';
 import { h, replace } from './dom';
 
 const MAX_CHARS = 1 << 20;
@@ -45,8 +45,11 @@ export class LogView {
     replace(this.pre);
     const text = document.createTextNode('');
     this.pre.appendChild(text);
-    const follow = this.followBox.checked;
-    this.status.textContent = follow ? 'following…' : 'loading…';
+    // A followed log holds a stream (see takeStream); without a free one
+    // the log is read once.
+    const release = this.followBox.checked ? takeStream() : null;
+    const follow = !!release;
+    this.status.textContent = follow ? 'following…' : this.followBox.checked ? 'loading (not following: the page has too many streams open; Reload later)…' : 'loading…';
     const url = withQuery(this.path, { ...this.query, follow: follow ? 'true' : undefined });
     const run = async (): Promise<void> => {
       // The log subresource answers text/plain but refuses an Accept of only
@@ -71,11 +74,11 @@ export class LogView {
         }
       });
       flush();
-      if (!ac.signal.aborted) this.status.textContent = text.data ? (follow ? 'ended' : '') : 'no log lines';
+      if (!ac.signal.aborted) this.status.textContent = text.data ? (follow ? 'ended' : this.followBox.checked ? 'not followed: too many streams open' : '') : 'no log lines';
     };
     run().catch((e) => {
       if (ac.signal.aborted) return;
       this.status.textContent = `log unavailable: ${errorText(e)}`;
-    });
+    }).finally(() => release?.());
   }
 }
