@@ -102,6 +102,14 @@ func TestPipelineRunPageDiamond(t *testing.T) {
 	// The keyboard: a focused node takes Enter.
 	do(t, b, chromedp.Focus(chromedp.CSS(`[data-testid="dag-node"][data-task="a"]`)), chromedp.KeyEvent("\r"))
 	waitFor(t, b, "the log of task a after Enter", `document.querySelector('[data-testid="log-view"]')?.textContent.includes('hello from a')`)
+
+	// A narrow window: the navigation goes above the page, the panel under
+	// the graph, and nothing is wider than the window (the graph scrolls
+	// inside its own box).
+	do(t, b, chromedp.EmulateViewport(420, 900))
+	waitFor(t, b, "the narrow layout", `document.documentElement.scrollWidth <= window.innerWidth && document.querySelector('[data-testid="nav"]').getBoundingClientRect().bottom <= document.querySelector('main').getBoundingClientRect().top && document.querySelector('[data-testid="task-panel"]').getBoundingClientRect().top >= document.querySelector('.dag-wrap').getBoundingClientRect().bottom`)
+	env.Screenshot(t, b, "narrow")
+	do(t, b, chromedp.EmulateViewport(framework.WindowWidth, framework.WindowHeight))
 }
 
 // TestPipelineRunPageThousandTasks times the graph of a 1,000-task run

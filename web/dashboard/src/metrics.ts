@@ -52,7 +52,10 @@ export class MetricCharts {
     try {
       const m = await fetchMetrics(this.resource, this.ns, this.name, this.query, this.signal);
       this.clear();
-      const series = (m.series || []).filter((s) => s.points?.length);
+      // Losses first (the curve people look for), then by name.
+      const rank = (n: string): number => (/loss/i.test(n) ? 0 : 1);
+      const series = (m.series || []).filter((s) => s.points?.length)
+        .sort((a, b) => rank(a.name) - rank(b.name) || (a.task || '').localeCompare(b.task || '') || a.name.localeCompare(b.name));
       if (!series.length) {
         replace(this.el, h('p', { class: 'muted' }, 'No metrics yet.'));
       } else {
