@@ -213,6 +213,7 @@ export function pipelineRunPage(p: Page): void {
           // No allow-scripts, no allow-same-origin: the report is inert and
           // cannot reach the dashboard or the API.
           const frame = h('iframe', { sandbox: '', title: `Artifact ${a.name}`, class: 'artifact-frame', referrerpolicy: 'no-referrer' });
+          frame.addEventListener('load', () => { frame.dataset.loaded = 'true'; });
           frame.srcdoc = text;
           replace(viewer, frame);
         } else replace(viewer, h('pre', { class: 'log' }, text));
