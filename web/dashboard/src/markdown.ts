@@ -69,7 +69,8 @@ export function renderMarkdown(src: string): HTMLElement {
   return root;
 }
 
-const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*|__[^_]+__)|(\*[^*]+\*|_[^_]+_)|(\[[^\]]+\]\([^)\s]+\))/;
+// Underscores emphasise only outside words (snake_case stays as it is).
+const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*|(?<!\w)__[^_]+__(?!\w))|(\*[^*\s][^*]*\*|(?<!\w)_[^_]+_(?!\w))|(\[[^\]]+\]\([^)\s]+\))/;
 
 function inline(el: HTMLElement, text: string): HTMLElement {
   let rest = text;
