@@ -112,8 +112,11 @@ kube::codegen::gen_openapi \
     --boilerplate "${BOILERPLATE}" \
     "${SCRIPT_ROOT}/pkg/apis"
 
+# --prefers-protobuf: the typed clients speak protobuf unless their rest
+# config sets ContentType, as client-go's do for the built-in types.
 kube::codegen::gen_client \
     --with-watch \
+    --prefers-protobuf \
     --with-applyconfig \
     --applyconfig-openapi-schema <(go run "${THIS_PKG}/hack/models-schema") \
     --output-dir "${SCRIPT_ROOT}/pkg/generated" \

@@ -225,3 +225,48 @@ spec:
 		t.Errorf("protobuf answers: %v", got[runtime.ContentTypeProtobuf])
 	}
 }
+
+// TestClientsetPrefersProtobuf checks that the generated clientset speaks
+// protobuf when its configuration names no content type, as client-go's
+// does for the built-in types, and JSON when it asks for JSON.
+func TestClientsetPrefersProtobuf(t *testing.T) {
+	ctx := t.Context()
+	server := framework.StartTestServer(t)
+	ns := framework.NewNamespace(t)
+	for _, tc := range []struct {
+		contentType string
+		want        string
+	}{
+		{"", runtime.ContentTypeProtobuf},
+		{runtime.ContentTypeJSON, runtime.ContentTypeJSON},
+	} {
+		t.Run("content type "+tc.contentType, func(t *testing.T) {
+			seen := &contentTypes{seen: map[string][]string{}}
+			cfg := rest.CopyConfig(server.ClientConfig)
+			cfg.ContentType = tc.contentType
+			cfg.Wrap(seen.wrap)
+			cs, err := mlclientset.NewForConfig(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			jobs := cs.MlV1alpha1().TrainingJobs(ns)
+			name := "job-" + strings.ReplaceAll(strings.TrimPrefix(tc.want, "application/"), ".", "-")
+			if _, err := jobs.Create(ctx, mltesting.NewTrainingJob(name, ns).Obj(), metav1.CreateOptions{}); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if _, err := jobs.Get(ctx, name, metav1.GetOptions{}); err != nil {
+				t.Fatalf("get: %v", err)
+			}
+			if _, err := jobs.List(ctx, metav1.ListOptions{}); err != nil {
+				t.Fatalf("list: %v", err)
+			}
+			if _, err := jobs.GetScale(ctx, name, metav1.GetOptions{}); err != nil {
+				t.Fatalf("get scale: %v", err)
+			}
+			got := seen.get()
+			if len(got) != 1 || len(got[tc.want]) != 4 {
+				t.Errorf("answers by media type: %v, want 4 of %s", got, tc.want)
+			}
+		})
+	}
+}
