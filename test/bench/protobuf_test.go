@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sort"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -37,10 +39,13 @@ const (
 // JSON and with protobuf, at 1,000 and 10,000 objects (200 and 1,000 with
 // -short): JSON on the wire and in etcd (servers before protobuf), JSON on
 // the wire with protobuf in etcd, and protobuf on both. Two in-process
-// servers (one per storage media type) run the same workload as
-// BenchmarkTrainingJobs, one path after the other, and the table gives
-// each path's figures and the ratios of protobuf to JSON. CPU/op is the
-// CPU time of the whole process (clients, servers and etcd) per operation.
+// servers (one per storage media type) run the workload of
+// BenchmarkTrainingJobs; every measurement is split into rounds, and in
+// each round every path does its share in an order that rotates, so that
+// the machine's changing load and the growing heap of the process fall on
+// all paths alike. The table gives each path's figures and the ratios of
+// protobuf to JSON. CPU/op is the CPU time of the whole process (clients,
+// servers and etcd) per operation.
 func BenchmarkProtobuf(b *testing.B) {
 	ctx := context.Background()
 	sizes, getsPerSize := []int{small, large}, gets
@@ -62,25 +67,19 @@ func BenchmarkProtobuf(b *testing.B) {
 	} {
 		paths[i] = newEncodingPath(b, def.name, def.mediaType, def.s.config)
 	}
-	for _, p := range paths {
-		if _, err := p.run(ctx, "warm-up-"+p.key(), []int{warmUpN}, warmUpN); err != nil {
-			b.Fatalf("warm-up %s: %v", p.name, err)
-		}
+	if _, err := runEncodings(ctx, paths, "warm-up", []int{warmUpN}, warmUpN); err != nil {
+		b.Fatalf("warm-up: %v", err)
 	}
 
-	var all [][numEncodings][]encodingRow
+	var all [][]encodingRow
 	loadBefore := loadAverage()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var it [numEncodings][]encodingRow
-		for j, p := range paths {
-			rows, err := p.run(ctx, fmt.Sprintf("bench-%d-%s", i, p.key()), sizes, getsPerSize)
-			if err != nil {
-				b.Fatalf("%s: %v", p.name, err)
-			}
-			it[j] = rows
+		rows, err := runEncodings(ctx, paths, fmt.Sprintf("bench-%d", i), sizes, getsPerSize)
+		if err != nil {
+			b.Fatal(err)
 		}
-		all = append(all, it)
+		all = append(all, rows)
 	}
 	b.StopTimer()
 	rows := averageEncoding(all)
@@ -117,7 +116,7 @@ func (p *encodingPath) key() string {
 	}
 }
 
-// encodingRow is one operation of one path: value is ops/s (higher is
+// encodingRow is one operation on every path: value is ops/s (higher is
 // better) for creates and gets, the median ms for lists; cpu is ms per
 // operation.
 type encodingRow struct {
@@ -126,41 +125,81 @@ type encodingRow struct {
 	value, cpu      [numEncodings]float64
 }
 
-// run fills namespace ns to each of sizes in turn and measures creates,
-// gets and typed lists at each size. The request bodies are encoded before
-// the clock starts; creates and gets do not decode the response, typed
-// lists do (what a program sees).
-func (p *encodingPath) run(ctx context.Context, ns string, sizes []int, gets int) ([]encodingRow, error) {
+// runEncodings fills a namespace per path (prefix and the path's key) to
+// each of sizes in turn and measures creates, gets and typed lists at each
+// size, in rounds (creates in 4, gets in 5, one list per round) with the
+// paths' order rotating from round to round. The request bodies are
+// encoded before the clock starts; creates and gets do not decode the
+// response, typed lists do (what a program sees).
+func runEncodings(ctx context.Context, paths [numEncodings]*encodingPath, prefix string, sizes []int, gets int) ([]encodingRow, error) {
+	const createRounds, getRounds = 4, 5
+	var ns [numEncodings]string
+	for i, p := range paths {
+		ns[i] = prefix + "-" + p.key()
+	}
+	turn := 0
+	// rounds runs round(r, i) for every round r and path i, rotating.
+	rounds := func(n int, round func(r, i int) (cost, error)) ([numEncodings]cost, error) {
+		var total [numEncodings]cost
+		for r := range n {
+			for k := range numEncodings {
+				i := (turn + k) % numEncodings
+				c, err := round(r, i)
+				if err != nil {
+					return total, fmt.Errorf("%s: %w", paths[i].name, err)
+				}
+				total[i].wall += c.wall
+				total[i].cpu += c.cpu
+				total[i].ops += c.ops
+			}
+			turn++
+		}
+		return total, nil
+	}
+
 	var rows []encodingRow
 	from := 0
 	for _, n := range sizes {
 		label := sizeLabel(n)
-		bodies := make([][]byte, n-from)
-		for i := range bodies {
-			body, err := runtime.Encode(p.encoder, trainingJob(jobName(from+i)))
-			if err != nil {
-				return nil, err
+		var bodies [numEncodings][][]byte
+		for i, p := range paths {
+			bodies[i] = make([][]byte, n-from)
+			for j := range bodies[i] {
+				body, err := runtime.Encode(p.encoder, trainingJob(jobName(from+j)))
+				if err != nil {
+					return nil, err
+				}
+				bodies[i][j] = body
 			}
-			bodies[i] = body
 		}
-		create, err := runParallel(n-from, func(i int) error {
-			_, err := p.ml.RESTClient().Post().Namespace(ns).Resource("trainingjobs").SetHeader("Content-Type", p.mediaType).Body(bodies[i]).DoRaw(ctx)
-			if err != nil {
-				return fmt.Errorf("create %s/%s: %w", ns, jobName(from+i), err)
-			}
-			return nil
+		create, err := rounds(createRounds, func(r, i int) (cost, error) {
+			p := paths[i]
+			lo, hi := share(n-from, r, createRounds)
+			return runParallel(hi-lo, func(j int) error {
+				_, err := p.ml.RESTClient().Post().Namespace(ns[i]).Resource("trainingjobs").
+					SetHeader("Content-Type", p.mediaType).Body(bodies[i][lo+j]).DoRaw(ctx)
+				if err != nil {
+					return fmt.Errorf("create %s/%s: %w", ns[i], jobName(from+lo+j), err)
+				}
+				return nil
+			})
 		})
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, encodingThroughput("create"+label, fmt.Sprintf("create, %d clients (%s→%s objects)", clients, sizeLabel(from), label), create))
 
-		get, err := runParallel(gets, func(i int) error {
-			body, err := p.ml.RESTClient().Get().Namespace(ns).Resource("trainingjobs").Name(jobName(spread(i, n))).DoRaw(ctx)
-			if err == nil && len(body) == 0 {
-				err = fmt.Errorf("get %s/%s: empty response", ns, jobName(spread(i, n)))
-			}
-			return err
+		get, err := rounds(getRounds, func(r, i int) (cost, error) {
+			p := paths[i]
+			lo, hi := share(gets, r, getRounds)
+			return runParallel(hi-lo, func(j int) error {
+				name := jobName(spread(lo+j, n))
+				body, err := p.ml.RESTClient().Get().Namespace(ns[i]).Resource("trainingjobs").Name(name).DoRaw(ctx)
+				if err == nil && len(body) == 0 {
+					err = fmt.Errorf("get %s/%s: empty response", ns[i], name)
+				}
+				return err
+			})
 		})
 		if err != nil {
 			return nil, err
@@ -171,18 +210,26 @@ func (p *encodingPath) run(ctx context.Context, ns string, sizes []int, gets int
 		if from > 0 {
 			runs = max(listRuns/3, 3)
 		}
-		typed, typedCost, err := median(runs, func() error {
-			list, err := p.ml.TrainingJobs(ns).List(ctx, metav1.ListOptions{})
-			if err == nil && len(list.Items) != n {
-				err = fmt.Errorf("list %s: %d TrainingJobs, want %d", ns, len(list.Items), n)
-			}
-			return err
+		var latencies [numEncodings][]time.Duration
+		list, err := rounds(runs, func(_, i int) (cost, error) {
+			lat, c, err := median(1, func() error {
+				list, err := paths[i].ml.TrainingJobs(ns[i]).List(ctx, metav1.ListOptions{})
+				if err == nil && len(list.Items) != n {
+					err = fmt.Errorf("list %s: %d TrainingJobs, want %d", ns[i], len(list.Items), n)
+				}
+				return err
+			})
+			latencies[i] = append(latencies[i], lat)
+			return c, err
 		})
 		if err != nil {
 			return nil, err
 		}
-		r := encodingRow{key: "list" + label, name: fmt.Sprintf("list %s objects, typed (median)", label), unit: "ms"}
-		r.value[0], r.cpu[0] = ms(typed), typedCost.cpuPerOp()
+		r := encodingRow{key: "list" + label, name: fmt.Sprintf("list %s objects, typed (median of %d)", label, runs), unit: "ms"}
+		for i := range numEncodings {
+			sort.Slice(latencies[i], func(x, y int) bool { return latencies[i][x] < latencies[i][y] })
+			r.value[i], r.cpu[i] = ms(latencies[i][len(latencies[i])/2]), list[i].cpuPerOp()
+		}
 		rows = append(rows, r)
 		from = n
 	}
@@ -197,25 +244,27 @@ func (r encodingRow) speedUp(x, y int) float64 {
 	return r.value[y] / r.value[x]
 }
 
-func encodingThroughput(key, name string, c cost) encodingRow {
+func encodingThroughput(key, name string, c [numEncodings]cost) encodingRow {
 	r := encodingRow{key: key, name: name, unit: "ops/s", higherBetter: true}
-	r.value[0], r.cpu[0] = c.opsPerSecond(), c.cpuPerOp()
+	for i := range numEncodings {
+		r.value[i], r.cpu[i] = c[i].opsPerSecond(), c[i].cpuPerOp()
+	}
 	return r
 }
 
-// averageEncoding merges the paths' rows (each run fills index 0) into one
-// row per operation, averaged over the iterations.
-func averageEncoding(all [][numEncodings][]encodingRow) []encodingRow {
+// averageEncoding averages the rows of several iterations, which have the
+// same shape.
+func averageEncoding(all [][]encodingRow) []encodingRow {
 	if len(all) == 0 {
 		return nil
 	}
-	out := append([]encodingRow(nil), all[0][0]...)
+	out := append([]encodingRow(nil), all[0]...)
 	for i := range out {
 		out[i].value, out[i].cpu = [numEncodings]float64{}, [numEncodings]float64{}
 		for _, it := range all {
 			for p := range numEncodings {
-				out[i].value[p] += it[p][i].value[0] / float64(len(all))
-				out[i].cpu[p] += it[p][i].cpu[0] / float64(len(all))
+				out[i].value[p] += it[i].value[p] / float64(len(all))
+				out[i].cpu[p] += it[i].cpu[p] / float64(len(all))
 			}
 		}
 	}
