@@ -16,7 +16,7 @@ CODEGEN_PKG=${CODEGEN_PKG:-$(go list -m -f '{{.Dir}}' k8s.io/code-generator)}
 THIS_PKG="ml.example.io/ml-apiserver"
 BOILERPLATE="${SCRIPT_ROOT}/hack/boilerplate.go.txt"
 
-PROTOC_VERSION="3.21.12"
+PROTOC_VERSION=${PROTOC_VERSION:-3.21.12}
 # The versioned packages that get a protobuf encoding.
 PROTO_PKGS=(
     "${THIS_PKG}/pkg/apis/ml/v1alpha1"
@@ -54,7 +54,7 @@ gen_protobuf() {
     local tmp
     tmp=$(mktemp -d)
     # shellcheck disable=SC2064
-    trap "rm -rf '${tmp}'" RETURN
+    trap "rm -rf '${tmp}'" EXIT
 
     GOBIN="${tmp}/bin" go install \
         k8s.io/code-generator/cmd/go-to-protobuf \
