@@ -50,6 +50,10 @@ type ExtraConfig struct {
 	// MaxTasksPage caps a page of the tasks subresource of PipelineRuns
 	// (--max-tasks-page); 0 means its default.
 	MaxTasksPage int64
+	// StorageMediaType is the encoding core/v1 Events are stored in
+	// (--storage-media-type, as the objects of ml.example.io); empty means
+	// JSON.
+	StorageMediaType string
 	// EventTTL, when set, serves core/v1 Events under /api/v1, kept that
 	// long after their last write (standalone mode, which has no
 	// kube-apiserver to write them to).
@@ -121,7 +125,6 @@ func (c completedConfig) New() (*Server, error) {
 	s.setDataStores(data)
 
 	apiGroupInfo := genericapiserver.NewDefaultAPIGroupInfo(ml.GroupName, scheme.Scheme, scheme.ParameterCodec, scheme.Codecs)
-	apiGroupInfo.NegotiatedSerializer = scheme.NegotiatedSerializer
 	apiGroupInfo.VersionedResourcesStorageMap[mlv1alpha1.SchemeGroupVersion.Version] = storage.resources()
 	if err := s.GenericAPIServer.InstallAPIGroup(&apiGroupInfo); err != nil {
 		return nil, fmt.Errorf("install API group %s: %w", ml.GroupName, err)

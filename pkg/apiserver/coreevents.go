@@ -22,7 +22,7 @@ func (c completedConfig) installCoreEvents(s *Server) error {
 	if c.ExtraConfig.EventTTL == 0 {
 		return nil
 	}
-	events, err := eventstorage.NewStorage(scheme.CoreScheme, coreV1RESTOptions{c.GenericConfig.RESTOptionsGetter}, c.ExtraConfig.EventTTL)
+	events, err := eventstorage.NewStorage(scheme.CoreScheme, coreV1RESTOptions{c.GenericConfig.RESTOptionsGetter, c.ExtraConfig.StorageMediaType}, c.ExtraConfig.EventTTL)
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,7 @@ func (c completedConfig) installCoreEvents(s *Server) error {
 // codec encodes only ml.example.io/v1alpha1.
 type coreV1RESTOptions struct {
 	generic.RESTOptionsGetter
+	mediaType string
 }
 
 func (g coreV1RESTOptions) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
@@ -48,7 +49,13 @@ func (g coreV1RESTOptions) GetRESTOptions(resource schema.GroupResource, example
 		return opts, err
 	}
 	config := *opts.StorageConfig
-	config.Codec = scheme.CoreCodecs.LegacyCodec(corev1.SchemeGroupVersion)
+	mediaType := g.mediaType
+	if mediaType == "" {
+		mediaType = runtime.ContentTypeJSON
+	}
+	if config.Codec, err = scheme.CoreStorageCodec(mediaType); err != nil {
+		return opts, err
+	}
 	config.EncodeVersioner = corev1.SchemeGroupVersion
 	opts.StorageConfig = &config
 	return opts, nil

@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 )
 
 // aggWorkload is the size of BenchmarkAggregation's workload, per path: the
@@ -33,7 +35,7 @@ import (
 // then watch delivery is measured in a namespace of its own. Every
 // measurement is split into rounds, and in each round every path does its
 // share, so that the machine's changing load (it is shared) falls on the
-// three paths alike.
+// paths alike.
 type aggWorkload struct {
 	small, large int
 	// createRounds are the rounds of filling up to small and to large.
@@ -58,23 +60,36 @@ var (
 // measurement.
 const aggWatchWarmUp = 10
 
-// Indexes of the three paths, in the order of the tables.
+// Indexes of the paths, in the order of the tables.
 const (
-	direct     = iota // (a) straight to ml-apiserver
-	aggregated        // (b) through kube-apiserver's aggregator
-	crd               // (c) the CRD twin served by kube-apiserver
+	direct          = iota // (a) straight to ml-apiserver
+	aggregated             // (b) through kube-apiserver's aggregator
+	crd                    // (c) the CRD twin served by kube-apiserver
+	directProto            // (d) as (a), in protobuf
+	aggregatedProto        // (e) as (b), in protobuf
 	numPaths
 )
 
 // apiPath is one way to reach TrainingJobs: a base URL, the group of the
-// objects and an HTTP client carrying the path's credentials. Every path is
-// driven with the same JSON bodies over HTTPS (HTTP/2, one connection),
-// and the responses are read to the end but not decoded.
+// objects, the media type of bodies and answers, and an HTTP client
+// carrying the path's credentials. Every path is driven with the same
+// objects over HTTPS (HTTP/2, one connection), encoded before the clock
+// starts, and the responses are read to the end but not decoded.
 type apiPath struct {
 	key, name string
 	group     string
 	host      string
 	client    *http.Client
+	// mediaType is JSON, or protobuf for (d) and (e) (a CRD has none).
+	mediaType string
+}
+
+// json is the path speaking JSON: the watch measurements decode JSON on
+// every path.
+func (p *apiPath) json() *apiPath {
+	out := *p
+	out.mediaType = runtime.ContentTypeJSON
+	return &out
 }
 
 func (p *apiPath) collection(ns string) string {
@@ -83,10 +98,17 @@ func (p *apiPath) collection(ns string) string {
 
 func (p *apiPath) item(ns, name string) string { return p.collection(ns) + "/" + name }
 
-// body is the JSON of the benchmark's TrainingJob in the path's group: the
-// same bytes, but for the apiVersion, on every path.
+// body is the benchmark's TrainingJob in the path's group and media type:
+// the same JSON bytes, but for the apiVersion, on the JSON paths.
 func (p *apiPath) body(name string) []byte {
 	tj := trainingJob(name)
+	if p.mediaType == runtime.ContentTypeProtobuf {
+		b, err := runtime.Encode(protobufEncoder, tj)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
 	tj.APIVersion = p.group + "/v1alpha1"
 	tj.Kind = "TrainingJob"
 	b, err := json.Marshal(tj)
@@ -95,6 +117,15 @@ func (p *apiPath) body(name string) []byte {
 	}
 	return b
 }
+
+// protobufEncoder encodes ml.example.io/v1alpha1 objects as protobuf.
+var protobufEncoder = func() runtime.Encoder {
+	info, ok := runtime.SerializerInfoForMediaType(scheme.Codecs.SupportedMediaTypes(), runtime.ContentTypeProtobuf)
+	if !ok {
+		panic("no protobuf serializer")
+	}
+	return scheme.Codecs.EncoderForVersion(info.Serializer, mlv1alpha1.SchemeGroupVersion)
+}()
 
 // do sends one request and reads the whole response; it fails unless the
 // status is want. With keep the body is returned.
@@ -107,7 +138,7 @@ func (p *apiPath) do(ctx context.Context, method, url, contentType string, body 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", p.mediaType)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -128,7 +159,7 @@ func (p *apiPath) do(ctx context.Context, method, url, contentType string, body 
 }
 
 func (p *apiPath) create(ctx context.Context, ns, name string) error {
-	_, err := p.do(ctx, http.MethodPost, p.collection(ns), "application/json", p.body(name), http.StatusCreated, false)
+	_, err := p.do(ctx, http.MethodPost, p.collection(ns), p.mediaType, p.body(name), http.StatusCreated, false)
 	return err
 }
 
@@ -141,7 +172,7 @@ func (p *apiPath) list(ctx context.Context, ns string) ([]byte, error) {
 	return p.do(ctx, http.MethodGet, p.collection(ns), "", nil, http.StatusOK, true)
 }
 
-// benchCluster is the cluster with the three paths and what the benchmark
+// benchCluster is the cluster with the paths and what the benchmark
 // samples around every measurement.
 type benchCluster struct {
 	*localCluster
@@ -180,12 +211,14 @@ type measure struct {
 }
 
 // BenchmarkAggregation measures TrainingJob create, get, list and watch
-// delivery on a local cluster of hack/local-up.sh through three paths:
+// delivery on a local cluster of hack/local-up.sh through five paths:
 // (a) directly to ml-apiserver with a ServiceAccount token (delegated
 // authentication and authorization), (b) through kube-apiserver's
 // aggregator as the admin, and (c) a CRD with the same schema served by the
-// same kube-apiserver on the same etcd, as the admin. It prints a ratio
-// table; nothing is asserted.
+// same kube-apiserver on the same etcd, as the admin, all in JSON; (d) and
+// (e) are (a) and (b) in protobuf, which a CRD cannot speak. Watch delivery
+// is measured in JSON on every path. It prints a ratio table; nothing is
+// asserted.
 func BenchmarkAggregation(b *testing.B) {
 	ctx := context.Background()
 	c := setUpPaths(b, startLocalCluster(b))
@@ -217,7 +250,7 @@ func BenchmarkAggregation(b *testing.B) {
 }
 
 // setUpPaths creates the CRD, a ServiceAccount bound to cluster-admin for
-// the direct path, and the three paths' clients.
+// the direct path, and the paths' clients.
 func setUpPaths(b *testing.B, lc *localCluster) *benchCluster {
 	ctx := context.Background()
 	admin := rest.CopyConfig(lc.admin)
@@ -250,19 +283,23 @@ func setUpPaths(b *testing.B, lc *localCluster) *benchCluster {
 	adminConfig.UserAgent = "ml-bench"
 
 	c := &benchCluster{localCluster: lc, kube: kube}
+	const jsonType, protoType = runtime.ContentTypeJSON, runtime.ContentTypeProtobuf
 	for i, def := range []struct {
 		key, name, group string
 		cfg              *rest.Config
+		mediaType        string
 	}{
-		{"a", "(a) direct", mlv1alpha1.GroupName, directConfig},
-		{"b", "(b) aggregated", mlv1alpha1.GroupName, adminConfig},
-		{"c", "(c) CRD", crdGroup, adminConfig},
+		{"a", "(a) direct", mlv1alpha1.GroupName, directConfig, jsonType},
+		{"b", "(b) aggregated", mlv1alpha1.GroupName, adminConfig, jsonType},
+		{"c", "(c) CRD", crdGroup, adminConfig, jsonType},
+		{"d", "(d) direct, protobuf", mlv1alpha1.GroupName, directConfig, protoType},
+		{"e", "(e) aggregated, protobuf", mlv1alpha1.GroupName, adminConfig, protoType},
 	} {
 		client, err := rest.HTTPClientFor(def.cfg)
 		if err != nil {
 			b.Fatalf("%s client: %v", def.name, err)
 		}
-		c.paths[i] = &apiPath{key: def.key, name: def.name, group: def.group, host: def.cfg.Host, client: client}
+		c.paths[i] = &apiPath{key: def.key, name: def.name, group: def.group, host: def.cfg.Host, client: client, mediaType: def.mediaType}
 	}
 	for i, name := range cpuNames {
 		if name != "client" {
@@ -496,7 +533,7 @@ func share(n, r, rounds int) (lo, hi int) {
 }
 
 // run is one iteration. Every measurement runs in rounds; in each round the
-// three paths take their turn in an order that rotates from round to round
+// paths take their turn in an order that rotates from round to round
 // (and from measurement to measurement), so that no path always goes first
 // or last.
 func (c *benchCluster) run(ctx context.Context, prefix string) ([]aggRow, error) {
@@ -585,7 +622,7 @@ func (c *benchCluster) run(ctx context.Context, prefix string) ([]aggRow, error)
 				return s, err
 			}
 			s.bytes = len(body)
-			return s, checkListed(body, n)
+			return s, p.checkListed(body, n)
 		})
 		if err != nil {
 			return nil, err
@@ -646,7 +683,17 @@ func (c *benchCluster) run(ctx context.Context, prefix string) ([]aggRow, error)
 }
 
 // checkListed checks that a list response holds n items.
-func checkListed(body []byte, n int) error {
+func (p *apiPath) checkListed(body []byte, n int) error {
+	if p.mediaType == runtime.ContentTypeProtobuf {
+		list := &mlv1alpha1.TrainingJobList{}
+		if _, _, err := scheme.Codecs.UniversalDeserializer().Decode(body, nil, list); err != nil {
+			return fmt.Errorf("decode protobuf list: %w", err)
+		}
+		if len(list.Items) != n {
+			return fmt.Errorf("listed %d TrainingJobs, want %d", len(list.Items), n)
+		}
+		return nil
+	}
 	var list struct {
 		Items []json.RawMessage `json:"items"`
 	}
@@ -676,6 +723,7 @@ type watchLatency struct {
 // once it is decoded.
 func (c *benchCluster) watchLatencies(ctx context.Context, p *apiPath, ns, prefix string, events int) (watchLatency, error) {
 	var lat watchLatency
+	p = p.json()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(wctx, http.MethodGet, p.collection(ns)+"?watch=1", nil)

@@ -86,7 +86,7 @@ func TestArtifactPods(t *testing.T) {
 	}
 
 	st := taskStatus(t, done, "train")
-	if st.Artifacts == nil || len(st.Artifacts.Outputs) != 1 || st.Artifacts.Outputs[0].Digest != reported.Digest || st.Artifacts.Outputs[0].Size != 42 {
+	if st.Artifacts == nil || len(st.Artifacts.Outputs) != 1 || st.Artifacts.Outputs[0].Digest != reported.Digest || st.Artifacts.Outputs[0].SizeBytes != 42 {
 		t.Fatalf("train's artifacts %+v, want the reported model", st.Artifacts)
 	}
 	if len(st.Outputs) != 1 || st.Outputs[0].Value != "0.1" {

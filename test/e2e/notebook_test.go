@@ -115,7 +115,7 @@ func TestNotebook(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "lab"},
 		Spec: mlv1alpha1.NotebookSpec{
 			ContainerSpec: mlv1alpha1.ContainerSpec{Image: "quay.io/jupyter/scipy-notebook:2026-01-01"},
-			Workspace:     &mlv1alpha1.WorkspaceSpec{Size: ptr.To(apiresource.MustParse("1Gi"))},
+			Workspace:     &mlv1alpha1.WorkspaceSpec{VolumeSize: ptr.To(apiresource.MustParse("1Gi"))},
 		},
 	}
 	created, err := e.ml.MlV1alpha1().Notebooks(e.ns).Create(ctx, nb, metav1.CreateOptions{})

@@ -34,6 +34,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/klog/v2"
+
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 )
 
 // genericPatchMessage is the message k8s.io/apiserver gives the 422 of a
@@ -153,8 +155,7 @@ func pointerError(op map[string]json.RawMessage, key string) string {
 // diagnose finds the first operation that fails against the object, when
 // the answer is the patch handler's 422 for a patch that does not apply.
 func diagnose(req *http.Request, handler http.Handler, answer []byte, raw []map[string]json.RawMessage) (string, bool) {
-	var status metav1.Status
-	if json.Unmarshal(answer, &status) != nil || status.Message != genericPatchMessage {
+	if status, ok := decodeStatus(answer); !ok || status.Message != genericPatchMessage {
 		return "", false
 	}
 	doc, err := current(req, handler)
@@ -176,6 +177,17 @@ func diagnose(req *http.Request, handler http.Handler, answer []byte, raw []map[
 		}
 	}
 	return "", false
+}
+
+// decodeStatus decodes the handler's answer in the encoding the client
+// asked for: protobuf (the generated clientset's default) or JSON.
+func decodeStatus(answer []byte) (*metav1.Status, bool) {
+	status := &metav1.Status{}
+	if _, _, err := scheme.Codecs.UniversalDeserializer().Decode(answer, nil, status); err == nil {
+		return status, true
+	}
+	status = &metav1.Status{}
+	return status, json.Unmarshal(answer, status) == nil
 }
 
 // current reads the object the patch applies to, as JSON: a GET of the same

@@ -45,25 +45,3 @@ func init() {
 		&metav1.APIResourceList{},
 	)
 }
-
-// NegotiatedSerializer is Codecs without protobuf: our types have no
-// protobuf encoding, so advertising it would make clients that prefer
-// protobuf (the garbage collector, the namespace controller) fail instead of
-// falling back to JSON.
-var NegotiatedSerializer runtime.NegotiatedSerializer = withoutProtobuf{Codecs}
-
-type withoutProtobuf struct {
-	serializer.CodecFactory
-}
-
-// SupportedMediaTypes lists every media type of Codecs except protobuf.
-func (w withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
-	var infos []runtime.SerializerInfo
-	for _, info := range w.CodecFactory.SupportedMediaTypes() {
-		if info.MediaType == runtime.ContentTypeProtobuf {
-			continue
-		}
-		infos = append(infos, info)
-	}
-	return infos
-}

@@ -13,7 +13,7 @@ import (
 
 func TestResolveArtifact(t *testing.T) {
 	rec := func(name, uri string, p *mlv1alpha1.ArtifactProducer) mlv1alpha1.ArtifactRecord {
-		return mlv1alpha1.ArtifactRecord{Name: name, Type: mlv1alpha1.ArtifactTypeModel, URI: uri, Size: 42, Digest: "sha256:abc", Producer: p}
+		return mlv1alpha1.ArtifactRecord{Name: name, Type: mlv1alpha1.ArtifactTypeModel, URI: uri, SizeBytes: 42, Digest: "sha256:abc", Producer: p}
 	}
 	jobProducer := &mlv1alpha1.ArtifactProducer{Kind: "TrainingJob", Name: "done", UID: "uid-done"}
 	runProducer := &mlv1alpha1.ArtifactProducer{Kind: "PipelineRun", Name: "run", UID: "uid-run", Task: "train"}

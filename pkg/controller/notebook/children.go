@@ -70,9 +70,9 @@ func workspace(nb *mlv1alpha1.Notebook) mlv1alpha1.WorkspaceSpec {
 	if nb.Spec.Workspace != nil {
 		ws = *nb.Spec.Workspace.DeepCopy()
 	}
-	if ws.Size == nil {
+	if ws.VolumeSize == nil {
 		q := resource.MustParse(mlv1alpha1.DefaultWorkspaceSize)
-		ws.Size = &q
+		ws.VolumeSize = &q
 	}
 	if ws.MountPath == "" {
 		ws.MountPath = mlv1alpha1.DefaultWorkspaceMountPath
@@ -86,7 +86,7 @@ func volume(nb *mlv1alpha1.Notebook) workload.VolumeSpec {
 	return workload.VolumeSpec{
 		Name:             WorkspaceClaimName(nb.Name),
 		Labels:           map[string]string{NameLabel: nb.Name},
-		Size:             *ws.Size,
+		Size:             *ws.VolumeSize,
 		StorageClassName: ws.StorageClassName,
 	}
 }

@@ -29,7 +29,7 @@ func makeNotebook(name string) *mlv1alpha1.Notebook {
 			ContainerSpec: mlv1alpha1.ContainerSpec{Image: "jupyter:1"},
 			Replicas:      ptr.To[int32](1),
 			Port:          8888,
-			Workspace:     &mlv1alpha1.WorkspaceSpec{Size: ptr.To(resourceMust("1Gi")), MountPath: "/home/jovyan"},
+			Workspace:     &mlv1alpha1.WorkspaceSpec{VolumeSize: ptr.To(resourceMust("1Gi")), MountPath: "/home/jovyan"},
 		},
 	}
 }

@@ -46,7 +46,7 @@ func recordArtifacts(job *mlv1alpha1.TrainingJob, chief workload.ReplicaStatus) 
 			continue
 		}
 		outputs = append(outputs, mlv1alpha1.ArtifactRecord{
-			Name: o.Name, Type: o.Type, Key: r.Key, URI: r.URI, Size: r.Size, Digest: r.Digest,
+			Name: o.Name, Type: o.Type, Key: r.Key, URI: r.URI, SizeBytes: r.Size, Digest: r.Digest,
 			Producer: &mlv1alpha1.ArtifactProducer{Kind: "TrainingJob", Name: job.Name, UID: string(job.UID)},
 		})
 	}

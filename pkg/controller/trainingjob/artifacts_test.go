@@ -21,7 +21,7 @@ func TestArtifactsOfReplicaZero(t *testing.T) {
 		t.Errorf("replica 1 has an artifact plan")
 	}
 	recordArtifacts(job, workload.ReplicaStatus{Artifacts: []workload.ArtifactResult{{Name: "model", Key: "k", URI: "s3://b/k", Size: 3, Digest: "sha256:ab"}}})
-	if a := job.Status.Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Type != "Model" || a.Outputs[0].Producer.Kind != "TrainingJob" || a.Outputs[0].Size != 3 {
+	if a := job.Status.Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Type != "Model" || a.Outputs[0].Producer.Kind != "TrainingJob" || a.Outputs[0].SizeBytes != 3 {
 		t.Errorf("status.artifacts %+v", a)
 	}
 }

@@ -19255,7 +19255,7 @@ func schema_pkg_apis_ml_v1alpha1_ArtifactListItem(ref common.ReferenceCallback) 
 					},
 					"size": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Size in bytes (of the archive, for a directory).",
+							Description: "SizeBytes is the size in bytes (of the archive, for a directory). Its Go name is not Size, which would clash with the Size method of the protobuf encoding; on the wire it is \"size\".",
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},
@@ -19398,7 +19398,7 @@ func schema_pkg_apis_ml_v1alpha1_ArtifactRecord(ref common.ReferenceCallback) co
 					},
 					"size": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Size in bytes (of the archive, for a directory).",
+							Description: "SizeBytes is the size in bytes (of the archive, for a directory). Its Go name is not Size, which would clash with the Size method of the protobuf encoding; on the wire it is \"size\".",
 							Type:        []string{"integer"},
 							Format:      "int64",
 						},
@@ -26381,7 +26381,7 @@ func schema_pkg_apis_ml_v1alpha1_WorkspaceSpec(ref common.ReferenceCallback) com
 				Properties: map[string]spec.Schema{
 					"size": {
 						SchemaProps: spec.SchemaProps{
-							Description: "Size of the volume (default 10Gi).",
+							Description: "VolumeSize is the size of the volume (default 10Gi). Its Go name is not Size, which would clash with the Size method of the protobuf encoding; on the wire it is \"size\".",
 							Ref:         ref(resource.Quantity{}.OpenAPIModelName()),
 						},
 					},

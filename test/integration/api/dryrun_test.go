@@ -73,8 +73,8 @@ func TestDryRunCreate(t *testing.T) {
 				spec.Replicas = ptr.To[int32](1)
 				spec.Port = mlv1alpha1.DefaultNotebookPort
 				spec.Workspace = &mlv1alpha1.WorkspaceSpec{
-					Size:      ptr.To(resource.MustParse(mlv1alpha1.DefaultWorkspaceSize)),
-					MountPath: mlv1alpha1.DefaultWorkspaceMountPath,
+					VolumeSize: ptr.To(resource.MustParse(mlv1alpha1.DefaultWorkspaceSize)),
+					MountPath:  mlv1alpha1.DefaultWorkspaceMountPath,
 				}
 			},
 		},

@@ -108,7 +108,7 @@ func TestArtifactsPipeline(t *testing.T) {
 		case !ok:
 			t.Errorf("%s: no record of output %s in %+v", taskName, name, tasks[taskName].Artifacts)
 			continue
-		case r.Type != typ || r.Key != key || r.URI != store.URI(key) || r.Size <= 0 || !strings.HasPrefix(r.Digest, "sha256:"):
+		case r.Type != typ || r.Key != key || r.URI != store.URI(key) || r.SizeBytes <= 0 || !strings.HasPrefix(r.Digest, "sha256:"):
 			t.Errorf("%s: record %+v, want type %s, key %s, URI %s, a size and a digest", id, r, typ, key, store.URI(key))
 		case r.Producer == nil || *r.Producer != (mlv1alpha1.ArtifactProducer{Kind: "PipelineRun", Name: run.Name, UID: uid, Task: taskName}):
 			t.Errorf("%s: producer %+v", id, r.Producer)
@@ -280,7 +280,7 @@ func TestTrainingJobArtifacts(t *testing.T) {
 		t.Fatalf("job ended %s: %+v", done.Status.Phase, done.Status)
 	}
 	key := artifactstore.Key(ns, "trainingjobs", job.Name, string(created.UID), "job", "model")
-	if a := done.Status.Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Key != key || a.Outputs[0].Size != 1 ||
+	if a := done.Status.Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Key != key || a.Outputs[0].SizeBytes != 1 ||
 		a.Outputs[0].Producer == nil || a.Outputs[0].Producer.Kind != "TrainingJob" {
 		t.Errorf("status.artifacts %+v, want the model at %s", a, key)
 	}

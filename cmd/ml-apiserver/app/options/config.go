@@ -3,10 +3,12 @@ package options
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver"
+	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
 	"ml.example.io/ml-apiserver/pkg/controller"
 	"ml.example.io/ml-apiserver/pkg/standalone"
 )
@@ -17,6 +19,13 @@ import (
 func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	// ApplyTo creates the listener in SecureServing: on a copy.
 	ro := copyRecommendedOptions(c.RecommendedOptions)
+	// The generic options store with StorageConfig.Codec as it is:
+	// --storage-media-type takes effect through the codec.
+	codec, err := scheme.StorageCodec(c.storageMediaType())
+	if err != nil {
+		return nil, err
+	}
+	ro.Etcd.StorageConfig.Codec = codec
 	serverConfig, err := apiserver.NewRecommendedConfig(ro.ApplyTo)
 	if err != nil {
 		return nil, err
@@ -47,11 +56,21 @@ func (c CompletedOptions) Config() (*apiserver.Config, error) {
 	extra.Validation.ForbidLocalFiles = !c.Standalone
 	c.Tuning.ApplyTo(&extra)
 	c.Events.ApplyTo(&extra, c.Standalone)
+	extra.StorageMediaType = c.storageMediaType()
 	c.Profiles.ApplyTo(&extra, c.Standalone, serverConfig.Authorization.Authorizer)
 	if extra.Artifacts, err = c.Artifacts.Resolver(c.Standalone, c.DataDir, extra.KubeClient); err != nil {
 		return nil, err
 	}
 	return &apiserver.Config{GenericConfig: serverConfig, ExtraConfig: extra}, nil
+}
+
+// storageMediaType is the encoding objects are stored in
+// (--storage-media-type; JSON when empty, as in k8s.io/apiserver).
+func (c CompletedOptions) storageMediaType() string {
+	if t := c.RecommendedOptions.Etcd.DefaultStorageMediaType; t != "" {
+		return t
+	}
+	return runtime.ContentTypeJSON
 }
 
 // standaloneAdmission is what standalone mode builds its admission chain

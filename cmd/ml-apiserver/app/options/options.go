@@ -115,6 +115,9 @@ func NewOptions() *Options {
 	o.EtcdAutoCompactionRetention = standalone.DefaultEtcdAutoCompactionRetention
 	o.RecommendedOptions.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(
 		mlv1alpha1.SchemeGroupVersion, schema.GroupKind{Group: mlv1alpha1.GroupName})
+	// Objects are stored as protobuf, as kube-apiserver stores its own
+	// types; the storage codec (Config) still reads JSON-stored objects.
+	o.RecommendedOptions.Etcd.DefaultStorageMediaType = runtime.ContentTypeProtobuf
 	o.RecommendedOptions.SecureServing.BindPort = DefaultSecurePort
 	// --enable-admission-plugins and --disable-admission-plugins know the
 	// plugins of ml.example.io, in the order of mladmission.PluginOrder.

@@ -118,9 +118,9 @@ func SetDefaults_NotebookSpec(obj *NotebookSpec) {
 
 // SetDefaults_WorkspaceSpec defaults the size and mount path of a workspace.
 func SetDefaults_WorkspaceSpec(obj *WorkspaceSpec) {
-	if obj.Size == nil {
+	if obj.VolumeSize == nil {
 		q := resource.MustParse(DefaultWorkspaceSize)
-		obj.Size = &q
+		obj.VolumeSize = &q
 	}
 	if obj.MountPath == "" {
 		obj.MountPath = DefaultWorkspaceMountPath

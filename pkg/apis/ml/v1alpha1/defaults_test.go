@@ -280,7 +280,7 @@ func TestNotebookDefaults(t *testing.T) {
 			want: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{
 				Replicas:  ptr.To[int32](1),
 				Port:      8888,
-				Workspace: &mlv1alpha1.WorkspaceSpec{Size: quantity("10Gi"), MountPath: "/home/jovyan"},
+				Workspace: &mlv1alpha1.WorkspaceSpec{VolumeSize: quantity("10Gi"), MountPath: "/home/jovyan"},
 			}},
 		},
 		{
@@ -289,7 +289,7 @@ func TestNotebookDefaults(t *testing.T) {
 			want: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{
 				Replicas:  ptr.To[int32](1),
 				Port:      8888,
-				Workspace: &mlv1alpha1.WorkspaceSpec{Size: quantity("10Gi"), MountPath: "/home/jovyan"},
+				Workspace: &mlv1alpha1.WorkspaceSpec{VolumeSize: quantity("10Gi"), MountPath: "/home/jovyan"},
 			}},
 		},
 		{
@@ -297,12 +297,12 @@ func TestNotebookDefaults(t *testing.T) {
 			in: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{
 				Replicas:  ptr.To[int32](0),
 				Port:      8889,
-				Workspace: &mlv1alpha1.WorkspaceSpec{Size: quantity("5Gi"), StorageClassName: ptr.To("fast"), MountPath: "/workspace"},
+				Workspace: &mlv1alpha1.WorkspaceSpec{VolumeSize: quantity("5Gi"), StorageClassName: ptr.To("fast"), MountPath: "/workspace"},
 			}},
 			want: &mlv1alpha1.Notebook{Spec: mlv1alpha1.NotebookSpec{
 				Replicas:  ptr.To[int32](0),
 				Port:      8889,
-				Workspace: &mlv1alpha1.WorkspaceSpec{Size: quantity("5Gi"), StorageClassName: ptr.To("fast"), MountPath: "/workspace"},
+				Workspace: &mlv1alpha1.WorkspaceSpec{VolumeSize: quantity("5Gi"), StorageClassName: ptr.To("fast"), MountPath: "/workspace"},
 			}},
 		},
 	})

@@ -21,10 +21,10 @@ func addArtifactListTypes(scheme *runtime.Scheme) error {
 // the object produced and consumed, in the order of its tasks.
 type ArtifactList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the artifacts.
-	Items []ArtifactListItem `json:"items"`
+	Items []ArtifactListItem `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // ArtifactDirection says whether an object produced or consumed an
@@ -44,14 +44,14 @@ type ArtifactListItem struct {
 	// Task is the PipelineRun task that produced or consumed it; empty for
 	// a TrainingJob.
 	// +optional
-	Task string `json:"task,omitempty"`
+	Task string `json:"task,omitempty" protobuf:"bytes,1,opt,name=task"`
 	// Direction is Output (produced) or Input (consumed).
-	Direction ArtifactDirection `json:"direction"`
+	Direction ArtifactDirection `json:"direction" protobuf:"bytes,2,opt,name=direction,casttype=ArtifactDirection"`
 	// Path names the artifact in GET .../artifacts/<path>: <task>/<name>
 	// for a PipelineRun, <name> for a TrainingJob.
-	Path string `json:"path"`
+	Path string `json:"path" protobuf:"bytes,3,opt,name=path"`
 
-	ArtifactRecord `json:",inline"`
+	ArtifactRecord `json:",inline" protobuf:"bytes,4,opt,name=artifactRecord"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -66,5 +66,5 @@ type ArtifactOptions struct {
 
 	// Path is the artifact's path in the list, from the request's path.
 	// +optional
-	Path string `json:"path,omitempty"`
+	Path string `json:"path,omitempty" protobuf:"bytes,1,opt,name=path"`
 }

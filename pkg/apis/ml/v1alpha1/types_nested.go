@@ -5,11 +5,11 @@ package v1alpha1
 // pipelineRef as $(tasks.<that task>.outputs.<name>).
 type PipelineOutput struct {
 	// Name of the output, a DNS label.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 	// Description of the output.
 	// +optional
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" protobuf:"bytes,2,opt,name=description"`
 	// Value is the output of a regular task of the pipeline, written
 	// $(tasks.<task>.outputs.<output>).
-	Value string `json:"value"`
+	Value string `json:"value" protobuf:"bytes,3,opt,name=value"`
 }

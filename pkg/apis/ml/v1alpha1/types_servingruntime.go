@@ -14,10 +14,10 @@ import (
 // namespace. A Model names it in spec.runtimeRef, or gets it by its format.
 type ClusterServingRuntime struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the server template.
-	Spec ServingRuntimeSpec `json:"spec,omitempty"`
+	Spec ServingRuntimeSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -25,10 +25,10 @@ type ClusterServingRuntime struct {
 // ClusterServingRuntimeList is a list of ClusterServingRuntimes.
 type ClusterServingRuntimeList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the ClusterServingRuntimes.
-	Items []ClusterServingRuntime `json:"items"`
+	Items []ClusterServingRuntime `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // +genclient
@@ -38,10 +38,10 @@ type ClusterServingRuntimeList struct {
 // ServingRuntime is a model server of one namespace.
 type ServingRuntime struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the server template.
-	Spec ServingRuntimeSpec `json:"spec,omitempty"`
+	Spec ServingRuntimeSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -49,10 +49,10 @@ type ServingRuntime struct {
 // ServingRuntimeList is a list of ServingRuntimes.
 type ServingRuntimeList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the ServingRuntimes.
-	Items []ServingRuntime `json:"items"`
+	Items []ServingRuntime `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // ServingRuntimeSpec is the server a runtime gives the Models that use it.
@@ -60,34 +60,34 @@ type ServingRuntimeSpec struct {
 	// SupportedModelFormats are the formats the server loads.
 	// +optional
 	// +listType=atomic
-	SupportedModelFormats []SupportedModelFormat `json:"supportedModelFormats,omitempty"`
+	SupportedModelFormats []SupportedModelFormat `json:"supportedModelFormats,omitempty" protobuf:"bytes,1,rep,name=supportedModelFormats"`
 	// Protocol the server speaks, such as v2 or openai.
 	// +optional
-	Protocol string `json:"protocol,omitempty"`
+	Protocol string `json:"protocol,omitempty" protobuf:"bytes,2,opt,name=protocol"`
 	// Disabled runtimes are never selected by format.
 	// +optional
-	Disabled bool `json:"disabled,omitempty"`
+	Disabled bool `json:"disabled,omitempty" protobuf:"varint,3,opt,name=disabled"`
 	// Container is the server container (readiness probe included). The
 	// Model's own spec.runtime fields override it (env by name).
-	Container ModelRuntime `json:"container"`
+	Container ModelRuntime `json:"container" protobuf:"bytes,4,opt,name=container"`
 	// Resources of one server replica, unless the Model says.
 	// +optional
-	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources corev1.ResourceRequirements `json:"resources,omitempty" protobuf:"bytes,5,opt,name=resources"`
 }
 
 // SupportedModelFormat is one model format a serving runtime loads.
 type SupportedModelFormat struct {
 	// Name of the format, such as sklearn, xgboost or onnx.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 	// Version of the format; empty matches a Model of any version.
 	// +optional
-	Version string `json:"version,omitempty"`
+	Version string `json:"version,omitempty" protobuf:"bytes,2,opt,name=version"`
 	// AutoSelect lets a Model that names only its format get this runtime.
 	// +optional
-	AutoSelect bool `json:"autoSelect,omitempty"`
+	AutoSelect bool `json:"autoSelect,omitempty" protobuf:"varint,3,opt,name=autoSelect"`
 	// Priority among the runtimes that support the format: the highest wins.
 	// +optional
-	Priority int32 `json:"priority,omitempty"`
+	Priority int32 `json:"priority,omitempty" protobuf:"varint,4,opt,name=priority"`
 }
 
 // ServingRuntimeKind names the kind of a serving runtime reference.
@@ -104,7 +104,7 @@ type ServingRuntimeRef struct {
 	// Kind is ClusterServingRuntime (default) or ServingRuntime (of the
 	// Model's namespace).
 	// +optional
-	Kind ServingRuntimeKind `json:"kind,omitempty"`
+	Kind ServingRuntimeKind `json:"kind,omitempty" protobuf:"bytes,1,opt,name=kind,casttype=ServingRuntimeKind"`
 	// Name of the runtime.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,2,opt,name=name"`
 }

@@ -16,10 +16,10 @@ const FrameworkJAX Framework = "JAX"
 // to every namespace. TrainingJobs name it in spec.runtimeRef.
 type ClusterTrainingRuntime struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the template.
-	Spec TrainingRuntimeSpec `json:"spec,omitempty"`
+	Spec TrainingRuntimeSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -27,10 +27,10 @@ type ClusterTrainingRuntime struct {
 // ClusterTrainingRuntimeList is a list of ClusterTrainingRuntimes.
 type ClusterTrainingRuntimeList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the ClusterTrainingRuntimes.
-	Items []ClusterTrainingRuntime `json:"items"`
+	Items []ClusterTrainingRuntime `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // +genclient
@@ -40,10 +40,10 @@ type ClusterTrainingRuntimeList struct {
 // TrainingRuntime is a training template of one namespace.
 type TrainingRuntime struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the template.
-	Spec TrainingRuntimeSpec `json:"spec,omitempty"`
+	Spec TrainingRuntimeSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -51,33 +51,33 @@ type TrainingRuntime struct {
 // TrainingRuntimeList is a list of TrainingRuntimes.
 type TrainingRuntimeList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the TrainingRuntimes.
-	Items []TrainingRuntime `json:"items"`
+	Items []TrainingRuntime `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // TrainingRuntimeSpec is the template a runtime gives the jobs that name it.
 type TrainingRuntimeSpec struct {
 	// Template is merged under the job's own spec at admission: the job's
 	// fields win.
-	Template TrainingRuntimeTemplate `json:"template"`
+	Template TrainingRuntimeTemplate `json:"template" protobuf:"bytes,1,opt,name=template"`
 }
 
 // TrainingRuntimeTemplate holds the TrainingJob fields a runtime may set.
 type TrainingRuntimeTemplate struct {
 	// Framework is PyTorch, TensorFlow, MPI, JAX or Generic.
 	// +optional
-	Framework Framework `json:"framework,omitempty"`
+	Framework Framework `json:"framework,omitempty" protobuf:"bytes,1,opt,name=framework,casttype=Framework"`
 	// Replicas is the number of nodes (replicas) of a job.
 	// +optional
-	Replicas *int32 `json:"replicas,omitempty"`
+	Replicas *int32 `json:"replicas,omitempty" protobuf:"varint,2,opt,name=replicas"`
 	// NumProcPerNode is the number of processes each replica runs.
 	// +optional
-	NumProcPerNode *int32 `json:"numProcPerNode,omitempty"`
+	NumProcPerNode *int32 `json:"numProcPerNode,omitempty" protobuf:"varint,3,opt,name=numProcPerNode"`
 	// MasterPort is the rendezvous port of replica 0.
 	// +optional
-	MasterPort *int32 `json:"masterPort,omitempty"`
+	MasterPort *int32 `json:"masterPort,omitempty" protobuf:"varint,4,opt,name=masterPort"`
 
 	// Roles give the replicas roles, each with its own replica count and
 	// container overrides: TensorFlow's chief, worker, ps and evaluator,
@@ -88,10 +88,10 @@ type TrainingRuntimeTemplate struct {
 	// +listMapKey=name
 	// +patchMergeKey=name
 	// +patchStrategy=merge
-	Roles []ReplicaRole `json:"roles,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	Roles []ReplicaRole `json:"roles,omitempty" patchStrategy:"merge" patchMergeKey:"name" protobuf:"bytes,7,rep,name=roles"`
 
-	ContainerSpec `json:",inline"`
-	PodOptions    `json:",inline"`
+	ContainerSpec `json:",inline" protobuf:"bytes,5,opt,name=containerSpec"`
+	PodOptions    `json:",inline" protobuf:"bytes,6,opt,name=podOptions"`
 }
 
 // TrainingRuntimeKind names the kind of a runtime reference.
@@ -108,7 +108,7 @@ type TrainingRuntimeRef struct {
 	// Kind is ClusterTrainingRuntime (default) or TrainingRuntime (of the
 	// job's namespace).
 	// +optional
-	Kind TrainingRuntimeKind `json:"kind,omitempty"`
+	Kind TrainingRuntimeKind `json:"kind,omitempty" protobuf:"bytes,1,opt,name=kind,casttype=TrainingRuntimeKind"`
 	// Name of the runtime.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,2,opt,name=name"`
 }

@@ -12,13 +12,13 @@ import (
 // each trial's objective from its metrics and keeps the best.
 type TuningJob struct {
 	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
+	metav1.ObjectMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Spec is the search: objective, space, algorithm and trial template.
-	Spec TuningJobSpec `json:"spec,omitempty"`
+	Spec TuningJobSpec `json:"spec,omitempty" protobuf:"bytes,2,opt,name=spec"`
 	// Status is the observed state of the search.
 	// +optional
-	Status TuningJobStatus `json:"status,omitempty"`
+	Status TuningJobStatus `json:"status,omitempty" protobuf:"bytes,3,opt,name=status"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
@@ -26,10 +26,10 @@ type TuningJob struct {
 // TuningJobList is a list of TuningJobs.
 type TuningJobList struct {
 	metav1.TypeMeta `json:",inline"`
-	metav1.ListMeta `json:"metadata,omitempty"`
+	metav1.ListMeta `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 
 	// Items are the TuningJobs.
-	Items []TuningJob `json:"items"`
+	Items []TuningJob `json:"items" protobuf:"bytes,2,rep,name=items"`
 }
 
 // ObjectiveGoal says whether the objective metric is minimized or maximized.
@@ -56,21 +56,21 @@ const (
 type TuningObjective struct {
 	// Metric is the name of the objective metric, as the trials report it
 	// (for example "loss").
-	Metric string `json:"metric"`
+	Metric string `json:"metric" protobuf:"bytes,1,opt,name=metric"`
 	// Goal is Minimize or Maximize.
-	Goal ObjectiveGoal `json:"goal"`
+	Goal ObjectiveGoal `json:"goal" protobuf:"bytes,2,opt,name=goal,casttype=ObjectiveGoal"`
 	// Target ends the search (Succeeded, TargetReached) once a trial's
 	// objective reaches it.
 	// +optional
-	Target *float64 `json:"target,omitempty"`
+	Target *float64 `json:"target,omitempty" protobuf:"fixed64,3,opt,name=target"`
 	// AdditionalMetrics are other metrics recorded with each trial.
 	// +optional
 	// +listType=set
-	AdditionalMetrics []string `json:"additionalMetrics,omitempty"`
+	AdditionalMetrics []string `json:"additionalMetrics,omitempty" protobuf:"bytes,4,rep,name=additionalMetrics"`
 	// Aggregation is last (default) or best: which value of a trial's
 	// series is its objective value.
 	// +optional
-	Aggregation ObjectiveAggregation `json:"aggregation,omitempty"`
+	Aggregation ObjectiveAggregation `json:"aggregation,omitempty" protobuf:"bytes,5,opt,name=aggregation,casttype=ObjectiveAggregation"`
 }
 
 // TuningParameterType is the type of a parameter of the search space.
@@ -97,27 +97,27 @@ const (
 type TuningParameter struct {
 	// Name of the parameter; $(params.NAME) in the trial template is
 	// replaced with its value.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 	// Type is double, int (min, max, optional step) or categorical,
 	// discrete (values).
-	Type TuningParameterType `json:"type"`
+	Type TuningParameterType `json:"type" protobuf:"bytes,2,opt,name=type,casttype=TuningParameterType"`
 	// Min is the smallest value of a double or int parameter.
 	// +optional
-	Min *float64 `json:"min,omitempty"`
+	Min *float64 `json:"min,omitempty" protobuf:"fixed64,3,opt,name=min"`
 	// Max is the largest value of a double or int parameter.
 	// +optional
-	Max *float64 `json:"max,omitempty"`
+	Max *float64 `json:"max,omitempty" protobuf:"fixed64,4,opt,name=max"`
 	// Step is the distance between values of a double or int parameter;
 	// grid needs it for double parameters.
 	// +optional
-	Step *float64 `json:"step,omitempty"`
+	Step *float64 `json:"step,omitempty" protobuf:"fixed64,5,opt,name=step"`
 	// Values are the values of a categorical or discrete (numeric) parameter.
 	// +optional
 	// +listType=atomic
-	Values []string `json:"values,omitempty"`
+	Values []string `json:"values,omitempty" protobuf:"bytes,6,rep,name=values"`
 	// Scale is linear (default) or log, how double and int values are sampled.
 	// +optional
-	Scale TuningParameterScale `json:"scale,omitempty"`
+	Scale TuningParameterScale `json:"scale,omitempty" protobuf:"bytes,7,opt,name=scale,casttype=TuningParameterScale"`
 }
 
 // TuningAlgorithmName names a search algorithm.
@@ -135,10 +135,10 @@ const (
 type TuningAlgorithm struct {
 	// Name is random (default), grid, tpe or hyperband.
 	// +optional
-	Name TuningAlgorithmName `json:"name,omitempty"`
+	Name TuningAlgorithmName `json:"name,omitempty" protobuf:"bytes,1,opt,name=name,casttype=TuningAlgorithmName"`
 	// Settings of the algorithm, for example seed.
 	// +optional
-	Settings map[string]string `json:"settings,omitempty"`
+	Settings map[string]string `json:"settings,omitempty" protobuf:"bytes,2,rep,name=settings"`
 }
 
 // MedianStopRule stops a trial whose objective at a step is worse than
@@ -147,17 +147,17 @@ type MedianStopRule struct {
 	// MinTrials is how many trials must have completed before any trial
 	// is stopped (default 3).
 	// +optional
-	MinTrials *int32 `json:"minTrials,omitempty"`
+	MinTrials *int32 `json:"minTrials,omitempty" protobuf:"varint,1,opt,name=minTrials"`
 	// StartStep is the first step at which a trial may be stopped (default 4).
 	// +optional
-	StartStep *int64 `json:"startStep,omitempty"`
+	StartStep *int64 `json:"startStep,omitempty" protobuf:"varint,2,opt,name=startStep"`
 }
 
 // EarlyStopping says when a trial is stopped before it ends.
 type EarlyStopping struct {
 	// MedianStop is Katib's median stopping rule.
 	// +optional
-	MedianStop *MedianStopRule `json:"medianStop,omitempty"`
+	MedianStop *MedianStopRule `json:"medianStop,omitempty" protobuf:"bytes,1,opt,name=medianStop"`
 }
 
 // TrialTemplate is what each trial runs: exactly one of trainingJob and
@@ -167,47 +167,47 @@ type EarlyStopping struct {
 type TrialTemplate struct {
 	// Metadata of each trial.
 	// +optional
-	Metadata RunTemplateMetadata `json:"metadata,omitempty"`
+	Metadata RunTemplateMetadata `json:"metadata,omitempty" protobuf:"bytes,1,opt,name=metadata"`
 	// TrainingJob is the spec of each trial's TrainingJob.
 	// +optional
-	TrainingJob *TrainingJobSpec `json:"trainingJob,omitempty"`
+	TrainingJob *TrainingJobSpec `json:"trainingJob,omitempty" protobuf:"bytes,2,opt,name=trainingJob"`
 	// PipelineRun is the spec of each trial's PipelineRun (a pipelineRef
 	// and params).
 	// +optional
-	PipelineRun *PipelineRunSpec `json:"pipelineRun,omitempty"`
+	PipelineRun *PipelineRunSpec `json:"pipelineRun,omitempty" protobuf:"bytes,3,opt,name=pipelineRun"`
 	// ObjectiveTask is, for PipelineRun trials, the task whose metrics
 	// (the run's metrics series of that task) or, when it reported no
 	// series, whose output named as the objective metric carries the
 	// objective. When unset, the one task that reports the metric.
 	// +optional
-	ObjectiveTask string `json:"objectiveTask,omitempty"`
+	ObjectiveTask string `json:"objectiveTask,omitempty" protobuf:"bytes,4,opt,name=objectiveTask"`
 }
 
 // TuningJobSpec is the desired state of a TuningJob.
 type TuningJobSpec struct {
 	// Objective is the metric optimized.
-	Objective TuningObjective `json:"objective"`
+	Objective TuningObjective `json:"objective" protobuf:"bytes,1,opt,name=objective"`
 	// Parameters are the search space.
 	// +listType=map
 	// +listMapKey=name
-	Parameters []TuningParameter `json:"parameters"`
+	Parameters []TuningParameter `json:"parameters" protobuf:"bytes,2,rep,name=parameters"`
 	// Algorithm proposes the trials.
 	// +optional
-	Algorithm TuningAlgorithm `json:"algorithm,omitempty"`
+	Algorithm TuningAlgorithm `json:"algorithm,omitempty" protobuf:"bytes,3,opt,name=algorithm"`
 	// EarlyStopping stops unpromising trials.
 	// +optional
-	EarlyStopping *EarlyStopping `json:"earlyStopping,omitempty"`
+	EarlyStopping *EarlyStopping `json:"earlyStopping,omitempty" protobuf:"bytes,4,opt,name=earlyStopping"`
 	// MaxTrials is how many trials are run at most (default 10).
 	// +optional
-	MaxTrials *int32 `json:"maxTrials,omitempty"`
+	MaxTrials *int32 `json:"maxTrials,omitempty" protobuf:"varint,5,opt,name=maxTrials"`
 	// ParallelTrials is how many trials run at once (default 3).
 	// +optional
-	ParallelTrials *int32 `json:"parallelTrials,omitempty"`
+	ParallelTrials *int32 `json:"parallelTrials,omitempty" protobuf:"varint,6,opt,name=parallelTrials"`
 	// MaxFailedTrials fails the search when this many trials failed (default 3).
 	// +optional
-	MaxFailedTrials *int32 `json:"maxFailedTrials,omitempty"`
+	MaxFailedTrials *int32 `json:"maxFailedTrials,omitempty" protobuf:"varint,7,opt,name=maxFailedTrials"`
 	// TrialTemplate is what each trial runs.
-	TrialTemplate TrialTemplate `json:"trialTemplate"`
+	TrialTemplate TrialTemplate `json:"trialTemplate" protobuf:"bytes,8,opt,name=trialTemplate"`
 }
 
 // TuningJobPhase is the phase of a TuningJob.
@@ -236,43 +236,43 @@ const (
 // ParameterAssignment is the value of one parameter in a trial.
 type ParameterAssignment struct {
 	// Name of the parameter.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 	// Value of the parameter, as substituted.
-	Value string `json:"value"`
+	Value string `json:"value" protobuf:"bytes,2,opt,name=value"`
 }
 
 // TrialSummary is one trial as the TuningJob saw it.
 type TrialSummary struct {
 	// Name of the trial's TrainingJob or PipelineRun.
-	Name string `json:"name"`
+	Name string `json:"name" protobuf:"bytes,1,opt,name=name"`
 	// Phase is Pending, Running, Succeeded, Failed or EarlyStopped.
 	// +optional
-	Phase TrialPhase `json:"phase,omitempty"`
+	Phase TrialPhase `json:"phase,omitempty" protobuf:"bytes,2,opt,name=phase,casttype=TrialPhase"`
 	// Parameters are the trial's values.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Parameters []ParameterAssignment `json:"parameters,omitempty"`
+	Parameters []ParameterAssignment `json:"parameters,omitempty" protobuf:"bytes,3,rep,name=parameters"`
 	// ObjectiveValue is the trial's objective (by objective.aggregation),
 	// unset until its first value.
 	// +optional
-	ObjectiveValue *float64 `json:"objectiveValue,omitempty"`
+	ObjectiveValue *float64 `json:"objectiveValue,omitempty" protobuf:"fixed64,4,opt,name=objectiveValue"`
 	// Step is the step of the objective value.
 	// +optional
-	Step int64 `json:"step,omitempty"`
+	Step int64 `json:"step,omitempty" protobuf:"varint,5,opt,name=step"`
 	// Message says why a trial failed or was stopped.
 	// +optional
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitempty" protobuf:"bytes,6,opt,name=message"`
 }
 
 // TuningJobStatus is the observed state of a TuningJob.
 type TuningJobStatus struct {
 	// ObservedGeneration is the generation the status was computed for.
 	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	ObservedGeneration int64 `json:"observedGeneration,omitempty" protobuf:"varint,1,opt,name=observedGeneration"`
 	// Phase is Pending, Running, Succeeded or Failed.
 	// +optional
-	Phase TuningJobPhase `json:"phase,omitempty"`
+	Phase TuningJobPhase `json:"phase,omitempty" protobuf:"bytes,2,opt,name=phase,casttype=TuningJobPhase"`
 	// Conditions are Running, Succeeded (reasons MaxTrialsReached,
 	// TargetReached) and Failed.
 	// +optional
@@ -280,34 +280,34 @@ type TuningJobStatus struct {
 	// +listMapKey=type
 	// +patchMergeKey=type
 	// +patchStrategy=merge
-	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type" protobuf:"bytes,3,rep,name=conditions"`
 	// StartTime is when the first trial was created.
 	// +optional
-	StartTime *metav1.Time `json:"startTime,omitempty"`
+	StartTime *metav1.Time `json:"startTime,omitempty" protobuf:"bytes,4,opt,name=startTime"`
 	// CompletionTime is when the search ended.
 	// +optional
-	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	CompletionTime *metav1.Time `json:"completionTime,omitempty" protobuf:"bytes,5,opt,name=completionTime"`
 	// TrialsCreated is the number of trials created.
 	// +optional
-	TrialsCreated int32 `json:"trialsCreated,omitempty"`
+	TrialsCreated int32 `json:"trialsCreated,omitempty" protobuf:"varint,6,opt,name=trialsCreated"`
 	// Running trials.
 	// +optional
-	Running int32 `json:"running,omitempty"`
+	Running int32 `json:"running,omitempty" protobuf:"varint,7,opt,name=running"`
 	// Succeeded trials.
 	// +optional
-	Succeeded int32 `json:"succeeded,omitempty"`
+	Succeeded int32 `json:"succeeded,omitempty" protobuf:"varint,8,opt,name=succeeded"`
 	// Failed trials.
 	// +optional
-	Failed int32 `json:"failed,omitempty"`
+	Failed int32 `json:"failed,omitempty" protobuf:"varint,9,opt,name=failed"`
 	// EarlyStopped trials.
 	// +optional
-	EarlyStopped int32 `json:"earlyStopped,omitempty"`
+	EarlyStopped int32 `json:"earlyStopped,omitempty" protobuf:"varint,10,opt,name=earlyStopped"`
 	// BestTrial is the trial with the best objective value so far.
 	// +optional
-	BestTrial *TrialSummary `json:"bestTrial,omitempty"`
+	BestTrial *TrialSummary `json:"bestTrial,omitempty" protobuf:"bytes,11,opt,name=bestTrial"`
 	// Trials are the latest trials (at most 50, newest last); every trial
 	// is listed by `kubectl get tj -l ml.example.io/tuning-job=NAME`.
 	// +optional
 	// +listType=atomic
-	Trials []TrialSummary `json:"trials,omitempty"`
+	Trials []TrialSummary `json:"trials,omitempty" protobuf:"bytes,12,rep,name=trials"`
 }

@@ -25,6 +25,7 @@ import (
 	url "net/url"
 	unsafe "unsafe"
 
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	conversion "k8s.io/apimachinery/pkg/conversion"
 	runtime "k8s.io/apimachinery/pkg/runtime"
 	ml "ml.example.io/ml-apiserver/pkg/apis/ml"
@@ -84,16 +85,6 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddGeneratedConversionFunc((*ml.ArtifactProducer)(nil), (*ArtifactProducer)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(a.(*ml.ArtifactProducer), b.(*ArtifactProducer), scope)
-	}); err != nil {
-		return err
-	}
-	if err := s.AddGeneratedConversionFunc((*ArtifactRecord)(nil), (*ml.ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
-		return Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(a.(*ArtifactRecord), b.(*ml.ArtifactRecord), scope)
-	}); err != nil {
-		return err
-	}
-	if err := s.AddGeneratedConversionFunc((*ml.ArtifactRecord)(nil), (*ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
-		return Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(a.(*ml.ArtifactRecord), b.(*ArtifactRecord), scope)
 	}); err != nil {
 		return err
 	}
@@ -1117,16 +1108,6 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
-	if err := s.AddGeneratedConversionFunc((*WorkspaceSpec)(nil), (*ml.WorkspaceSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
-		return Convert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(a.(*WorkspaceSpec), b.(*ml.WorkspaceSpec), scope)
-	}); err != nil {
-		return err
-	}
-	if err := s.AddGeneratedConversionFunc((*ml.WorkspaceSpec)(nil), (*WorkspaceSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
-		return Convert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(a.(*ml.WorkspaceSpec), b.(*WorkspaceSpec), scope)
-	}); err != nil {
-		return err
-	}
 	if err := s.AddGeneratedConversionFunc((*url.Values)(nil), (*ArtifactOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_ArtifactOptions(a.(*url.Values), b.(*ArtifactOptions), scope)
 	}); err != nil {
@@ -1147,6 +1128,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.AddConversionFunc((*ml.ArtifactRecord)(nil), (*ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(a.(*ml.ArtifactRecord), b.(*ArtifactRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddConversionFunc((*ml.WorkspaceSpec)(nil), (*WorkspaceSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(a.(*ml.WorkspaceSpec), b.(*WorkspaceSpec), scope)
+	}); err != nil {
+		return err
+	}
 	if err := s.AddConversionFunc((*url.Values)(nil), (*LogOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_LogOptions(a.(*url.Values), b.(*LogOptions), scope)
 	}); err != nil {
@@ -1154,6 +1145,16 @@ func RegisterConversions(s *runtime.Scheme) error {
 	}
 	if err := s.AddConversionFunc((*url.Values)(nil), (*MetricsOptions)(nil), func(a, b interface{}, scope conversion.Scope) error {
 		return Convert_url_Values_To_v1alpha1_MetricsOptions(a.(*url.Values), b.(*MetricsOptions), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddConversionFunc((*ArtifactRecord)(nil), (*ml.ArtifactRecord)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(a.(*ArtifactRecord), b.(*ml.ArtifactRecord), scope)
+	}); err != nil {
+		return err
+	}
+	if err := s.AddConversionFunc((*WorkspaceSpec)(nil), (*ml.WorkspaceSpec)(nil), func(a, b interface{}, scope conversion.Scope) error {
+		return Convert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(a.(*WorkspaceSpec), b.(*ml.WorkspaceSpec), scope)
 	}); err != nil {
 		return err
 	}
@@ -1182,7 +1183,17 @@ func Convert_ml_ArchivedLogStream_To_v1alpha1_ArchivedLogStream(in *ml.ArchivedL
 
 func autoConvert_v1alpha1_ArtifactList_To_ml_ArtifactList(in *ArtifactList, out *ml.ArtifactList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]ml.ArtifactListItem)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]ml.ArtifactListItem, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -1193,7 +1204,17 @@ func Convert_v1alpha1_ArtifactList_To_ml_ArtifactList(in *ArtifactList, out *ml.
 
 func autoConvert_ml_ArtifactList_To_v1alpha1_ArtifactList(in *ml.ArtifactList, out *ArtifactList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]ArtifactListItem)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]ArtifactListItem, len(*in))
+		for i := range *in {
+			if err := Convert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -1203,7 +1224,12 @@ func Convert_ml_ArtifactList_To_v1alpha1_ArtifactList(in *ml.ArtifactList, out *
 }
 
 func autoConvert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(in *ArtifactListItem, out *ml.ArtifactListItem, s conversion.Scope) error {
-	*out = *(*ml.ArtifactListItem)(unsafe.Pointer(in))
+	out.Task = in.Task
+	out.Direction = ml.ArtifactDirection(in.Direction)
+	out.Path = in.Path
+	if err := Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(&in.ArtifactRecord, &out.ArtifactRecord, s); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -1213,7 +1239,12 @@ func Convert_v1alpha1_ArtifactListItem_To_ml_ArtifactListItem(in *ArtifactListIt
 }
 
 func autoConvert_ml_ArtifactListItem_To_v1alpha1_ArtifactListItem(in *ml.ArtifactListItem, out *ArtifactListItem, s conversion.Scope) error {
-	*out = *(*ArtifactListItem)(unsafe.Pointer(in))
+	out.Task = in.Task
+	out.Direction = ArtifactDirection(in.Direction)
+	out.Path = in.Path
+	if err := Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(&in.ArtifactRecord, &out.ArtifactRecord, s); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -1281,27 +1312,50 @@ func Convert_ml_ArtifactProducer_To_v1alpha1_ArtifactProducer(in *ml.ArtifactPro
 }
 
 func autoConvert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in *ArtifactRecord, out *ml.ArtifactRecord, s conversion.Scope) error {
-	*out = *(*ml.ArtifactRecord)(unsafe.Pointer(in))
+	out.Name = in.Name
+	out.Type = ml.ArtifactType(in.Type)
+	out.Key = in.Key
+	out.URI = in.URI
+	// WARNING: in.SizeBytes requires manual conversion: does not exist in peer-type
+	out.Digest = in.Digest
+	out.Producer = (*ml.ArtifactProducer)(unsafe.Pointer(in.Producer))
 	return nil
-}
-
-// Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord is an autogenerated conversion function.
-func Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in *ArtifactRecord, out *ml.ArtifactRecord, s conversion.Scope) error {
-	return autoConvert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(in, out, s)
 }
 
 func autoConvert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in *ml.ArtifactRecord, out *ArtifactRecord, s conversion.Scope) error {
-	*out = *(*ArtifactRecord)(unsafe.Pointer(in))
+	out.Name = in.Name
+	out.Type = ArtifactType(in.Type)
+	out.Key = in.Key
+	out.URI = in.URI
+	// WARNING: in.Size requires manual conversion: does not exist in peer-type
+	out.Digest = in.Digest
+	out.Producer = (*ArtifactProducer)(unsafe.Pointer(in.Producer))
 	return nil
 }
 
-// Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord is an autogenerated conversion function.
-func Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in *ml.ArtifactRecord, out *ArtifactRecord, s conversion.Scope) error {
-	return autoConvert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(in, out, s)
-}
-
 func autoConvert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(in *ArtifactsStatus, out *ml.ArtifactsStatus, s conversion.Scope) error {
-	*out = *(*ml.ArtifactsStatus)(unsafe.Pointer(in))
+	if in.Inputs != nil {
+		in, out := &in.Inputs, &out.Inputs
+		*out = make([]ml.ArtifactRecord, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Inputs = nil
+	}
+	if in.Outputs != nil {
+		in, out := &in.Outputs, &out.Outputs
+		*out = make([]ml.ArtifactRecord, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_ArtifactRecord_To_ml_ArtifactRecord(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Outputs = nil
+	}
 	return nil
 }
 
@@ -1311,7 +1365,28 @@ func Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(in *ArtifactsStatus,
 }
 
 func autoConvert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(in *ml.ArtifactsStatus, out *ArtifactsStatus, s conversion.Scope) error {
-	*out = *(*ArtifactsStatus)(unsafe.Pointer(in))
+	if in.Inputs != nil {
+		in, out := &in.Inputs, &out.Inputs
+		*out = make([]ArtifactRecord, len(*in))
+		for i := range *in {
+			if err := Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Inputs = nil
+	}
+	if in.Outputs != nil {
+		in, out := &in.Outputs, &out.Outputs
+		*out = make([]ArtifactRecord, len(*in))
+		for i := range *in {
+			if err := Convert_ml_ArtifactRecord_To_v1alpha1_ArtifactRecord(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Outputs = nil
+	}
 	return nil
 }
 
@@ -2146,7 +2221,17 @@ func Convert_ml_Notebook_To_v1alpha1_Notebook(in *ml.Notebook, out *Notebook, s 
 
 func autoConvert_v1alpha1_NotebookList_To_ml_NotebookList(in *NotebookList, out *ml.NotebookList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]ml.Notebook)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]ml.Notebook, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_Notebook_To_ml_Notebook(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -2157,7 +2242,17 @@ func Convert_v1alpha1_NotebookList_To_ml_NotebookList(in *NotebookList, out *ml.
 
 func autoConvert_ml_NotebookList_To_v1alpha1_NotebookList(in *ml.NotebookList, out *NotebookList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]Notebook)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]Notebook, len(*in))
+		for i := range *in {
+			if err := Convert_ml_Notebook_To_v1alpha1_Notebook(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -2167,7 +2262,25 @@ func Convert_ml_NotebookList_To_v1alpha1_NotebookList(in *ml.NotebookList, out *
 }
 
 func autoConvert_v1alpha1_NotebookSpec_To_ml_NotebookSpec(in *NotebookSpec, out *ml.NotebookSpec, s conversion.Scope) error {
-	*out = *(*ml.NotebookSpec)(unsafe.Pointer(in))
+	if err := Convert_v1alpha1_ContainerSpec_To_ml_ContainerSpec(&in.ContainerSpec, &out.ContainerSpec, s); err != nil {
+		return err
+	}
+	if err := Convert_v1alpha1_PodOptions_To_ml_PodOptions(&in.PodOptions, &out.PodOptions, s); err != nil {
+		return err
+	}
+	out.Replicas = (*int32)(unsafe.Pointer(in.Replicas))
+	out.Stopped = in.Stopped
+	out.Port = in.Port
+	if in.Workspace != nil {
+		in, out := &in.Workspace, &out.Workspace
+		*out = new(ml.WorkspaceSpec)
+		if err := Convert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Workspace = nil
+	}
+	out.IdleTimeout = ml.Duration(in.IdleTimeout)
 	return nil
 }
 
@@ -2177,7 +2290,25 @@ func Convert_v1alpha1_NotebookSpec_To_ml_NotebookSpec(in *NotebookSpec, out *ml.
 }
 
 func autoConvert_ml_NotebookSpec_To_v1alpha1_NotebookSpec(in *ml.NotebookSpec, out *NotebookSpec, s conversion.Scope) error {
-	*out = *(*NotebookSpec)(unsafe.Pointer(in))
+	if err := Convert_ml_ContainerSpec_To_v1alpha1_ContainerSpec(&in.ContainerSpec, &out.ContainerSpec, s); err != nil {
+		return err
+	}
+	if err := Convert_ml_PodOptions_To_v1alpha1_PodOptions(&in.PodOptions, &out.PodOptions, s); err != nil {
+		return err
+	}
+	out.Replicas = (*int32)(unsafe.Pointer(in.Replicas))
+	out.Stopped = in.Stopped
+	out.Port = in.Port
+	if in.Workspace != nil {
+		in, out := &in.Workspace, &out.Workspace
+		*out = new(WorkspaceSpec)
+		if err := Convert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Workspace = nil
+	}
+	out.IdleTimeout = Duration(in.IdleTimeout)
 	return nil
 }
 
@@ -2394,7 +2525,17 @@ func Convert_ml_PipelineRun_To_v1alpha1_PipelineRun(in *ml.PipelineRun, out *Pip
 
 func autoConvert_v1alpha1_PipelineRunList_To_ml_PipelineRunList(in *PipelineRunList, out *ml.PipelineRunList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]ml.PipelineRun)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]ml.PipelineRun, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_PipelineRun_To_ml_PipelineRun(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -2405,7 +2546,17 @@ func Convert_v1alpha1_PipelineRunList_To_ml_PipelineRunList(in *PipelineRunList,
 
 func autoConvert_ml_PipelineRunList_To_v1alpha1_PipelineRunList(in *ml.PipelineRunList, out *PipelineRunList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]PipelineRun)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]PipelineRun, len(*in))
+		for i := range *in {
+			if err := Convert_ml_PipelineRun_To_v1alpha1_PipelineRun(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -2435,7 +2586,25 @@ func Convert_ml_PipelineRunSpec_To_v1alpha1_PipelineRunSpec(in *ml.PipelineRunSp
 }
 
 func autoConvert_v1alpha1_PipelineRunStatus_To_ml_PipelineRunStatus(in *PipelineRunStatus, out *ml.PipelineRunStatus, s conversion.Scope) error {
-	*out = *(*ml.PipelineRunStatus)(unsafe.Pointer(in))
+	out.Phase = ml.PipelineRunPhase(in.Phase)
+	out.ObservedGeneration = in.ObservedGeneration
+	out.Conditions = *(*[]v1.Condition)(unsafe.Pointer(&in.Conditions))
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.Pipeline = (*ml.PipelineSnapshotRef)(unsafe.Pointer(in.Pipeline))
+	out.PipelineSpec = (*ml.PipelineSpec)(unsafe.Pointer(in.PipelineSpec))
+	out.Params = *(*[]ml.Param)(unsafe.Pointer(&in.Params))
+	if in.Tasks != nil {
+		in, out := &in.Tasks, &out.Tasks
+		*out = make([]ml.PipelineTaskStatus, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_PipelineTaskStatus_To_ml_PipelineTaskStatus(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Tasks = nil
+	}
 	return nil
 }
 
@@ -2445,7 +2614,25 @@ func Convert_v1alpha1_PipelineRunStatus_To_ml_PipelineRunStatus(in *PipelineRunS
 }
 
 func autoConvert_ml_PipelineRunStatus_To_v1alpha1_PipelineRunStatus(in *ml.PipelineRunStatus, out *PipelineRunStatus, s conversion.Scope) error {
-	*out = *(*PipelineRunStatus)(unsafe.Pointer(in))
+	out.Phase = PipelineRunPhase(in.Phase)
+	out.ObservedGeneration = in.ObservedGeneration
+	out.Conditions = *(*[]v1.Condition)(unsafe.Pointer(&in.Conditions))
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.Pipeline = (*PipelineSnapshotRef)(unsafe.Pointer(in.Pipeline))
+	out.PipelineSpec = (*PipelineSpec)(unsafe.Pointer(in.PipelineSpec))
+	out.Params = *(*[]Param)(unsafe.Pointer(&in.Params))
+	if in.Tasks != nil {
+		in, out := &in.Tasks, &out.Tasks
+		*out = make([]PipelineTaskStatus, len(*in))
+		for i := range *in {
+			if err := Convert_ml_PipelineTaskStatus_To_v1alpha1_PipelineTaskStatus(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Tasks = nil
+	}
 	return nil
 }
 
@@ -2642,7 +2829,29 @@ func Convert_ml_PipelineTask_To_v1alpha1_PipelineTask(in *ml.PipelineTask, out *
 }
 
 func autoConvert_v1alpha1_PipelineTaskStatus_To_ml_PipelineTaskStatus(in *PipelineTaskStatus, out *ml.PipelineTaskStatus, s conversion.Scope) error {
-	*out = *(*ml.PipelineTaskStatus)(unsafe.Pointer(in))
+	out.Name = in.Name
+	out.Task = in.Task
+	out.Item = in.Item
+	out.Phase = ml.TaskPhase(in.Phase)
+	out.Reason = in.Reason
+	out.Message = in.Message
+	out.PodName = in.PodName
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.ExitCode = (*int32)(unsafe.Pointer(in.ExitCode))
+	out.Outputs = *(*[]ml.Param)(unsafe.Pointer(&in.Outputs))
+	out.Attempts = *(*[]ml.TaskAttempt)(unsafe.Pointer(&in.Attempts))
+	out.CacheKey = in.CacheKey
+	out.Instances = (*ml.TaskInstanceSummary)(unsafe.Pointer(in.Instances))
+	if in.Artifacts != nil {
+		in, out := &in.Artifacts, &out.Artifacts
+		*out = new(ml.ArtifactsStatus)
+		if err := Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Artifacts = nil
+	}
 	return nil
 }
 
@@ -2652,7 +2861,29 @@ func Convert_v1alpha1_PipelineTaskStatus_To_ml_PipelineTaskStatus(in *PipelineTa
 }
 
 func autoConvert_ml_PipelineTaskStatus_To_v1alpha1_PipelineTaskStatus(in *ml.PipelineTaskStatus, out *PipelineTaskStatus, s conversion.Scope) error {
-	*out = *(*PipelineTaskStatus)(unsafe.Pointer(in))
+	out.Name = in.Name
+	out.Task = in.Task
+	out.Item = in.Item
+	out.Phase = TaskPhase(in.Phase)
+	out.Reason = in.Reason
+	out.Message = in.Message
+	out.PodName = in.PodName
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.ExitCode = (*int32)(unsafe.Pointer(in.ExitCode))
+	out.Outputs = *(*[]Param)(unsafe.Pointer(&in.Outputs))
+	out.Attempts = *(*[]TaskAttempt)(unsafe.Pointer(&in.Attempts))
+	out.CacheKey = in.CacheKey
+	out.Instances = (*TaskInstanceSummary)(unsafe.Pointer(in.Instances))
+	if in.Artifacts != nil {
+		in, out := &in.Artifacts, &out.Artifacts
+		*out = new(ArtifactsStatus)
+		if err := Convert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Artifacts = nil
+	}
 	return nil
 }
 
@@ -3293,7 +3524,17 @@ func Convert_ml_TrainingJobArtifacts_To_v1alpha1_TrainingJobArtifacts(in *ml.Tra
 
 func autoConvert_v1alpha1_TrainingJobList_To_ml_TrainingJobList(in *TrainingJobList, out *ml.TrainingJobList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]ml.TrainingJob)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]ml.TrainingJob, len(*in))
+		for i := range *in {
+			if err := Convert_v1alpha1_TrainingJob_To_ml_TrainingJob(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -3304,7 +3545,17 @@ func Convert_v1alpha1_TrainingJobList_To_ml_TrainingJobList(in *TrainingJobList,
 
 func autoConvert_ml_TrainingJobList_To_v1alpha1_TrainingJobList(in *ml.TrainingJobList, out *TrainingJobList, s conversion.Scope) error {
 	out.ListMeta = in.ListMeta
-	out.Items = *(*[]TrainingJob)(unsafe.Pointer(&in.Items))
+	if in.Items != nil {
+		in, out := &in.Items, &out.Items
+		*out = make([]TrainingJob, len(*in))
+		for i := range *in {
+			if err := Convert_ml_TrainingJob_To_v1alpha1_TrainingJob(&(*in)[i], &(*out)[i], s); err != nil {
+				return err
+			}
+		}
+	} else {
+		out.Items = nil
+	}
 	return nil
 }
 
@@ -3334,7 +3585,28 @@ func Convert_ml_TrainingJobSpec_To_v1alpha1_TrainingJobSpec(in *ml.TrainingJobSp
 }
 
 func autoConvert_v1alpha1_TrainingJobStatus_To_ml_TrainingJobStatus(in *TrainingJobStatus, out *ml.TrainingJobStatus, s conversion.Scope) error {
-	*out = *(*ml.TrainingJobStatus)(unsafe.Pointer(in))
+	out.Phase = ml.TrainingJobPhase(in.Phase)
+	out.ObservedGeneration = in.ObservedGeneration
+	out.Conditions = *(*[]v1.Condition)(unsafe.Pointer(&in.Conditions))
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.Replicas = in.Replicas
+	out.ReadyReplicas = in.ReadyReplicas
+	out.Succeeded = in.Succeeded
+	out.Failed = in.Failed
+	out.Restarts = in.Restarts
+	out.LastFailure = (*ml.ReplicaFailure)(unsafe.Pointer(in.LastFailure))
+	out.Selector = in.Selector
+	out.LatestMetrics = *(*[]ml.MetricValue)(unsafe.Pointer(&in.LatestMetrics))
+	if in.Artifacts != nil {
+		in, out := &in.Artifacts, &out.Artifacts
+		*out = new(ml.ArtifactsStatus)
+		if err := Convert_v1alpha1_ArtifactsStatus_To_ml_ArtifactsStatus(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Artifacts = nil
+	}
 	return nil
 }
 
@@ -3344,7 +3616,28 @@ func Convert_v1alpha1_TrainingJobStatus_To_ml_TrainingJobStatus(in *TrainingJobS
 }
 
 func autoConvert_ml_TrainingJobStatus_To_v1alpha1_TrainingJobStatus(in *ml.TrainingJobStatus, out *TrainingJobStatus, s conversion.Scope) error {
-	*out = *(*TrainingJobStatus)(unsafe.Pointer(in))
+	out.Phase = TrainingJobPhase(in.Phase)
+	out.ObservedGeneration = in.ObservedGeneration
+	out.Conditions = *(*[]v1.Condition)(unsafe.Pointer(&in.Conditions))
+	out.StartTime = (*v1.Time)(unsafe.Pointer(in.StartTime))
+	out.CompletionTime = (*v1.Time)(unsafe.Pointer(in.CompletionTime))
+	out.Replicas = in.Replicas
+	out.ReadyReplicas = in.ReadyReplicas
+	out.Succeeded = in.Succeeded
+	out.Failed = in.Failed
+	out.Restarts = in.Restarts
+	out.LastFailure = (*ReplicaFailure)(unsafe.Pointer(in.LastFailure))
+	out.Selector = in.Selector
+	out.LatestMetrics = *(*[]MetricValue)(unsafe.Pointer(&in.LatestMetrics))
+	if in.Artifacts != nil {
+		in, out := &in.Artifacts, &out.Artifacts
+		*out = new(ArtifactsStatus)
+		if err := Convert_ml_ArtifactsStatus_To_v1alpha1_ArtifactsStatus(*in, *out, s); err != nil {
+			return err
+		}
+	} else {
+		out.Artifacts = nil
+	}
 	return nil
 }
 
@@ -3676,21 +3969,15 @@ func Convert_ml_WhenExpression_To_v1alpha1_WhenExpression(in *ml.WhenExpression,
 }
 
 func autoConvert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(in *WorkspaceSpec, out *ml.WorkspaceSpec, s conversion.Scope) error {
-	*out = *(*ml.WorkspaceSpec)(unsafe.Pointer(in))
+	// WARNING: in.VolumeSize requires manual conversion: does not exist in peer-type
+	out.StorageClassName = (*string)(unsafe.Pointer(in.StorageClassName))
+	out.MountPath = in.MountPath
 	return nil
-}
-
-// Convert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec is an autogenerated conversion function.
-func Convert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(in *WorkspaceSpec, out *ml.WorkspaceSpec, s conversion.Scope) error {
-	return autoConvert_v1alpha1_WorkspaceSpec_To_ml_WorkspaceSpec(in, out, s)
 }
 
 func autoConvert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(in *ml.WorkspaceSpec, out *WorkspaceSpec, s conversion.Scope) error {
-	*out = *(*WorkspaceSpec)(unsafe.Pointer(in))
+	// WARNING: in.Size requires manual conversion: does not exist in peer-type
+	out.StorageClassName = (*string)(unsafe.Pointer(in.StorageClassName))
+	out.MountPath = in.MountPath
 	return nil
-}
-
-// Convert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec is an autogenerated conversion function.
-func Convert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(in *ml.WorkspaceSpec, out *WorkspaceSpec, s conversion.Scope) error {
-	return autoConvert_ml_WorkspaceSpec_To_v1alpha1_WorkspaceSpec(in, out, s)
 }

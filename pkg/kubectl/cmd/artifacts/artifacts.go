@@ -158,7 +158,7 @@ func PrintList(w io.Writer, list *mlv1alpha1.ArtifactList, wide bool) error {
 		if typ == "" {
 			typ = string(mlv1alpha1.ArtifactTypeGeneric)
 		}
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", task, it.Direction, it.Name, typ, Size(it.Size), shortDigest(it.Digest))
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", task, it.Direction, it.Name, typ, Size(it.SizeBytes), shortDigest(it.Digest))
 		if wide {
 			row += fmt.Sprintf("\t%s\t%s", orDash(it.URI), producer(it.Producer))
 		}

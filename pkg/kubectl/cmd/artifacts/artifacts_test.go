@@ -19,7 +19,7 @@ func list() *mlv1alpha1.ArtifactList {
 	}
 	item := func(task string, dir mlv1alpha1.ArtifactDirection, name string, typ mlv1alpha1.ArtifactType, size int64, digest, from string) mlv1alpha1.ArtifactListItem {
 		return mlv1alpha1.ArtifactListItem{Task: task, Direction: dir, Path: task + "/" + name, ArtifactRecord: mlv1alpha1.ArtifactRecord{
-			Name: name, Type: typ, Size: size, Digest: digest, Producer: producer(from),
+			Name: name, Type: typ, SizeBytes: size, Digest: digest, Producer: producer(from),
 			URI: "s3://ml-artifacts/team-a/PipelineRun/train-eval-1/5f1c/" + from + "/" + name,
 		}}
 	}

@@ -101,7 +101,8 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var p mlv1alpha1.Profile
 		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &p); err != nil {
+		// The clientset sends protobuf unless told otherwise.
+		if _, _, err := scheme.Codecs.UniversalDeserializer().Decode(body, nil, &p); err != nil {
 			reply(400, metav1.Status{Status: "Failure", Code: 400, Message: err.Error()})
 			return
 		}

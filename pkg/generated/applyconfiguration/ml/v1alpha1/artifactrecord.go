@@ -38,8 +38,10 @@ type ArtifactRecordApplyConfiguration struct {
 	Key *string `json:"key,omitempty"`
 	// URI of the artifact in its store (file://... or s3://...).
 	URI *string `json:"uri,omitempty"`
-	// Size in bytes (of the archive, for a directory).
-	Size *int64 `json:"size,omitempty"`
+	// SizeBytes is the size in bytes (of the archive, for a directory).
+	// Its Go name is not Size, which would clash with the Size method of
+	// the protobuf encoding; on the wire it is "size".
+	SizeBytes *int64 `json:"size,omitempty"`
 	// Digest is "sha256:" and the hex SHA-256 of the stored bytes.
 	Digest *string `json:"digest,omitempty"`
 	// Producer is who wrote it; unset for an input given by URI.
@@ -84,11 +86,11 @@ func (b *ArtifactRecordApplyConfiguration) WithURI(value string) *ArtifactRecord
 	return b
 }
 
-// WithSize sets the Size field in the declarative configuration to the given value
+// WithSizeBytes sets the SizeBytes field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Size field is set to the value of the last call.
-func (b *ArtifactRecordApplyConfiguration) WithSize(value int64) *ArtifactRecordApplyConfiguration {
-	b.Size = &value
+// If called multiple times, the SizeBytes field is set to the value of the last call.
+func (b *ArtifactRecordApplyConfiguration) WithSizeBytes(value int64) *ArtifactRecordApplyConfiguration {
+	b.SizeBytes = &value
 	return b
 }
 

@@ -27,8 +27,10 @@ import (
 //
 // WorkspaceSpec is the persistent volume of a notebook.
 type WorkspaceSpecApplyConfiguration struct {
-	// Size of the volume (default 10Gi).
-	Size *resource.Quantity `json:"size,omitempty"`
+	// VolumeSize is the size of the volume (default 10Gi). Its Go name is
+	// not Size, which would clash with the Size method of the protobuf
+	// encoding; on the wire it is "size".
+	VolumeSize *resource.Quantity `json:"size,omitempty"`
 	// StorageClassName of the volume; empty uses the cluster default.
 	StorageClassName *string `json:"storageClassName,omitempty"`
 	// MountPath of the volume in the container (default /home/jovyan).
@@ -41,11 +43,11 @@ func WorkspaceSpec() *WorkspaceSpecApplyConfiguration {
 	return &WorkspaceSpecApplyConfiguration{}
 }
 
-// WithSize sets the Size field in the declarative configuration to the given value
+// WithVolumeSize sets the VolumeSize field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Size field is set to the value of the last call.
-func (b *WorkspaceSpecApplyConfiguration) WithSize(value resource.Quantity) *WorkspaceSpecApplyConfiguration {
-	b.Size = &value
+// If called multiple times, the VolumeSize field is set to the value of the last call.
+func (b *WorkspaceSpecApplyConfiguration) WithVolumeSize(value resource.Quantity) *WorkspaceSpecApplyConfiguration {
+	b.VolumeSize = &value
 	return b
 }
 

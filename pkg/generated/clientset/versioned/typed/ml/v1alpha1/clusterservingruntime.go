@@ -65,6 +65,7 @@ func newClusterServingRuntimes(c *MlV1alpha1Client) *clusterServingRuntimes {
 			"",
 			func() *mlv1alpha1.ClusterServingRuntime { return &mlv1alpha1.ClusterServingRuntime{} },
 			func() *mlv1alpha1.ClusterServingRuntimeList { return &mlv1alpha1.ClusterServingRuntimeList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.ClusterServingRuntime](),
 		),
 	}
 }

@@ -65,6 +65,7 @@ func newClusterTrainingRuntimes(c *MlV1alpha1Client) *clusterTrainingRuntimes {
 			"",
 			func() *mlv1alpha1.ClusterTrainingRuntime { return &mlv1alpha1.ClusterTrainingRuntime{} },
 			func() *mlv1alpha1.ClusterTrainingRuntimeList { return &mlv1alpha1.ClusterTrainingRuntimeList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.ClusterTrainingRuntime](),
 		),
 	}
 }

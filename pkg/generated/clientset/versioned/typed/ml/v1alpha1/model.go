@@ -73,6 +73,7 @@ func newModels(c *MlV1alpha1Client, namespace string) *models {
 			namespace,
 			func() *mlv1alpha1.Model { return &mlv1alpha1.Model{} },
 			func() *mlv1alpha1.ModelList { return &mlv1alpha1.ModelList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.Model](),
 		),
 	}
 }
@@ -81,6 +82,7 @@ func newModels(c *MlV1alpha1Client, namespace string) *models {
 func (c *models) GetScale(ctx context.Context, modelName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("models").
 		Name(modelName).
@@ -95,6 +97,7 @@ func (c *models) GetScale(ctx context.Context, modelName string, options v1.GetO
 func (c *models) UpdateScale(ctx context.Context, modelName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Put().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("models").
 		Name(modelName).

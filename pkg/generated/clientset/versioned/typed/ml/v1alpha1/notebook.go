@@ -73,6 +73,7 @@ func newNotebooks(c *MlV1alpha1Client, namespace string) *notebooks {
 			namespace,
 			func() *mlv1alpha1.Notebook { return &mlv1alpha1.Notebook{} },
 			func() *mlv1alpha1.NotebookList { return &mlv1alpha1.NotebookList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.Notebook](),
 		),
 	}
 }
@@ -81,6 +82,7 @@ func newNotebooks(c *MlV1alpha1Client, namespace string) *notebooks {
 func (c *notebooks) GetScale(ctx context.Context, notebookName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("notebooks").
 		Name(notebookName).
@@ -95,6 +97,7 @@ func (c *notebooks) GetScale(ctx context.Context, notebookName string, options v
 func (c *notebooks) UpdateScale(ctx context.Context, notebookName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Put().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("notebooks").
 		Name(notebookName).

@@ -69,6 +69,7 @@ func newPipelines(c *MlV1alpha1Client, namespace string) *pipelines {
 			namespace,
 			func() *mlv1alpha1.Pipeline { return &mlv1alpha1.Pipeline{} },
 			func() *mlv1alpha1.PipelineList { return &mlv1alpha1.PipelineList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.Pipeline](),
 		),
 	}
 }

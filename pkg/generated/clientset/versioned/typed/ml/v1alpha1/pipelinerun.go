@@ -71,6 +71,7 @@ func newPipelineRuns(c *MlV1alpha1Client, namespace string) *pipelineRuns {
 			namespace,
 			func() *mlv1alpha1.PipelineRun { return &mlv1alpha1.PipelineRun{} },
 			func() *mlv1alpha1.PipelineRunList { return &mlv1alpha1.PipelineRunList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.PipelineRun](),
 		),
 	}
 }
@@ -79,6 +80,7 @@ func newPipelineRuns(c *MlV1alpha1Client, namespace string) *pipelineRuns {
 func (c *pipelineRuns) GetPipeline(ctx context.Context, pipelineRunName string, options v1.GetOptions) (result *mlv1alpha1.Pipeline, err error) {
 	result = &mlv1alpha1.Pipeline{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("pipelineruns").
 		Name(pipelineRunName).

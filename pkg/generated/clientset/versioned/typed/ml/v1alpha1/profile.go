@@ -71,6 +71,7 @@ func newProfiles(c *MlV1alpha1Client) *profiles {
 			"",
 			func() *mlv1alpha1.Profile { return &mlv1alpha1.Profile{} },
 			func() *mlv1alpha1.ProfileList { return &mlv1alpha1.ProfileList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.Profile](),
 		),
 	}
 }
@@ -79,6 +80,7 @@ func newProfiles(c *MlV1alpha1Client) *profiles {
 func (c *profiles) UpdateMembers(ctx context.Context, profileName string, profile *mlv1alpha1.Profile, opts v1.UpdateOptions) (result *mlv1alpha1.Profile, err error) {
 	result = &mlv1alpha1.Profile{}
 	err = c.GetClient().Put().
+		UseProtobufAsDefault().
 		Resource("profiles").
 		Name(profileName).
 		SubResource("members").

@@ -54,6 +54,7 @@ func newProfileRequests(c *MlV1alpha1Client) *profileRequests {
 			scheme.ParameterCodec,
 			"",
 			func() *mlv1alpha1.ProfileRequest { return &mlv1alpha1.ProfileRequest{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.ProfileRequest](),
 		),
 	}
 }
@@ -62,6 +63,7 @@ func newProfileRequests(c *MlV1alpha1Client) *profileRequests {
 func (c *profileRequests) Create(ctx context.Context, profileRequest *mlv1alpha1.ProfileRequest, opts v1.CreateOptions) (result *mlv1alpha1.Profile, err error) {
 	result = &mlv1alpha1.Profile{}
 	err = c.GetClient().Post().
+		UseProtobufAsDefault().
 		Resource("profilerequests").
 		VersionedParams(&opts, scheme.ParameterCodec).
 		Body(profileRequest).

@@ -69,6 +69,7 @@ func newRecurringRuns(c *MlV1alpha1Client, namespace string) *recurringRuns {
 			namespace,
 			func() *mlv1alpha1.RecurringRun { return &mlv1alpha1.RecurringRun{} },
 			func() *mlv1alpha1.RecurringRunList { return &mlv1alpha1.RecurringRunList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.RecurringRun](),
 		),
 	}
 }

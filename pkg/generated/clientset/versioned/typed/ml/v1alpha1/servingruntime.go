@@ -65,6 +65,7 @@ func newServingRuntimes(c *MlV1alpha1Client, namespace string) *servingRuntimes 
 			namespace,
 			func() *mlv1alpha1.ServingRuntime { return &mlv1alpha1.ServingRuntime{} },
 			func() *mlv1alpha1.ServingRuntimeList { return &mlv1alpha1.ServingRuntimeList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.ServingRuntime](),
 		),
 	}
 }

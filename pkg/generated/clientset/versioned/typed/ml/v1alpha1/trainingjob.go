@@ -73,6 +73,7 @@ func newTrainingJobs(c *MlV1alpha1Client, namespace string) *trainingJobs {
 			namespace,
 			func() *mlv1alpha1.TrainingJob { return &mlv1alpha1.TrainingJob{} },
 			func() *mlv1alpha1.TrainingJobList { return &mlv1alpha1.TrainingJobList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.TrainingJob](),
 		),
 	}
 }
@@ -81,6 +82,7 @@ func newTrainingJobs(c *MlV1alpha1Client, namespace string) *trainingJobs {
 func (c *trainingJobs) GetScale(ctx context.Context, trainingJobName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Get().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("trainingjobs").
 		Name(trainingJobName).
@@ -95,6 +97,7 @@ func (c *trainingJobs) GetScale(ctx context.Context, trainingJobName string, opt
 func (c *trainingJobs) UpdateScale(ctx context.Context, trainingJobName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
 	result = &autoscalingv1.Scale{}
 	err = c.GetClient().Put().
+		UseProtobufAsDefault().
 		Namespace(c.GetNamespace()).
 		Resource("trainingjobs").
 		Name(trainingJobName).

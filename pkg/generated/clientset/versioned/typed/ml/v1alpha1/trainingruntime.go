@@ -65,6 +65,7 @@ func newTrainingRuntimes(c *MlV1alpha1Client, namespace string) *trainingRuntime
 			namespace,
 			func() *mlv1alpha1.TrainingRuntime { return &mlv1alpha1.TrainingRuntime{} },
 			func() *mlv1alpha1.TrainingRuntimeList { return &mlv1alpha1.TrainingRuntimeList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.TrainingRuntime](),
 		),
 	}
 }

@@ -69,6 +69,7 @@ func newTuningJobs(c *MlV1alpha1Client, namespace string) *tuningJobs {
 			namespace,
 			func() *mlv1alpha1.TuningJob { return &mlv1alpha1.TuningJob{} },
 			func() *mlv1alpha1.TuningJobList { return &mlv1alpha1.TuningJobList{} },
+			gentype.PrefersProtobuf[*mlv1alpha1.TuningJob](),
 		),
 	}
 }
