@@ -5,6 +5,7 @@ import (
 
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/controller"
@@ -82,7 +83,9 @@ func (c CompletedOptions) standaloneAdmission(sc *genericapiserver.RecommendedCo
 func (c CompletedOptions) extraConfig(serverConfig *genericapiserver.RecommendedConfig) (apiserver.ExtraConfig, error) {
 	extra := apiserver.ExtraConfig{MetricsMaxPointsPerSeries: c.DataStore.MetricsMaxPointsPerSeries}
 	if serverConfig.ClientConfig != nil {
-		kube, err := kubernetes.NewForConfig(serverConfig.ClientConfig)
+		kubeConfig := rest.CopyConfig(serverConfig.ClientConfig)
+		kubeConfig.QPS, kubeConfig.Burst = c.Logs.KubeAPIQPS, c.Logs.KubeAPIBurst
+		kube, err := kubernetes.NewForConfig(kubeConfig)
 		if err != nil {
 			return extra, fmt.Errorf("kube-apiserver client: %w", err)
 		}
