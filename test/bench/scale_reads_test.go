@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -166,7 +169,7 @@ func (s *scaleRun) createSuspended(ctx context.Context, tjNS, batchNS string, n 
 			return err
 		}
 	}
-	return s.createN(ctx, n, func(ctx context.Context, i int) error {
+	err := s.createN(ctx, n, func(ctx context.Context, i int) error {
 		j := scaleTrainingJob(fmt.Sprintf("tj-%d", i))
 		j.Spec.Suspend = true
 		if _, err := s.ml.MlV1alpha1().TrainingJobs(tjNS).Create(ctx, j, metav1.CreateOptions{}); err != nil {
@@ -179,12 +182,51 @@ func (s *scaleRun) createSuspended(ctx context.Context, tjNS, batchNS string, n 
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The reads are timed once the controllers are done with the new
+	// jobs: every TrainingJob Suspended, every Job with its Suspended
+	// condition.
+	return wait.PollUntilContextTimeout(ctx, 2*time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		tjs, err := s.ml.MlV1alpha1().TrainingJobs(tjNS).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, j := range tjs.Items {
+			if j.Status.Phase != mlv1alpha1.TrainingJobSuspended {
+				return false, nil
+			}
+		}
+		bjs, err := s.kube.BatchV1().Jobs(batchNS).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, j := range bjs.Items {
+			suspended := false
+			for _, c := range j.Status.Conditions {
+				suspended = suspended || (c.Type == batchv1.JobSuspended && c.Status == corev1.ConditionTrue)
+			}
+			if !suspended {
+				return false, nil
+			}
+		}
+		return len(tjs.Items) == n && len(bjs.Items) == n, nil
+	})
 }
+
+// scaleWarmUp requests precede each timed series, untimed.
+const scaleWarmUp = 10
 
 // timeGets times scaleReadSamples gets of random objects named
 // prefix0..prefix(n-1) in ns, one at a time.
 func timeGets(ctx context.Context, ns, prefix string, n int, get func(context.Context, string, string) error) (latencies, error) {
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	for range scaleWarmUp {
+		if err := get(ctx, ns, prefix+strconv.Itoa(rng.IntN(n))); err != nil {
+			return latencies{}, fmt.Errorf("get in %s: %w", ns, err)
+		}
+	}
 	d := make([]time.Duration, 0, scaleReadSamples)
 	for range scaleReadSamples {
 		name := prefix + strconv.Itoa(rng.IntN(n))
@@ -200,6 +242,11 @@ func timeGets(ctx context.Context, ns, prefix string, n int, get func(context.Co
 // timeLists times the pages of whole lists of ns with limit=500, one
 // request at a time, until about scaleReadSamples pages were read.
 func timeLists(ctx context.Context, ns string, list func(context.Context, string, string) (string, error)) (latencies, error) {
+	for range scaleWarmUp {
+		if _, err := list(ctx, ns, ""); err != nil {
+			return latencies{}, fmt.Errorf("list %s: %w", ns, err)
+		}
+	}
 	var d []time.Duration
 	for len(d) < scaleReadSamples {
 		cont := ""

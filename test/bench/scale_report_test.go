@@ -219,7 +219,7 @@ func reportScaleReads(b *testing.B, jobs int, servers serverMemory, batch, tj sc
 	fmt.Fprintf(tw, "list p99 at %d / at %d\t%.2f\t%.2f\t\t\n", jobs, small,
 		ratio(ms(batchReads.listLarge.p99), ms(batchReads.listSmall.p99)), listRatio)
 	fmt.Fprintf(tw, "new informer over all: objects\t%d\t%d\t\t\n", batchReads.informerItems, tjReads.informerItems)
-	fmt.Fprintf(tw, "new informer over all: time to sync\t%s\t%s\t%.2f\t\n", round(batchReads.informerSync), round(tjReads.informerSync),
+	fmt.Fprintf(tw, "new informer over all: time to sync\t%s\t%s\t%.2f\t\n", batchReads.informerSync.Round(time.Millisecond), tjReads.informerSync.Round(time.Millisecond),
 		ratio(tjReads.informerSync.Seconds(), batchReads.informerSync.Seconds()))
 	fmt.Fprintf(tw, "new informer over all: heap kept, MiB\t%.1f\t%.1f\t%.2f\t\n", mib(batchReads.informerHeap), mib(tjReads.informerHeap),
 		ratio(float64(tjReads.informerHeap), float64(batchReads.informerHeap)))
