@@ -459,8 +459,9 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 				lookNow = true
 			}
 		case <-changed:
+			// Looked at with the next tick: a namespace whose pods change
+			// many times a second costs a follow one look a second.
 			f.dirty = true
-			lookNow = true
 		case <-ticker.C:
 			lookNow = true
 		case <-ctx.Done():

@@ -60,6 +60,12 @@ func (j *jobs) Get(_ context.Context, name string, _ *metav1.GetOptions) (runtim
 	return job.DeepCopy(), nil
 }
 
+func (j *jobs) add(job *ml.TrainingJob) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.jobs[job.Name] = job
+}
+
 func (j *jobs) setPhase(name string, phase ml.TrainingJobPhase) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -111,11 +117,11 @@ func TestManyFollowsShareOnePodWatch(t *testing.T) {
 	for i := range n {
 		name := fmt.Sprintf("job-%d", i)
 		replicas := int32(2)
-		store.jobs[name] = &ml.TrainingJob{
+		store.add(&ml.TrainingJob{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(name + "-uid"), ResourceVersion: "1"},
 			Spec:       ml.TrainingJobSpec{Replicas: &replicas},
 			Status:     ml.TrainingJobStatus{Phase: ml.TrainingJobRunning},
-		}
+		})
 		addPod(name, "0")
 		source.Write(ns, name+"-0", "main", "hello from 0\n")
 		followers[i] = e.follow(t, name, &ml.LogOptions{})

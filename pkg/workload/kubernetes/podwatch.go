@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -108,7 +109,7 @@ func (w *podWatch) acquire() *podWatchRun {
 	}
 	selector := w.selector.String()
 	inf := coreinformers.NewFilteredPodInformer(w.client, metav1.NamespaceAll, 0,
-		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc, labelIndex: indexByLabel},
 		func(o *metav1.ListOptions) { o.LabelSelector = selector })
 	_ = inf.SetTransform(slimPod)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -213,9 +214,31 @@ type cachedPods struct {
 
 var _ workload.PodReader = &cachedPods{}
 
+// labelIndex indexes the cached pods by namespace and each of their labels,
+// so that a follow's list of its object's pods (a selector such as
+// ml.example.io/trainingjob=<name>) reads those pods, not every pod of the
+// namespace.
+const labelIndex = "namespaceLabel"
+
+func indexByLabel(obj any) ([]string, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(pod.Labels))
+	for k, v := range pod.Labels {
+		keys = append(keys, labelKey(pod.Namespace, k, v))
+	}
+	return keys, nil
+}
+
+func labelKey(namespace, key, value string) string {
+	return namespace + "/" + key + "=" + value
+}
+
 // ListPods lists the cached pods of namespace that selector selects.
 func (c *cachedPods) ListPods(_ context.Context, namespace string, selector labels.Selector) ([]workload.Pod, error) {
-	objs, err := c.indexer.ByIndex(cache.NamespaceIndex, namespace)
+	objs, err := c.candidates(namespace, selector)
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +250,20 @@ func (c *cachedPods) ListPods(_ context.Context, namespace string, selector labe
 		}
 	}
 	return out, nil
+}
+
+// candidates are the cached pods of namespace with the label of the
+// selector's first equality requirement, or all of the namespace's.
+func (c *cachedPods) candidates(namespace string, selector labels.Selector) ([]any, error) {
+	if reqs, ok := selector.Requirements(); ok {
+		for _, r := range reqs {
+			if r.Operator() != selection.Equals && r.Operator() != selection.DoubleEquals && r.Operator() != selection.In || r.Values().Len() != 1 {
+				continue
+			}
+			return c.indexer.ByIndex(labelIndex, labelKey(namespace, r.Key(), r.Values().List()[0]))
+		}
+	}
+	return c.indexer.ByIndex(cache.NamespaceIndex, namespace)
 }
 
 // GetPod reads one cached pod.

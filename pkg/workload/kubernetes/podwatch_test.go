@@ -10,7 +10,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	clienttesting "k8s.io/client-go/testing"
 
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
@@ -45,7 +47,9 @@ func watchCalls(client *fake.Clientset) (watches, lists int) {
 // only, and reads the cached pods as ListPods and GetPod of the source
 // read them from kube-apiserver.
 func TestWatchPodsSharesOneWatch(t *testing.T) {
-	client := fake.NewClientset(managedPod("a-0"))
+	otherJob := managedPod("b-0")
+	otherJob.Labels = map[string]string{"ml.example.io/trainingjob": "b", "app.kubernetes.io/managed-by": "ml-controller"}
+	client := fake.NewClientset(managedPod("a-0"), otherJob)
 	s := NewLogSource(client)
 	const n = 50
 	var inNS, other []*workload.PodSubscription
@@ -93,17 +97,25 @@ func TestWatchPodsSharesOneWatch(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cached GetPod (-want +got):\n%s", diff)
 	}
-	selector := labels.SelectorFromSet(labels.Set{"ml.example.io/trainingjob": "a"})
-	cached, err := inNS[0].Pods.ListPods(t.Context(), "ns", selector)
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed, err := s.ListPods(t.Context(), "ns", selector)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(listed, cached, cmpPodsByName); diff != "" {
-		t.Errorf("cached ListPods (-want +got):\n%s", diff)
+	for _, sel := range []string{"ml.example.io/trainingjob=a", "ml.example.io/trainingjob in (a,b)", "ml.example.io/trainingjob!=a", "app.kubernetes.io/managed-by"} {
+		selector, err := labels.Parse(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, err := inNS[0].Pods.ListPods(t.Context(), "ns", selector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := s.ListPods(t.Context(), "ns", selector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(listed) == 0 {
+			t.Errorf("%s: no pods listed", sel)
+		}
+		if diff := cmp.Diff(listed, cached, cmpPodsByName); diff != "" {
+			t.Errorf("%s: cached ListPods (-want +got):\n%s", sel, diff)
+		}
 	}
 	if _, err := inNS[0].Pods.GetPod(t.Context(), "ns", "missing"); !apierrors.IsNotFound(err) {
 		t.Errorf("cached GetPod of a missing pod: %v, want NotFound", err)
@@ -187,6 +199,14 @@ func TestWatchPodsStopsWithoutSubscribers(t *testing.T) {
 // and leaves no subscription behind.
 func TestWatchPodsCancelledBeforeSync(t *testing.T) {
 	client := fake.NewClientset()
+	// The list of pods does not answer until the test ends: the cache
+	// cannot sync.
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	client.PrependReactor("list", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+		<-block
+		return false, nil, nil
+	})
 	s := NewLogSource(client)
 	s.watch.linger = time.Millisecond
 	ctx, cancel := context.WithCancel(t.Context())
