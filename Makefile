@@ -88,6 +88,12 @@ test-browser: ## The web dashboard in Debian's chromium (installed when missing)
 bench: weed ## Benchmarks with their baselines, printed as ratio tables.
 	TOOLS_BIN=$(TOOLS_BIN) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
 
+ML_BENCH_SCALE_JOBS ?= 10000
+
+.PHONY: bench-scale
+bench-scale: ## BenchmarkScale at ML_BENCH_SCALE_JOBS (default 10000) TrainingJobs against as many batch/v1 Jobs on a local cluster; hours at full size.
+	ML_BENCH_SCALE_JOBS=$(ML_BENCH_SCALE_JOBS) TOOLS_BIN=$(TOOLS_BIN) $(GO) test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 8h ./test/bench/
+
 .PHONY: update
 update: update-codegen ## Regenerate everything generated.
 

@@ -175,3 +175,63 @@ func count(v float64, ok bool) string {
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
 }
+
+// reportScaleReads prints the API servers' CPU and memory and the reads
+// at scaleSmallJobs and at jobs objects, and reports them as metrics.
+func reportScaleReads(b *testing.B, jobs int, servers serverMemory, batch, tj scaleResult, tjReads, batchReads readResult, load string) {
+	small := smallJobs(jobs)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	listRatio := ratio(ms(tjReads.listLarge.p99), ms(tjReads.listSmall.p99))
+	b.ReportMetric(mib(servers.ml), "ml-apiserver-peak-rss-MiB")
+	b.ReportMetric(tj.mlAPICPU.Seconds(), "ml-apiserver-cpu-s")
+	b.ReportMetric(ms(tjReads.listLarge.p99), "trainingjob-list-p99-ms")
+	b.ReportMetric(listRatio, "trainingjob-list-p99-large/small")
+
+	fmt.Printf("API servers in the phases (CPU seconds) and after them (peak RSS)\n")
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tbatch/v1 Job phase\tTrainingJob phase\t")
+	fmt.Fprintf(tw, "kube-apiserver CPU seconds\t%.1f\t%.1f\t\n", batch.kubeAPICPU.Seconds(), tj.kubeAPICPU.Seconds())
+	fmt.Fprintf(tw, "ml-apiserver CPU seconds\t-\t%.1f\t\n", tj.mlAPICPU.Seconds())
+	fmt.Fprintf(tw, "ml-apiserver peak RSS MiB\t\t%.0f\t\n", mib(servers.ml))
+	fmt.Fprintf(tw, "kube-apiserver peak RSS MiB\t\t%.0f\t\n", mib(servers.kube))
+	_ = tw.Flush()
+
+	fmt.Printf("\nreads through kube-apiserver, one at a time, %d samples each (list: pages of limit=%d); load average after: %s\n",
+		scaleReadSamples, scaleListLimit, load)
+	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "ms\tbatch/v1 Job\tTrainingJob\tratio\t\n")
+	row := func(name string, bv, tv time.Duration) {
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t\n", name, ms(bv), ms(tv), ratio(ms(tv), ms(bv)))
+	}
+	for _, r := range []struct {
+		name         string
+		batch, train latencies
+	}{
+		{fmt.Sprintf("get at %d", small), batchReads.getSmall, tjReads.getSmall},
+		{fmt.Sprintf("get at %d", jobs), batchReads.getLarge, tjReads.getLarge},
+		{fmt.Sprintf("list page at %d", small), batchReads.listSmall, tjReads.listSmall},
+		{fmt.Sprintf("list page at %d", jobs), batchReads.listLarge, tjReads.listLarge},
+	} {
+		row(r.name+", p50", r.batch.p50, r.train.p50)
+		row(r.name+", p99", r.batch.p99, r.train.p99)
+	}
+	fmt.Fprintf(tw, "list p99 at %d / at %d\t%.2f\t%.2f\t\t\n", jobs, small,
+		ratio(ms(batchReads.listLarge.p99), ms(batchReads.listSmall.p99)), listRatio)
+	fmt.Fprintf(tw, "new informer over all: objects\t%d\t%d\t\t\n", batchReads.informerItems, tjReads.informerItems)
+	fmt.Fprintf(tw, "new informer over all: time to sync\t%s\t%s\t%.2f\t\n", batchReads.informerSync.Round(time.Millisecond), tjReads.informerSync.Round(time.Millisecond),
+		ratio(tjReads.informerSync.Seconds(), batchReads.informerSync.Seconds()))
+	fmt.Fprintf(tw, "new informer over all: heap kept, MiB\t%.1f\t%.1f\t%.2f\t\n", mib(batchReads.informerHeap), mib(tjReads.informerHeap),
+		ratio(float64(tjReads.informerHeap), float64(batchReads.informerHeap)))
+	_ = tw.Flush()
+
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	fmt.Printf("\ntarget: list p99 at %d <= %.1fx at %d: %.2fx (%s)\n", jobs, scaleListTarget, small, listRatio, verdict(listRatio <= scaleListTarget))
+	fmt.Printf("target: ml-apiserver peak RSS <= %.1f GiB: %.0f MiB (%s)\n", scaleServerRSSTarget/(1<<30), mib(servers.ml), verdict(float64(servers.ml) <= scaleServerRSSTarget))
+	fmt.Printf("target: controller peak RSS <= %d GiB: %.0f MiB (%s)\n\n", scaleControlRSSTarget>>30, mib(tj.peakRSS), verdict(tj.peakRSS <= scaleControlRSSTarget))
+}

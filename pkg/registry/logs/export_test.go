@@ -8,3 +8,9 @@ import "time"
 func SetPollsForTest(r *REST, rescan, finish time.Duration) {
 	r.rescanPoll, r.finishPoll, r.finishGrace = rescan, finish, finish
 }
+
+// SetIdleForTest makes the follows of r that a shared pod watch tells of
+// changes list pods and archive without a change every idle.
+func SetIdleForTest(r *REST, idle time.Duration) {
+	r.rescanIdle = idle
+}

@@ -8,6 +8,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // How a followed pod's end is noticed: it is asked every finishPoll, and
@@ -20,8 +22,10 @@ const (
 // untilFinished ends the followed stream rc of pod cleanly (io.EOF) once
 // the pod has ended or is gone. A kubelet ends a follow when the container
 // exits; this makes every source do so, so that following an object that
-// ends ends too.
-func (r *REST) untilFinished(ctx context.Context, namespace, pod string, uid types.UID, rc io.ReadCloser) io.ReadCloser {
+// ends ends too. The pod is read from pods, a shared pod watch's cache,
+// when set (a pod the cache does not have is asked of the source before
+// taken as gone: the cache may not have it yet), else from the source.
+func (r *REST) untilFinished(ctx context.Context, namespace, pod string, uid types.UID, rc io.ReadCloser, pods workload.PodReader) io.ReadCloser {
 	f := &finishingReader{rc: rc, done: make(chan struct{})}
 	go func() {
 		t := time.NewTicker(r.finishPoll)
@@ -34,7 +38,7 @@ func (r *REST) untilFinished(ctx context.Context, namespace, pod string, uid typ
 				return
 			case <-t.C:
 			}
-			p, err := r.c.Source.GetPod(ctx, namespace, pod)
+			p, err := r.podOf(ctx, pods, namespace, pod)
 			ended := apierrors.IsNotFound(err) || (err == nil && (p.Finished || (uid != "" && p.UID != uid)))
 			if !ended {
 				continue
@@ -87,4 +91,16 @@ func (f *finishingReader) finish() {
 func (f *finishingReader) Close() error {
 	f.once.Do(func() { close(f.done) })
 	return f.rc.Close()
+}
+
+// podOf reads pod from pods, or from the source when pods is nil or has
+// no such pod.
+func (r *REST) podOf(ctx context.Context, pods workload.PodReader, namespace, pod string) (*workload.Pod, error) {
+	if pods != nil {
+		p, err := pods.GetPod(ctx, namespace, pod)
+		if !apierrors.IsNotFound(err) {
+			return p, err
+		}
+	}
+	return r.c.Source.GetPod(ctx, namespace, pod)
 }

@@ -48,7 +48,7 @@ func TestFollowEndsWhenThePodEnds(t *testing.T) {
 			r := NewREST(Config{Source: src})
 			r.finishPoll, r.finishGrace = 10*time.Millisecond, 10*time.Millisecond
 			up, _ := src.Stream(context.Background(), "ns", "p", workload.PodLogOptions{})
-			rc := r.untilFinished(context.Background(), "ns", "p", "u", up)
+			rc := r.untilFinished(context.Background(), "ns", "p", "u", up, nil)
 			buf := make([]byte, 5)
 			if _, err := io.ReadFull(rc, buf); err != nil || string(buf) != "line\n" {
 				t.Fatalf("first line %q, %v", buf, err)

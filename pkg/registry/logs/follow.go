@@ -17,12 +17,19 @@ import (
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/storage/logstore"
+	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
 // rescanPoll is how often a follow looks for pods that came after it
 // opened: a replaced replica (same name, new UID), a scale up, the next
-// task of a run, a retry.
-const rescanPoll = time.Second
+// task of a run, a retry. A follow told of pod changes by a shared pod
+// watch (workload.PodWatcher) reads the object at each look, but lists its
+// pods and archive only when a pod of its namespace or the object changed,
+// or rescanIdle passed.
+const (
+	rescanPoll = time.Second
+	rescanIdle = 10 * time.Second
+)
 
 // errSuperseded says that a pod was replaced between being listed and its
 // log being opened: the log opened may be the replacement's. It is closed
@@ -67,6 +74,18 @@ type follower struct {
 	// pod its selector selects is listed anyway, so a replacement of the
 	// same name is found.
 	settled map[string]bool
+	// watch, when set, is the follow's view of the source's shared pod
+	// watch: looks read pods from it and run when it tells of a change.
+	watch *workload.PodSubscription
+	// unwatch ends the subscription; the follow's request ending does too.
+	unwatch func()
+	// dirty says that the next look must list pods and archive: a pod
+	// changed, a stream ended or a log failed to open since the last one.
+	// lastVersion is the object's resourceVersion and lastFull the time
+	// of the last look that did.
+	dirty       bool
+	lastVersion string
+	lastFull    time.Time
 }
 
 // follow answers GET with follow: the logs selected now, and those of new
@@ -79,9 +98,12 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 	f := &follower{
 		r: r, o: o, namespace: m.GetNamespace(), name: m.GetName(), uid: m.GetUID(),
 		seen: map[podKey]bool{}, labels: map[string]bool{}, runs: map[podKey]int32{}, active: map[podKey]int{}, settled: map[string]bool{},
+		dirty: true, lastVersion: m.GetResourceVersion(), lastFull: time.Now(),
 	}
+	f.unwatch = f.subscribe(ctx, targets)
 	streams, err := f.open(ctx, obj, selected, targets, false)
 	if err != nil {
+		f.unwatch()
 		closeStreams(streams)
 		return nil, err
 	}
@@ -107,6 +129,41 @@ func (r *REST) follow(ctx context.Context, obj runtime.Object, o *ml.LogOptions,
 			return err
 		},
 	}, nil
+}
+
+// subscribe makes f read pods from the source's shared pod watch, if it
+// has one that sees every live pod of targets (the first look's, read
+// from the source itself). The subscription ends with ctx, or when the
+// returned func is called.
+func (f *follower) subscribe(ctx context.Context, targets []*target) func() {
+	w, ok := f.r.c.Source.(workload.PodWatcher)
+	if !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	sub, err := w.WatchPods(ctx, f.namespace)
+	if err != nil {
+		cancel()
+		klog.FromContext(ctx).V(2).Info("Following without the shared pod watch", "object", klog.KRef(f.namespace, f.name), "err", err)
+		return func() {}
+	}
+	for _, t := range targets {
+		if t.live != nil && !sub.Covers(t.live.Labels) {
+			cancel()
+			return func() {}
+		}
+	}
+	f.watch = sub
+	return cancel
+}
+
+// pods is where looks after the first read pods: the shared watch, or the
+// source.
+func (f *follower) pods() workload.PodReader {
+	if f.watch != nil {
+		return f.watch.Pods
+	}
+	return f.r.c.Source
 }
 
 func closeStreams(streams []*stream) {
@@ -163,13 +220,15 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 			s, err := f.reopen(ctx, obj, t, o)
 			switch {
 			case errors.Is(err, errSuperseded):
+				f.dirty = true
 			case err != nil:
+				f.dirty = true
 				klog.FromContext(ctx).V(2).Info("Opening a restarted container's log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
 			case s != nil:
 				out = append(out, s)
 			}
 		}
-		ft := &target{label: t.label, pod: t.pod, verify: true}
+		ft := &target{label: t.label, pod: t.pod, verify: true, pods: f.watchPods()}
 		if t.live != nil && !f.seen[podKey{t.pod, t.live.UID}] {
 			ft.live = t.live
 		}
@@ -189,7 +248,9 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 			switch {
 			case errors.Is(err, errSuperseded):
 				superseded = t.live.UID
+				f.dirty = true
 			case err != nil && later:
+				f.dirty = true
 				klog.FromContext(ctx).V(2).Info("Opening a followed log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
 				continue
 			case err != nil:
@@ -203,6 +264,7 @@ func (f *follower) open(ctx context.Context, obj runtime.Object, selected func(p
 				for _, ot := range others {
 					as, err := f.r.open(ctx, obj, ot, o)
 					if err != nil {
+						f.dirty = true
 						klog.FromContext(ctx).V(2).Info("Opening an archived log", "pod", klog.KRef(f.namespace, t.pod), "err", err)
 						continue
 					}
@@ -241,7 +303,7 @@ func (f *follower) reopen(ctx context.Context, obj runtime.Object, t *target, o 
 		f.restarting = true
 		return nil, nil
 	}
-	return f.r.open(ctx, obj, &target{label: t.label, pod: t.pod, live: t.live, verify: true}, o)
+	return f.r.open(ctx, obj, &target{label: t.label, pod: t.pod, live: t.live, verify: true, pods: f.watchPods()}, o)
 }
 
 // see takes note of the pods of t, but superseded's.
@@ -277,16 +339,22 @@ func (f *follower) look(ctx context.Context) ([]*stream, lifecycle, error) {
 	if err != nil {
 		return nil, running, err
 	}
-	if m, err := meta.Accessor(obj); err != nil || m.GetUID() != f.uid {
+	m, err := meta.Accessor(obj)
+	if err != nil || m.GetUID() != f.uid {
 		// Deleted and created again: another object, whose logs this
 		// follow is not about.
 		return nil, ended, nil
 	}
+	if f.watch != nil && !f.dirty && m.GetResourceVersion() == f.lastVersion && time.Since(f.lastFull) < f.r.rescanIdle {
+		// Neither a pod of the namespace nor the object changed.
+		return nil, lifecycleOf(f.r.c.Kind, obj), nil
+	}
+	f.dirty, f.lastVersion, f.lastFull = false, m.GetResourceVersion(), time.Now()
 	selected, errs := f.r.c.Kind.Select(obj, f.o)
 	if len(errs) > 0 {
 		selected = func(string, string) bool { return false }
 	}
-	targets, err := f.r.targets(ctx, obj, func(pod string) bool { return f.settled[pod] })
+	targets, err := f.r.targets(ctx, obj, f.pods(), func(pod string) bool { return f.settled[pod] })
 	if err != nil {
 		return nil, running, err
 	}
@@ -306,6 +374,7 @@ type streamEnd struct {
 // without an end, no log is left and no new pod came); then it returns once
 // every log has ended.
 func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, prefix bool, state lifecycle) error {
+	defer f.unwatch()
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	finish := func(err error) error {
@@ -338,6 +407,10 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 	logger := klog.FromContext(ctx)
 	ticker := time.NewTicker(f.r.rescanPoll)
 	defer ticker.Stop()
+	var changed <-chan struct{}
+	if f.watch != nil {
+		changed = f.watch.Changed
+	}
 	looking := state != ended
 	var firstErr error
 	lookNow := running == 0
@@ -350,6 +423,7 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 			}
 			switch {
 			case err != nil:
+				f.dirty = true
 				logger.V(2).Info("Looking for new pods of a followed object", "object", klog.KRef(f.namespace, f.name), "err", err)
 			case st == ended:
 				// This look saw the object ended: no pod comes after it.
@@ -380,9 +454,14 @@ func (f *follower) run(ctx context.Context, w io.Writer, streams []*stream, pref
 			case e.err != nil && ctx.Err() == nil && firstErr == nil:
 				firstErr = e.err
 			}
+			f.dirty = true
 			if running == 0 {
 				lookNow = true
 			}
+		case <-changed:
+			// Looked at with the next tick: a namespace whose pods change
+			// many times a second costs a follow one look a second.
+			f.dirty = true
 		case <-ticker.C:
 			lookNow = true
 		case <-ctx.Done():
@@ -468,4 +547,13 @@ func copyRaw(r io.Reader, send func(*[]byte) error) error {
 			return err
 		}
 	}
+}
+
+// watchPods is the shared watch's reader, nil without one: where followed
+// live logs ask whether their pod ended.
+func (f *follower) watchPods() workload.PodReader {
+	if f.watch != nil {
+		return f.watch.Pods
+	}
+	return nil
 }

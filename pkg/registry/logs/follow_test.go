@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,10 +53,15 @@ func (o *objects) Get(_ context.Context, name string, _ *metav1.GetOptions) (run
 	return o.obj.DeepCopyObject(), nil
 }
 
+// update changes the object, and its resourceVersion as storage does.
 func (o *objects) update(fn func(obj runtime.Object)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	fn(o.obj)
+	if m, err := meta.Accessor(o.obj); err == nil {
+		v, _ := strconv.Atoi(m.GetResourceVersion())
+		m.SetResourceVersion(strconv.Itoa(v + 1))
+	}
 }
 
 // jobKind names pods like the TrainingJob log subresource: replica-<index>.
@@ -127,16 +134,28 @@ type env struct {
 	rest    *logs.REST
 }
 
+// sharedWatch makes newEnv's source a logstest.Watching: follows then read
+// pods from its shared watch and look when it tells of a change, never
+// because time passed (see TestFollowWithASharedPodWatch).
+var sharedWatch bool
+
 func newEnv(t *testing.T, kind logs.Kind, obj runtime.Object) *env {
 	e := &env{source: logstest.New(), store: &logstest.Archive{}, objects: &objects{obj: obj}}
+	var source workload.LogSource = e.source
+	if sharedWatch {
+		source = logstest.NewWatching(e.source)
+	}
 	e.rest = logs.NewREST(logs.Config{
 		Resource: ml.Resource("things"),
 		Objects:  e.objects,
 		Kind:     kind,
-		Source:   e.source,
+		Source:   source,
 		Archive:  e.store,
 	})
 	logs.SetPollsForTest(e.rest, 20*time.Millisecond, 20*time.Millisecond)
+	if sharedWatch {
+		logs.SetIdleForTest(e.rest, time.Hour)
+	}
 	return e
 }
 

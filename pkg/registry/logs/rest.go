@@ -45,10 +45,11 @@ type Config struct {
 // REST is the log subresource of one kind.
 type REST struct {
 	c Config
-	// How often a follow looks for new pods (rescanPoll), asks a followed
-	// pod whether it ended (finishPoll), and how long an ended pod's log
-	// is read on (finishGrace).
-	rescanPoll, finishPoll, finishGrace time.Duration
+	// How often a follow looks for new pods (rescanPoll; at least every
+	// rescanIdle when a shared pod watch tells it of changes), asks a
+	// followed pod whether it ended (finishPoll), and how long an ended
+	// pod's log is read on (finishGrace).
+	rescanPoll, rescanIdle, finishPoll, finishGrace time.Duration
 }
 
 var (
@@ -62,7 +63,7 @@ func NewREST(c Config) *REST {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &REST{c: c, rescanPoll: rescanPoll, finishPoll: finishPoll, finishGrace: finishGrace}
+	return &REST{c: c, rescanPoll: rescanPoll, rescanIdle: rescanIdle, finishPoll: finishPoll, finishGrace: finishGrace}
 }
 
 // Config returns the Config of the log subresource of resource, whose
@@ -107,6 +108,9 @@ type target struct {
 	// verify makes a followed live log check, once open, that the pod
 	// still has the UID it was listed with (see errSuperseded).
 	verify bool
+	// pods, when set, is where a followed live log asks whether its pod
+	// ended: a follow's shared pod watch (see untilFinished).
+	pods workload.PodReader
 }
 
 // Get streams the logs of the object name that opts selects.
@@ -126,7 +130,7 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 	if len(errs) > 0 {
 		return nil, badOptions(errs)
 	}
-	targets, err := r.targets(ctx, obj, nil)
+	targets, err := r.targets(ctx, obj, r.c.Source, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +190,11 @@ func selection(o *ml.LogOptions) string {
 	return strings.Join(parts, ", ")
 }
 
-// targets lists the logs of obj: its live pods and its archived logs, one
-// target per pod, sorted by label (by start for an OrderedKind). Pods named
-// by the Kind that settled says need not be read again are not (see
-// livePods).
-func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod string) bool) ([]*target, error) {
+// targets lists the logs of obj: its live pods, read from pods (nil for
+// none), and its archived logs, one target per pod, sorted by label (by
+// start for an OrderedKind). Pods named by the Kind that settled says need
+// not be read again are not (see livePods).
+func (r *REST) targets(ctx context.Context, obj runtime.Object, pods workload.PodReader, settled func(pod string) bool) ([]*target, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, err
@@ -204,14 +208,14 @@ func (r *REST) targets(ctx context.Context, obj runtime.Object, settled func(pod
 		}
 		return t
 	}
-	if r.c.Source != nil {
-		pods, err := r.livePods(ctx, obj, m.GetNamespace(), settled)
+	if pods != nil {
+		live, err := r.livePods(ctx, obj, pods, m.GetNamespace(), settled)
 		if err != nil {
 			return nil, err
 		}
-		for i := range pods {
-			if label, ok := r.c.Kind.Label(obj, &pods[i]); ok {
-				get(pods[i].Name, label).live = &pods[i]
+		for i := range live {
+			if label, ok := r.c.Kind.Label(obj, &live[i]); ok {
+				get(live[i].Name, label).live = &live[i]
 			}
 		}
 	}
@@ -250,11 +254,11 @@ func compareLabels(a, b string) int {
 // livePods reads the pods of obj: those its selector selects, in one
 // list, and those it names, one by one but those settled says a follow
 // knows already (ended or gone: a named pod does not come back).
-func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace string, settled func(pod string) bool) ([]workload.Pod, error) {
+func (r *REST) livePods(ctx context.Context, obj runtime.Object, source workload.PodReader, namespace string, settled func(pod string) bool) ([]workload.Pod, error) {
 	selector, names := r.c.Kind.Pods(obj)
 	var pods []workload.Pod
 	if selector != nil && !selector.Empty() {
-		list, err := r.c.Source.ListPods(ctx, namespace, selector)
+		list, err := source.ListPods(ctx, namespace, selector)
 		if err != nil {
 			return nil, podError(err)
 		}
@@ -264,7 +268,7 @@ func (r *REST) livePods(ctx context.Context, obj runtime.Object, namespace strin
 		if slices.ContainsFunc(pods, func(p workload.Pod) bool { return p.Name == name }) || settled != nil && settled(name) {
 			continue
 		}
-		pod, err := r.c.Source.GetPod(ctx, namespace, name)
+		pod, err := source.GetPod(ctx, namespace, name)
 		if apierrors.IsNotFound(err) {
 			continue
 		}
@@ -352,7 +356,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 	if t.live != nil {
 		uid, restarts = t.live.UID, t.live.Restarts[container]
 	}
-	verify := t.verify
+	verify, podsOf := t.verify, t.pods
 	rc, err := r.c.Source.Stream(ctx, ns, pod, popts)
 	switch {
 	case err == nil && o.Follow:
@@ -360,7 +364,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 			_ = rc.Close()
 			return nil, errSuperseded
 		}
-		return &stream{label: t.label, pod: pod, uid: uid, live: true, restarts: restarts, rc: r.untilFinished(ctx, ns, pod, uid, rc)}, nil
+		return &stream{label: t.label, pod: pod, uid: uid, live: true, restarts: restarts, rc: r.untilFinished(ctx, ns, pod, uid, rc, t.pods)}, nil
 	case err == nil:
 		return &stream{label: t.label, pod: pod, uid: uid, rc: rc}, nil
 	case apierrors.IsNotFound(err):
@@ -397,7 +401,7 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 			_ = rc.Close()
 			return nil, errSuperseded
 		}
-		return r.untilFinished(ctx, ns, pod, uid, rc), nil
+		return r.untilFinished(ctx, ns, pod, uid, rc, podsOf), nil
 	}}, nil
 }
 

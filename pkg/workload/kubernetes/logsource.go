@@ -14,16 +14,27 @@ import (
 
 // LogSource reads pods and their logs from kube-apiserver with the
 // server's own identity: callers of the log subresource are authorized for
-// `get <resource>/log`, and need no access to pods.
+// `get <resource>/log`, and need no access to pods. Log follows share one
+// watch of the controller's pods (WatchPods).
 type LogSource struct {
 	client clientset.Interface
+	watch  *podWatch
 }
 
-var _ workload.LogSource = &LogSource{}
+var (
+	_ workload.LogSource  = &LogSource{}
+	_ workload.PodWatcher = &LogSource{}
+)
 
 // NewLogSource returns a LogSource over client.
 func NewLogSource(client clientset.Interface) *LogSource {
-	return &LogSource{client: client}
+	return &LogSource{client: client, watch: newPodWatch(client)}
+}
+
+// WatchPods subscribes to the pods the controller made in namespace, from
+// one watch shared by every subscriber, which runs while there is one.
+func (s *LogSource) WatchPods(ctx context.Context, namespace string) (*workload.PodSubscription, error) {
+	return s.watch.subscribe(ctx, namespace)
 }
 
 // ListPods lists the selected pods of namespace.

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apiserver"
 	"ml.example.io/ml-apiserver/pkg/apiserver/scheme"
@@ -101,7 +102,9 @@ func (c CompletedOptions) standaloneAdmission(sc *genericapiserver.RecommendedCo
 func (c CompletedOptions) extraConfig(serverConfig *genericapiserver.RecommendedConfig) (apiserver.ExtraConfig, error) {
 	extra := apiserver.ExtraConfig{MetricsMaxPointsPerSeries: c.DataStore.MetricsMaxPointsPerSeries}
 	if serverConfig.ClientConfig != nil {
-		kube, err := kubernetes.NewForConfig(serverConfig.ClientConfig)
+		kubeConfig := rest.CopyConfig(serverConfig.ClientConfig)
+		kubeConfig.QPS, kubeConfig.Burst = c.Logs.KubeAPIQPS, c.Logs.KubeAPIBurst
+		kube, err := kubernetes.NewForConfig(kubeConfig)
 		if err != nil {
 			return extra, fmt.Errorf("kube-apiserver client: %w", err)
 		}

@@ -31,6 +31,11 @@ type Source struct {
 	active, cancelled int
 	// Now stamps written lines.
 	Now func() time.Time
+	// lists and gets count ListPods and GetPod.
+	lists, gets int
+	// onChange is told of every change of a pod, with its namespace (see
+	// Watching).
+	onChange func(ns string)
 }
 
 type pod struct {
@@ -70,6 +75,7 @@ func (s *Source) AddPod(ns string, p workload.Pod) {
 		fp.logs[c] = &containerLog{}
 	}
 	s.pods[key(ns, p.Name)] = fp
+	s.changed(ns)
 	s.cond.Broadcast()
 }
 
@@ -81,6 +87,7 @@ func (s *Source) SetStarted(ns, name string, started bool) {
 	if p := s.pods[key(ns, name)]; p != nil {
 		p.started = started
 	}
+	s.changed(ns)
 	s.cond.Broadcast()
 }
 
@@ -119,6 +126,7 @@ func (s *Source) End(ns, name, container string) {
 		finished = finished && l.ended
 	}
 	p.pod.Finished = finished
+	s.changed(ns)
 	s.cond.Broadcast()
 }
 
@@ -142,6 +150,7 @@ func (s *Source) Restart(ns, name, container string) {
 	}
 	restarts[container]++
 	p.pod.Restarts = restarts
+	s.changed(ns)
 	s.cond.Broadcast()
 }
 
@@ -155,6 +164,7 @@ func (s *Source) DeletePod(ns, name string) {
 		}
 	}
 	delete(s.pods, key(ns, name))
+	s.changed(ns)
 	s.cond.Broadcast()
 }
 
@@ -172,23 +182,47 @@ func (s *Source) Cancelled() int {
 	return s.cancelled
 }
 
+// changed tells onChange of a change in ns; s.mu is held.
+func (s *Source) changed(ns string) {
+	if s.onChange != nil {
+		s.onChange(ns)
+	}
+}
+
+// Reads is how many times ListPods and GetPod were called.
+func (s *Source) Reads() (lists, gets int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists, s.gets
+}
+
 // ListPods returns the pods selector selects.
 func (s *Source) ListPods(_ context.Context, ns string, selector labels.Selector) ([]workload.Pod, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lists++
+	return s.listPods(ns, selector), nil
+}
+
+func (s *Source) listPods(ns string, selector labels.Selector) []workload.Pod {
 	var out []workload.Pod
 	for k, p := range s.pods {
 		if strings.HasPrefix(k, ns+"/") && selector.Matches(labels.Set(p.pod.Labels)) {
 			out = append(out, p.pod)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // GetPod returns one pod.
 func (s *Source) GetPod(_ context.Context, ns, name string) (*workload.Pod, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gets++
+	return s.getPod(ns, name)
+}
+
+func (s *Source) getPod(ns, name string) (*workload.Pod, error) {
 	p := s.pods[key(ns, name)]
 	if p == nil {
 		return nil, apierrors.NewNotFound(podsResource, name)
