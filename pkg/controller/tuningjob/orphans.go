@@ -3,6 +3,8 @@ package tuningjob
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +33,9 @@ func (c *Controller) deleteOrphans(ctx context.Context, key cache.ObjectName) er
 	if err != nil {
 		return err
 	}
+	// In name order: the lister's order is a map's, and a predictable
+	// order makes the controller's writes repeatable.
+	slices.SortFunc(objs, func(a, b trialObject) int { return strings.Compare(a.meta().GetName(), b.meta().GetName()) })
 	opts := metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
 	var gone []*trial
 	for _, o := range objs {
