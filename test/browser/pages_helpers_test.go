@@ -156,7 +156,7 @@ func measureLoad(t *testing.T, env *framework.Env, ctx context.Context, label, r
 		t.Fatalf("measure %s: %v", label, err)
 	}
 	defer func() {
-		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: added.Identifier})
+		_, _ = chromedp.Call(ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams(added))
 	}()
 	navigate(t, env, ctx, route)
 	waitFor(t, ctx, label, `window.__pagesTiming`)

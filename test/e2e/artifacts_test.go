@@ -94,7 +94,7 @@ func TestArtifactPods(t *testing.T) {
 	}
 
 	// A Model of that artifact.
-	s := servingEnv{ns: e.ns, kube: e.kube, ml: e.ml, kubectl: e.kubectl}
+	s := servingEnv(e)
 	served := st.Artifacts.Outputs[0].URI
 	mdl := modelObj("served", "", 1)
 	mdl.Spec.Source = mlv1alpha1.ModelSource{Artifact: &mlv1alpha1.ModelArtifactSource{FromPipelineRun: run.Name, Task: "train", Name: "model"}}
