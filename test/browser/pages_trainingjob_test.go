@@ -9,6 +9,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -71,4 +72,32 @@ func TestTrainingJobPageLossCurve(t *testing.T) {
 	// The log of the replicas (all of them, prefixed) is on the page.
 	waitFor(t, b, "the replicas' log", `document.querySelector('[data-testid="log-view"]')?.textContent.includes('[replica-0]')`)
 	env.Screenshot(t, b, "page")
+}
+
+// TestComparePageLive opens the comparison of a suspended training job and
+// resumes the job: the page shows it Succeeded, with its loss curve, with
+// no reload.
+func TestComparePageLive(t *testing.T) {
+	env := framework.New(t)
+	ctx := t.Context()
+	tj := &mlv1alpha1.TrainingJob{}
+	readExample(t, "1-trainingjob.yaml", tj)
+	tj.Namespace = env.Namespace
+	tj.Spec.Suspend = true
+	jobs := env.Client.MlV1alpha1().TrainingJobs(env.Namespace)
+	if _, err := jobs.Create(ctx, tj, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := env.Browser(t)
+	open(t, env, b, fmt.Sprintf("/ns/%s/compare?items=trainingjobs/%s", env.Namespace, tj.Name))
+	waitFor(t, b, "the comparison", `document.querySelector('[data-testid="compare-table"]')`)
+	if phase := eval[string](t, b, `document.querySelector('[data-testid="compare-table"] tbody tr').textContent`); strings.Contains(phase, "Succeeded") {
+		t.Fatalf("the suspended job shows %q before it ran", phase)
+	}
+	if _, err := jobs.Patch(ctx, tj.Name, types.MergePatchType, []byte(`{"spec":{"suspend":false}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b, "the job Succeeded on the page, with its loss curve",
+		`document.querySelector('[data-testid="compare-table"] tbody tr')?.textContent.includes('Succeeded') && Number(document.querySelector('[data-testid="metric-chart"]')?.dataset.points) > 1`)
+	env.Screenshot(t, b, "live")
 }

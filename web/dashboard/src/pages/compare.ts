@@ -8,6 +8,12 @@ import { h, replace } from '../dom';
 import { fetchMetrics } from '../metrics';
 import { badge } from '../phase';
 
+// ENDED are the phases after which an object's row and curves no longer change.
+const ENDED = new Set(['Succeeded', 'Failed', 'Completed', 'Cancelled', 'Canceled', 'Skipped']);
+
+// REFRESH_MS is how often the page reads running objects again.
+const REFRESH_MS = 5000;
+
 export async function comparePage(p: Page): Promise<void> {
   const items = (p.query.get('items') || '').split(',').map((s) => s.trim()).filter(Boolean);
   const input = h('input', { type: 'text', id: 'compare-items', value: items.join(','), size: 60, placeholder: 'trainingjobs/a,trainingjobs/b,pipelineruns/c' });
@@ -24,32 +30,8 @@ export async function comparePage(p: Page): Promise<void> {
     const [resource, name] = ref.includes('/') ? ref.split('/', 2) : ['trainingjobs', ref];
     return { ref, resource, name, series: [] };
   });
-  await Promise.all(objs.map(async (x) => {
-    try {
-      x.o = await getJSON(objPath(x.resource, p.ns, x.name), { signal: p.signal });
-      const m = await fetchMetrics(x.resource, p.ns, x.name, {}, p.signal).catch(() => ({ series: [] }));
-      x.series = (m.series || []).map((s) => ({ name: (s.task ? s.task + '/' : '') + s.name, points: s.points || [] }));
-    } catch (e) {
-      x.err = errorText(e);
-    }
-  }));
-  // Parameters: a trial's, a run's params, a job's env; then final metrics.
-  const params = objs.map((x) => paramsOf(x.o));
-  const paramNames = [...new Set(params.flatMap((m) => [...m.keys()]))].sort();
-  const metricNames = [...new Set(objs.flatMap((x) => x.series.map((s) => s.name)))].sort();
-  const differs = (vals: string[]): boolean => new Set(vals).size > 1;
-  const row = (label: string, vals: (Node | string)[], diff = false): HTMLElement =>
-    h('tr', { class: diff ? 'differs' : '' }, h('th', { scope: 'row' }, label, diff ? h('span', { class: 'sr-only' }, ' (differs)') : null), vals.map((v) => h('td', null, v)));
-  replace(table, h('div', { class: 'table-wrap' }, h('table', { class: 'list compare', 'data-testid': 'compare-table' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, ''), objs.map((x) => h('th', { scope: 'col' }, h('a', { href: href(p.ns, x.resource, x.name) }, x.ref))))),
-    h('tbody', null,
-      row('Phase', objs.map((x) => (x.err ? x.err : badge(x.o?.status?.phase || 'Pending')))),
-      paramNames.map((n) => { const v = params.map((m) => m.get(n) ?? ''); return row(n, v, differs(v)); }),
-      metricNames.map((n) => {
-        const v = objs.map((x) => { const s = x.series.find((q) => q.name === n); const last = s?.points[s.points.length - 1]; return last ? fmt(last.value) : ''; });
-        return row(`${n} (last)`, v, differs(v));
-      })))));
-  const select = h('select', { id: 'metric-select' }, metricNames.map((n) => h('option', { value: n, selected: n === 'loss' }, n)));
+  const select = h('select', { id: 'metric-select' });
+  select.addEventListener('change', () => drawChart());
   let destroy: (() => void) | undefined;
   p.signal.addEventListener('abort', () => destroy?.());
   const chartHolder = h('div');
@@ -60,11 +42,60 @@ export async function comparePage(p: Page): Promise<void> {
     destroy = c.destroy;
     replace(chartHolder, c.el);
   };
-  select.addEventListener('change', drawChart);
-  if (metricNames.length) {
-    replace(chartBox, h('section', { 'aria-labelledby': 'curves-h' }, h('h2', { id: 'curves-h' }, 'Curves'), h('label', { for: 'metric-select' }, 'Metric '), select, chartHolder));
+  // The page reads every object and its series, draws them, and reads
+  // again every few seconds while any of them still runs (each read is a
+  // get and a metrics read per object: no watch is held, so comparing many
+  // objects never takes the browser's few connections from other pages).
+  const load = async (): Promise<void> => {
+    await Promise.all(objs.map(async (x) => {
+      try {
+        x.o = await getJSON(objPath(x.resource, p.ns, x.name), { signal: p.signal });
+        x.err = undefined;
+        const m = await fetchMetrics(x.resource, p.ns, x.name, {}, p.signal).catch(() => ({ series: [] }));
+        x.series = (m.series || []).map((s) => ({ name: (s.task ? s.task + '/' : '') + s.name, points: s.points || [] }));
+      } catch (e) {
+        x.err = errorText(e);
+      }
+    }));
+  };
+  const render = (): void => {
+    // Parameters: a trial's, a run's params, a job's env; then final metrics.
+    const params = objs.map((x) => paramsOf(x.o));
+    const paramNames = [...new Set(params.flatMap((m) => [...m.keys()]))].sort();
+    const metricNames = [...new Set(objs.flatMap((x) => x.series.map((s) => s.name)))].sort();
+    const differs = (vals: string[]): boolean => new Set(vals).size > 1;
+    const row = (label: string, vals: (Node | string)[], diff = false): HTMLElement =>
+      h('tr', { class: diff ? 'differs' : '' }, h('th', { scope: 'row' }, label, diff ? h('span', { class: 'sr-only' }, ' (differs)') : null), vals.map((v) => h('td', null, v)));
+    replace(table, h('div', { class: 'table-wrap' }, h('table', { class: 'list compare', 'data-testid': 'compare-table' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, ''), objs.map((x) => h('th', { scope: 'col' }, h('a', { href: href(p.ns, x.resource, x.name) }, x.ref))))),
+      h('tbody', null,
+        row('Phase', objs.map((x) => (x.err ? x.err : badge(x.o?.status?.phase || 'Pending')))),
+        paramNames.map((n) => { const v = params.map((m) => m.get(n) ?? ''); return row(n, v, differs(v)); }),
+        metricNames.map((n) => {
+          const v = objs.map((x) => { const s = x.series.find((q) => q.name === n); const last = s?.points[s.points.length - 1]; return last ? fmt(last.value) : ''; });
+          return row(`${n} (last)`, v, differs(v));
+        })))));
+    if (!metricNames.length) return;
+    const chosen = select.value || (metricNames.includes('loss') ? 'loss' : metricNames[0]);
+    replace(select, metricNames.map((n) => h('option', { value: n, selected: n === chosen }, n)));
+    select.value = metricNames.includes(chosen) ? chosen : metricNames[0];
+    if (!chartBox.firstChild) {
+      replace(chartBox, h('section', { 'aria-labelledby': 'curves-h' }, h('h2', { id: 'curves-h' }, 'Curves'), h('label', { for: 'metric-select' }, 'Metric '), select, chartHolder));
+    }
     drawChart();
-  }
+  };
+  await load();
+  render();
+  const running = (): boolean => objs.some((x) => !x.err && !ENDED.has(x.o?.status?.phase || ''));
+  const again = async (): Promise<void> => {
+    while (!p.signal.aborted && running()) {
+      await new Promise((r) => setTimeout(r, REFRESH_MS));
+      if (p.signal.aborted) return;
+      await load();
+      if (!p.signal.aborted) render();
+    }
+  };
+  void again();
   p.ready();
 }
 
