@@ -63,7 +63,6 @@ spec:
 func objectsOfEveryKind(t *testing.T, cfg *rest.Config, ns string) []storedObject {
 	t.Helper()
 	typed := []runtime.Object{
-		mltesting.NewTuningJob("kept", ns).Obj(),
 		mltesting.NewClusterServingRuntime("kept-"+ns, "pytorch", 1),
 		mltesting.NewServingRuntime("kept", ns, "pytorch", 1),
 		toV1alpha1(t, mltesting.MakeClusterTrainingRuntime("kept-"+ns), &mlv1alpha1.ClusterTrainingRuntime{}),
