@@ -92,8 +92,29 @@ func guardProxy(next http.Handler) http.Handler {
 			http.Error(w, "Forbidden: the dashboard proxy does not forward pods/"+sub+".", http.StatusForbidden)
 			return
 		}
+		if isStream(r) {
+			// A browser that aborts a streaming response on a keep-alive
+			// connection may keep the connection to drain it, and a watch
+			// never ends: after a few page changes its six connections to
+			// the dashboard are all held by streams nobody reads, and every
+			// other request waits. A stream's connection is used for that
+			// stream only, so an abort closes it.
+			w.Header().Set("Connection", "close")
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isStream says whether r asks for a response that lasts: a watch or a
+// followed log.
+func isStream(r *http.Request) bool {
+	q := r.URL.Query()
+	for _, k := range []string{"watch", "follow"} {
+		if v := strings.ToLower(q.Get(k)); v == "1" || v == "true" {
+			return true
+		}
+	}
+	return strings.Contains(r.URL.Path, "/watch/")
 }
 
 // podSubresource is the subresource of a path .../pods/NAME/SUB, or "".

@@ -521,3 +521,35 @@ func TestShortTokenRefused(t *testing.T) {
 		t.Fatalf("New with a 5-character token: %v, want refused", err)
 	}
 }
+
+// TestProxyStreamsOwnTheirConnection: a watch or a followed log is
+// answered with Connection: close, so a browser that aborts it (a page
+// change) closes its connection instead of keeping it to drain a stream
+// that never ends; other answers keep the connection alive.
+func TestProxyStreamsOwnTheirConnection(t *testing.T) {
+	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintln(w, `{}`)
+	})
+	s := start(t, u, testAssets)
+	for path, wantClose := range map[string]bool{
+		"k8s/apis/ml.example.io/v1alpha1/pipelineruns?watch=1":                    true,
+		"k8s/apis/ml.example.io/v1alpha1/pipelineruns?watch=true&limit=1":         true,
+		"k8s/apis/ml.example.io/v1alpha1/namespaces/a/models/m/log?follow=true":   true,
+		"k8s/apis/ml.example.io/v1alpha1/pipelineruns":                            false,
+		"k8s/apis/ml.example.io/v1alpha1/namespaces/a/models/m/log?tailLines=200": false,
+		"k8s/apis/ml.example.io/v1alpha1/namespaces/a/models/m/log?follow=false":  false,
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", s.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.Close != wantClose {
+			t.Errorf("%s: Connection: close is %v, want %v", path, resp.Close, wantClose)
+		}
+	}
+}
