@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/test/e2e/framework"
@@ -85,6 +89,10 @@ func TestLogsManyFollowsShareOnePodWatch(t *testing.T) {
 		}
 	}
 
+	// The namespace controller lists the pods of every namespace it
+	// deletes: wait until the namespaces of earlier tests are gone, so
+	// their lists are not counted as the follows'.
+	waitNoTerminatingNamespaces(ctx, t)
 	lists0, gets0 := podReads(ctx, t)
 	time.Sleep(idle)
 	lists, gets := podReads(ctx, t)
@@ -142,5 +150,29 @@ func TestLogsManyFollowsShareOnePodWatch(t *testing.T) {
 	}
 	for i := range jobs {
 		framework.WaitTrainingJob(ctx, t, e.ml, e.ns, fmt.Sprintf("follow-%d", i), jobTimeout, "Succeeded", framework.JobPhase(mlv1alpha1.TrainingJobSucceeded))
+	}
+}
+
+// waitNoTerminatingNamespaces waits, for at most two minutes, until no
+// namespace is being deleted; after that it goes on and says so.
+func waitNoTerminatingNamespaces(ctx context.Context, t *testing.T) {
+	t.Helper()
+	kube := framework.Kube(t, cluster.Config())
+	var terminating []string
+	err := wait.PollUntilContextTimeout(ctx, time.Second, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		list, err := kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		terminating = terminating[:0]
+		for _, ns := range list.Items {
+			if ns.Status.Phase == corev1.NamespaceTerminating {
+				terminating = append(terminating, ns.Name)
+			}
+		}
+		return len(terminating) == 0, nil
+	})
+	if err != nil {
+		t.Logf("namespaces still being deleted (their pod lists may be counted): %v", terminating)
 	}
 }
