@@ -84,6 +84,8 @@ cluster::start_kube_controller_manager() {
     --cluster-signing-cert-file "${PKI_DIR}/ca.crt" \
     --cluster-signing-key-file "${PKI_DIR}/ca.key" \
     --service-cluster-ip-range "${SERVICE_CLUSTER_IP_RANGE}" \
+    --kube-api-qps "${KUBE_CONTROLLER_MANAGER_API_QPS:-20}" \
+    --kube-api-burst "${KUBE_CONTROLLER_MANAGER_API_BURST:-30}" \
     --v "${KUBE_VERBOSITY:-1}"
   util::wait_for "kube-controller-manager healthz" 60 kube-controller-manager \
     curl -fsSk "https://127.0.0.1:${KUBE_CONTROLLER_MANAGER_PORT}/healthz"

@@ -43,6 +43,12 @@ const (
 	scalePodsPerNode = 1000
 	// scaleTimeout bounds one phase.
 	scaleTimeout = 30 * time.Minute
+	// scaleControllerQPS and scaleControllerBurst are the client rate of
+	// both controllers compared, the TrainingJob controller's defaults:
+	// kube-controller-manager gets the same (its own defaults are 20 and
+	// 30), so that neither phase waits on a smaller client budget.
+	scaleControllerQPS   = 50
+	scaleControllerBurst = 100
 )
 
 // Targets of the issue at 10,000 jobs, reported, never asserted.
@@ -71,6 +77,8 @@ func BenchmarkScale(b *testing.B) {
 		}
 		jobs = n
 	}
+	b.Setenv("KUBE_CONTROLLER_MANAGER_API_QPS", strconv.Itoa(scaleControllerQPS))
+	b.Setenv("KUBE_CONTROLLER_MANAGER_API_BURST", strconv.Itoa(scaleControllerBurst))
 	c := startLocalCluster(b)
 	ctx := context.Background()
 
@@ -187,6 +195,8 @@ func (s *scaleRun) startController(ctx context.Context, b *testing.B) *controlle
 	cmd := exec.Command(filepath.Join(s.c.root, "_output", "bin", "ml-apiserver"), "controller",
 		"--kubeconfig", s.c.env["ML_APISERVER_KUBECONFIG"],
 		"--controllers", "trainingjob",
+		"--controller-kube-api-qps", strconv.Itoa(scaleControllerQPS),
+		"--controller-kube-api-burst", strconv.Itoa(scaleControllerBurst),
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--v=1")
