@@ -170,6 +170,23 @@ func pushDir(ctx context.Context, s Store, key, dir string, maxBytes int64) (Inf
 // server wrote and hashed itself, only the size: the kernel copies them). Directories are created mode 0755, files 0644
 // (0755 when executable); all writes stay inside localPath.
 func PullPath(ctx context.Context, s Store, key, localPath string) (Info, error) {
+	return pullPath(ctx, s, key, localPath, false)
+}
+
+// PullPathReadOnly is PullPath for a reader that may not change what it
+// reads: files are mode 0444 (0555 when executable) and, from the
+// filesystem store on the same file system, each is a hard link to the
+// store's own file, made 0444 (0555) too, instead of a copy: no bytes move.
+// Where a link cannot be made (another file system, the link count's
+// limit) the file is copied. The caller must make sure that no process
+// that reads localPath can write the store's files through it: such a
+// process must neither own them (the server's user does) nor be root, as
+// local processes run as another user by a root server are.
+func PullPathReadOnly(ctx context.Context, s Store, key, localPath string) (Info, error) {
+	return pullPath(ctx, s, key, localPath, true)
+}
+
+func pullPath(ctx context.Context, s Store, key, localPath string, readOnly bool) (Info, error) {
 	if err := CheckKey(key); err != nil {
 		return Info{}, err
 	}
@@ -184,7 +201,7 @@ func PullPath(ctx context.Context, s Store, key, localPath string) (Info, error)
 			return Info{}, fmt.Errorf("pull %s: %w", key, err)
 		}
 		defer func() { _ = parent.Close() }()
-		if err := pullFile(ctx, parent, filepath.Base(localPath), rc, info, 0o644); err != nil {
+		if err := pullFile(ctx, parent, filepath.Base(localPath), rc, info, 0o644, readOnly); err != nil {
 			return Info{}, fmt.Errorf("pull %s: %w", key, err)
 		}
 		return info, nil
@@ -229,7 +246,7 @@ func PullPath(ctx context.Context, s Store, key, localPath string) (Info, error)
 		if e.Executable {
 			mode = 0o755
 		}
-		err = pullFile(ctx, root, e.Path, rc, info, mode)
+		err = pullFile(ctx, root, e.Path, rc, info, mode, readOnly)
 		_ = rc.Close()
 		if err != nil {
 			return Info{}, fmt.Errorf("pull %s: %w", key, err)
@@ -261,10 +278,27 @@ func readManifest(ctx context.Context, s Store, key string) (Manifest, Info, err
 	return m, mi, nil
 }
 
+// tempName is a new name beside name for a file written and then renamed
+// into place.
+func tempName(name string) string {
+	return fmt.Sprintf("%s.pull-%d", name, time.Now().UnixNano())
+}
+
 // pullFile writes r to name under root through a temporary file renamed
 // into place, and checks size and digest against want (when known).
-func pullFile(ctx context.Context, root *os.Root, name string, r io.Reader, want Info, mode fs.FileMode) error {
-	tmp := fmt.Sprintf("%s.pull-%d", name, time.Now().UnixNano())
+// readOnly takes the write bits off mode and links a file of the
+// filesystem store rather than copying it, where the link can be made.
+func pullFile(ctx context.Context, root *os.Root, name string, r io.Reader, want Info, mode fs.FileMode, readOnly bool) error {
+	if readOnly {
+		mode &^= 0o222
+		if src, ok := r.(*os.File); ok {
+			linked, err := linkReadOnly(root, name, src, want, mode)
+			if linked || err != nil {
+				return err
+			}
+		}
+	}
+	tmp := tempName(name)
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
@@ -304,4 +338,27 @@ func pullFile(ctx context.Context, root *os.Root, name string, r io.Reader, want
 	}
 	ok = true
 	return nil
+}
+
+// linkReadOnly makes name under root a hard link to src, a file of the
+// filesystem store, after checking its size and making it mode (read
+// only). It returns false, and no error, when the link cannot be made, for
+// the caller to copy instead.
+func linkReadOnly(root *os.Root, name string, src *os.File, want Info, mode fs.FileMode) (bool, error) {
+	fi, err := src.Stat()
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != want.Size {
+		return false, fmt.Errorf("%s: got %d bytes, the store recorded %d bytes", name, fi.Size(), want.Size)
+	}
+	if src.Chmod(mode) != nil {
+		return false, nil // not the server's to make read-only: copy
+	}
+	err = linkFile(root, name, src)
+	var le *os.LinkError
+	if errors.As(err, &le) || errors.Is(err, errors.ErrUnsupported) {
+		return false, nil
+	}
+	return err == nil, err
 }
