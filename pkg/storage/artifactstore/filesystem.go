@@ -26,7 +26,8 @@ const tmpDir = ".tmp"
 const staleTmp = time.Hour
 
 // Filesystem is a Store in a directory tree: the object at key is the file
-// <root>/<key>, mode 0600 in directories of mode 0700. Writes go to a
+// <root>/<key>, mode 0600 (0444 or 0555 once PullPathReadOnly linked it) in
+// directories of mode 0700. Writes go to a
 // temporary file that is synced and renamed into place, so a reader sees
 // the old object or the new one, never part of one; the file's writeback
 // starts while it is written and hashed, so the sync waits for little. All access goes
