@@ -102,7 +102,7 @@ update-codegen: ## Regenerate clients, deepcopy, conversion, defaults and OpenAP
 	hack/update-codegen.sh
 
 .PHONY: verify
-verify: verify-gofmt verify-codegen verify-imports vet lint ## gofmt, codegen up to date, import and init() rules, vet, lint.
+verify: verify-gofmt verify-codegen verify-imports vet lint verify-dashboard ## gofmt, codegen up to date, import and init() rules, vet, lint, the dashboard's TypeScript types.
 
 .PHONY: verify-gofmt
 verify-gofmt:
@@ -115,6 +115,10 @@ verify-codegen:
 .PHONY: verify-imports
 verify-imports: ## No registry imports from workload/controller, no cmd imports from pkg, no init() outside main and scheme registration.
 	hack/verify-imports.sh
+
+.PHONY: verify-dashboard
+verify-dashboard: ## Type-check the dashboard's TypeScript (tsc --noEmit; npm ci fetches typescript when it is missing).
+	cd web/dashboard && { test -x node_modules/.bin/tsc || npm ci --no-audit --no-fund; } && node_modules/.bin/tsc --noEmit -p .
 
 .PHONY: vet
 vet:

@@ -205,32 +205,43 @@ export interface LiveOptions {
   onError?: (e: unknown) => void;
 }
 
-// LiveList keeps the objects of a collection up to date: it lists them
-// (page by page), then watches from the list's resourceVersion. When the
-// watch ends it resumes from the last resourceVersion it saw (bookmarks
-// included); when that version is too old (410 Gone, as an ERROR event or
-// a status) it lists again. It stops when its signal aborts.
-export class LiveList {
-  readonly items = new Map<string, K8sObject>();
-  loaded = false;
-  // polling is set while the list refreshes by listing, all streams being in use.
-  polling = false;
-  private rv = '';
-  private changed = false;
+// ListMeta is the metadata of a list (or a Table) page.
+interface ListMeta { metadata: { resourceVersion: string; continue?: string } }
 
-  constructor(private path: string, private opts: LiveOptions, private signal: AbortSignal) {
+// LiveCollection keeps the entries of a collection up to date: it lists
+// them (page by page), then watches from the list's resourceVersion. When
+// the watch ends it resumes from the last resourceVersion it saw
+// (bookmarks included); when that version is too old (410 Gone, as an
+// ERROR event or a status) it lists again. It stops when its signal
+// aborts. Subclasses say how a page and a watch event of their encoding
+// read (objects, or server-rendered table rows) and call start() last in
+// their constructors.
+abstract class LiveCollection<T> {
+  protected readonly entries = new Map<string, T>();
+  loaded = false;
+  // polling is set while the collection refreshes by listing, all streams being in use.
+  polling = false;
+  protected rv = '';
+  private queued = false;
+
+  constructor(private path: string, private opts: LiveOptions, protected signal: AbortSignal, private accept: string) {}
+
+  // addPage adds the entries of one list page to into.
+  protected abstract addPage(page: ListMeta, into: Map<string, T>): void;
+
+  // applyEvent applies one watch event other than ERROR to entries and
+  // records its resourceVersion (also of a BOOKMARK) in rv.
+  protected abstract applyEvent(type: string, object: unknown): void;
+
+  protected start(): void {
     void this.run();
   }
 
-  get list(): K8sObject[] {
-    return [...this.items.values()];
-  }
-
   private notify(): void {
-    if (this.changed) return;
-    this.changed = true;
+    if (this.queued) return;
+    this.queued = true;
     requestAnimationFrame(() => {
-      this.changed = false;
+      this.queued = false;
       if (!this.signal.aborted) this.opts.onChange();
     });
   }
@@ -240,17 +251,16 @@ export class LiveList {
   }
 
   private async relist(): Promise<void> {
-    const items = new Map<string, K8sObject>();
+    const entries = new Map<string, T>();
     let cont = '';
     do {
-      const list = await getJSON<{ metadata: { resourceVersion: string; continue?: string }; items: K8sObject[] }>(
-        this.query({ limit: 500, continue: cont || undefined }), { signal: this.signal });
-      for (const o of list.items) items.set(o.metadata.name, o);
-      cont = list.metadata.continue || '';
-      this.rv = list.metadata.resourceVersion;
+      const page = await getJSON<ListMeta>(this.query({ limit: 500, continue: cont || undefined }), { accept: this.accept, signal: this.signal });
+      this.addPage(page, entries);
+      cont = page.metadata.continue || '';
+      this.rv = page.metadata.resourceVersion;
     } while (cont);
-    this.items.clear();
-    for (const [k, v] of items) this.items.set(k, v);
+    this.entries.clear();
+    for (const [k, v] of entries) this.entries.set(k, v);
     this.loaded = true;
     this.notify();
   }
@@ -275,20 +285,17 @@ export class LiveList {
         this.polling = false;
         let gone = false;
         try {
-          const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: 'application/json', signal: this.signal });
+          const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: this.accept, signal: this.signal });
           backoff = 500;
           await readLines(resp, (line) => {
-            const ev = JSON.parse(line) as { type: string; object: K8sObject & { code?: number } };
+            const ev = JSON.parse(line) as { type: string; object: { code?: number; message?: string } };
             if (ev.type === 'ERROR') {
               if (ev.object.code === 410) gone = true;
               else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
               return;
             }
-            if (ev.object.metadata?.resourceVersion) this.rv = ev.object.metadata.resourceVersion;
-            if (ev.type === 'BOOKMARK') return;
-            if (ev.type === 'DELETED') this.items.delete(ev.object.metadata.name);
-            else this.items.set(ev.object.metadata.name, ev.object);
-            this.notify();
+            this.applyEvent(ev.type, ev.object);
+            if (ev.type !== 'BOOKMARK') this.notify();
           });
         } finally {
           release();
@@ -314,6 +321,34 @@ export class LiveList {
   }
 }
 
+// LiveList is a live collection of objects, by name.
+export class LiveList extends LiveCollection<K8sObject> {
+  constructor(path: string, opts: LiveOptions, signal: AbortSignal) {
+    super(path, opts, signal, 'application/json');
+    this.start();
+  }
+
+  get items(): Map<string, K8sObject> {
+    return this.entries;
+  }
+
+  get list(): K8sObject[] {
+    return [...this.entries.values()];
+  }
+
+  protected addPage(page: ListMeta, into: Map<string, K8sObject>): void {
+    for (const o of (page as ListMeta & { items: K8sObject[] }).items) into.set(o.metadata.name, o);
+  }
+
+  protected applyEvent(type: string, object: unknown): void {
+    const o = object as K8sObject;
+    if (o.metadata?.resourceVersion) this.rv = o.metadata.resourceVersion;
+    if (type === 'BOOKMARK') return;
+    if (type === 'DELETED') this.entries.delete(o.metadata.name);
+    else this.entries.set(o.metadata.name, o);
+  }
+}
+
 // LiveObject watches one object (a LiveList with a name field selector).
 export class LiveObject {
   private list: LiveList;
@@ -334,106 +369,42 @@ export class LiveObject {
 
 export interface TableColumn { name: string; type: string; format?: string; description?: string; priority?: number }
 export interface TableRow { cells: unknown[]; object: { metadata: ObjectMeta } }
-interface Table { kind: string; metadata: { resourceVersion: string; continue?: string }; columnDefinitions?: TableColumn[]; rows?: TableRow[] }
+interface Table extends ListMeta { kind: string; columnDefinitions?: TableColumn[]; rows?: TableRow[] }
 
-// LiveTable is a LiveList of server-rendered table rows
+// LiveTable is a live collection of server-rendered table rows
 // (Accept: application/json;as=Table): the columns are the printer
 // columns the server defines for the kind, like `kubectl get`.
-export class LiveTable {
+export class LiveTable extends LiveCollection<TableRow> {
   columns: TableColumn[] = [];
-  readonly rows = new Map<string, TableRow>();
-  loaded = false;
-  private rv = '';
-  private queued = false;
 
-  constructor(private path: string, private opts: LiveOptions, private signal: AbortSignal) {
-    void this.run();
+  constructor(path: string, opts: LiveOptions, signal: AbortSignal) {
+    super(path, opts, signal, TABLE_ACCEPT);
+    this.start();
   }
 
-  private notify(): void {
-    if (this.queued) return;
-    this.queued = true;
-    requestAnimationFrame(() => {
-      this.queued = false;
-      if (!this.signal.aborted) this.opts.onChange();
-    });
+  get rows(): Map<string, TableRow> {
+    return this.entries;
   }
 
-  private query(extra: Record<string, string | number | boolean | undefined>): string {
-    return withQuery(this.path, { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, ...extra });
+  protected addPage(page: ListMeta, into: Map<string, TableRow>): void {
+    const t = page as Table;
+    if (t.columnDefinitions && t.columnDefinitions.length) this.columns = t.columnDefinitions;
+    for (const r of t.rows || []) into.set(r.object.metadata.name, r);
   }
 
-  private async relist(): Promise<void> {
-    const rows = new Map<string, TableRow>();
-    let cont = '';
-    do {
-      const t = await getJSON<Table>(this.query({ limit: 500, continue: cont || undefined }), { accept: TABLE_ACCEPT, signal: this.signal });
-      if (t.columnDefinitions && t.columnDefinitions.length) this.columns = t.columnDefinitions;
-      for (const r of t.rows || []) rows.set(r.object.metadata.name, r);
-      cont = t.metadata.continue || '';
-      this.rv = t.metadata.resourceVersion;
-    } while (cont);
-    this.rows.clear();
-    for (const [k, v] of rows) this.rows.set(k, v);
-    this.loaded = true;
-    this.notify();
-  }
-
-  private async run(): Promise<void> {
-    let backoff = 500;
-    let needList = true;
-    while (!this.signal.aborted) {
-      try {
-        if (needList) {
-          await this.relist();
-          needList = false;
-        }
-        const release = takeStream();
-        if (!release) {
-          await sleep(POLL_MS, this.signal);
-          needList = true;
-          continue;
-        }
-        let gone = false;
-        try {
-          const resp = await request(this.query({ watch: 1, resourceVersion: this.rv, allowWatchBookmarks: true }), { accept: TABLE_ACCEPT, signal: this.signal });
-          backoff = 500;
-          await readLines(resp, (line) => {
-            const ev = JSON.parse(line) as { type: string; object: Table & { code?: number; message?: string; metadata: ObjectMeta } };
-            if (ev.type === 'ERROR') {
-              if (ev.object.code === 410) gone = true;
-              else throw new ApiError(ev.object.code || 500, ev.object.message || 'watch error');
-              return;
-            }
-            if (ev.type === 'BOOKMARK') {
-              // A bookmark carries an object of the kind (or a table row) with only its resourceVersion.
-              const rv = ev.object.metadata?.resourceVersion || ev.object.rows?.[0]?.object.metadata.resourceVersion;
-              if (rv) this.rv = rv;
-              return;
-            }
-            if (ev.object.columnDefinitions && ev.object.columnDefinitions.length) this.columns = ev.object.columnDefinitions;
-            for (const r of ev.object.rows || []) {
-              if (r.object.metadata.resourceVersion) this.rv = r.object.metadata.resourceVersion;
-              if (ev.type === 'DELETED') this.rows.delete(r.object.metadata.name);
-              else this.rows.set(r.object.metadata.name, r);
-            }
-            this.notify();
-          });
-        } finally {
-          release();
-        }
-        if (gone) needList = true;
-      } catch (e) {
-        if (this.signal.aborted) return;
-        if (e instanceof ApiError && e.status === 410) {
-          needList = true;
-          continue;
-        }
-        this.opts.onError?.(e);
-        await sleep(e instanceof ApiError && (e.status === 403 || e.status === 404) ? 15000 : backoff, this.signal);
-        backoff = Math.min(backoff * 2, 10000);
-        needList = needList || !this.loaded;
-      }
+  protected applyEvent(type: string, object: unknown): void {
+    const t = object as Table & { metadata: ObjectMeta };
+    if (type === 'BOOKMARK') {
+      // A bookmark carries an object of the kind (or a table row) with only its resourceVersion.
+      const rv = t.metadata?.resourceVersion || t.rows?.[0]?.object.metadata.resourceVersion;
+      if (rv) this.rv = rv;
+      return;
+    }
+    if (t.columnDefinitions && t.columnDefinitions.length) this.columns = t.columnDefinitions;
+    for (const r of t.rows || []) {
+      if (r.object.metadata.resourceVersion) this.rv = r.object.metadata.resourceVersion;
+      if (type === 'DELETED') this.entries.delete(r.object.metadata.name);
+      else this.entries.set(r.object.metadata.name, r);
     }
   }
 }
