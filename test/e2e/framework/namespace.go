@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 )
 
@@ -20,7 +21,7 @@ func (c *Cluster) Namespace(t testing.TB) string {
 	t.Helper()
 	name := NamespaceName(t)
 	kube := Kube(t, c.Config())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"e2e.ml.example.io/test": "true"}},
@@ -34,6 +35,18 @@ func (c *Cluster) Namespace(t testing.TB) string {
 			t.Errorf("delete namespace %s: %v", name, err)
 		}
 	})
+	// Pods are refused until kube-controller-manager made the namespace's
+	// default ServiceAccount; wait for it, as Kubernetes' own e2e
+	// framework does, so that no test races it.
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}); err != nil {
+		t.Fatalf("namespace %s: no default ServiceAccount: %v", name, err)
+	}
 	return name
 }
 
