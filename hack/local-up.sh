@@ -27,9 +27,8 @@
 # ML_APISERVER_REPLICAS (default 1: ml-apiserver processes behind the
 # APIService's Service, same etcd; see hack/lib/ml-apiserver.sh),
 # ML_APISERVER_HOST (the address several replicas listen on; default the
-# host's first non-loopback IPv4 address), KUBE_CONTROLLER_MANAGER_API_QPS
-# and KUBE_CONTROLLER_MANAGER_API_BURST (kube-controller-manager's client
-# rate, default its own 20 and 30).
+# host's first non-loopback IPv4 address), KUBE_CONTROLLER_MANAGER_FLAGS
+# (more flags of kube-controller-manager, split at spaces).
 set -euo pipefail
 
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"

@@ -71,6 +71,7 @@ cluster::start_kube_apiserver() {
 cluster::start_kube_controller_manager() {
   local kc="${KUBECONFIG_DIR}/kube-controller-manager.kubeconfig"
   pki::kubeconfig "${kc}" "${KUBE_APISERVER_URL}" system:kube-controller-manager kube-controller-manager
+  # shellcheck disable=SC2086 # KUBE_CONTROLLER_MANAGER_FLAGS is split at spaces
   proc::start kube-controller-manager "${TOOLS_BIN}/kube-controller-manager" \
     --kubeconfig "${kc}" \
     --authentication-kubeconfig "${kc}" \
@@ -84,9 +85,8 @@ cluster::start_kube_controller_manager() {
     --cluster-signing-cert-file "${PKI_DIR}/ca.crt" \
     --cluster-signing-key-file "${PKI_DIR}/ca.key" \
     --service-cluster-ip-range "${SERVICE_CLUSTER_IP_RANGE}" \
-    --kube-api-qps "${KUBE_CONTROLLER_MANAGER_API_QPS:-20}" \
-    --kube-api-burst "${KUBE_CONTROLLER_MANAGER_API_BURST:-30}" \
-    --v "${KUBE_VERBOSITY:-1}"
+    --v "${KUBE_VERBOSITY:-1}" \
+    ${KUBE_CONTROLLER_MANAGER_FLAGS:-}
   util::wait_for "kube-controller-manager healthz" 60 kube-controller-manager \
     curl -fsSk "https://127.0.0.1:${KUBE_CONTROLLER_MANAGER_PORT}/healthz"
 }

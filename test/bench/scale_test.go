@@ -77,8 +77,12 @@ func BenchmarkScale(b *testing.B) {
 		}
 		jobs = n
 	}
-	b.Setenv("KUBE_CONTROLLER_MANAGER_API_QPS", strconv.Itoa(scaleControllerQPS))
-	b.Setenv("KUBE_CONTROLLER_MANAGER_API_BURST", strconv.Itoa(scaleControllerBurst))
+	// kube-controller-manager gets the TrainingJob controller's client
+	// rate, and its pod garbage collector keeps the terminated pods of the
+	// batch/v1 phase (by default it deletes them beyond 12,500, which at
+	// 10,000 Jobs would race the Job controller's own tracking of them).
+	b.Setenv("KUBE_CONTROLLER_MANAGER_FLAGS", fmt.Sprintf("--kube-api-qps=%d --kube-api-burst=%d --terminated-pod-gc-threshold=%d",
+		scaleControllerQPS, scaleControllerBurst, 4*jobs*scaleReplicas))
 	c := startLocalCluster(b)
 	ctx := context.Background()
 
