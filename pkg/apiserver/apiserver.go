@@ -38,6 +38,9 @@ type ExtraConfig struct {
 	LogSource workload.LogSource
 	// LogArchiveMaxBytes caps each archived container log.
 	LogArchiveMaxBytes int64
+	// LogMaxFollows bounds the log follows open at once (all kinds); 0
+	// is no bound.
+	LogMaxFollows int
 	// MetricsOwners, when set, is given the lookup of the objects that own
 	// metrics, and checks every metrics write (standalone mode's
 	// metrics-writer authorizer).

@@ -40,9 +40,10 @@ func NoTask(opts *ml.LogOptions, resource string) field.ErrorList {
 	return errs
 }
 
-// Deps are what every log subresource shares: where live logs come from
-// and the archive. Either may be nil.
+// Deps are what every log subresource shares: where live logs come from,
+// the archive and the limit of follows. Any may be nil.
 type Deps struct {
 	Source  workload.LogSource
 	Archive logstore.LogStore
+	Follows *FollowLimit
 }

@@ -40,6 +40,8 @@ type Config struct {
 	Archive logstore.LogStore
 	// Now tells the time for sinceSeconds on archived logs.
 	Now func() time.Time
+	// Follows bounds the follows open at once; nil for no bound.
+	Follows *FollowLimit
 }
 
 // REST is the log subresource of one kind.
@@ -69,7 +71,7 @@ func NewREST(c Config) *REST {
 // Config returns the Config of the log subresource of resource, whose
 // objects objects reads and whose pods kind finds, over d.
 func (d Deps) Config(resource schema.GroupResource, objects rest.Getter, kind Kind) Config {
-	return Config{Resource: resource, Objects: objects, Kind: kind, Source: d.Source, Archive: d.Archive}
+	return Config{Resource: resource, Objects: objects, Kind: kind, Source: d.Source, Archive: d.Archive, Follows: d.Follows}
 }
 
 // New returns the body of POST: a request to archive a pod's logs.
@@ -122,6 +124,32 @@ func (r *REST) Get(ctx context.Context, name string, opts runtime.Object) (runti
 	if errs := ValidateLogOptions(o); len(errs) > 0 {
 		return nil, badOptions(errs)
 	}
+	if !o.Follow || o.Previous {
+		return r.get(ctx, name, o)
+	}
+	// A follow holds one of the server's follows until its stream ends or
+	// its request does, whichever comes first.
+	release, err := r.c.Follows.take()
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(ctx, release)
+	out, err := r.get(ctx, name, o)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if s, ok := out.(*logStream); ok {
+		run := s.run
+		s.run = func(ctx context.Context, w io.Writer) error {
+			defer release()
+			return run(ctx, w)
+		}
+	}
+	return out, nil
+}
+
+func (r *REST) get(ctx context.Context, name string, o *ml.LogOptions) (runtime.Object, error) {
 	obj, err := r.c.Objects.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {
 		return nil, err
