@@ -8,14 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"path"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -77,8 +74,7 @@ func NewS3(c Config) (*S3, error) {
 		tr.TLSClientConfig.RootCAs = pool
 	}
 	if c.DenyLocalAddresses {
-		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: denyLocal}
-		tr.DialContext = d.DialContext
+		denyLocalTransport(tr)
 	}
 	client, err := minio.New(host, &minio.Options{
 		Creds:     credentials.NewStaticV4(c.AccessKeyID, c.SecretAccessKey, ""),
@@ -443,19 +439,3 @@ func (s *S3) URI(key string) string {
 	return "s3://" + path.Join(s.bucket, s.object(key))
 }
 
-// denyLocal refuses connections to loopback, link-local (the cloud
-// metadata address among them), unspecified and multicast addresses: a
-// namespace's Secret must not make the server reach its own host or the
-// node's metadata service. It checks the resolved address, so a name that
-// resolves there is refused too.
-func denyLocal(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("artifact store endpoint address %q: %w", address, err)
-	}
-	ip := ap.Addr().Unmap()
-	if ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-		return fmt.Errorf("artifact store endpoint %s is a loopback, link-local or multicast address, refused for a namespace's Secret (--artifact-store-secret-allow-local-endpoints)", ip)
-	}
-	return nil
-}
