@@ -51,6 +51,14 @@ func TestModelPage(t *testing.T) {
 	open(t, env, b, fmt.Sprintf("/ns/%s/models/%s", env.Namespace, m.Name))
 	waitFor(t, b, "the model's URL and readiness", fmt.Sprintf(`[...document.querySelectorAll('a')].some((a) => a.href.startsWith(%q)) && document.body.textContent.includes('1 of 1 replicas ready') && document.querySelector('[data-testid="phase"]').dataset.phase === 'Ready'`, last.Status.URL))
 	waitFor(t, b, "the scale control", `document.querySelector('[data-testid="scale-form"]')?.dataset.access === 'allowed'`)
+	// The model's age ("Created 12s ago") moves on while the page stays
+	// open and the object does not change: the same element's text.
+	waitFor(t, b, "the Created age to move on", `(() => {
+		const el = document.querySelector('time[data-age]');
+		if (!el) return false;
+		if (window.__ageEl !== el) { window.__ageEl = el; window.__ageText = el.textContent; return false; }
+		return el.textContent !== window.__ageText && el.textContent.endsWith(' ago');
+	})()`)
 	env.Screenshot(t, b, "page")
 }
 

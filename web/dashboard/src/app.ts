@@ -2,7 +2,7 @@
 // the navigation and the namespace (profile) switcher, and the error banner.
 
 import { ML, errorText, getJSON } from './api';
-import { h, replace } from './dom';
+import { h, replace, tickClocks } from './dom';
 import { KindInfo, servedKinds } from './kinds';
 
 export interface Config { namespace: string; user: string; server: string; mode: string }
@@ -61,6 +61,9 @@ export async function start(rs: Route[]): Promise<void> {
   window.addEventListener('hashchange', route);
   route();
   void fillNamespaces();
+  // Relative times ("5s ago", a running duration) move on while a page
+  // stays open.
+  setInterval(() => tickClocks(), 1000);
 }
 
 function layout(): void {

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { K8sObject, LiveList, errorText, guard, mergePatch, objPath, request } from './api';
 import { Page, href } from './app';
-import { Child, age, h, replace } from './dom';
+import { Child, h, replace, since } from './dom';
 import { kindInfo } from './kinds';
 import { badge } from './phase';
 
@@ -89,7 +89,7 @@ export function conditions(o: K8sObject): HTMLElement {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'list', 'data-testid': 'conditions' },
     h('thead', null, h('tr', null, ['Type', 'Status', 'Reason', 'Message', 'Since'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', null, cs.map((c) => h('tr', null, h('td', null, c.type), h('td', null, c.status), h('td', null, c.reason || ''),
-      h('td', { class: 'message' }, c.message || ''), h('td', null, age(c.lastTransitionTime)))))));
+      h('td', { class: 'message' }, c.message || ''), h('td', null, since(c.lastTransitionTime)))))));
 }
 
 // events shows the object's events, live (core/v1 events by involvedObject).
@@ -102,7 +102,7 @@ export function events(p: Page, kind: string, name: string): HTMLElement {
     onChange: () => {
       const evs = live.list.sort((a, b) => (last(b)).localeCompare(last(a)));
       replace(body, evs.map((e) => h('tr', { class: e.type === 'Warning' ? 'warn' : '' }, h('td', null, e.type || ''), h('td', null, e.reason || ''),
-        h('td', { class: 'message' }, e.message || ''), h('td', null, String(e.count || 1)), h('td', null, age(last(e))))));
+        h('td', { class: 'message' }, e.message || ''), h('td', null, String(e.count || 1)), h('td', null, since(last(e))))));
       if (!evs.length) body.appendChild(h('tr', null, h('td', { colspan: 5, class: 'muted' }, 'No events.')));
     },
     onError: (e) => replace(body, h('tr', null, h('td', { colspan: 5, class: 'muted' }, `Events unavailable: ${errorText(e)}`))),

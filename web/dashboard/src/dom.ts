@@ -69,6 +69,31 @@ export function age(ts?: string): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
+// since is age(ts) followed by suffix, in an element that tickClocks
+// keeps current while the page stays open.
+export function since(ts?: string, suffix = ''): Node | string {
+  if (!ts) return '';
+  return h('time', { datetime: ts, 'data-age': suffix }, age(ts) + suffix);
+}
+
+// elapsed is duration(start, end), kept current by tickClocks while end
+// is unset (the object still runs).
+export function elapsed(start?: string, end?: string): Node | string {
+  if (!start) return '';
+  if (end) return duration(start, end);
+  return h('time', { datetime: start, 'data-elapsed': '' }, duration(start));
+}
+
+// tickClocks brings every since and elapsed element under root up to the
+// present; the app calls it every second.
+export function tickClocks(root: ParentNode = document): void {
+  const set = (el: HTMLElement, text: string) => {
+    if (el.textContent !== text) el.textContent = text;
+  };
+  root.querySelectorAll<HTMLTimeElement>('time[data-age]').forEach((el) => set(el, age(el.dateTime) + (el.dataset.age || '')));
+  root.querySelectorAll<HTMLTimeElement>('time[data-elapsed]').forEach((el) => set(el, duration(el.dateTime)));
+}
+
 // duration formats the time between two timestamps (or until now).
 export function duration(start?: string, end?: string): string {
   if (!start) return '';

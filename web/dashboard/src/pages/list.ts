@@ -3,7 +3,7 @@
 
 import { LiveTable, TableColumn, TableRow, objPath } from '../api';
 import { Page, href } from '../app';
-import { age, h, replace } from '../dom';
+import { h, replace, since } from '../dom';
 import { kindInfo } from '../kinds';
 import { PHASES, badge } from '../phase';
 
@@ -98,7 +98,7 @@ export function listPage(p: Page): void {
       let cell: Node | string;
       if (i === 0 && c.name === 'Name') cell = h('a', { href: href(p.ns, resource, name) }, name);
       else if (idx[i] === pc && v) cell = badge(String(v));
-      else if (c.format === 'date' || c.name === 'Age' || c.name === 'Created At') cell = typeof v === 'string' && /^\d{4}-/.test(v) ? age(v) : String(v ?? '');
+      else if (c.format === 'date' || c.name === 'Age' || c.name === 'Created At') cell = typeof v === 'string' && /^\d{4}-/.test(v) ? since(v) : String(v ?? '');
       else cell = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
       tr.appendChild(h('td', null, cell));
     });

@@ -6,7 +6,7 @@ import { GROUP, K8sObject, VERSION, getJSON, getText, objPath, send } from '../a
 import { Page, href } from '../app';
 import { DagTask, Graph, TaskSpec, TaskStatus, groupOf, tasksOf } from '../dag';
 import { actionButton, conditions, deleteButton, events, head, patchButton, section, watchObject, yamlView } from '../detail';
-import { age, duration, fields, h, replace } from '../dom';
+import { elapsed, fields, h, replace, since } from '../dom';
 import { LogView } from '../log';
 import { renderMarkdown } from '../markdown';
 import { badge } from '../phase';
@@ -68,8 +68,8 @@ export function pipelineRunPage(p: Page): void {
     replace(summary, fields([
       ['Pipeline', o.spec?.pipelineRef?.name ? h('a', { href: href(p.ns, 'pipelines', o.spec.pipelineRef.name) }, o.spec.pipelineRef.name) : 'inline'],
       ['Retry of', o.spec?.retryOf?.name ? h('a', { href: href(p.ns, 'pipelineruns', o.spec.retryOf.name) }, o.spec.retryOf.name) : ''],
-      ['Started', o.status?.startTime ? `${age(o.status.startTime)} ago` : ''],
-      ['Duration', duration(o.status?.startTime, o.status?.completionTime)],
+      ['Started', since(o.status?.startTime, ' ago')],
+      ['Duration', elapsed(o.status?.startTime, o.status?.completionTime)],
       ['Suspended', o.spec?.suspend ? 'yes' : ''],
       ['Params', params.length ? h('ul', { class: 'plain' }, params.map((x) => h('li', null, h('code', null, `${x.name}=${x.value}`)))) : ''],
     ]));
@@ -152,7 +152,7 @@ export function pipelineRunPage(p: Page): void {
     if (st) {
       body.push(fields([
         ['Reason', st.reason], ['Message', st.message], ['Item', st.item],
-        ['Started', st.startTime ? `${age(st.startTime)} ago` : ''], ['Duration', duration(st.startTime, st.completionTime)],
+        ['Started', since(st.startTime, ' ago')], ['Duration', elapsed(st.startTime, st.completionTime)],
         ['Exit code', st.exitCode === undefined ? '' : String(st.exitCode)], ['Pod', st.podName],
       ]));
     }
@@ -167,7 +167,7 @@ export function pipelineRunPage(p: Page): void {
         h('tbody', null, st.attempts.map((a: Record<string, string>, i: number) => h('tr', null,
           h('td', null, h('button', { type: 'button', class: 'link', 'aria-label': `Log of attempt ${i + 1}`, onclick: () => log.open(logPath(), { task: selected, attempt: String(i + 1) }) }, String(i + 1))),
           h('td', null, a.podName), h('td', null, a.exitCode === undefined ? '' : String(a.exitCode)),
-          h('td', null, duration(a.startTime, a.completionTime)), h('td', { class: 'message' }, a.message || ''))))));
+          h('td', null, elapsed(a.startTime, a.completionTime)), h('td', { class: 'message' }, a.message || ''))))));
     }
     if (st?.instances) body.push(h('h3', null, 'Instances'), instances(selected, st.instances));
     body.push(h('h3', null, 'Log'), log.el);

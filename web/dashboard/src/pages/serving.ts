@@ -5,7 +5,7 @@ import { K8sObject } from '../api';
 import { Page } from '../app';
 import { conditions, deleteButton, events, head, patchButton, scaleControl, section, watchObject, yamlView } from '../detail';
 import { LogView } from '../log';
-import { age, fields, h, replace } from '../dom';
+import { fields, h, replace, since } from '../dom';
 import { objPath } from '../api';
 
 function link(url: string | undefined, label = url): HTMLElement | string {
@@ -34,7 +34,7 @@ export function modelPage(p: Page): void {
       ['Source', o.spec?.source?.uri || (o.spec?.source?.trainingJobRef ? `trainingjob ${o.spec.source.trainingJobRef.name}` : '') || st.source?.uri || ''],
       ['Format', o.spec?.format || ''],
       ['Runtime', st.runtime ? JSON.stringify(st.runtime) : ''],
-      ['Created', `${age(o.metadata.creationTimestamp)} ago`],
+      ['Created', since(o.metadata.creationTimestamp, ' ago')],
     ]));
     const want = Number(o.spec?.replicas ?? 1);
     if (want !== replicas) {
@@ -68,7 +68,7 @@ export function notebookPage(p: Page): void {
       ['Image', o.spec?.image || ''],
       ['Workspace', o.spec?.workspace?.size || ''],
       ['Stopped', o.spec?.stopped ? 'yes' : 'no'],
-      ['Last activity', st.lastActivityTime ? `${age(st.lastActivityTime)} ago` : ''],
+      ['Last activity', since(st.lastActivityTime, ' ago')],
       ['Idle timeout', o.spec?.idleTimeout || ''],
     ]));
     replace(conds, conditions(o));

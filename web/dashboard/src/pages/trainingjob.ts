@@ -4,7 +4,7 @@
 import { objPath } from '../api';
 import { Page } from '../app';
 import { conditions, deleteButton, events, head, patchButton, scaleControl, section, watchObject, yamlView } from '../detail';
-import { age, duration, fields, h, replace } from '../dom';
+import { elapsed, fields, h, replace, since } from '../dom';
 import { LogView } from '../log';
 import { MetricCharts } from '../metrics';
 
@@ -47,8 +47,8 @@ export function trainingJobPage(p: Page): void {
       ['Replicas', `${st.readyReplicas || 0} ready of ${st.replicas ?? o.spec?.replicas ?? 1}` + (st.succeeded ? `, ${st.succeeded} succeeded` : '') + (st.failed ? `, ${st.failed} failed` : '')],
       ['Restarts', st.restarts ? String(st.restarts) : ''],
       ['Elastic', o.spec?.elastic ? `${o.spec.elastic.minReplicas ?? 1} to ${o.spec.elastic.maxReplicas}` : ''],
-      ['Started', st.startTime ? `${age(st.startTime)} ago` : ''],
-      ['Duration', duration(st.startTime, st.completionTime)],
+      ['Started', since(st.startTime, ' ago')],
+      ['Duration', elapsed(st.startTime, st.completionTime)],
       ['Last failure', st.lastFailure ? `${st.lastFailure.reason || ''} ${st.lastFailure.message || ''}`.trim() : ''],
       ['Latest metrics', (st.latestMetrics || []).map((m: { name: string; value: number; step?: number }) => `${m.name}=${m.value}`).join(', ')],
     ]));
