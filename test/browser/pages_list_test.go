@@ -60,3 +60,40 @@ func TestListPageThousandRuns(t *testing.T) {
 	waitFor(t, b, "the overview's count of the 1,000 runs", `[...document.querySelectorAll('[data-kind="pipelineruns"] [data-count]')].reduce((n, e) => n + Number(e.dataset.count), 0) === 1000`)
 	env.Screenshot(t, b, "overview")
 }
+
+// TestNamespaceSwitcherOther types a namespace into the switcher's
+// "Other…" entry, for one the user may use but not list: a name that is
+// not a DNS label is refused where it was typed, a valid one opens its
+// overview and joins the switcher's list.
+func TestNamespaceSwitcherOther(t *testing.T) {
+	env := framework.New(t)
+	b := env.Browser(t)
+	open(t, env, b, fmt.Sprintf("/ns/%s", env.Namespace))
+	other := env.Namespace + "-typed"
+	choose := `(() => {
+		const sel = document.querySelector('[data-testid="ns-switcher"]');
+		const opt = [...sel.options].find((o) => o.textContent === 'Other…');
+		sel.value = opt.value;
+		sel.dispatchEvent(new Event('change'));
+		return !document.querySelector('[data-testid="ns-other"]').hidden;
+	})()`
+	if !eval[bool](t, b, choose) {
+		t.Fatal("choosing Other… shows no field to type a namespace in")
+	}
+	enter := func(name string) string {
+		return eval[string](t, b, fmt.Sprintf(`(() => {
+			const input = document.querySelector('[data-testid="ns-other"]');
+			input.value = %q;
+			input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+			return input.validationMessage;
+		})()`, name))
+	}
+	if msg := enter("Not_A_Namespace"); msg == "" {
+		t.Error("an invalid namespace name was not refused")
+	}
+	if hash := eval[string](t, b, `location.hash`); hash != "#/ns/"+env.Namespace {
+		t.Errorf("after an invalid name the page moved to %s", hash)
+	}
+	enter(other)
+	waitFor(t, b, "the typed namespace's overview", fmt.Sprintf(`location.hash === '#/ns/%s' && document.querySelector('[data-testid="ns-switcher"]').value === %q && document.querySelector('[data-testid="ns-other"]').hidden`, other, other))
+}

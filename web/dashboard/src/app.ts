@@ -36,6 +36,12 @@ let routes: Route[] = [];
 const banner = h('div', { class: 'error-banner', 'data-testid': 'error-banner', role: 'alert', hidden: true });
 const main = h('main', { id: 'main', tabindex: '-1' });
 const nsSelect = h('select', { 'data-testid': 'ns-switcher', id: 'ns-switcher', 'aria-label': 'Namespace' });
+// OTHER_NS is the switcher's last option: a namespace typed in, for one
+// the user may use but not list (no list on namespaces or profiles).
+const OTHER_NS = '\u0000other';
+const nsInput = h('input', { 'data-testid': 'ns-other', type: 'text', 'aria-label': 'Other namespace', placeholder: 'namespace', size: 16, hidden: true, spellcheck: 'false', autocomplete: 'off' });
+// A namespace's name is a DNS label.
+const NS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const navList = h('ul', { role: 'list' });
 const userBox = h('span', { class: 'user' });
 
@@ -69,7 +75,33 @@ export async function start(rs: Route[]): Promise<void> {
 function layout(): void {
   const app = document.getElementById('app')!;
   const skip = h('a', { class: 'skip-link', href: '#main', onclick: (e: Event) => { e.preventDefault(); main.focus(); } }, 'Skip to content');
-  nsSelect.addEventListener('change', () => switchNamespace(nsSelect.value));
+  nsSelect.addEventListener('change', () => {
+    if (nsSelect.value !== OTHER_NS) {
+      nsInput.hidden = true;
+      switchNamespace(nsSelect.value);
+      return;
+    }
+    nsInput.hidden = false;
+    nsInput.value = '';
+    nsInput.setCustomValidity('');
+    nsInput.focus();
+  });
+  nsInput.addEventListener('keydown', (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      nsInput.hidden = true;
+      nsSelect.value = currentNs;
+      return;
+    }
+    if (e.key !== 'Enter') return;
+    const name = nsInput.value.trim();
+    if (!NS_NAME.test(name)) {
+      nsInput.setCustomValidity('A namespace name is a DNS label: lower-case letters, digits and "-", at most 63.');
+      nsInput.reportValidity();
+      return;
+    }
+    nsInput.hidden = true;
+    switchNamespace(name);
+  });
   userBox.textContent = config.user ? `${config.user}` : '';
   if (config.server) userBox.title = `API server ${config.server} (${config.mode || 'cluster'})`;
   const nav = h('nav', { 'data-testid': 'nav', 'aria-label': 'Pages', class: 'nav' }, navList);
@@ -79,6 +111,7 @@ function layout(): void {
     h('header', { class: 'top' },
       h('a', { class: 'brand', href: '#/' }, 'ml-apiserver'),
       h('label', { class: 'ns', for: 'ns-switcher' }, h('span', null, 'Namespace'), nsSelect),
+      nsInput,
       userBox),
     h('div', { class: 'body' }, nav, h('div', { class: 'content' }, banner, main)));
   void fillNav();
@@ -148,7 +181,8 @@ let knownNamespaces: string[] = [];
 function renderNamespaces(names?: string[]): void {
   if (names) knownNamespaces = names;
   const all = new Set([...knownNamespaces, config.namespace || 'default', currentNs]);
-  replace(nsSelect, [...all].sort().map((n) => h('option', { value: n, selected: n === currentNs }, n)));
+  replace(nsSelect, [...all].sort().map((n) => h('option', { value: n, selected: n === currentNs }, n)),
+    h('option', { value: OTHER_NS }, 'Other…'));
   nsSelect.value = currentNs;
 }
 
