@@ -438,4 +438,3 @@ func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
 func (s *S3) URI(key string) string {
 	return "s3://" + path.Join(s.bucket, s.object(key))
 }
-
