@@ -154,6 +154,15 @@ func validateTrialTemplate(t *ml.TrialTemplate, params []ml.TuningParameter, opt
 			}
 		}
 	}
+	// A trial deleted by its TTL would leave the TuningJob's history: its
+	// count, its result and its name, which the next trial would reuse.
+	const trialTTL = "trials are kept while their TuningJob exists (they are its history); set ttlSecondsAfterFinished on the TuningJob's own run, or delete the TuningJob"
+	if tj := t.TrainingJob; tj != nil && tj.TTLSecondsAfterFinished != nil {
+		allErrs = append(allErrs, field.Forbidden(fldPath.Child("trainingJob", "ttlSecondsAfterFinished"), trialTTL))
+	}
+	if plr := t.PipelineRun; plr != nil && plr.TTLSecondsAfterFinished != nil {
+		allErrs = append(allErrs, field.Forbidden(fldPath.Child("pipelineRun", "ttlSecondsAfterFinished"), trialTTL))
+	}
 	if tj := t.TrainingJob; tj != nil {
 		tjPath := fldPath.Child("trainingJob")
 		for i, s := range tj.Command {

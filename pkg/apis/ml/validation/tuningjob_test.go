@@ -58,6 +58,12 @@ func TestValidateTuningJob(t *testing.T) {
 			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").Cancel(true).Suspend(true).Obj().Spec}
 			tun.Spec.TrialTemplate.PipelineRun.RetryOf = &ml.LocalObjectReference{Name: "old"}
 		}, want: []string{"spec.trialTemplate.pipelineRun.pipelineRef: Forbidden", "spec.trialTemplate.pipelineRun.cancel: Forbidden", "spec.trialTemplate.pipelineRun.suspend: Forbidden", "spec.trialTemplate.pipelineRun.retryOf: Forbidden"}},
+		{name: "trials with a TTL", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate.TrainingJob.TTLSecondsAfterFinished = ptr.To[int32](60)
+		}, want: []string{"spec.trialTemplate.trainingJob.ttlSecondsAfterFinished: Forbidden"}},
+		{name: "pipeline run trials with a TTL", mutate: func(tun *ml.TuningJob) {
+			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("train").TTLSecondsAfterFinished(60).Obj().Spec}
+		}, want: []string{"spec.trialTemplate.pipelineRun.ttlSecondsAfterFinished: Forbidden"}},
 		{name: "pipeline run template without a pipeline", mutate: func(tun *ml.TuningJob) {
 			tun.Spec.TrialTemplate = ml.TrialTemplate{PipelineRun: &mltesting.MakePipelineRun("x", "ns").PipelineRef("").Obj().Spec}
 		}, want: []string{"spec.trialTemplate.pipelineRun.pipelineRef: Required value"}},
