@@ -163,7 +163,14 @@ func (c *Controller) createTrial(ctx context.Context, tun *mlv1alpha1.TuningJob,
 // stopTrial stops a running trial: it suspends its TrainingJob, which
 // deletes its replicas, or cancels its PipelineRun, and says why in the
 // annotation (early stopping or budget reached).
-func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t *trial, annotation, reason, event string) error {
+func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t *trial, annotation, reason, event string) (bool, error) {
+	// The informer's copy may not show yet a stop this controller asked
+	// for a moment ago (a budget reached, then the search ended at the
+	// next sync): the object itself says whether the trial was stopped,
+	// and a stopped trial keeps the first reason.
+	if stopped, err := c.stoppedLive(ctx, tun.Namespace, t); err != nil || stopped {
+		return false, err
+	}
 	spec := map[string]any{"suspend": true}
 	if t.job.run != nil {
 		spec = map[string]any{"cancel": true}
@@ -173,7 +180,7 @@ func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t
 		"spec":     spec,
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	name, opts := t.job.name(), metav1.PatchOptions{FieldManager: c.fieldManager}
 	if t.job.run != nil {
@@ -181,9 +188,33 @@ func (c *Controller) stopTrial(ctx context.Context, tun *mlv1alpha1.TuningJob, t
 	} else {
 		_, err = c.client.MlV1alpha1().TrainingJobs(tun.Namespace).Patch(ctx, name, types.MergePatchType, patch, opts)
 	}
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("stop trial %s: %w", name, err)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stop trial %s: %w", name, err)
 	}
 	c.recorder.Eventf(tun, corev1.EventTypeNormal, event, "Stopped trial %s: %s", name, reason)
-	return nil
+	return true, nil
+}
+
+// stoppedLive reads the trial's object from the API server (not the
+// informer) and says whether it was already stopped by this controller; a
+// trial gone is stopped.
+func (c *Controller) stoppedLive(ctx context.Context, namespace string, t *trial) (bool, error) {
+	var live trialObject
+	var err error
+	if t.job.run != nil {
+		live.run, err = c.client.MlV1alpha1().PipelineRuns(namespace).Get(ctx, t.job.name(), metav1.GetOptions{})
+	} else {
+		live.tj, err = c.client.MlV1alpha1().TrainingJobs(namespace).Get(ctx, t.job.name(), metav1.GetOptions{})
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read trial %s: %w", t.job.name(), err)
+	}
+	annotation, _ := live.stoppedBy()
+	return annotation != "", nil
 }

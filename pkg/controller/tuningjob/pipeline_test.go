@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	clienttesting "k8s.io/client-go/testing"
 
+	"k8s.io/client-go/tools/cache"
+
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -313,5 +315,41 @@ func TestSyncPipelineTrialsRestart(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, f.run("tun-2").Spec.Params); diff != "" {
 		t.Errorf("params of the trial the restarted controller proposed (-first +restarted):\n%s", diff)
+	}
+}
+
+// A sync whose informer has not yet seen the stop the controller asked
+// for (a trial stopped at its budget, then the search ended at the next
+// sync) leaves the trial's first reason alone: no early-stopped
+// annotation on top of the budget-reached one, and no second patch.
+func TestSyncStaleTrialKeepsItsFirstStop(t *testing.T) {
+	tun := tuningJob(1, 1, func(w *mltesting.TuningJobWrapper) {
+		w.Algorithm(ml.AlgorithmHyperband, map[string]string{"seed": "7", "minBudget": "3", "maxBudget": "9", "eta": "3"})
+	})
+	f := newFixture(t, tun)
+	f.sync()
+	stale := f.trial("tun-0").DeepCopy()
+	f.report("tun-0", 0.9, 0.6, 0.5, 0.1)
+	f.sync()
+	if got := f.trial("tun-0"); got.Annotations[mlv1alpha1.BudgetReachedAnnotation] == "" || !got.Spec.Suspend {
+		t.Fatalf("tun-0 was not stopped at its budget: %v", got.Annotations)
+	}
+	if phase := f.tun().Status.Phase; phase != mlv1alpha1.TuningJobSucceeded {
+		t.Fatalf("phase %s, want the search ended", phase)
+	}
+	// The next sync's informer still has the trial as it was before.
+	f.Observe()
+	if err := f.MLInformers.Ml().V1alpha1().TrainingJobs().Informer().GetIndexer().Update(stale); err != nil {
+		t.Fatal(err)
+	}
+	f.ClearActions()
+	if err := f.c.sync(f.Ctx, cache.ObjectName{Namespace: "ns", Name: "tun"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.trial("tun-0"); got.Annotations[mlv1alpha1.EarlyStoppedAnnotation] != "" {
+		t.Errorf("tun-0 annotated early-stopped after its budget was reached: %v", got.Annotations)
+	}
+	if got := f.writes(); slices.Contains(got, "patch trainingjobs tun-0") {
+		t.Errorf("writes = %v, want tun-0 left alone", got)
 	}
 }

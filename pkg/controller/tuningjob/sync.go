@@ -124,10 +124,13 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		// A search that ended runs nothing more.
 		for _, t := range trials {
 			if t.state == algorithm.Running && !t.job.haltRequested() {
-				if err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "the search ended: "+ended.reason, ReasonTrialStopped); err != nil {
+				stopped, err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "the search ended: "+ended.reason, ReasonTrialStopped)
+				if err != nil {
 					return err
 				}
-				t.state = algorithm.EarlyStopped
+				if stopped {
+					t.state = algorithm.EarlyStopped
+				}
 			}
 		}
 	}
@@ -160,8 +163,12 @@ func (c *Controller) budgetStop(ctx context.Context, tun *mlv1alpha1.TuningJob, 
 			continue
 		}
 		reason := fmt.Sprintf("reached its budget of %d steps (reported step %d)", t.budget, t.reported)
-		if err := c.stopTrial(ctx, tun, t, mlv1alpha1.BudgetReachedAnnotation, reason, ReasonBudgetReached); err != nil {
+		stopped, err := c.stopTrial(ctx, tun, t, mlv1alpha1.BudgetReachedAnnotation, reason, ReasonBudgetReached)
+		if err != nil {
 			return err
+		}
+		if !stopped {
+			continue // stopped already, the informer has not seen it yet
 		}
 		t.state, t.message = algorithm.Succeeded, reason
 		if !t.hasValue {
@@ -196,8 +203,12 @@ func (c *Controller) medianStop(ctx context.Context, tun *mlv1alpha1.TuningJob, 
 		if !stop {
 			continue
 		}
-		if err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "median stopping rule: "+why, ReasonTrialStopped); err != nil {
+		stopped, err := c.stopTrial(ctx, tun, t, mlv1alpha1.EarlyStoppedAnnotation, "median stopping rule: "+why, ReasonTrialStopped)
+		if err != nil {
 			return err
+		}
+		if !stopped {
+			continue // stopped already, the informer has not seen it yet
 		}
 		t.state, t.message = algorithm.EarlyStopped, "median stopping rule: "+why
 	}
