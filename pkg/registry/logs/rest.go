@@ -396,8 +396,22 @@ func (r *REST) openLive(ctx context.Context, obj runtime.Object, t *target, cont
 	case err == nil:
 		return &stream{label: t.label, pod: pod, uid: uid, rc: rc}, nil
 	case apierrors.IsNotFound(err):
-		// Gone since it was listed: its archive, if any, has the log.
+		// Gone since it was listed: its archive, if any, has the log. A
+		// pod is archived before it goes, maybe after the archive was
+		// read for this answer: read it again.
 		t.live = nil
+		if r.c.Archive != nil {
+			archived, err := r.c.Archive.List(ctx, ns, m.GetUID())
+			if err != nil {
+				return nil, apierrors.NewInternalError(err)
+			}
+			t.archived = t.archived[:0]
+			for _, a := range archived {
+				if a.Pod == pod {
+					t.archived = append(t.archived, a)
+				}
+			}
+		}
 		return r.open(ctx, obj, t, o)
 	case !o.Follow || !apierrors.IsBadRequest(err):
 		if apierrors.IsBadRequest(err) {
