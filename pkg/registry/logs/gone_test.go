@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
-	"k8s.io/apiserver/pkg/registry/rest"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	"ml.example.io/ml-apiserver/pkg/registry/logs"
@@ -47,16 +46,7 @@ func TestReadPodArchivedAfterTheList(t *testing.T) {
 		e.source.DeletePod(ns, "train-0")
 	}
 	ctx := genericapirequest.WithNamespace(t.Context(), ns)
-	out, err := e.rest.Get(ctx, "train", &ml.LogOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, _, _, err := out.(rest.ResourceStreamer).InputStream(ctx, "v1alpha1", "text/plain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	got, err := io.ReadAll(rc)
+	got, err := io.ReadAll(openLog(t, ctx, e.rest, "train", &ml.LogOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

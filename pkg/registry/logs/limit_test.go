@@ -3,6 +3,7 @@ package logs_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -33,15 +34,7 @@ func TestFollowLimit(t *testing.T) {
 	// away (its request's context ends).
 	clientCtx, clientGone := context.WithCancel(genericapirequest.WithNamespace(t.Context(), ns))
 	defer clientGone()
-	out, err := r.Get(clientCtx, "train", &ml.LogOptions{Follow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	firstRC, _, _, err := out.(rest.ResourceStreamer).InputStream(clientCtx, "v1alpha1", "text/plain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer firstRC.Close()
+	firstRC := openLog(t, clientCtx, r, "train", &ml.LogOptions{Follow: true})
 	if line, err := bufio.NewReader(firstRC).ReadString('\n'); err != nil || line != "[replica-0] epoch 1\n" {
 		t.Fatalf("first follow read %q, %v", line, err)
 	}
@@ -55,7 +48,7 @@ func TestFollowLimit(t *testing.T) {
 		t.Fatalf("%d follows open, want 2", got)
 	}
 	ctx := genericapirequest.WithNamespace(t.Context(), ns)
-	_, err = r.Get(ctx, "train", &ml.LogOptions{Follow: true})
+	_, err := r.Get(ctx, "train", &ml.LogOptions{Follow: true})
 	if !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("a third follow: %v, want 429 Too Many Requests", err)
 	}
@@ -64,15 +57,7 @@ func TestFollowLimit(t *testing.T) {
 	}
 	t.Logf("refused: %v", err)
 	// Reading without following is not counted.
-	out, err = r.Get(ctx, "train", &ml.LogOptions{})
-	if err != nil {
-		t.Fatalf("a read that does not follow: %v", err)
-	}
-	rc, _, _, err := out.(rest.ResourceStreamer).InputStream(ctx, "v1alpha1", "text/plain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = rc.Close()
+	_ = openLog(t, ctx, r, "train", &ml.LogOptions{}).Close()
 
 	endRequest()
 	waitOpen(t, limit, 1)
@@ -95,4 +80,20 @@ func waitOpen(t *testing.T, l *logs.FollowLimit, want int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// openLog gets the log of name as the server does, Get then InputStream,
+// and closes it when the test ends.
+func openLog(t *testing.T, ctx context.Context, r *logs.REST, name string, o *ml.LogOptions) io.ReadCloser {
+	t.Helper()
+	out, err := r.Get(ctx, name, o)
+	if err != nil {
+		t.Fatalf("log of %s: %v", name, err)
+	}
+	rc, _, _, err := out.(rest.ResourceStreamer).InputStream(ctx, "v1alpha1", "text/plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rc.Close() })
+	return rc
 }
