@@ -91,6 +91,7 @@ func runMain(m *testing.M, server **TestServer, customize func(*options.Options)
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
+	defer removeSharedRoot()
 	logFile, err := logToFile()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "server log: %v\n", err)

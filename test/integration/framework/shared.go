@@ -3,6 +3,7 @@ package framework
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -14,8 +15,21 @@ var sharedRoot = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	made.Store(d)
 	return d, os.Chmod(d, 0o777)
 })
+
+// made is the shared root once made, for removeSharedRoot.
+var made atomic.Value
+
+// removeSharedRoot removes the shared root, if one was made, when the
+// tests of the package ended (runMain; a package without TestMain leaves
+// an empty one behind).
+func removeSharedRoot() {
+	if d, ok := made.Load().(string); ok {
+		_ = os.RemoveAll(d)
+	}
+}
 
 // SharedDir is a directory of the test that the local processes of the
 // test servers may write (t.TempDir() is the server user's only).
