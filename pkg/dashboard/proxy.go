@@ -6,6 +6,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"k8s.io/client-go/rest"
 )
@@ -28,7 +29,7 @@ var refusedSubresources = map[string]bool{"exec": true, "attach": true, "portfor
 // newProxy returns the reverse proxy to the API server of config, with
 // its credentials. Responses are flushed as they come, so watches and log
 // follows stream.
-func newProxy(config *rest.Config) (http.Handler, error) {
+func newProxy(config *rest.Config, streams *atomic.Int64) (http.Handler, error) {
 	target, err := apiServerURL(config)
 	if err != nil {
 		return nil, err
@@ -68,13 +69,14 @@ func newProxy(config *rest.Config) (http.Handler, error) {
 			http.Error(w, "Bad gateway: the API server did not answer: "+err.Error(), http.StatusBadGateway)
 		},
 	}
-	return guardProxy(p), nil
+	return guardProxy(p, streams), nil
 }
 
 // guardProxy refuses what the dashboard never does: methods other than
 // GET, POST, PUT, PATCH and DELETE (405), and upgrades and the exec,
-// attach and portforward subresources (403).
-func guardProxy(next http.Handler) http.Handler {
+// attach and portforward subresources (403). streams counts the streams
+// (watches, log follows) being served.
+func guardProxy(next http.Handler, streams *atomic.Int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		switch r.Method {
@@ -100,6 +102,8 @@ func guardProxy(next http.Handler) http.Handler {
 			// other request waits. A stream's connection is used for that
 			// stream only, so an abort closes it.
 			w.Header().Set("Connection", "close")
+			streams.Add(1)
+			defer streams.Add(-1)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -45,6 +46,7 @@ type Server struct {
 	port     int
 	listener net.Listener
 	handler  http.Handler
+	streams  atomic.Int64
 }
 
 // New checks the configuration, listens and builds the handler; Serve
@@ -81,7 +83,8 @@ func New(c Config) (*Server, error) {
 	if restConfig.UserAgent == "" {
 		restConfig.UserAgent = "kubectl-ml-dashboard"
 	}
-	proxy, err := newProxy(restConfig)
+	s := &Server{token: token}
+	proxy, err := newProxy(restConfig, &s.streams)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +101,7 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s := &Server{token: token, listener: ln, port: ln.Addr().(*net.TCPAddr).Port}
+	s.listener, s.port = ln, ln.Addr().(*net.TCPAddr).Port
 	host := addr
 	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
 		host = "[" + addr + "]"
@@ -128,6 +131,10 @@ func ValidateAddress(addr string) error {
 
 // Token is the secret of the dashboard's URL.
 func (s *Server) Token() string { return s.token }
+
+// Streams is the number of streams (watches, log follows) the proxy is
+// serving now.
+func (s *Server) Streams() int { return int(s.streams.Load()) }
 
 // Port is the port the server listens on.
 func (s *Server) Port() int { return s.port }

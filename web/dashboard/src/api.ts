@@ -43,6 +43,19 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+// leaving aborts every request of the page when the page is left (another
+// URL, a reload, the tab closed). The browser itself does not: the
+// response bodies it was streaming (watches, followed logs) stay open
+// after the document is gone and keep holding their connections to the
+// dashboard, until the next page has none left for its own requests. A
+// page restored from the back-forward cache, its streams ended, loads
+// afresh.
+const leaving = new AbortController();
+addEventListener('pagehide', () => leaving.abort());
+addEventListener('pageshow', (e) => {
+  if ((e as PageTransitionEvent).persisted) location.reload();
+});
+
 // request sends one request through the proxy and fails with an ApiError
 // unless the answer is 2xx.
 export async function request(path: string, opts: RequestOptions = {}): Promise<Response> {
@@ -55,7 +68,7 @@ export async function request(path: string, opts: RequestOptions = {}): Promise<
   }
   let resp: Response;
   try {
-    resp = await fetch(PREFIX + path, { method: opts.method || 'GET', headers, body, signal: opts.signal, credentials: 'same-origin' });
+    resp = await fetch(PREFIX + path, { method: opts.method || 'GET', headers, body, signal: opts.signal ? AbortSignal.any([opts.signal, leaving.signal]) : leaving.signal, credentials: 'same-origin' });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, `cannot reach the dashboard server: ${(e as Error).message}`);
