@@ -80,7 +80,11 @@ func (r *Runtime) artifactEnv(rep *replica) ([]corev1.EnvVar, bool, error) {
 }
 
 // pullArtifacts makes the replica's artifacts directory with its inputs
-// in place and the parents of its outputs, all the process's user's.
+// in place and the parents of its outputs. With processes run as another
+// user the directories are that user's and the inputs stay the server's,
+// read-only, and are hard links to the files of a filesystem store (no
+// bytes copied: the process can neither write them nor change their
+// mode); with processes run as the server's user the inputs are copies.
 func (r *Runtime) pullArtifacts(ctx context.Context, rep *replica) error {
 	plan, ok, err := workload.ArtifactPlanOf(&rep.template)
 	if err != nil || !ok {
@@ -98,6 +102,27 @@ func (r *Runtime) pullArtifacts(ctx context.Context, rep *replica) error {
 		return fmt.Errorf("artifact store of namespace %s: %w", rep.owner.Namespace, err)
 	}
 	logger := klog.FromContext(ctx).WithValues("replica", klog.KRef(rep.owner.Namespace, rep.name))
+	for _, t := range append(append([]workload.ArtifactTransfer(nil), plan.Inputs...), plan.Outputs...) {
+		local, err := artifactPath(rep, t.Path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+			return err
+		}
+	}
+	// The directories become the process's user's before the inputs are
+	// pulled: the inputs stay the server's.
+	pull := artifactstore.PullPath
+	if u := r.confinement.RunAs; u != nil {
+		if err := chownTree(dir, u); err != nil {
+			return err
+		}
+		if _, err := allowTraverse(rep.dir); err != nil {
+			return err
+		}
+		pull = artifactstore.PullPathReadOnly
+	}
 	for _, in := range plan.Inputs {
 		local, err := artifactPath(rep, in.Path)
 		if err != nil {
@@ -107,31 +132,11 @@ func (r *Runtime) pullArtifacts(ctx context.Context, rep *replica) error {
 		if err != nil {
 			return fmt.Errorf("input artifact %q: %w", in.Name, err)
 		}
-		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
-			return err
-		}
-		info, err := artifactstore.PullPath(ctx, store, key, local)
+		info, err := pull(ctx, store, key, local)
 		if err != nil {
 			return fmt.Errorf("input artifact %q from %s: %w", in.Name, store.URI(key), err)
 		}
 		logger.V(4).Info("Pulled an input artifact", "artifact", in.Name, "key", key, "size", info.Size, "digest", info.Digest)
-	}
-	for _, out := range plan.Outputs {
-		local, err := artifactPath(rep, out.Path)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
-			return err
-		}
-	}
-	if u := r.confinement.RunAs; u != nil {
-		if err := chownTree(dir, u); err != nil {
-			return err
-		}
-		if _, err := allowTraverse(rep.dir); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -46,11 +46,20 @@ func TestReplicaPullsInputsAndPushesOutputs(t *testing.T) {
 	if _, err := store.Put(ctx, "ns/pipelineruns/r/u/prepare/data", bytes.NewReader(input), 0); err != nil {
 		t.Fatal(err)
 	}
-	spec := shReplica("train", `set -e
+	script := `set -e
 test "$ML_ARTIFACT_INPUT_DATASET" != ""
 mkdir -p "$ML_ARTIFACT_OUTPUT_MODEL"
 cp "$ML_ARTIFACT_INPUT_DATASET" "$ML_ARTIFACT_OUTPUT_MODEL/weights"
-echo done > "$ML_ARTIFACT_OUTPUT_MODEL/README"`)
+echo done > "$ML_ARTIFACT_OUTPUT_MODEL/README"`
+	if os.Geteuid() == 0 {
+		// Run as nobody, the process gets its input as a read-only link
+		// to the store's file: it can neither write it nor make it
+		// writable.
+		script += `
+if (echo tampered >> "$ML_ARTIFACT_INPUT_DATASET") 2>/dev/null; then echo "the input is writable" >&2; exit 3; fi
+if chmod u+w "$ML_ARTIFACT_INPUT_DATASET" 2>/dev/null; then echo "the input's mode can be changed" >&2; exit 4; fi`
+	}
+	spec := shReplica("train", script)
 	workload.SetArtifactPlan(&spec.Template, workload.ArtifactPlan{
 		Inputs:  []workload.ArtifactTransfer{{Name: "dataset", Key: "ns/pipelineruns/r/u/prepare/data", Path: "/ml/artifacts/in/dataset"}},
 		Outputs: []workload.ArtifactTransfer{{Name: "model", Key: "ns/pipelineruns/r/u/train/model", Path: "/ml/artifacts/out/model"}},
@@ -74,6 +83,13 @@ echo done > "$ML_ARTIFACT_OUTPUT_MODEL/README"`)
 	got, err := os.ReadFile(filepath.Join(out, "weights"))
 	if err != nil || !bytes.Equal(got, input) {
 		t.Errorf("pushed weights differ from the input (%d bytes, %v)", len(got), err)
+	}
+	stored, err := store.Path("ns/pipelineruns/r/u/prepare/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(stored); err != nil || !bytes.Equal(got, input) {
+		t.Errorf("the store's input changed (%d bytes, %v)", len(got), err)
 	}
 }
 
