@@ -39,7 +39,7 @@ import (
 
 // ExamplesDir is where the local examples write their files (as make run
 // allows them to).
-const ExamplesDir = "/tmp/ml-apiserver-examples"
+const ExamplesDir = itframework.ExamplesDir
 
 // chromiumPath is Debian's chromium.
 const chromiumPath = "/usr/bin/chromium"
@@ -93,8 +93,14 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "browser: %v\n", err)
 		return 1
 	}
-	// The examples write under this directory; start from a clean one.
-	_ = os.RemoveAll(ExamplesDir)
+	// The examples write under this directory; start from a clean one,
+	// which no other test package uses meanwhile.
+	release, err := itframework.HoldExamplesDir()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "browser: %v\n", err)
+		return 1
+	}
+	defer release()
 	code := itframework.RunWith(m, &state.server, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
 		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, ExamplesDir)

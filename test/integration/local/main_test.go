@@ -29,10 +29,16 @@ func TestMain(m *testing.M) {
 	// The local runtime starts this test binary as the launcher of its
 	// confined processes.
 	launcher.RunIfLauncher()
+	// The examples write under ExamplesDir, which other test packages
+	// empty: it is this package's until the process exits.
+	if _, err := framework.HoldExamplesDir(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	framework.MainWith(m, &server, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
 		// As make run: the examples share files there.
-		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, "/tmp/ml-apiserver-examples")
+		o.Local.ReadWritePaths = append(o.Local.ReadWritePaths, framework.ExamplesDir)
 		// Long enough that TestFailedReplicasBackOff tells a back-off from
 		// the controllers' own pace; tests with failures keep backoffLimit low.
 		o.Controllers.Backoff = options.BackoffOptions{Base: replicaBackoff, Max: 4 * replicaBackoff}

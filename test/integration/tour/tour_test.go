@@ -61,12 +61,17 @@ func TestREADMETour(t *testing.T) {
 		}
 	}
 	lines := tourLines(t)
-	// The examples write under this directory; start from a clean one.
-	_ = os.RemoveAll("/tmp/ml-apiserver-examples")
+	// The examples write under this directory; start from a clean one,
+	// which no other test package uses meanwhile.
+	release, err := framework.HoldExamplesDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(release)
 	server := framework.StartTestServerWith(t, func(o *options.Options) {
 		o.Controllers.Controllers = []string{"*"}
 		// As make run: the examples share files there.
-		o.Local.ReadWritePaths = []string{"/tmp/ml-apiserver-examples"}
+		o.Local.ReadWritePaths = []string{framework.ExamplesDir}
 	})
 	bin := kubectlML(t)
 
