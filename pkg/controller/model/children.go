@@ -30,7 +30,7 @@ const (
 // port on the pods and the Service.
 const (
 	ContainerName = "server"
-	PortName      = "http"
+	PortName      = mlv1alpha1.ModelPortName
 )
 
 // kind is the group, version and kind of the owner reference of children.

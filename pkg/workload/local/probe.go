@@ -9,8 +9,12 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	utilptr "k8s.io/utils/ptr"
 )
 
 // maxProbePeriod caps a probe's period: local processes start in seconds,
@@ -106,6 +110,15 @@ func (r *Runtime) check(rep *replica, c *corev1.Container, p *corev1.Probe, time
 		}
 		_ = conn.Close()
 		return true
+	case p.GRPC != nil:
+		// The gRPC health checking protocol, as the kubelet speaks it.
+		conn, err := grpc.NewClient("127.0.0.1:"+strconv.Itoa(rep.probePort(c, intstr.FromInt32(p.GRPC.Port))), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return false
+		}
+		defer func() { _ = conn.Close() }()
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: utilptr.Deref(p.GRPC.Service, "")})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
 	case p.Exec != nil && len(p.Exec.Command) > 0:
 		// Run like the replica's own process: confined, as its user.
 		path, err := lookPath(p.Exec.Command[0], rep.env)

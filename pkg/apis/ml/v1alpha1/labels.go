@@ -28,4 +28,9 @@ const (
 	// status.failed that still exist. It makes counting idempotent: a failed
 	// pod is counted once, then deleted and replaced.
 	CountedFailuresAnnotation = "ml.example.io/counted-failures"
+
+	// ModelPortName names the port of a Model's server container (its
+	// spec.runtime.port) on the pods and the Service; a readiness probe
+	// may name it instead of a number.
+	ModelPortName = "http"
 )

@@ -2,10 +2,15 @@ package validation
 
 import (
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
+	"ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 )
+
+// modelPorts are the names of the ports of a Model's server container.
+var modelPorts = sets.New(v1alpha1.ModelPortName)
 
 var modelPhases = phaseNames(ml.ModelPending, ml.ModelLoading, ml.ModelReady, ml.ModelFailed, ml.ModelStopped)
 
@@ -25,6 +30,9 @@ func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) fi
 	allErrs = append(allErrs, validateServingRuntimeRef(spec.RuntimeRef, fldPath.Child("runtimeRef"))...)
 	allErrs = append(allErrs, validateEnv(spec.Runtime.Env, rtPath.Child("env"))...)
 	allErrs = append(allErrs, validatePort(spec.Runtime.Port, rtPath.Child("port"))...)
+	if !opts.storedProbe(spec.Runtime.ReadinessProbe) {
+		allErrs = append(allErrs, validateReadinessProbe(spec.Runtime.ReadinessProbe, modelPorts, rtPath.Child("readinessProbe"))...)
+	}
 	allErrs = append(allErrs, validateMinimum(spec.Replicas, 0, fldPath.Child("replicas"))...)
 	allErrs = append(allErrs, validateMaximum(spec.Replicas, opts.MaxReplicas, maxReplicasFlag, fldPath.Child("replicas"))...)
 	if c := spec.Canary; c != nil {
@@ -43,7 +51,7 @@ func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) fi
 // change: the controller rolls the model's Deployment to the new spec.
 func ValidateModelUpdate(obj, old *ml.Model, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateModelSpec(&obj.Spec, opts.ratchetReplicas(old.Spec.Replicas), specPath)...)
+	return append(allErrs, validateModelSpec(&obj.Spec, opts.ratchetReplicas(old.Spec.Replicas).ratchetProbes(old.Spec.Runtime.ReadinessProbe), specPath)...)
 }
 
 // ValidateModelStatusUpdate validates an update of a Model's status.

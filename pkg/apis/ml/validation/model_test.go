@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	"ml.example.io/ml-apiserver/pkg/apis/ml/validation"
@@ -12,6 +16,13 @@ import (
 // model starts a valid Model "m" in "ns".
 func model() *mltesting.ModelWrapper {
 	return mltesting.MakeModel("m", "ns")
+}
+
+// withProbe is a valid Model whose server has a readiness probe of h.
+func withProbe(h corev1.ProbeHandler) *ml.Model {
+	m := model().Obj()
+	m.Spec.Runtime.ReadinessProbe = &corev1.Probe{ProbeHandler: h}
+	return m
 }
 
 func TestValidateModel(t *testing.T) {
@@ -40,6 +51,25 @@ func TestValidateModel(t *testing.T) {
 		{name: "runtime port too high", obj: model().Port(65536).Obj(), want: []string{"spec.runtime.port: Invalid value"}},
 		{name: "runtime port negative", obj: model().Port(-1).Obj(), want: []string{"spec.runtime.port: Invalid value"}},
 
+		{name: "probe httpGet on the named port", obj: withProbe(corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromString("http")}})},
+		{name: "probe tcpSocket by number", obj: withProbe(corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(8080)}})},
+		{name: "probe exec", obj: withProbe(corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}})},
+		{name: "probe grpc", obj: withProbe(corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9000}})},
+		{name: "probe without a handler", obj: withProbe(corev1.ProbeHandler{}), want: []string{"spec.runtime.readinessProbe: Required value"}},
+		{name: "probe with two handlers", obj: withProbe(corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}, TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(8080)}}), want: []string{"spec.runtime.readinessProbe: Forbidden"}},
+		{name: "probe of a port the container lacks", obj: withProbe(corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("metrics")}}), want: []string{"spec.runtime.readinessProbe.httpGet.port: Invalid value"}},
+		{name: "probe port out of range", obj: withProbe(corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(70000)}}), want: []string{"spec.runtime.readinessProbe.tcpSocket.port: Invalid value"}},
+		{name: "probe scheme", obj: withProbe(corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8080), Scheme: "FTP"}}), want: []string{"spec.runtime.readinessProbe.httpGet.scheme: Unsupported value"}},
+		{name: "probe header name", obj: withProbe(corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8080), HTTPHeaders: []corev1.HTTPHeader{{Name: "bad header", Value: "x"}}}}), want: []string{"spec.runtime.readinessProbe.httpGet.httpHeaders[0].name: Invalid value"}},
+		{name: "probe exec without a command", obj: withProbe(corev1.ProbeHandler{Exec: &corev1.ExecAction{}}), want: []string{"spec.runtime.readinessProbe.exec.command: Required value"}},
+		{name: "probe grpc port 0", obj: withProbe(corev1.ProbeHandler{GRPC: &corev1.GRPCAction{}}), want: []string{"spec.runtime.readinessProbe.grpc.port: Invalid value"}},
+		{name: "probe negative period and grace period", obj: func() *ml.Model {
+			m := withProbe(corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}})
+			m.Spec.Runtime.ReadinessProbe.PeriodSeconds = -1
+			m.Spec.Runtime.ReadinessProbe.TerminationGracePeriodSeconds = ptr.To[int64](5)
+			return m
+		}(), want: []string{"spec.runtime.readinessProbe.periodSeconds: Invalid value", "spec.runtime.readinessProbe.terminationGracePeriodSeconds: Invalid value"}},
+
 		{name: "replicas 0", obj: model().Replicas(0).Obj()},
 		{name: "replicas negative", obj: model().Replicas(-1).Obj(), want: []string{"spec.replicas: Invalid value"}},
 
@@ -59,6 +89,16 @@ func TestValidateModel(t *testing.T) {
 			checkErrors(t, tc.want, validation.ValidateModel(tc.obj, opts))
 		})
 	}
+}
+
+// TestValidateModelProbeMessages: a probe's errors say what to do.
+func TestValidateModelProbeMessages(t *testing.T) {
+	checkMessages(t, []string{
+		`spec.runtime.readinessProbe.httpGet.port: Invalid value: "metrics": the container has no port of that name; name one of ["http"] or give a number`,
+	}, validation.ValidateModel(withProbe(corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("metrics")}}), opts))
+	checkMessages(t, []string{
+		"spec.runtime.readinessProbe: Required value: must specify a handler type: one of exec, httpGet, tcpSocket or grpc",
+	}, validation.ValidateModel(withProbe(corev1.ProbeHandler{}), opts))
 }
 
 func TestValidateModelUpdate(t *testing.T) {

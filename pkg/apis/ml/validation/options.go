@@ -2,8 +2,11 @@ package validation
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -61,6 +64,10 @@ type Options struct {
 	// storedCEL are the CEL when conditions of the stored object on an
 	// update, which keep passing the cost check (ratchetWhenCEL).
 	storedCEL sets.Set[string]
+
+	// storedProbes are the readiness probes of the stored object on an
+	// update, which are not validated again (ratchetProbes).
+	storedProbes []*corev1.Probe
 }
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
@@ -99,6 +106,24 @@ func (o Options) ratchetReplicas(old ...*int32) Options {
 		}
 	}
 	return o
+}
+
+// ratchetProbes lets an update keep the readiness probes the stored object
+// has, valid or not: probes were not validated before, and a stored Model
+// must still take other edits (a finalizer's removal among them).
+func (o Options) ratchetProbes(old ...*corev1.Probe) Options {
+	o.storedProbes = append(slices.Clip(o.storedProbes), old...)
+	return o
+}
+
+// storedProbe says whether p is one of the stored object's probes.
+func (o Options) storedProbe(p *corev1.Probe) bool {
+	for _, s := range o.storedProbes {
+		if s != nil && apiequality.Semantic.DeepEqual(p, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ratchetForEach is ratchetReplicas for the literal forEach lists of a

@@ -16,34 +16,34 @@ const MaxSupportedModelFormats = 64
 var servingRuntimeKinds = []string{string(ml.ClusterServingRuntimeKind), string(ml.ServingRuntimeKindName)}
 
 // ValidateClusterServingRuntime validates a ClusterServingRuntime on create.
-func ValidateClusterServingRuntime(obj *ml.ClusterServingRuntime, _ Options) field.ErrorList {
+func ValidateClusterServingRuntime(obj *ml.ClusterServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, false, apivalidation.NameIsDNSSubdomain, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts, specPath)...)
 }
 
 // ValidateClusterServingRuntimeUpdate validates an update of a
 // ClusterServingRuntime: every field may change, since Models keep the
 // container they were admitted with.
-func ValidateClusterServingRuntimeUpdate(obj, old *ml.ClusterServingRuntime, _ Options) field.ErrorList {
+func ValidateClusterServingRuntimeUpdate(obj, old *ml.ClusterServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbes(old.Spec.Container.ReadinessProbe), specPath)...)
 }
 
 // ValidateServingRuntime validates a ServingRuntime on create.
-func ValidateServingRuntime(obj *ml.ServingRuntime, _ Options) field.ErrorList {
+func ValidateServingRuntime(obj *ml.ServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMeta(&obj.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts, specPath)...)
 }
 
 // ValidateServingRuntimeUpdate validates an update of a ServingRuntime.
-func ValidateServingRuntimeUpdate(obj, old *ml.ServingRuntime, _ Options) field.ErrorList {
+func ValidateServingRuntimeUpdate(obj, old *ml.ServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbes(old.Spec.Container.ReadinessProbe), specPath)...)
 }
 
 // validateServingRuntimeSpec checks the formats (named, unique by name and
 // version) and the container as a Model's spec.runtime.
-func validateServingRuntimeSpec(spec *ml.ServingRuntimeSpec, fldPath *field.Path) field.ErrorList {
+func validateServingRuntimeSpec(spec *ml.ServingRuntimeSpec, opts Options, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	fPath := fldPath.Child("supportedModelFormats")
 	if n := len(spec.SupportedModelFormats); n > MaxSupportedModelFormats {
@@ -67,6 +67,9 @@ func validateServingRuntimeSpec(spec *ml.ServingRuntimeSpec, fldPath *field.Path
 	allErrs = append(allErrs, validateProcess(spec.Container.Image, spec.Container.Command, spec.Container.Args, cPath)...)
 	allErrs = append(allErrs, validateEnv(spec.Container.Env, cPath.Child("env"))...)
 	allErrs = append(allErrs, validatePort(spec.Container.Port, cPath.Child("port"))...)
+	if !opts.storedProbe(spec.Container.ReadinessProbe) {
+		allErrs = append(allErrs, validateReadinessProbe(spec.Container.ReadinessProbe, modelPorts, cPath.Child("readinessProbe"))...)
+	}
 	allErrs = append(allErrs, validateResources(&spec.Resources, fldPath.Child("resources"))...)
 	return allErrs
 }

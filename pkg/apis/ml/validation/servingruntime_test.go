@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 
@@ -23,6 +25,28 @@ func validServingRuntime() *ml.ClusterServingRuntime {
 			Container:             ml.ModelRuntime{Image: "server:1", Port: 8080},
 		},
 	}
+}
+
+// TestValidateProbeRatchets: an update keeps a probe stored before probes
+// were validated, and validates a changed one.
+func TestValidateProbeRatchets(t *testing.T) {
+	bad := &corev1.Probe{}
+	old := validServingRuntime()
+	old.Spec.Container.ReadinessProbe = bad
+	old.ResourceVersion = "1"
+	cur := old.DeepCopy()
+	cur.Labels = map[string]string{"edited": "yes"}
+	checkErrors(t, nil, validation.ValidateClusterServingRuntimeUpdate(cur, old, opts))
+	cur.Spec.Container.ReadinessProbe = &corev1.Probe{PeriodSeconds: 3}
+	checkErrors(t, []string{"spec.container.readinessProbe: Required value"}, validation.ValidateClusterServingRuntimeUpdate(cur, old, opts))
+
+	oldModel := withProbe(corev1.ProbeHandler{})
+	oldModel.ResourceVersion = "1"
+	m := oldModel.DeepCopy()
+	m.Finalizers = nil
+	checkErrors(t, nil, validation.ValidateModelUpdate(m, oldModel, opts))
+	m.Spec.Runtime.ReadinessProbe.TimeoutSeconds = -1
+	checkErrors(t, []string{"spec.runtime.readinessProbe: Required value", "spec.runtime.readinessProbe.timeoutSeconds: Invalid value"}, validation.ValidateModelUpdate(m, oldModel, opts))
 }
 
 func TestValidateServingRuntime(t *testing.T) {
@@ -52,6 +76,9 @@ func TestValidateServingRuntime(t *testing.T) {
 		}, want: []string{"spec.supportedModelFormats: Too many"}},
 		{name: "bad port", change: func(r *ml.ClusterServingRuntime) { r.Spec.Container.Port = 70000 },
 			want: []string{"spec.container.port: Invalid value"}},
+		{name: "probe of a port the server lacks", change: func(r *ml.ClusterServingRuntime) {
+			r.Spec.Container.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/v2/health/ready", Port: intstr.FromString("grpc")}}}
+		}, want: []string{"spec.container.readinessProbe.httpGet.port: Invalid value"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
