@@ -80,3 +80,12 @@ type ArtifactFetcher interface {
 	// must not exist; the files are the server's, readable by all.
 	Pull(ctx context.Context, namespace, uri, dest string) error
 }
+
+// ReadOnlyPuller is an ArtifactFetcher that can also pull without copying:
+// files of the artifact store may appear at dest as the store's own files
+// (hard links), read-only. Only processes that neither own them (the
+// server does) nor are root may read them there: they could change the
+// stored files otherwise.
+type ReadOnlyPuller interface {
+	PullReadOnly(ctx context.Context, namespace, uri, dest string) error
+}

@@ -86,8 +86,21 @@ func (f *Fetcher) Check(ctx context.Context, namespace, uri string) error {
 	return fmt.Errorf("scheme %q is not downloaded by this server", u.Scheme)
 }
 
+var _ workload.ReadOnlyPuller = &Fetcher{}
+
 // Pull implements workload.ArtifactFetcher.
 func (f *Fetcher) Pull(ctx context.Context, namespace, uri, dest string) error {
+	return f.pull(ctx, namespace, uri, dest, false)
+}
+
+// PullReadOnly implements workload.ReadOnlyPuller: the files of the
+// namespace's filesystem store are hard links to the store's own
+// (artifactstore.PullPathReadOnly); other sources are copied, read-only.
+func (f *Fetcher) PullReadOnly(ctx context.Context, namespace, uri, dest string) error {
+	return f.pull(ctx, namespace, uri, dest, true)
+}
+
+func (f *Fetcher) pull(ctx context.Context, namespace, uri, dest string, readOnly bool) error {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return err
@@ -101,7 +114,7 @@ func (f *Fetcher) Pull(ctx context.Context, namespace, uri, dest string) error {
 			return err
 		}
 		if store != nil {
-			return pullFromStore(ctx, store, key, dest)
+			return pullFromStore(ctx, store, key, dest, readOnly)
 		}
 		if scheme(u, uri) == "s3" {
 			return fmt.Errorf("it is not in the namespace's artifact store")
@@ -184,13 +197,18 @@ func (f *Fetcher) localPath(u *url.URL) (string, error) {
 
 // pullFromStore writes the artifact at key to dest: a directory artifact
 // as dest, a file one as dest/<last segment of key>, so that dest is a
-// directory either way.
-func pullFromStore(ctx context.Context, s artifactstore.Store, key, dest string) error {
+// directory either way. readOnly links the files of a filesystem store
+// (artifactstore.PullPathReadOnly).
+func pullFromStore(ctx context.Context, s artifactstore.Store, key, dest string, readOnly bool) error {
 	target := dest
 	if _, err := s.Stat(ctx, key); err == nil {
 		target = filepath.Join(dest, path.Base(key))
 	}
-	_, err := artifactstore.PullPath(ctx, s, key, target)
+	pull := artifactstore.PullPath
+	if readOnly {
+		pull = artifactstore.PullPathReadOnly
+	}
+	_, err := pull(ctx, s, key, target)
 	if errors.Is(err, artifactstore.ErrNotFound) {
 		return errNotFound
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
@@ -168,5 +169,49 @@ func TestPullURI(t *testing.T) {
 	// The test server's certificate is not trusted by the default client.
 	if err := PullURI(ctx, srv.URL+"/m.bin", t.TempDir(), noStore); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("PullURI of an untrusted https server: %v, want a certificate error", err)
+	}
+}
+
+// TestStoreArtifactsReadOnly: PullReadOnly gives the filesystem store's
+// own files, read-only, instead of copies.
+func TestStoreArtifactsReadOnly(t *testing.T) {
+	ctx := context.Background()
+	store, err := artifactstore.NewFilesystem(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Fetcher{Stores: oneStore{store}}
+	src := t.TempDir()
+	for name, data := range map[string]string{"weights.bin": "w", "config.json": "{}"} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := artifactstore.Key("ns", "pipelineruns", "run", "uid", "train", "model")
+	if _, err := artifactstore.PushPath(ctx, store, key, src, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")} {
+		if err := f.PullReadOnly(ctx, "ns", store.URI(key), dest); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]string{"weights.bin": "w", "config.json": "{}"} {
+			p := filepath.Join(dest, name)
+			got, err := os.ReadFile(p)
+			if err != nil || string(got) != want {
+				t.Errorf("pulled %s = %q (%v), want %q", name, got, err, want)
+			}
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o444 {
+				t.Errorf("%s has mode %v, want 0444", p, fi.Mode().Perm())
+			}
+			// The store's file, the first pull's link and maybe this one.
+			if n := fi.Sys().(*syscall.Stat_t).Nlink; n < 2 {
+				t.Errorf("%s has %d links: a copy, not the store's file", p, n)
+			}
+		}
 	}
 }

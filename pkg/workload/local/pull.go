@@ -52,7 +52,8 @@ func pullDirs(rep *replica) map[string]string {
 // them) itself, as the server, into the replica's directory, before the
 // process starts. A pull that was done for an earlier run of the replica
 // is kept. The files are the server's and readable by all: the process
-// reads them, and may not change them.
+// reads them, and may not change them. With processes run as another user
+// the files of a filesystem store are hard links to the store's own.
 func (r *Runtime) pull(rep *replica) error {
 	ps := pulls(&rep.template)
 	if len(ps) == 0 {
@@ -82,7 +83,13 @@ func (r *Runtime) pull(rep *replica) error {
 		if err := os.MkdirAll(filepath.Dir(tmp), 0o711); err != nil {
 			return err
 		}
-		if err := r.fetcher.Pull(ctx, rep.owner.Namespace, p.URI, tmp); err != nil {
+		pull := r.fetcher.Pull
+		if ro, ok := r.fetcher.(workload.ReadOnlyPuller); ok && r.confinement.RunAs != nil {
+			// Processes run as another user: the store's files themselves,
+			// read-only, instead of a copy for every replica.
+			pull = ro.PullReadOnly
+		}
+		if err := pull(ctx, rep.owner.Namespace, p.URI, tmp); err != nil {
 			_ = os.RemoveAll(tmp)
 			return fmt.Errorf("download %s: %w", p.URI, err)
 		}

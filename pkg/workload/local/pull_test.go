@@ -1,8 +1,10 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"ml.example.io/ml-apiserver/pkg/storage/artifactfetch"
+	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/pkg/workload"
 )
 
@@ -73,5 +77,63 @@ func TestPullBeforeStart(t *testing.T) {
 	s = waitFor(t, r, o, "missing", finished)
 	if s.Phase != workload.PhaseFailed || s.Reason != workload.ReasonPullError || !strings.Contains(s.Message, "file:///nothing") || !strings.Contains(s.Message, "artifact not found") {
 		t.Errorf("status %+v: want Failed with %s naming the URI and why", s, workload.ReasonPullError)
+	}
+}
+
+// With processes run as another user, a model of the filesystem store is
+// pulled as the store's own files (hard links), read-only: the process
+// reads them and can neither write them nor change their mode.
+func TestPullLinksTheStoresFiles(t *testing.T) {
+	c := testConfinement(t)
+	if os.Geteuid() != 0 {
+		t.Skip("processes run as another user only under a root server")
+	}
+	ctx := context.Background()
+	store, err := artifactstore.NewFilesystem(filepath.Join(t.TempDir(), "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := []byte(`{"w0": 4.1}`)
+	key := artifactstore.Key("ns", "trainingjobs", "train", "uid", "trainer", "model.json")
+	if _, err := store.Put(ctx, key, bytes.NewReader(model), 0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Config{Dir: t.TempDir(), Confinement: c, Fetcher: &artifactfetch.Fetcher{Stores: oneStore{store}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Shutdown(context.Background()) })
+	out := filepath.Join(sharedDir(t), "read")
+	o := owner("model", "1")
+	spec := withPull(shReplica("reader", `f="$ML_MODEL_PATH/model.json"; cat "$f" > "$OUT"
+if echo x > "$f"; then exit 3; fi
+if chmod 666 "$f"; then exit 4; fi
+echo >> "$OUT"; stat -c %h "$f" >> "$OUT"`,
+		corev1.EnvVar{Name: "OUT", Value: out}), store.URI(key))
+	if _, err := r.EnsureReplica(ctx, o, spec); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, r, o, "reader", finished)
+	if s.Phase != workload.PhaseSucceeded {
+		t.Errorf("status %+v: want Succeeded (exit code 3: the process wrote its model file; 4: it changed its mode)", s)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, links, _ := strings.Cut(string(got), "\n")
+	if read != string(model) {
+		t.Errorf("the process read %q, want %q", read, model)
+	}
+	if strings.TrimSpace(links) != "2" {
+		t.Errorf("the model file has %q links, want 2: the store's file and the replica's", strings.TrimSpace(links))
+	}
+	rc, _, err := store.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if stored, _ := io.ReadAll(rc); !bytes.Equal(stored, model) {
+		t.Errorf("the store holds %q, want %q unchanged", stored, model)
 	}
 }
