@@ -27,6 +27,11 @@ const deleteTimeout = 5 * time.Minute
 // the background (a bucket may hold many objects); a failure is logged and
 // leaves objects under the old UID, which no new object of the same name
 // ever reads. Without stores (r nil) there is nothing to delete.
+//
+// The artifacts of a PipelineRun may be recorded by other runs too: a task
+// served from the cache, or reused by a retry, records those of the run
+// that computed them. They stay while another run of the namespace records
+// them, and go with the last such run (see deleteRunArtifacts).
 func DeleteWithOwner(store *genericregistry.Store, resource string, r *artifactstore.Resolver) {
 	if r == nil {
 		return
@@ -46,6 +51,10 @@ func DeleteWithOwner(store *genericregistry.Store, resource string, r *artifacts
 		}
 		prefix := artifactstore.OwnerPrefix(m.GetNamespace(), resource, m.GetName(), string(m.GetUID()))
 		if prefix == "" {
+			return
+		}
+		if run, ok := obj.(*ml.PipelineRun); ok {
+			go deleteRunArtifacts(store, r, run.DeepCopy(), prefix)
 			return
 		}
 		go deletePrefix(r, m.GetNamespace(), prefix)

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
+	"ml.example.io/ml-apiserver/pkg/pipelinerun/plan"
 	"ml.example.io/ml-apiserver/pkg/storage/artifactstore"
 	"ml.example.io/ml-apiserver/test/integration/framework"
 )
@@ -205,6 +206,67 @@ func TestArtifactsRetained(t *testing.T) {
 	done := waitRun(t, ns, reader.Name, 2*time.Minute)
 	if done.Status.Phase != mlv1alpha1.PipelineRunSucceeded || len(done.Status.Tasks[0].Outputs) != 1 || done.Status.Tasks[0].Outputs[0].Value != "kept" {
 		t.Errorf("run reading the artifact by URI: %s %+v, want output got=kept", done.Status.Phase, done.Status.Tasks)
+	}
+}
+
+// A task served from the cache records the artifacts of the run that
+// computed them: they stay while a run records them, and go with the last
+// one, the run that computed them first or not.
+func TestCachedArtifactsOutliveTheirRun(t *testing.T) {
+	ns := framework.NewNamespace(t)
+	ctx := context.Background()
+	runs := server.Clientset().MlV1alpha1().PipelineRuns(ns)
+	store := artifactStore(t)
+	script := `printf shared > "$ML_ARTIFACT_OUTPUT_DATA"`
+	first, err := runs.Create(ctx, artifactRun(ns, "first", script), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := waitRun(t, ns, first.Name, 2*time.Minute); done.Status.Phase != mlv1alpha1.PipelineRunSucceeded {
+		t.Fatalf("run first ended %s: %+v", done.Status.Phase, done.Status.Tasks)
+	}
+	key := artifactstore.Key(ns, "pipelineruns", first.Name, string(first.UID), "write", "data")
+	if _, err := runs.Create(ctx, artifactRun(ns, "second", script), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	second := waitRun(t, ns, "second", 2*time.Minute)
+	if second.Status.Phase != mlv1alpha1.PipelineRunSucceeded || second.Status.Tasks[0].Reason != plan.ReasonCached {
+		t.Fatalf("run second ended %s with task %+v, want Succeeded from the cache", second.Status.Phase, second.Status.Tasks)
+	}
+	if a := second.Status.Tasks[0].Artifacts; a == nil || len(a.Outputs) != 1 || a.Outputs[0].Key != key {
+		t.Fatalf("the cached task records %+v, want the artifact %s of run first", a, key)
+	}
+	deleteRun := func(name string) {
+		t.Helper()
+		if err := runs.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			_, err := runs.Get(ctx, name, metav1.GetOptions{})
+			return apierrors.IsNotFound(err), nil
+		})
+		if err != nil {
+			t.Fatalf("run %s is still there: %v", name, err)
+		}
+	}
+
+	// The run that computed it goes: the artifact stays, second records it.
+	deleteRun(first.Name)
+	time.Sleep(2 * time.Second)
+	if _, err := store.Stat(ctx, key); err != nil {
+		t.Fatalf("the artifact that run second records went with run first: %v", err)
+	}
+	// The last run that records it goes: so does the artifact, and the
+	// whole subtree of run first.
+	deleteRun(second.Name)
+	prefix := artifactstore.OwnerPrefix(ns, "pipelineruns", first.Name, string(first.UID))
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		left, err := store.List(ctx, prefix)
+		return err == nil && len(left) == 0, nil
+	})
+	if err != nil {
+		left, _ := store.List(ctx, prefix)
+		t.Errorf("artifacts of run first left after the last run that records them was deleted: %v", left)
 	}
 }
 
