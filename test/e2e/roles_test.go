@@ -37,7 +37,9 @@ func TestTrainingJobRoles(t *testing.T) {
 			},
 			Roles: []mlv1alpha1.ReplicaRole{
 				{Name: mlv1alpha1.RoleChief, Replicas: ptr.To[int32](1)},
-				{Name: mlv1alpha1.RoleWorker},
+				// The workers go to one node; the job's worker role adds
+				// a key to the runtime's selector.
+				{Name: mlv1alpha1.RoleWorker, NodeSelector: map[string]string{"kubernetes.io/hostname": "kwok-node-1"}},
 				{Name: mlv1alpha1.RolePS, Replicas: ptr.To[int32](1), ContainerSpec: mlv1alpha1.ContainerSpec{Image: "registry.example/tf-ps:2"}},
 			},
 		}},
@@ -56,6 +58,7 @@ func TestTrainingJobRoles(t *testing.T) {
 		Spec: mlv1alpha1.TrainingJobSpec{
 			RuntimeRef: &mlv1alpha1.TrainingRuntimeRef{Name: runtime.Name},
 			Replicas:   ptr.To[int32](2),
+			Roles:      []mlv1alpha1.ReplicaRole{{Name: mlv1alpha1.RoleWorker, NodeSelector: map[string]string{"type": "kwok"}}},
 		},
 	})
 	pods := e.waitRunning(ctx, t, name, "tf-chief-0", "tf-ps-0", "tf-worker-0", "tf-worker-1") // sorted, as listed
@@ -93,6 +96,16 @@ func TestTrainingJobRoles(t *testing.T) {
 		}
 		if c := p.Spec.Containers[0]; c.Image != wantImage {
 			t.Errorf("pod %s: image %q, want %q", p.Name, c.Image, wantImage)
+		}
+		// The workers' selector is the runtime's and the job's role's
+		// together, and the scheduler placed them by it.
+		if role == mlv1alpha1.RoleWorker {
+			want := map[string]string{"kubernetes.io/hostname": "kwok-node-1", "type": "kwok"}
+			if diff := cmp.Diff(want, p.Spec.NodeSelector); diff != "" || p.Spec.NodeName != "kwok-node-1" {
+				t.Errorf("worker pod %s on node %q, nodeSelector (-want +got):\n%s", p.Name, p.Spec.NodeName, diff)
+			}
+		} else if len(p.Spec.NodeSelector) != 0 {
+			t.Errorf("pod %s of role %s has the workers' nodeSelector %v", p.Name, role, p.Spec.NodeSelector)
 		}
 	}
 

@@ -2194,6 +2194,20 @@ func (in *ReplicaRole) DeepCopyInto(out *ReplicaRole) {
 		**out = **in
 	}
 	in.ContainerSpec.DeepCopyInto(&out.ContainerSpec)
+	if in.NodeSelector != nil {
+		in, out := &in.NodeSelector, &out.NodeSelector
+		*out = make(map[string]string, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
+	if in.Tolerations != nil {
+		in, out := &in.Tolerations, &out.Tolerations
+		*out = make([]v1.Toleration, len(*in))
+		for i := range *in {
+			(*in)[i].DeepCopyInto(&(*out)[i])
+		}
+	}
 	return
 }
 

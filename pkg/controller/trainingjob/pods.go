@@ -53,13 +53,13 @@ func replicaSpec(job *mlv1alpha1.TrainingJob, index int32) workload.ReplicaSpec 
 	if s.role == mlv1alpha1.RoleLauncher {
 		mountHostfile(job, &own)
 	}
-	container := &job.Spec.ContainerSpec
+	container, podOptions := &job.Spec.ContainerSpec, &job.Spec.PodOptions
 	if s.role != "" {
-		container = roleContainer(job, s.role)
+		container, podOptions = roleContainer(job, s.role), rolePodOptions(job, s.role)
 	}
 	return workload.ReplicaSpec{
 		Name:     name,
-		Template: workload.PodTemplate(own, container, &job.Spec.PodOptions),
+		Template: workload.PodTemplate(own, container, podOptions),
 	}
 }
 

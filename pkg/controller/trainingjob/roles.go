@@ -148,6 +148,32 @@ func roleContainer(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.Contain
 	return c
 }
 
+// rolePodOptions are the pod options of the replicas of role: the job's,
+// with the role's nodeSelector keys over the job's and the role's
+// tolerations in place of the job's when it has any.
+func rolePodOptions(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.PodOptions {
+	o := job.Spec.PodOptions.DeepCopy()
+	for i := range job.Spec.Roles {
+		r := &job.Spec.Roles[i]
+		if r.Name != role {
+			continue
+		}
+		if len(r.NodeSelector) > 0 {
+			if o.NodeSelector == nil {
+				o.NodeSelector = map[string]string{}
+			}
+			maps.Copy(o.NodeSelector, r.NodeSelector)
+		}
+		if len(r.Tolerations) > 0 {
+			o.Tolerations = nil
+			for j := range r.Tolerations {
+				o.Tolerations = append(o.Tolerations, *r.Tolerations[j].DeepCopy())
+			}
+		}
+	}
+	return o
+}
+
 // overrideEnv is env with each variable of role in place of the one of
 // the same name, and the others after it.
 func overrideEnv(env, role []corev1.EnvVar) []corev1.EnvVar {

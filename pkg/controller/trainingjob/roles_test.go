@@ -305,3 +305,37 @@ func repOf(name string, labels map[string]string) workload.ReplicaStatus {
 func findCondition(conditions []metav1.Condition, condType string) *metav1.Condition {
 	return meta.FindStatusCondition(conditions, condType)
 }
+
+// A role's nodeSelector adds to the job's (its keys win) and its
+// tolerations replace the job's: workers on GPU nodes, the parameter
+// server on the job's CPU nodes.
+func TestRolePodOptions(t *testing.T) {
+	gpu := corev1.Toleration{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}
+	spot := corev1.Toleration{Key: "spot", Operator: corev1.TolerationOpEqual, Value: "true"}
+	job := makeJob("a").TFRoles(2, 1).V1alpha1()
+	job.Spec.NodeSelector = map[string]string{"pool": "cpu", "zone": "a"}
+	job.Spec.Tolerations = []corev1.Toleration{spot}
+	for i := range job.Spec.Roles {
+		if job.Spec.Roles[i].Name == mlv1alpha1.RoleWorker {
+			job.Spec.Roles[i].NodeSelector = map[string]string{"pool": "gpu", "accelerator": "a100"}
+			job.Spec.Roles[i].Tolerations = []corev1.Toleration{gpu}
+		}
+	}
+	for i := range totalReplicas(job) {
+		spec := replicaSpec(job, i).Template.Spec
+		role := slotOf(job, i).role
+		wantSelector, wantTolerations := map[string]string{"pool": "cpu", "zone": "a"}, []corev1.Toleration{spot}
+		if role == mlv1alpha1.RoleWorker {
+			wantSelector, wantTolerations = map[string]string{"pool": "gpu", "zone": "a", "accelerator": "a100"}, []corev1.Toleration{gpu}
+		}
+		if diff := cmp.Diff(wantSelector, spec.NodeSelector); diff != "" {
+			t.Errorf("%s replica %d: nodeSelector (-want +got):\n%s", role, i, diff)
+		}
+		if diff := cmp.Diff(wantTolerations, spec.Tolerations); diff != "" {
+			t.Errorf("%s replica %d: tolerations (-want +got):\n%s", role, i, diff)
+		}
+	}
+	if job.Spec.NodeSelector["pool"] != "cpu" || len(job.Spec.Tolerations) != 1 {
+		t.Errorf("building the pods changed the job's spec: %v %v", job.Spec.NodeSelector, job.Spec.Tolerations)
+	}
+}

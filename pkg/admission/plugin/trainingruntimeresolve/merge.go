@@ -26,8 +26,9 @@ import (
 //     job's other entries in theirs;
 //   - roles, by name: the runtime's roles in their order, each with the
 //     job's role of the same name merged over it field by field (replicas,
-//     image, command and args when the job's role sets them; env by name;
-//     resources by key), then the job's other roles.
+//     image, command, args and tolerations when the job's role sets them;
+//     env by name; resources and nodeSelector by key), then the job's
+//     other roles.
 //
 // Framework, replicas and masterPort that neither sets get their defaults
 // afterwards (Resolve), as a job without a runtime gets them.
@@ -119,6 +120,8 @@ func mergeRoles(runtime, job []ml.ReplicaRole) []ml.ReplicaRole {
 			m := *j
 			m.Replicas = orPtr(j.Replicas, r.Replicas)
 			mergeContainer(&m.ContainerSpec, &r.ContainerSpec)
+			m.NodeSelector = mergeMaps(r.NodeSelector, j.NodeSelector)
+			m.Tolerations = orList(j.Tolerations, r.Tolerations)
 			r = m
 		}
 		done[r.Name] = true

@@ -200,3 +200,26 @@ func TestMergeRoles(t *testing.T) {
 		})
 	}
 }
+
+// A job's role merges over the runtime's role of the same name: its
+// nodeSelector by key, its tolerations whole when it has any.
+func TestMergeRoleScheduling(t *testing.T) {
+	gpu := corev1.Toleration{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists}
+	spot := corev1.Toleration{Key: "spot", Operator: corev1.TolerationOpExists}
+	runtime := &ml.TrainingRuntimeTemplate{Roles: []ml.ReplicaRole{
+		{Name: ml.RoleWorker, NodeSelector: map[string]string{"pool": "gpu", "zone": "a"}, Tolerations: []corev1.Toleration{gpu}},
+		{Name: ml.RolePS, NodeSelector: map[string]string{"pool": "cpu"}, Tolerations: []corev1.Toleration{spot}},
+	}}
+	spec := ml.TrainingJobSpec{Roles: []ml.ReplicaRole{
+		{Name: ml.RoleWorker, NodeSelector: map[string]string{"zone": "b"}},
+		{Name: ml.RolePS, Tolerations: []corev1.Toleration{gpu}},
+	}}
+	Merge(&spec, runtime)
+	want := []ml.ReplicaRole{
+		{Name: ml.RoleWorker, NodeSelector: map[string]string{"pool": "gpu", "zone": "b"}, Tolerations: []corev1.Toleration{gpu}},
+		{Name: ml.RolePS, NodeSelector: map[string]string{"pool": "cpu"}, Tolerations: []corev1.Toleration{gpu}},
+	}
+	if diff := cmp.Diff(want, spec.Roles); diff != "" {
+		t.Errorf("merged roles (-want +got):\n%s", diff)
+	}
+}

@@ -1,5 +1,7 @@
 package v1alpha1
 
+import corev1 "k8s.io/api/core/v1"
+
 // ReplicaRole is one role of a TrainingJob's replicas, as TensorFlow's
 // chief, workers and parameter servers, or MPI's launcher and workers.
 type ReplicaRole struct {
@@ -14,6 +16,16 @@ type ReplicaRole struct {
 	// ContainerSpec overrides the job's container fields for the role:
 	// image, command and args when set, env by name and resources by key.
 	ContainerSpec `json:",inline" protobuf:"bytes,3,opt,name=containerSpec"`
+	// NodeSelector adds to the job's spec.nodeSelector for the role's
+	// pods, a key the role sets overriding the job's: workers on GPU
+	// nodes, parameter servers on CPU nodes.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty" protobuf:"bytes,4,rep,name=nodeSelector"`
+	// Tolerations of the role's pods, in place of the job's
+	// spec.tolerations when the role has any.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty" protobuf:"bytes,5,rep,name=tolerations"`
 }
 
 // The roles of the frameworks that have them.

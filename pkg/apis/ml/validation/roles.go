@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -77,6 +78,8 @@ func validateRoles(roles []ml.ReplicaRole, framework ml.Framework, workers *int3
 		}
 		// A role inherits the job's image and command.
 		allErrs = append(allErrs, dropImageOrCommandRequired(validateContainerSpec(&r.ContainerSpec, rPath), rPath)...)
+		allErrs = append(allErrs, metav1validation.ValidateLabels(r.NodeSelector, rPath.Child("nodeSelector"))...)
+		allErrs = append(allErrs, validateTolerations(r.Tolerations, rPath.Child("tolerations"))...)
 	}
 	if framework == ml.FrameworkMPI && workers != nil && !seen.Has(ml.RoleLauncher) {
 		allErrs = append(allErrs, field.Required(fldPath, "an MPI job with roles has a launcher role (name: launcher)"))

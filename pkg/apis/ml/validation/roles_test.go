@@ -36,6 +36,12 @@ func TestValidateTrainingJobRoles(t *testing.T) {
 		{name: "TF role overrides", obj: tf().RoleSpec(ml.ReplicaRole{Name: ml.RolePS, ContainerSpec: ml.ContainerSpec{
 			Image: "tf-ps:1", Command: []string{"python3", "ps.py"}, Env: []corev1.EnvVar{{Name: "ROLE", Value: "ps"}}}}).Obj()},
 		{name: "MPI launcher and workers", obj: job().MPIRoles(2, 4).Obj()},
+		{name: "TF role scheduling", obj: tf().RoleSpec(ml.ReplicaRole{Name: ml.RoleWorker, NodeSelector: map[string]string{"pool": "gpu"},
+			Tolerations: []corev1.Toleration{{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}}).Obj()},
+		{name: "role nodeSelector invalid", obj: tf().RoleSpec(ml.ReplicaRole{Name: ml.RoleWorker, NodeSelector: map[string]string{"pool": "not valid"}}).Obj(),
+			want: []string{"spec.roles[0].nodeSelector: Invalid value"}},
+		{name: "role toleration invalid", obj: tf().RoleSpec(ml.ReplicaRole{Name: ml.RoleWorker, Tolerations: []corev1.Toleration{{Key: "gpu", Operator: corev1.TolerationOpExists, Value: "x"}}}).Obj(),
+			want: []string{`spec.roles[0].tolerations[0].value: Invalid value: "x": must be empty when operator is Exists`}},
 		{name: "MPI slots without roles", obj: mpi().NumProcPerNode(2).Obj()},
 
 		{name: "role unknown for TF", obj: tf().Role("master", 1).Obj(),

@@ -1329,6 +1329,11 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: string
       default: ""
+    - name: nodeSelector
+      type:
+        map:
+          elementType:
+            scalar: string
     - name: replicas
       type:
         scalar: numeric
@@ -1336,6 +1341,12 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         namedType: io.k8s.api.core.v1.ResourceRequirements
       default: {}
+    - name: tolerations
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.api.core.v1.Toleration
+          elementRelationship: atomic
 - name: io.example.ml.ml-apiserver.pkg.apis.ml.v1alpha1.RetryPolicy
   map:
     fields:

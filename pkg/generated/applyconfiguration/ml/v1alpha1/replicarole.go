@@ -38,6 +38,13 @@ type ReplicaRoleApplyConfiguration struct {
 	// ContainerSpec overrides the job's container fields for the role:
 	// image, command and args when set, env by name and resources by key.
 	ContainerSpecApplyConfiguration `json:""`
+	// NodeSelector adds to the job's spec.nodeSelector for the role's
+	// pods, a key the role sets overriding the job's: workers on GPU
+	// nodes, parameter servers on CPU nodes.
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations of the role's pods, in place of the job's
+	// spec.tolerations when the role has any.
+	Tolerations []v1.Toleration `json:"tolerations,omitempty"`
 }
 
 // ReplicaRoleApplyConfiguration constructs a declarative configuration of the ReplicaRole type for use with
@@ -105,5 +112,29 @@ func (b *ReplicaRoleApplyConfiguration) WithEnv(values ...v1.EnvVar) *ReplicaRol
 // If called multiple times, the Resources field is set to the value of the last call.
 func (b *ReplicaRoleApplyConfiguration) WithResources(value v1.ResourceRequirements) *ReplicaRoleApplyConfiguration {
 	b.ContainerSpecApplyConfiguration.Resources = &value
+	return b
+}
+
+// WithNodeSelector puts the entries into the NodeSelector field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, the entries provided by each call will be put on the NodeSelector field,
+// overwriting an existing map entries in NodeSelector field with the same key.
+func (b *ReplicaRoleApplyConfiguration) WithNodeSelector(entries map[string]string) *ReplicaRoleApplyConfiguration {
+	if b.NodeSelector == nil && len(entries) > 0 {
+		b.NodeSelector = make(map[string]string, len(entries))
+	}
+	for k, v := range entries {
+		b.NodeSelector[k] = v
+	}
+	return b
+}
+
+// WithTolerations adds the given value to the Tolerations field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Tolerations field.
+func (b *ReplicaRoleApplyConfiguration) WithTolerations(values ...v1.Toleration) *ReplicaRoleApplyConfiguration {
+	for i := range values {
+		b.Tolerations = append(b.Tolerations, values[i])
+	}
 	return b
 }
