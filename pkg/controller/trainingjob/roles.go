@@ -126,26 +126,35 @@ func roleHosts(job *mlv1alpha1.TrainingJob, role string) []string {
 // role sets them; env by name; resources by key).
 func roleContainer(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.ContainerSpec {
 	c := job.Spec.ContainerSpec.DeepCopy()
-	for i := range job.Spec.Roles {
-		r := &job.Spec.Roles[i]
-		if r.Name != role {
-			continue
-		}
-		if r.Image != "" {
-			c.Image = r.Image
-		}
-		if len(r.Command) > 0 {
-			c.Command = slices.Clone(r.Command)
-		}
-		if len(r.Args) > 0 {
-			c.Args = slices.Clone(r.Args)
-		}
-		c.Env = overrideEnv(c.Env, r.Env)
-		c.Resources.Requests = overrideResources(c.Resources.Requests, r.Resources.Requests)
-		c.Resources.Limits = overrideResources(c.Resources.Limits, r.Resources.Limits)
-		c.Resources.Claims = append(c.Resources.Claims, r.Resources.Claims...)
+	r := roleOf(job, role)
+	if r == nil {
+		return c
 	}
+	if r.Image != "" {
+		c.Image = r.Image
+	}
+	if len(r.Command) > 0 {
+		c.Command = slices.Clone(r.Command)
+	}
+	if len(r.Args) > 0 {
+		c.Args = slices.Clone(r.Args)
+	}
+	c.Env = overrideEnv(c.Env, r.Env)
+	c.Resources.Requests = overrideResources(c.Resources.Requests, r.Resources.Requests)
+	c.Resources.Limits = overrideResources(c.Resources.Limits, r.Resources.Limits)
+	c.Resources.Claims = append(c.Resources.Claims, r.Resources.Claims...)
 	return c
+}
+
+// roleOf is the entry of spec.roles named role; nil when the job lists
+// none (names are unique).
+func roleOf(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.ReplicaRole {
+	for i := range job.Spec.Roles {
+		if job.Spec.Roles[i].Name == role {
+			return &job.Spec.Roles[i]
+		}
+	}
+	return nil
 }
 
 // rolePodOptions are the pod options of the replicas of role: the job's,
@@ -153,22 +162,20 @@ func roleContainer(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.Contain
 // tolerations in place of the job's when it has any.
 func rolePodOptions(job *mlv1alpha1.TrainingJob, role string) *mlv1alpha1.PodOptions {
 	o := job.Spec.PodOptions.DeepCopy()
-	for i := range job.Spec.Roles {
-		r := &job.Spec.Roles[i]
-		if r.Name != role {
-			continue
+	r := roleOf(job, role)
+	if r == nil {
+		return o
+	}
+	if len(r.NodeSelector) > 0 {
+		if o.NodeSelector == nil {
+			o.NodeSelector = map[string]string{}
 		}
-		if len(r.NodeSelector) > 0 {
-			if o.NodeSelector == nil {
-				o.NodeSelector = map[string]string{}
-			}
-			maps.Copy(o.NodeSelector, r.NodeSelector)
-		}
-		if len(r.Tolerations) > 0 {
-			o.Tolerations = nil
-			for j := range r.Tolerations {
-				o.Tolerations = append(o.Tolerations, *r.Tolerations[j].DeepCopy())
-			}
+		maps.Copy(o.NodeSelector, r.NodeSelector)
+	}
+	if len(r.Tolerations) > 0 {
+		o.Tolerations = nil
+		for i := range r.Tolerations {
+			o.Tolerations = append(o.Tolerations, *r.Tolerations[i].DeepCopy())
 		}
 	}
 	return o
