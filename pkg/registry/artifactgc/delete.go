@@ -53,7 +53,9 @@ func DeleteWithOwner(store *genericregistry.Store, resource string, r *artifacts
 		if prefix == "" {
 			return
 		}
-		if run, ok := obj.(*ml.PipelineRun); ok {
+		if run, ok := obj.(*ml.PipelineRun); ok && len(records(run)) > 0 {
+			// Only a run that recorded artifacts may have lent some or
+			// borrowed some: the others need no list of the namespace.
 			go deleteRunArtifacts(store, r, run.DeepCopy(), prefix)
 			return
 		}

@@ -51,7 +51,7 @@ func validateModelSpec(spec *ml.ModelSpec, opts Options, fldPath *field.Path) fi
 // change: the controller rolls the model's Deployment to the new spec.
 func ValidateModelUpdate(obj, old *ml.Model, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateModelSpec(&obj.Spec, opts.ratchetReplicas(old.Spec.Replicas).ratchetProbes(old.Spec.Runtime.ReadinessProbe), specPath)...)
+	return append(allErrs, validateModelSpec(&obj.Spec, opts.ratchetReplicas(old.Spec.Replicas).ratchetProbe(old.Spec.Runtime.ReadinessProbe), specPath)...)
 }
 
 // ValidateModelStatusUpdate validates an update of a Model's status.

@@ -2,7 +2,6 @@ package validation
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -65,9 +64,9 @@ type Options struct {
 	// update, which keep passing the cost check (ratchetWhenCEL).
 	storedCEL sets.Set[string]
 
-	// storedProbes are the readiness probes of the stored object on an
-	// update, which are not validated again (ratchetProbes).
-	storedProbes []*corev1.Probe
+	// storedReadinessProbe is the readiness probe of the stored object on
+	// an update, which is not validated again (ratchetProbe).
+	storedReadinessProbe *corev1.Probe
 }
 
 // DefaultOptions returns the caps a server runs with unless told otherwise.
@@ -108,22 +107,17 @@ func (o Options) ratchetReplicas(old ...*int32) Options {
 	return o
 }
 
-// ratchetProbes lets an update keep the readiness probes the stored object
+// ratchetProbe lets an update keep the readiness probe the stored object
 // has, valid or not: probes were not validated before, and a stored Model
 // must still take other edits (a finalizer's removal among them).
-func (o Options) ratchetProbes(old ...*corev1.Probe) Options {
-	o.storedProbes = append(slices.Clip(o.storedProbes), old...)
+func (o Options) ratchetProbe(old *corev1.Probe) Options {
+	o.storedReadinessProbe = old
 	return o
 }
 
-// storedProbe says whether p is one of the stored object's probes.
+// storedProbe says whether p is the stored object's probe.
 func (o Options) storedProbe(p *corev1.Probe) bool {
-	for _, s := range o.storedProbes {
-		if s != nil && apiequality.Semantic.DeepEqual(p, s) {
-			return true
-		}
-	}
-	return false
+	return o.storedReadinessProbe != nil && apiequality.Semantic.DeepEqual(p, o.storedReadinessProbe)
 }
 
 // ratchetForEach is ratchetReplicas for the literal forEach lists of a

@@ -26,7 +26,7 @@ func ValidateClusterServingRuntime(obj *ml.ClusterServingRuntime, opts Options) 
 // container they were admitted with.
 func ValidateClusterServingRuntimeUpdate(obj, old *ml.ClusterServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbes(old.Spec.Container.ReadinessProbe), specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbe(old.Spec.Container.ReadinessProbe), specPath)...)
 }
 
 // ValidateServingRuntime validates a ServingRuntime on create.
@@ -38,7 +38,7 @@ func ValidateServingRuntime(obj *ml.ServingRuntime, opts Options) field.ErrorLis
 // ValidateServingRuntimeUpdate validates an update of a ServingRuntime.
 func ValidateServingRuntimeUpdate(obj, old *ml.ServingRuntime, opts Options) field.ErrorList {
 	allErrs := apivalidation.ValidateObjectMetaUpdate(&obj.ObjectMeta, &old.ObjectMeta, metadataPath)
-	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbes(old.Spec.Container.ReadinessProbe), specPath)...)
+	return append(allErrs, validateServingRuntimeSpec(&obj.Spec, opts.ratchetProbe(old.Spec.Container.ReadinessProbe), specPath)...)
 }
 
 // validateServingRuntimeSpec checks the formats (named, unique by name and
