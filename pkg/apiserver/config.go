@@ -1,10 +1,14 @@
 package apiserver
 
 import (
+	"errors"
+	"net/http"
+
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 
@@ -48,5 +52,15 @@ func NewRecommendedConfig(apply func(*genericapiserver.RecommendedConfig) error)
 	// verified on every request.
 	c.Authentication.Authenticator = certcache.New(c.Authentication.Authenticator,
 		c.Authentication.RequestHeaderConfig, certcache.DefaultTTL)
+	// Not ready until the front proxy's CA is loaded: before it, the
+	// aggregator's requests would be served as system:anonymous (403).
+	if rh := c.Authentication.RequestHeaderConfig; rh != nil && rh.CAContentProvider != nil {
+		c.ReadyzChecks = append(c.ReadyzChecks, healthz.NamedCheck("requestheader-ca", func(*http.Request) error {
+			if len(rh.CAContentProvider.CurrentCABundleContent()) == 0 {
+				return errors.New("the front proxy's CA (--requestheader-client-ca-file or kube-system/extension-apiserver-authentication) is not loaded yet")
+			}
+			return nil
+		}))
+	}
 	return c, nil
 }
