@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/authentication/authenticatorfactory"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	genericfilters "k8s.io/apiserver/pkg/server/filters"
@@ -52,15 +53,32 @@ func NewRecommendedConfig(apply func(*genericapiserver.RecommendedConfig) error)
 	// verified on every request.
 	c.Authentication.Authenticator = certcache.New(c.Authentication.Authenticator,
 		c.Authentication.RequestHeaderConfig, certcache.DefaultTTL)
-	// Not ready until the front proxy's CA is loaded: before it, the
-	// aggregator's requests would be served as system:anonymous (403).
-	if rh := c.Authentication.RequestHeaderConfig; rh != nil && rh.CAContentProvider != nil {
-		c.ReadyzChecks = append(c.ReadyzChecks, healthz.NamedCheck("requestheader-ca", func(*http.Request) error {
-			if len(rh.CAContentProvider.CurrentCABundleContent()) == 0 {
-				return errors.New("the front proxy's CA (--requestheader-client-ca-file or kube-system/extension-apiserver-authentication) is not loaded yet")
-			}
-			return nil
-		}))
+	if check := frontProxyCACheck(c.Authentication.RequestHeaderConfig); check != nil {
+		c.ReadyzChecks = append(c.ReadyzChecks, check)
 	}
 	return c, nil
+}
+
+// frontProxyCACheck keeps the server not ready until the front proxy's CA is
+// loaded, or returns nil when no front proxy is trusted.
+//
+// Read from kube-system/extension-apiserver-authentication (no
+// --requestheader-client-ca-file), the CA is loaded by a controller whose
+// informer starts with the secure server: its RunOnce, before serving, reads
+// an informer cache that is still empty. Until the informer has synced, the
+// front-proxy authenticator has no CA to verify kube-apiserver's client
+// certificate with, so every request the aggregator forwards, its
+// availability checks included, is served as system:anonymous (403). A
+// replica restarted behind the APIService's Service would answer them as
+// soon as /readyz passes.
+func frontProxyCACheck(rh *authenticatorfactory.RequestHeaderConfig) healthz.HealthChecker {
+	if rh == nil || rh.CAContentProvider == nil {
+		return nil
+	}
+	return healthz.NamedCheck("requestheader-ca", func(*http.Request) error {
+		if len(rh.CAContentProvider.CurrentCABundleContent()) == 0 {
+			return errors.New("the front proxy's CA (--requestheader-client-ca-file or kube-system/extension-apiserver-authentication) is not loaded yet")
+		}
+		return nil
+	})
 }
