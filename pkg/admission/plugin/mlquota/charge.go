@@ -52,7 +52,7 @@ func shapeOf(obj runtime.Object) (demand, bool) {
 	case *ml.PipelineRun:
 		return peakOf(o), true
 	case *ml.TuningJob:
-		return tuningPeakOf(o), true
+		return tuningPeakOf(o, o.Spec.TrialTemplate.TrainingJob), true
 	}
 	return shape{}, false
 }

@@ -27,6 +27,8 @@ type ledger struct {
 	runs            listers.PipelineRunLister
 	tuns            listers.TuningJobLister
 	pipelines       listers.PipelineLister
+	runtimes        listers.TrainingRuntimeLister
+	clusterRuntimes listers.ClusterTrainingRuntimeLister
 	systemNamespace string
 	// mlClient reads the pipeline snapshots of runs; nil charges a run
 	// that references a Pipeline by its inline spec only (nothing).
@@ -68,8 +70,11 @@ func (l *ledger) setObjects(f externalversions.SharedInformerFactory) []informer
 	v := f.Ml().V1alpha1()
 	l.jobs, l.models, l.notebooks, l.runs = v.TrainingJobs().Lister(), v.Models().Lister(), v.Notebooks().Lister(), v.PipelineRuns().Lister()
 	l.tuns, l.pipelines = v.TuningJobs().Lister(), v.Pipelines().Lister()
+	l.runtimes, l.clusterRuntimes = v.TrainingRuntimes().Lister(), v.ClusterTrainingRuntimes().Lister()
 	return []informerSynced{
 		{"pipelines", v.Pipelines().Informer().HasSynced},
+		{"trainingruntimes", v.TrainingRuntimes().Informer().HasSynced},
+		{"clustertrainingruntimes", v.ClusterTrainingRuntimes().Informer().HasSynced},
 		{"trainingjobs", v.TrainingJobs().Informer().HasSynced},
 		{"models", v.Models().Informer().HasSynced},
 		{"notebooks", v.Notebooks().Informer().HasSynced},

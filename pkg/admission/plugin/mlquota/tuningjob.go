@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/trainingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
 	"ml.example.io/ml-apiserver/pkg/pipelinerun/nested"
@@ -59,17 +60,59 @@ func (t trialsPeak) explain(key corev1.ResourceName) string {
 }
 
 // tuningPeakOf returns what a TuningJob of TrainingJob trials can hold at
-// once; an ended TuningJob, or one of PipelineRun trials (see
-// ledger.tuningPeak), holds nothing here.
-func tuningPeakOf(tun *ml.TuningJob) demand {
-	tj := tun.Spec.TrialTemplate.TrainingJob
-	if tj == nil || tuningEnded(tun.Status.Phase) {
+// once, each trial of spec trial (its template, or what a trial is
+// admitted with: see ledger.trialSpec); an ended TuningJob, or one of
+// PipelineRun trials (see ledger.tuningPeak), holds nothing here.
+func tuningPeakOf(tun *ml.TuningJob, trial *ml.TrainingJobSpec) demand {
+	if trial == nil || tuningEnded(tun.Status.Phase) {
 		return shape{}
 	}
 	return trialsPeak{
-		trial:  trainingJobShape(&ml.TrainingJob{Spec: *tj}),
+		trial:  trainingJobShape(&ml.TrainingJob{Spec: *trial}),
 		trials: replicasOr(tun.Spec.ParallelTrials, mlv1alpha1.DefaultParallelTrials),
 	}
+}
+
+// trialSpec is the spec a trial of template tmpl is admitted with in
+// namespace: the template with the runtime it names merged in, as
+// TrainingRuntimeResolve merges it now (roles, replicas and resources a
+// trial takes from the runtime are charged). A runtime the informers do
+// not hold leaves the template as it is: TrainingRuntimeResolve refuses
+// its trials.
+func (l *ledger) trialSpec(namespace string, tmpl *ml.TrainingJobSpec) *ml.TrainingJobSpec {
+	if tmpl == nil || tmpl.RuntimeRef == nil || tmpl.RuntimeRef.Name == "" {
+		return tmpl
+	}
+	var template *mlv1alpha1.TrainingRuntimeTemplate
+	switch ref := tmpl.RuntimeRef; ref.Kind {
+	case "", ml.ClusterTrainingRuntimeKind:
+		if l.clusterRuntimes == nil {
+			return tmpl
+		}
+		r, err := l.clusterRuntimes.Get(ref.Name)
+		if err != nil {
+			return tmpl
+		}
+		template = &r.Spec.Template
+	case ml.TrainingRuntimeKindName:
+		if l.runtimes == nil {
+			return tmpl
+		}
+		r, err := l.runtimes.TrainingRuntimes(namespace).Get(ref.Name)
+		if err != nil {
+			return tmpl
+		}
+		template = &r.Spec.Template
+	default:
+		return tmpl
+	}
+	t := &ml.TrainingRuntimeTemplate{}
+	if err := mlv1alpha1.Convert_v1alpha1_TrainingRuntimeTemplate_To_ml_TrainingRuntimeTemplate(template, t, nil); err != nil {
+		return tmpl
+	}
+	spec := tmpl.DeepCopy()
+	trainingruntimeresolve.Resolve(spec, t)
+	return spec
 }
 
 func tuningEnded[P ~string](phase P) bool {
@@ -93,6 +136,7 @@ func (l *ledger) demandOf(obj runtime.Object) (demand, bool) {
 		if o.Spec.TrialTemplate.PipelineRun != nil {
 			return l.tuningPeak(o), true
 		}
+		return tuningPeakOf(o, l.trialSpec(o.Namespace, o.Spec.TrialTemplate.TrainingJob)), true
 	}
 	return shapeOf(obj)
 }
@@ -133,9 +177,16 @@ func (l *ledger) coveredTrial(obj metav1.Object, annotations map[string]string) 
 	}
 	switch o := obj.(type) {
 	case *ml.TrainingJob:
-		tmpl := tun.Spec.TrialTemplate.TrainingJob
-		if tmpl == nil || replicasOr(o.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(o.Spec.Resources, tmpl.Resources) ||
-			!sameRoles(o.Spec.Roles, tmpl.Roles) {
+		if tun.Spec.TrialTemplate.TrainingJob == nil {
+			return false
+		}
+		tmpl := &ml.TrainingJobSpec{}
+		if err := mlv1alpha1.Convert_v1alpha1_TrainingJobSpec_To_ml_TrainingJobSpec(tun.Spec.TrialTemplate.TrainingJob, tmpl, nil); err != nil {
+			return false
+		}
+		tmpl = l.trialSpec(tun.Namespace, tmpl)
+		if replicasOr(o.Spec.Replicas, 1) != replicasOr(tmpl.Replicas, 1) || !apiequality.Semantic.DeepEqual(o.Spec.Resources, tmpl.Resources) ||
+			!apiequality.Semantic.DeepEqual(o.Spec.Roles, tmpl.Roles) {
 			return false
 		}
 		if l.jobs == nil {
@@ -302,19 +353,4 @@ func trialIndex(annotations map[string]string) int {
 		return i
 	}
 	return math.MaxInt32
-}
-
-// sameRoles says whether a trial's roles are the template's: a trial with
-// other roles (each with its replicas and resources) holds its own.
-func sameRoles(job []ml.ReplicaRole, tmpl []mlv1alpha1.ReplicaRole) bool {
-	if len(job) != len(tmpl) {
-		return false
-	}
-	for i := range tmpl {
-		var r ml.ReplicaRole
-		if err := mlv1alpha1.Convert_v1alpha1_ReplicaRole_To_ml_ReplicaRole(&tmpl[i], &r, nil); err != nil || !apiequality.Semantic.DeepEqual(job[i], r) {
-			return false
-		}
-	}
-	return true
 }

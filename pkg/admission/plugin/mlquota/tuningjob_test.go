@@ -6,11 +6,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"ml.example.io/ml-apiserver/pkg/admission/admissiontest"
+	"ml.example.io/ml-apiserver/pkg/admission/plugin/trainingruntimeresolve"
 	"ml.example.io/ml-apiserver/pkg/apis/ml"
 	mltesting "ml.example.io/ml-apiserver/pkg/apis/ml/testing"
 	mlv1alpha1 "ml.example.io/ml-apiserver/pkg/apis/ml/v1alpha1"
@@ -189,4 +192,68 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the informer never showed the object")
+}
+
+// mpiRuntime is ClusterTrainingRuntime mpi: 2 workers requesting 2 CPUs
+// each and a launcher requesting 1.
+func mpiRuntime() *ml.ClusterTrainingRuntime {
+	rt := mltesting.MakeClusterTrainingRuntime("mpi")
+	tmpl := &rt.Spec.Template
+	tmpl.Framework, tmpl.NumProcPerNode = ml.FrameworkMPI, nil
+	tmpl.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")}
+	tmpl.Roles = []ml.ReplicaRole{
+		{Name: ml.RoleLauncher, ContainerSpec: ml.ContainerSpec{Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}},
+		{Name: ml.RoleWorker},
+	}
+	return rt
+}
+
+// TestTuningJobOfARuntimeChargedWhatItsTrialsRun: the trials of a
+// TuningJob whose template names a training runtime are admitted with the
+// runtime merged in (its replicas, roles and resources), so the TuningJob
+// is charged parallelTrials x what such a trial runs, and those trials
+// hold nothing of their own.
+func TestTuningJobOfARuntimeChargedWhatItsTrialsRun(t *testing.T) {
+	rt := mpiRuntime()
+	search := func() *ml.TuningJob {
+		// As defaulted: the fields a runtime may set are left unset.
+		tj := ml.TrainingJobSpec{
+			RuntimeRef:     &ml.TrainingRuntimeRef{Kind: ml.ClusterTrainingRuntimeKind, Name: rt.Name},
+			BackoffLimit:   ptr.To(mlv1alpha1.DefaultBackoffLimit),
+			CleanPodPolicy: ml.CleanPodPolicyRunning,
+		}
+		return mltesting.MakeTuningJob("search", ns).UID("uid-search").TrainingJob(tj).Trials(10, 2, 3).Obj()
+	}
+	create := func(f *fixture, tun *ml.TuningJob) error {
+		return f.do(t, admissiontest.Request{Resource: "tuningjobs", Kind: "TuningJob", Name: tun.Name, Object: tun})
+	}
+	// One trial: 2 workers x 2 CPUs and a launcher of 1 CPU.
+	wantCode(t, create(newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "9")}, rt), search()), 403,
+		`exceeded quota "cpu": requests.cpu requested 10 (parallelTrials 2 x `)
+	f := newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "10")}, rt)
+	if err := create(f, search()); err != nil {
+		t.Fatalf("2 parallel trials of 5 CPUs against 10: %v", err)
+	}
+	if used, _ := f.used(t, "requests.cpu"); used != "10" {
+		t.Errorf("record says %s CPUs used, want 10", used)
+	}
+
+	// Its trials, as TrainingRuntimeResolve admits them, hold nothing
+	// more.
+	tun := search()
+	f = newFixtureOf(t, true, []*corev1.ResourceQuota{quota("cpu", "requests.cpu", "10")}, rt, tun)
+	for i := range 2 {
+		trial := trialOf(tun, i)
+		trainingruntimeresolve.Resolve(&trial.Spec, &rt.Spec.Template)
+		if err := f.do(t, admissiontest.Request{Resource: "trainingjobs", Kind: "TrainingJob", Name: trial.Name, Object: trial}); err != nil {
+			t.Fatalf("trial %d of 2 parallel: %v", i, err)
+		}
+		if used, _ := f.used(t, "requests.cpu"); used != "10" {
+			t.Errorf("record says %s CPUs used after trial %d, want the TuningJob's 10", used, i)
+		}
+		if err := f.ml.Tracker().Add(toV1alpha1(t, trial)); err != nil {
+			t.Fatal(err)
+		}
+		waitForJobs(t, f, i+1)
+	}
 }

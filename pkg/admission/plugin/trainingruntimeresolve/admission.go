@@ -99,8 +99,7 @@ func (p *Plugin) Admit(ctx context.Context, a admission.Attributes, _ admission.
 		}
 		return apierrors.NewInvalid(ml.Kind("TrainingJob"), name, errs)
 	}
-	Merge(&job.Spec, template)
-	defaultTemplateFields(&job.Spec)
+	Resolve(&job.Spec, template)
 	if job.Annotations == nil {
 		job.Annotations = map[string]string{}
 	}

@@ -64,6 +64,13 @@ func Merge(spec *ml.TrainingJobSpec, t *ml.TrainingRuntimeTemplate) {
 	o.PodSecurityContext = orPtr(o.PodSecurityContext, ro.PodSecurityContext)
 }
 
+// Resolve is the spec a job of spec that names the runtime of template t
+// is admitted with: Merge, then the defaults of what neither set.
+func Resolve(spec *ml.TrainingJobSpec, t *ml.TrainingRuntimeTemplate) {
+	Merge(spec, t)
+	defaultTemplateFields(spec)
+}
+
 // defaultTemplateFields gives framework, replicas and masterPort their
 // API defaults when neither the job nor its runtime set them
 // (mlv1alpha1.DefaultTrainingJobTemplateFields, on the internal type).
