@@ -2,6 +2,7 @@ package trainingjob
 
 import (
 	"maps"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,6 +50,9 @@ func replicaSpec(job *mlv1alpha1.TrainingJob, index int32) workload.ReplicaSpec 
 			}},
 		},
 	}
+	if n := gangSize(job); n > 1 {
+		own.Annotations = map[string]string{mlv1alpha1.GangSizeAnnotation: strconv.Itoa(int(n))}
+	}
 	setArtifactPlan(job, index, &own)
 	if s.role == mlv1alpha1.RoleLauncher {
 		mountHostfile(job, &own)
@@ -77,4 +81,20 @@ func headlessService(job *mlv1alpha1.TrainingJob) workload.ServiceSpec {
 		}},
 		Headless: true,
 	}
+}
+
+// gangSize is how many replicas of job must run at once for any to make
+// progress: every replica of a framework whose replicas rendezvous (the
+// minimum of an elastic job), 0 for Generic jobs, whose replicas may well
+// work alone.
+func gangSize(job *mlv1alpha1.TrainingJob) int32 {
+	switch job.Spec.Framework {
+	case mlv1alpha1.FrameworkPyTorch, mlv1alpha1.FrameworkTensorFlow, mlv1alpha1.FrameworkMPI, mlv1alpha1.FrameworkJAX:
+	default:
+		return 0
+	}
+	if e := job.Spec.Elastic; e != nil && e.MinReplicas != nil {
+		return *e.MinReplicas
+	}
+	return totalReplicas(job)
 }

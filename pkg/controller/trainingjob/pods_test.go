@@ -53,7 +53,7 @@ func TestReplicaSpec(t *testing.T) {
 					mlv1alpha1.TrainingJobNameLabel: "a",
 					mlv1alpha1.ReplicaIndexLabel:    "1",
 				},
-				Annotations: map[string]string{"pod-exit.stage.kwok.x-k8s.io/exit-code": "0"},
+				Annotations: map[string]string{"pod-exit.stage.kwok.x-k8s.io/exit-code": "0", mlv1alpha1.GangSizeAnnotation: "2"},
 			},
 			Spec: corev1.PodSpec{
 				RestartPolicy:      corev1.RestartPolicyNever,
@@ -134,4 +134,28 @@ func TestReplicaFields(t *testing.T) {
 		job.Spec.ContainerSpec, job.Spec.PodOptions = *c, *opts
 		return replicaSpec(job, 1).Template
 	}, nil)
+}
+
+// TestGangSize: the replicas of a job whose ranks rendezvous carry how
+// many of them run together; Generic and single-replica jobs none.
+func TestGangSize(t *testing.T) {
+	elastic := makeJob("e").Framework(ml.FrameworkPyTorch).Replicas(3).Elastic(2, 4).V1alpha1()
+	for _, c := range []struct {
+		name string
+		job  *mlv1alpha1.TrainingJob
+		want string
+	}{
+		{"PyTorch of 2", makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(2).V1alpha1(), "2"},
+		{"PyTorch of 1", makeJob("a").Framework(ml.FrameworkPyTorch).Replicas(1).V1alpha1(), ""},
+		{"Generic of 4", makeJob("a").Framework(ml.FrameworkGeneric).Replicas(4).V1alpha1(), ""},
+		{"TensorFlow: chief, 3 workers, 2 ps", makeJob("a").TFRoles(3, 2).V1alpha1(), "6"},
+		{"MPI: launcher and 2 workers", makeJob("a").MPIRoles(2, 4).V1alpha1(), "3"},
+		{"elastic: its minimum", elastic, "2"},
+	} {
+		for i := range totalReplicas(c.job) {
+			if got := replicaSpec(c.job, i).Template.Annotations[mlv1alpha1.GangSizeAnnotation]; got != c.want {
+				t.Errorf("%s: replica %d has gang size %q, want %q", c.name, i, got, c.want)
+			}
+		}
+	}
 }

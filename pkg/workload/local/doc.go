@@ -7,7 +7,8 @@
 // rotate it (Config.Log), and what it writes to the file named by
 // ML_TERMINATION_MESSAGE_PATH is its termination message. At most
 // Config.MaxProcesses replicas run at once; the others wait, Pending with
-// reason WaitingForProcessSlot, in the order they were started.
+// reason WaitingForProcessSlot, in the order they were started; the
+// replicas of a gang (a distributed job's) start together (slots.go).
 //
 // Services have no network of their own: every replica listens on
 // 127.0.0.1, so the runtime rewrites, in the address variables the

@@ -51,6 +51,12 @@ type replica struct {
 	// stopped is closed when stopping starts; done once the replica's last
 	// process ended (or none could start).
 	stopped, done chan struct{}
+	// slots are the process slots the replica holds while it runs
+	// (processSlots.weight of its processes, or its share of its gang's);
+	// gang is the gang it starts with, if any, and procs its processes.
+	slots int
+	gang  *gang
+	procs int
 }
 
 // Files of a replica's directory.
@@ -85,12 +91,12 @@ func (r *Runtime) start(rep *replica, serviceHosts []localService) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		if !r.waitForSlot(rep, slot, procs) {
+		if !r.waitForSlot(rep, slot) {
 			close(rep.done)
 			r.notify(rep.owner)
 			return
 		}
-		defer r.slots.release(procs)
+		defer r.slots.release(rep.slots)
 		if err := r.pull(rep); err != nil {
 			r.failBeforeStart(rep, workload.ReasonPullError, err)
 			return

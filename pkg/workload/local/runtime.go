@@ -86,6 +86,8 @@ type Runtime struct {
 
 	mu       sync.Mutex
 	replicas map[cache.ObjectName]*replica
+	// gangs are the gangs forming, by owner (slots.go).
+	gangs    map[types.UID]*gang
 	services map[cache.ObjectName]*service
 	sets     map[cache.ObjectName]*servedSet
 	volumes  map[cache.ObjectName]*volume
@@ -145,6 +147,7 @@ func New(c Config) (*Runtime, error) {
 		logLimits:      c.Log.withDefaults(),
 		artifacts:      c.Artifacts,
 		replicas:       map[cache.ObjectName]*replica{},
+		gangs:          map[types.UID]*gang{},
 		services:       map[cache.ObjectName]*service{},
 		sets:           map[cache.ObjectName]*servedSet{},
 		volumes:        map[cache.ObjectName]*volume{},

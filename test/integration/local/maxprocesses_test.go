@@ -24,7 +24,8 @@ import (
 // TestMaxProcesses runs two jobs of 2 replicas on a server that runs at
 // most 2 processes: the second job waits, Pending, with a Running
 // condition that says why and names the flag, and runs once the first
-// ended; never more than 2 replica processes run.
+// ended; never more than 2 replica processes run. A PyTorch job of 3
+// replicas, which run together or not at all, never starts and says why.
 func TestMaxProcesses(t *testing.T) {
 	const maxProcesses = 2
 	srv := framework.StartTestServerWith(t, func(o *options.Options) {
@@ -86,6 +87,28 @@ func TestMaxProcesses(t *testing.T) {
 		t.Errorf("%d replica processes run, want %d: the cap runs, the rest waits", got, maxProcesses)
 	}
 
+	// A distributed job whose 3 replicas must run together can never fit
+	// in 2 slots: it takes none, and says so.
+	gang := &mlv1alpha1.TrainingJob{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gang"},
+		Spec: mlv1alpha1.TrainingJobSpec{
+			Framework: mlv1alpha1.FrameworkPyTorch,
+			Replicas:  ptr.To[int32](3),
+			ContainerSpec: mlv1alpha1.ContainerSpec{
+				Image:   "ignored",
+				Command: []string{"sh", "-c", "exit 0"},
+			},
+		},
+	}
+	if _, err := jobs.Create(ctx, gang, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const never = "3 waiting for process slots it can never get: its job's 3 replicas run together and need 3 processes at once, and the local runtime runs at most 2 (--local-max-processes)"
+	waitJob(t, ns, "gang", time.Minute, func(j *mlv1alpha1.TrainingJob) bool {
+		c := meta.FindStatusCondition(j.Status.Conditions, "Running")
+		return j.Status.Phase == mlv1alpha1.TrainingJobPending && c != nil && strings.Contains(c.Message, never)
+	})
+
 	touch(t, gate)
 	most := 0
 	for _, name := range []string{"first", "second"} {
@@ -99,6 +122,9 @@ func TestMaxProcesses(t *testing.T) {
 	}
 	if most > maxProcesses {
 		t.Errorf("%d replica processes ran at once, want at most %d", most, maxProcesses)
+	}
+	if j, err := jobs.Get(ctx, "gang", metav1.GetOptions{}); err != nil || j.Status.Phase != mlv1alpha1.TrainingJobPending {
+		t.Errorf("the job that cannot fit: %v, %+v; want still Pending", err, j)
 	}
 }
 

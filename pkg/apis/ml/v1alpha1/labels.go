@@ -29,6 +29,13 @@ const (
 	// pod is counted once, then deleted and replaced.
 	CountedFailuresAnnotation = "ml.example.io/counted-failures"
 
+	// GangSizeAnnotation is on every pod of a distributed TrainingJob (a
+	// framework that rendezvous: PyTorch, TensorFlow, MPI, JAX) of more
+	// than one replica: how many of its replicas must run at once for any
+	// to make progress (every role's, or elastic.minReplicas workers). The
+	// local runtime starts them together or not at all.
+	GangSizeAnnotation = "ml.example.io/gang-size"
+
 	// ModelPortName names the port of a Model's server container (its
 	// spec.runtime.port) on the pods and the Service; a readiness probe
 	// may name it instead of a number.
