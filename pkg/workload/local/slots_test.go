@@ -18,15 +18,7 @@ import (
 func TestMaxProcesses(t *testing.T) {
 	const maxProcesses, n = 2, 6
 	dir := t.TempDir()
-	r, err := New(Config{Dir: dir, MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses, Confinement: testConfinement(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.Shutdown(ctx)
-	})
+	r := newCappedRuntime(t, dir, maxProcesses)
 	o := owner("job", "1")
 	shared := sharedDir(t)
 	gate, order := filepath.Join(shared, "go"), filepath.Join(shared, "order")
@@ -124,15 +116,7 @@ func TestMaxProcesses(t *testing.T) {
 }
 
 func TestWaitingReplicaDeleted(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1, Confinement: testConfinement(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.Shutdown(ctx)
-	})
+	r := newCappedRuntime(t, t.TempDir(), 1)
 	o := owner("job", "1")
 	ctx := context.Background()
 	for _, name := range []string{"a", "b", "c"} {
@@ -158,15 +142,7 @@ func TestWaitingReplicaDeleted(t *testing.T) {
 // TestServedSetWaitingForProcessSlot checks that a served set whose
 // replica waits for a slot says so in its status, without failing.
 func TestServedSetWaitingForProcessSlot(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 1, Confinement: testConfinement(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.Shutdown(ctx)
-	})
+	r := newCappedRuntime(t, t.TempDir(), 1)
 	ctx := context.Background()
 	job := owner("job", "1")
 	if _, err := r.EnsureReplica(ctx, job, shReplica("busy", "sleep 300")); err != nil {
@@ -261,15 +237,7 @@ func rendezvous(dir, self string, names ...string) string {
 // waits for a slot: neither job would ever finish. As gangs, one job takes
 // both slots, then the other.
 func TestGangsStartTogether(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 2, Confinement: testConfinement(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.Shutdown(ctx)
-	})
+	r := newCappedRuntime(t, t.TempDir(), 2)
 	ctx := context.Background()
 	dir := sharedDir(t)
 	a, b := owner("a", "1"), owner("b", "2")
@@ -300,15 +268,7 @@ func TestGangsStartTogether(t *testing.T) {
 // slots than the cap takes none and says why, while others run; a
 // replica that replaces one next to a running sibling takes its own slot.
 func TestGangWaitsForItsReplicas(t *testing.T) {
-	r, err := New(Config{Dir: t.TempDir(), MaxGracePeriod: 2 * time.Second, MaxProcesses: 2, Confinement: testConfinement(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		r.Shutdown(ctx)
-	})
+	r := newCappedRuntime(t, t.TempDir(), 2)
 	ctx := context.Background()
 	waiting := func(o workload.Owner, name, message string) {
 		t.Helper()
@@ -371,4 +331,20 @@ func TestGangWaitsForItsReplicas(t *testing.T) {
 	if forming != 0 {
 		t.Errorf("%d gangs still forming, want none", forming)
 	}
+}
+
+// newCappedRuntime is a runtime over dir that runs at most maxProcesses
+// processes, shut down at the end of the test.
+func newCappedRuntime(t *testing.T, dir string, maxProcesses int) *Runtime {
+	t.Helper()
+	r, err := New(Config{Dir: dir, MaxGracePeriod: 2 * time.Second, MaxProcesses: maxProcesses, Confinement: testConfinement(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r.Shutdown(ctx)
+	})
+	return r
 }
